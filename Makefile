@@ -1,0 +1,91 @@
+# sauti -- SMS/USSD gateway.  `make run` and `make test` do all set-up on a
+# fresh Debian 12 machine: missing packages are installed first (see deps).
+
+CC ?= cc
+PKGS := libevent libevent_pthreads hiredis yaml-0.1 libsodium jansson
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+# SANITIZER=address builds into build/asan with ASan+UBSan, like Redis'
+# `make SANITIZER=address`.
+ifeq ($(SANITIZER),address)
+BUILD := build/asan
+CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD := build/release
+endif
+
+SRCS := $(wildcard gateway/*.c)
+OBJS := $(SRCS:gateway/%.c=$(BUILD)/%.o)
+LIB_OBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BIN := $(if $(filter address,$(SANITIZER)),$(BUILD)/sauti,sauti)
+
+.PHONY: all deps run test unit integration asan bench fuzz valgrind clean compose-check
+
+all: $(BIN)
+
+$(BIN): $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(BUILD)/%.o: gateway/%.c gateway/*.h | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD):
+	mkdir -p $(BUILD)/tests
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -Igateway $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) -lcmocka
+
+# -- set-up -------------------------------------------------------------------
+# Debian packages the build, `make run` and the tests need.
+DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libyaml-dev \
+	libsodium-dev libjansson-dev libcmocka-dev redis-server redis-tools \
+	kannel kannel-extras curl python3 perl libnet-smpp-perl clang
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing: $$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "missing Debian packages; run:"; \
+			echo "  sudo apt-get install -y $$missing"; exit 1; \
+		fi; \
+	fi
+
+run: deps
+	$(MAKE) all
+	./scripts/run.sh
+
+# -- tests ----------------------------------------------------------------------
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+	$(MAKE) asan
+	$(MAKE) compose-check
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+integration: $(BIN)
+	SAUTI_BIN=$(abspath $(BIN)) prove -v tests/integration/
+
+asan:
+	$(MAKE) SANITIZER=address all unit
+	$(MAKE) SANITIZER=address integration
+
+compose-check:
+	@if command -v docker-compose >/dev/null 2>&1; then \
+		docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml: ok"; \
+	else echo "docker-compose not installed: compose file not checked"; fi
+
+clean:
+	rm -rf build sauti

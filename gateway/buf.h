@@ -1,0 +1,41 @@
+/* buf.h -- a growable byte string, always NUL-terminated.
+ *
+ * A zeroed struct buf is an empty buffer.  Every append aborts the process on
+ * out-of-memory (like Redis' zmalloc): a gateway that cannot allocate a few
+ * bytes cannot do anything useful, and checking every append hides the logic.
+ * buf_detach() hands the string to the caller, who frees it with free(). */
+#ifndef SAUTI_BUF_H
+#define SAUTI_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+#define BUF_INIT {NULL, 0, 0}
+
+void buf_grow(struct buf *b, size_t extra);
+void buf_append(struct buf *b, const void *data, size_t len);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_reset(struct buf *b);
+/* The contents ("" when empty); valid until the next append. */
+const char *buf_str(const struct buf *b);
+char *buf_detach(struct buf *b);
+void buf_release(struct buf *b);
+
+/* malloc that aborts on failure, and strdup/strndup on top of it. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+#endif

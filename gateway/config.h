@@ -1,0 +1,50 @@
+/* config.h -- the gateway's configuration (config/sauti.yaml).
+ *
+ * Table-driven like Redis' config.c: every key has a type, a default and a
+ * range, and an unknown key, a bad value or a missing required key is an
+ * error naming file:line:column.  Secrets may come from the environment
+ * instead (SAUTI_API_TOKEN, SAUTI_KANNEL_PASSWORD, SAUTI_PSEUDONYM_KEY), which
+ * wins over the file. */
+#ifndef SAUTI_CONFIG_H
+#define SAUTI_CONFIG_H
+
+#include <stddef.h>
+
+struct config {
+	char *path;               /* the file read */
+	char *listen_host;        /* listen: HOST:PORT, default 127.0.0.1:8080 */
+	int listen_port;
+	char *redis;              /* redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:/path */
+	char *flows;              /* directory, relative to the working directory */
+	char *country;            /* ISO 3166 alpha-2, default TZ */
+	char *api_token;          /* NULL: the /api/ paths are off */
+	char *pseudonym_key;      /* NULL: a built-in development key, warned */
+	char *log_level;          /* debug | info | warn | error, default info */
+	struct {
+		char *sendsms;    /* URL of Kannel's sendsms */
+		char *username;
+		char *password;
+		char *from;
+		int rate;         /* SMS per second handed to Kannel, default 20 */
+		char **allow;     /* client addresses allowed on /kannel/ and /ussd */
+		size_t nallow;    /* 0: any */
+	} kannel;
+	struct {
+		int max_chars;    /* default 182 */
+	} ussd;
+	struct {
+		int max_per_window;  /* messages from one number per window; 0 = off */
+		int window;          /* seconds */
+	} limits;
+	int redis_timeout_ms;     /* a Redis command not answered by then fails */
+	size_t max_body;          /* largest request body accepted, bytes */
+};
+
+/* Reads path into *cfg.  On error returns -1 with "file:line:column:
+ * sentence" in err; *cfg is then released. */
+int config_load(const char *path, struct config *cfg, char *err, size_t errsize);
+/* Defaults only, as if from an empty file (tests, `sauti phone`). */
+void config_defaults(struct config *cfg);
+void config_release(struct config *cfg);
+
+#endif

@@ -1,0 +1,80 @@
+/* engine.h -- the flow engine: (flow, run, input) -> (reply, new run, answer).
+ *
+ * Pure: no I/O, no clock, no globals.  The caller loads a run from the store,
+ * calls engine_start() or engine_input(), sends out->reply and saves *run.
+ * The same code serves SMS and USSD; on USSD (ctx->ussd_max_chars > 0) a
+ * choice list that does not fit one screen is paged with "98" / "0", and the
+ * page shown is part of the run. */
+#ifndef SAUTI_ENGINE_H
+#define SAUTI_ENGINE_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "fields.h"
+#include "flow.h"
+
+enum channel { CHANNEL_SMS, CHANNEL_USSD };
+enum run_status { RUN_ACTIVE, RUN_COMPLETED, RUN_EXPIRED, RUN_STOPPED };
+
+const char *channel_name(enum channel c);           /* "sms", "ussd" */
+const char *run_status_name(enum run_status s);     /* "active", ... */
+int run_status_parse(const char *name, enum run_status *s);
+
+/* The state of one run between two messages: everything the store keeps. */
+struct run {
+	int lang;               /* index into flow->langs */
+	enum channel channel;
+	enum run_status status;
+	int step;               /* the step waiting for a reply; -1 once ended */
+	int retries;            /* invalid replies so far at that step */
+	int page;               /* USSD: the page of the choice list shown */
+	struct fields answers;  /* save name -> value ("" = no valid answer) */
+};
+
+void run_init(struct run *run, int lang, enum channel channel);
+void run_release(struct run *run);
+
+/* Looks up a {stats.PATH} placeholder (PATH without "stats.") and appends its
+ * value to out; returns -1 when it has none. */
+typedef int (*engine_stats_fn)(void *data, const char *path, struct buf *out);
+
+struct engine_ctx {
+	const struct flow *flow;
+	const struct fields *contact;   /* {contact.FIELD}; may be NULL */
+	engine_stats_fn stats;          /* may be NULL */
+	void *stats_data;
+	size_t ussd_max_chars;          /* 0 for SMS: no paging */
+};
+
+struct engine_out {
+	struct buf reply;       /* the message or screen to send */
+	bool ended;             /* the run has ended: the last message */
+	const char *saved;      /* the answer name this input set, or NULL */
+	bool lang_changed;      /* a language step set run->lang */
+};
+
+void engine_out_release(struct engine_out *out);
+
+/* Starts a run at its first step: out->reply is the first message. */
+void engine_start(const struct engine_ctx *ctx, struct run *run,
+		  struct engine_out *out);
+/* Reads one reply of the person and moves the run on. */
+void engine_input(const struct engine_ctx *ctx, struct run *run,
+		  const char *input, struct engine_out *out);
+/* The message or screen of the step the run is waiting at, again (a resumed
+ * USSD session, a repeated request). */
+void engine_screen(const struct engine_ctx *ctx, const struct run *run,
+		   struct engine_out *out);
+
+/* Renders a step's own message in one language as sent on SMS, with
+ * placeholders other than vars left as written; used by `flows check` for
+ * the cost of each step. */
+void engine_render_step(const struct flow *flow, int step, int lang,
+			struct buf *out);
+
+/* Replaces {contact.X}, {answers.X}, {vars.X}, {stats.X} in text. */
+void engine_expand(const struct engine_ctx *ctx, const struct run *run,
+		   const char *text, struct buf *out);
+
+#endif

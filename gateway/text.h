@@ -1,0 +1,50 @@
+/* text.h -- pure text helpers for what a phone shows and what a person types.
+ *
+ * No I/O, no globals: everything here is unit-tested and fuzzed. */
+#ifndef SAUTI_TEXT_H
+#define SAUTI_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* How a text travels as SMS and what it costs. */
+struct sms_cost {
+	bool ucs2;           /* needs UCS-2 (some character is not GSM-7) */
+	size_t units;        /* GSM-7 septets (escapes count 2) or UTF-16 units */
+	size_t segments;     /* SMS parts: 160/153 septets or 70/67 units */
+	size_t first_ucs2;   /* byte offset of the first non-GSM-7 character */
+	size_t first_ucs2_len; /* its length in bytes (0 when !ucs2) */
+};
+
+/* Fills *cost for a UTF-8 text.  Invalid UTF-8 counts as UCS-2. */
+void sms_cost(const char *utf8, size_t len, struct sms_cost *cost);
+
+/* Length of a text on a USSD screen: GSM-7 septets, or UTF-16 units when the
+ * text needs UCS-2 (*ucs2 set).  A screen is max_chars septets, i.e.
+ * max_chars * 7 / 8 octets; in UCS-2 that holds half as many units
+ * (182 septets = 159 octets = 79 UCS-2 characters).  ussd_fits() applies
+ * that rule; ussd_budget() gives the limit for a text's coding. */
+size_t ussd_budget(size_t max_chars, bool ucs2);
+size_t ussd_length(const char *utf8, bool *ucs2);
+bool ussd_fits(const char *utf8, size_t max_chars);
+
+bool utf8_valid(const char *s, size_t len);
+
+/* Normalises a typed reply for matching: trims white space and trailing
+ * '.', ',' and ')' characters, folds ASCII case to lower and collapses inner
+ * runs of white space to one space.  Returns a new string (free()).  */
+char *reply_fold(const char *input);
+
+/* Reads a number as a person types it: "12", " 1,5 ", "1.5", "-3".  Returns
+ * 0 and the value, or -1 when the text is not one number. */
+int reply_number(const char *input, double *value);
+
+/* Formats a number the way it is saved and exported: no trailing zeros, no
+ * exponent ("1.5", "12", "0.25").  Writes at most size bytes. */
+void number_format(double value, char *out, size_t size);
+
+/* Splits off the first word (up to white space) of an SMS, upper-cased ASCII,
+ * into out; returns its length, 0 for a text with no word. */
+size_t first_word_upper(const char *text, char *out, size_t size);
+
+#endif
