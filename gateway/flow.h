@@ -111,6 +111,13 @@ struct flow_load_opts {
 struct flow_set *flow_set_load(const char *const *paths, size_t npaths,
 			       const struct flow_load_opts *opts,
 			       struct flow_diags *diags);
+/* After a reload: fresh, plus every flow of old that fresh lacks because its
+ * file now has an error (a broken edit must not take down a flow that
+ * worked).  Takes over the caller's reference to fresh and returns a set
+ * with one reference for the caller. */
+struct flow_set *flow_set_keep_broken(struct flow_set *fresh,
+				      struct flow_set *old,
+				      const struct flow_diags *diags);
 struct flow_set *flow_set_ref(struct flow_set *set);
 void flow_set_unref(struct flow_set *set);
 

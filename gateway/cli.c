@@ -1,0 +1,97 @@
+/* cli.c -- see cli.h. */
+#include "cli.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+#define CONNECT_TIMEOUT_MS 3000
+
+const char *cli_pseudonym_key(const struct config *cfg)
+{
+	return cfg->pseudonym_key ? cfg->pseudonym_key : "sauti-development-key-not-secret";
+}
+
+static const char *take_config_path(int *argc, char **argv)
+{
+	const char *path = "config/sauti.yaml";
+	int out = 0;
+	for (int i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < *argc) {
+			path = argv[++i];
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return path;
+}
+
+static void report_diags(const struct flow_diags *diags)
+{
+	for (size_t i = 0; i < diags->n; i++) {
+		char line[1024];
+		flow_diags_format(&diags->items[i], line, sizeof(line));
+		fprintf(stderr, "%s\n", line);
+	}
+}
+
+int cli_open(struct cli *c, int *argc, char **argv, int need)
+{
+	memset(c, 0, sizeof(*c));
+	const char *path = take_config_path(argc, argv);
+	char err[1024];
+	if (config_load(path, &c->cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sauti: %s\n", err);
+		return -1;
+	}
+	log_set_level(LOG_WARN);
+	if (need & CLI_NEED_FLOWS) {
+		struct flow_diags diags = {0};
+		struct flow_load_opts opts = {.ussd_max_chars = (size_t)c->cfg.ussd.max_chars};
+		const char *paths[] = {c->cfg.flows};
+		c->flows = flow_set_load(paths, 1, &opts, &diags);
+		report_diags(&diags);
+		flow_diags_release(&diags);
+	}
+	if (need & CLI_NEED_DB) {
+		c->base = event_base_new();
+		c->db = db_new(c->base, c->cfg.redis, c->cfg.redis_timeout_ms, err, sizeof(err));
+		if (!c->db) {
+			fprintf(stderr, "sauti: %s\n", err);
+			cli_close(c);
+			return -1;
+		}
+		if (db_wait_ready(c->db, CONNECT_TIMEOUT_MS) < 0) {
+			fprintf(stderr, "sauti: cannot reach redis at %s\n", c->cfg.redis);
+			cli_close(c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void cli_run(struct cli *c) { event_base_dispatch(c->base); }
+
+void cli_done(struct cli *c, int status)
+{
+	c->status = status;
+	event_base_loopbreak(c->base);
+}
+
+void cli_close(struct cli *c)
+{
+	db_free(c->db);
+	c->db = NULL;
+	if (c->base)
+		event_base_free(c->base);
+	c->base = NULL;
+	if (c->flows)
+		flow_set_unref(c->flows);
+	c->flows = NULL;
+	config_release(&c->cfg);
+}

@@ -1,0 +1,38 @@
+/* cli.h -- what every command-line tool shares: `-c FILE`, the config, the
+ * flows, an event loop and the Redis connection.  The tools reuse the
+ * daemon's asynchronous modules and run the loop until their work is done. */
+#ifndef SAUTI_CLI_H
+#define SAUTI_CLI_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "flow.h"
+
+struct event_base;
+struct db;
+
+struct cli {
+	struct config cfg;
+	struct event_base *base;
+	struct db *db;
+	struct flow_set *flows;
+	int status;                 /* the exit status the work settled on */
+};
+
+#define CLI_NEED_DB 1
+#define CLI_NEED_FLOWS 2
+
+/* Removes "-c FILE" from argv (updating *argc) and opens what `need` asks
+ * for.  Returns 0, or prints why not and returns -1. */
+int cli_open(struct cli *c, int *argc, char **argv, int need);
+/* Runs the loop until cli_done() is called. */
+void cli_run(struct cli *c);
+void cli_done(struct cli *c, int status);
+void cli_close(struct cli *c);
+/* The pseudonym key in force: the configured one, or else a development key
+ * (fine for trying sauti out, warned about by serve, useless for protecting
+ * real data). */
+const char *cli_pseudonym_key(const struct config *cfg);
+
+#endif

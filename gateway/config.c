@@ -1,0 +1,487 @@
+/* config.c -- reads config/sauti.yaml into struct config (see config.h).
+ *
+ * Table-driven like Redis' config.c: one row per key with its type, where it
+ * lives in struct config, its default and its range.  config_defaults() and
+ * config_release() walk the same table, so a new key is one row (plus its
+ * field).  The first problem stops the load: a gateway must not start on a
+ * configuration it half understood. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "yamlnode.h"
+
+enum config_type {
+	CONFIG_STRING,   /* char *; NULL default: optional */
+	CONFIG_SECRET,   /* char *; empty or absent: NULL (off) */
+	CONFIG_INT,      /* int in [min, max] */
+	CONFIG_SIZE,     /* size_t in [min, max] */
+	CONFIG_LIST,     /* char ** at offset, its count at count_offset */
+	CONFIG_LISTEN,   /* HOST:PORT into listen_host and listen_port */
+};
+
+struct config_key {
+	const char *section;     /* NULL for a top-level key */
+	const char *name;
+	enum config_type type;
+	size_t offset;
+	size_t count_offset;     /* CONFIG_LIST only */
+	const char *def;         /* strings */
+	long long idef, min, max;
+	/* Why a string value is wrong, or NULL when it is fine. */
+	const char *(*check)(const char *value);
+	const char *env;         /* environment variable that wins */
+};
+
+static const char *check_redis(const char *v);
+static const char *check_country(const char *v);
+static const char *check_log_level(const char *v);
+static const char *check_url(const char *v);
+static const char *check_address(const char *v);
+
+#define OFF(field) offsetof(struct config, field)
+
+static const struct config_key config_table[] = {
+	{NULL, "listen", CONFIG_LISTEN, 0, 0, "127.0.0.1:8080", 0, 0, 0, NULL,
+	 NULL},
+	{NULL, "redis", CONFIG_STRING, OFF(redis), 0, "redis://127.0.0.1:6379/0",
+	 0, 0, 0, check_redis, NULL},
+	{NULL, "flows", CONFIG_STRING, OFF(flows), 0, "flows/", 0, 0, 0, NULL,
+	 NULL},
+	{NULL, "country", CONFIG_STRING, OFF(country), 0, "TZ", 0, 0, 0,
+	 check_country, NULL},
+	{NULL, "api_token", CONFIG_SECRET, OFF(api_token), 0, NULL, 0, 0, 0,
+	 NULL, "SAUTI_API_TOKEN"},
+	{NULL, "pseudonym_key", CONFIG_SECRET, OFF(pseudonym_key), 0, NULL, 0,
+	 0, 0, NULL, "SAUTI_PSEUDONYM_KEY"},
+	{NULL, "log_level", CONFIG_STRING, OFF(log_level), 0, "info", 0, 0, 0,
+	 check_log_level, NULL},
+	{NULL, "redis_timeout_ms", CONFIG_INT, OFF(redis_timeout_ms), 0, NULL,
+	 1000, 10, 600000, NULL, NULL},
+	{NULL, "max_body", CONFIG_SIZE, OFF(max_body), 0, NULL, 65536, 1024,
+	 64LL << 20, NULL, NULL},
+	{"kannel", "sendsms", CONFIG_STRING, OFF(kannel.sendsms), 0,
+	 "http://127.0.0.1:13013/cgi-bin/sendsms", 0, 0, 0, check_url, NULL},
+	{"kannel", "username", CONFIG_STRING, OFF(kannel.username), 0, "sauti",
+	 0, 0, 0, NULL, NULL},
+	{"kannel", "password", CONFIG_SECRET, OFF(kannel.password), 0, NULL, 0,
+	 0, 0, NULL, "SAUTI_KANNEL_PASSWORD"},
+	{"kannel", "from", CONFIG_STRING, OFF(kannel.from), 0, NULL, 0, 0, 0,
+	 NULL, NULL},
+	{"kannel", "rate", CONFIG_INT, OFF(kannel.rate), 0, NULL, 20, 1, 1000,
+	 NULL, NULL},
+	{"kannel", "allow", CONFIG_LIST, OFF(kannel.allow), OFF(kannel.nallow),
+	 NULL, 0, 0, 0, check_address, NULL},
+	{"ussd", "max_chars", CONFIG_INT, OFF(ussd.max_chars), 0, NULL, 182, 40,
+	 1000, NULL, NULL},
+	{"limits", "max_per_window", CONFIG_INT, OFF(limits.max_per_window), 0,
+	 NULL, 0, 0, 1000000, NULL, NULL},
+	{"limits", "window", CONFIG_INT, OFF(limits.window), 0, NULL, 60, 1,
+	 86400, NULL, NULL},
+};
+
+#define NKEYS (sizeof(config_table) / sizeof(config_table[0]))
+
+static const char *const sections[] = {"kannel", "ussd", "limits", NULL};
+
+/* ------------------------------------------------------------------------
+ * Checks of string values
+ * ------------------------------------------------------------------------ */
+
+static const char *check_redis(const char *v)
+{
+	if (!strncmp(v, "redis://", 8) && v[8] && v[8] != '/')
+		return NULL;
+	if (!strncmp(v, "unix:", 5) && v[5])
+		return NULL;
+	return "must be redis://HOST[:PORT][/DB] or unix:/path/redis.sock";
+}
+
+static const char *check_country(const char *v)
+{
+	if (strlen(v) == 2 && isupper((unsigned char)v[0]) &&
+	    isupper((unsigned char)v[1]))
+		return NULL;
+	return "must be two capital letters (ISO 3166), like TZ or GH";
+}
+
+static const char *check_log_level(const char *v)
+{
+	enum log_level level;
+	return log_level_parse(v, &level) == 0
+		   ? NULL
+		   : "must be debug, info, warn or error";
+}
+
+static const char *check_url(const char *v)
+{
+	const char *host = !strncmp(v, "http://", 7)    ? v + 7
+			   : !strncmp(v, "https://", 8) ? v + 8
+							: NULL;
+	if (host && *host && *host != '/')
+		return NULL;
+	return "must be an http:// URL";
+}
+
+static const char *check_address(const char *v)
+{
+	unsigned char addr[16];
+	if (inet_pton(AF_INET, v, addr) == 1 ||
+	    inet_pton(AF_INET6, v, addr) == 1)
+		return NULL;
+	return "must be an IP address, like 127.0.0.1";
+}
+
+/* HOST:PORT or [IPV6]:PORT. */
+static int parse_listen(const char *v, char **host, int *port)
+{
+	const char *colon, *h = v;
+	size_t hlen;
+	if (v[0] == '[') {
+		const char *close = strchr(v, ']');
+		if (!close || close[1] != ':')
+			return -1;
+		h = v + 1;
+		hlen = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(v, ':');
+		if (!colon || memchr(v, ':', (size_t)(colon - v)))
+			return -1;
+		hlen = (size_t)(colon - v);
+	}
+	if (hlen == 0)
+		return -1;
+	for (size_t i = 0; i < hlen; i++)
+		if (isspace((unsigned char)h[i]))
+			return -1;
+	char *end;
+	errno = 0;
+	long p = strtol(colon + 1, &end, 10);
+	if (!isdigit((unsigned char)colon[1]) || *end || errno || p < 1 ||
+	    p > 65535)
+		return -1;
+	*host = xstrndup(h, hlen);
+	*port = (int)p;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Fields through the table
+ * ------------------------------------------------------------------------ */
+
+static char **field_str(struct config *cfg, const struct config_key *k)
+{
+	return (char **)((char *)cfg + k->offset);
+}
+
+static void list_free(struct config *cfg, const struct config_key *k)
+{
+	char ***list = (char ***)((char *)cfg + k->offset);
+	size_t *n = (size_t *)((char *)cfg + k->count_offset);
+	for (size_t i = 0; i < *n; i++)
+		free((*list)[i]);
+	free(*list);
+	*list = NULL;
+	*n = 0;
+}
+
+static void set_str(struct config *cfg, const struct config_key *k,
+		    const char *v)
+{
+	char **field = field_str(cfg, k);
+	free(*field);
+	*field = v ? xstrdup(v) : NULL;
+}
+
+void config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_table[i];
+		switch (k->type) {
+		case CONFIG_STRING:
+		case CONFIG_SECRET:
+			set_str(cfg, k, k->def);
+			break;
+		case CONFIG_INT:
+			*(int *)((char *)cfg + k->offset) = (int)k->idef;
+			break;
+		case CONFIG_SIZE:
+			*(size_t *)((char *)cfg + k->offset) = (size_t)k->idef;
+			break;
+		case CONFIG_LIST:
+			break;
+		case CONFIG_LISTEN:
+			parse_listen(k->def, &cfg->listen_host,
+				     &cfg->listen_port);
+			break;
+		}
+	}
+}
+
+void config_release(struct config *cfg)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_table[i];
+		if (k->type == CONFIG_STRING || k->type == CONFIG_SECRET)
+			set_str(cfg, k, NULL);
+		else if (k->type == CONFIG_LIST)
+			list_free(cfg, k);
+	}
+	free(cfg->listen_host);
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ------------------------------------------------------------------------
+ * Loading
+ * ------------------------------------------------------------------------ */
+
+struct config_loader {
+	struct ydoc doc;
+	const char *file;
+	char *err;
+	size_t errsize;
+};
+
+static int fail(struct config_loader *cl, const yaml_node_t *n,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct config_loader *cl, const yaml_node_t *n,
+		const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct ypos pos = ynode_pos(n);
+	snprintf(cl->err, cl->errsize, "%s:%d:%d: %s", cl->file, pos.line,
+		 pos.column, msg);
+	return -1;
+}
+
+/* "kannel.rate" or "listen", for sentences. */
+static void key_name(const struct config_key *k, char *out, size_t size)
+{
+	if (k->section)
+		snprintf(out, size, "%s.%s", k->section, k->name);
+	else
+		snprintf(out, size, "%s", k->name);
+}
+
+static const struct config_key *find_key(const char *section,
+					 const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_table[i];
+		bool same = section ? k->section && !strcmp(k->section, section)
+				    : !k->section;
+		if (same && !strcmp(k->name, name))
+			return k;
+	}
+	return NULL;
+}
+
+static int set_list(struct config_loader *cl, struct config *cfg,
+		    const struct config_key *k, const char *name,
+		    yaml_node_t *n)
+{
+	char ***list = (char ***)((char *)cfg + k->offset);
+	size_t *count = (size_t *)((char *)cfg + k->count_offset);
+	size_t len = ynode_is_seq(n) ? yseq_len(n) : 1;
+	list_free(cfg, k);
+	if (ynode_is_null(n))
+		return 0;
+	if (ynode_is_map(n))
+		return fail(cl, n, "%s must be a list, not a map", name);
+	*list = xcalloc(len, sizeof(**list));
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *item = ynode_is_seq(n) ? yseq_item(&cl->doc, n, i)
+						    : n;
+		const char *v = ynode_str(item);
+		const char *why;
+		if (!v || ynode_is_null(item))
+			return fail(cl, item, "%s: each entry must be a text, "
+					      "not %s",
+				    name, ynode_what(item));
+		if (k->check && (why = k->check(v)))
+			return fail(cl, item, "%s: '%s' %s", name, v, why);
+		(*list)[(*count)++] = xstrdup(v);
+	}
+	return 0;
+}
+
+static int set_number(struct config_loader *cl, struct config *cfg,
+		      const struct config_key *k, const char *name,
+		      yaml_node_t *n)
+{
+	const char *v = ynode_str(n);
+	char *end;
+	long long x = 0;
+	if (v && (isdigit((unsigned char)*v) || *v == '-')) {
+		errno = 0;
+		x = strtoll(v, &end, 10);
+		if (errno || *end)
+			v = NULL;
+	} else {
+		v = NULL;
+	}
+	if (!v || x < k->min || x > k->max)
+		return fail(cl, n,
+			    "%s must be a whole number from %lld to %lld, not "
+			    "'%s'",
+			    name, k->min, k->max, ynode_str(n));
+	if (k->type == CONFIG_INT)
+		*(int *)((char *)cfg + k->offset) = (int)x;
+	else
+		*(size_t *)((char *)cfg + k->offset) = (size_t)x;
+	return 0;
+}
+
+static int set_value(struct config_loader *cl, struct config *cfg,
+		     const struct config_key *k, yaml_node_t *n)
+{
+	char name[64];
+	const char *v = ynode_str(n);
+	const char *why;
+	key_name(k, name, sizeof(name));
+	if (k->type == CONFIG_LIST)
+		return set_list(cl, cfg, k, name, n);
+	if (!v)
+		return fail(cl, n, "%s must be a single value, not %s", name,
+			    ynode_what(n));
+	if (ynode_is_null(n))
+		v = "";
+	switch (k->type) {
+	case CONFIG_INT:
+	case CONFIG_SIZE:
+		return set_number(cl, cfg, k, name, n);
+	case CONFIG_SECRET:
+		set_str(cfg, k, *v ? v : NULL);
+		return 0;
+	case CONFIG_LISTEN: {
+		char *host;
+		int port;
+		if (parse_listen(v, &host, &port) < 0)
+			return fail(cl, n,
+				    "listen '%s' must be HOST:PORT, like "
+				    "127.0.0.1:8080",
+				    v);
+		free(cfg->listen_host);
+		cfg->listen_host = host;
+		cfg->listen_port = port;
+		return 0;
+	}
+	default:
+		break;
+	}
+	if (!*v) {
+		if (k->def)
+			return fail(cl, n, "%s needs a value", name);
+		set_str(cfg, k, NULL);
+		return 0;
+	}
+	if (k->check && (why = k->check(v)))
+		return fail(cl, n, "%s '%s' %s", name, v, why);
+	set_str(cfg, k, v);
+	return 0;
+}
+
+/* Every key of map; section is NULL at the top level. */
+static int load_map(struct config_loader *cl, struct config *cfg,
+		    const yaml_node_t *map, const char *section)
+{
+	char why[160];
+	const char *allowed[NKEYS + 4];
+	size_t na = 0;
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_table[i];
+		if (section ? k->section && !strcmp(k->section, section)
+			    : !k->section)
+			allowed[na++] = k->name;
+	}
+	for (size_t i = 0; !section && sections[i]; i++)
+		allowed[na++] = sections[i];
+	allowed[na] = NULL;
+
+	for (size_t i = 0; i < ymap_len(map); i++) {
+		yaml_node_t *key = ymap_key(&cl->doc, map, i);
+		yaml_node_t *value = ymap_value(&cl->doc, map, i);
+		if (ymap_check_key(&cl->doc, map, i, allowed, why,
+				   sizeof(why)) < 0)
+			return section ? fail(cl, key, "%s: %s", section, why)
+				       : fail(cl, key, "%s", why);
+		const char *name = ynode_str(key);
+		const struct config_key *k = find_key(section, name);
+		int rc;
+		if (k) {
+			rc = set_value(cl, cfg, k, value);
+		} else if (ynode_is_null(value)) {
+			rc = 0; /* an empty section: all defaults */
+		} else if (!ynode_is_map(value)) {
+			rc = fail(cl, value, "%s must be a map of keys, not %s",
+				  name, ynode_what(value));
+		} else {
+			rc = load_map(cl, cfg, value, name);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void apply_env(struct config *cfg)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_table[i];
+		const char *v = k->env ? getenv(k->env) : NULL;
+		if (v)
+			set_str(cfg, k, *v ? v : NULL);
+	}
+}
+
+int config_load(const char *path, struct config *cfg, char *err,
+		size_t errsize)
+{
+	struct config_loader cl = {.file = path, .err = err,
+				   .errsize = errsize};
+	struct ypos pos;
+	char why[512];
+	int rc = -1;
+
+	config_defaults(cfg);
+	cfg->path = xstrdup(path);
+	if (ydoc_load(&cl.doc, path, &pos, why, sizeof(why)) < 0) {
+		if (pos.line > 0)
+			snprintf(err, errsize, "%s:%d:%d: %s", path, pos.line,
+				 pos.column, why);
+		else
+			snprintf(err, errsize, "%s: %s", path, why);
+		config_release(cfg);
+		return -1;
+	}
+	yaml_node_t *root = ydoc_root(&cl.doc);
+	if (root && !ynode_is_null(root) && !ynode_is_map(root))
+		fail(&cl, root, "the configuration must be a map of keys "
+				"(listen, redis, ...), not %s",
+		     ynode_what(root));
+	else if (!ynode_is_map(root) || load_map(&cl, cfg, root, NULL) == 0)
+		rc = 0;
+	ydoc_release(&cl.doc);
+	if (rc < 0) {
+		config_release(cfg);
+		return -1;
+	}
+	apply_env(cfg);
+	return 0;
+}

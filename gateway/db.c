@@ -1,0 +1,314 @@
+/* db.c -- see db.h. */
+#include "db.h"
+
+#include <event2/event.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+
+#define RECONNECT_MIN_MS 100
+#define RECONNECT_MAX_MS 2000
+
+struct db {
+	struct event_base *base;
+	char *host;          /* NULL for a unix socket */
+	int port;
+	char *socket_path;
+	char *password;
+	int dbnum;
+	int timeout_ms;
+	redisAsyncContext *ac;
+	bool connected;
+	int reconnect_ms;
+	struct event *reconnect_timer;
+	unsigned long errors;
+	unsigned long commands;
+};
+
+/* One command in flight.  It outlives a timeout: hiredis still owns a
+ * callback for it until the reply or the disconnect arrives. */
+struct pending {
+	struct db *db;
+	db_reply_fn fn;
+	void *data;
+	struct event *timer;
+	bool answered;       /* fn has been called */
+};
+
+static int parse_url(struct db *db, const char *url, char *err, size_t errsize)
+{
+	if (strncmp(url, "unix:", 5) == 0) {
+		if (!url[5]) {
+			snprintf(err, errsize, "redis url '%s' names no socket", url);
+			return -1;
+		}
+		db->socket_path = xstrdup(url + 5);
+		return 0;
+	}
+	if (strncmp(url, "redis://", 8) != 0) {
+		snprintf(err, errsize, "redis url '%s' must start with redis:// or unix:", url);
+		return -1;
+	}
+	const char *p = url + 8;
+	const char *at = strchr(p, '@');
+	if (at) {
+		const char *colon = memchr(p, ':', (size_t)(at - p));
+		const char *pw = colon ? colon + 1 : p;
+		db->password = xstrndup(pw, (size_t)(at - pw));
+		p = at + 1;
+	}
+	size_t hostlen = strcspn(p, ":/");
+	db->host = hostlen ? xstrndup(p, hostlen) : xstrdup("127.0.0.1");
+	p += hostlen;
+	db->port = 6379;
+	if (*p == ':') {
+		char *end;
+		long port = strtol(p + 1, &end, 10);
+		if (end == p + 1 || port < 1 || port > 65535) {
+			snprintf(err, errsize, "redis url '%s' has a bad port", url);
+			return -1;
+		}
+		db->port = (int)port;
+		p = end;
+	}
+	if (*p == '/' && p[1]) {
+		char *end;
+		long n = strtol(p + 1, &end, 10);
+		if (*end || n < 0 || n > 15) {
+			snprintf(err, errsize, "redis url '%s' has a bad database number", url);
+			return -1;
+		}
+		db->dbnum = (int)n;
+	}
+	return 0;
+}
+
+static void db_connect(struct db *db);
+
+static void schedule_reconnect(struct db *db)
+{
+	struct timeval tv = {db->reconnect_ms / 1000, (db->reconnect_ms % 1000) * 1000};
+	evtimer_add(db->reconnect_timer, &tv);
+	db->reconnect_ms *= 2;
+	if (db->reconnect_ms > RECONNECT_MAX_MS)
+		db->reconnect_ms = RECONNECT_MAX_MS;
+}
+
+static void on_reconnect_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	db_connect(arg);
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+	struct db *db = ac->data;
+	if (status != REDIS_OK) {
+		log_warn("redis: cannot connect: %s", ac->errstr);
+		db->ac = NULL; /* hiredis frees the context after this callback */
+		db->errors++;
+		schedule_reconnect(db);
+		return;
+	}
+	log_info("redis: connected");
+	db->connected = true;
+	db->reconnect_ms = RECONNECT_MIN_MS;
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct db *db = ac->data;
+	db->ac = NULL;
+	db->connected = false;
+	if (status != REDIS_OK)
+		log_warn("redis: connection lost: %s", ac->errstr);
+	if (db->reconnect_timer)
+		schedule_reconnect(db);
+}
+
+/* The AUTH and SELECT replies: an error here means the URL is wrong, which
+ * every later command would trip over too, so say it loudly. */
+static void on_setup_reply(redisAsyncContext *ac, void *r, void *data)
+{
+	(void)ac;
+	redisReply *reply = r;
+	if (reply && reply->type == REDIS_REPLY_ERROR)
+		log_error("redis: %s: %s", (const char *)data, reply->str);
+}
+
+static void db_connect(struct db *db)
+{
+	redisAsyncContext *ac = db->socket_path ? redisAsyncConnectUnix(db->socket_path)
+						: redisAsyncConnect(db->host, db->port);
+	if (!ac || ac->err) {
+		log_warn("redis: cannot connect: %s", ac ? ac->errstr : "out of memory");
+		if (ac)
+			redisAsyncFree(ac);
+		db->errors++;
+		schedule_reconnect(db);
+		return;
+	}
+	ac->data = db;
+	db->ac = ac;
+	redisLibeventAttach(ac, db->base);
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	/* Queued now, sent first once the socket connects. */
+	if (db->password)
+		redisAsyncCommand(ac, on_setup_reply, "AUTH", "AUTH %s", db->password);
+	if (db->dbnum)
+		redisAsyncCommand(ac, on_setup_reply, "SELECT", "SELECT %d", db->dbnum);
+}
+
+struct db *db_new(struct event_base *base, const char *url, int timeout_ms,
+		  char *err, size_t errsize)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+	db->base = base;
+	db->timeout_ms = timeout_ms > 0 ? timeout_ms : 1000;
+	db->reconnect_ms = RECONNECT_MIN_MS;
+	if (parse_url(db, url, err, errsize) < 0) {
+		db_free(db);
+		return NULL;
+	}
+	db->reconnect_timer = evtimer_new(base, on_reconnect_timer, db);
+	db_connect(db);
+	return db;
+}
+
+void db_free(struct db *db)
+{
+	if (!db)
+		return;
+	if (db->reconnect_timer) {
+		event_free(db->reconnect_timer);
+		db->reconnect_timer = NULL; /* on_disconnect must not reschedule */
+	}
+	if (db->ac)
+		redisAsyncFree(db->ac); /* calls every pending callback with NULL */
+	free(db->host);
+	free(db->socket_path);
+	free(db->password);
+	free(db);
+}
+
+bool db_ready(const struct db *db) { return db->connected && db->ac; }
+
+static void on_wait_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct db *db = arg;
+	if (db_ready(db))
+		event_base_loopbreak(db->base);
+}
+
+int db_wait_ready(struct db *db, int timeout_ms)
+{
+	struct event *tick = event_new(db->base, -1, EV_PERSIST, on_wait_tick, db);
+	struct timeval tv = {0, 10 * 1000};
+	event_add(tick, &tv);
+	struct timeval limit = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	event_base_loopexit(db->base, &limit);
+	if (!db_ready(db))
+		event_base_dispatch(db->base);
+	event_free(tick);
+	return db_ready(db) ? 0 : -1;
+}
+
+static void pending_answer(struct pending *p, redisReply *reply)
+{
+	if (p->answered)
+		return;
+	p->answered = true;
+	if (!reply || reply->type == REDIS_REPLY_ERROR)
+		p->db->errors++;
+	if (reply && reply->type == REDIS_REPLY_ERROR)
+		log_warn("redis: %s", reply->str);
+	p->fn(reply, p->data);
+}
+
+static void on_reply(redisAsyncContext *ac, void *r, void *data)
+{
+	(void)ac;
+	struct pending *p = data;
+	event_free(p->timer);
+	pending_answer(p, r);
+	free(p);
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct pending *p = arg;
+	struct db *db = p->db;
+	log_warn("redis: no answer within %d ms; reconnecting", db->timeout_ms);
+	pending_answer(p, NULL);
+	/* redisAsyncDisconnect() would wait for the replies that are not
+	 * coming; freeing fails every pending command (p included, through
+	 * on_reply) and on_disconnect schedules the reconnection. */
+	if (db->ac) {
+		redisAsyncContext *ac = db->ac;
+		db->ac = NULL;
+		db->connected = false;
+		redisAsyncFree(ac);
+	}
+}
+
+static struct pending *pending_new(struct db *db, db_reply_fn fn, void *data)
+{
+	struct pending *p = xcalloc(1, sizeof(*p));
+	p->db = db;
+	p->fn = fn;
+	p->data = data;
+	p->timer = evtimer_new(db->base, on_timeout, p);
+	struct timeval tv = {db->timeout_ms / 1000, (db->timeout_ms % 1000) * 1000};
+	evtimer_add(p->timer, &tv);
+	return p;
+}
+
+int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
+	       const char **argv, const size_t *argvlen)
+{
+	if (!db_ready(db))
+		return -1;
+	struct pending *p = pending_new(db, fn, data);
+	if (redisAsyncCommandArgv(db->ac, on_reply, p, argc, argv, argvlen) != REDIS_OK) {
+		event_free(p->timer);
+		free(p);
+		db->errors++;
+		return -1;
+	}
+	db->commands++;
+	return 0;
+}
+
+int db_commandf(struct db *db, db_reply_fn fn, void *data, const char *fmt, ...)
+{
+	if (!db_ready(db))
+		return -1;
+	struct pending *p = pending_new(db, fn, data);
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = redisvAsyncCommand(db->ac, on_reply, p, fmt, ap);
+	va_end(ap);
+	if (rc != REDIS_OK) {
+		event_free(p->timer);
+		free(p);
+		db->errors++;
+		return -1;
+	}
+	db->commands++;
+	return 0;
+}
+
+unsigned long db_errors(const struct db *db) { return db->errors; }
+unsigned long db_commands(const struct db *db) { return db->commands; }

@@ -1,0 +1,43 @@
+/* db.h -- the connection to Redis: async hiredis on the libevent loop, with
+ * the two things hiredis 0.14 lacks: command timeouts and reconnection.
+ *
+ * Every callback fires exactly once: with the reply, or with NULL when the
+ * command failed, timed out, or the connection was lost.  The reply lives only
+ * for the callback (as in hiredis).  A command that times out drops the
+ * connection, because a Redis that does not answer one command will not answer
+ * the next either; the connection is then re-made in the background with a
+ * growing delay, and db_ready() says whether commands can be sent now. */
+#ifndef SAUTI_DB_H
+#define SAUTI_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+struct redisReply;
+struct db;
+
+typedef void (*db_reply_fn)(struct redisReply *reply, void *data);
+
+/* url: redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:/path/to/socket.
+ * Returns NULL with a reason in err for a URL it cannot read; a Redis that
+ * is down is not an error here: db_ready() stays false until it answers. */
+struct db *db_new(struct event_base *base, const char *url, int timeout_ms,
+		  char *err, size_t errsize);
+void db_free(struct db *db);
+bool db_ready(const struct db *db);
+/* Waits (running the loop) until connected or timeout_ms passed; for the
+ * command-line tools.  Returns 0 when ready. */
+int db_wait_ready(struct db *db, int timeout_ms);
+
+/* Sends one command.  Returns 0, or -1 when it could not be sent (not
+ * connected): then fn is NOT called. */
+int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
+	       const char **argv, const size_t *argvlen);
+int db_commandf(struct db *db, db_reply_fn fn, void *data, const char *fmt, ...);
+
+/* Counters for /metrics. */
+unsigned long db_errors(const struct db *db);
+unsigned long db_commands(const struct db *db);
+
+#endif

@@ -1,0 +1,1028 @@
+/* engine.c -- see engine.h: walks a flow one reply at a time.
+ *
+ * A run waits at a prompt (an ask or a language step).  A reply is read
+ * against that prompt; a valid one is saved and the run moves on through say
+ * steps, whose texts are gathered as the "lead" of the next message, to the
+ * next prompt or to the end.
+ *
+ * USSD pages are laid out from the prompt alone, never from what is shown
+ * above it (say texts, an invalid-reply message): run->page is all the store
+ * keeps, so page N must hold the same choices whenever it is computed.  Text
+ * shown above a page therefore gives way (it is shortened) rather than
+ * pushing choices off the page. */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "text.h"
+
+#define NAV_MORE "98"
+#define NAV_BACK "0"
+#define ELLIPSIS "..."
+
+/* ---- names --------------------------------------------------------------- */
+
+static const char *const status_names[] = {
+	[RUN_ACTIVE] = "active",
+	[RUN_COMPLETED] = "completed",
+	[RUN_EXPIRED] = "expired",
+	[RUN_STOPPED] = "stopped",
+};
+
+const char *channel_name(enum channel c)
+{
+	return c == CHANNEL_USSD ? "ussd" : "sms";
+}
+
+const char *run_status_name(enum run_status s)
+{
+	if ((unsigned)s < sizeof(status_names) / sizeof(status_names[0]))
+		return status_names[s];
+	return "unknown";
+}
+
+int run_status_parse(const char *name, enum run_status *s)
+{
+	for (size_t i = 0; name && i < sizeof(status_names) /
+					   sizeof(status_names[0]); i++) {
+		if (strcmp(name, status_names[i]) == 0) {
+			if (s)
+				*s = (enum run_status)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void run_init(struct run *run, int lang, enum channel channel)
+{
+	memset(run, 0, sizeof(*run));
+	run->lang = lang;
+	run->channel = channel;
+	run->status = RUN_ACTIVE;
+	run->step = -1;
+}
+
+void run_release(struct run *run)
+{
+	fields_release(&run->answers);
+}
+
+void engine_out_release(struct engine_out *out)
+{
+	buf_release(&out->reply);
+	out->ended = false;
+	out->saved = NULL;
+	out->lang_changed = false;
+}
+
+static void out_init(struct engine_out *out)
+{
+	memset(out, 0, sizeof(*out));
+}
+
+/* ---- languages ----------------------------------------------------------- */
+
+/* Each language by its own name, as a person looks for it in a list. */
+static const struct {
+	const char *code, *name;
+} lang_names[] = {
+	{"sw", "Kiswahili"}, {"en", "English"}, {"fr", "Fran\xC3\xA7" "ais"},
+	{"pt", "Portugu\xC3\xAAs"}, {"ha", "Hausa"}, {"tw", "Twi"},
+	{"ak", "Akan"}, {"ee", "E\xCA\x8B" "egbe"}, {"gaa", "G\xC3\xA3"},
+	{"dag", "Dagbanli"}, {"yo", "Yor\xC3\xB9" "b\xC3\xA1"}, {"ig", "Igbo"},
+	{"zu", "isiZulu"}, {"lg", "Luganda"}, {"rw", "Kinyarwanda"},
+	{"ny", "Chichewa"}, {"so", "Soomaali"}, {"ln", "Ling\xC3\xA1la"},
+	{"es", "Espa\xC3\xB1ol"}, {"de", "Deutsch"},
+};
+
+/* Compares the primary subtag of code ("sw" of "sw-TZ") with want. */
+static bool lang_code_is(const char *code, const char *want)
+{
+	size_t n = strcspn(code ? code : "", "-_");
+	return code && strlen(want) == n && strncasecmp(code, want, n) == 0;
+}
+
+static const char *lang_own_name(const char *code)
+{
+	for (size_t i = 0; i < sizeof(lang_names) / sizeof(lang_names[0]); i++)
+		if (lang_code_is(code, lang_names[i].code))
+			return lang_names[i].name;
+	return code ? code : "";
+}
+
+/* ---- UTF-8 helpers ------------------------------------------------------- */
+
+/* Length of the valid UTF-8 character at s (len > 0 bytes), or 0. */
+static size_t utf8_char(const char *s, size_t len)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 :
+		   c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+
+	if (!n || n > len || !utf8_valid(s, n))
+		return 0;
+	return n;
+}
+
+/* Appends s, each invalid byte replaced by U+FFFD: what the engine sends and
+ * saves is always valid UTF-8, whatever arrived. */
+static void put_clean(struct buf *out, const char *s, size_t len)
+{
+	size_t i = 0, start = 0;
+
+	while (i < len) {
+		size_t n = utf8_char(s + i, len - i);
+		if (n) {
+			i += n;
+			continue;
+		}
+		buf_append(out, s + start, i - start);
+		buf_puts(out, "\xEF\xBF\xBD");
+		start = ++i;
+	}
+	buf_append(out, s + start, i - start);
+}
+
+static size_t utf8_count(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Length of the white space (ASCII, or no-break space) at s, or 0. */
+static size_t space_at(const char *s, size_t len)
+{
+	if (len >= 1 && strchr(" \t\n\v\f\r", s[0]) && s[0])
+		return 1;
+	if (len >= 2 && s[0] == '\xC2' && s[1] == '\xA0')
+		return 2;
+	return 0;
+}
+
+static size_t space_before(const char *s, size_t end)
+{
+	if (end >= 1 && space_at(s + end - 1, 1))
+		return 1;
+	if (end >= 2 && space_at(s + end - 2, 2) == 2)
+		return 2;
+	return 0;
+}
+
+/* ---- placeholders -------------------------------------------------------- */
+
+enum expand_mode {
+	EXPAND_ALL,
+	EXPAND_VARS,    /* only {vars.X}: the cost of a step in `flows check` */
+	EXPAND_NESTED,  /* inside an answer's label: answers show raw values */
+};
+
+/* What a rendering needs: where, in which language, and how much to expand. */
+struct view {
+	const struct engine_ctx *ctx;
+	const struct flow *flow;
+	const struct run *run;     /* may be NULL */
+	int lang;                  /* a valid index into flow->langs */
+	size_t ussd_max;           /* 0 on SMS */
+	enum expand_mode mode;
+};
+
+static void view_init(struct view *v, const struct engine_ctx *ctx,
+		      const struct run *run)
+{
+	v->ctx = ctx;
+	v->flow = ctx->flow;
+	v->run = run;
+	v->lang = run ? run->lang : 0;
+	if (v->lang < 0 || (size_t)v->lang >= v->flow->nlangs)
+		v->lang = 0;
+	v->ussd_max = ctx->ussd_max_chars;
+	v->mode = EXPAND_ALL;
+}
+
+static void expand(const struct view *v, const char *text, struct buf *out);
+
+static bool has_prefix(const char *name, size_t len, const char *prefix,
+		       size_t *plen)
+{
+	*plen = strlen(prefix);
+	return len >= *plen && memcmp(name, prefix, *plen) == 0;
+}
+
+static bool put_var(const struct view *v, const char *name, struct buf *out)
+{
+	for (size_t i = 0; i < v->flow->nvars; i++) {
+		if (v->flow->vars[i].name &&
+		    strcmp(v->flow->vars[i].name, name) == 0) {
+			buf_puts(out, flow_text_get(v->flow,
+						    &v->flow->vars[i].value,
+						    v->lang));
+			return true;
+		}
+	}
+	return false;
+}
+
+/* An answer as a person reads it: a choice by its label, a language by its
+ * own name, anything else as saved. */
+static void put_answer(const struct view *v, const char *name,
+		       struct buf *out)
+{
+	const char *value = v->run ? fields_get(&v->run->answers, name) : NULL;
+	const struct flow_step *step = flow_step_saving(v->flow, name);
+
+	if (!value)
+		return;
+	if (step && v->mode == EXPAND_ALL && step->type == STEP_ASK &&
+	    step->ask == ASK_CHOICES) {
+		for (size_t i = 0; i < step->nchoices; i++) {
+			if (step->choices[i].key &&
+			    strcmp(step->choices[i].key, value) == 0) {
+				struct view nested = *v;
+				nested.mode = EXPAND_NESTED;
+				expand(&nested, flow_text_get(v->flow,
+					&step->choices[i].label, v->lang), out);
+				return;
+			}
+		}
+	}
+	if (step && step->type == STEP_LANGUAGE &&
+	    flow_lang_index(v->flow, value) >= 0) {
+		buf_puts(out, lang_own_name(value));
+		return;
+	}
+	put_clean(out, value, strlen(value));
+}
+
+/* Appends the value of the placeholder {name} (len bytes, not
+ * NUL-terminated); returns false to leave it as written. */
+static bool put_placeholder(const struct view *v, const char *name,
+			    size_t len, struct buf *out)
+{
+	char *key;
+	size_t plen;
+	bool done = true;
+
+	if (has_prefix(name, len, "vars.", &plen)) {
+		key = xstrndup(name + plen, len - plen);
+		done = put_var(v, key, out);
+	} else if (v->mode == EXPAND_VARS) {
+		return false;
+	} else if (has_prefix(name, len, "contact.", &plen)) {
+		key = xstrndup(name + plen, len - plen);
+		const char *val = v->ctx->contact ?
+			fields_get(v->ctx->contact, key) : NULL;
+		if (val)
+			put_clean(out, val, strlen(val));
+	} else if (has_prefix(name, len, "answers.", &plen)) {
+		key = xstrndup(name + plen, len - plen);
+		put_answer(v, key, out);
+	} else if (has_prefix(name, len, "stats.", &plen)) {
+		key = xstrndup(name + plen, len - plen);
+		size_t before = out->len;
+		if (!v->ctx->stats ||
+		    v->ctx->stats(v->ctx->stats_data, key, out) < 0) {
+			out->len = before; /* drop anything half-written */
+			if (out->data)
+				out->data[before] = '\0';
+		}
+	} else {
+		return false;
+	}
+	free(key);
+	return done;
+}
+
+static void expand(const struct view *v, const char *text, struct buf *out)
+{
+	const char *p = text ? text : "";
+
+	while (*p) {
+		const char *open = strchr(p, '{'), *close;
+		if (!open) {
+			buf_puts(out, p);
+			return;
+		}
+		buf_append(out, p, (size_t)(open - p));
+		close = open + 1 + strcspn(open + 1, "{}");
+		if (*close != '}') {
+			/* "{" with no "}", or "{ {x}": the first brace is
+			 * plain text. */
+			buf_append(out, open, (size_t)(close - open));
+			p = close;
+			continue;
+		}
+		if (!put_placeholder(v, open + 1, (size_t)(close - open - 1),
+				     out))
+			buf_append(out, open, (size_t)(close - open + 1));
+		p = close + 1;
+	}
+}
+
+void engine_expand(const struct engine_ctx *ctx, const struct run *run,
+		   const char *text, struct buf *out)
+{
+	struct view v;
+
+	view_init(&v, ctx, run);
+	expand(&v, text, out);
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+static bool is_prompt(const struct flow_step *s)
+{
+	return (s->type == STEP_ASK && s->ask != ASK_NONE) ||
+	       s->type == STEP_LANGUAGE;
+}
+
+/* Appends line to out, on a line of its own when out is not empty. */
+static void put_line(struct buf *out, const char *line)
+{
+	if (!line || !*line)
+		return;
+	if (out->len)
+		buf_putc(out, '\n');
+	buf_puts(out, line);
+}
+
+static void put_text(const struct view *v, const struct flow_text *t,
+		     struct buf *out)
+{
+	expand(v, flow_text_get(v->flow, t, v->lang), out);
+}
+
+/* A prompt's options: a choice list, or the flow's languages. */
+static size_t option_count(const struct view *v, const struct flow_step *s)
+{
+	if (s->type == STEP_LANGUAGE)
+		return v->flow->nlangs;
+	if (s->type == STEP_ASK && s->ask == ASK_CHOICES)
+		return s->nchoices;
+	return 0;
+}
+
+static const char *option_key(const struct view *v, const struct flow_step *s,
+			      size_t i)
+{
+	const char *key = s->type == STEP_LANGUAGE ? v->flow->langs[i] :
+			  s->choices[i].key;
+	return key ? key : "";
+}
+
+static void put_option_label(const struct view *v, const struct flow_step *s,
+			     size_t i, struct buf *out)
+{
+	if (s->type == STEP_LANGUAGE)
+		buf_puts(out, lang_own_name(v->flow->langs[i]));
+	else
+		put_text(v, &s->choices[i].label, out);
+}
+
+/* Appends the line "N. label" of option i. */
+static void put_option(const struct view *v, const struct flow_step *s,
+		       size_t i, struct buf *out)
+{
+	if (out->len)
+		buf_putc(out, '\n');
+	buf_printf(out, "%zu. ", i + 1);
+	put_option_label(v, s, i, out);
+}
+
+static bool view_is_sw(const struct view *v)
+{
+	return v->flow->nlangs > 0 &&
+	       lang_code_is(v->flow->langs[v->lang], "sw");
+}
+
+static void put_nav(const struct view *v, bool more, bool back,
+		    struct buf *out)
+{
+	bool sw = view_is_sw(v);
+
+	if (more)
+		put_line(out, sw ? NAV_MORE ". Zaidi" : NAV_MORE ". More");
+	if (back)
+		put_line(out, sw ? NAV_BACK ". Rudi" : NAV_BACK ". Back");
+}
+
+/* The SMS form of a step: its text and every option. */
+static void render_full(const struct view *v, const struct flow_step *s,
+			struct buf *out)
+{
+	put_text(v, &s->text, out);
+	for (size_t i = 0; i < option_count(v, s); i++)
+		put_option(v, s, i, out);
+}
+
+/* ---- USSD screens -------------------------------------------------------- */
+
+static bool fits(const struct view *v, const char *screen)
+{
+	return ussd_fits(screen, v->ussd_max);
+}
+
+/* The longest start of s (cut at a character) that, followed by suffix,
+ * fits a screen; returns its length, or -1 when even "" + suffix does not
+ * fit.  Fitting only gets harder as the start grows (more septets, and once
+ * UCS-2 always UCS-2), so a binary search finds it. */
+static long fit_start(const struct view *v, const char *s, const char *suffix)
+{
+	size_t len = strlen(s), cap = 4 * v->ussd_max + 4, nb = 0;
+	size_t *bounds, lo, hi;
+	struct buf tmp = BUF_INIT;
+	long ret;
+
+	if (len > cap)
+		len = cap; /* no screen holds more bytes than that */
+	bounds = xmalloc((len + 1) * sizeof(*bounds));
+	for (size_t i = 0; i <= len; i++)
+		if (i == 0 || i == len || ((unsigned char)s[i] & 0xC0) != 0x80)
+			bounds[nb++] = i;
+	lo = 0;
+	hi = nb;
+	/* invariant: bounds[< lo] fit, bounds[>= hi] do not */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		buf_reset(&tmp);
+		buf_append(&tmp, s, bounds[mid]);
+		buf_puts(&tmp, suffix);
+		if (fits(v, buf_str(&tmp)))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	ret = lo == 0 ? -1 : (long)bounds[lo - 1];
+	free(bounds);
+	buf_release(&tmp);
+	return ret;
+}
+
+/* Makes sure the screen fits, cutting its end if it has to: the last resort
+ * for texts no flow check can foresee (a long contact field). */
+static void clip(const struct view *v, struct buf *screen)
+{
+	long n;
+	const char *suffix = ELLIPSIS;
+
+	if (fits(v, buf_str(screen)))
+		return;
+	n = fit_start(v, buf_str(screen), suffix);
+	if (n < 0) {
+		suffix = "";
+		n = fit_start(v, buf_str(screen), suffix);
+	}
+	screen->len = n < 0 ? 0 : (size_t)n;
+	if (screen->data)
+		screen->data[screen->len] = '\0';
+	buf_puts(screen, suffix);
+}
+
+/* out = above + "\n" + screen on one screen; what is above gives way. */
+static void compose(const struct view *v, const char *above,
+		    const char *screen, struct buf *out)
+{
+	struct buf tail = BUF_INIT;
+	long n;
+
+	buf_reset(out);
+	if (!*above || !*screen) {
+		buf_puts(out, *above ? above : screen);
+		clip(v, out);
+		return;
+	}
+	buf_printf(out, "%s\n%s", above, screen);
+	if (fits(v, buf_str(out)))
+		return;
+	buf_printf(&tail, ELLIPSIS "\n%s", screen);
+	n = fit_start(v, above, buf_str(&tail));
+	buf_reset(out);
+	if (n > 0) {
+		buf_append(out, above, (size_t)n);
+		buf_puts(out, buf_str(&tail));
+	} else {
+		buf_puts(out, screen);
+	}
+	buf_release(&tail);
+	clip(v, out);
+}
+
+struct page {
+	int index;
+	size_t from, to;        /* options [from, to) */
+	bool more, back;
+};
+
+/* Lays out the page of options that starts at from: as many as fit with the
+ * prompt and the paging entries, at least one. */
+static size_t page_end(const struct view *v, const struct flow_step *s,
+		       size_t from, bool back)
+{
+	size_t n = option_count(v, s), best = from + 1;
+	struct buf lines = BUF_INIT, tmp = BUF_INIT;
+
+	put_text(v, &s->text, &lines);
+	for (size_t e = from + 1; e <= n; e++) {
+		put_option(v, s, e - 1, &lines);
+		buf_reset(&tmp);
+		buf_puts(&tmp, buf_str(&lines));
+		put_nav(v, e < n, back, &tmp);
+		if (fits(v, buf_str(&tmp))) {
+			best = e;
+		} else if (e < n) {
+			/* longer pages with "98" cannot fit either; only the
+			 * whole rest without it is left to try */
+			for (size_t i = e; i < n; i++)
+				put_option(v, s, i, &lines);
+			put_nav(v, false, back, &lines);
+			if (fits(v, buf_str(&lines)))
+				best = n;
+			break;
+		}
+	}
+	buf_release(&lines);
+	buf_release(&tmp);
+	return best;
+}
+
+/* Finds page `index` (or the last page, if there are fewer). */
+static void page_layout(const struct view *v, const struct flow_step *s,
+			int index, struct page *pg)
+{
+	size_t n = option_count(v, s);
+
+	memset(pg, 0, sizeof(*pg));
+	for (;;) {
+		pg->back = pg->index > 0;
+		pg->to = n ? page_end(v, s, pg->from, pg->back) : 0;
+		pg->more = pg->to < n;
+		if (pg->index >= index || !pg->more)
+			return;
+		pg->index++;
+		pg->from = pg->to;
+	}
+}
+
+static void render_page(const struct view *v, const struct flow_step *s,
+			const struct page *pg, bool with_text,
+			struct buf *out)
+{
+	if (with_text)
+		put_text(v, &s->text, out);
+	for (size_t i = pg->from; i < pg->to; i++)
+		put_option(v, s, i, out);
+	put_nav(v, pg->more, pg->back, out);
+}
+
+/* The message of the prompt the run waits at, without any lead: the whole
+ * list on SMS, the current page on USSD. */
+static void render_prompt(const struct view *v, const struct flow_step *s,
+			  int page, struct buf *out)
+{
+	struct page pg;
+
+	if (!v->ussd_max) {
+		render_full(v, s, out);
+		return;
+	}
+	page_layout(v, s, page, &pg);
+	render_page(v, s, &pg, true, out);
+	clip(v, out);
+}
+
+/* Sends lead (say texts) joined to message. */
+static void send_joined(const struct view *v, const char *lead,
+			const char *message, struct engine_out *out)
+{
+	if (v->ussd_max) {
+		compose(v, lead, message, &out->reply);
+	} else {
+		buf_reset(&out->reply);
+		put_line(&out->reply, lead);
+		put_line(&out->reply, message);
+	}
+}
+
+/* ---- invalid replies ----------------------------------------------------- */
+
+enum why { WHY_NONE, WHY_EMPTY, WHY_TOO_LONG };
+
+static size_t text_max(const struct flow_step *s)
+{
+	return s->text_max ? s->text_max : FLOW_DEFAULT_TEXT_MAX;
+}
+
+static void put_builtin_invalid(const struct view *v,
+				const struct flow_step *s, enum why why,
+				struct buf *out)
+{
+	bool sw = view_is_sw(v);
+	char lo[64], hi[64];
+
+	if (option_count(v, s) > 0 || s->ask == ASK_CHOICES) {
+		size_t n = option_count(v, s);
+		if (n <= 1)
+			buf_puts(out, sw ? "Tafadhali jibu kwa namba 1." :
+				 "Please reply with the number 1.");
+		else
+			buf_printf(out, sw ? "Tafadhali jibu kwa namba 1 hadi %zu." :
+				   "Please reply with a number from 1 to %zu.", n);
+	} else if (s->ask == ASK_NUMBER) {
+		number_format(s->min, lo, sizeof(lo));
+		number_format(s->max, hi, sizeof(hi));
+		if (s->has_min && s->has_max)
+			buf_printf(out, sw ? "Tafadhali jibu kwa namba kati ya %s na %s." :
+				   "Please reply with a number from %s to %s.", lo, hi);
+		else if (s->has_min)
+			buf_printf(out, sw ? "Tafadhali jibu kwa namba isiyopungua %s." :
+				   "Please reply with a number of at least %s.", lo);
+		else if (s->has_max)
+			buf_printf(out, sw ? "Tafadhali jibu kwa namba isiyozidi %s." :
+				   "Please reply with a number of at most %s.", hi);
+		else
+			buf_puts(out, sw ? "Tafadhali jibu kwa namba." :
+				 "Please reply with a number.");
+	} else if (why == WHY_TOO_LONG) {
+		buf_printf(out, sw ? "Tafadhali andika jibu lisilozidi herufi %zu." :
+			   "Please type an answer of at most %zu characters.",
+			   text_max(s));
+	} else {
+		buf_puts(out, sw ? "Tafadhali andika jibu lako." :
+			 "Please type your answer.");
+	}
+}
+
+/* The invalid-reply message and the question again; on USSD, the current
+ * page only, and the question's own text gives way first. */
+static void send_invalid(const struct view *v, const struct run *run,
+			 const struct flow_step *s, enum why why,
+			 struct engine_out *out)
+{
+	struct buf inv = BUF_INIT, full = BUF_INIT, bare = BUF_INIT;
+	struct page pg;
+
+	if (s->has_invalid)
+		put_text(v, &s->invalid, &inv);
+	else
+		put_builtin_invalid(v, s, why, &inv);
+	if (!v->ussd_max) {
+		render_full(v, s, &full);
+		send_joined(v, buf_str(&inv), buf_str(&full), out);
+	} else if (option_count(v, s) == 0) {
+		buf_reset(&out->reply);
+		put_line(&out->reply, buf_str(&inv));
+		put_text(v, &s->text, &out->reply);
+		clip(v, &out->reply);
+	} else {
+		page_layout(v, s, run->page, &pg);
+		render_page(v, s, &pg, true, &full);
+		render_page(v, s, &pg, false, &bare);
+		buf_reset(&out->reply);
+		put_line(&out->reply, buf_str(&inv));
+		put_line(&out->reply, buf_str(&full));
+		if (!fits(v, buf_str(&out->reply)))
+			compose(v, buf_str(&inv), buf_str(&bare), &out->reply);
+	}
+	buf_release(&inv);
+	buf_release(&full);
+	buf_release(&bare);
+}
+
+/* ---- reading replies ----------------------------------------------------- */
+
+/* A reply that is the number shown before an option ("1" ... "n"). */
+static bool read_option_number(const char *folded, size_t n, size_t *index)
+{
+	size_t len = strlen(folded), v = 0;
+
+	if (len == 0 || len > 9 || strspn(folded, "0123456789") != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		v = v * 10 + (size_t)(folded[i] - '0');
+	if (v < 1 || v > n)
+		return false;
+	*index = v - 1;
+	return true;
+}
+
+static bool folded_equal(const char *folded, const char *text)
+{
+	char *f = reply_fold(text);
+	bool eq = *f && strcmp(f, folded) == 0;
+	free(f);
+	return eq;
+}
+
+/* The option a reply names: by its number, its key, or its label in any of
+ * the flow's languages.  The number wins over a key that looks like one. */
+static int read_option(const struct view *v, const struct flow_step *s,
+		       const char *input, size_t *index)
+{
+	size_t n = option_count(v, s);
+	char *folded = reply_fold(input);
+	struct buf label = BUF_INIT;
+	int ret = -1;
+
+	if (!*folded)
+		goto out;
+	if (read_option_number(folded, n, index)) {
+		ret = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < n && ret < 0; i++) {
+		if (folded_equal(folded, option_key(v, s, i))) {
+			*index = i;
+			ret = 0;
+		}
+	}
+	for (size_t i = 0; i < n && ret < 0; i++) {
+		for (size_t l = 0; l < v->flow->nlangs && ret < 0; l++) {
+			struct view in_l = *v;
+			in_l.lang = (int)l;
+			buf_reset(&label);
+			put_option_label(&in_l, s, i, &label);
+			if (folded_equal(folded, buf_str(&label))) {
+				*index = i;
+				ret = 0;
+			}
+		}
+	}
+out:
+	buf_release(&label);
+	free(folded);
+	return ret;
+}
+
+static int read_number(const struct flow_step *s, const char *input,
+		       struct buf *value)
+{
+	double x;
+	char num[64];
+
+	if (reply_number(input, &x) < 0)
+		return -1;
+	if ((s->has_min && x < s->min) || (s->has_max && x > s->max))
+		return -1;
+	number_format(x, num, sizeof(num));
+	buf_puts(value, num);
+	return 0;
+}
+
+static int read_text(const struct flow_step *s, const char *input,
+		     struct buf *value, enum why *why)
+{
+	size_t start = 0, end = strlen(input), n;
+
+	while (start < end && (n = space_at(input + start, end - start)))
+		start += n;
+	while (end > start && (n = space_before(input, end)) &&
+	       end - n >= start)
+		end -= n;
+	put_clean(value, input + start, end - start);
+	if (value->len == 0) {
+		*why = WHY_EMPTY;
+		return -1;
+	}
+	if (utf8_count(buf_str(value), value->len) > text_max(s)) {
+		*why = WHY_TOO_LONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads a reply to prompt s into value (the key, number or text to save);
+ * a language step also switches the run's language. */
+static int read_reply(const struct view *v, struct run *run,
+		      const struct flow_step *s, const char *input,
+		      struct buf *value, enum why *why, struct engine_out *out)
+{
+	size_t i;
+
+	*why = WHY_NONE;
+	if (s->type == STEP_LANGUAGE || s->ask == ASK_CHOICES) {
+		if (read_option(v, s, input, &i) < 0)
+			return -1;
+		buf_puts(value, option_key(v, s, i));
+		if (s->type == STEP_LANGUAGE) {
+			run->lang = (int)i;
+			out->lang_changed = true;
+		}
+		return 0;
+	}
+	if (s->ask == ASK_NUMBER)
+		return read_number(s, input, value);
+	return read_text(s, input, value, why);
+}
+
+/* ---- moving on ----------------------------------------------------------- */
+
+static void end_run(const struct view *v, struct run *run, const char *lead,
+		    const char *last, struct engine_out *out)
+{
+	run->status = RUN_COMPLETED;
+	run->step = -1;
+	run->retries = 0;
+	run->page = 0;
+	out->ended = true;
+	send_joined(v, lead, last, out);
+}
+
+/* Runs the flow from step idx: say texts gather in lead until a prompt, an
+ * end, or the end of the steps.  Says that lead back to themselves would
+ * loop; no path visits more steps than the flow has, so that ends it. */
+static void advance(const struct engine_ctx *ctx, struct run *run, int idx,
+		    struct buf *lead, struct engine_out *out)
+{
+	const struct flow *flow = ctx->flow;
+	struct buf text = BUF_INIT, prompt = BUF_INIT;
+	struct view v;
+
+	view_init(&v, ctx, run);
+	for (size_t visited = 0;; visited++) {
+		const struct flow_step *s;
+		if (idx < 0 || (size_t)idx >= flow->nsteps ||
+		    visited > flow->nsteps) {
+			end_run(&v, run, buf_str(lead), "", out);
+			break;
+		}
+		s = &flow->steps[idx];
+		if (is_prompt(s)) {
+			run->step = idx;
+			run->retries = 0;
+			run->page = 0;
+			render_prompt(&v, s, 0, &prompt);
+			send_joined(&v, buf_str(lead), buf_str(&prompt), out);
+			break;
+		}
+		buf_reset(&text);
+		put_text(&v, &s->text, &text);
+		if (s->type == STEP_END) {
+			end_run(&v, run, buf_str(lead), buf_str(&text), out);
+			break;
+		}
+		put_line(lead, buf_str(&text));
+		idx = s->next >= 0 ? s->next : idx + 1;
+	}
+	buf_release(&text);
+	buf_release(&prompt);
+}
+
+/* Where a run goes after step idx saved value. */
+static int step_target(const struct flow *flow, int idx, const char *value)
+{
+	const struct flow_step *s = &flow->steps[idx];
+
+	for (size_t i = 0; i < s->nbranches; i++)
+		if (s->branches[i].value &&
+		    strcmp(s->branches[i].value, value) == 0)
+			return s->branches[i].target;
+	if (s->branch_default >= 0)
+		return s->branch_default;
+	if (s->next >= 0)
+		return s->next;
+	return idx + 1;
+}
+
+static void take_answer(const struct engine_ctx *ctx, struct run *run,
+			const char *value, struct engine_out *out)
+{
+	const struct flow_step *s = &ctx->flow->steps[run->step];
+	struct buf lead = BUF_INIT;
+
+	if (s->save) {
+		fields_set(&run->answers, s->save, value);
+		out->saved = s->save;
+	}
+	advance(ctx, run, step_target(ctx->flow, run->step, value), &lead, out);
+	buf_release(&lead);
+}
+
+static bool waiting(const struct engine_ctx *ctx, const struct run *run)
+{
+	return run->status == RUN_ACTIVE && run->step >= 0 &&
+	       (size_t)run->step < ctx->flow->nsteps;
+}
+
+/* USSD "98" / "0": another page of the list; returns true when it was. */
+static bool turn_page(const struct view *v, struct run *run,
+		      const struct flow_step *s, const char *input,
+		      struct engine_out *out)
+{
+	char *folded;
+	struct page pg;
+	bool turned = false;
+
+	if (!v->ussd_max || option_count(v, s) == 0)
+		return false;
+	page_layout(v, s, run->page, &pg);
+	run->page = pg.index;
+	folded = reply_fold(input);
+	if (pg.more && strcmp(folded, NAV_MORE) == 0) {
+		run->page++;
+		turned = true;
+	} else if (pg.back && strcmp(folded, NAV_BACK) == 0) {
+		run->page--;
+		turned = true;
+	}
+	free(folded);
+	if (turned)
+		render_prompt(v, s, run->page, &out->reply);
+	return turned;
+}
+
+/* ---- the engine ---------------------------------------------------------- */
+
+void engine_start(const struct engine_ctx *ctx, struct run *run,
+		  struct engine_out *out)
+{
+	struct buf lead = BUF_INIT;
+
+	out_init(out);
+	run->status = RUN_ACTIVE;
+	run->step = -1;
+	run->retries = 0;
+	run->page = 0;
+	advance(ctx, run, 0, &lead, out);
+	buf_release(&lead);
+}
+
+void engine_input(const struct engine_ctx *ctx, struct run *run,
+		  const char *input, struct engine_out *out)
+{
+	struct buf value = BUF_INIT, lead = BUF_INIT;
+	const struct flow_step *s;
+	struct view v;
+	enum why why;
+	int retries;
+
+	out_init(out);
+	if (!waiting(ctx, run)) {
+		out->ended = true;
+		return;
+	}
+	if (!input)
+		input = "";
+	s = &ctx->flow->steps[run->step];
+	if (!is_prompt(s)) {
+		/* not a step a run waits at: send it and go on */
+		advance(ctx, run, run->step, &lead, out);
+		buf_release(&lead);
+		return;
+	}
+	view_init(&v, ctx, run);
+	if (turn_page(&v, run, s, input, out))
+		return;
+	retries = s->retries >= 0 ? s->retries : FLOW_DEFAULT_RETRIES;
+	if (read_reply(&v, run, s, input, &value, &why, out) == 0) {
+		take_answer(ctx, run, buf_str(&value), out);
+	} else if (run->retries < retries) {
+		run->retries++;
+		send_invalid(&v, run, s, why, out);
+	} else {
+		take_answer(ctx, run, "", out);
+	}
+	buf_release(&value);
+}
+
+void engine_screen(const struct engine_ctx *ctx, const struct run *run,
+		   struct engine_out *out)
+{
+	const struct flow_step *s;
+	struct view v;
+
+	out_init(out);
+	if (!waiting(ctx, run)) {
+		out->ended = true;
+		return;
+	}
+	view_init(&v, ctx, run);
+	s = &ctx->flow->steps[run->step];
+	if (is_prompt(s)) {
+		render_prompt(&v, s, run->page, &out->reply);
+	} else {
+		put_text(&v, &s->text, &out->reply);
+		if (v.ussd_max)
+			clip(&v, &out->reply);
+	}
+}
+
+void engine_render_step(const struct flow *flow, int step, int lang,
+			struct buf *out)
+{
+	struct engine_ctx ctx = {flow, NULL, NULL, NULL, 0};
+	struct view v;
+
+	if (!flow || step < 0 || (size_t)step >= flow->nsteps)
+		return;
+	view_init(&v, &ctx, NULL);
+	if (lang >= 0 && (size_t)lang < flow->nlangs)
+		v.lang = lang;
+	v.mode = EXPAND_VARS;
+	render_full(&v, &flow->steps[step], out);
+}

@@ -1,0 +1,186 @@
+/* exportfmt.c -- see exportfmt.h. */
+#include "exportfmt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "csv.h"
+#include "timeutil.h"
+
+static const char *const fixed_columns[] = {
+	"run_id", "contact", "language", "channel", "status", "started_at",
+	"completed_at",
+};
+
+#define NFIXED (sizeof(fixed_columns) / sizeof(fixed_columns[0]))
+
+/* ---- CSV ---------------------------------------------------------------- */
+
+static void put_cells(struct buf *out, const char *const *cells, size_t n,
+		      const char *const *more, size_t nmore)
+{
+	const char **all = xmalloc((n + nmore) * sizeof(*all));
+
+	memcpy(all, cells, n * sizeof(*all));
+	if (nmore)
+		memcpy(all + n, more, nmore * sizeof(*all));
+	csv_write_row(out, all, n + nmore);
+	free(all);
+}
+
+void export_csv_header(struct buf *out, const char *const *save_names,
+		       size_t n)
+{
+	put_cells(out, fixed_columns, NFIXED, save_names, n);
+}
+
+/* The ISO 8601 form of t in out, or NULL when t is 0 (none). */
+static const char *time_or_null(long t, char out[TIME_ISO8601_SIZE])
+{
+	if (t == 0)
+		return NULL;
+	time_iso8601(t, out);
+	return out;
+}
+
+static const char *answer(const struct export_run *r, const char *name)
+{
+	return r->answers ? fields_get(r->answers, name) : NULL;
+}
+
+void export_csv_row(struct buf *out, const struct export_run *r,
+		    const char *const *save_names, size_t n)
+{
+	char started[TIME_ISO8601_SIZE], completed[TIME_ISO8601_SIZE];
+	const char *fixed[NFIXED] = {
+		r->run_id, r->contact, r->language, r->channel, r->status,
+		time_or_null(r->started_at, started),
+		time_or_null(r->completed_at, completed),
+	};
+	const char **answers = xmalloc((n ? n : 1) * sizeof(*answers));
+
+	for (size_t i = 0; i < n; i++)
+		answers[i] = answer(r, save_names[i]);
+	put_cells(out, fixed, NFIXED, answers, n);
+	free(answers);
+}
+
+/* ---- JSON lines --------------------------------------------------------- */
+
+static json_t *json_or_die(json_t *j)
+{
+	if (!j) {
+		fprintf(stderr, "sauti: out of memory building JSON\n");
+		abort();
+	}
+	return j;
+}
+
+/* The length of the well-formed UTF-8 sequence at s (of avail bytes), or 0:
+ * no overlong forms, surrogates or code points past U+10FFFF, as jansson
+ * demands. */
+static size_t utf8_sequence(const unsigned char *s, size_t avail)
+{
+	unsigned c = s[0], cp;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)
+		return 0;
+	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+	if (n == 0 || n > avail)
+		return 0;
+	cp = c & (0x7fu >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A copy of s with every byte that does not start a well-formed sequence
+ * replaced by U+FFFD.  The caller frees it. */
+static char *utf8_repaired(const char *s)
+{
+	struct buf b = BUF_INIT;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s);
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_sequence(p + i, len - i);
+		if (n) {
+			buf_append(&b, p + i, n);
+			i += n;
+		} else {
+			buf_puts(&b, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+	return buf_detach(&b);
+}
+
+static json_t *json_text(const char *s)
+{
+	if (!s)
+		return json_or_die(json_null());
+	json_t *j = json_string(s);
+	if (!j) {                       /* not UTF-8 */
+		char *fixed = utf8_repaired(s);
+		j = json_string(fixed);
+		free(fixed);
+	}
+	return json_or_die(j);
+}
+
+static json_t *json_time(long t)
+{
+	char iso[TIME_ISO8601_SIZE];
+	return json_text(time_or_null(t, iso));
+}
+
+static void json_set(json_t *obj, const char *key, json_t *value)
+{
+	char *k = utf8_repaired(key);
+	if (json_object_set_new(obj, k, value) < 0) {
+		fprintf(stderr, "sauti: out of memory building JSON\n");
+		abort();
+	}
+	free(k);
+}
+
+static int append_to_buf(const char *data, size_t size, void *b)
+{
+	buf_append(b, data, size);
+	return 0;
+}
+
+void export_jsonl_row(struct buf *out, const struct export_run *r,
+		      const char *const *save_names, size_t n)
+{
+	json_t *obj = json_or_die(json_object());
+	json_t *answers = json_or_die(json_object());
+
+	json_set(obj, "run_id", json_text(r->run_id));
+	json_set(obj, "contact", json_text(r->contact));
+	json_set(obj, "language", json_text(r->language));
+	json_set(obj, "channel", json_text(r->channel));
+	json_set(obj, "status", json_text(r->status));
+	json_set(obj, "started_at", json_time(r->started_at));
+	json_set(obj, "completed_at", json_time(r->completed_at));
+	for (size_t i = 0; i < n; i++)
+		json_set(answers, save_names[i],
+			 json_text(answer(r, save_names[i])));
+	json_set(obj, "answers", answers);
+	json_dump_callback(obj, append_to_buf, out,
+			   JSON_COMPACT | JSON_PRESERVE_ORDER);
+	buf_putc(out, '\n');
+	json_decref(obj);
+}

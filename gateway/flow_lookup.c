@@ -1,0 +1,56 @@
+/* flow_lookup.c -- the pure lookups of flow.h that the engine needs.
+ *
+ * Kept apart from flow.c (the YAML loader) so that the engine and its tests
+ * link without libyaml being touched. */
+#include "flow.h"
+
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+int flow_lang_index(const struct flow *flow, const char *lang)
+{
+	if (!flow || !lang)
+		return -1;
+	for (size_t i = 0; i < flow->nlangs; i++)
+		if (flow->langs[i] && strcasecmp(flow->langs[i], lang) == 0)
+			return (int)i;
+	return -1;
+}
+
+int flow_step_index(const struct flow *flow, const char *id)
+{
+	if (!flow || !id)
+		return -1;
+	for (size_t i = 0; i < flow->nsteps; i++)
+		if (flow->steps[i].id && strcmp(flow->steps[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* A language out of range, or a text missing in it, falls back to the
+ * flow's default language, then to "": the engine never gets NULL. */
+const char *flow_text_get(const struct flow *flow, const struct flow_text *t,
+			  int lang)
+{
+	size_t n = flow ? flow->nlangs : FLOW_MAX_LANGS;
+
+	if (!t)
+		return "";
+	if (n > FLOW_MAX_LANGS)
+		n = FLOW_MAX_LANGS;
+	if (lang >= 0 && (size_t)lang < n && t->t[lang])
+		return t->t[lang];
+	return t->t[0] ? t->t[0] : "";
+}
+
+const struct flow_step *flow_step_saving(const struct flow *flow,
+					 const char *name)
+{
+	if (!flow || !name)
+		return NULL;
+	for (size_t i = 0; i < flow->nsteps; i++)
+		if (flow->steps[i].save && strcmp(flow->steps[i].save, name) == 0)
+			return &flow->steps[i];
+	return NULL;
+}

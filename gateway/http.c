@@ -1,0 +1,331 @@
+/* http.c -- see http.h. */
+#include "http.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <sys/queue.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "log.h"
+
+struct http_server {
+	struct evhttp *evhttp;
+	struct evhttp_bound_socket *socket;
+	const struct http_route *routes;
+	size_t nroutes;
+	void *data;
+	size_t in_flight;
+};
+
+struct req_private {
+	struct http_req pub;
+	struct evkeyvalq params;
+	char *path;
+	char *body;
+	bool bad_params;
+	void (*on_drained)(void *arg);
+	void *drained_arg;
+};
+
+static struct req_private *priv(struct http_req *req)
+{
+	return (struct req_private *)req;
+}
+
+static void on_connection_close(struct evhttp_connection *conn, void *arg)
+{
+	(void)conn;
+	struct http_req *req = arg;
+	req->ev = NULL;
+}
+
+static void detach_close_cb(struct http_req *req)
+{
+	if (req->ev)
+		evhttp_connection_set_closecb(evhttp_request_get_connection(req->ev),
+					      NULL, NULL);
+}
+
+static void req_free(struct http_req *req)
+{
+	struct req_private *p = priv(req);
+	detach_close_cb(req);
+	req->server->in_flight--;
+	evhttp_clear_headers(&p->params);
+	free(p->path);
+	free(p->body);
+	free(p);
+}
+
+/* A NUL byte in a decoded value would silently cut it short: refuse it. */
+static bool has_encoded_nul(const char *s)
+{
+	for (; (s = strchr(s, '%')) != NULL; s++)
+		if (s[1] == '0' && s[2] == '0')
+			return true;
+	return false;
+}
+
+static int add_params(struct req_private *p, const char *encoded)
+{
+	if (!encoded || !*encoded)
+		return 0;
+	if (has_encoded_nul(encoded))
+		return -1;
+	struct evkeyvalq parsed;
+	TAILQ_INIT(&parsed);
+	if (evhttp_parse_query_str(encoded, &parsed) < 0) {
+		evhttp_clear_headers(&parsed);
+		return -1;
+	}
+	struct evkeyval *kv;
+	TAILQ_FOREACH(kv, &parsed, next)
+		evhttp_add_header(&p->params, kv->key, kv->value);
+	evhttp_clear_headers(&parsed);
+	return 0;
+}
+
+static bool is_form(struct evhttp_request *ev)
+{
+	const char *type = evhttp_find_header(evhttp_request_get_input_headers(ev),
+					      "Content-Type");
+	return !type || strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0;
+}
+
+static void read_request(struct req_private *p, struct evhttp_request *ev)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+	const char *raw_path = evhttp_uri_get_path(uri);
+	p->path = evhttp_uridecode(raw_path ? raw_path : "/", 0, NULL);
+	p->pub.path = p->path;
+
+	struct evbuffer *in = evhttp_request_get_input_buffer(ev);
+	size_t len = evbuffer_get_length(in);
+	p->body = xmalloc(len + 1);
+	evbuffer_copyout(in, p->body, len);
+	p->body[len] = '\0';
+	p->pub.body = p->body;
+	p->pub.body_len = len;
+
+	if (add_params(p, evhttp_uri_get_query(uri)) < 0)
+		p->bad_params = true;
+	if (p->pub.method == HTTP_POST && is_form(ev)) {
+		if (memchr(p->body, '\0', len) || add_params(p, p->body) < 0)
+			p->bad_params = true;
+	}
+
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+	evhttp_connection_get_peer(evhttp_request_get_connection(ev), &addr, &port);
+	snprintf(p->pub.peer, sizeof(p->pub.peer), "%s", addr ? addr : "");
+}
+
+static const struct http_route *find_route(const struct http_server *s,
+					   const char *path)
+{
+	for (size_t i = 0; i < s->nroutes; i++) {
+		const char *rp = s->routes[i].path;
+		size_t n = strlen(rp);
+		bool prefix = n > 1 && rp[n - 1] == '/';
+		if (prefix ? strncmp(path, rp, n) == 0 : strcmp(path, rp) == 0)
+			return &s->routes[i];
+	}
+	return NULL;
+}
+
+static void on_request(struct evhttp_request *ev, void *arg)
+{
+	struct http_server *s = arg;
+	struct req_private *p = xcalloc(1, sizeof(*p));
+	TAILQ_INIT(&p->params);
+	p->pub.ev = ev;
+	p->pub.server = s;
+	p->pub.param_list = &p->params;
+	s->in_flight++;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(ev),
+				      on_connection_close, &p->pub);
+
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(ev);
+	p->pub.method = cmd == EVHTTP_REQ_POST ? HTTP_POST : HTTP_GET;
+	read_request(p, ev);
+
+	const struct http_route *route = find_route(s, p->pub.path);
+	if (!route) {
+		http_error(&p->pub, 404, "no such path");
+		return;
+	}
+	if ((cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_POST) ||
+	    !(route->methods & (int)p->pub.method)) {
+		http_add_header(&p->pub, "Allow",
+				route->methods == HTTP_GET ? "GET" :
+				route->methods == HTTP_POST ? "POST" : "GET, POST");
+		http_error(&p->pub, 405, "method not allowed");
+		return;
+	}
+	route->fn(&p->pub, s->data);
+}
+
+struct http_server *http_server_new(struct event_base *base, const char *host,
+				    int port, size_t max_body,
+				    const struct http_route *routes,
+				    size_t nroutes, void *data,
+				    char *err, size_t errsize)
+{
+	struct http_server *s = xcalloc(1, sizeof(*s));
+	s->evhttp = evhttp_new(base);
+	s->routes = routes;
+	s->nroutes = nroutes;
+	s->data = data;
+	/* libevent answers 413 itself as soon as the headers announce more,
+	 * without reading the body. */
+	evhttp_set_max_body_size(s->evhttp, (ev_ssize_t)max_body);
+	evhttp_set_max_headers_size(s->evhttp, 16 * 1024);
+	evhttp_set_timeout(s->evhttp, 30);
+	evhttp_set_allowed_methods(s->evhttp, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+				   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+				   EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+				   EVHTTP_REQ_OPTIONS);
+	evhttp_set_gencb(s->evhttp, on_request, s);
+	s->socket = evhttp_bind_socket_with_handle(s->evhttp, host, (ev_uint16_t)port);
+	if (!s->socket) {
+		snprintf(err, errsize, "cannot listen on %s:%d", host, port);
+		http_server_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void http_server_stop_accepting(struct http_server *s)
+{
+	if (s->socket) {
+		evhttp_del_accept_socket(s->evhttp, s->socket);
+		s->socket = NULL;
+	}
+}
+
+size_t http_server_in_flight(const struct http_server *s) { return s->in_flight; }
+
+void http_server_free(struct http_server *s)
+{
+	if (!s)
+		return;
+	evhttp_free(s->evhttp);
+	free(s);
+}
+
+const char *http_param(const struct http_req *req, const char *name)
+{
+	return evhttp_find_header(req->param_list, name);
+}
+
+bool http_params_bad(const struct http_req *req)
+{
+	return ((const struct req_private *)req)->bad_params;
+}
+
+const char *http_header(const struct http_req *req, const char *name)
+{
+	if (!req->ev)
+		return NULL;
+	return evhttp_find_header(evhttp_request_get_input_headers(req->ev), name);
+}
+
+void http_add_header(struct http_req *req, const char *name, const char *value)
+{
+	if (req->ev)
+		evhttp_add_header(evhttp_request_get_output_headers(req->ev), name, value);
+}
+
+static const char *reason_phrase(int code)
+{
+	switch (code) {
+	case 200: return "OK";
+	case 202: return "Accepted";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return code < 400 ? "OK" : "Error";
+	}
+}
+
+void http_reply(struct http_req *req, int code, const char *content_type,
+		const char *body, size_t len)
+{
+	if (req->ev) {
+		struct evhttp_request *ev = req->ev;
+		detach_close_cb(req);
+		evhttp_add_header(evhttp_request_get_output_headers(ev),
+				  "Content-Type", content_type);
+		struct evbuffer *out = evbuffer_new();
+		evbuffer_add(out, body, len);
+		evhttp_send_reply(ev, code, reason_phrase(code), out);
+		evbuffer_free(out);
+		req->ev = NULL;
+	}
+	req_free(req);
+}
+
+void http_error(struct http_req *req, int code, const char *reason)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s\n", reason);
+	http_reply(req, code, "text/plain; charset=utf-8", b.data, b.len);
+	buf_release(&b);
+}
+
+void http_stream_start(struct http_req *req, const char *content_type)
+{
+	if (!req->ev)
+		return;
+	evhttp_add_header(evhttp_request_get_output_headers(req->ev),
+			  "Content-Type", content_type);
+	evhttp_send_reply_start(req->ev, 200, "OK");
+}
+
+static void on_chunk_written(struct evhttp_connection *conn, void *arg)
+{
+	(void)conn;
+	struct req_private *p = arg;
+	void (*fn)(void *) = p->on_drained;
+	p->on_drained = NULL;
+	if (fn && p->pub.ev)
+		fn(p->drained_arg);
+}
+
+void http_stream_chunk(struct http_req *req, const char *data, size_t len,
+		       void (*on_drained)(void *arg), void *arg)
+{
+	if (!req->ev)
+		return;
+	struct req_private *p = priv(req);
+	p->on_drained = on_drained;
+	p->drained_arg = arg;
+	struct evbuffer *out = evbuffer_new();
+	evbuffer_add(out, data, len);
+	evhttp_send_reply_chunk_with_cb(req->ev, out, on_chunk_written, p);
+	evbuffer_free(out);
+}
+
+void http_stream_end(struct http_req *req)
+{
+	if (req->ev) {
+		struct evhttp_request *ev = req->ev;
+		detach_close_cb(req);
+		evhttp_send_reply_end(ev);
+		req->ev = NULL;
+	}
+	req_free(req);
+}

@@ -1,0 +1,74 @@
+/* http.h -- the HTTP server every endpoint is served through (evhttp).
+ *
+ * A request is a struct http_req from the moment it arrives until the
+ * handler answers it with exactly one http_reply() / http_error(), possibly
+ * after asynchronous work.  If the client goes away first, req->gone is set
+ * and the answer is dropped quietly: a late Redis reply never writes to a
+ * freed connection.  Query and form parameters are decoded once into
+ * req->params before the handler runs. */
+#ifndef SAUTI_HTTP_H
+#define SAUTI_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+struct evhttp_request;
+struct evbuffer;
+struct http_server;
+struct http_req;
+
+enum http_method { HTTP_GET = 1, HTTP_POST = 2 };
+
+typedef void (*http_handler)(struct http_req *req, void *data);
+
+struct http_route {
+	const char *path;      /* exact, or a prefix when it ends in '/' */
+	int methods;           /* HTTP_GET | HTTP_POST */
+	http_handler fn;
+};
+
+struct http_req {
+	struct evhttp_request *ev; /* NULL once the client is gone */
+	enum http_method method;
+	const char *path;          /* decoded path, without the query */
+	const char *body;          /* the request body, NUL-terminated */
+	size_t body_len;
+	char peer[64];             /* client address */
+	struct http_server *server;
+	void *param_list;          /* struct evkeyvalq, see http_param() */
+};
+
+/* Binds host:port.  Returns NULL with a reason in err. */
+struct http_server *http_server_new(struct event_base *base, const char *host,
+				    int port, size_t max_body,
+				    const struct http_route *routes,
+				    size_t nroutes, void *data,
+				    char *err, size_t errsize);
+/* Stops accepting new connections; requests in flight go on. */
+void http_server_stop_accepting(struct http_server *s);
+size_t http_server_in_flight(const struct http_server *s);
+void http_server_free(struct http_server *s);
+
+/* A decoded query or form parameter, or NULL.  A value that contained a NUL
+ * byte makes http_params_bad() true. */
+const char *http_param(const struct http_req *req, const char *name);
+bool http_params_bad(const struct http_req *req);
+const char *http_header(const struct http_req *req, const char *name);
+
+/* Adds a header to the answer; call before http_reply(). */
+void http_add_header(struct http_req *req, const char *name, const char *value);
+/* Answers and frees req. */
+void http_reply(struct http_req *req, int code, const char *content_type,
+		const char *body, size_t len);
+void http_error(struct http_req *req, int code, const char *reason);
+
+/* Streaming: start a chunked answer, send chunks, end it (frees req).
+ * on_drained (may be NULL) fires when a chunk has been written out, to pace
+ * a producer; it is not called once the client is gone. */
+void http_stream_start(struct http_req *req, const char *content_type);
+void http_stream_chunk(struct http_req *req, const char *data, size_t len,
+		       void (*on_drained)(void *arg), void *arg);
+void http_stream_end(struct http_req *req);
+
+#endif

@@ -1,0 +1,313 @@
+/* kannel.c -- the SMS channel: Kannel's smsbox calls GET/POST /kannel/sms for
+ * every message a person sends (sms-service get-url, see
+ * ../shared/spec/kannel.md), and the body of our answer is the reply it
+ * sends back.  Delivery reports arrive at /kannel/dlr.
+ *
+ * An error status makes smsbox retry (http-request-retry) and, once it gives
+ * up, send its reply-couldnotfetch text: so a Redis outage answers 503, never
+ * a reply that pretends to have saved an answer.  A message already answered
+ * (same Kannel id) gets the same reply again and changes nothing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "phone.h"
+#include "serve.h"
+#include "text.h"
+#include "turn.h"
+#include "ussd.h"
+#include "words.h"
+
+#define MAX_SMS_TEXT 4096  /* a long multipart SMS is a few hundred bytes */
+
+/* The first start keyword of every flow that has one: what HELP offers. */
+static void start_keywords(const struct flow_set *set, struct buf *out)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		const struct flow *f = set->flows[i];
+		if (f->nkeywords == 0)
+			continue;
+		if (out->len)
+			buf_puts(out, ", ");
+		buf_puts(out, f->keywords[0]);
+	}
+}
+
+/* Every language of the loaded flows, in the order they first appear. */
+static int all_languages(const struct flow_set *set, const char **langs, int max)
+{
+	int n = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		for (size_t l = 0; l < set->flows[i]->nlangs; l++) {
+			const char *code = set->flows[i]->langs[l];
+			int seen = 0;
+			for (int k = 0; k < n; k++)
+				seen |= strcmp(langs[k], code) == 0;
+			if (!seen && n < max)
+				langs[n++] = code;
+		}
+	}
+	return n;
+}
+
+static void reply_msg(struct turn *t, enum msg msg, const char *lang)
+{
+	struct buf keywords = BUF_INIT;
+	start_keywords(t->flows, &keywords);
+	msg_render(msg, lang, buf_str(&keywords), &t->reply);
+	buf_release(&keywords);
+}
+
+static void ask_language(struct turn *t)
+{
+	const char *langs[16];
+	int n = all_languages(t->flows, langs, 16);
+	reply_msg(t, MSG_LANGUAGE_ASK, turn_contact_lang(t));
+	for (int i = 0; i < n; i++)
+		buf_printf(&t->reply, "\n%d. %s", i + 1, language_own_name(langs[i]));
+	fields_set(&t->contact_set, "_await", "lang");
+	t->commit = true;
+}
+
+/* The answer to LANGUAGE: sets it, and repeats the question the person was
+ * at, now in that language.  Returns 0 when the text named a language. */
+static int take_language(struct turn *t)
+{
+	const char *langs[16];
+	int n = all_languages(t->flows, langs, 16);
+	int pick = language_pick(t->text, langs, n);
+	t->contact_del[t->ncontact_del++] = "_await";
+	t->commit = true;
+	if (pick < 0)
+		return -1;
+	fields_set(&t->contact_set, "_lang", langs[pick]);
+	msg_render(MSG_LANGUAGE_SET, langs[pick], NULL, &t->reply);
+	const struct flow *flow = turn_active_flow(t);
+	int lang = flow ? flow_lang_index(flow, langs[pick]) : -1;
+	if (lang >= 0) {
+		/* The run goes on in the new language, at the same question. */
+		turn_switch_language(t, langs[pick]);
+		buf_putc(&t->reply, '\n');
+		turn_repeat_screen(t, flow, 0);
+	}
+	return 0;
+}
+
+static const struct flow *keyword_flow(const struct turn *t, bool *whole)
+{
+	char word[64];
+	if (first_word_upper(t->text, word, sizeof(word)) == 0)
+		return NULL;
+	const struct flow *flow = flow_set_by_keyword(t->flows, word);
+	if (flow) {
+		char *folded = reply_fold(t->text);
+		char *kw = reply_fold(word);
+		*whole = strcmp(folded, kw) == 0;
+		free(folded);
+		free(kw);
+	}
+	return flow;
+}
+
+static void sms_decide(struct turn *t)
+{
+	struct contact *contact = &t->convo->contact;
+	const char *lang = turn_contact_lang(t);
+	if (!contact->fields.n && !contact->lang)
+		fields_set(&t->contact_set, "_since", "1");
+
+	switch (word_lookup(t->text)) {
+	case WORD_STOP:
+		t->stop = true;
+		msg_render(MSG_STOPPED, lang, NULL, &t->reply);
+		return;
+	case WORD_JOIN:
+		t->contact_del[t->ncontact_del++] = "_optout";
+		t->commit = true;
+		msg_render(MSG_JOINED, lang, NULL, &t->reply);
+		return;
+	case WORD_HELP:
+		reply_msg(t, MSG_HELP, lang);
+		return;
+	case WORD_LANGUAGE:
+		ask_language(t);
+		return;
+	case WORD_NONE:
+		break;
+	}
+	if (contact->await && strcmp(contact->await, "lang") == 0 && take_language(t) == 0)
+		return;
+
+	bool whole = false;
+	const struct flow *started = keyword_flow(t, &whole);
+	const struct flow *active = turn_active_flow(t);
+	if (active && !(started && whole)) {
+		turn_continue_run(t, active, t->text, 0);
+	} else if (started) {
+		turn_start_run(t, started, 0);
+	} else {
+		if (t->convo->has_run && t->convo->run.status == RUN_ACTIVE)
+			turn_end_loaded(t, "expired");
+		reply_msg(t, MSG_UNKNOWN, lang);
+	}
+}
+
+static void sms_answer(struct turn *t, int rc)
+{
+	struct http_req *req = t->req;
+	if (rc < 0) {
+		metrics_inc(M_UNAVAILABLE, CHANNEL_SMS);
+		http_error(req, 503, "storage unavailable, retry later");
+	} else {
+		const char *reply = buf_str(&t->reply);
+		struct sms_cost cost;
+		sms_cost(reply, strlen(reply), &cost);
+		if (cost.ucs2) /* else smsbox sends '?' for each such character */
+			http_add_header(req, "X-Kannel-Coding", "2");
+		if (*reply)
+			metrics_inc(M_MESSAGES_OUT, CHANNEL_SMS);
+		http_reply(req, 200, "text/plain; charset=UTF-8", reply, strlen(reply));
+	}
+	turn_free(t);
+}
+
+static int reject(struct http_req *req, int code, const char *reason)
+{
+	metrics_inc(M_REJECTED, CHANNEL_SMS);
+	http_error(req, code, reason);
+	return -1;
+}
+
+static void serve_smpp_ussd(struct gateway *gw, struct http_req *req,
+			    const char *from, int op, const unsigned char *session_info,
+			    size_t session_len, const char *text)
+{
+	char phone[PHONE_E164_SIZE];
+	if (!utf8_valid(text, strlen(text))) {
+		reject(req, 400, "text is not valid UTF-8");
+		return;
+	}
+	if (gateway_sender(gw, req, from, phone) < 0) {
+		metrics_inc(M_REJECTED, CHANNEL_USSD);
+		return;
+	}
+	if (!db_ready(gw->db)) {
+		metrics_inc(M_UNAVAILABLE, CHANNEL_USSD);
+		http_error(req, 503, "storage unavailable, retry later");
+		return;
+	}
+	ussd_kannel(gw, req, phone, op, session_info, session_len, text,
+		    http_param(req, "id"));
+}
+
+void kannel_sms_handler(struct http_req *req, void *data)
+{
+	struct gateway *gw = data;
+	if (!gateway_client_allowed(gw, req)) {
+		reject(req, 403, "client not allowed");
+		return;
+	}
+	if (http_params_bad(req)) {
+		reject(req, 400, "malformed parameters");
+		return;
+	}
+	const char *from = http_param(req, "from");
+	const char *text = http_param(req, "text");
+	if (!from || !*from) {
+		reject(req, 400, "missing parameter 'from'");
+		return;
+	}
+	if (!text) {
+		reject(req, 400, "missing parameter 'text'");
+		return;
+	}
+	const char *meta = http_param(req, "meta");
+	int op;
+	unsigned char session_info[8];
+	size_t session_len = sizeof(session_info);
+	if (meta && ussd_meta_parse(meta, &op, session_info, &session_len) == 0) {
+		serve_smpp_ussd(gw, req, from, op, session_info, session_len, text);
+		return;
+	}
+	size_t len = strlen(text);
+	if (len > MAX_SMS_TEXT) {
+		reject(req, 413, "text too long");
+		return;
+	}
+	if (!utf8_valid(text, len)) {
+		reject(req, 400, "text is not valid UTF-8");
+		return;
+	}
+	char *folded = reply_fold(text);
+	bool empty = !*folded;
+	free(folded);
+	if (empty) {
+		reject(req, 400, "empty message");
+		return;
+	}
+	char phone[PHONE_E164_SIZE];
+	if (gateway_sender(gw, req, from, phone) < 0) {
+		metrics_inc(M_REJECTED, CHANNEL_SMS);
+		return;
+	}
+	if (!db_ready(gw->db)) {
+		metrics_inc(M_UNAVAILABLE, CHANNEL_SMS);
+		http_error(req, 503, "storage unavailable, retry later");
+		return;
+	}
+	metrics_inc(M_MESSAGES_IN, CHANNEL_SMS);
+	if (log_enabled(LOG_DEBUG)) {
+		log_debug("sms from %s: %s", phone, text);
+	} else {
+		char who[17];
+		gateway_pseudonym(gw, phone, who);
+		log_info("sms from %s (%zu bytes)", who, len);
+	}
+	struct turn *t = turn_new(gw, req, CHANNEL_SMS, phone, text);
+	const char *id = http_param(req, "id");
+	if (id && *id)
+		t->msg_id = xstrdup(id);
+	t->decide = sms_decide;
+	t->answer = sms_answer;
+	turn_run(t);
+}
+
+static void on_dlr_saved(struct redisReply *reply, void *data)
+{
+	struct http_req *req = data;
+	if (!reply)
+		http_error(req, 503, "storage unavailable, retry later");
+	else
+		http_reply(req, 200, "text/plain", "ok\n", 3);
+}
+
+/* Delivery reports: recorded per message id for the broadcast that sent it. */
+void kannel_dlr_handler(struct http_req *req, void *data)
+{
+	struct gateway *gw = data;
+	if (!gateway_client_allowed(gw, req)) {
+		reject(req, 403, "client not allowed");
+		return;
+	}
+	const char *id = http_param(req, "id");
+	const char *status = http_param(req, "status");
+	if (http_params_bad(req) || !id || !*id || !status || !*status) {
+		reject(req, 400, "missing parameter 'id' or 'status'");
+		return;
+	}
+	char *end;
+	long code = strtol(status, &end, 10);
+	if (*end || code < 0 || code > 255) {
+		reject(req, 400, "bad parameter 'status'");
+		return;
+	}
+	char key[160];
+	snprintf(key, sizeof(key), "sauti:dlr:%.120s", id);
+	if (db_commandf(gw->db, on_dlr_saved, req, "HSET %s s%ld %ld", key, code,
+			(long)time(NULL)) < 0)
+		http_error(req, 503, "storage unavailable, retry later");
+}

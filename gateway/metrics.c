@@ -1,0 +1,74 @@
+/* metrics.c -- see metrics.h. */
+#include "metrics.h"
+
+#define NCHANNELS 2
+
+static unsigned long counters[M_COUNT][NCHANNELS];
+
+static const double bucket_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025,
+				       0.05,  0.1,    0.25,  0.5,  1.0};
+#define NBUCKETS (sizeof(bucket_bounds) / sizeof(bucket_bounds[0]))
+static unsigned long buckets[NBUCKETS];
+static unsigned long step_count;
+static double step_sum;
+
+static const struct {
+	const char *name;
+	const char *help;
+	int by_channel;
+} metric_info[M_COUNT] = {
+	[M_MESSAGES_IN] = {"sauti_messages_in_total", "Messages received from people.", 1},
+	[M_MESSAGES_OUT] = {"sauti_messages_out_total", "Messages and screens sent to people.", 1},
+	[M_SESSIONS_STARTED] = {"sauti_sessions_started_total", "Runs of a flow started.", 1},
+	[M_SESSIONS_COMPLETED] = {"sauti_sessions_completed_total", "Runs of a flow completed.", 1},
+	[M_REJECTED] = {"sauti_requests_rejected_total", "Requests answered with a 4xx status.", 0},
+	[M_UNAVAILABLE] = {"sauti_requests_unavailable_total", "Requests answered 503 (Redis unavailable or overload).", 0},
+	[M_RATE_LIMITED] = {"sauti_rate_limited_total", "Messages ignored because their sender exceeded the per-number limit.", 0},
+	[M_CONFLICTS] = {"sauti_commit_conflicts_total", "Steps served again because another daemon served the same person meanwhile.", 0},
+};
+
+void metrics_inc(enum metric m, enum channel ch)
+{
+	counters[m][ch == CHANNEL_USSD ? 1 : 0]++;
+}
+
+void metrics_observe_step(double seconds)
+{
+	for (size_t i = 0; i < NBUCKETS; i++)
+		if (seconds <= bucket_bounds[i])
+			buckets[i]++;
+	step_count++;
+	step_sum += seconds;
+}
+
+void metrics_render(struct buf *out, unsigned long redis_errors,
+		    unsigned long redis_commands, int flows_loaded)
+{
+	for (int m = 0; m < M_COUNT; m++) {
+		buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", metric_info[m].name,
+			   metric_info[m].help, metric_info[m].name);
+		if (metric_info[m].by_channel) {
+			buf_printf(out, "%s{channel=\"sms\"} %lu\n", metric_info[m].name, counters[m][0]);
+			buf_printf(out, "%s{channel=\"ussd\"} %lu\n", metric_info[m].name, counters[m][1]);
+		} else {
+			buf_printf(out, "%s %lu\n", metric_info[m].name, counters[m][0] + counters[m][1]);
+		}
+	}
+	buf_puts(out, "# HELP sauti_step_duration_seconds Time to serve one step, from request to answer.\n"
+		      "# TYPE sauti_step_duration_seconds histogram\n");
+	for (size_t i = 0; i < NBUCKETS; i++)
+		buf_printf(out, "sauti_step_duration_seconds_bucket{le=\"%g\"} %lu\n",
+			   bucket_bounds[i], buckets[i]);
+	buf_printf(out, "sauti_step_duration_seconds_bucket{le=\"+Inf\"} %lu\n", step_count);
+	buf_printf(out, "sauti_step_duration_seconds_sum %.6f\n", step_sum);
+	buf_printf(out, "sauti_step_duration_seconds_count %lu\n", step_count);
+	buf_printf(out, "# HELP sauti_redis_errors_total Redis commands that failed or timed out.\n"
+			"# TYPE sauti_redis_errors_total counter\nsauti_redis_errors_total %lu\n",
+		   redis_errors);
+	buf_printf(out, "# HELP sauti_redis_commands_total Redis commands sent.\n"
+			"# TYPE sauti_redis_commands_total counter\nsauti_redis_commands_total %lu\n",
+		   redis_commands);
+	buf_printf(out, "# HELP sauti_flows_loaded Flows loaded and serving.\n"
+			"# TYPE sauti_flows_loaded gauge\nsauti_flows_loaded %d\n",
+		   flows_loaded);
+}

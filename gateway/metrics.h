@@ -1,0 +1,28 @@
+/* metrics.h -- the daemon's counters, exposed at /metrics in Prometheus' text
+ * format.  Per process: Prometheus sums them across daemons. */
+#ifndef SAUTI_METRICS_H
+#define SAUTI_METRICS_H
+
+#include "buf.h"
+#include "engine.h"
+
+enum metric {
+	M_MESSAGES_IN,        /* by channel */
+	M_MESSAGES_OUT,       /* by channel */
+	M_SESSIONS_STARTED,   /* by channel */
+	M_SESSIONS_COMPLETED, /* by channel */
+	M_REJECTED,           /* requests answered 4xx */
+	M_UNAVAILABLE,        /* requests answered 503 */
+	M_RATE_LIMITED,       /* messages dropped by the per-number limit */
+	M_CONFLICTS,          /* commits retried because of a concurrent writer */
+	M_COUNT
+};
+
+void metrics_inc(enum metric m, enum channel ch);
+/* Records how long serving one step took, in seconds. */
+void metrics_observe_step(double seconds);
+/* Appends the exposition; redis_errors comes from the db module. */
+void metrics_render(struct buf *out, unsigned long redis_errors,
+		    unsigned long redis_commands, int flows_loaded);
+
+#endif

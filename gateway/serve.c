@@ -1,0 +1,254 @@
+/* serve.c -- `sauti serve`: the daemon.  Sets up the loop, Redis, the HTTP
+ * routes and the signals, and serves /healthz and /metrics itself.
+ *
+ * SIGHUP reloads flows/: a file with an error is reported with
+ * file:line:column and the other flows go on serving.  SIGTERM (and SIGINT)
+ * stop accepting connections, let the requests in flight finish (at most
+ * DRAIN_SECONDS), and exit. */
+#include "serve.h"
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "phone.h"
+#include "pseudo.h"
+
+#define DRAIN_SECONDS 10
+
+void gateway_pseudonym(const struct gateway *gw, const char *phone, char out[17])
+{
+	const char *key = cli_pseudonym_key(&gw->cfg);
+	pseudonym(key, strlen(key), phone, out);
+}
+
+int gateway_sender(const struct gateway *gw, struct http_req *req,
+		   const char *raw, char *out)
+{
+	const char *why = NULL;
+	if (phone_normalise(raw, gw->cfg.country, out, PHONE_E164_SIZE, &why) == 0)
+		return 0;
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "bad sender number: %s", why ? why : "unreadable");
+	http_error(req, 400, b.data);
+	buf_release(&b);
+	return -1;
+}
+
+int gateway_client_allowed(const struct gateway *gw, const struct http_req *req)
+{
+	if (gw->cfg.kannel.nallow == 0)
+		return 1;
+	for (size_t i = 0; i < gw->cfg.kannel.nallow; i++)
+		if (strcmp(gw->cfg.kannel.allow[i], req->peer) == 0)
+			return 1;
+	return 0;
+}
+
+/* -- /healthz and /metrics --------------------------------------------------- */
+
+static void on_ping(struct redisReply *reply, void *data)
+{
+	struct http_req *req = data;
+	if (reply && reply->type == REDIS_REPLY_STATUS)
+		http_reply(req, 200, "text/plain", "ok\n", 3);
+	else
+		http_error(req, 503, "redis not answering");
+}
+
+static void healthz_handler(struct http_req *req, void *data)
+{
+	struct gateway *gw = data;
+	if (db_commandf(gw->db, on_ping, req, "PING") < 0)
+		http_error(req, 503, "redis not connected");
+}
+
+static void metrics_handler(struct http_req *req, void *data)
+{
+	struct gateway *gw = data;
+	struct buf b = BUF_INIT;
+	metrics_render(&b, db_errors(gw->db), db_commands(gw->db), (int)gw->flows->n);
+	http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
+	buf_release(&b);
+}
+
+static const struct http_route routes[] = {
+	{"/healthz", HTTP_GET, healthz_handler},
+	{"/metrics", HTTP_GET, metrics_handler},
+	{"/kannel/sms", HTTP_GET | HTTP_POST, kannel_sms_handler},
+	{"/kannel/dlr", HTTP_GET | HTTP_POST, kannel_dlr_handler},
+	{"/ussd", HTTP_POST, ussd_handler},
+	{"/api/", HTTP_GET | HTTP_POST, api_handler},
+};
+
+/* -- flows --------------------------------------------------------------------- */
+
+static struct flow_set *load_flows(const struct config *cfg,
+				   struct flow_diags *out_diags)
+{
+	struct flow_diags diags = {0};
+	struct flow_load_opts opts = {.ussd_max_chars = (size_t)cfg->ussd.max_chars};
+	const char *paths[] = {cfg->flows};
+	struct flow_set *set = flow_set_load(paths, 1, &opts, &diags);
+	for (size_t i = 0; i < diags.n; i++) {
+		char line[1024];
+		flow_diags_format(&diags.items[i], line, sizeof(line));
+		if (diags.items[i].warning)
+			log_warn("%s", line);
+		else
+			log_error("%s", line);
+	}
+	if (out_diags)
+		*out_diags = diags;
+	else
+		flow_diags_release(&diags);
+	return set;
+}
+
+static void log_loaded(const struct flow_set *set)
+{
+	struct buf names = BUF_INIT;
+	for (size_t i = 0; i < set->n; i++)
+		buf_printf(&names, "%s%s", i ? ", " : "", set->flows[i]->id);
+	log_info("%zu flows serving: %s", set->n, buf_str(&names));
+	buf_release(&names);
+}
+
+static void on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	struct gateway *gw = arg;
+	log_info("SIGHUP: reloading flows from %s", gw->cfg.flows);
+	struct flow_diags diags = {0};
+	struct flow_set *fresh = load_flows(&gw->cfg, &diags);
+	struct flow_set *kept = flow_set_keep_broken(fresh, gw->flows, &diags);
+	flow_diags_release(&diags);
+	flow_set_unref(gw->flows);
+	gw->flows = kept;
+	log_loaded(gw->flows);
+}
+
+/* -- shutting down -------------------------------------------------------- */
+
+static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct gateway *gw = arg;
+	size_t left = http_server_in_flight(gw->http);
+	if (left == 0 || ++gw->drain_ticks > DRAIN_SECONDS * 10) {
+		if (left)
+			log_warn("exiting with %zu requests unanswered", left);
+		event_base_loopbreak(gw->base);
+	}
+}
+
+static void on_sigterm(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	struct gateway *gw = arg;
+	if (gw->drain_timer)
+		return; /* already draining */
+	log_info("%s: finishing %zu requests in flight, then exiting",
+		 sig == SIGINT ? "SIGINT" : "SIGTERM", http_server_in_flight(gw->http));
+	http_server_stop_accepting(gw->http);
+	gw->drain_timer = event_new(gw->base, -1, EV_PERSIST, on_drain_tick, gw);
+	struct timeval tv = {0, 100 * 1000};
+	event_add(gw->drain_timer, &tv);
+	on_drain_tick(-1, 0, gw);
+}
+
+static const char *default_lang_for(const char *country)
+{
+	static const char *const swahili[] = {"TZ", "KE", "UG", "CD", "RW", "BI"};
+	for (size_t i = 0; i < sizeof(swahili) / sizeof(swahili[0]); i++)
+		if (strcmp(country, swahili[i]) == 0)
+			return "sw";
+	return "en";
+}
+
+static int serve_usage(void)
+{
+	fprintf(stderr, "usage: sauti serve [-c FILE]\n\n"
+			"Runs the gateway (config default config/sauti.yaml).\n"
+			"SIGHUP reloads flows; SIGTERM finishes requests in flight and exits.\n");
+	return 2;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	const char *config_path = "config/sauti.yaml";
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			config_path = argv[++i];
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return serve_usage() - 2;
+		else
+			return serve_usage();
+	}
+
+	struct gateway gw = {0};
+	char err[1024];
+	if (config_load(config_path, &gw.cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sauti: %s\n", err);
+		return 1;
+	}
+	enum log_level level = LOG_INFO;
+	log_level_parse(gw.cfg.log_level, &level);
+	log_set_level(level);
+	if (!gw.cfg.pseudonym_key)
+		log_warn("no pseudonym_key configured: using a development key; set "
+			 "SAUTI_PSEUDONYM_KEY before collecting real answers");
+	gw.default_lang = default_lang_for(gw.cfg.country);
+	signal(SIGPIPE, SIG_IGN);
+
+	int status = 1;
+	gw.base = event_base_new();
+	gw.flows = load_flows(&gw.cfg, NULL);
+	log_loaded(gw.flows);
+	gw.db = db_new(gw.base, gw.cfg.redis, gw.cfg.redis_timeout_ms, err, sizeof(err));
+	if (!gw.db) {
+		log_error("%s", err);
+		goto out;
+	}
+	gw.http = http_server_new(gw.base, gw.cfg.listen_host, gw.cfg.listen_port,
+				  gw.cfg.max_body, routes, sizeof(routes) / sizeof(routes[0]),
+				  &gw, err, sizeof(err));
+	if (!gw.http) {
+		log_error("%s", err);
+		goto out;
+	}
+	struct event *hup = evsignal_new(gw.base, SIGHUP, on_sighup, &gw);
+	struct event *term = evsignal_new(gw.base, SIGTERM, on_sigterm, &gw);
+	struct event *intr = evsignal_new(gw.base, SIGINT, on_sigterm, &gw);
+	event_add(hup, NULL);
+	event_add(term, NULL);
+	event_add(intr, NULL);
+	log_info("listening on %s:%d", gw.cfg.listen_host, gw.cfg.listen_port);
+	event_base_dispatch(gw.base);
+	event_free(hup);
+	event_free(term);
+	event_free(intr);
+	if (gw.drain_timer)
+		event_free(gw.drain_timer);
+	status = 0;
+out:
+	http_server_free(gw.http);
+	db_free(gw.db);
+	flow_set_unref(gw.flows);
+	if (gw.base)
+		event_base_free(gw.base);
+	config_release(&gw.cfg);
+	log_info("stopped");
+	return status;
+}

@@ -1,0 +1,438 @@
+/* store.c -- see store.h.  The two scripts below are the whole protocol
+ * between a daemon and Redis for serving a message; keeping them in Lua makes
+ * each a single round trip and each commit atomic. */
+#include "store.h"
+
+#include <hiredis/hiredis.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+
+/* ARGV: phone, msg_id, pointer key.
+ * Returns {reply already given or false, contact hash, run id or false,
+ * run hash}. */
+static const char load_script[] =
+	"local dup = false\n"
+	"if ARGV[2] ~= '' then dup = redis.call('GET', 'sauti:mo:' .. ARGV[2]) end\n"
+	"local c = redis.call('HGETALL', 'sauti:c:' .. ARGV[1])\n"
+	"local id = redis.call('GET', ARGV[3])\n"
+	"local r = {}\n"
+	"if id then r = redis.call('HGETALL', 'sauti:r:' .. id) end\n"
+	"return {dup, c, id, r}\n";
+
+/* ARGV: 1 phone, 2 msg_id, 3 reply, 4 pointer key, 5 expected pointer,
+ * 6 pointer action (set|clear|keep), 7 run id, 8 expected version, 9 flow,
+ * 10 started, 11 end run, 12 end status, 13 now, 14 reply ttl, then three
+ * counted lists:
+ * run field/value pairs, contact field/value pairs, contact fields to delete.
+ * Returns 1, or 0 when the pointer or the run changed since they were read. */
+static const char commit_script[] =
+	"local A = ARGV\n"
+	"if (redis.call('GET', A[4]) or '') ~= A[5] then return 0 end\n"
+	"local function list(i)\n"
+	"  local n = tonumber(A[i]); local t = {}\n"
+	"  for j = 1, n do t[j] = A[i + j] end\n"
+	"  return t, i + n + 1\n"
+	"end\n"
+	"local runf, i = list(15)\n"
+	"local conf, k = list(i)\n"
+	"local cdel = list(k)\n"
+	"if A[7] ~= '' then\n"
+	"  local rk = 'sauti:r:' .. A[7]\n"
+	"  local v = redis.call('HGET', rk, 'v') or '0'\n"
+	"  if v ~= A[8] then return 0 end\n"
+	"  redis.call('HSET', rk, 'v', tonumber(v) + 1, unpack(runf))\n"
+	"  if v == '0' then redis.call('ZADD', 'sauti:runs:' .. A[9], A[10], A[7]) end\n"
+	"end\n"
+	"if A[11] ~= '' then\n"
+	"  local ek = 'sauti:r:' .. A[11]\n"
+	"  if redis.call('HGET', ek, 'st') == 'active' then\n"
+	"    redis.call('HSET', ek, 'st', A[12], 'tu', A[13])\n"
+	"    redis.call('HINCRBY', ek, 'v', 1)\n"
+	"  end\n"
+	"end\n"
+	"local ck = 'sauti:c:' .. A[1]\n"
+	"if #conf > 0 then\n"
+	"  redis.call('HSET', ck, unpack(conf))\n"
+	"  redis.call('SADD', 'sauti:contacts', A[1])\n"
+	"end\n"
+	"if #cdel > 0 then redis.call('HDEL', ck, unpack(cdel)) end\n"
+	"if A[6] == 'set' then redis.call('SET', A[4], A[7])\n"
+	"elseif A[6] == 'clear' then redis.call('DEL', A[4]) end\n"
+	"if A[2] ~= '' then redis.call('SET', 'sauti:mo:' .. A[2], A[3], 'EX', A[14]) end\n"
+	"return 1\n";
+
+/* ARGV: phone, now.  Opts the phone out and ends its active runs. */
+static const char stop_script[] =
+	"local p = ARGV[1]\n"
+	"for _, kind in ipairs({'sms', 'ussd'}) do\n"
+	"  local pk = 'sauti:cur:' .. kind .. ':' .. p\n"
+	"  local id = redis.call('GET', pk)\n"
+	"  if id then\n"
+	"    local rk = 'sauti:r:' .. id\n"
+	"    if redis.call('HGET', rk, 'st') == 'active' then\n"
+	"      redis.call('HSET', rk, 'st', 'stopped', 'tu', ARGV[2])\n"
+	"      redis.call('HINCRBY', rk, 'v', 1)\n"
+	"    end\n"
+	"    redis.call('DEL', pk)\n"
+	"  end\n"
+	"end\n"
+	"redis.call('HSET', 'sauti:c:' .. p, '_optout', '1')\n"
+	"redis.call('SADD', 'sauti:contacts', p)\n"
+	"return 1\n";
+
+void contact_release(struct contact *c)
+{
+	free(c->phone);
+	free(c->lang);
+	free(c->await);
+	fields_release(&c->fields);
+	memset(c, 0, sizeof(*c));
+}
+
+void stored_run_release(struct stored_run *r)
+{
+	free(r->flow);
+	free(r->phone);
+	free(r->lang);
+	free(r->step);
+	free(r->ussd_session);
+	free(r->ussd_text);
+	fields_release(&r->answers);
+	memset(r, 0, sizeof(*r));
+}
+
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+void stored_run_copy(struct stored_run *dst, const struct stored_run *src)
+{
+	*dst = *src;
+	dst->flow = dup_or_null(src->flow);
+	dst->phone = dup_or_null(src->phone);
+	dst->lang = dup_or_null(src->lang);
+	dst->step = dup_or_null(src->step);
+	dst->ussd_session = dup_or_null(src->ussd_session);
+	dst->ussd_text = dup_or_null(src->ussd_text);
+	memset(&dst->answers, 0, sizeof(dst->answers));
+	fields_copy(&dst->answers, &src->answers);
+}
+
+void convo_release(struct convo *c)
+{
+	free(c->dup_reply);
+	contact_release(&c->contact);
+	stored_run_release(&c->run);
+	free(c);
+}
+
+void run_id_new(char out[RUN_ID_LEN + 1])
+{
+	unsigned char raw[RUN_ID_LEN / 2];
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(out, RUN_ID_LEN + 1, raw, sizeof(raw));
+}
+
+static bool reply_is_flat(const redisReply *r)
+{
+	return r && r->type == REDIS_REPLY_ARRAY && r->elements % 2 == 0;
+}
+
+static long to_long(const char *s) { return strtol(s, NULL, 10); }
+
+static void contact_decode(struct contact *c, const char *phone,
+			   const redisReply *flat)
+{
+	c->phone = xstrdup(phone);
+	for (size_t i = 0; i + 1 < flat->elements; i += 2) {
+		const char *name = flat->element[i]->str;
+		const redisReply *v = flat->element[i + 1];
+		if (!name || !v->str)
+			continue;
+		if (strcmp(name, "_lang") == 0)
+			c->lang = xstrdup(v->str);
+		else if (strcmp(name, "_optout") == 0)
+			c->opted_out = strcmp(v->str, "1") == 0;
+		else if (strcmp(name, "_await") == 0)
+			c->await = xstrdup(v->str);
+		else if (name[0] != '_')
+			fields_setn(&c->fields, name, v->str, v->len);
+	}
+}
+
+int stored_run_decode(struct stored_run *r, const char *id,
+		      const redisReply *flat)
+{
+	if (!reply_is_flat(flat) || flat->elements == 0)
+		return -1;
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	r->step = NULL;
+	for (size_t i = 0; i + 1 < flat->elements; i += 2) {
+		const char *name = flat->element[i]->str;
+		const char *v = flat->element[i + 1]->str;
+		if (!name || !v)
+			continue;
+		if (strncmp(name, "a:", 2) == 0)
+			fields_setn(&r->answers, name + 2, v, flat->element[i + 1]->len);
+		else if (strcmp(name, "flow") == 0)
+			r->flow = xstrdup(v);
+		else if (strcmp(name, "ph") == 0)
+			r->phone = xstrdup(v);
+		else if (strcmp(name, "lang") == 0)
+			r->lang = xstrdup(v);
+		else if (strcmp(name, "step") == 0)
+			r->step = v[0] ? xstrdup(v) : NULL;
+		else if (strcmp(name, "ch") == 0)
+			r->channel = strcmp(v, "ussd") == 0 ? CHANNEL_USSD : CHANNEL_SMS;
+		else if (strcmp(name, "st") == 0)
+			run_status_parse(v, &r->status);
+		else if (strcmp(name, "try") == 0)
+			r->retries = (int)to_long(v);
+		else if (strcmp(name, "pg") == 0)
+			r->page = (int)to_long(v);
+		else if (strcmp(name, "t0") == 0)
+			r->started = to_long(v);
+		else if (strcmp(name, "t1") == 0)
+			r->completed = to_long(v);
+		else if (strcmp(name, "tu") == 0)
+			r->updated = to_long(v);
+		else if (strcmp(name, "exp") == 0)
+			r->expires = to_long(v);
+		else if (strcmp(name, "v") == 0)
+			r->version = to_long(v);
+		else if (strcmp(name, "us") == 0)
+			r->ussd_session = v[0] ? xstrdup(v) : NULL;
+		else if (strcmp(name, "ut") == 0)
+			r->ussd_text = xstrdup(v);
+		else if (strcmp(name, "aw") == 0)
+			r->await_resume = strcmp(v, "resume") == 0;
+	}
+	if (!r->flow || !r->phone || !r->lang) {
+		stored_run_release(r);
+		return -1;
+	}
+	return 0;
+}
+
+struct load_call {
+	store_convo_fn fn;
+	void *data;
+	char *phone;
+};
+
+static void on_load(redisReply *reply, void *data)
+{
+	struct load_call *call = data;
+	struct convo *c = NULL;
+	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4 ||
+	    !reply_is_flat(reply->element[1]) ||
+	    reply->element[3]->type != REDIS_REPLY_ARRAY) {
+		call->fn(-1, NULL, call->data);
+		goto out;
+	}
+	c = xcalloc(1, sizeof(*c));
+	if (reply->element[0]->type == REDIS_REPLY_STRING)
+		c->dup_reply = xstrndup(reply->element[0]->str, reply->element[0]->len);
+	contact_decode(&c->contact, call->phone, reply->element[1]);
+	if (reply->element[2]->type == REDIS_REPLY_STRING)
+		c->has_run = stored_run_decode(&c->run, reply->element[2]->str,
+					       reply->element[3]) == 0;
+	call->fn(0, c, call->data);
+out:
+	free(call->phone);
+	free(call);
+}
+
+int store_load_convo(struct db *db, const char *kind, const char *phone,
+		     const char *msg_id, store_convo_fn fn, void *data)
+{
+	char pointer[128];
+	snprintf(pointer, sizeof(pointer), "sauti:cur:%s:%s", kind, phone);
+	struct load_call *call = xcalloc(1, sizeof(*call));
+	call->fn = fn;
+	call->data = data;
+	call->phone = xstrdup(phone);
+	const char *argv[] = {"EVAL", load_script, "0", phone, msg_id ? msg_id : "", pointer};
+	if (db_command(db, on_load, call, 6, argv, NULL) < 0) {
+		free(call->phone);
+		free(call);
+		return -1;
+	}
+	return 0;
+}
+
+/* An argv under construction: owns the strings it formats, borrows the
+ * others. */
+struct args {
+	const char **v;
+	size_t *len;
+	int n, cap;
+	char **owned;
+	int nowned;
+};
+
+static void args_add(struct args *a, const char *s)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 32;
+		a->v = xrealloc(a->v, (size_t)a->cap * sizeof(*a->v));
+		a->len = xrealloc(a->len, (size_t)a->cap * sizeof(*a->len));
+		a->owned = xrealloc(a->owned, (size_t)a->cap * sizeof(*a->owned));
+	}
+	a->v[a->n] = s;
+	a->len[a->n] = strlen(s);
+	a->n++;
+}
+
+static void args_addf(struct args *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void args_addf(struct args *a, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	char *s = buf_detach(&b);
+	args_add(a, s);
+	a->owned[a->nowned++] = s;
+}
+
+static void args_release(struct args *a)
+{
+	for (int i = 0; i < a->nowned; i++)
+		free(a->owned[i]);
+	free(a->owned);
+	free(a->v);
+	free(a->len);
+}
+
+static void add_run_fields(struct args *a, const struct stored_run *r)
+{
+	int count_at = a->n;
+	args_add(a, ""); /* the count, filled in below */
+	args_add(a, "flow");
+	args_add(a, r->flow);
+	args_add(a, "ph");
+	args_add(a, r->phone);
+	args_add(a, "lang");
+	args_add(a, r->lang);
+	args_add(a, "ch");
+	args_add(a, channel_name(r->channel));
+	args_add(a, "st");
+	args_add(a, run_status_name(r->status));
+	args_add(a, "step");
+	args_add(a, r->step ? r->step : "");
+	args_add(a, "try");
+	args_addf(a, "%d", r->retries);
+	args_add(a, "pg");
+	args_addf(a, "%d", r->page);
+	args_add(a, "t0");
+	args_addf(a, "%ld", r->started);
+	args_add(a, "t1");
+	args_addf(a, "%ld", r->completed);
+	args_add(a, "tu");
+	args_addf(a, "%ld", r->updated);
+	args_add(a, "exp");
+	args_addf(a, "%ld", r->expires);
+	if (r->channel == CHANNEL_USSD) {
+		args_add(a, "us");
+		args_add(a, r->ussd_session ? r->ussd_session : "");
+		args_add(a, "ut");
+		args_add(a, r->ussd_text ? r->ussd_text : "");
+		args_add(a, "aw");
+		args_add(a, r->await_resume ? "resume" : "");
+	}
+	for (size_t i = 0; i < r->answers.n; i++) {
+		args_addf(a, "a:%s", r->answers.items[i].name);
+		args_add(a, r->answers.items[i].value);
+	}
+	char *count = NULL;
+	int n = a->n - count_at - 1;
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%d", n);
+	count = buf_detach(&b);
+	a->v[count_at] = count;
+	a->len[count_at] = strlen(count);
+	a->owned[a->nowned++] = count;
+}
+
+struct commit_call {
+	store_commit_fn fn;
+	void *data;
+};
+
+static void on_commit(redisReply *reply, void *data)
+{
+	struct commit_call *call = data;
+	int rc = -1;
+	if (reply && reply->type == REDIS_REPLY_INTEGER)
+		rc = reply->integer == 1 ? 1 : 0;
+	call->fn(rc, call->data);
+	free(call);
+}
+
+static int send_script(struct db *db, struct args *a, store_commit_fn fn, void *data)
+{
+	struct commit_call *call = xcalloc(1, sizeof(*call));
+	call->fn = fn;
+	call->data = data;
+	int rc = db_command(db, on_commit, call, a->n, a->v, a->len);
+	if (rc < 0)
+		free(call);
+	args_release(a);
+	return rc;
+}
+
+int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
+		 void *data)
+{
+	struct args a = {0};
+	args_add(&a, "EVAL");
+	args_add(&a, commit_script);
+	args_add(&a, "0");
+	args_add(&a, c->phone);
+	args_add(&a, c->msg_id ? c->msg_id : "");
+	args_add(&a, c->reply ? c->reply : "");
+	args_addf(&a, "sauti:cur:%s:%s", c->kind, c->phone);
+	args_add(&a, c->expect_pointer ? c->expect_pointer : "");
+	args_add(&a, c->pointer == POINTER_SET ? "set" : c->pointer == POINTER_CLEAR ? "clear" : "keep");
+	args_add(&a, c->run ? c->run->id : "");
+	args_addf(&a, "%ld", c->run ? c->run->version : 0);
+	args_add(&a, c->run ? c->run->flow : "");
+	args_addf(&a, "%ld", c->run ? c->run->started : 0);
+	args_add(&a, c->end_run ? c->end_run : "");
+	args_add(&a, c->end_status ? c->end_status : "");
+	args_addf(&a, "%ld", c->now);
+	args_addf(&a, "%d", c->msg_ttl > 0 ? c->msg_ttl : 86400);
+	if (c->run)
+		add_run_fields(&a, c->run);
+	else
+		args_add(&a, "0");
+	size_t ncon = c->contact_set ? c->contact_set->n : 0;
+	args_addf(&a, "%zu", ncon * 2);
+	for (size_t i = 0; i < ncon; i++) {
+		args_add(&a, c->contact_set->items[i].name);
+		args_add(&a, c->contact_set->items[i].value);
+	}
+	args_addf(&a, "%d", c->ncontact_del);
+	for (int i = 0; i < c->ncontact_del; i++)
+		args_add(&a, c->contact_del[i]);
+	return send_script(db, &a, fn, data);
+}
+
+int store_stop_runs(struct db *db, const char *phone, long now,
+		    store_commit_fn fn, void *data)
+{
+	struct args a = {0};
+	args_add(&a, "EVAL");
+	args_add(&a, stop_script);
+	args_add(&a, "0");
+	args_add(&a, phone);
+	args_addf(&a, "%ld", now);
+	return send_script(db, &a, fn, data);
+}

@@ -1,0 +1,126 @@
+/* store.h -- every piece of conversation state, kept in Redis.
+ *
+ * Nothing a conversation needs lives only in a daemon's memory: a message is
+ * served by loading the contact and its active run (one round trip,
+ * store_load_convo), running the engine, and writing the result back (one
+ * round trip, store_commit).  The commit is a compare-and-set on the run's
+ * version and on the contact's pointer to its active run, so two daemons
+ * serving one person at once cannot interleave: the loser is told (rc 0) and
+ * serves the message again from fresh state.
+ *
+ * Keys (all under "sauti:"):
+ *   c:PHONE          hash  contact: _lang, _optout, _await, _groups, fields
+ *   contacts         set   every contact's phone
+ *   g:GROUP          set   phones in a group
+ *   cur:KIND:PHONE   str   id of the active run on that channel (sms, ussd)
+ *   r:ID             hash  run: flow ph lang ch st step try pg t0 t1 tu exp v
+ *                          us ut aw (USSD) a:NAME (answers)
+ *   runs:FLOW        zset  run ids by start time (export, report)
+ *   mo:MSGID         str   the reply already given to a Kannel message id */
+#ifndef SAUTI_STORE_H
+#define SAUTI_STORE_H
+
+#include <stdbool.h>
+
+#include "engine.h"
+#include "fields.h"
+
+struct db;
+struct redisReply;
+
+#define RUN_ID_LEN 16
+
+struct contact {
+	char *phone;
+	char *lang;          /* NULL when never chosen */
+	bool opted_out;
+	char *await;         /* a built-in question awaiting a reply ("lang") */
+	struct fields fields; /* {contact.FIELD}: name, district, ... */
+};
+
+void contact_release(struct contact *c);
+
+/* A run as stored: the engine's struct run plus what ties it to the world.
+ * Languages and steps are kept by name, not index, so that a run survives
+ * an edit of its flow file. */
+struct stored_run {
+	char id[RUN_ID_LEN + 1];
+	char *flow;
+	char *phone;
+	char *lang;
+	char *step;          /* id of the step waiting for a reply; NULL once ended */
+	enum channel channel;
+	enum run_status status;
+	int retries;
+	int page;
+	long started, updated, completed, expires;
+	long version;        /* 0: not stored yet */
+	struct fields answers;
+	/* USSD only: the session last seen, its last text (to tell the newest
+	 * input in a cumulative "1*2*3"), and whether the run waits for the
+	 * answer to "continue where you left off?". */
+	char *ussd_session;
+	char *ussd_text;
+	bool await_resume;
+};
+
+void stored_run_release(struct stored_run *r);
+/* A deep copy: dst owns its own strings. */
+void stored_run_copy(struct stored_run *dst, const struct stored_run *src);
+/* Fills r from a flat HGETALL reply; -1 when it is not a run. */
+int stored_run_decode(struct stored_run *r, const char *id,
+		      const struct redisReply *flat);
+/* A fresh random run id. */
+void run_id_new(char out[RUN_ID_LEN + 1]);
+
+/* What one incoming message needs to know. */
+struct convo {
+	char *dup_reply;     /* the reply already given to this message id */
+	struct contact contact;
+	bool has_run;
+	struct stored_run run;
+};
+
+void convo_release(struct convo *c);
+
+/* rc 0 and *c filled (the callback owns it and calls convo_release), or
+ * rc -1 and c NULL when Redis failed. */
+typedef void (*store_convo_fn)(int rc, struct convo *c, void *data);
+
+/* kind: "sms" or "ussd"; msg_id may be NULL. Returns -1 (fn not called) when
+ * Redis is not connected. */
+int store_load_convo(struct db *db, const char *kind, const char *phone,
+		     const char *msg_id, store_convo_fn fn, void *data);
+
+enum pointer_action { POINTER_KEEP, POINTER_SET, POINTER_CLEAR };
+
+/* The writes that serve one message, made at once or not at all. */
+struct commit {
+	const char *phone;
+	const char *kind;            /* pointer kind: "sms", "ussd" */
+	const char *msg_id;          /* remembers reply for this id; may be NULL */
+	int msg_ttl;                 /* seconds it is remembered */
+	const char *reply;
+	const char *expect_pointer;  /* the run id loaded, "" for none */
+	enum pointer_action pointer; /* SET: to run->id */
+	const struct stored_run *run; /* written when not NULL; its version
+				       * must still be the stored one */
+	const char *end_run;         /* another run to end, or NULL */
+	const char *end_status;      /* "expired", "stopped" */
+	const struct fields *contact_set;   /* contact fields to set, or NULL */
+	const char *const *contact_del;     /* contact fields to delete */
+	int ncontact_del;
+	long now;
+};
+
+/* rc 1 written, 0 conflict (someone else served this person meanwhile:
+ * load again and retry), -1 Redis failed. */
+typedef void (*store_commit_fn)(int rc, void *data);
+int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
+		 void *data);
+
+/* Ends every active run of a phone (STOP) with status "stopped". */
+int store_stop_runs(struct db *db, const char *phone, long now,
+		    store_commit_fn fn, void *data);
+
+#endif

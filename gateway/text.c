@@ -1,0 +1,370 @@
+/* text.c -- see text.h: SMS cost, USSD length, and reading typed replies.
+ *
+ * The GSM 03.38 tables are those of 3GPP TS 23.038: the default alphabet
+ * plus its extension table, whose characters travel as ESC + septet and so
+ * cost two septets each. */
+#include "text.h"
+
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+#define SMS_GSM_SINGLE 160
+#define SMS_GSM_PART 153
+#define SMS_UCS2_SINGLE 70
+#define SMS_UCS2_PART 67
+
+/* ---- UTF-8 --------------------------------------------------------------- */
+
+/* Decodes the character at s (len > 0 bytes available): returns its length
+ * and sets *cp, or returns 0 when s does not start a valid character
+ * (a stray continuation byte, a truncated or overlong sequence, a surrogate,
+ * or a value above U+10FFFF). */
+static size_t utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	uint32_t c = s[0], min;
+	size_t n;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if ((c & 0xE0) == 0xC0) {
+		n = 2, min = 0x80, c &= 0x1F;
+	} else if ((c & 0xF0) == 0xE0) {
+		n = 3, min = 0x800, c &= 0x0F;
+	} else if ((c & 0xF8) == 0xF0) {
+		n = 4, min = 0x10000, c &= 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+bool utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	uint32_t cp;
+
+	if (!s)
+		return len == 0;
+	while (i < len) {
+		size_t n = utf8_next(p + i, len - i, &cp);
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* ---- GSM 03.38 ----------------------------------------------------------- */
+
+/* The characters of the default alphabet above U+007F, sorted. */
+static const uint16_t gsm_basic_high[] = {
+	0x00A1, 0x00A3, 0x00A4, 0x00A5, 0x00A7, 0x00BF, 0x00C4, 0x00C5,
+	0x00C6, 0x00C7, 0x00C9, 0x00D1, 0x00D6, 0x00D8, 0x00DC, 0x00DF,
+	0x00E0, 0x00E4, 0x00E5, 0x00E6, 0x00E8, 0x00E9, 0x00EC, 0x00F1,
+	0x00F2, 0x00F6, 0x00F8, 0x00F9, 0x00FC, 0x0393, 0x0394, 0x0398,
+	0x039B, 0x039E, 0x03A0, 0x03A3, 0x03A6, 0x03A8, 0x03A9,
+};
+
+static int cmp_u16(const void *a, const void *b)
+{
+	uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Septets a character costs in GSM-7: 1 in the default alphabet, 2 in the
+ * extension table, 0 when it has no GSM-7 form. */
+static int gsm_septets(uint32_t cp)
+{
+	switch (cp) {
+	case '\f': case '^': case '{': case '}': case '\\':
+	case '[': case '~': case ']': case '|': case 0x20AC: /* euro */
+		return 2;
+	case '\n': case '\r':
+		return 1;
+	case '`':
+		return 0;
+	}
+	if (cp >= 0x20 && cp < 0x7F)
+		return 1;
+	if (cp > 0xFFFF || cp < 0x80)
+		return 0;
+	uint16_t key = (uint16_t)cp;
+	return bsearch(&key, gsm_basic_high,
+		       sizeof(gsm_basic_high) / sizeof(gsm_basic_high[0]),
+		       sizeof(gsm_basic_high[0]), cmp_u16) ? 1 : 0;
+}
+
+/* Packs characters into the parts of a multipart SMS: a character (an escape
+ * sequence, a surrogate pair) is never split between two parts. */
+struct sms_packer {
+	size_t part;    /* capacity of one part */
+	size_t parts;
+	size_t fill;    /* units in the last part */
+};
+
+static void packer_add(struct sms_packer *p, size_t units)
+{
+	if (p->parts == 0 || p->fill + units > p->part) {
+		p->parts++;
+		p->fill = 0;
+	}
+	p->fill += units;
+}
+
+void sms_cost(const char *utf8, size_t len, struct sms_cost *cost)
+{
+	const unsigned char *s = (const unsigned char *)utf8;
+	struct sms_packer gsm = {SMS_GSM_PART, 0, 0};
+	struct sms_packer ucs = {SMS_UCS2_PART, 0, 0};
+	size_t septets = 0, units = 0, i = 0;
+
+	memset(cost, 0, sizeof(*cost));
+	if (!utf8)
+		len = 0;
+	while (i < len) {
+		uint32_t cp = 0xFFFD;
+		size_t n = utf8_next(s + i, len - i, &cp);
+		int sept = n ? gsm_septets(cp) : 0;
+		size_t u = cp > 0xFFFF ? 2 : 1;
+
+		if (!n)
+			n = 1; /* an invalid byte would go as U+FFFD */
+		if (!sept && !cost->ucs2) {
+			cost->ucs2 = true;
+			cost->first_ucs2 = i;
+			cost->first_ucs2_len = n;
+		}
+		septets += (size_t)sept;
+		if (sept)
+			packer_add(&gsm, (size_t)sept);
+		units += u;
+		packer_add(&ucs, u);
+		i += n;
+	}
+	if (cost->ucs2) {
+		cost->units = units;
+		cost->segments = units <= SMS_UCS2_SINGLE ? 1 : ucs.parts;
+	} else {
+		cost->units = septets;
+		cost->segments = septets <= SMS_GSM_SINGLE ? 1 : gsm.parts;
+	}
+}
+
+/* ---- USSD ---------------------------------------------------------------- */
+
+size_t ussd_budget(size_t max_chars, bool ucs2)
+{
+	return ucs2 ? (max_chars * 7 / 8) / 2 : max_chars;
+}
+
+size_t ussd_length(const char *utf8, bool *ucs2)
+{
+	struct sms_cost cost;
+
+	sms_cost(utf8, utf8 ? strlen(utf8) : 0, &cost);
+	if (ucs2)
+		*ucs2 = cost.ucs2;
+	return cost.units;
+}
+
+bool ussd_fits(const char *utf8, size_t max_chars)
+{
+	bool ucs2;
+	size_t n = ussd_length(utf8, &ucs2);
+	return n <= ussd_budget(max_chars, ucs2);
+}
+
+/* ---- replies ------------------------------------------------------------- */
+
+/* Length of the white space character at s (len bytes available), or 0.
+ * Besides ASCII white space, phones and keyboards put in no-break, thin and
+ * zero-width spaces, which a person cannot see and did not mean. */
+static size_t space_len(const unsigned char *s, size_t len)
+{
+	uint32_t cp;
+	size_t n = utf8_next(s, len, &cp);
+
+	if (!n)
+		return 0;
+	switch (cp) {
+	case ' ': case '\t': case '\n': case '\v': case '\f': case '\r':
+	case 0x00A0: case 0x1680: case 0x2028: case 0x2029: case 0x202F:
+	case 0x205F: case 0x3000: case 0xFEFF:
+		return n;
+	}
+	return cp >= 0x2000 && cp <= 0x200B ? n : 0;
+}
+
+/* Length of the white space character ending at s + end, or 0. */
+static size_t space_len_before(const unsigned char *s, size_t start,
+			       size_t end)
+{
+	for (size_t n = 1; n <= 3 && n <= end - start; n++)
+		if (space_len(s + end - n, n) == n)
+			return n;
+	return 0;
+}
+
+char *reply_fold(const char *input)
+{
+	const unsigned char *s = (const unsigned char *)(input ? input : "");
+	size_t start = 0, end = strlen((const char *)s), n;
+	struct buf out = BUF_INIT;
+	bool space = false;
+
+	while (start < end && (n = space_len(s + start, end - start)))
+		start += n;
+	for (;;) {
+		if (end > start && (s[end - 1] == '.' || s[end - 1] == ',' ||
+				    s[end - 1] == ')'))
+			end--;
+		else if ((n = space_len_before(s, start, end)))
+			end -= n;
+		else
+			break;
+	}
+	for (size_t i = start; i < end;) {
+		if ((n = space_len(s + i, end - i))) {
+			space = true;
+			i += n;
+			continue;
+		}
+		if (space)
+			buf_putc(&out, ' ');
+		space = false;
+		buf_putc(&out, (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]));
+		i++;
+	}
+	return buf_detach(&out);
+}
+
+/* Parses a whole folded reply as [+-]digits[(.|,)digits] with at least one
+ * digit, into a C-syntax number in c ("-1.5"); returns -1 otherwise. */
+static int number_syntax(const char *s, struct buf *c)
+{
+	size_t digits = 0;
+	bool sep = false;
+
+	if (*s == '+' || *s == '-') {
+		if (*s == '-')
+			buf_putc(c, '-');
+		s++;
+	}
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9') {
+			buf_putc(c, *s);
+			digits++;
+		} else if ((*s == '.' || *s == ',') && !sep) {
+			buf_putc(c, '.');
+			sep = true;
+		} else {
+			return -1;
+		}
+	}
+	return digits ? 0 : -1;
+}
+
+int reply_number(const char *input, double *value)
+{
+	char *folded = reply_fold(input);
+	struct buf c = BUF_INIT;
+	int ret = -1;
+
+	if (number_syntax(folded, &c) == 0) {
+		/* strtod() reads the decimal point of the current locale;
+		 * the syntax above is C's, so read it in the C locale. */
+		locale_t loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+		if (loc) {
+			char *end;
+			double v = strtod_l(buf_str(&c), &end, loc);
+			if (*end == '\0' && isfinite(v)) {
+				if (value)
+					*value = v == 0 ? 0 : v; /* no -0 */
+				ret = 0;
+			}
+			freelocale(loc);
+		}
+	}
+	buf_release(&c);
+	free(folded);
+	return ret;
+}
+
+void number_format(double value, char *out, size_t size)
+{
+	char tmp[512];
+
+	if (!out || size == 0)
+		return;
+	if (!isfinite(value)) {
+		snprintf(out, size, "%s", isnan(value) ? "nan" :
+			 value > 0 ? "inf" : "-inf");
+		return;
+	}
+	if (value == 0)
+		value = 0; /* -0 prints as "0" */
+	snprintf(tmp, sizeof(tmp), "%.15g", value);
+	if (strchr(tmp, 'e')) {
+		/* %g chose an exponent: print the same 15 significant
+		 * digits positionally instead. */
+		int exp10 = (int)floor(log10(fabs(value)));
+		int decimals = 14 - exp10;
+		if (decimals < 0)
+			decimals = 0;
+		snprintf(tmp, sizeof(tmp), "%.*f", decimals, value);
+	}
+	if (strchr(tmp, '.')) {
+		size_t n = strlen(tmp);
+		while (n > 0 && tmp[n - 1] == '0')
+			tmp[--n] = '\0';
+		if (n > 0 && tmp[n - 1] == '.')
+			tmp[--n] = '\0';
+	}
+	if (strcmp(tmp, "-0") == 0)
+		strcpy(tmp, "0");
+	snprintf(out, size, "%s", tmp);
+}
+
+size_t first_word_upper(const char *text, char *out, size_t size)
+{
+	const unsigned char *s = (const unsigned char *)(text ? text : "");
+	size_t len = strlen((const char *)s), i = 0, end, n;
+
+	if (!out || size == 0)
+		return 0;
+	while (i < len && (n = space_len(s + i, len - i)))
+		i += n;
+	end = i;
+	while (end < len && !space_len(s + end, len - end))
+		end++;
+	/* "Utafiti." and "survey!" are the keyword all the same. */
+	while (end > i && s[end - 1] && strchr(".,;:!?)", s[end - 1]))
+		end--;
+	if (end - i > size - 1) {
+		end = i + size - 1;
+		while (end > i && (s[end] & 0xC0) == 0x80)
+			end--; /* do not split a character */
+	}
+	for (n = 0; i < end; i++, n++)
+		out[n] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	out[n] = '\0';
+	return n;
+}

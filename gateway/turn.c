@@ -1,0 +1,305 @@
+/* turn.c -- see turn.h. */
+#include "turn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "metrics.h"
+#include "serve.h"
+
+#define MAX_ATTEMPTS 5
+
+struct turn *turn_new(struct gateway *gw, struct http_req *req,
+		      enum channel channel, const char *phone, const char *text)
+{
+	struct turn *t = xcalloc(1, sizeof(*t));
+	t->gw = gw;
+	t->req = req;
+	t->flows = flow_set_ref(gw->flows);
+	t->channel = channel;
+	t->kind = channel_name(channel);
+	snprintf(t->phone, sizeof(t->phone), "%s", phone);
+	t->text = xstrdup(text ? text : "");
+	t->now = (long)time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t->started);
+	return t;
+}
+
+/* Forgets a decision, so that the turn can be decided again. */
+static void turn_reset(struct turn *t)
+{
+	if (t->convo)
+		convo_release(t->convo);
+	t->convo = NULL;
+	buf_reset(&t->reply);
+	t->ended = t->commit = t->stop = t->has_run = false;
+	stored_run_release(&t->run);
+	t->end_run = t->end_status = NULL;
+	t->pointer = POINTER_KEEP;
+	fields_release(&t->contact_set);
+	t->ncontact_del = 0;
+}
+
+void turn_free(struct turn *t)
+{
+	turn_reset(t);
+	buf_release(&t->reply);
+	flow_set_unref(t->flows);
+	free(t->text);
+	free(t->msg_id);
+	free(t);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void turn_finish(struct turn *t, int rc)
+{
+	if (rc == 0) {
+		metrics_observe_step(seconds_since(&t->started));
+		if (t->has_run && t->run.version == 0)
+			metrics_inc(M_SESSIONS_STARTED, t->channel);
+		if (t->has_run && t->run.status == RUN_COMPLETED)
+			metrics_inc(M_SESSIONS_COMPLETED, t->channel);
+	}
+	t->answer(t, rc);
+}
+
+static void load(struct turn *t);
+
+static void on_committed(int rc, void *data)
+{
+	struct turn *t = data;
+	if (rc == 0 && ++t->attempts < MAX_ATTEMPTS) {
+		metrics_inc(M_CONFLICTS, t->channel);
+		turn_reset(t);
+		load(t);
+		return;
+	}
+	if (rc == 0)
+		log_warn("gave up serving a message after %d conflicting writes", t->attempts);
+	turn_finish(t, rc == 1 ? 0 : -1);
+}
+
+static void commit(struct turn *t)
+{
+	int rc;
+	if (t->stop) {
+		rc = store_stop_runs(t->gw->db, t->phone, t->now, on_committed, t);
+	} else {
+		struct commit c = {
+			.phone = t->phone,
+			.kind = t->kind,
+			.msg_id = t->msg_id,
+			.msg_ttl = t->msg_ttl,
+			.reply = buf_str(&t->reply),
+			.expect_pointer = t->convo->has_run ? t->convo->run.id : "",
+			.pointer = t->pointer,
+			.run = t->has_run ? &t->run : NULL,
+			.end_run = t->end_run,
+			.end_status = t->end_status,
+			.contact_set = &t->contact_set,
+			.contact_del = t->contact_del,
+			.ncontact_del = t->ncontact_del,
+			.now = t->now,
+		};
+		rc = store_commit(t->gw->db, &c, on_committed, t);
+	}
+	if (rc < 0)
+		turn_finish(t, -1);
+}
+
+static void on_loaded(int rc, struct convo *c, void *data)
+{
+	struct turn *t = data;
+	if (rc < 0) {
+		turn_finish(t, -1);
+		return;
+	}
+	t->convo = c;
+	if (c->dup_reply) {
+		/* Kannel retried a message we already answered. */
+		buf_puts(&t->reply, c->dup_reply);
+		turn_finish(t, 0);
+		return;
+	}
+	t->decide(t);
+	if (t->commit || t->stop)
+		commit(t);
+	else
+		turn_finish(t, 0);
+}
+
+static void load(struct turn *t)
+{
+	if (store_load_convo(t->gw->db, t->kind, t->phone, t->msg_id, on_loaded, t) < 0)
+		turn_finish(t, -1);
+}
+
+void turn_run(struct turn *t) { load(t); }
+
+int turn_lang_for(const struct turn *t, const struct flow *flow)
+{
+	const char *lang = t->convo->contact.lang;
+	int i = lang ? flow_lang_index(flow, lang) : -1;
+	return i >= 0 ? i : 0;
+}
+
+const char *turn_contact_lang(const struct turn *t)
+{
+	const char *lang = t->convo ? t->convo->contact.lang : NULL;
+	return lang ? lang : t->gw->default_lang;
+}
+
+const struct flow *turn_active_flow(const struct turn *t)
+{
+	const struct stored_run *r = &t->convo->run;
+	if (!t->convo->has_run || r->status != RUN_ACTIVE || r->expires <= t->now ||
+	    !r->step)
+		return NULL;
+	const struct flow *flow = flow_set_find(t->flows, r->flow);
+	/* A flow edited since the run began may have lost the step. */
+	if (!flow || flow_step_index(flow, r->step) < 0)
+		return NULL;
+	return flow;
+}
+
+static void engine_ctx_init(const struct turn *t, struct engine_ctx *ctx,
+			    const struct flow *flow, size_t ussd_max)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->flow = flow;
+	ctx->contact = &t->convo->contact.fields;
+	ctx->ussd_max_chars = ussd_max;
+}
+
+/* Copies the engine's view of a run into the stored one. */
+static void run_store(struct stored_run *dst, const struct flow *flow,
+		      const struct run *run, long now)
+{
+	free(dst->lang);
+	dst->lang = xstrdup(flow->langs[run->lang]);
+	free(dst->step);
+	dst->step = run->step >= 0 ? xstrdup(flow->steps[run->step].id) : NULL;
+	dst->channel = run->channel;
+	dst->status = run->status;
+	dst->retries = run->retries;
+	dst->page = run->page;
+	dst->updated = now;
+	if (run->status == RUN_COMPLETED && !dst->completed)
+		dst->completed = now;
+	fields_release(&dst->answers);
+	fields_copy(&dst->answers, &run->answers);
+}
+
+/* The engine's view of a stored run. */
+static void run_load(struct run *run, const struct flow *flow,
+		     const struct stored_run *src)
+{
+	int lang = flow_lang_index(flow, src->lang);
+	run_init(run, lang >= 0 ? lang : 0, src->channel);
+	run->status = src->status;
+	run->step = src->step ? flow_step_index(flow, src->step) : -1;
+	run->retries = src->retries;
+	run->page = src->page;
+	fields_copy(&run->answers, &src->answers);
+}
+
+/* What every engine call leaves behind, whichever way it was made. */
+static void take_engine_out(struct turn *t, const struct flow *flow,
+			    const struct run *run, struct engine_out *out)
+{
+	run_store(&t->run, flow, run, t->now);
+	t->has_run = true;
+	t->commit = true;
+	buf_append(&t->reply, out->reply.data ? out->reply.data : "", out->reply.len);
+	if (out->ended) {
+		t->ended = true;
+		t->pointer = POINTER_CLEAR;
+	}
+	if (out->lang_changed)
+		fields_set(&t->contact_set, "_lang", flow->langs[run->lang]);
+	engine_out_release(out);
+}
+
+void turn_switch_language(struct turn *t, const char *lang)
+{
+	stored_run_copy(&t->run, &t->convo->run);
+	free(t->run.lang);
+	t->run.lang = xstrdup(lang);
+	t->run.updated = t->now;
+	t->has_run = true;
+	t->commit = true;
+}
+
+void turn_end_loaded(struct turn *t, const char *status)
+{
+	if (!t->convo->has_run)
+		return;
+	t->end_run = t->convo->run.id;
+	t->end_status = status;
+	t->pointer = POINTER_CLEAR;
+	t->commit = true;
+}
+
+void turn_start_run(struct turn *t, const struct flow *flow, size_t ussd_max)
+{
+	if (t->convo->has_run && t->convo->run.status == RUN_ACTIVE) {
+		t->end_run = t->convo->run.id;
+		t->end_status = "expired";
+	}
+	struct engine_ctx ctx;
+	engine_ctx_init(t, &ctx, flow, ussd_max);
+	struct run run;
+	run_init(&run, turn_lang_for(t, flow), t->channel);
+	struct engine_out out = {0};
+	engine_start(&ctx, &run, &out);
+
+	run_id_new(t->run.id);
+	t->run.flow = xstrdup(flow->id);
+	t->run.phone = xstrdup(t->phone);
+	t->run.started = t->now;
+	t->run.expires = t->now + flow->expire;
+	t->pointer = POINTER_SET;
+	take_engine_out(t, flow, &run, &out);
+	run_release(&run);
+}
+
+void turn_continue_run(struct turn *t, const struct flow *flow,
+		       const char *input, size_t ussd_max)
+{
+	struct engine_ctx ctx;
+	engine_ctx_init(t, &ctx, flow, ussd_max);
+	struct run run;
+	run_load(&run, flow, &t->convo->run);
+	struct engine_out out = {0};
+	engine_input(&ctx, &run, input, &out);
+
+	stored_run_copy(&t->run, &t->convo->run);
+	t->run.expires = t->now + flow->expire;
+	take_engine_out(t, flow, &run, &out);
+	run_release(&run);
+}
+
+void turn_repeat_screen(struct turn *t, const struct flow *flow, size_t ussd_max)
+{
+	struct engine_ctx ctx;
+	engine_ctx_init(t, &ctx, flow, ussd_max);
+	struct run run;
+	run_load(&run, flow, &t->convo->run);
+	if (t->has_run) /* the language may have changed in this turn */
+		run.lang = flow_lang_index(flow, t->run.lang) >= 0 ?
+			   flow_lang_index(flow, t->run.lang) : run.lang;
+	struct engine_out out = {0};
+	engine_screen(&ctx, &run, &out);
+	buf_append(&t->reply, out.reply.data ? out.reply.data : "", out.reply.len);
+	engine_out_release(&out);
+	run_release(&run);
+}

@@ -1,0 +1,427 @@
+/* ussd.c -- see ussd.h.
+ *
+ * A USSD session is a few screens within ~180 s that can drop at any moment.
+ * The run, not the session, holds the person's progress: a redial of the
+ * same code finds the run through the "ussd" pointer and offers to continue.
+ * Each request is one turn (turn.h); a repeated request (same session, same
+ * text) finds its earlier answer under its msg id and gets the same screen. */
+#include "ussd.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "phone.h"
+#include "serve.h"
+#include "text.h"
+#include "turn.h"
+#include "words.h"
+
+#define MAX_SESSION_ID 128
+#define MAX_USSD_TEXT 4096
+/* Repeats come within seconds; a session lasts minutes. */
+#define REPEAT_TTL 900
+
+struct ussd_in {
+	char session[MAX_SESSION_ID + 8];
+	char code[64];
+	bool dial;
+	bool smpp;
+	unsigned char session_info[8];
+	size_t session_len;
+};
+
+static size_t ussd_max(const struct turn *t)
+{
+	return (size_t)t->gw->cfg.ussd.max_chars;
+}
+
+/* The newest input in text.  Aggregators like Africa's Talking send every
+ * input of the session joined by '*' ("1*3*2"); others send only the
+ * newest.  prev is the text of the session's previous request. */
+static const char *newest_input(const char *prev, const char *text)
+{
+	size_t n = prev ? strlen(prev) : 0;
+	if (n && strncmp(text, prev, n) == 0 && text[n] == '*')
+		return text + n + 1;
+	return text;
+}
+
+static void set_session(struct turn *t, const struct ussd_in *u)
+{
+	free(t->run.ussd_session);
+	t->run.ussd_session = xstrdup(u->session);
+	free(t->run.ussd_text);
+	t->run.ussd_text = xstrdup(u->dial ? "" : t->text);
+}
+
+/* The loaded run, to be written back with changes made by the caller. */
+static void keep_loaded_run(struct turn *t)
+{
+	stored_run_copy(&t->run, &t->convo->run);
+	t->run.updated = t->now;
+	t->has_run = true;
+	t->commit = true;
+}
+
+static void offer_resume(struct turn *t, const struct ussd_in *u)
+{
+	keep_loaded_run(t);
+	set_session(t, u);
+	t->run.await_resume = true;
+	msg_render(MSG_RESUME_ASK, t->run.lang, NULL, &t->reply);
+}
+
+static void no_service(struct turn *t)
+{
+	msg_render(MSG_NO_FLOW, turn_contact_lang(t), NULL, &t->reply);
+	t->ended = true;
+}
+
+static void dial(struct turn *t, const struct ussd_in *u)
+{
+	const struct flow *flow = flow_set_by_ussd(t->flows, u->code);
+	if (!flow) {
+		no_service(t);
+		return;
+	}
+	const struct flow *active = turn_active_flow(t);
+	const struct stored_run *loaded = &t->convo->run;
+	bool same_session = loaded->ussd_session && strcmp(loaded->ussd_session, u->session) == 0;
+	if (active == flow && !same_session && !loaded->await_resume &&
+	    (loaded->answers.n > 0 || loaded->step)) {
+		offer_resume(t, u);
+		return;
+	}
+	if (active == flow && loaded->await_resume && !same_session) {
+		offer_resume(t, u);
+		return;
+	}
+	turn_start_run(t, flow, ussd_max(t));
+	set_session(t, u);
+}
+
+static void answer_resume(struct turn *t, const struct ussd_in *u, const char *input,
+			  const struct flow *flow)
+{
+	char *folded = reply_fold(input);
+	if (strcmp(folded, "1") == 0) {
+		keep_loaded_run(t);
+		set_session(t, u);
+		t->run.await_resume = false;
+		turn_repeat_screen(t, flow, ussd_max(t));
+	} else if (strcmp(folded, "2") == 0) {
+		turn_start_run(t, flow, ussd_max(t));
+		set_session(t, u);
+	} else {
+		offer_resume(t, u);
+	}
+	free(folded);
+}
+
+static void ussd_decide(struct turn *t)
+{
+	struct ussd_in *u = t->channel_data;
+	if (u->dial) {
+		dial(t, u);
+		return;
+	}
+	const struct flow *active = turn_active_flow(t);
+	const struct stored_run *loaded = &t->convo->run;
+	if (!active || !loaded->ussd_session || strcmp(loaded->ussd_session, u->session) != 0) {
+		/* An answer in a session we hold no run for: it ended, or the
+		 * aggregator lost the dial.  Close it; a redial resumes. */
+		no_service(t);
+		return;
+	}
+	const char *input = u->smpp ? t->text : newest_input(loaded->ussd_text, t->text);
+	if (loaded->await_resume) {
+		answer_resume(t, u, input, active);
+		return;
+	}
+	char *own = xstrdup(input);
+	turn_continue_run(t, active, own, ussd_max(t));
+	free(own);
+	set_session(t, u);
+}
+
+/* -- answers ---------------------------------------------------------------- */
+
+static void count_reply(struct turn *t, const char *screen)
+{
+	if (*screen)
+		metrics_inc(M_MESSAGES_OUT, CHANNEL_USSD);
+	if (log_enabled(LOG_DEBUG))
+		log_debug("ussd %s to %s: %s", t->ended ? "END" : "CON", t->phone, screen);
+}
+
+/* Every reply is kept as "CON ..." or "END ..." (decide_and_prefix), so that a
+ * repeated request closes the session as the original did; here the prefix
+ * becomes t->ended again and the bare screen stays. */
+static void split_stored(struct turn *t)
+{
+	const char *r = buf_str(&t->reply);
+	if (strncmp(r, "END ", 4) == 0)
+		t->ended = true;
+	if (strncmp(r, "END ", 4) == 0 || strncmp(r, "CON ", 4) == 0) {
+		char *rest = xstrdup(r + 4);
+		buf_reset(&t->reply);
+		buf_puts(&t->reply, rest);
+		free(rest);
+	}
+}
+
+static void at_answer(struct turn *t, int rc)
+{
+	struct http_req *req = t->req;
+	if (rc < 0) {
+		metrics_inc(M_UNAVAILABLE, CHANNEL_USSD);
+		http_error(req, 503, "storage unavailable, retry later");
+	} else {
+		split_stored(t);
+		struct buf body = BUF_INIT;
+		buf_printf(&body, "%s %s", t->ended ? "END" : "CON", buf_str(&t->reply));
+		count_reply(t, buf_str(&t->reply));
+		http_reply(req, 200, "text/plain; charset=utf-8", body.data, body.len);
+		buf_release(&body);
+	}
+	free(t->channel_data);
+	turn_free(t);
+}
+
+static void smpp_answer(struct turn *t, int rc)
+{
+	struct http_req *req = t->req;
+	struct ussd_in *u = t->channel_data;
+	if (rc < 0) {
+		metrics_inc(M_UNAVAILABLE, CHANNEL_USSD);
+		http_error(req, 503, "storage unavailable, retry later");
+	} else {
+		split_stored(t);
+		/* Kannel reads the op in decimal and the session info as
+		 * percent-encoded bytes (kannel.md). */
+		struct buf meta = BUF_INIT;
+		buf_printf(&meta, "?smpp?ussd_service_op=%d&its_session_info=", t->ended ? 17 : 2);
+		for (size_t i = 0; i < u->session_len; i++)
+			buf_printf(&meta, "%%%02X", u->session_info[i]);
+		http_add_header(req, "X-Kannel-Meta-Data", buf_str(&meta));
+		buf_release(&meta);
+		const char *screen = buf_str(&t->reply);
+		struct sms_cost cost;
+		sms_cost(screen, strlen(screen), &cost);
+		if (cost.ucs2)
+			http_add_header(req, "X-Kannel-Coding", "2");
+		count_reply(t, screen);
+		http_reply(req, 200, "text/plain; charset=UTF-8", screen, strlen(screen));
+	}
+	free(t->channel_data);
+	turn_free(t);
+}
+
+/* See split_stored(). */
+static void remember_with_prefix(struct turn *t)
+{
+	struct buf stored = BUF_INIT;
+	buf_printf(&stored, "%s %s", t->ended ? "END" : "CON", buf_str(&t->reply));
+	buf_release(&t->reply);
+	t->reply = stored;
+}
+
+static void decide_and_prefix(struct turn *t)
+{
+	ussd_decide(t);
+	remember_with_prefix(t);
+}
+
+/* -- requests ----------------------------------------------------------------- */
+
+static void reject(struct http_req *req, int code, const char *reason)
+{
+	metrics_inc(M_REJECTED, CHANNEL_USSD);
+	http_error(req, code, reason);
+}
+
+static void repeat_key(const char *session, const char *text, char out[40])
+{
+	unsigned char h[16];
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)session, strlen(session) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)text, strlen(text));
+	crypto_generichash_final(&st, h, sizeof(h));
+	memcpy(out, "u:", 2);
+	sodium_bin2hex(out + 2, 33, h, sizeof(h));
+}
+
+static void start_turn(struct gateway *gw, struct http_req *req, const char *phone,
+		       const char *text, struct ussd_in *u, const char *msg_id)
+{
+	metrics_inc(M_MESSAGES_IN, CHANNEL_USSD);
+	struct turn *t = turn_new(gw, req, CHANNEL_USSD, phone, text);
+	t->channel_data = u;
+	t->msg_id = xstrdup(msg_id);
+	t->msg_ttl = REPEAT_TTL;
+	t->decide = decide_and_prefix;
+	t->answer = u->smpp ? smpp_answer : at_answer;
+	turn_run(t);
+}
+
+void ussd_handler(struct http_req *req, void *data)
+{
+	struct gateway *gw = data;
+	if (!gateway_client_allowed(gw, req)) {
+		reject(req, 403, "client not allowed");
+		return;
+	}
+	if (http_params_bad(req)) {
+		reject(req, 400, "malformed form body");
+		return;
+	}
+	const char *session = http_param(req, "sessionId");
+	const char *code = http_param(req, "serviceCode");
+	const char *number = http_param(req, "phoneNumber");
+	const char *text = http_param(req, "text");
+	if (!session || !*session || strlen(session) > MAX_SESSION_ID) {
+		reject(req, 400, "missing or overlong 'sessionId'");
+		return;
+	}
+	if (!code || !*code || strlen(code) > 60) {
+		reject(req, 400, "missing or overlong 'serviceCode'");
+		return;
+	}
+	if (!number || !*number) {
+		reject(req, 400, "missing 'phoneNumber'");
+		return;
+	}
+	if (!text)
+		text = "";
+	if (strlen(text) > MAX_USSD_TEXT) {
+		reject(req, 413, "text too long");
+		return;
+	}
+	if (!utf8_valid(text, strlen(text)) || !utf8_valid(session, strlen(session))) {
+		reject(req, 400, "not valid UTF-8");
+		return;
+	}
+	char phone[PHONE_E164_SIZE];
+	if (gateway_sender(gw, req, number, phone) < 0) {
+		metrics_inc(M_REJECTED, CHANNEL_USSD);
+		return;
+	}
+	if (!db_ready(gw->db)) {
+		metrics_inc(M_UNAVAILABLE, CHANNEL_USSD);
+		http_error(req, 503, "storage unavailable, retry later");
+		return;
+	}
+	struct ussd_in *u = xcalloc(1, sizeof(*u));
+	snprintf(u->session, sizeof(u->session), "%s", session);
+	snprintf(u->code, sizeof(u->code), "%s", code);
+	u->dial = *text == '\0';
+	char key[40];
+	repeat_key(session, text, key);
+	start_turn(gw, req, phone, text, u, key);
+}
+
+void ussd_kannel(struct gateway *gw, struct http_req *req, const char *phone,
+		 int op, const unsigned char *session_info, size_t session_len,
+		 const char *text, const char *msg_id)
+{
+	if (op != 1 && op != 18) {
+		reject(req, 400, "unsupported ussd_service_op");
+		return;
+	}
+	struct ussd_in *u = xcalloc(1, sizeof(*u));
+	u->smpp = true;
+	u->dial = op == 1;
+	u->session_len = session_len < sizeof(u->session_info) ? session_len : sizeof(u->session_info);
+	memcpy(u->session_info, session_info, u->session_len);
+	/* The session number is the first octet of its_session_info; the
+	 * second carries sequence bits that change with every message. */
+	snprintf(u->session, sizeof(u->session), "smpp:%s:%02x", phone,
+		 session_len ? session_info[0] : 0);
+	if (u->dial)
+		snprintf(u->code, sizeof(u->code), "%s", text);
+	char key[40];
+	if (msg_id && *msg_id)
+		snprintf(key, sizeof(key), "k:%.36s", msg_id);
+	else
+		repeat_key(u->session, text, key);
+	start_turn(gw, req, phone, u->dial ? "" : text, u, key);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decodes src[0..len) into out (raw bytes); returns the length. */
+static size_t decode_bytes(const char *src, size_t len, unsigned char *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len && n < max; i++) {
+		int hi, lo;
+		if (src[i] == '%' && i + 2 < len && (hi = hexval(src[i + 1])) >= 0 &&
+		    (lo = hexval(src[i + 2])) >= 0) {
+			out[n++] = (unsigned char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			out[n++] = (unsigned char)src[i];
+		}
+	}
+	return n;
+}
+
+/* The op arrives as a raw byte on MO; some set-ups write it in decimal. */
+static int meta_op(const unsigned char *bytes, size_t n)
+{
+	int value = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (n > 3 || !isdigit(bytes[i]))
+			return bytes[0];
+		value = value * 10 + (bytes[i] - '0');
+	}
+	return value;
+}
+
+int ussd_meta_parse(const char *meta, int *op, unsigned char *session_info,
+		    size_t *session_len)
+{
+	const char *p = strstr(meta, "?smpp?");
+	if (!p)
+		return -1;
+	p += 6;
+	bool have_op = false;
+	size_t max = *session_len;
+	*session_len = 0;
+	while (*p) {
+		size_t len = strcspn(p, "&");
+		const char *eq = memchr(p, '=', len);
+		if (eq) {
+			size_t klen = (size_t)(eq - p);
+			const char *v = eq + 1;
+			size_t vlen = len - klen - 1;
+			unsigned char bytes[16];
+			size_t n = decode_bytes(v, vlen, bytes, sizeof(bytes));
+			if (klen == 15 && strncmp(p, "ussd_service_op", 15) == 0 && n > 0) {
+				*op = meta_op(bytes, n);
+				have_op = true;
+			} else if (klen == 16 && strncmp(p, "its_session_info", 16) == 0) {
+				*session_len = n < max ? n : max;
+				memcpy(session_info, bytes, *session_len);
+			}
+		}
+		p += len;
+		if (*p == '&')
+			p++;
+	}
+	return have_op ? 0 : -1;
+}
