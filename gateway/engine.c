@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "text.h"
+#include "words.h"
 
 #define NAV_MORE "98"
 #define NAV_BACK "0"
@@ -86,19 +87,6 @@ static void out_init(struct engine_out *out)
 
 /* ---- languages ----------------------------------------------------------- */
 
-/* Each language by its own name, as a person looks for it in a list. */
-static const struct {
-	const char *code, *name;
-} lang_names[] = {
-	{"sw", "Kiswahili"}, {"en", "English"}, {"fr", "Fran\xC3\xA7" "ais"},
-	{"pt", "Portugu\xC3\xAAs"}, {"ha", "Hausa"}, {"tw", "Twi"},
-	{"ak", "Akan"}, {"ee", "E\xCA\x8B" "egbe"}, {"gaa", "G\xC3\xA3"},
-	{"dag", "Dagbanli"}, {"yo", "Yor\xC3\xB9" "b\xC3\xA1"}, {"ig", "Igbo"},
-	{"zu", "isiZulu"}, {"lg", "Luganda"}, {"rw", "Kinyarwanda"},
-	{"ny", "Chichewa"}, {"so", "Soomaali"}, {"ln", "Ling\xC3\xA1la"},
-	{"es", "Espa\xC3\xB1ol"}, {"de", "Deutsch"},
-};
-
 /* Compares the primary subtag of code ("sw" of "sw-TZ") with want. */
 static bool lang_code_is(const char *code, const char *want)
 {
@@ -106,13 +94,45 @@ static bool lang_code_is(const char *code, const char *want)
 	return code && strlen(want) == n && strncasecmp(code, want, n) == 0;
 }
 
-static const char *lang_own_name(const char *code)
+static const char *own_name(const char *code)
 {
-	for (size_t i = 0; i < sizeof(lang_names) / sizeof(lang_names[0]); i++)
-		if (lang_code_is(code, lang_names[i].code))
-			return lang_names[i].name;
-	return code ? code : "";
+	return code ? language_own_name(code) : "";
 }
+
+/* What the engine itself says: the paging entries, and what a reply must
+ * be when it was not.  A language without its own entry gets English. */
+struct phrases {
+	const char *code;
+	const char *more, *back;
+	const char *only_one;           /* a list of one choice */
+	const char *from_to;            /* %zu: the number of choices */
+	const char *between;            /* %s %s: min, max */
+	const char *at_least, *at_most; /* %s */
+	const char *number;
+	const char *text;
+	const char *text_max;           /* %zu: characters */
+};
+
+static const struct phrases phrase_table[] = {
+	{"sw", "Zaidi", "Rudi",
+	 "Tafadhali jibu kwa namba 1.",
+	 "Tafadhali jibu kwa namba 1 hadi %zu.",
+	 "Tafadhali jibu kwa namba kati ya %s na %s.",
+	 "Tafadhali jibu kwa namba isiyopungua %s.",
+	 "Tafadhali jibu kwa namba isiyozidi %s.",
+	 "Tafadhali jibu kwa namba.",
+	 "Tafadhali andika jibu lako.",
+	 "Tafadhali andika jibu lisilozidi herufi %zu."},
+	{"en", "More", "Back",
+	 "Please reply with the number 1.",
+	 "Please reply with a number from 1 to %zu.",
+	 "Please reply with a number from %s to %s.",
+	 "Please reply with a number of at least %s.",
+	 "Please reply with a number of at most %s.",
+	 "Please reply with a number.",
+	 "Please type your answer.",
+	 "Please type an answer of at most %zu characters."},
+};
 
 /* ---- UTF-8 helpers ------------------------------------------------------- */
 
@@ -254,7 +274,7 @@ static void put_answer(const struct view *v, const char *name,
 	}
 	if (step && step->type == STEP_LANGUAGE &&
 	    flow_lang_index(v->flow, value) >= 0) {
-		buf_puts(out, lang_own_name(value));
+		buf_puts(out, own_name(value));
 		return;
 	}
 	put_clean(out, value, strlen(value));
@@ -358,7 +378,8 @@ static void put_text(const struct view *v, const struct flow_text *t,
 	expand(v, flow_text_get(v->flow, t, v->lang), out);
 }
 
-/* A prompt's options: a choice list, or the flow's languages. */
+/* A prompt's options: a choice list, or the flow's languages by their own
+ * names. */
 static size_t option_count(const struct view *v, const struct flow_step *s)
 {
 	if (s->type == STEP_LANGUAGE)
@@ -380,7 +401,7 @@ static void put_option_label(const struct view *v, const struct flow_step *s,
 			     size_t i, struct buf *out)
 {
 	if (s->type == STEP_LANGUAGE)
-		buf_puts(out, lang_own_name(v->flow->langs[i]));
+		buf_puts(out, own_name(v->flow->langs[i]));
 	else
 		put_text(v, &s->choices[i].label, out);
 }
@@ -395,21 +416,30 @@ static void put_option(const struct view *v, const struct flow_step *s,
 	put_option_label(v, s, i, out);
 }
 
-static bool view_is_sw(const struct view *v)
+static const struct phrases *view_phrases(const struct view *v)
 {
-	return v->flow->nlangs > 0 &&
-	       lang_code_is(v->flow->langs[v->lang], "sw");
+	const char *code = v->flow->nlangs ? v->flow->langs[v->lang] : NULL;
+
+	for (size_t i = 0; i < sizeof(phrase_table) / sizeof(phrase_table[0]);
+	     i++)
+		if (lang_code_is(code, phrase_table[i].code))
+			return &phrase_table[i];
+	return &phrase_table[1];
 }
 
 static void put_nav(const struct view *v, bool more, bool back,
 		    struct buf *out)
 {
-	bool sw = view_is_sw(v);
+	const struct phrases *p = view_phrases(v);
 
-	if (more)
-		put_line(out, sw ? NAV_MORE ". Zaidi" : NAV_MORE ". More");
-	if (back)
-		put_line(out, sw ? NAV_BACK ". Rudi" : NAV_BACK ". Back");
+	if (more) {
+		put_line(out, NAV_MORE ". ");
+		buf_puts(out, p->more);
+	}
+	if (back) {
+		put_line(out, NAV_BACK ". ");
+		buf_puts(out, p->back);
+	}
 }
 
 /* The SMS form of a step: its text and every option. */
@@ -434,13 +464,14 @@ static bool fits(const struct view *v, const char *screen)
  * UCS-2 always UCS-2), so a binary search finds it. */
 static long fit_start(const struct view *v, const char *s, const char *suffix)
 {
-	size_t len = strlen(s), cap = 4 * v->ussd_max + 4, nb = 0;
+	size_t len = strlen(s), nb = 0;
 	size_t *bounds, lo, hi;
 	struct buf tmp = BUF_INIT;
 	long ret;
 
-	if (len > cap)
-		len = cap; /* no screen holds more bytes than that */
+	/* a screen of max characters holds at most 4 * max bytes */
+	if (v->ussd_max < len / 4)
+		len = 4 * v->ussd_max + 4;
 	bounds = xmalloc((len + 1) * sizeof(*bounds));
 	for (size_t i = 0; i <= len; i++)
 		if (i == 0 || i == len || ((unsigned char)s[i] & 0xC0) != 0x80)
@@ -622,40 +653,28 @@ static void put_builtin_invalid(const struct view *v,
 				const struct flow_step *s, enum why why,
 				struct buf *out)
 {
-	bool sw = view_is_sw(v);
+	const struct phrases *p = view_phrases(v);
+	size_t n = option_count(v, s);
 	char lo[64], hi[64];
 
-	if (option_count(v, s) > 0 || s->ask == ASK_CHOICES) {
-		size_t n = option_count(v, s);
-		if (n <= 1)
-			buf_puts(out, sw ? "Tafadhali jibu kwa namba 1." :
-				 "Please reply with the number 1.");
-		else
-			buf_printf(out, sw ? "Tafadhali jibu kwa namba 1 hadi %zu." :
-				   "Please reply with a number from 1 to %zu.", n);
-	} else if (s->ask == ASK_NUMBER) {
-		number_format(s->min, lo, sizeof(lo));
-		number_format(s->max, hi, sizeof(hi));
-		if (s->has_min && s->has_max)
-			buf_printf(out, sw ? "Tafadhali jibu kwa namba kati ya %s na %s." :
-				   "Please reply with a number from %s to %s.", lo, hi);
-		else if (s->has_min)
-			buf_printf(out, sw ? "Tafadhali jibu kwa namba isiyopungua %s." :
-				   "Please reply with a number of at least %s.", lo);
-		else if (s->has_max)
-			buf_printf(out, sw ? "Tafadhali jibu kwa namba isiyozidi %s." :
-				   "Please reply with a number of at most %s.", hi);
-		else
-			buf_puts(out, sw ? "Tafadhali jibu kwa namba." :
-				 "Please reply with a number.");
-	} else if (why == WHY_TOO_LONG) {
-		buf_printf(out, sw ? "Tafadhali andika jibu lisilozidi herufi %zu." :
-			   "Please type an answer of at most %zu characters.",
-			   text_max(s));
-	} else {
-		buf_puts(out, sw ? "Tafadhali andika jibu lako." :
-			 "Please type your answer.");
-	}
+	number_format(s->min, lo, sizeof(lo));
+	number_format(s->max, hi, sizeof(hi));
+	if (n == 1)
+		buf_puts(out, p->only_one);
+	else if (n > 1 || s->ask == ASK_CHOICES)
+		buf_printf(out, p->from_to, n);
+	else if (s->ask == ASK_NUMBER && s->has_min && s->has_max)
+		buf_printf(out, p->between, lo, hi);
+	else if (s->ask == ASK_NUMBER && s->has_min)
+		buf_printf(out, p->at_least, lo);
+	else if (s->ask == ASK_NUMBER && s->has_max)
+		buf_printf(out, p->at_most, hi);
+	else if (s->ask == ASK_NUMBER)
+		buf_puts(out, p->number);
+	else if (why == WHY_TOO_LONG)
+		buf_printf(out, p->text_max, text_max(s));
+	else
+		buf_puts(out, p->text);
 }
 
 /* The invalid-reply message and the question again; on USSD, the current
@@ -675,9 +694,10 @@ static void send_invalid(const struct view *v, const struct run *run,
 		render_full(v, s, &full);
 		send_joined(v, buf_str(&inv), buf_str(&full), out);
 	} else if (option_count(v, s) == 0) {
+		put_text(v, &s->text, &full);
 		buf_reset(&out->reply);
 		put_line(&out->reply, buf_str(&inv));
-		put_text(v, &s->text, &out->reply);
+		put_line(&out->reply, buf_str(&full));
 		clip(v, &out->reply);
 	} else {
 		page_layout(v, s, run->page, &pg);
@@ -796,6 +816,26 @@ static int read_text(const struct flow_step *s, const char *input,
 	return 0;
 }
 
+/* A reply to a language step, read the way the LANGUAGE word reads one
+ * (words.h): the number, the code, the own name, or a name people use. */
+static int read_language(const struct view *v, const char *input,
+			 size_t *index)
+{
+	double x;
+	int l;
+
+	/* language_pick() converts a number to int: keep it in range */
+	if (reply_number(input, &x) == 0 &&
+	    !(x >= 1 && x <= (double)v->flow->nlangs))
+		return -1;
+	l = language_pick(input, (const char *const *)v->flow->langs,
+			  (int)v->flow->nlangs);
+	if (l < 0)
+		return -1;
+	*index = (size_t)l;
+	return 0;
+}
+
 /* Reads a reply to prompt s into value (the key, number or text to save);
  * a language step also switches the run's language. */
 static int read_reply(const struct view *v, struct run *run,
@@ -805,14 +845,18 @@ static int read_reply(const struct view *v, struct run *run,
 	size_t i;
 
 	*why = WHY_NONE;
-	if (s->type == STEP_LANGUAGE || s->ask == ASK_CHOICES) {
+	if (s->type == STEP_LANGUAGE) {
+		if (read_language(v, input, &i) < 0)
+			return -1;
+		buf_puts(value, option_key(v, s, i));
+		run->lang = (int)i;
+		out->lang_changed = true;
+		return 0;
+	}
+	if (s->ask == ASK_CHOICES) {
 		if (read_option(v, s, input, &i) < 0)
 			return -1;
 		buf_puts(value, option_key(v, s, i));
-		if (s->type == STEP_LANGUAGE) {
-			run->lang = (int)i;
-			out->lang_changed = true;
-		}
 		return 0;
 	}
 	if (s->ask == ASK_NUMBER)

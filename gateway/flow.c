@@ -8,7 +8,10 @@
  * The loader keeps going after an error so that one run of `flows check`
  * shows them all.  A file that loads without error is then checked against
  * the flows already in the set (ids, keywords, USSD codes): the later file
- * gets the error. */
+ * gets the error.
+ *
+ * The lookups inside one loaded flow (flow_lang_index, flow_text_get, ...)
+ * live in flow_lookup.c, so that the engine links without libyaml. */
 #include "flow.h"
 
 #include <ctype.h>
@@ -375,7 +378,7 @@ static bool part_is(const struct part *p, const char *word)
 static const char *placeholder_problem(struct loader *ld, const char *p,
 				       size_t len, char *why, size_t size)
 {
-	struct part parts[6];
+	struct part parts[6] = {{NULL, 0}};
 	size_t n = 0;
 	const char *s = p, *end = p + len;
 	while (n < 6) {
@@ -547,6 +550,9 @@ static int parse_text(struct loader *ld, yaml_node_t *n, const char *what,
 			if (!seen[li])
 				error_at(ld, n, "%s is missing language '%s'",
 					 what, f->langs[li]);
+	} else if (f->nlangs == 1) {
+		error_at(ld, n, "%s must be a text, not %s", what,
+			 ynode_what(n));
 	} else {
 		error_at(ld, n,
 			 "%s must be a map with one entry per language (%s), "
@@ -643,7 +649,8 @@ static void longest_screen(const struct flow *f, const struct flow_step *s,
 		list_line(f, s, i, li, &page);
 		buf_printf(&page, "\n98. %s\n0. %s", paging_more(f->langs[li]),
 			   paging_back(f->langs[li]));
-		size_t len = ussd_length(buf_str(&page), NULL);
+		bool ucs2;
+		size_t len = ussd_length(buf_str(&page), &ucs2);
 		if (i == 0 || len > worst) {
 			worst = len;
 			buf_reset(out);
@@ -1735,44 +1742,5 @@ const struct flow *flow_set_by_ussd(const struct flow_set *set,
 	for (size_t i = 0; set && code && i < set->n; i++)
 		if (set->flows[i]->ussd && !strcmp(set->flows[i]->ussd, code))
 			return set->flows[i];
-	return NULL;
-}
-
-/* ------------------------------------------------------------------------
- * Reading a loaded flow
- * ------------------------------------------------------------------------ */
-
-int flow_lang_index(const struct flow *flow, const char *lang)
-{
-	for (size_t i = 0; lang && i < flow->nlangs; i++)
-		if (!strcmp(flow->langs[i], lang))
-			return (int)i;
-	return -1;
-}
-
-int flow_step_index(const struct flow *flow, const char *id)
-{
-	for (size_t i = 0; id && i < flow->nsteps; i++)
-		if (flow->steps[i].id && !strcmp(flow->steps[i].id, id))
-			return (int)i;
-	return -1;
-}
-
-const char *flow_text_get(const struct flow *flow, const struct flow_text *t,
-			  int lang)
-{
-	if (!t)
-		return "";
-	if (lang < 0 || (size_t)lang >= flow->nlangs || !t->t[lang])
-		lang = 0;
-	return t->t[lang] ? t->t[lang] : "";
-}
-
-const struct flow_step *flow_step_saving(const struct flow *flow,
-					 const char *name)
-{
-	for (size_t i = 0; name && i < flow->nsteps; i++)
-		if (flow->steps[i].save && !strcmp(flow->steps[i].save, name))
-			return &flow->steps[i];
 	return NULL;
 }

@@ -49,8 +49,10 @@ const struct flow_step *flow_step_saving(const struct flow *flow,
 {
 	if (!flow || !name)
 		return NULL;
-	for (size_t i = 0; i < flow->nsteps; i++)
-		if (flow->steps[i].save && strcmp(flow->steps[i].save, name) == 0)
+	for (size_t i = 0; i < flow->nsteps; i++) {
+		const char *save = flow->steps[i].save;
+		if (save && strcmp(save, name) == 0)
 			return &flow->steps[i];
+	}
 	return NULL;
 }

@@ -250,7 +250,8 @@ char *reply_fold(const char *input)
 		if (space)
 			buf_putc(&out, ' ');
 		space = false;
-		buf_putc(&out, (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]));
+		buf_putc(&out, (char)(s[i] >= 'A' && s[i] <= 'Z' ?
+				      s[i] + 32 : s[i]));
 		i++;
 	}
 	return buf_detach(&out);

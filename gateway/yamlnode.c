@@ -84,13 +84,15 @@ static int char_at(const char *data, size_t len, size_t line, size_t column)
 }
 
 /* A hint for the mistakes people make most in a hand-written file. */
-static const char *syntax_hint(const char *problem, int c)
+static const char *syntax_hint(const char *problem, const char *context,
+			       int c)
 {
 	if (c == '\t' && !strstr(problem, "tab"))
 		return "; indent with spaces, not tabs";
 	if (strstr(problem, "mapping values are not allowed"))
 		return "; put a text that contains ': ' in quotes";
-	if (strstr(problem, "alias") || strstr(problem, "anchor"))
+	if (strstr(problem, "alias") || strstr(problem, "anchor") ||
+	    (context && (strstr(context, "alias") || strstr(context, "anchor"))))
 		return "; put a text that starts with '*' or '&' in quotes, "
 		       "like \"*150*88#\"";
 	if (c == '@' || c == '`')
@@ -124,10 +126,10 @@ static void syntax_error(const yaml_parser_t *p, const struct buf *data,
 			 "column %d)%s",
 			 problem, p->context, (int)p->context_mark.line + 1,
 			 (int)p->context_mark.column + 1,
-			 syntax_hint(problem, c));
+			 syntax_hint(problem, p->context, c));
 	else
 		snprintf(err, errsize, "syntax error: %s%s", problem,
-			 syntax_hint(problem, c));
+			 syntax_hint(problem, p->context, c));
 }
 
 /* libyaml keeps a "\0" escape inside a scalar; C strings cannot. */

@@ -1,10 +1,13 @@
+# shellcheck shell=bash
 # lib.sh -- the integration tests' library: TAP for prove, and the real
 # daemons (redis-server, Kannel's bearerbox + smsbox + fakesmsc, sauti) on
 # 127.0.0.1, on free ports, in a temporary directory.
 #
 # A test is a bash script tests/integration/NN-name.t that reads like a
-# specification:
+# specification.  Its first line must be `#!/usr/bin/env bash`: prove hands
+# a .t file to perl, which runs the interpreter its #! line names.
 #
+#	#!/usr/bin/env bash
 #	. "$(dirname "$0")/../lib.sh"
 #
 #	start_redis
@@ -17,10 +20,10 @@
 #	done_testing
 #
 # Everything started here is stopped, and $T removed, when the test exits,
-# fails or is interrupted (T_KEEP=1 keeps $T and says where it is).  Start
-# daemons from the test's own shell, not inside $(...): the shell that starts
-# a process is the one that can wait for it.  The t_* functions return the
-# test's result, so do not run tests under `set -e`.
+# fails or is interrupted (T_KEEP=1 keeps $T and says where it is).  The
+# daemons are not jobs of the test's shell, so a plain `wait` waits only for
+# the test's own `cmd &`.  The t_* functions return the test's result, so do
+# not run tests under `set -e`.
 #
 # Knobs (environment): SAUTI_BIN (default ./sauti), SAUTI_WRAP (a command
 # put before sauti, e.g. "valgrind -q --error-exitcode=99"),
@@ -28,6 +31,8 @@
 # FAKESMSC_EXPECT, FAKESMSC_CODING, T_KEEP.
 
 T_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SAUTI_BIN=${SAUTI_BIN:-$T_ROOT/sauti}
+export SAUTI_BIN
 T_PYTHON=${T_PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 KANNEL_FAKESMSC=${KANNEL_FAKESMSC:-/usr/lib/kannel/test/fakesmsc}
 export KANNEL_FAKESMSC
@@ -54,10 +59,11 @@ plan() {
 	echo "1..$1"
 }
 
-# diag MESSAGE...: to stderr, shown by prove even without -v.
+# diag MESSAGE...: to stderr, shown by prove even without -v; each argument
+# on lines of its own.
 diag() {
 	local line
-	printf '%s\n' "$*" | while IFS= read -r line; do
+	printf '%s\n' "$@" | while IFS= read -r line; do
 		printf '# %s\n' "$line"
 	done >&2
 }
@@ -65,7 +71,7 @@ diag() {
 # note MESSAGE...: to stdout, shown by prove -v.
 note() {
 	local line
-	printf '%s\n' "$*" | while IFS= read -r line; do
+	printf '%s\n' "$@" | while IFS= read -r line; do
 		printf '# %s\n' "$line"
 	done
 }
@@ -75,9 +81,12 @@ bail_out() {
 	exit 255
 }
 
-# _t_result STATUS DESCRIPTION: prints the TAP line; on failure says where.
+# _t_result STATUS DESCRIPTION [DIAGNOSTIC...]: prints the TAP line; on
+# failure says where, then the diagnostics, then what sauti logged since the
+# last failure (at most T_LOG_LINES lines, default 15).
 _t_result() {
 	local status=$1 desc=$2 where
+	shift 2
 	T_NUM=$((T_NUM + 1))
 	if [ "$status" -eq 0 ]; then
 		echo "ok $T_NUM - $desc"
@@ -88,15 +97,26 @@ _t_result() {
 	where=$(caller 1)
 	diag "  Failed test '$desc'"
 	diag "  at ${where##* } line ${where%% *}."
+	[ $# -gt 0 ] && diag "$@"
 	_t_log_tail
 	return 1
 }
 
-# The end of sauti's log, when a sauti was started, after a failed test.
+T_LOG_SHOWN=0
 _t_log_tail() {
+	local total from
 	[ -s "$T/sauti.log" ] || return 0
-	diag "  last lines of sauti.log:"
-	diag "$(tail -n "${T_LOG_LINES:-15}" "$T/sauti.log" | sed 's/^/    /')"
+	total=$(wc -l <"$T/sauti.log")
+	from=$((total - ${T_LOG_LINES:-15}))
+	[ "$from" -lt "$T_LOG_SHOWN" ] && from=$T_LOG_SHOWN
+	[ "$from" -ge "$total" ] && return 0
+	diag "  sauti.log, lines $((from + 1))-$total:"
+	diag "$(tail -n +"$((from + 1))" "$T/sauti.log" | sed 's/^/    /')"
+	T_LOG_SHOWN=$total
+}
+
+_t_indent() {
+	tail -n 20 "$1" | sed 's/^/    /'
 }
 
 # t_ok DESCRIPTION COMMAND...: passes when COMMAND succeeds.  COMMAND runs in
@@ -106,74 +126,41 @@ t_ok() {
 	shift
 	"$@" >"$T/t_ok.out" 2>&1
 	rc=$?
-	if [ $rc -ne 0 ]; then
-		_t_result 1 "$desc"
-		diag "  '$*' exited with $rc:"
-		diag "$(tail -n 20 "$T/t_ok.out" | sed 's/^/    /')"
-		return 1
-	fi
-	_t_result 0 "$desc"
+	[ $rc -eq 0 ] && { _t_result 0 "$desc"; return; }
+	_t_result 1 "$desc" "  '$*' exited with $rc:" "$(_t_indent "$T/t_ok.out")"
 }
 
 # t_fails DESCRIPTION COMMAND...: passes when COMMAND fails.
 t_fails() {
 	local desc=$1
 	shift
-	if "$@" >"$T/t_ok.out" 2>&1; then
-		_t_result 1 "$desc"
-		diag "  '$*' succeeded, expected a failure:"
-		diag "$(tail -n 20 "$T/t_ok.out" | sed 's/^/    /')"
-		return 1
-	fi
-	_t_result 0 "$desc"
+	"$@" >"$T/t_ok.out" 2>&1 || { _t_result 0 "$desc"; return; }
+	_t_result 1 "$desc" "  '$*' succeeded, expected a failure:" \
+		"$(_t_indent "$T/t_ok.out")"
 }
 
 # t_is GOT EXPECTED DESCRIPTION
 t_is() {
-	if [ "$1" = "$2" ]; then
-		_t_result 0 "$3"
-		return 0
-	fi
-	_t_result 1 "$3"
-	diag "         got: '$1'"
-	diag "    expected: '$2'"
-	return 1
+	[ "$1" = "$2" ] && { _t_result 0 "$3"; return; }
+	_t_result 1 "$3" "         got: '$1'" "    expected: '$2'"
 }
 
 # t_isnt GOT UNEXPECTED DESCRIPTION
 t_isnt() {
-	if [ "$1" != "$2" ]; then
-		_t_result 0 "$3"
-		return 0
-	fi
-	_t_result 1 "$3"
-	diag "         got: '$1'"
-	diag "    expected: anything else"
-	return 1
+	[ "$1" != "$2" ] && { _t_result 0 "$3"; return; }
+	_t_result 1 "$3" "         got: '$1'" "    expected: anything else"
 }
 
 # t_like GOT ERE DESCRIPTION (bash's =~, so an extended regular expression)
 t_like() {
-	if [[ $1 =~ $2 ]]; then
-		_t_result 0 "$3"
-		return 0
-	fi
-	_t_result 1 "$3"
-	diag "                  '$1'"
-	diag "    doesn't match '$2'"
-	return 1
+	[[ $1 =~ $2 ]] && { _t_result 0 "$3"; return; }
+	_t_result 1 "$3" "                  '$1'" "    doesn't match '$2'"
 }
 
 # t_unlike GOT ERE DESCRIPTION
 t_unlike() {
-	if ! [[ $1 =~ $2 ]]; then
-		_t_result 0 "$3"
-		return 0
-	fi
-	_t_result 1 "$3"
-	diag "                  '$1'"
-	diag "          matches '$2'"
-	return 1
+	[[ $1 =~ $2 ]] || { _t_result 0 "$3"; return; }
+	_t_result 1 "$3" "                  '$1'" "          matches '$2'"
 }
 
 # t_skip REASON [COUNT]
@@ -245,12 +232,26 @@ t_tmpdir() {
 
 # t_spawn NAME LOG COMMAND...: starts COMMAND in the background from the
 # repository root, output to LOG; its pid goes to $T/pids/NAME.pid so that it
-# is stopped at exit.
+# is stopped at exit, and its exit status to $T/pids/NAME.rc when it ends.
+# A small subshell waits for it and records the status; that subshell is
+# disowned, so the daemons are not jobs of the test's shell and a plain
+# `wait` in a test waits only for the test's own background jobs.
 t_spawn() {
 	local name=$1 log=$2
 	shift 2
-	(cd "$T_ROOT" && exec "$@") >"$log" 2>&1 </dev/null &
-	echo $! >"$T/pids/$name.pid"
+	rm -f "$T/pids/$name.pid" "$T/pids/$name.rc"
+	(
+		cd "$T_ROOT" || exit 1
+		"$@" >"$log" 2>&1 </dev/null &
+		echo $! >"$T/pids/$name.pid.new"
+		mv "$T/pids/$name.pid.new" "$T/pids/$name.pid"
+		wait $!
+		{ echo $? >"$T/pids/$name.rc"; } 2>/dev/null
+	) &
+	disown $!
+	while [ ! -f "$T/pids/$name.pid" ]; do
+		sleep 0.01
+	done
 }
 
 # t_pid NAME: the pid of a process t_spawn started, if it runs.
@@ -263,13 +264,18 @@ t_pid() {
 }
 
 # t_stop NAME [GRACE]: SIGTERM, up to GRACE seconds (default 5), then
-# SIGKILL.  Returns the process's exit status when this shell started it.
+# SIGKILL.  Returns the process's exit status (128+N for signal N).
 t_stop() {
-	local f="$T/pids/$1.pid" pid
+	local f="$T/pids/$1.pid" pid i
 	[ -f "$f" ] || return 0
 	pid=$(<"$f")
 	rm -f "$f"
 	_t_kill "$pid" "${2:-5}"
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$T/pids/$1.rc" ] && return "$(<"$T/pids/$1.rc")"
+		sleep 0.01
+	done
+	return 255
 }
 
 _t_kill() {
@@ -281,14 +287,13 @@ _t_kill() {
 		grace=$((grace - 50))
 	done
 	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
 }
 
 # At exit: every process still listed is sent SIGTERM, given a second, then
 # SIGKILL; then $T goes.  Kannel's boxes take up to 2 s to stop cleanly and
 # nothing of theirs outlives $T, so they are not waited for longer.
 _t_cleanup() {
-	local rc=$? f pid pids=() i
+	local rc=$? f pid pids=() rcs=() i
 	trap - EXIT INT TERM HUP
 	[ -n "${T:-}" ] && [ -d "$T" ] || exit $rc
 	if [ -z "$T_DONE" ] && [ "$T_NUM" -gt 0 ] && [ "$rc" -eq 0 ]; then
@@ -305,7 +310,7 @@ _t_cleanup() {
 	for f in "$T"/pids/*.pid; do
 		[ -e "$f" ] || continue
 		pid=$(<"$f")
-		kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+		kill -TERM "$pid" 2>/dev/null && pids+=("$pid") && rcs+=("${f%.pid}.rc")
 	done
 	for ((i = 0; i < 20; i++)); do
 		for pid in "${pids[@]}"; do
@@ -317,7 +322,13 @@ _t_cleanup() {
 	done
 	for pid in "${pids[@]}"; do
 		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+	done
+	# the subshells t_spawn left write each exit status into $T
+	for f in "${rcs[@]}"; do
+		for ((i = 0; i < 50; i++)); do
+			[ -e "$f" ] && break
+			sleep 0.01
+		done
 	done
 	if [ -n "${T_KEEP:-}" ]; then
 		diag "kept $T"
@@ -362,9 +373,12 @@ for s in socks:
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 '
 
-# port_listening PORT: something listens on 127.0.0.1:PORT (or any address).
+# port_listening PORT: something listens on PORT (any address), as the kernel
+# tells in /proc/net/tcp{,6}: state 0A is LISTEN.
 port_listening() {
-	ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		awk -v p=":$(printf '%04X' "$1")" \
+			'$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }'
 }
 
 # _t_wait_up NAME SECONDS COMMAND...: waits for COMMAND to succeed while the
@@ -442,13 +456,9 @@ redis_cli() {
 # KANNEL_SMSBOX_PORT, KANNEL_SMSC_PORT, KANNEL_SENDSMS_PORT, KANNEL_SENDSMS_URL,
 # KANNEL_USERNAME, KANNEL_PASSWORD, KANNEL_CONF, SHORT_CODE.
 start_kannel() {
-	local ports
 	SAUTI_PORT=${1:-${SAUTI_PORT:-$(free_port)}}
-	ports=($(free_port 4))
-	KANNEL_ADMIN_PORT=${ports[0]}
-	KANNEL_SMSBOX_PORT=${ports[1]}
-	KANNEL_SMSC_PORT=${ports[2]}
-	KANNEL_SENDSMS_PORT=${ports[3]}
+	read -r KANNEL_ADMIN_PORT KANNEL_SMSBOX_PORT KANNEL_SMSC_PORT \
+		KANNEL_SENDSMS_PORT < <(free_port 4 | tr '\n' ' ')
 	KANNEL_SENDSMS_URL="http://127.0.0.1:$KANNEL_SENDSMS_PORT/cgi-bin/sendsms"
 	KANNEL_ADMIN_PASSWORD=$(t_random)
 	KANNEL_USERNAME=sauti
@@ -550,7 +560,7 @@ fakesmsc_send() {
 		return 2
 	fi
 	mkdir -p "$T/fakesmsc"
-	n=$(ls "$T/fakesmsc" | grep -c '^send')
+	n=$(compgen -G "$T/fakesmsc/send.*.log" | wc -l)
 	"$T_PYTHON" "$T_ROOT/tests/fakesmsc.py" send --port "$KANNEL_SMSC_PORT" \
 		--out "$T/mt" --log "$T/fakesmsc/send.$((n + 1)).log" \
 		--pidfile "$T/pids/fakesmsc-send.pid" \
@@ -614,6 +624,7 @@ mt_file() {
 # flows/.  Exports SAUTI_PORT, SAUTI_URL, TEST_API_TOKEN, TEST_PSEUDONYM_KEY.
 # Override with SAUTI_COUNTRY, SAUTI_LOG_LEVEL, SAUTI_USSD_MAX_CHARS,
 # SAUTI_RATE.
+# shellcheck disable=SC2120 # FLOWS_DIR is optional
 write_config() {
 	local flows=${1:-$T_ROOT/flows} redis_port sendsms_port
 	SAUTI_PORT=${SAUTI_PORT:-$(free_port)}
@@ -649,7 +660,10 @@ write_config() {
 start_sauti() {
 	local bin=${SAUTI_BIN:-$T_ROOT/sauti}
 	[ -x "$bin" ] || bail_out "no sauti binary at $bin (set SAUTI_BIN or run make)"
-	[ -n "${SAUTI_CONFIG:-}" ] && [ -f "$SAUTI_CONFIG" ] || write_config
+	if [ -z "${SAUTI_CONFIG:-}" ] || [ ! -f "$SAUTI_CONFIG" ]; then
+		# shellcheck disable=SC2119 # the default flows
+		write_config
+	fi
 	# shellcheck disable=SC2086 # SAUTI_WRAP is a command line
 	t_spawn sauti "$T/sauti.log" ${SAUTI_WRAP:-} "$bin" serve -c "$SAUTI_CONFIG"
 	_t_wait_up sauti "${SAUTI_START_TIMEOUT:-15}" "$T/sauti.log" _sauti_healthy

@@ -348,9 +348,12 @@ static struct flow *flow_many_langs(void)
 	for (int i = 1; i < 6; i++)
 		t.t[i] = xstrdup("Language?");
 	fb_step(f, "lang", STEP_LANGUAGE, t);
+	static const char *const ok[] = {
+		"Sawa.", "OK.", "D'accord.", "Certo.", "To.", "Yoo.",
+	};
 	memset(&t, 0, sizeof(t));
 	for (int i = 0; i < 6; i++)
-		t.t[i] = xstrdup(i == 0 ? "Sawa." : "OK.");
+		t.t[i] = xstrdup(ok[i]);
 	fb_step(f, "end", STEP_END, t);
 	return f;
 }
@@ -580,8 +583,36 @@ static const struct engine_case cases[] = {
 		{"98", "Lugha?\n3. Fran\xC3\xA7" "ais\n98. Zaidi\n0. Rudi"},
 		{"98", "Lugha?\n4. Portugu\xC3\xAAs\n98. Zaidi\n0. Rudi"},
 		{"98", "Lugha?\n5. Hausa\n6. E\xCA\x8B" "egbe\n0. Rudi"},
-		{"hausa", "OK."},
+		{"hausa", "To."},
 	 }, "", RUN_COMPLETED},
+	{"language by another name, by own name", flow_many_langs, 0, "sw",
+	 NULL, {
+		{START, "Lugha?\n1. Kiswahili\n2. English\n3. Fran\xC3\xA7" "ais\n"
+			"4. Portugu\xC3\xAAs\n5. Hausa\n6. E\xCA\x8B" "egbe"},
+		{"Kiingereza", "OK."},
+	 }, "", RUN_COMPLETED},
+	{"language by own name", flow_many_langs, 0, "en", NULL, {
+		{START, "Language?\n1. Kiswahili\n2. English\n3. Fran\xC3\xA7" "ais\n"
+			"4. Portugu\xC3\xAAs\n5. Hausa\n6. E\xCA\x8B" "egbe"},
+		{"7", "Please reply with a number from 1 to 6.\nLanguage?\n"
+		      "1. Kiswahili\n2. English\n3. Fran\xC3\xA7" "ais\n"
+		      "4. Portugu\xC3\xAAs\n5. Hausa\n6. E\xCA\x8B" "egbe"},
+		{"99999999999999999999", "Please reply with a number from 1 to 6."
+		      "\nLanguage?\n1. Kiswahili\n2. English\n"
+		      "3. Fran\xC3\xA7" "ais\n4. Portugu\xC3\xAAs\n5. Hausa\n"
+		      "6. E\xCA\x8B" "egbe"},
+		{" Fran\xC3\xA7" "ais.", "D'accord."},
+	 }, "", RUN_COMPLETED},
+	{"baseline on USSD: invalid replies with the whole question",
+	 flow_baseline, 182, "sw", NULL, {
+		{START, SW_CONSENT},
+		{"x", "Tafadhali jibu kwa namba 1 hadi 2.\n" SW_CONSENT},
+		{"1", SW_MINERAL},
+		{"98", SW_BAD_MINERAL "\n" SW_MINERAL},
+		{"dhahabu", SW_YEARS},
+		{"100", SW_BAD_YEARS "\n" SW_YEARS},
+		{"7.", SW_CHANGE},
+	 }, "consent=yes;mineral=gold;years=7", RUN_ACTIVE},
 	{"says joined on USSD too", flow_says, 182, "en", NULL, {
 		{START, "Welcome!\nReplies are free.\nHow old are you?"},
 		{"40", "Got 40.\nThank you."},
@@ -747,7 +778,8 @@ static void test_expand(void **state)
 		{"[{contact.district}]", "[]"},
 		{"{stats.echo.mineral.gold.pct}%|{stats.other}|", "60%||"},
 		{"{answers.none}.", "."},
-		{"{vars.none} {foo.bar} {name} {}", "{vars.none} {foo.bar} {name} {}"},
+		{"{vars.none} {foo.bar} {name} {}",
+		 "{vars.none} {foo.bar} {name} {}"},
 		{"{unclosed {vars.org}} {", "{unclosed Org} {"},
 		{"}{vars.org}{", "}Org{"},
 		{"", ""},
@@ -950,6 +982,46 @@ static void test_ussd_always_fits(void **state)
 	fb_free(f);
 }
 
+static uint32_t next_random(uint32_t *seed)
+{
+	*seed = *seed * 1103515245 + 12345;
+	return *seed >> 8;
+}
+
+/* A reply a phone might send: a typical one, or arbitrary bytes. */
+static void random_reply(uint32_t *seed, char *in, size_t size)
+{
+	static const char *const typical[] = {
+		"1", "2", "98", "0", " 1.", "ndiyo", "12", "1,5", "",
+		"\xC2\xA0", "{vars.org}", "%s%n", "-1e999",
+	};
+	size_t ntypical = sizeof(typical) / sizeof(typical[0]), n;
+
+	if (next_random(seed) % 2) {
+		snprintf(in, size, "%s", typical[next_random(seed) % ntypical]);
+		return;
+	}
+	n = next_random(seed) % size;
+	for (size_t k = 0; k < n; k++)
+		in[k] = (char)(next_random(seed) | 1); /* never NUL */
+	in[n] = '\0';
+}
+
+static void check_out(const struct run *run, const struct engine_out *out,
+		      size_t ussd)
+{
+	const char *r = buf_str(&out->reply);
+
+	assert_true(utf8_valid(r, strlen(r)));
+	if (ussd)
+		assert_true(ussd_fits(r, ussd));
+	assert_true(out->ended == (run->step < 0));
+	for (size_t a = 0; a < run->answers.n; a++) {
+		const char *v = run->answers.items[a].value;
+		assert_true(utf8_valid(v, strlen(v)));
+	}
+}
+
 /* Arbitrary bytes typed at every step, on both channels: no crash, screens
  * fit, what is sent and saved is valid UTF-8, the run stays consistent. */
 static void test_random_replies(void **state)
@@ -957,10 +1029,6 @@ static void test_random_replies(void **state)
 	struct flow *(*const builds[])(void) = {
 		flow_baseline, flow_language, flow_says, flow_branch,
 		flow_echo, flow_twelve, flow_many_langs,
-	};
-	static const char *const typical[] = {
-		"1", "2", "98", "0", " 1.", "ndiyo", "12", "1,5", "",
-		"\xC2\xA0", "{vars.org}", "%s%n", "-1e999",
 	};
 	uint32_t seed = 7;
 	(void)state;
@@ -970,46 +1038,96 @@ static void test_random_replies(void **state)
 		for (int round = 0; round < 300; round++) {
 			size_t ussd = round % 3 == 0 ? 0 :
 				      round % 3 == 1 ? 182 : 40 + round % 50;
-			struct engine_ctx ctx = {f, NULL, stats_fake, NULL, ussd};
+			struct engine_ctx ctx = {f, NULL, stats_fake, NULL,
+						 ussd};
 			struct engine_out out;
 			struct run run;
+			char in[200];
 
 			run_init(&run, round % 2, ussd ? CHANNEL_USSD :
 				 CHANNEL_SMS);
 			engine_start(&ctx, &run, &out);
+			check_out(&run, &out, ussd);
 			for (int step = 0; step < 12; step++) {
-				char in[200];
-				seed = seed * 1103515245 + 12345;
-				if (seed % 2) {
-					snprintf(in, sizeof(in), "%s",
-						 typical[(seed >> 8) %
-							 (sizeof(typical) /
-							  sizeof(typical[0]))]);
-				} else {
-					size_t n = (seed >> 8) % sizeof(in);
-					for (size_t k = 0; k < n; k++) {
-						seed = seed * 1103515245 + 12345;
-						in[k] = (char)((seed >> 16) | 1);
-					}
-					in[n] = '\0';
-				}
+				random_reply(&seed, in, sizeof(in));
 				engine_out_release(&out);
 				engine_input(&ctx, &run, in, &out);
-				const char *r = buf_str(&out.reply);
-				assert_true(utf8_valid(r, strlen(r)));
-				if (ussd)
-					assert_true(ussd_fits(r, ussd));
-				assert_true(out.ended == (run.step < 0));
-				for (size_t a = 0; a < run.answers.n; a++) {
-					const char *v = run.answers.items[a].value;
-					assert_true(utf8_valid(v, strlen(v)));
-				}
+				check_out(&run, &out, ussd);
 			}
 			engine_out_release(&out);
 			run_release(&run);
 		}
 		fb_free(f);
 	}
+}
+
+/* Says that lead back to themselves end the run instead of looping, and a
+ * jump out of the flow ends it too. */
+static void test_bad_jumps(void **state)
+{
+	struct flow *f = fb_flow("loop", "en");
+	struct engine_ctx ctx = {f, NULL, NULL, NULL, 0};
+	struct engine_out out;
+	struct run run;
+	(void)state;
+
+	fb_step(f, "a", STEP_SAY, tx("A", NULL));
+	fb_step(f, "b", STEP_SAY, tx("B", NULL));
+	fb_next(f, "b", "a");
+	run_init(&run, 0, CHANNEL_SMS);
+	engine_start(&ctx, &run, &out);
+	assert_true(out.ended);
+	assert_int_equal(run.status, RUN_COMPLETED);
+	assert_true(starts_with(buf_str(&out.reply), "A\nB\nA"));
+	engine_out_release(&out);
+	run_release(&run);
+
+	f->steps[1].next = 7;
+	run_init(&run, 0, CHANNEL_USSD);
+	engine_start(&ctx, &run, &out);
+	assert_true(out.ended);
+	assert_string_equal(buf_str(&out.reply), "A\nB");
+	engine_out_release(&out);
+	run_release(&run);
+
+	/* a run the store got wrong: a step out of range, a bad language */
+	run_init(&run, 5, CHANNEL_SMS);
+	run.step = 99;
+	engine_input(&ctx, &run, "1", &out);
+	assert_true(out.ended);
+	engine_out_release(&out);
+	engine_screen(&ctx, &run, &out);
+	assert_true(out.ended);
+	engine_out_release(&out);
+	run_release(&run);
+	fb_free(f);
+}
+
+/* A megabyte of bytes as one reply, at every kind of prompt. */
+static void test_huge_reply(void **state)
+{
+	struct flow *f = flow_baseline();
+	struct engine_ctx ctx = {f, NULL, NULL, NULL, 182};
+	struct engine_out out;
+	struct run run;
+	size_t n = 1 << 20;
+	char *in = xmalloc(n + 1);
+	(void)state;
+
+	for (size_t i = 0; i < n; i++)
+		in[i] = "1 ,.\xC3\xA9\xFF" "a9"[i % 9];
+	in[n] = '\0';
+	run_init(&run, 0, CHANNEL_USSD);
+	engine_start(&ctx, &run, &out);
+	for (int i = 0; i < 9; i++) {
+		engine_out_release(&out);
+		engine_input(&ctx, &run, i % 3 == 2 ? "1" : in, &out);
+		assert_true(ussd_fits(buf_str(&out.reply), 182));
+	}
+	engine_out_release(&out);
+	run_release(&run);
+	free(in);
+	fb_free(f);
 }
 
 int main(void)
@@ -1024,6 +1142,8 @@ int main(void)
 		cmocka_unit_test(test_out_flags),
 		cmocka_unit_test(test_ussd_always_fits),
 		cmocka_unit_test(test_random_replies),
+		cmocka_unit_test(test_bad_jumps),
+		cmocka_unit_test(test_huge_reply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

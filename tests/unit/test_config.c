@@ -1,0 +1,352 @@
+/* test_config.c -- config/sauti.yaml: defaults, every key, the environment,
+ * and where each mistake is reported.  Run from the top of the tree. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+
+static const char *const secrets_env[] = {
+	"SAUTI_API_TOKEN", "SAUTI_KANNEL_PASSWORD", "SAUTI_PSEUDONYM_KEY",
+};
+
+static void clear_env(void)
+{
+	for (size_t i = 0; i < 3; i++)
+		unsetenv(secrets_env[i]);
+}
+
+/* Writes yaml to a new temporary file; returns its path (free()). */
+static char *write_temp(const char *yaml)
+{
+	char *path = xstrdup("/tmp/test_config_XXXXXX.yaml");
+	int fd = mkstemps(path, 5);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+	close(fd);
+	return path;
+}
+
+/* Loads yaml; on error, err holds the message with the file name cut to
+ * "t.yaml". */
+static int load_yaml(const char *yaml, struct config *cfg, char *err,
+		     size_t size)
+{
+	char raw[1024];
+	char *path = write_temp(yaml);
+	int rc = config_load(path, cfg, raw, sizeof(raw));
+	if (rc < 0) {
+		size_t n = strlen(path);
+		assert_memory_equal(raw, path, n);
+		snprintf(err, size, "t.yaml%s", raw + n);
+	}
+	unlink(path);
+	free(path);
+	return rc;
+}
+
+static void assert_defaults(const struct config *c)
+{
+	assert_string_equal(c->listen_host, "127.0.0.1");
+	assert_int_equal(c->listen_port, 8080);
+	assert_string_equal(c->redis, "redis://127.0.0.1:6379/0");
+	assert_string_equal(c->flows, "flows/");
+	assert_string_equal(c->country, "TZ");
+	assert_null(c->api_token);
+	assert_null(c->pseudonym_key);
+	assert_string_equal(c->log_level, "info");
+	assert_string_equal(c->kannel.sendsms,
+			    "http://127.0.0.1:13013/cgi-bin/sendsms");
+	assert_null(c->kannel.password);
+	assert_null(c->kannel.from);
+	assert_int_equal(c->kannel.rate, 20);
+	assert_int_equal(c->kannel.nallow, 0);
+	assert_null(c->kannel.allow);
+	assert_int_equal(c->ussd.max_chars, 182);
+	assert_int_equal(c->limits.max_per_window, 0);
+	assert_int_equal(c->limits.window, 60);
+	assert_int_equal(c->redis_timeout_ms, 1000);
+	assert_int_equal(c->max_body, 65536);
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	struct config c;
+	config_defaults(&c);
+	assert_defaults(&c);
+	assert_null(c.path);
+	config_release(&c);
+	assert_null(c.redis);
+}
+
+static void test_empty_file(void **state)
+{
+	(void)state;
+	static const char *const empties[] = {"", "# nothing\n", "~\n",
+					      "kannel:\nussd:\n"};
+	char err[512];
+	for (size_t i = 0; i < 4; i++) {
+		struct config c;
+		assert_int_equal(load_yaml(empties[i], &c, err, sizeof(err)),
+				 0);
+		assert_defaults(&c);
+		assert_non_null(c.path);
+		config_release(&c);
+	}
+}
+
+/* The example the gateway starts with: loopback only, no real secret. */
+static void test_example(void **state)
+{
+	(void)state;
+	struct config c;
+	char err[512];
+	int rc = config_load("config/sauti.yaml", &c, err, sizeof(err));
+	if (rc < 0)
+		print_message("%s\n", err);
+	assert_int_equal(rc, 0);
+	assert_string_equal(c.path, "config/sauti.yaml");
+	assert_string_equal(c.listen_host, "127.0.0.1");
+	assert_int_equal(c.listen_port, 8080);
+	assert_string_equal(c.redis, "redis://127.0.0.1:6379/0");
+	assert_string_equal(c.flows, "flows/");
+	assert_string_equal(c.country, "TZ");
+	assert_null(c.api_token);
+	assert_string_equal(c.kannel.sendsms,
+			    "http://127.0.0.1:13013/cgi-bin/sendsms");
+	assert_string_equal(c.kannel.username, "sauti");
+	assert_string_equal(c.kannel.password, "change-me-kannel");
+	assert_string_equal(c.kannel.from, "15055");
+	assert_int_equal(c.kannel.rate, 20);
+	assert_int_equal(c.kannel.nallow, 2);
+	assert_string_equal(c.kannel.allow[0], "127.0.0.1");
+	assert_string_equal(c.kannel.allow[1], "::1");
+	assert_int_equal(c.ussd.max_chars, 182);
+	config_release(&c);
+}
+
+static void test_every_key(void **state)
+{
+	(void)state;
+	static const char yaml[] =
+	    "listen: \"[::1]:9090\"\n"
+	    "redis: unix:/run/redis/redis.sock\n"
+	    "flows: /srv/flows\n"
+	    "country: GH\n"
+	    "api_token: s3cret\n"
+	    "pseudonym_key: k3y\n"
+	    "log_level: debug\n"
+	    "redis_timeout_ms: 250\n"
+	    "max_body: 1048576\n"
+	    "kannel:\n"
+	    "  sendsms: https://sms.example/cgi-bin/sendsms\n"
+	    "  username: gw\n"
+	    "  password: pw\n"
+	    "  from: \"0800\"\n"
+	    "  rate: 5\n"
+	    "  allow: 10.0.0.7\n"
+	    "ussd: {max_chars: 160}\n"
+	    "limits: {max_per_window: 30, window: 600}\n";
+	struct config c;
+	char err[512];
+	assert_int_equal(load_yaml(yaml, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.listen_host, "::1");
+	assert_int_equal(c.listen_port, 9090);
+	assert_string_equal(c.redis, "unix:/run/redis/redis.sock");
+	assert_string_equal(c.flows, "/srv/flows");
+	assert_string_equal(c.country, "GH");
+	assert_string_equal(c.api_token, "s3cret");
+	assert_string_equal(c.pseudonym_key, "k3y");
+	assert_string_equal(c.log_level, "debug");
+	assert_int_equal(c.redis_timeout_ms, 250);
+	assert_int_equal(c.max_body, 1048576);
+	assert_string_equal(c.kannel.sendsms,
+			    "https://sms.example/cgi-bin/sendsms");
+	assert_string_equal(c.kannel.username, "gw");
+	assert_string_equal(c.kannel.password, "pw");
+	assert_string_equal(c.kannel.from, "0800");
+	assert_int_equal(c.kannel.rate, 5);
+	assert_int_equal(c.kannel.nallow, 1); /* one address, not a list */
+	assert_string_equal(c.kannel.allow[0], "10.0.0.7");
+	assert_int_equal(c.ussd.max_chars, 160);
+	assert_int_equal(c.limits.max_per_window, 30);
+	assert_int_equal(c.limits.window, 600);
+	config_release(&c);
+}
+
+static void test_environment(void **state)
+{
+	(void)state;
+	static const char yaml[] = "api_token: from-file\n"
+				   "pseudonym_key: from-file\n"
+				   "kannel: {password: from-file}\n";
+	struct config c;
+	char err[512];
+
+	setenv("SAUTI_API_TOKEN", "env-token", 1);
+	setenv("SAUTI_KANNEL_PASSWORD", "env-password", 1);
+	setenv("SAUTI_PSEUDONYM_KEY", "env-key", 1);
+	assert_int_equal(load_yaml(yaml, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.api_token, "env-token");
+	assert_string_equal(c.kannel.password, "env-password");
+	assert_string_equal(c.pseudonym_key, "env-key");
+	config_release(&c);
+
+	/* Set but empty: off, whatever the file says. */
+	setenv("SAUTI_API_TOKEN", "", 1);
+	unsetenv("SAUTI_KANNEL_PASSWORD");
+	unsetenv("SAUTI_PSEUDONYM_KEY");
+	assert_int_equal(load_yaml(yaml, &c, err, sizeof(err)), 0);
+	assert_null(c.api_token);
+	assert_string_equal(c.kannel.password, "from-file");
+	assert_string_equal(c.pseudonym_key, "from-file");
+	config_release(&c);
+
+	/* Without a file value, the environment alone. */
+	setenv("SAUTI_API_TOKEN", "env-token", 1);
+	assert_int_equal(load_yaml("", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.api_token, "env-token");
+	config_release(&c);
+	clear_env();
+}
+
+static void test_empty_secrets_are_off(void **state)
+{
+	(void)state;
+	static const char *const cases[] = {
+	    "api_token: \"\"\n",
+	    "api_token:\n",
+	    "api_token: ''\npseudonym_key: ~\nkannel: {password: \"\"}\n",
+	};
+	char err[512];
+	for (size_t i = 0; i < 3; i++) {
+		struct config c;
+		assert_int_equal(load_yaml(cases[i], &c, err, sizeof(err)), 0);
+		assert_null(c.api_token);
+		assert_null(c.pseudonym_key);
+		assert_null(c.kannel.password);
+		config_release(&c);
+	}
+}
+
+static const struct {
+	const char *yaml;
+	const char *want; /* the whole message after "t.yaml" */
+} bad_cases[] = {
+    {"listen: localhost\n",
+     ":1:9: listen 'localhost' must be HOST:PORT, like 127.0.0.1:8080"},
+    {"listen: 127.0.0.1:0\n", ":1:9: listen '127.0.0.1:0' must be HOST:PORT"},
+    {"listen: 127.0.0.1:99999\n", ":1:9: listen '127.0.0.1:99999' must be"},
+    {"listen: \":8080\"\n", ":1:9: listen ':8080' must be HOST:PORT"},
+    {"listen: ::1:8080\n", ":1:9: listen '::1:8080' must be HOST:PORT"},
+    {"listen: [127.0.0.1, 8080]\n",
+     ":1:9: listen must be a single value, not a list"},
+    {"redis: mysql://db\n",
+     ":1:8: redis 'mysql://db' must be redis://HOST[:PORT][/DB] or "
+     "unix:/path/redis.sock"},
+    {"redis:\n", ":1:7: redis needs a value"},
+    {"country: tz\n", ":1:10: country 'tz' must be two capital letters"},
+    {"country: TZA\n", ":1:10: country 'TZA' must be two capital letters"},
+    {"log_level: verbose\n",
+     ":1:12: log_level 'verbose' must be debug, info, warn or error"},
+    {"redis_timeout_ms: 5\n",
+     ":1:19: redis_timeout_ms must be a whole number from 10 to 600000, not "
+     "'5'"},
+    {"max_body: 1.5\n",
+     ":1:11: max_body must be a whole number from 1024 to 67108864, not "
+     "'1.5'"},
+    {"flows: x\nkannel:\n  rate: fast\n",
+     ":3:9: kannel.rate must be a whole number from 1 to 1000, not 'fast'"},
+    {"kannel: {rate: 0}\n", ":1:16: kannel.rate must be a whole number"},
+    {"kannel: {sendsms: ftp://x}\n",
+     ":1:19: kannel.sendsms 'ftp://x' must be an http:// URL"},
+    {"kannel:\n  allow: [127.0.0.1, localhost]\n",
+     ":2:22: kannel.allow: 'localhost' must be an IP address"},
+    {"kannel:\n  allow: {a: b}\n", ":2:10: kannel.allow must be a list"},
+    {"kannel: [a]\n", ":1:9: kannel must be a map of keys, not a list"},
+    {"kannel: on\n", ":1:9: kannel must be a map of keys, not a text"},
+    {"kannel:\n  pasword: x\n",
+     ":2:3: kannel: unknown key 'pasword' (did you mean 'password'?)"},
+    {"ussd: {max_chars: 39}\n",
+     ":1:19: ussd.max_chars must be a whole number from 40 to 1000"},
+    {"ussd: {max_chars: 1001}\n",
+     ":1:19: ussd.max_chars must be a whole number from 40 to 1000"},
+    {"limits: {window: 0}\n",
+     ":1:18: limits.window must be a whole number from 1 to 86400"},
+    {"limits: {max_per_window: -1}\n",
+     ":1:26: limits.max_per_window must be a whole number from 0 to"},
+    {"listne: 127.0.0.1:8080\n",
+     ":1:1: unknown key 'listne' (did you mean 'listen'?)"},
+    {"max_chars: 182\n", ":1:1: unknown key 'max_chars'"},
+    {"flows: a\nflows: b\n", ":2:1: key 'flows' is given twice (first at line 1)"},
+    {"- listen\n", ":1:1: the configuration must be a map of keys"},
+    {"listen: [\n", ":2:1: syntax error"},
+    {"kannel:\n  from: 15055\n\tusername: x\n", ":3:1: syntax error"},
+};
+
+static void test_errors(void **state)
+{
+	(void)state;
+	size_t failed = 0;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		struct config c;
+		char err[512] = "";
+		char want[512];
+		snprintf(want, sizeof(want), "t.yaml%s", bad_cases[i].want);
+		if (load_yaml(bad_cases[i].yaml, &c, err, sizeof(err)) == 0) {
+			print_message("case %zu loaded:\n%s", i,
+				      bad_cases[i].yaml);
+			config_release(&c);
+			failed++;
+			continue;
+		}
+		if (strncmp(err, want, strlen(want))) {
+			print_message("case %zu:\n%swant: %s\ngot:  %s\n", i,
+				      bad_cases[i].yaml, want, err);
+			failed++;
+		}
+		/* A failed load leaves nothing to release. */
+		assert_null(c.path);
+		assert_null(c.redis);
+		assert_null(c.listen_host);
+	}
+	assert_int_equal(failed, 0);
+}
+
+static void test_missing_file(void **state)
+{
+	(void)state;
+	struct config c;
+	char err[512];
+	assert_int_equal(config_load("/nonexistent/sauti.yaml", &c, err,
+				     sizeof(err)),
+			 -1);
+	assert_string_equal(err, "/nonexistent/sauti.yaml: cannot open: No "
+				 "such file or directory");
+	assert_null(c.path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_empty_file),
+	    cmocka_unit_test(test_example),
+	    cmocka_unit_test(test_every_key),
+	    cmocka_unit_test(test_environment),
+	    cmocka_unit_test(test_empty_secrets_are_off),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_missing_file),
+	};
+	clear_env();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
