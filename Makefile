@@ -89,3 +89,7 @@ compose-check:
 
 clean:
 	rm -rf build sauti
+
+# -- fuzzing and benchmarks live beside their code ------------------------------
+-include tests/fuzz/fuzz.mk
+-include tests/bench/bench.mk
