@@ -1696,6 +1696,7 @@ struct flow_set *flow_set_load(const char *const *paths, size_t npaths,
 			load_into(set, paths[i], ussd_max, diags);
 	}
 	flow_diags_release(&scratch);
+	set->nowned = set->n;
 	return set;
 }
 
@@ -1710,10 +1711,46 @@ void flow_set_unref(struct flow_set *set)
 {
 	if (!set || --set->refcount > 0)
 		return;
-	for (size_t i = 0; i < set->n; i++)
+	for (size_t i = 0; i < set->nowned; i++)
 		flow_free(set->flows[i]);
 	free(set->flows);
+	flow_set_unref(set->lender);
 	free(set);
+}
+
+static bool file_has_error(const struct flow_diags *diags, const char *path)
+{
+	for (size_t i = 0; i < diags->n; i++)
+		if (!diags->items[i].warning && strcmp(diags->items[i].file, path) == 0)
+			return true;
+	return false;
+}
+
+/* Whether a kept flow would claim a keyword or code the fresh set has
+ * given to another flow meanwhile. */
+static bool clashes(const struct flow_set *set, const struct flow *f)
+{
+	for (size_t k = 0; k < f->nkeywords; k++)
+		if (flow_set_by_keyword(set, f->keywords[k]))
+			return true;
+	return f->ussd && flow_set_by_ussd(set, f->ussd);
+}
+
+struct flow_set *flow_set_keep_broken(struct flow_set *fresh,
+				      struct flow_set *old,
+				      const struct flow_diags *diags)
+{
+	for (size_t i = 0; old && i < old->n; i++) {
+		struct flow *f = old->flows[i];
+		if (flow_set_find(fresh, f->id) || !file_has_error(diags, f->path) ||
+		    clashes(fresh, f))
+			continue;
+		fresh->flows = xrealloc(fresh->flows, (fresh->n + 1) * sizeof(*fresh->flows));
+		fresh->flows[fresh->n++] = f;
+		if (!fresh->lender)
+			fresh->lender = flow_set_ref(old);
+	}
+	return fresh;
 }
 
 const struct flow *flow_set_find(const struct flow_set *set, const char *id)

@@ -98,6 +98,9 @@ struct flow_set {
 	int refcount;
 	struct flow **flows;
 	size_t n;
+	size_t nowned;               /* flows[0..nowned) are this set's own; the
+				      * rest are borrowed from lender */
+	struct flow_set *lender;     /* a reference, or NULL */
 };
 
 struct flow_load_opts {
