@@ -11,12 +11,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "broadcast.h"
 #include "cli.h"
 #include "contacts.h"
 #include "db.h"
 #include "export.h"
 #include "http.h"
 #include "metrics.h"
+#include "report.h"
 #include "serve.h"
 #include "timeutil.h"
 
@@ -184,6 +186,101 @@ static void api_export(struct gateway *gw, struct http_req *req, const char *flo
 				     : "text/csv; charset=utf-8");
 }
 
+/* -- broadcasts and reports --------------------------------------------------- */
+
+static void reply_json_text(struct http_req *req, int code, const char *text)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s\n", text);
+	http_reply(req, code, "application/json", b.data, b.len);
+	buf_release(&b);
+}
+
+static void on_api_created(const char *id, void *arg)
+{
+	struct http_req *req = arg;
+	if (!id)
+		reply_error(req, 503, "storage unavailable, retry later");
+	else
+		reply_json(req, 200, json_pack("{s:s}", "id", id));
+}
+
+static void on_api_dry_run(int rc, const struct broadcast_plan_summary *s, void *arg)
+{
+	struct http_req *req = arg;
+	if (rc < 0) {
+		reply_error(req, 503, "storage unavailable, retry later");
+		return;
+	}
+	struct buf b = BUF_INIT;
+	broadcast_plan_json(s, &b);
+	reply_json_text(req, 200, b.data);
+	buf_release(&b);
+}
+
+static void api_broadcast_create(struct gateway *gw, struct http_req *req)
+{
+	json_error_t jerr;
+	json_t *body = json_loadb(req->body, req->body_len, 0, &jerr);
+	const char *flow = NULL, *to = NULL, *at_text = NULL;
+	int dry = 0;
+	if (!body || json_unpack_ex(body, &jerr, 0, "{s:s,s:s,s?s,s?b}", "flow", &flow, "to", &to,
+				    "at", &at_text, "dry_run", &dry) < 0) {
+		char msg[300];
+		snprintf(msg, sizeof(msg), "body must be JSON {\"flow\", \"to\", \"at\"?, \"dry_run\"?}: %s",
+			 jerr.text);
+		json_decref(body);
+		reply_error(req, 400, msg);
+		return;
+	}
+	char audience[8192], err[256];
+	long at = 0;
+	if (!flow_set_find(gw->flows, flow)) {
+		reply_error(req, 404, "no such flow");
+	} else if (audience_check(to, gw->cfg.country, audience, sizeof(audience), err, sizeof(err)) < 0) {
+		reply_error(req, 400, err);
+	} else if (at_text && time_parse_iso8601(at_text, &at) < 0) {
+		reply_error(req, 400, "at must be ISO 8601 with an offset");
+	} else if ((dry ? broadcast_dry_run(gw->db, gw->flows, flow, audience, on_api_dry_run, req)
+			: broadcast_create(gw->db, flow, audience, at, on_api_created, req)) < 0) {
+		reply_error(req, 503, "storage unavailable, retry later");
+	}
+	json_decref(body);
+}
+
+static void on_api_counts(int rc, const struct broadcast_counts *c, void *arg)
+{
+	struct http_req *req = arg;
+	if (rc < 0) {
+		reply_error(req, 503, "storage unavailable, retry later");
+	} else if (!c->found) {
+		reply_error(req, 404, "no such broadcast");
+	} else {
+		struct buf b = BUF_INIT;
+		broadcast_counts_json(c, req->path + strlen("/api/broadcasts/"), &b);
+		reply_json_text(req, 200, b.data);
+		buf_release(&b);
+	}
+}
+
+static void on_api_report(int rc, const char *json, void *arg)
+{
+	struct http_req *req = arg;
+	if (rc < 0)
+		reply_error(req, 503, "storage unavailable, retry later");
+	else
+		reply_json_text(req, 200, json);
+}
+
+static bool method_is(struct http_req *req, enum http_method m)
+{
+	if (req->method == m)
+		return true;
+	http_add_header(req, "Allow", m == HTTP_GET ? "GET" : "POST");
+	reply_error(req, 405, m == HTTP_GET ? "use GET" : "use POST");
+	return false;
+}
+
 /* -- routing ---------------------------------------------------------------- */
 
 static int flow_path(const char *path, const char *suffix, char *flow, size_t size)
@@ -208,25 +305,31 @@ void api_handler(struct http_req *req, void *data)
 		return;
 	char flow[128];
 	const char *path = req->path;
-	if (strcmp(path, "/api/contacts") == 0) {
-		if (req->method != HTTP_POST) {
-			http_add_header(req, "Allow", "POST");
-			reply_error(req, 405, "use POST");
-			return;
-		}
-		api_contacts(gw, req);
-		return;
-	}
 	bool jsonl = false;
-	if (flow_path(path, "/export.csv", flow, sizeof(flow)) ||
-	    (jsonl = flow_path(path, "/export.jsonl", flow, sizeof(flow)))) {
-		if (req->method != HTTP_GET) {
-			http_add_header(req, "Allow", "GET");
-			reply_error(req, 405, "use GET");
+	if (strcmp(path, "/api/contacts") == 0) {
+		if (method_is(req, HTTP_POST))
+			api_contacts(gw, req);
+	} else if (strcmp(path, "/api/broadcasts") == 0) {
+		if (method_is(req, HTTP_POST))
+			api_broadcast_create(gw, req);
+	} else if (strncmp(path, "/api/broadcasts/", 16) == 0 && path[16] &&
+		   !strchr(path + 16, '/')) {
+		if (method_is(req, HTTP_GET) &&
+		    broadcast_status(gw->db, path + 16, on_api_counts, req) < 0)
+			reply_error(req, 503, "storage unavailable, retry later");
+	} else if (flow_path(path, "/export.csv", flow, sizeof(flow)) ||
+		   (jsonl = flow_path(path, "/export.jsonl", flow, sizeof(flow)))) {
+		if (method_is(req, HTTP_GET))
+			api_export(gw, req, flow, jsonl);
+	} else if (flow_path(path, "/report", flow, sizeof(flow))) {
+		const struct flow *f = flow_set_find(gw->flows, flow);
+		if (!method_is(req, HTTP_GET))
 			return;
-		}
-		api_export(gw, req, flow, jsonl);
-		return;
+		if (!f)
+			reply_error(req, 404, "no such flow");
+		else if (report_start(gw->db, f, on_api_report, req) < 0)
+			reply_error(req, 503, "storage unavailable, retry later");
+	} else {
+		reply_error(req, 404, "no such path");
 	}
-	reply_error(req, 404, "no such path");
 }

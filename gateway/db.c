@@ -232,7 +232,8 @@ static void pending_answer(struct pending *p, redisReply *reply)
 		p->db->errors++;
 	if (reply && reply->type == REDIS_REPLY_ERROR)
 		log_warn("redis: %s", reply->str);
-	p->fn(reply, p->data);
+	if (p->fn)
+		p->fn(reply, p->data);
 }
 
 static void on_reply(redisAsyncContext *ac, void *r, void *data)
@@ -312,3 +313,64 @@ int db_commandf(struct db *db, db_reply_fn fn, void *data, const char *fmt, ...)
 
 unsigned long db_errors(const struct db *db) { return db->errors; }
 unsigned long db_commands(const struct db *db) { return db->commands; }
+
+void db_args_addn(struct db_args *a, const char *s, size_t len)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 32;
+		a->v = xrealloc(a->v, (size_t)a->cap * sizeof(*a->v));
+		a->len = xrealloc(a->len, (size_t)a->cap * sizeof(*a->len));
+		/* Room for every argument, plus every replaced one. */
+		a->owned = xrealloc(a->owned, 2 * (size_t)a->cap * sizeof(*a->owned));
+	}
+	a->v[a->n] = s;
+	a->len[a->n] = len;
+	a->n++;
+}
+
+void db_args_add(struct db_args *a, const char *s) { db_args_addn(a, s, strlen(s)); }
+
+static char *vformat(const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+	buf_vprintf(&b, fmt, ap);
+	return buf_detach(&b);
+}
+
+void db_args_addf(struct db_args *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = vformat(fmt, ap);
+	va_end(ap);
+	db_args_add(a, s);
+	a->owned[a->nowned++] = s;
+}
+
+void db_args_setf(struct db_args *a, int i, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = vformat(fmt, ap);
+	va_end(ap);
+	a->v[i] = s;
+	a->len[i] = strlen(s);
+	a->owned[a->nowned++] = s;
+}
+
+void db_args_release(struct db_args *a)
+{
+	for (int i = 0; i < a->nowned; i++)
+		free(a->owned[i]);
+	free(a->owned);
+	free(a->v);
+	free(a->len);
+	memset(a, 0, sizeof(*a));
+}
+
+int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a)
+{
+	int rc = db_command(db, fn, data, a->n, a->v, a->len);
+	db_args_release(a);
+	return rc;
+}

@@ -31,10 +31,32 @@ bool db_ready(const struct db *db);
 int db_wait_ready(struct db *db, int timeout_ms);
 
 /* Sends one command.  Returns 0, or -1 when it could not be sent (not
- * connected): then fn is NOT called. */
+ * connected): then fn is NOT called.  fn may be NULL: nobody waits for the
+ * reply (errors are still logged and counted). */
 int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
 	       const char **argv, const size_t *argvlen);
 int db_commandf(struct db *db, db_reply_fn fn, void *data, const char *fmt, ...);
+
+/* An argv under construction: owns the strings it formats, borrows the
+ * others (which must outlive the command's sending). */
+struct db_args {
+	const char **v;
+	size_t *len;
+	int n, cap;
+	char **owned;
+	int nowned;
+};
+
+void db_args_add(struct db_args *a, const char *s);
+void db_args_addn(struct db_args *a, const char *s, size_t len);
+void db_args_addf(struct db_args *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Replaces argument i with a formatted string. */
+void db_args_setf(struct db_args *a, int i, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void db_args_release(struct db_args *a);
+/* Sends a as one command and releases it, sent or not. */
+int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a);
 
 /* Counters for /metrics. */
 unsigned long db_errors(const struct db *db);

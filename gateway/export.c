@@ -68,20 +68,24 @@ static void format_run(struct exporter *e, const char *id, const redisReply *has
 	struct stored_run r = {0};
 	if (stored_run_decode(&r, id, hash) < 0)
 		return; /* an index entry whose run is gone */
+	if (r.status == RUN_ACTIVE && r.expires && r.expires <= e->opts.now)
+		r.status = RUN_EXPIRED;
+	if (e->opts.visit) {
+		e->opts.visit(&r, e->arg);
+		stored_run_release(&r);
+		return;
+	}
 	char contact[PSEUDONYM_SIZE];
 	if (!e->opts.raw_phone)
 		pseudonym(e->opts.pseudonym_key, strlen(e->opts.pseudonym_key), r.phone, contact);
-	enum run_status status = r.status;
-	if (status == RUN_ACTIVE && r.expires && r.expires <= e->opts.now)
-		status = RUN_EXPIRED;
 	struct export_run row = {
 		.run_id = r.id,
 		.contact = e->opts.raw_phone ? r.phone : contact,
 		.language = r.lang,
 		.channel = channel_name(r.channel),
-		.status = run_status_name(status),
+		.status = run_status_name(r.status),
 		.started_at = r.started,
-		.completed_at = status == RUN_COMPLETED ? r.completed : 0,
+		.completed_at = r.status == RUN_COMPLETED ? r.completed : 0,
 		.answers = &r.answers,
 	};
 	if (e->opts.jsonl)
@@ -147,7 +151,7 @@ static void on_range(redisReply *reply, void *data)
 	e->next_rank = reply->element[0]->integer;
 	e->last_rank = reply->element[1]->integer;
 	buf_reset(&e->out);
-	if (e->opts.jsonl) {
+	if (e->opts.jsonl || e->opts.visit) {
 		export_resume(e);
 		return;
 	}

@@ -15,6 +15,7 @@
 #include "contacts.h"
 
 struct db;
+struct stored_run;
 struct flow;
 struct exporter;
 
@@ -27,6 +28,9 @@ struct export_opts {
 	bool raw_phone;               /* the number instead of its pseudonym */
 	const char *pseudonym_key;
 	long now;                     /* for runs past their expiry */
+	/* When set, each run goes here instead of being formatted, and emit()
+	 * is never called: a walk over the runs (sauti report). */
+	void (*visit)(const struct stored_run *run, void *arg);
 };
 
 /* emit: a formatted chunk (owned by the exporter, valid during the call);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broadcast.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
@@ -276,16 +277,16 @@ void kannel_sms_handler(struct http_req *req, void *data)
 	turn_run(t);
 }
 
-static void on_dlr_saved(struct redisReply *reply, void *data)
+static void on_dlr_saved(int rc, void *data)
 {
 	struct http_req *req = data;
-	if (!reply)
+	if (rc < 0)
 		http_error(req, 503, "storage unavailable, retry later");
 	else
 		http_reply(req, 200, "text/plain", "ok\n", 3);
 }
 
-/* Delivery reports: recorded per message id for the broadcast that sent it. */
+/* Delivery reports of broadcast messages: the id is ours ("b.BC.PHONE"). */
 void kannel_dlr_handler(struct http_req *req, void *data)
 {
 	struct gateway *gw = data;
@@ -305,9 +306,9 @@ void kannel_dlr_handler(struct http_req *req, void *data)
 		reject(req, 400, "bad parameter 'status'");
 		return;
 	}
-	char key[160];
-	snprintf(key, sizeof(key), "sauti:dlr:%.120s", id);
-	if (db_commandf(gw->db, on_dlr_saved, req, "HSET %s s%ld %ld", key, code,
-			(long)time(NULL)) < 0)
+	int rc = broadcast_dlr(gw->db, id, (int)code, on_dlr_saved, req);
+	if (rc == -1)
+		reject(req, 404, "not a message sauti sent");
+	else if (rc < 0)
 		http_error(req, 503, "storage unavailable, retry later");
 }

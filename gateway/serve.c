@@ -10,10 +10,12 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "broadcast.h"
 #include "cli.h"
 #include "commands.h"
 #include "db.h"
@@ -221,6 +223,12 @@ int cmd_serve(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	unsigned char raw[6];
+	randombytes_buf(raw, sizeof(raw));
+	memcpy(gw.consumer, "d-", 2);
+	sodium_bin2hex(gw.consumer + 2, sizeof(gw.consumer) - 2, raw, sizeof(raw));
+	if (broadcast_start(&gw) < 0)
+		goto out;
 	gw.http = http_server_new(gw.base, gw.cfg.listen_host, gw.cfg.listen_port,
 				  gw.cfg.max_body, routes, sizeof(routes) / sizeof(routes[0]),
 				  &gw, err, sizeof(err));
@@ -243,6 +251,7 @@ int cmd_serve(int argc, char **argv)
 		event_free(gw.drain_timer);
 	status = 0;
 out:
+	broadcast_stop(&gw);
 	http_server_free(gw.http);
 	db_free(gw.db);
 	flow_set_unref(gw.flows);

@@ -13,6 +13,7 @@ struct event_base;
 struct db;
 struct http_server;
 struct http_req;
+struct broadcaster;
 
 struct gateway {
 	struct config cfg;
@@ -21,6 +22,8 @@ struct gateway {
 	struct flow_set *flows;
 	struct http_server *http;
 	const char *default_lang;   /* for people whose language is unknown */
+	struct broadcaster *broadcaster;
+	char consumer[32];          /* this daemon's name in the outbox group */
 	struct event *drain_timer;  /* set once SIGTERM asked us to stop */
 	int drain_ticks;
 };

@@ -26,9 +26,9 @@ static const char load_script[] =
 
 /* ARGV: 1 phone, 2 msg_id, 3 reply, 4 pointer key, 5 expected pointer,
  * 6 pointer action (set|clear|keep), 7 run id, 8 expected version, 9 flow,
- * 10 started, 11 end run, 12 end status, 13 now, 14 reply ttl, then three
- * counted lists:
- * run field/value pairs, contact field/value pairs, contact fields to delete.
+ * 10 started, 11 end run, 12 end status, 13 now, 14 reply ttl, then four
+ * counted lists: run field/value pairs, contact field/value pairs, contact
+ * fields to delete, stats fields to increment.
  * Returns 1, or 0 when the pointer or the run changed since they were read. */
 static const char commit_script[] =
 	"local A = ARGV\n"
@@ -40,7 +40,8 @@ static const char commit_script[] =
 	"end\n"
 	"local runf, i = list(15)\n"
 	"local conf, k = list(i)\n"
-	"local cdel = list(k)\n"
+	"local cdel, m = list(k)\n"
+	"local stats = list(m)\n"
 	"if A[7] ~= '' then\n"
 	"  local rk = 'sauti:r:' .. A[7]\n"
 	"  local v = redis.call('HGET', rk, 'v') or '0'\n"
@@ -61,6 +62,7 @@ static const char commit_script[] =
 	"  redis.call('SADD', 'sauti:contacts', A[1])\n"
 	"end\n"
 	"if #cdel > 0 then redis.call('HDEL', ck, unpack(cdel)) end\n"
+	"for _, f in ipairs(stats) do redis.call('HINCRBY', 'sauti:stats:' .. A[9], f, 1) end\n"
 	"if A[6] == 'set' then redis.call('SET', A[4], A[7])\n"
 	"elseif A[6] == 'clear' then redis.call('DEL', A[4]) end\n"
 	"if A[2] ~= '' then redis.call('SET', 'sauti:mo:' .. A[2], A[3], 'EX', A[14]) end\n"
@@ -143,8 +145,8 @@ static bool reply_is_flat(const redisReply *r)
 
 static long to_long(const char *s) { return strtol(s, NULL, 10); }
 
-static void contact_decode(struct contact *c, const char *phone,
-			   const redisReply *flat)
+void contact_decode(struct contact *c, const char *phone,
+		    const redisReply *flat)
 {
 	c->phone = xstrdup(phone);
 	for (size_t i = 0; i + 1 < flat->elements; i += 2) {
@@ -264,101 +266,47 @@ int store_load_convo(struct db *db, const char *kind, const char *phone,
 	return 0;
 }
 
-/* An argv under construction: owns the strings it formats, borrows the
- * others. */
-struct args {
-	const char **v;
-	size_t *len;
-	int n, cap;
-	char **owned;
-	int nowned;
-};
-
-static void args_add(struct args *a, const char *s)
-{
-	if (a->n == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 32;
-		a->v = xrealloc(a->v, (size_t)a->cap * sizeof(*a->v));
-		a->len = xrealloc(a->len, (size_t)a->cap * sizeof(*a->len));
-		a->owned = xrealloc(a->owned, (size_t)a->cap * sizeof(*a->owned));
-	}
-	a->v[a->n] = s;
-	a->len[a->n] = strlen(s);
-	a->n++;
-}
-
-static void args_addf(struct args *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void args_addf(struct args *a, const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	char *s = buf_detach(&b);
-	args_add(a, s);
-	a->owned[a->nowned++] = s;
-}
-
-static void args_release(struct args *a)
-{
-	for (int i = 0; i < a->nowned; i++)
-		free(a->owned[i]);
-	free(a->owned);
-	free(a->v);
-	free(a->len);
-}
-
-static void add_run_fields(struct args *a, const struct stored_run *r)
+void store_run_fields(struct db_args *a, const struct stored_run *r)
 {
 	int count_at = a->n;
-	args_add(a, ""); /* the count, filled in below */
-	args_add(a, "flow");
-	args_add(a, r->flow);
-	args_add(a, "ph");
-	args_add(a, r->phone);
-	args_add(a, "lang");
-	args_add(a, r->lang);
-	args_add(a, "ch");
-	args_add(a, channel_name(r->channel));
-	args_add(a, "st");
-	args_add(a, run_status_name(r->status));
-	args_add(a, "step");
-	args_add(a, r->step ? r->step : "");
-	args_add(a, "try");
-	args_addf(a, "%d", r->retries);
-	args_add(a, "pg");
-	args_addf(a, "%d", r->page);
-	args_add(a, "t0");
-	args_addf(a, "%ld", r->started);
-	args_add(a, "t1");
-	args_addf(a, "%ld", r->completed);
-	args_add(a, "tu");
-	args_addf(a, "%ld", r->updated);
-	args_add(a, "exp");
-	args_addf(a, "%ld", r->expires);
+	db_args_add(a, ""); /* the count, filled in below */
+	db_args_add(a, "flow");
+	db_args_add(a, r->flow);
+	db_args_add(a, "ph");
+	db_args_add(a, r->phone);
+	db_args_add(a, "lang");
+	db_args_add(a, r->lang);
+	db_args_add(a, "ch");
+	db_args_add(a, channel_name(r->channel));
+	db_args_add(a, "st");
+	db_args_add(a, run_status_name(r->status));
+	db_args_add(a, "step");
+	db_args_add(a, r->step ? r->step : "");
+	db_args_add(a, "try");
+	db_args_addf(a, "%d", r->retries);
+	db_args_add(a, "pg");
+	db_args_addf(a, "%d", r->page);
+	db_args_add(a, "t0");
+	db_args_addf(a, "%ld", r->started);
+	db_args_add(a, "t1");
+	db_args_addf(a, "%ld", r->completed);
+	db_args_add(a, "tu");
+	db_args_addf(a, "%ld", r->updated);
+	db_args_add(a, "exp");
+	db_args_addf(a, "%ld", r->expires);
 	if (r->channel == CHANNEL_USSD) {
-		args_add(a, "us");
-		args_add(a, r->ussd_session ? r->ussd_session : "");
-		args_add(a, "ut");
-		args_add(a, r->ussd_text ? r->ussd_text : "");
-		args_add(a, "aw");
-		args_add(a, r->await_resume ? "resume" : "");
+		db_args_add(a, "us");
+		db_args_add(a, r->ussd_session ? r->ussd_session : "");
+		db_args_add(a, "ut");
+		db_args_add(a, r->ussd_text ? r->ussd_text : "");
+		db_args_add(a, "aw");
+		db_args_add(a, r->await_resume ? "resume" : "");
 	}
 	for (size_t i = 0; i < r->answers.n; i++) {
-		args_addf(a, "a:%s", r->answers.items[i].name);
-		args_add(a, r->answers.items[i].value);
+		db_args_addf(a, "a:%s", r->answers.items[i].name);
+		db_args_add(a, r->answers.items[i].value);
 	}
-	char *count = NULL;
-	int n = a->n - count_at - 1;
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "%d", n);
-	count = buf_detach(&b);
-	a->v[count_at] = count;
-	a->len[count_at] = strlen(count);
-	a->owned[a->nowned++] = count;
+	db_args_setf(a, count_at, "%d", a->n - count_at - 1);
 }
 
 struct commit_call {
@@ -376,63 +324,65 @@ static void on_commit(redisReply *reply, void *data)
 	free(call);
 }
 
-static int send_script(struct db *db, struct args *a, store_commit_fn fn, void *data)
+static int send_script(struct db *db, struct db_args *a, store_commit_fn fn, void *data)
 {
 	struct commit_call *call = xcalloc(1, sizeof(*call));
 	call->fn = fn;
 	call->data = data;
-	int rc = db_command(db, on_commit, call, a->n, a->v, a->len);
+	int rc = db_command_args(db, on_commit, call, a);
 	if (rc < 0)
 		free(call);
-	args_release(a);
 	return rc;
 }
 
 int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 		 void *data)
 {
-	struct args a = {0};
-	args_add(&a, "EVAL");
-	args_add(&a, commit_script);
-	args_add(&a, "0");
-	args_add(&a, c->phone);
-	args_add(&a, c->msg_id ? c->msg_id : "");
-	args_add(&a, c->reply ? c->reply : "");
-	args_addf(&a, "sauti:cur:%s:%s", c->kind, c->phone);
-	args_add(&a, c->expect_pointer ? c->expect_pointer : "");
-	args_add(&a, c->pointer == POINTER_SET ? "set" : c->pointer == POINTER_CLEAR ? "clear" : "keep");
-	args_add(&a, c->run ? c->run->id : "");
-	args_addf(&a, "%ld", c->run ? c->run->version : 0);
-	args_add(&a, c->run ? c->run->flow : "");
-	args_addf(&a, "%ld", c->run ? c->run->started : 0);
-	args_add(&a, c->end_run ? c->end_run : "");
-	args_add(&a, c->end_status ? c->end_status : "");
-	args_addf(&a, "%ld", c->now);
-	args_addf(&a, "%d", c->msg_ttl > 0 ? c->msg_ttl : 86400);
+	struct db_args a = {0};
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, commit_script);
+	db_args_add(&a, "0");
+	db_args_add(&a, c->phone);
+	db_args_add(&a, c->msg_id ? c->msg_id : "");
+	db_args_add(&a, c->reply ? c->reply : "");
+	db_args_addf(&a, "sauti:cur:%s:%s", c->kind, c->phone);
+	db_args_add(&a, c->expect_pointer ? c->expect_pointer : "");
+	db_args_add(&a, c->pointer == POINTER_SET ? "set" : c->pointer == POINTER_CLEAR ? "clear" : "keep");
+	db_args_add(&a, c->run ? c->run->id : "");
+	db_args_addf(&a, "%ld", c->run ? c->run->version : 0);
+	db_args_add(&a, c->run ? c->run->flow : "");
+	db_args_addf(&a, "%ld", c->run ? c->run->started : 0);
+	db_args_add(&a, c->end_run ? c->end_run : "");
+	db_args_add(&a, c->end_status ? c->end_status : "");
+	db_args_addf(&a, "%ld", c->now);
+	db_args_addf(&a, "%d", c->msg_ttl > 0 ? c->msg_ttl : 86400);
 	if (c->run)
-		add_run_fields(&a, c->run);
+		store_run_fields(&a, c->run);
 	else
-		args_add(&a, "0");
+		db_args_add(&a, "0");
 	size_t ncon = c->contact_set ? c->contact_set->n : 0;
-	args_addf(&a, "%zu", ncon * 2);
+	db_args_addf(&a, "%zu", ncon * 2);
 	for (size_t i = 0; i < ncon; i++) {
-		args_add(&a, c->contact_set->items[i].name);
-		args_add(&a, c->contact_set->items[i].value);
+		db_args_add(&a, c->contact_set->items[i].name);
+		db_args_add(&a, c->contact_set->items[i].value);
 	}
-	args_addf(&a, "%d", c->ncontact_del);
+	db_args_addf(&a, "%d", c->ncontact_del);
 	for (int i = 0; i < c->ncontact_del; i++)
-		args_add(&a, c->contact_del[i]);
+		db_args_add(&a, c->contact_del[i]);
+	db_args_addf(&a, "%d", c->nstats);
+	for (int i = 0; i < c->nstats; i++)
+		db_args_add(&a, c->stats[i]);
 	return send_script(db, &a, fn, data);
 }
 
 int store_stop_runs(struct db *db, const char *phone, long now,
 		    store_commit_fn fn, void *data)
 {
-	struct args a = {0};
-	args_add(&a, "EVAL");
-	args_add(&a, stop_script);
-	args_add(&a, "0");
-	args_add(&a, phone);
-	args_addf(&a, "%ld", now);
+	struct db_args a = {0};
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, stop_script);
+	db_args_add(&a, "0");
+	db_args_add(&a, phone);
+	db_args_addf(&a, "%ld", now);
 	return send_script(db, &a, fn, data);
 }

@@ -16,7 +16,8 @@
  *   r:ID             hash  run: flow ph lang ch st step try pg t0 t1 tu exp v
  *                          us ut aw (USSD) a:NAME (answers)
  *   runs:FLOW        zset  run ids by start time (export, report)
- *   mo:MSGID         str   the reply already given to a Kannel message id */
+ *   mo:MSGID         str   the reply already given to a Kannel message id
+ *   stats:FLOW       hash  completed runs: count, a:NAME:VALUE counts */
 #ifndef SAUTI_STORE_H
 #define SAUTI_STORE_H
 
@@ -39,6 +40,9 @@ struct contact {
 };
 
 void contact_release(struct contact *c);
+/* Fills c from a flat HGETALL reply of its hash. */
+void contact_decode(struct contact *c, const char *phone,
+		    const struct redisReply *flat);
 
 /* A run as stored: the engine's struct run plus what ties it to the world.
  * Languages and steps are kept by name, not index, so that a run survives
@@ -110,6 +114,10 @@ struct commit {
 	const struct fields *contact_set;   /* contact fields to set, or NULL */
 	const char *const *contact_del;     /* contact fields to delete */
 	int ncontact_del;
+	/* Counters of completed runs for {stats...}: "count" and
+	 * "a:NAME:VALUE" fields of stats:FLOW, each incremented once. */
+	const char *const *stats;
+	int nstats;
 	long now;
 };
 
@@ -118,6 +126,10 @@ struct commit {
 typedef void (*store_commit_fn)(int rc, void *data);
 int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 		 void *data);
+
+struct db_args;
+/* Appends the count and the field/value pairs that store r as a hash. */
+void store_run_fields(struct db_args *a, const struct stored_run *r);
 
 /* Ends every active run of a phone (STOP) with status "stopped". */
 int store_stop_runs(struct db *db, const char *phone, long now,

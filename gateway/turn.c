@@ -88,12 +88,40 @@ static void on_committed(int rc, void *data)
 	turn_finish(t, rc == 1 ? 0 : -1);
 }
 
+/* The stats counters a run bumps when it completes: once, on the commit
+ * that completes it. */
+static int completion_stats(const struct turn *t, struct buf *names, const char ***list)
+{
+	bool was_done = t->convo->has_run && t->run.version &&
+			t->convo->run.status == RUN_COMPLETED;
+	if (!t->has_run || t->run.status != RUN_COMPLETED || was_done)
+		return 0;
+	size_t n = t->run.answers.n;
+	*list = xcalloc(n + 1, sizeof(**list));
+	/* All strings first, then the pointers: names may move while it grows. */
+	size_t *offsets = xcalloc(n + 1, sizeof(*offsets));
+	buf_append(names, "count", 6);
+	for (size_t i = 0; i < n; i++) {
+		offsets[i + 1] = names->len;
+		buf_printf(names, "a:%s:%s", t->run.answers.items[i].name,
+			   t->run.answers.items[i].value);
+		buf_putc(names, '\0');
+	}
+	for (size_t i = 0; i <= n; i++)
+		(*list)[i] = names->data + offsets[i];
+	free(offsets);
+	return (int)n + 1;
+}
+
 static void commit(struct turn *t)
 {
 	int rc;
 	if (t->stop) {
 		rc = store_stop_runs(t->gw->db, t->phone, t->now, on_committed, t);
 	} else {
+		struct buf stat_names = BUF_INIT;
+		const char **stats = NULL;
+		int nstats = completion_stats(t, &stat_names, &stats);
 		struct commit c = {
 			.phone = t->phone,
 			.kind = t->kind,
@@ -108,9 +136,13 @@ static void commit(struct turn *t)
 			.contact_set = &t->contact_set,
 			.contact_del = t->contact_del,
 			.ncontact_del = t->ncontact_del,
+			.stats = stats,
+			.nstats = nstats,
 			.now = t->now,
 		};
 		rc = store_commit(t->gw->db, &c, on_committed, t);
+		free(stats);
+		buf_release(&stat_names);
 	}
 	if (rc < 0)
 		turn_finish(t, -1);

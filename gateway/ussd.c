@@ -363,7 +363,8 @@ static int hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* Percent-decodes src[0..len) into out (raw bytes); returns the length. */
+/* Percent-decodes src[0..len) into out (raw bytes); returns the length.
+ * Kannel writes a 0x20 byte as '+' (and a real '+' as %2B). */
 static size_t decode_bytes(const char *src, size_t len, unsigned char *out, size_t max)
 {
 	size_t n = 0;
@@ -373,6 +374,8 @@ static size_t decode_bytes(const char *src, size_t len, unsigned char *out, size
 		    (lo = hexval(src[i + 2])) >= 0) {
 			out[n++] = (unsigned char)(hi << 4 | lo);
 			i += 2;
+		} else if (src[i] == '+') {
+			out[n++] = ' ';
 		} else {
 			out[n++] = (unsigned char)src[i];
 		}

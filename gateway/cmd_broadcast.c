@@ -1,0 +1,219 @@
+/* cmd_broadcast.c -- `sauti broadcast` and `sauti report`: the convenors'
+ * command line.  A broadcast is created here and sent by the running
+ * daemons (broadcast.h), so it survives this command and any one daemon. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "broadcast.h"
+#include "buf.h"
+#include "cli.h"
+#include "commands.h"
+#include "report.h"
+#include "timeutil.h"
+
+static int broadcast_usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+		"usage: sauti broadcast [-c FILE] FLOW --to AUDIENCE [--at TIME] [--dry-run]\n"
+		"       sauti broadcast [-c FILE] status ID\n\n"
+		"Starts FLOW by SMS for every contact in AUDIENCE: group:NAME,\n"
+		"respondents:FLOW (completed runs of FLOW), phones:+255...,+233... or all.\n"
+		"Opted-out numbers are skipped.  TIME is ISO 8601 with an offset; the\n"
+		"running `sauti serve` daemons send it then, at most kannel.rate SMS a\n"
+		"second.  Prints the broadcast id alone on stdout.  --dry-run prints the\n"
+		"recipients, SMS per message per language and the total SMS, and sends\n"
+		"nothing.  `status ID` prints queued/sent/delivered/failed/skipped counts.\n");
+	return status;
+}
+
+static void on_counts(int rc, const struct broadcast_counts *c, void *arg)
+{
+	struct cli *cli = arg;
+	if (rc < 0) {
+		fprintf(stderr, "sauti: redis failed\n");
+		cli_done(cli, 1);
+		return;
+	}
+	if (!c->found) {
+		fprintf(stderr, "sauti: no such broadcast\n");
+		cli_done(cli, 1);
+		return;
+	}
+	printf("flow: %s\nstate: %s\ntotal: %ld\nqueued: %ld\nsent: %ld\ndelivered: %ld\n"
+	       "failed: %ld\nskipped: %ld\n",
+	       c->flow, c->state, c->total, c->queued, c->sent, c->delivered, c->failed,
+	       c->skipped);
+	cli_done(cli, 0);
+}
+
+static void on_dry_run(int rc, const struct broadcast_plan_summary *s, void *arg)
+{
+	struct cli *cli = arg;
+	if (rc < 0) {
+		fprintf(stderr, "sauti: redis failed\n");
+		cli_done(cli, 1);
+		return;
+	}
+	struct buf out = BUF_INIT;
+	broadcast_plan_text(s, &out);
+	fputs(buf_str(&out), stdout);
+	buf_release(&out);
+	cli_done(cli, 0);
+}
+
+static void on_created(const char *id, void *arg)
+{
+	struct cli *cli = arg;
+	if (!id) {
+		fprintf(stderr, "sauti: redis failed; nothing was created\n");
+		cli_done(cli, 1);
+		return;
+	}
+	printf("%s\n", id);
+	fprintf(stderr, "broadcast %s created; the running sauti daemons send it.\n"
+			"progress: sauti broadcast status %s\n", id, id);
+	cli_done(cli, 0);
+}
+
+static int broadcast_status_cmd(struct cli *c, const char *id)
+{
+	if (broadcast_status(c->db, id, on_counts, c) < 0)
+		return 1;
+	cli_run(c);
+	return c->status;
+}
+
+int cmd_broadcast(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return broadcast_usage(0);
+	struct cli c;
+	if (cli_open(&c, &argc, argv, CLI_NEED_DB | CLI_NEED_FLOWS) < 0)
+		return 1;
+	int status = 2;
+	const char *flow = NULL, *to = NULL, *at_text = NULL;
+	bool dry = false;
+	if (argc == 3 && strcmp(argv[1], "status") == 0) {
+		status = broadcast_status_cmd(&c, argv[2]);
+		goto out;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(argv[i], "--to") == 0 && v)
+			to = argv[++i];
+		else if (strcmp(argv[i], "--at") == 0 && v)
+			at_text = argv[++i];
+		else if (strcmp(argv[i], "--dry-run") == 0)
+			dry = true;
+		else if (argv[i][0] != '-' && !flow)
+			flow = argv[i];
+		else
+			goto usage;
+	}
+	if (!flow || !to)
+		goto usage;
+	status = 1;
+	if (!flow_set_find(c.flows, flow)) {
+		fprintf(stderr, "sauti: no flow '%s' in %s\n", flow, c.cfg.flows);
+		goto out;
+	}
+	char audience[8192], err[256];
+	if (audience_check(to, c.cfg.country, audience, sizeof(audience), err, sizeof(err)) < 0) {
+		fprintf(stderr, "sauti: %s\n", err);
+		status = 2;
+		goto out;
+	}
+	long at = 0;
+	if (at_text && time_parse_iso8601(at_text, &at) < 0) {
+		fprintf(stderr, "sauti: --at needs ISO 8601 with an offset, e.g. 2026-12-01T09:00:00+03:00\n");
+		status = 2;
+		goto out;
+	}
+	int rc = dry ? broadcast_dry_run(c.db, c.flows, flow, audience, on_dry_run, &c)
+		     : broadcast_create(c.db, flow, audience, at, on_created, &c);
+	if (rc < 0) {
+		fprintf(stderr, "sauti: redis not available\n");
+		goto out;
+	}
+	cli_run(&c);
+	status = c.status;
+	goto out;
+usage:
+	broadcast_usage(2);
+out:
+	cli_close(&c);
+	return status;
+}
+
+/* -- report ------------------------------------------------------------------ */
+
+struct report_cli {
+	struct cli *cli;
+	bool json;
+};
+
+static void on_report(int rc, const char *json, void *arg)
+{
+	struct report_cli *r = arg;
+	if (rc < 0) {
+		fprintf(stderr, "sauti: redis failed during the report\n");
+		cli_done(r->cli, 1);
+		return;
+	}
+	if (r->json) {
+		printf("%s\n", json);
+	} else {
+		struct buf out = BUF_INIT;
+		report_text(json, &out);
+		fputs(buf_str(&out), stdout);
+		buf_release(&out);
+	}
+	cli_done(r->cli, 0);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			printf("usage: sauti report [-c FILE] FLOW [--json]\n\n"
+			       "Completion, drop-off per step and answer counts per question,\n"
+			       "per language and per channel, over every run of FLOW.\n");
+			return 0;
+		}
+	struct cli c;
+	if (cli_open(&c, &argc, argv, CLI_NEED_DB | CLI_NEED_FLOWS) < 0)
+		return 1;
+	struct report_cli r = {.cli = &c};
+	const char *flow_id = NULL;
+	int status = 2;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			r.json = true;
+		else if (argv[i][0] != '-' && !flow_id)
+			flow_id = argv[i];
+		else
+			flow_id = NULL, i = argc;
+	}
+	if (!flow_id) {
+		fprintf(stderr, "usage: sauti report [-c FILE] FLOW [--json]\n");
+		goto out;
+	}
+	status = 1;
+	const struct flow *flow = flow_set_find(c.flows, flow_id);
+	if (!flow) {
+		fprintf(stderr, "sauti: no flow '%s' in %s\n", flow_id, c.cfg.flows);
+		goto out;
+	}
+	if (report_start(c.db, flow, on_report, &r) < 0) {
+		fprintf(stderr, "sauti: redis not available\n");
+		goto out;
+	}
+	cli_run(&c);
+	status = c.status;
+out:
+	cli_close(&c);
+	return status;
+}
