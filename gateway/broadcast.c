@@ -32,7 +32,7 @@
 
 #define BROADCAST_ID_LEN 12
 #define CLAIM_LEASE 60          /* seconds a claimed broadcast is ours */
-#define RECLAIM_IDLE_MS 30000   /* an entry unacknowledged this long is orphaned */
+#define RECLAIM_IDLE_MS 15000   /* unacknowledged this long: orphaned (> SENDSMS_TIMEOUT) */
 #define MAX_ATTEMPTS 10
 #define MAX_BACKOFF 30
 #define TICK_MS 100

@@ -109,8 +109,12 @@ int language_pick(const char *reply, const char *const *langs, int nlangs)
 {
 	double number;
 	if (reply_number(reply, &number) == 0) {
+		/* Range first: casting a double beyond int ("99999999999")
+		 * is undefined behaviour (found by tests/fuzz/fuzz_reply). */
+		if (number < 1 || number > nlangs)
+			return -1;
 		int n = (int)number;
-		return (double)n == number && n >= 1 && n <= nlangs ? n - 1 : -1;
+		return (double)n == number ? n - 1 : -1;
 	}
 	char *folded = reply_fold(reply);
 	int found = -1;

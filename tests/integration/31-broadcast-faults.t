@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Nothing lost, nothing twice: a daemon killed mid-broadcast and started
+# again, and Kannel's sendsms down for a while, still deliver every
+# recipient exactly once.
+. "$(dirname "$0")/../lib.sh"
+
+start_redis
+start_kannel
+SAUTI_RATE=10 write_config "$T_ROOT/tests/flows/broadcast"
+start_sauti
+S() { "$SAUTI_BIN" "$@" -c "$SAUTI_CONFIG"; }
+
+N=40
+{
+	echo "phone,name,language,groups"
+	for i in $(seq 1 $N); do printf '07130%05d,Mchimbaji %d,sw,kundi\n' "$i" "$i"; done
+} >"$T/contacts.csv"
+S contacts import "$T/contacts.csv" 2>/dev/null
+t_is "$(redis_cli scard sauti:g:kundi)" $N "$N contacts imported"
+
+fakesmsc_sink_start
+id=$(S broadcast invite --to group:kundi 2>/dev/null)
+t_wait_for 10 sh -c "[ \$(grep -c 'Got message' '$T/fakesmsc/sink.log') -ge 8 ]"
+kill -9 "$(sauti_pid)"
+t_stop sauti 2
+sent_before=$(grep -c 'Got message' "$T/fakesmsc/sink.log")
+t_ok "the daemon was killed mid-broadcast ($sent_before of $N sent)" test "$sent_before" -lt $N
+start_sauti
+fakesmsc_sink_wait $N 60
+t_is "$(mt_count)" $N "after a restart every recipient got the invitation"
+dups=$(for i in $(seq 1 "$(mt_count)"); do mt_meta "$i" | cut -d' ' -f2; done | sort | uniq -d | wc -l)
+t_is "$dups" 0 "and nobody got it twice"
+t_wait_for 10 sh -c "\"$SAUTI_BIN\" broadcast status $id -c \"$SAUTI_CONFIG\" | grep -q 'queued: 0'"
+t_like "$(S broadcast status "$id")" "sent: $N" "status counts $N sent"
+
+# sendsms goes away: messages wait in the outbox and go when it is back.
+t_stop smsbox 3
+id2=$(S broadcast findings --to phones:0713000001,0713000002 2>/dev/null)
+sleep 3
+t_like "$(S broadcast status "$id2")" "queued: 2" "with Kannel's smsbox down the messages wait, queued"
+t_spawn smsbox "$T/kannel/smsbox.out" smsbox -v 2 "$KANNEL_CONF"
+t_wait_for 15 sh -c "curl -s 'http://127.0.0.1:$KANNEL_ADMIN_PORT/status.txt?password=$KANNEL_ADMIN_PASSWORD' | grep -q 'smsbox:.*on-line'"
+t_wait_for 40 sh -c "\"$SAUTI_BIN\" broadcast status $id2 -c \"$SAUTI_CONFIG\" | grep -q 'sent: 2'"
+t_like "$(S broadcast status "$id2")" "sent: 2" "when it is back, they go"
+fakesmsc_sink_stop
+
+done_testing
