@@ -274,6 +274,7 @@ void kannel_sms_handler(struct http_req *req, void *data)
 		t->msg_id = xstrdup(id);
 	t->decide = sms_decide;
 	t->answer = sms_answer;
+	t->limited = true;
 	turn_run(t);
 }
 

@@ -12,9 +12,10 @@
 #include "buf.h"
 #include "db.h"
 
-/* ARGV: phone, msg_id, pointer key.
+/* ARGV: phone, msg_id, pointer key, limit, window.
  * Returns {reply already given or false, contact hash, run id or false,
- * run hash}. */
+ * run hash, messages from this phone in the current window (0 when
+ * unlimited)}. */
 static const char load_script[] =
 	"local dup = false\n"
 	"if ARGV[2] ~= '' then dup = redis.call('GET', 'sauti:mo:' .. ARGV[2]) end\n"
@@ -22,7 +23,12 @@ static const char load_script[] =
 	"local id = redis.call('GET', ARGV[3])\n"
 	"local r = {}\n"
 	"if id then r = redis.call('HGETALL', 'sauti:r:' .. id) end\n"
-	"return {dup, c, id, r}\n";
+	"local n = 0\n"
+	"if tonumber(ARGV[4]) > 0 and not dup then\n"
+	"  n = redis.call('INCR', 'sauti:lim:' .. ARGV[1])\n"
+	"  if n == 1 then redis.call('EXPIRE', 'sauti:lim:' .. ARGV[1], ARGV[5]) end\n"
+	"end\n"
+	"return {dup, c, id, r, n}\n";
 
 /* ARGV: 1 phone, 2 msg_id, 3 reply, 4 pointer key, 5 expected pointer,
  * 6 pointer action (set|clear|keep), 7 run id, 8 expected version, 9 flow,
@@ -229,7 +235,7 @@ static void on_load(redisReply *reply, void *data)
 {
 	struct load_call *call = data;
 	struct convo *c = NULL;
-	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4 ||
+	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 5 ||
 	    !reply_is_flat(reply->element[1]) ||
 	    reply->element[3]->type != REDIS_REPLY_ARRAY) {
 		call->fn(-1, NULL, call->data);
@@ -242,6 +248,7 @@ static void on_load(redisReply *reply, void *data)
 	if (reply->element[2]->type == REDIS_REPLY_STRING)
 		c->has_run = stored_run_decode(&c->run, reply->element[2]->str,
 					       reply->element[3]) == 0;
+	c->recent = reply->element[4]->integer;
 	call->fn(0, c, call->data);
 out:
 	free(call->phone);
@@ -249,7 +256,8 @@ out:
 }
 
 int store_load_convo(struct db *db, const char *kind, const char *phone,
-		     const char *msg_id, store_convo_fn fn, void *data)
+		     const char *msg_id, int limit, int window,
+		     store_convo_fn fn, void *data)
 {
 	char pointer[128];
 	snprintf(pointer, sizeof(pointer), "sauti:cur:%s:%s", kind, phone);
@@ -257,8 +265,12 @@ int store_load_convo(struct db *db, const char *kind, const char *phone,
 	call->fn = fn;
 	call->data = data;
 	call->phone = xstrdup(phone);
-	const char *argv[] = {"EVAL", load_script, "0", phone, msg_id ? msg_id : "", pointer};
-	if (db_command(db, on_load, call, 6, argv, NULL) < 0) {
+	char lim[16], win[16];
+	snprintf(lim, sizeof(lim), "%d", limit);
+	snprintf(win, sizeof(win), "%d", window > 0 ? window : 60);
+	const char *argv[] = {"EVAL", load_script, "0", phone, msg_id ? msg_id : "", pointer,
+			      lim, win};
+	if (db_command(db, on_load, call, 8, argv, NULL) < 0) {
 		free(call->phone);
 		free(call);
 		return -1;

@@ -83,6 +83,7 @@ struct convo {
 	struct contact contact;
 	bool has_run;
 	struct stored_run run;
+	long recent;         /* messages from this phone in the limit window */
 };
 
 void convo_release(struct convo *c);
@@ -91,10 +92,12 @@ void convo_release(struct convo *c);
  * rc -1 and c NULL when Redis failed. */
 typedef void (*store_convo_fn)(int rc, struct convo *c, void *data);
 
-/* kind: "sms" or "ussd"; msg_id may be NULL. Returns -1 (fn not called) when
- * Redis is not connected. */
+/* kind: "sms" or "ussd"; msg_id may be NULL.  With limit > 0, counts this
+ * message in the phone's current window of `window` seconds (c->recent).
+ * Returns -1 (fn not called) when Redis is not connected. */
 int store_load_convo(struct db *db, const char *kind, const char *phone,
-		     const char *msg_id, store_convo_fn fn, void *data);
+		     const char *msg_id, int limit, int window,
+		     store_convo_fn fn, void *data);
 
 enum pointer_action { POINTER_KEEP, POINTER_SET, POINTER_CLEAR };
 

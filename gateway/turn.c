@@ -156,6 +156,18 @@ static void on_loaded(int rc, struct convo *c, void *data)
 		return;
 	}
 	t->convo = c;
+	int limit = t->gw->cfg.limits.max_per_window;
+	if (t->limited && limit > 0 && c->recent > limit) {
+		/* SMS pumping, or two auto-responders talking to each other:
+		 * say nothing until the window passes. */
+		if (c->recent == limit + 1)
+			log_warn("a number exceeded %d messages in %d s; ignoring it for a while",
+				 limit, t->gw->cfg.limits.window);
+		metrics_inc(M_RATE_LIMITED, t->channel);
+		t->over_limit = true;
+		turn_finish(t, 0);
+		return;
+	}
 	if (c->dup_reply) {
 		/* Kannel retried a message we already answered. */
 		buf_puts(&t->reply, c->dup_reply);
@@ -171,7 +183,9 @@ static void on_loaded(int rc, struct convo *c, void *data)
 
 static void load(struct turn *t)
 {
-	if (store_load_convo(t->gw->db, t->kind, t->phone, t->msg_id, on_loaded, t) < 0)
+	int limit = t->limited ? t->gw->cfg.limits.max_per_window : 0;
+	if (store_load_convo(t->gw->db, t->kind, t->phone, t->msg_id, limit,
+			     t->gw->cfg.limits.window, on_loaded, t) < 0)
 		turn_finish(t, -1);
 }
 

@@ -34,6 +34,7 @@ struct turn {
 	char *text;
 	char *msg_id;               /* remembers the reply; may be NULL */
 	int msg_ttl;                /* for how long, in seconds */
+	bool limited;               /* apply the per-number message limit */
 	long now;
 	struct timespec started;
 	int attempts;
@@ -45,6 +46,7 @@ struct turn {
 	struct convo *convo;
 
 	/* decided */
+	bool over_limit;            /* too many messages: no reply at all */
 	struct buf reply;
 	bool ended;                 /* the conversation closes (USSD END) */
 	bool commit;                /* write the outputs below */

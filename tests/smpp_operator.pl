@@ -26,8 +26,8 @@
 # (OP=- / SI=- when the TLV is missing; in the text a newline is \n, a CR \r
 # and a backslash \\).  PDUs are logged on stderr.  At the end it unbinds.
 #
-# Exit status: 0 when every step got exactly one screen, addressed to the
-# step's phone; 1 when a step timed out; 2 for bad usage or no bind; 3 for
+# Exit status: 0 when every step got exactly one screen, from the short code
+# to the step's phone; 1 when a step timed out; 2 for bad usage or no bind; 3 for
 # protocol trouble (a rejected deliver_sm, a generic_nack, an unbind, a
 # screen to the wrong phone, a screen no step asked for).
 use strict;
@@ -186,6 +186,11 @@ sub run_step {
 		if ($to ne $digits) {
 			logf("screen for $m->{destination_addr}, expected $digits");
 			print "WRONG-TO=$m->{destination_addr} ";
+			$rc = 3;
+		}
+		if ($m->{source_addr} ne $opt{to}) {
+			logf("screen from $m->{source_addr}, expected $opt{to}");
+			print "WRONG-FROM=$m->{source_addr} ";
 			$rc = 3;
 		}
 		print screen_line($m), "\n";
