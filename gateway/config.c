@@ -87,11 +87,19 @@ static const struct config_key config_table[] = {
 	 NULL, 0, 0, 1000000, NULL, NULL},
 	{"limits", "window", CONFIG_INT, OFF(limits.window), 0, NULL, 60, 1,
 	 86400, NULL, NULL},
+	{"words", "stop", CONFIG_LIST, OFF(words.stop), OFF(words.nstop), NULL,
+	 0, 0, 0, NULL, NULL},
+	{"words", "join", CONFIG_LIST, OFF(words.join), OFF(words.njoin), NULL,
+	 0, 0, 0, NULL, NULL},
+	{"words", "help", CONFIG_LIST, OFF(words.help), OFF(words.nhelp), NULL,
+	 0, 0, 0, NULL, NULL},
+	{"words", "language", CONFIG_LIST, OFF(words.language),
+	 OFF(words.nlanguage), NULL, 0, 0, 0, NULL, NULL},
 };
 
 #define NKEYS (sizeof(config_table) / sizeof(config_table[0]))
 
-static const char *const sections[] = {"kannel", "ussd", "limits", NULL};
+static const char *const sections[] = {"kannel", "ussd", "limits", "words", NULL};
 
 /* ------------------------------------------------------------------------
  * Checks of string values

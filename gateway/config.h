@@ -36,6 +36,12 @@ struct config {
 		int max_per_window;  /* messages from one number per window; 0 = off */
 		int window;          /* seconds */
 	} limits;
+	struct {
+		/* The words that always work; a list given replaces the
+		 * built-in one for that meaning (words.h). */
+		char **stop, **join, **help, **language;
+		size_t nstop, njoin, nhelp, nlanguage;
+	} words;
 	int redis_timeout_ms;     /* a Redis command not answered by then fails */
 	size_t max_body;          /* largest request body accepted, bytes */
 };

@@ -121,7 +121,12 @@ static void sms_decide(struct turn *t)
 	if (!contact->fields.n && !contact->lang)
 		fields_set(&t->contact_set, "_since", "1");
 
-	switch (word_lookup(t->text)) {
+	const struct config *cfg = &t->gw->cfg;
+	const struct word_lists words = {
+		.lists = {NULL, cfg->words.stop, cfg->words.join, cfg->words.help, cfg->words.language},
+		.counts = {0, cfg->words.nstop, cfg->words.njoin, cfg->words.nhelp, cfg->words.nlanguage},
+	};
+	switch (word_lookup(t->text, &words)) {
 	case WORD_STOP:
 		t->stop = true;
 		msg_render(MSG_STOPPED, lang, NULL, &t->reply);

@@ -1,6 +1,7 @@
 /* words.c -- see words.h. */
 #include "words.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,16 +18,29 @@ static const struct {
 	{"language", WORD_LANGUAGE}, {"lugha", WORD_LANGUAGE},
 };
 
-enum word word_lookup(const char *text)
+static bool configured(const struct word_lists *lists, enum word meaning)
+{
+	return lists && lists->counts[meaning] > 0;
+}
+
+enum word word_lookup(const char *text, const struct word_lists *lists)
 {
 	char *folded = reply_fold(text);
 	enum word found = WORD_NONE;
-	for (size_t i = 0; i < sizeof(always_words) / sizeof(always_words[0]); i++) {
-		if (strcmp(folded, always_words[i].word) == 0) {
-			found = always_words[i].meaning;
-			break;
+	for (int w = WORD_STOP; w <= WORD_LANGUAGE && found == WORD_NONE; w++) {
+		if (!configured(lists, (enum word)w))
+			continue;
+		for (size_t i = 0; i < lists->counts[w]; i++) {
+			char *word = reply_fold(lists->lists[w][i]);
+			if (strcmp(folded, word) == 0)
+				found = (enum word)w;
+			free(word);
 		}
 	}
+	for (size_t i = 0; found == WORD_NONE && i < sizeof(always_words) / sizeof(always_words[0]); i++)
+		if (!configured(lists, always_words[i].meaning) &&
+		    strcmp(folded, always_words[i].word) == 0)
+			found = always_words[i].meaning;
 	free(folded);
 	return found;
 }

@@ -7,9 +7,16 @@
 
 enum word { WORD_NONE, WORD_STOP, WORD_JOIN, WORD_HELP, WORD_LANGUAGE };
 
+/* Configured words, each list replacing the built-in one for its meaning
+ * when not empty (config words.stop, ...). */
+struct word_lists {
+	char *const *lists[5];      /* indexed by enum word */
+	size_t counts[5];
+};
+
 /* The word a whole message is (case, surrounding space and a trailing '.'
- * ignored), or WORD_NONE. */
-enum word word_lookup(const char *text);
+ * ignored), or WORD_NONE.  lists may be NULL: the built-in words. */
+enum word word_lookup(const char *text, const struct word_lists *lists);
 
 enum msg {
 	MSG_UNKNOWN,      /* not an answer, no keyword: says what to send */

@@ -18,7 +18,7 @@
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_DIR := build/fuzz
+FUZZ_DIR ?= build/fuzz
 FUZZ_OBJDIR := $(FUZZ_DIR)/obj
 FUZZ_PKGS := libevent hiredis yaml-0.1 libsodium jansson
 FUZZ_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -92,7 +92,7 @@ fuzz: $(FUZZ_BINS)
 	for n in $(FUZZ_TARGETS); do \
 		corpus=$(FUZZ_DIR)/corpus-$$n; art=$(FUZZ_DIR)/artifacts-$$n; \
 		log=$(FUZZ_DIR)/fuzz-$$n.log; \
-		mkdir -p $$corpus $$art; \
+		mkdir -p $$corpus $$art $(FUZZ_DIR); \
 		cp tests/fuzz/corpus/$$n/* $$corpus/; \
 		dict=; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
 		echo "fuzz: fuzz_$$n for $(FUZZ_SECONDS)s (log: $$log)"; \

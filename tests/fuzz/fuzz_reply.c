@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_fold(reply);
 	check_number(reply);
-	enum word w = word_lookup(reply);
+	enum word w = word_lookup(reply, NULL);
 	FUZZ_CHECK(w >= WORD_NONE && w <= WORD_LANGUAGE);
 	check_pick(reply, langs_sw_en, 2);
 	check_pick(reply, langs_en, 1);

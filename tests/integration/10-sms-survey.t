@@ -58,5 +58,16 @@ raw=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" district --raw-phone --format jsonl
 t_like "$raw" "\"contact\":\"\\+255712345678\"" "--raw-phone writes the number; jsonl works"
 t_like "$raw" '"answers":\{"lang":"en","district":"other"' "jsonl nests answers"
 
+# The words that always work are configurable: a list replaces the built-in one.
+stop_sauti
+cat >>"$SAUTI_CONFIG" <<'YAML'
+words:
+  stop: [STOPALL, BASI]
+YAML
+start_sauti
+t_like "$(sms basi)" "unsubscribed" "a configured stop word opts out, in the contact's language"
+t_like "$(sms STOP)" "Sorry, we did not understand" "the built-in STOP is replaced by the configured list"
+t_like "$(sms HELP)" "Send WILAYA to start" "the other built-in words still work"
+
 t_ok "stop_sauti" stop_sauti
 done_testing

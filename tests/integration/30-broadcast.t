@@ -91,4 +91,13 @@ t_is "$(http_status)" 404 "an unknown flow is a 404"
 api POST /api/broadcasts -d '{"flow":"invite","to":"everyone"}' >/dev/null
 t_is "$(http_status)" 400 "a bad audience is a 400"
 
+# --at: the broadcast waits for its time, across a daemon restart.
+at=$(date -u -d '+4 seconds' +%Y-%m-%dT%H:%M:%SZ)
+id3=$(S broadcast invite --to phones:0712000002 --at "$at" 2>/dev/null)
+t_like "$(S broadcast status "$id3")" "state: scheduled" "a broadcast --at a later time waits"
+t_ok "the daemon stops cleanly" stop_sauti
+start_sauti
+t_wait_for 15 sh -c "\"$SAUTI_BIN\" broadcast status $id3 -c \"$SAUTI_CONFIG\" | grep -q 'sent: 1'"
+t_like "$(S broadcast status "$id3")" "sent: 1" "and goes at its time, sent by the restarted daemon"
+
 done_testing
