@@ -25,7 +25,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN := $(if $(filter address,$(SANITIZER)),$(BUILD)/sauti,sauti)
 
-.PHONY: all deps run test unit integration asan bench fuzz valgrind clean compose-check
+.PHONY: all deps run test unit integration asan clang-check bench fuzz valgrind clean compose-check
 
 all: $(BIN)
 
@@ -45,7 +45,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
 # Debian packages the build, `make run` and the tests need.
 DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libyaml-dev \
 	libsodium-dev libjansson-dev libcmocka-dev redis-server redis-tools \
-	kannel kannel-extras curl python3 perl libnet-smpp-perl clang
+	kannel kannel-extras curl python3 perl libnet-smpp-perl openssl \
+	clang libclang-rt-14-dev valgrind
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -67,9 +68,11 @@ run: deps
 # -- tests ----------------------------------------------------------------------
 test: deps
 	$(MAKE) all
+	$(MAKE) clang-check
 	$(MAKE) unit
 	$(MAKE) integration
 	$(MAKE) asan
+	$(MAKE) fuzz-replay
 	$(MAKE) compose-check
 
 unit: $(UNIT_BINS)
@@ -81,6 +84,16 @@ integration: $(BIN)
 asan:
 	$(MAKE) SANITIZER=address all unit
 	$(MAKE) SANITIZER=address integration
+
+# The same sources must build without a warning under clang too.
+clang-check:
+	$(MAKE) CC=clang BUILD=build/clang BIN=build/clang/sauti all
+
+# The integration suite with the daemon under valgrind (slow: not in `test`).
+valgrind: all
+	SAUTI_BIN=$(abspath $(BIN)) SAUTI_START_TIMEOUT=60 HTTP_TIMEOUT=60 \
+	SAUTI_WRAP="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+		prove -v tests/integration/
 
 compose-check:
 	@if command -v docker-compose >/dev/null 2>&1; then \
