@@ -13,7 +13,6 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <ctype.h>
-#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,43 +186,18 @@ static const redisReply *stats_of(const struct plan *p, const char *flow, size_t
 	return NULL;
 }
 
-static long stat_value(const redisReply *hash, const char *field)
+static long stat_count(void *data, const char *flow, size_t flow_len, const char *field)
 {
+	const redisReply *hash = stats_of(data, flow, flow_len);
 	for (size_t i = 0; hash && i + 1 < hash->elements; i += 2)
 		if (strcmp(hash->element[i]->str, field) == 0)
 			return strtol(hash->element[i + 1]->str, NULL, 10);
 	return 0;
 }
 
-/* {stats.FLOW.count} and {stats.FLOW.NAME.KEY.pct|count}. */
 static int plan_stats(void *data, const char *path, struct buf *out)
 {
-	const struct plan *p = data;
-	const char *dot = strchr(path, '.');
-	if (!dot)
-		return -1;
-	const redisReply *hash = stats_of(p, path, (size_t)(dot - path));
-	long total = stat_value(hash, "count");
-	const char *rest = dot + 1;
-	if (strcmp(rest, "count") == 0) {
-		buf_printf(out, "%ld", total);
-		return 0;
-	}
-	const char *last = strrchr(rest, '.');
-	const char *mid = strchr(rest, '.');
-	if (!last || last == mid)
-		return -1;
-	char field[256];
-	snprintf(field, sizeof(field), "a:%.*s:%.*s", (int)(mid - rest), rest,
-		 (int)(last - mid - 1), mid + 1);
-	long count = stat_value(hash, field);
-	if (strcmp(last + 1, "count") == 0)
-		buf_printf(out, "%ld", count);
-	else if (strcmp(last + 1, "pct") == 0)
-		buf_printf(out, "%ld", total ? lround(100.0 * (double)count / (double)total) : 0L);
-	else
-		return -1;
-	return 0;
+	return engine_stats_value(path, stat_count, data, out);
 }
 
 static void plan_recipient(struct plan *p, struct recipient *r)
@@ -260,8 +234,8 @@ static int plan_start(struct plan *p, const char *audience)
 		db_args_add(&a, audience);
 		db_args_add(&a, "");
 	}
-	for (size_t i = 0; i < p->flows->n; i++)
-		db_args_add(&a, p->flows->flows[i]->id);
+	for (size_t i = 0; i < p->flows->nstats_flows; i++)
+		db_args_add(&a, p->flows->stats_flows[i]);
 	return db_command_args(p->db, on_audience, p, &a);
 }
 

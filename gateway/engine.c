@@ -1070,3 +1070,33 @@ void engine_render_step(const struct flow *flow, int step, int lang,
 	v.mode = EXPAND_VARS;
 	render_full(&v, &flow->steps[step], out);
 }
+
+int engine_stats_value(const char *path, engine_count_fn count, void *data,
+		       struct buf *out)
+{
+	const char *dot = strchr(path, '.');
+	if (!dot)
+		return -1;
+	size_t flow_len = (size_t)(dot - path);
+	long total = count(data, path, flow_len, "count");
+	const char *rest = dot + 1;
+	if (strcmp(rest, "count") == 0) {
+		buf_printf(out, "%ld", total);
+		return 0;
+	}
+	const char *mid = strchr(rest, '.');
+	const char *last = strrchr(rest, '.');
+	if (!mid || last == mid)
+		return -1;
+	char field[256];
+	snprintf(field, sizeof(field), "a:%.*s:%.*s", (int)(mid - rest), rest,
+		 (int)(last - mid - 1), mid + 1);
+	long n = count(data, path, flow_len, field);
+	if (strcmp(last + 1, "count") == 0)
+		buf_printf(out, "%ld", n);
+	else if (strcmp(last + 1, "pct") == 0)
+		buf_printf(out, "%ld", total ? (n * 200 + total) / (2 * total) : 0L);
+	else
+		return -1;
+	return 0;
+}

@@ -39,6 +39,15 @@ void run_release(struct run *run);
  * value to out; returns -1 when it has none. */
 typedef int (*engine_stats_fn)(void *data, const char *path, struct buf *out);
 
+/* The value of a {stats.PATH} placeholder, PATH being "FLOW.count" or
+ * "FLOW.NAME.KEY.pct|count", from counters of completed runs: count(FLOW,
+ * FIELD) gives the "count" and "a:NAME:KEY" counters of FLOW.  Whole
+ * percent, rounded.  Returns -1 for a path of another shape. */
+typedef long (*engine_count_fn)(void *data, const char *flow, size_t flow_len,
+				const char *field);
+int engine_stats_value(const char *path, engine_count_fn count, void *data,
+		       struct buf *out);
+
 struct engine_ctx {
 	const struct flow *flow;
 	const struct fields *contact;   /* {contact.FIELD}; may be NULL */

@@ -1677,6 +1677,8 @@ static void load_dir(struct flow_set *set, const char *dir, size_t ussd_max,
 	free(names);
 }
 
+static void index_stats(struct flow_set *set);
+
 struct flow_set *flow_set_load(const char *const *paths, size_t npaths,
 			       const struct flow_load_opts *opts,
 			       struct flow_diags *diags)
@@ -1697,6 +1699,7 @@ struct flow_set *flow_set_load(const char *const *paths, size_t npaths,
 	}
 	flow_diags_release(&scratch);
 	set->nowned = set->n;
+	index_stats(set);
 	return set;
 }
 
@@ -1714,8 +1717,52 @@ void flow_set_unref(struct flow_set *set)
 	for (size_t i = 0; i < set->nowned; i++)
 		flow_free(set->flows[i]);
 	free(set->flows);
+	for (size_t i = 0; i < set->nstats_flows; i++)
+		free(set->stats_flows[i]);
+	free(set->stats_flows);
 	flow_set_unref(set->lender);
 	free(set);
+}
+
+static void note_stats_flow(struct flow_set *set, const char *name, size_t len)
+{
+	for (size_t i = 0; i < set->nstats_flows; i++)
+		if (strlen(set->stats_flows[i]) == len && !strncmp(set->stats_flows[i], name, len))
+			return;
+	set->stats_flows = xrealloc(set->stats_flows,
+				    (set->nstats_flows + 1) * sizeof(*set->stats_flows));
+	set->stats_flows[set->nstats_flows++] = xstrndup(name, len);
+}
+
+static void scan_stats(struct flow_set *set, const struct flow *f, const struct flow_text *t)
+{
+	for (size_t l = 0; l < f->nlangs; l++) {
+		for (const char *p = t->t[l]; p && (p = strstr(p, "{stats.")); p++) {
+			const char *name = p + 7;
+			note_stats_flow(set, name, strcspn(name, ".}"));
+		}
+	}
+}
+
+/* Which flows' stats the set's texts show: what a conversation must load
+ * with its state to fill {stats...} in. */
+static void index_stats(struct flow_set *set)
+{
+	for (size_t i = 0; i < set->nstats_flows; i++)
+		free(set->stats_flows[i]);
+	free(set->stats_flows);
+	set->stats_flows = NULL;
+	set->nstats_flows = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct flow *f = set->flows[i];
+		for (size_t s = 0; s < f->nsteps; s++) {
+			scan_stats(set, f, &f->steps[s].text);
+			if (f->steps[s].has_invalid)
+				scan_stats(set, f, &f->steps[s].invalid);
+			for (size_t c = 0; c < f->steps[s].nchoices; c++)
+				scan_stats(set, f, &f->steps[s].choices[c].label);
+		}
+	}
 }
 
 static bool file_has_error(const struct flow_diags *diags, const char *path)
@@ -1750,6 +1797,7 @@ struct flow_set *flow_set_keep_broken(struct flow_set *fresh,
 		if (!fresh->lender)
 			fresh->lender = flow_set_ref(old);
 	}
+	index_stats(fresh);
 	return fresh;
 }
 

@@ -101,6 +101,8 @@ struct flow_set {
 	size_t nowned;               /* flows[0..nowned) are this set's own; the
 				      * rest are borrowed from lender */
 	struct flow_set *lender;     /* a reference, or NULL */
+	char **stats_flows;          /* the flows some {stats.FLOW...} names */
+	size_t nstats_flows;
 };
 
 struct flow_load_opts {

@@ -155,6 +155,12 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	p->pub.method = cmd == EVHTTP_REQ_POST ? HTTP_POST : HTTP_GET;
 	read_request(p, ev);
 
+	/* A NUL in the path would cut it short and reach another route. */
+	const char *raw_path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(ev));
+	if (raw_path && has_encoded_nul(raw_path)) {
+		http_error(&p->pub, 400, "malformed path");
+		return;
+	}
 	const struct http_route *route = find_route(s, p->pub.path);
 	if (!route) {
 		http_error(&p->pub, 404, "no such path");

@@ -312,9 +312,13 @@ void kannel_dlr_handler(struct http_req *req, void *data)
 		reject(req, 400, "bad parameter 'status'");
 		return;
 	}
+	if (!utf8_valid(id, strlen(id))) {
+		reject(req, 400, "id is not valid UTF-8");
+		return;
+	}
 	int rc = broadcast_dlr(gw->db, id, (int)code, on_dlr_saved, req);
-	if (rc == -1)
-		reject(req, 404, "not a message sauti sent");
+	if (rc == -1) /* not ours: nothing to record, nothing for Kannel to retry */
+		http_reply(req, 200, "text/plain", "ignored\n", 8);
 	else if (rc < 0)
 		http_error(req, 503, "storage unavailable, retry later");
 }

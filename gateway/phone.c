@@ -146,8 +146,10 @@ static int scan_input(const char *input, struct scan *sc, const char **reason)
 	return 0;
 }
 
-/* Checks a national significant number's length for country c. */
-static int check_nsn(const struct country *c, size_t n, const char **reason)
+/* Checks a national significant number's length and first digit for
+ * country c. */
+static int check_nsn(const struct country *c, const char *nsn, size_t n,
+		     const char **reason)
 {
 	if (n < c->nsn_min) {
 		*reason = "too short";
@@ -155,6 +157,13 @@ static int check_nsn(const struct country *c, size_t n, const char **reason)
 	}
 	if (n > c->nsn_max) {
 		*reason = "too long";
+		return -1;
+	}
+	/* Once its one trunk 0 is dropped, such a country's number cannot
+	 * start with 0: "+255 (0)012 345678" would become +255012345678, which
+	 * does not normalise to itself (found by tests/fuzz/fuzz_phone). */
+	if (c->trunk0 && nsn[0] == '0') {
+		*reason = "too many leading zeros";
 		return -1;
 	}
 	return 0;
@@ -197,7 +206,7 @@ static int normalise_international(const char *digits, size_t n, char *out,
 			nsn++;
 			nsnlen--;
 		}
-		if (check_nsn(c, nsnlen, reason) < 0)
+		if (check_nsn(c, nsn, nsnlen, reason) < 0)
 			return -1;
 		return write_e164(c->code, nsn, nsnlen, out, outsize, reason);
 	}
@@ -245,7 +254,7 @@ static int normalise_local(const char *digits, size_t n, const char *country,
 			nsnlen--;
 		}
 	}
-	if (check_nsn(c, nsnlen, reason) < 0)
+	if (check_nsn(c, nsn, nsnlen, reason) < 0)
 		return -1;
 	return write_e164(c->code, nsn, nsnlen, out, outsize, reason);
 }

@@ -12,10 +12,10 @@
 #include "buf.h"
 #include "db.h"
 
-/* ARGV: phone, msg_id, pointer key, limit, window.
- * Returns {reply already given or false, contact hash, run id or false,
- * run hash, messages from this phone in the current window (0 when
- * unlimited)}. */
+/* ARGV: phone, msg_id, pointer key, limit, window, then flows whose stats
+ * the texts show.  Returns {reply already given or false, contact hash, run
+ * id or false, run hash, messages from this phone in the current window (0
+ * when unlimited), {flow, stats hash, ...}}. */
 static const char load_script[] =
 	"local dup = false\n"
 	"if ARGV[2] ~= '' then dup = redis.call('GET', 'sauti:mo:' .. ARGV[2]) end\n"
@@ -28,7 +28,12 @@ static const char load_script[] =
 	"  n = redis.call('INCR', 'sauti:lim:' .. ARGV[1])\n"
 	"  if n == 1 then redis.call('EXPIRE', 'sauti:lim:' .. ARGV[1], ARGV[5]) end\n"
 	"end\n"
-	"return {dup, c, id, r, n}\n";
+	"local stats = {}\n"
+	"for i = 6, #ARGV do\n"
+	"  stats[#stats + 1] = ARGV[i]\n"
+	"  stats[#stats + 1] = redis.call('HGETALL', 'sauti:stats:' .. ARGV[i])\n"
+	"end\n"
+	"return {dup, c, id, r, n, stats}\n";
 
 /* ARGV: 1 phone, 2 msg_id, 3 reply, 4 pointer key, 5 expected pointer,
  * 6 pointer action (set|clear|keep), 7 run id, 8 expected version, 9 flow,
@@ -134,6 +139,7 @@ void convo_release(struct convo *c)
 	free(c->dup_reply);
 	contact_release(&c->contact);
 	stored_run_release(&c->run);
+	fields_release(&c->stats);
 	free(c);
 }
 
@@ -235,7 +241,7 @@ static void on_load(redisReply *reply, void *data)
 {
 	struct load_call *call = data;
 	struct convo *c = NULL;
-	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 5 ||
+	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 6 ||
 	    !reply_is_flat(reply->element[1]) ||
 	    reply->element[3]->type != REDIS_REPLY_ARRAY) {
 		call->fn(-1, NULL, call->data);
@@ -249,6 +255,16 @@ static void on_load(redisReply *reply, void *data)
 		c->has_run = stored_run_decode(&c->run, reply->element[2]->str,
 					       reply->element[3]) == 0;
 	c->recent = reply->element[4]->integer;
+	const redisReply *stats = reply->element[5];
+	for (size_t i = 0; i + 1 < stats->elements; i += 2) {
+		const redisReply *h = stats->element[i + 1];
+		for (size_t k = 0; k + 1 < h->elements; k += 2) {
+			char name[256];
+			snprintf(name, sizeof(name), "%s:%s", stats->element[i]->str,
+				 h->element[k]->str);
+			fields_set(&c->stats, name, h->element[k + 1]->str);
+		}
+	}
 	call->fn(0, c, call->data);
 out:
 	free(call->phone);
@@ -257,6 +273,7 @@ out:
 
 int store_load_convo(struct db *db, const char *kind, const char *phone,
 		     const char *msg_id, int limit, int window,
+		     char *const *stats_flows, size_t nstats,
 		     store_convo_fn fn, void *data)
 {
 	char pointer[128];
@@ -268,9 +285,14 @@ int store_load_convo(struct db *db, const char *kind, const char *phone,
 	char lim[16], win[16];
 	snprintf(lim, sizeof(lim), "%d", limit);
 	snprintf(win, sizeof(win), "%d", window > 0 ? window : 60);
-	const char *argv[] = {"EVAL", load_script, "0", phone, msg_id ? msg_id : "", pointer,
-			      lim, win};
-	if (db_command(db, on_load, call, 8, argv, NULL) < 0) {
+	struct db_args a = {0};
+	const char *fixed[] = {"EVAL", load_script, "0", phone, msg_id ? msg_id : "", pointer,
+			       lim, win};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		db_args_add(&a, fixed[i]);
+	for (size_t i = 0; i < nstats; i++)
+		db_args_add(&a, stats_flows[i]);
+	if (db_command_args(db, on_load, call, &a) < 0) {
 		free(call->phone);
 		free(call);
 		return -1;

@@ -84,6 +84,7 @@ struct convo {
 	bool has_run;
 	struct stored_run run;
 	long recent;         /* messages from this phone in the limit window */
+	struct fields stats; /* "FLOW:FIELD" -> count, for {stats...} */
 };
 
 void convo_release(struct convo *c);
@@ -94,9 +95,11 @@ typedef void (*store_convo_fn)(int rc, struct convo *c, void *data);
 
 /* kind: "sms" or "ussd"; msg_id may be NULL.  With limit > 0, counts this
  * message in the phone's current window of `window` seconds (c->recent).
+ * The stats counters of stats_flows come along (c->stats).
  * Returns -1 (fn not called) when Redis is not connected. */
 int store_load_convo(struct db *db, const char *kind, const char *phone,
 		     const char *msg_id, int limit, int window,
+		     char *const *stats_flows, size_t nstats,
 		     store_convo_fn fn, void *data);
 
 enum pointer_action { POINTER_KEEP, POINTER_SET, POINTER_CLEAR };

@@ -185,7 +185,8 @@ static void load(struct turn *t)
 {
 	int limit = t->limited ? t->gw->cfg.limits.max_per_window : 0;
 	if (store_load_convo(t->gw->db, t->kind, t->phone, t->msg_id, limit,
-			     t->gw->cfg.limits.window, on_loaded, t) < 0)
+			     t->gw->cfg.limits.window, t->flows->stats_flows,
+			     t->flows->nstats_flows, on_loaded, t) < 0)
 		turn_finish(t, -1);
 }
 
@@ -217,12 +218,28 @@ const struct flow *turn_active_flow(const struct turn *t)
 	return flow;
 }
 
+static long stat_count(void *data, const char *flow, size_t flow_len, const char *field)
+{
+	const struct convo *c = data;
+	char name[256];
+	snprintf(name, sizeof(name), "%.*s:%s", (int)flow_len, flow, field);
+	const char *v = fields_get(&c->stats, name);
+	return v ? strtol(v, NULL, 10) : 0;
+}
+
+static int turn_stats(void *data, const char *path, struct buf *out)
+{
+	return engine_stats_value(path, stat_count, data, out);
+}
+
 static void engine_ctx_init(const struct turn *t, struct engine_ctx *ctx,
 			    const struct flow *flow, size_t ussd_max)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->flow = flow;
 	ctx->contact = &t->convo->contact.fields;
+	ctx->stats = turn_stats;
+	ctx->stats_data = t->convo;
 	ctx->ussd_max_chars = ussd_max;
 }
 

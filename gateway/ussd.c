@@ -305,7 +305,8 @@ void ussd_handler(struct http_req *req, void *data)
 		reject(req, 413, "text too long");
 		return;
 	}
-	if (!utf8_valid(text, strlen(text)) || !utf8_valid(session, strlen(session))) {
+	if (!utf8_valid(text, strlen(text)) || !utf8_valid(session, strlen(session)) ||
+	    !utf8_valid(code, strlen(code))) {
 		reject(req, 400, "not valid UTF-8");
 		return;
 	}

@@ -77,6 +77,9 @@ texts=$(for i in 1 2 3; do mt_text $i; echo; done)
 t_like "$texts" "Watu 3 walijibu; 67% watakuja \(2\)\. Je, ni sahihi\?" "the report-back carries count and percentage in Swahili"
 t_like "$texts" "3 people answered; 67% will come \(2\)\." "and in English"
 
+t_like "$(fakesmsc_send +255712000002 15055 MATOKEO)" "Watu 3 walijibu; 67% watakuja \(2\)" \
+	"a report-back started by its keyword fills the stats in as well"
+
 # A STOP now is honoured at once; JOIN brings the number back.
 t_like "$(fakesmsc_send +255712000001 15055 acha)" "Umejiondoa" "ACHA opts out"
 t_like "$(S broadcast invite --to phones:0712000001,0712000002 --dry-run)" "recipients: 1 \(and 1 opted out" \
