@@ -622,9 +622,9 @@ static const char begin_script[] =
 	"redis.call('HSET', rk, ARGV[2], 'sending')\n"
 	"return 1\n";
 
-/* ARGV: entry id, broadcast, phone, accepted (1|0), attempt, ucs2, text,
- * retry time (ms), max attempts.  Settles one send: 1 sent, 2 failed for
- * good, 3 queued again for a retry. */
+/* ARGV: entry id, broadcast, phone, outcome (1 accepted, 0 refused, 2 held
+ * back by quiet hours), attempt, ucs2, text, retry time (ms), max attempts.
+ * Settles one send: 1 sent, 2 failed for good, 3 queued again for later. */
 static const char done_script[] =
 	"redis.call('XACK', 'sauti:outbox', 'senders', ARGV[1])\n"
 	"redis.call('XDEL', 'sauti:outbox', ARGV[1])\n"
@@ -635,7 +635,8 @@ static const char done_script[] =
 	"  return 1\n"
 	"end\n"
 	"if st ~= 'sending' and st ~= 'queued' then return 0 end\n"
-	"local n = tonumber(ARGV[5]) + 1\n"
+	"local n = tonumber(ARGV[5])\n"
+	"if ARGV[4] == '0' then n = n + 1 end\n"
 	"if n >= tonumber(ARGV[9]) then redis.call('HSET', rk, ARGV[3], 'failed') return 2 end\n"
 	"redis.call('HSET', rk, ARGV[3], 'queued')\n"
 	"redis.call('ZADD', 'sauti:outbox:retry', ARGV[8], cjson.encode({bc = ARGV[2],\n"
@@ -688,14 +689,11 @@ static void on_done(redisReply *reply, void *data)
 	outgoing_free(o);
 }
 
-static void settle(struct outgoing *o, bool accepted)
+enum outcome { REFUSED, ACCEPTED, HELD };
+
+static void settle_at(struct outgoing *o, enum outcome outcome, long long retry_ms)
 {
-	int backoff = 1 << (o->attempt < 5 ? o->attempt : 5);
-	if (backoff > MAX_BACKOFF)
-		backoff = MAX_BACKOFF;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	long long retry_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + backoff * 1000LL;
+	bool accepted = outcome == ACCEPTED;
 	struct db_args a = {0};
 	db_args_add(&a, "EVAL");
 	db_args_add(&a, done_script);
@@ -703,7 +701,7 @@ static void settle(struct outgoing *o, bool accepted)
 	db_args_add(&a, o->entry);
 	db_args_add(&a, o->bc);
 	db_args_add(&a, o->phone);
-	db_args_add(&a, accepted ? "1" : "0");
+	db_args_add(&a, outcome == ACCEPTED ? "1" : outcome == HELD ? "2" : "0");
 	db_args_addf(&a, "%d", o->attempt);
 	db_args_add(&a, o->ucs2 ? "1" : "0");
 	db_args_add(&a, o->text);
@@ -715,6 +713,37 @@ static void settle(struct outgoing *o, bool accepted)
 	 * claimed again later: nothing is lost, at worst sent twice. */
 	if (db_command_args(o->b->gw->db, on_done, o, &a) < 0)
 		outgoing_free(o);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void settle(struct outgoing *o, bool accepted)
+{
+	int backoff = 1 << (o->attempt < 5 ? o->attempt : 5);
+	if (backoff > MAX_BACKOFF)
+		backoff = MAX_BACKOFF;
+	settle_at(o, accepted ? ACCEPTED : REFUSED, now_ms() + backoff * 1000LL);
+}
+
+/* Milliseconds until quiet hours end for this recipient, or 0 when they
+ * are not on: no message at night in the recipient's country. */
+static long long quiet_for(const struct config *cfg, const char *phone, long long now)
+{
+	int start = cfg->quiet_hours.start, end = cfg->quiet_hours.end, offset;
+	if (start < 0 || end < 0 || start == end || phone_utc_offset(phone, &offset) < 0)
+		return 0;
+	long long day = 24LL * 3600 * 1000;
+	long long local = ((now + offset * 60000LL) % day + day) % day;
+	long long s = start * 3600000LL, e = end * 3600000LL;
+	bool quiet = s < e ? (local >= s && local < e) : (local >= s || local < e);
+	if (!quiet)
+		return 0;
+	return ((e - local) % day + day) % day;
 }
 
 static void on_kannel_answer(struct evhttp_request *req, void *arg)
@@ -791,6 +820,12 @@ static void on_slot(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct outgoing *o = arg;
+	long long now = now_ms();
+	long long wait = quiet_for(&o->b->gw->cfg, o->phone, now);
+	if (wait > 0) {
+		settle_at(o, HELD, now + wait);
+		return;
+	}
 	char rate[16];
 	snprintf(rate, sizeof(rate), "%d", kannel_rate(o->b));
 	const char *argv[] = {"EVAL", begin_script, "0", o->bc, o->phone, rate};

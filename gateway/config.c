@@ -87,6 +87,10 @@ static const struct config_key config_table[] = {
 	 NULL, 0, 0, 1000000, NULL, NULL},
 	{"limits", "window", CONFIG_INT, OFF(limits.window), 0, NULL, 60, 1,
 	 86400, NULL, NULL},
+	{"quiet_hours", "start", CONFIG_INT, OFF(quiet_hours.start), 0, NULL, -1,
+	 -1, 23, NULL, NULL},
+	{"quiet_hours", "end", CONFIG_INT, OFF(quiet_hours.end), 0, NULL, -1, -1,
+	 23, NULL, NULL},
 	{"words", "stop", CONFIG_LIST, OFF(words.stop), OFF(words.nstop), NULL,
 	 0, 0, 0, NULL, NULL},
 	{"words", "join", CONFIG_LIST, OFF(words.join), OFF(words.njoin), NULL,
@@ -99,7 +103,8 @@ static const struct config_key config_table[] = {
 
 #define NKEYS (sizeof(config_table) / sizeof(config_table[0]))
 
-static const char *const sections[] = {"kannel", "ussd", "limits", "words", NULL};
+static const char *const sections[] = {"kannel", "ussd", "limits", "words",
+				       "quiet_hours", NULL};
 
 /* ------------------------------------------------------------------------
  * Checks of string values

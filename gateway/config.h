@@ -37,6 +37,11 @@ struct config {
 		int window;          /* seconds */
 	} limits;
 	struct {
+		/* Local hours [start, end) in the recipient's country when no
+		 * broadcast message goes out; -1: no quiet hours. */
+		int start, end;
+	} quiet_hours;
+	struct {
 		/* The words that always work; a list given replaces the
 		 * built-in one for that meaning (words.h). */
 		char **stop, **join, **help, **language;

@@ -17,28 +17,31 @@ struct country {
 	unsigned nsn_min;     /* national significant number length */
 	unsigned nsn_max;
 	int trunk0;           /* "0" is the trunk prefix; else a closed plan */
+	int utc_offset;       /* minutes east of UTC (none of these keeps DST) */
 };
 
 /* Every country here uses "00" as its international prefix.  Those with a
  * closed numbering plan have no trunk prefix: in Côte d'Ivoire a leading 0
  * is part of the number itself (+225 07 07 12 34 56).  Calling codes must
  * stay prefix-free among themselves (all are three digits today). */
+/* The DRC spans two zones; its mining provinces (Katanga, the Kivus) are at
+ * UTC+2, so that is the offset used for quiet hours. */
 static const struct country countries[] = {
-	{"TZ", "255", 9, 9, 1},
-	{"GH", "233", 9, 9, 1},
-	{"KE", "254", 9, 9, 1},
-	{"UG", "256", 9, 9, 1},
-	{"NG", "234", 10, 10, 1},
-	{"CD", "243", 9, 9, 1},
-	{"ZM", "260", 9, 9, 1},
-	{"RW", "250", 9, 9, 1},
-	{"BF", "226", 8, 8, 0},
-	{"ML", "223", 8, 8, 0},
-	{"SL", "232", 8, 8, 1},
-	{"ZW", "263", 9, 9, 1},
-	{"MZ", "258", 9, 9, 0},
-	{"SN", "221", 9, 9, 0},
-	{"CI", "225", 10, 10, 0},
+	{"TZ", "255", 9, 9, 1, 180},
+	{"GH", "233", 9, 9, 1, 0},
+	{"KE", "254", 9, 9, 1, 180},
+	{"UG", "256", 9, 9, 1, 180},
+	{"NG", "234", 10, 10, 1, 60},
+	{"CD", "243", 9, 9, 1, 120},
+	{"ZM", "260", 9, 9, 1, 120},
+	{"RW", "250", 9, 9, 1, 120},
+	{"BF", "226", 8, 8, 0, 0},
+	{"ML", "223", 8, 8, 0, 0},
+	{"SL", "232", 8, 8, 1, 0},
+	{"ZW", "263", 9, 9, 1, 120},
+	{"MZ", "258", 9, 9, 0, 120},
+	{"SN", "221", 9, 9, 0, 0},
+	{"CI", "225", 10, 10, 0, 0},
 };
 
 #define NCOUNTRIES (sizeof(countries) / sizeof(countries[0]))
@@ -280,4 +283,15 @@ int phone_normalise(const char *input, const char *country, char *out,
 		return normalise_international(sc.digits + 2, sc.n - 2, out,
 					       outsize, reason);
 	return normalise_local(sc.digits, sc.n, country, out, outsize, reason);
+}
+
+int phone_utc_offset(const char *e164, int *minutes)
+{
+	if (!e164 || e164[0] != '+')
+		return -1;
+	const struct country *c = country_by_prefix(e164 + 1, strlen(e164 + 1));
+	if (!c)
+		return -1;
+	*minutes = c->utc_offset;
+	return 0;
 }

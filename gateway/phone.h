@@ -47,4 +47,8 @@ int phone_country_known(const char *country);
  * consult the country table. */
 int phone_is_e164(const char *s);
 
+/* The local time offset (minutes east of UTC) of the country an E.164
+ * number belongs to; -1 when the country is not in the table. */
+int phone_utc_offset(const char *e164, int *minutes);
+
 #endif
