@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "broadcast.h"
-#include "db.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -166,8 +165,7 @@ static void sms_answer(struct turn *t, int rc)
 {
 	struct http_req *req = t->req;
 	if (rc < 0) {
-		metrics_inc(M_UNAVAILABLE, CHANNEL_SMS);
-		http_error(req, 503, "storage unavailable, retry later");
+		gateway_unavailable(req, CHANNEL_SMS);
 	} else {
 		const char *reply = buf_str(&t->reply);
 		struct sms_cost cost;
@@ -181,54 +179,62 @@ static void sms_answer(struct turn *t, int rc)
 	turn_free(t);
 }
 
-static int reject(struct http_req *req, int code, const char *reason)
-{
-	metrics_inc(M_REJECTED, CHANNEL_SMS);
-	http_error(req, code, reason);
-	return -1;
-}
-
 static void serve_smpp_ussd(struct gateway *gw, struct http_req *req,
 			    const char *from, int op, const unsigned char *session_info,
 			    size_t session_len, const char *text)
 {
 	char phone[PHONE_E164_SIZE];
 	if (!utf8_valid(text, strlen(text))) {
-		reject(req, 400, "text is not valid UTF-8");
+		gateway_reject(req, CHANNEL_USSD, 400, "text is not valid UTF-8");
 		return;
 	}
-	if (gateway_sender(gw, req, from, phone) < 0) {
-		metrics_inc(M_REJECTED, CHANNEL_USSD);
+	if (gateway_sender(gw, req, CHANNEL_USSD, from, phone) < 0 ||
+	    gateway_storage_ready(gw, req, CHANNEL_USSD) < 0)
 		return;
-	}
-	if (!db_ready(gw->db)) {
-		metrics_inc(M_UNAVAILABLE, CHANNEL_USSD);
-		http_error(req, 503, "storage unavailable, retry later");
-		return;
-	}
 	ussd_kannel(gw, req, phone, op, session_info, session_len, text,
 		    http_param(req, "id"));
+}
+
+/* Checks an SMS's text; answers and returns -1 when it is not one. */
+static int sms_text_ok(struct http_req *req, const char *text)
+{
+	size_t len = strlen(text);
+	if (len > MAX_SMS_TEXT)
+		return gateway_reject(req, CHANNEL_SMS, 413, "text too long");
+	if (!utf8_valid(text, len))
+		return gateway_reject(req, CHANNEL_SMS, 400, "text is not valid UTF-8");
+	char *folded = reply_fold(text);
+	bool empty = !*folded;
+	free(folded);
+	if (empty)
+		return gateway_reject(req, CHANNEL_SMS, 400, "empty message");
+	return 0;
+}
+
+static void log_incoming(const struct gateway *gw, const char *phone, const char *text)
+{
+	if (log_enabled(LOG_DEBUG)) {
+		log_debug("sms from %s: %s", phone, text);
+	} else {
+		char who[17];
+		gateway_pseudonym(gw, phone, who);
+		log_info("sms from %s (%zu bytes)", who, strlen(text));
+	}
 }
 
 void kannel_sms_handler(struct http_req *req, void *data)
 {
 	struct gateway *gw = data;
-	if (!gateway_client_allowed(gw, req)) {
-		reject(req, 403, "client not allowed");
+	if (gateway_channel_open(gw, req, CHANNEL_SMS) < 0)
 		return;
-	}
-	if (http_params_bad(req)) {
-		reject(req, 400, "malformed parameters");
-		return;
-	}
 	const char *from = http_param(req, "from");
 	const char *text = http_param(req, "text");
 	if (!from || !*from) {
-		reject(req, 400, "missing parameter 'from'");
+		gateway_reject(req, CHANNEL_SMS, 400, "missing parameter 'from'");
 		return;
 	}
 	if (!text) {
-		reject(req, 400, "missing parameter 'text'");
+		gateway_reject(req, CHANNEL_SMS, 400, "missing parameter 'text'");
 		return;
 	}
 	const char *meta = http_param(req, "meta");
@@ -239,40 +245,13 @@ void kannel_sms_handler(struct http_req *req, void *data)
 		serve_smpp_ussd(gw, req, from, op, session_info, session_len, text);
 		return;
 	}
-	size_t len = strlen(text);
-	if (len > MAX_SMS_TEXT) {
-		reject(req, 413, "text too long");
-		return;
-	}
-	if (!utf8_valid(text, len)) {
-		reject(req, 400, "text is not valid UTF-8");
-		return;
-	}
-	char *folded = reply_fold(text);
-	bool empty = !*folded;
-	free(folded);
-	if (empty) {
-		reject(req, 400, "empty message");
-		return;
-	}
 	char phone[PHONE_E164_SIZE];
-	if (gateway_sender(gw, req, from, phone) < 0) {
-		metrics_inc(M_REJECTED, CHANNEL_SMS);
+	if (sms_text_ok(req, text) < 0 ||
+	    gateway_sender(gw, req, CHANNEL_SMS, from, phone) < 0 ||
+	    gateway_storage_ready(gw, req, CHANNEL_SMS) < 0)
 		return;
-	}
-	if (!db_ready(gw->db)) {
-		metrics_inc(M_UNAVAILABLE, CHANNEL_SMS);
-		http_error(req, 503, "storage unavailable, retry later");
-		return;
-	}
 	metrics_inc(M_MESSAGES_IN, CHANNEL_SMS);
-	if (log_enabled(LOG_DEBUG)) {
-		log_debug("sms from %s: %s", phone, text);
-	} else {
-		char who[17];
-		gateway_pseudonym(gw, phone, who);
-		log_info("sms from %s (%zu bytes)", who, len);
-	}
+	log_incoming(gw, phone, text);
 	struct turn *t = turn_new(gw, req, CHANNEL_SMS, phone, text);
 	const char *id = http_param(req, "id");
 	if (id && *id)
@@ -287,7 +266,7 @@ static void on_dlr_saved(int rc, void *data)
 {
 	struct http_req *req = data;
 	if (rc < 0)
-		http_error(req, 503, "storage unavailable, retry later");
+		gateway_unavailable(req, CHANNEL_SMS);
 	else
 		http_reply(req, 200, "text/plain", "ok\n", 3);
 }
@@ -296,29 +275,27 @@ static void on_dlr_saved(int rc, void *data)
 void kannel_dlr_handler(struct http_req *req, void *data)
 {
 	struct gateway *gw = data;
-	if (!gateway_client_allowed(gw, req)) {
-		reject(req, 403, "client not allowed");
+	if (gateway_channel_open(gw, req, CHANNEL_SMS) < 0)
 		return;
-	}
 	const char *id = http_param(req, "id");
 	const char *status = http_param(req, "status");
-	if (http_params_bad(req) || !id || !*id || !status || !*status) {
-		reject(req, 400, "missing parameter 'id' or 'status'");
+	if (!id || !*id || !status || !*status) {
+		gateway_reject(req, CHANNEL_SMS, 400, "missing parameter 'id' or 'status'");
 		return;
 	}
 	char *end;
 	long code = strtol(status, &end, 10);
 	if (*end || code < 0 || code > 255) {
-		reject(req, 400, "bad parameter 'status'");
+		gateway_reject(req, CHANNEL_SMS, 400, "bad parameter 'status'");
 		return;
 	}
 	if (!utf8_valid(id, strlen(id))) {
-		reject(req, 400, "id is not valid UTF-8");
+		gateway_reject(req, CHANNEL_SMS, 400, "id is not valid UTF-8");
 		return;
 	}
 	int rc = broadcast_dlr(gw->db, id, (int)code, on_dlr_saved, req);
 	if (rc == -1) /* not ours: nothing to record, nothing for Kannel to retry */
 		http_reply(req, 200, "text/plain", "ignored\n", 8);
 	else if (rc < 0)
-		http_error(req, 503, "storage unavailable, retry later");
+		gateway_unavailable(req, CHANNEL_SMS);
 }

@@ -33,7 +33,37 @@ void gateway_pseudonym(const struct gateway *gw, const char *phone, char out[17]
 	pseudonym(key, strlen(key), phone, out);
 }
 
-int gateway_sender(const struct gateway *gw, struct http_req *req,
+int gateway_reject(struct http_req *req, enum channel ch, int code, const char *reason)
+{
+	metrics_inc(M_REJECTED, ch);
+	http_error(req, code, reason);
+	return -1;
+}
+
+void gateway_unavailable(struct http_req *req, enum channel ch)
+{
+	metrics_inc(M_UNAVAILABLE, ch);
+	http_error(req, 503, "storage unavailable, retry later");
+}
+
+int gateway_channel_open(const struct gateway *gw, struct http_req *req, enum channel ch)
+{
+	if (!gateway_client_allowed(gw, req))
+		return gateway_reject(req, ch, 403, "client not allowed");
+	if (http_params_bad(req))
+		return gateway_reject(req, ch, 400, "malformed parameters");
+	return 0;
+}
+
+int gateway_storage_ready(const struct gateway *gw, struct http_req *req, enum channel ch)
+{
+	if (db_ready(gw->db))
+		return 0;
+	gateway_unavailable(req, ch);
+	return -1;
+}
+
+int gateway_sender(const struct gateway *gw, struct http_req *req, enum channel ch,
 		   const char *raw, char *out)
 {
 	const char *why = NULL;
@@ -41,7 +71,7 @@ int gateway_sender(const struct gateway *gw, struct http_req *req,
 		return 0;
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "bad sender number: %s", why ? why : "unreadable");
-	http_error(req, 400, b.data);
+	gateway_reject(req, ch, 400, b.data);
 	buf_release(&b);
 	return -1;
 }

@@ -7,6 +7,7 @@
 #define SAUTI_SERVE_H
 
 #include "config.h"
+#include "engine.h"
 #include "flow.h"
 
 struct event_base;
@@ -38,10 +39,24 @@ void kannel_dlr_handler(struct http_req *req, void *gw);
 void ussd_handler(struct http_req *req, void *gw);
 void api_handler(struct http_req *req, void *gw);
 
-/* Reads a sender's number into E.164 (out has PHONE_E164_SIZE bytes).  On
- * failure answers req with a 400 naming why, and returns -1. */
+/* What the channel endpoints share.  Each that fails has answered req and
+ * counted it in /metrics, and returns -1. */
+
+/* The client may use the channel (kannel.allow) and its parameters decode. */
+int gateway_channel_open(const struct gateway *gw, struct http_req *req,
+			 enum channel ch);
+/* Reads a sender's number into E.164 (out has PHONE_E164_SIZE bytes); a 400
+ * naming why otherwise. */
 int gateway_sender(const struct gateway *gw, struct http_req *req,
-		   const char *raw, char *out);
+		   enum channel ch, const char *raw, char *out);
+/* Redis answers: else a 503, which Kannel and aggregators retry. */
+int gateway_storage_ready(const struct gateway *gw, struct http_req *req,
+			  enum channel ch);
+/* A 4xx with a short reason. */
+int gateway_reject(struct http_req *req, enum channel ch, int code,
+		   const char *reason);
+/* A 503: the answer could not be saved, so none is given. */
+void gateway_unavailable(struct http_req *req, enum channel ch);
 
 /* True when the request's client may use a channel endpoint (kannel.allow). */
 int gateway_client_allowed(const struct gateway *gw, const struct http_req *req);

@@ -181,8 +181,7 @@ static void at_answer(struct turn *t, int rc)
 {
 	struct http_req *req = t->req;
 	if (rc < 0) {
-		metrics_inc(M_UNAVAILABLE, CHANNEL_USSD);
-		http_error(req, 503, "storage unavailable, retry later");
+		gateway_unavailable(req, CHANNEL_USSD);
 	} else {
 		split_stored(t);
 		struct buf body = BUF_INIT;
@@ -200,8 +199,7 @@ static void smpp_answer(struct turn *t, int rc)
 	struct http_req *req = t->req;
 	struct ussd_in *u = t->channel_data;
 	if (rc < 0) {
-		metrics_inc(M_UNAVAILABLE, CHANNEL_USSD);
-		http_error(req, 503, "storage unavailable, retry later");
+		gateway_unavailable(req, CHANNEL_USSD);
 	} else {
 		split_stored(t);
 		/* Kannel reads the op in decimal and the session info as
@@ -241,12 +239,6 @@ static void decide_and_prefix(struct turn *t)
 
 /* -- requests ----------------------------------------------------------------- */
 
-static void reject(struct http_req *req, int code, const char *reason)
-{
-	metrics_inc(M_REJECTED, CHANNEL_USSD);
-	http_error(req, code, reason);
-}
-
 static void repeat_key(const char *session, const char *text, char out[40])
 {
 	unsigned char h[16];
@@ -275,51 +267,39 @@ static void start_turn(struct gateway *gw, struct http_req *req, const char *pho
 void ussd_handler(struct http_req *req, void *data)
 {
 	struct gateway *gw = data;
-	if (!gateway_client_allowed(gw, req)) {
-		reject(req, 403, "client not allowed");
+	if (gateway_channel_open(gw, req, CHANNEL_USSD) < 0)
 		return;
-	}
-	if (http_params_bad(req)) {
-		reject(req, 400, "malformed form body");
-		return;
-	}
 	const char *session = http_param(req, "sessionId");
 	const char *code = http_param(req, "serviceCode");
 	const char *number = http_param(req, "phoneNumber");
 	const char *text = http_param(req, "text");
 	if (!session || !*session || strlen(session) > MAX_SESSION_ID) {
-		reject(req, 400, "missing or overlong 'sessionId'");
+		gateway_reject(req, CHANNEL_USSD, 400, "missing or overlong 'sessionId'");
 		return;
 	}
 	if (!code || !*code || strlen(code) > 60) {
-		reject(req, 400, "missing or overlong 'serviceCode'");
+		gateway_reject(req, CHANNEL_USSD, 400, "missing or overlong 'serviceCode'");
 		return;
 	}
 	if (!number || !*number) {
-		reject(req, 400, "missing 'phoneNumber'");
+		gateway_reject(req, CHANNEL_USSD, 400, "missing 'phoneNumber'");
 		return;
 	}
 	if (!text)
 		text = "";
 	if (strlen(text) > MAX_USSD_TEXT) {
-		reject(req, 413, "text too long");
+		gateway_reject(req, CHANNEL_USSD, 413, "text too long");
 		return;
 	}
 	if (!utf8_valid(text, strlen(text)) || !utf8_valid(session, strlen(session)) ||
 	    !utf8_valid(code, strlen(code))) {
-		reject(req, 400, "not valid UTF-8");
+		gateway_reject(req, CHANNEL_USSD, 400, "not valid UTF-8");
 		return;
 	}
 	char phone[PHONE_E164_SIZE];
-	if (gateway_sender(gw, req, number, phone) < 0) {
-		metrics_inc(M_REJECTED, CHANNEL_USSD);
+	if (gateway_sender(gw, req, CHANNEL_USSD, number, phone) < 0 ||
+	    gateway_storage_ready(gw, req, CHANNEL_USSD) < 0)
 		return;
-	}
-	if (!db_ready(gw->db)) {
-		metrics_inc(M_UNAVAILABLE, CHANNEL_USSD);
-		http_error(req, 503, "storage unavailable, retry later");
-		return;
-	}
 	struct ussd_in *u = xcalloc(1, sizeof(*u));
 	snprintf(u->session, sizeof(u->session), "%s", session);
 	snprintf(u->code, sizeof(u->code), "%s", code);
@@ -334,7 +314,7 @@ void ussd_kannel(struct gateway *gw, struct http_req *req, const char *phone,
 		 const char *text, const char *msg_id)
 {
 	if (op != 1 && op != 18) {
-		reject(req, 400, "unsupported ussd_service_op");
+		gateway_reject(req, CHANNEL_USSD, 400, "unsupported ussd_service_op");
 		return;
 	}
 	struct ussd_in *u = xcalloc(1, sizeof(*u));
