@@ -28,6 +28,7 @@ struct req_private {
 	struct evkeyvalq params;
 	char *path;
 	char *body;
+	char *query;         /* the raw query string */
 	bool bad_params;
 	void (*on_drained)(void *arg);
 	void *drained_arg;
@@ -60,6 +61,7 @@ static void req_free(struct http_req *req)
 	evhttp_clear_headers(&p->params);
 	free(p->path);
 	free(p->body);
+	free(p->query);
 	free(p);
 }
 
@@ -76,8 +78,7 @@ static int add_params(struct req_private *p, const char *encoded)
 {
 	if (!encoded || !*encoded)
 		return 0;
-	if (has_encoded_nul(encoded))
-		return -1;
+	int rc = has_encoded_nul(encoded) ? -1 : 0;
 	struct evkeyvalq parsed;
 	TAILQ_INIT(&parsed);
 	if (evhttp_parse_query_str(encoded, &parsed) < 0) {
@@ -88,7 +89,7 @@ static int add_params(struct req_private *p, const char *encoded)
 	TAILQ_FOREACH(kv, &parsed, next)
 		evhttp_add_header(&p->params, kv->key, kv->value);
 	evhttp_clear_headers(&parsed);
-	return 0;
+	return rc;
 }
 
 static bool is_form(struct evhttp_request *ev)
@@ -113,7 +114,9 @@ static void read_request(struct req_private *p, struct evhttp_request *ev)
 	p->pub.body = p->body;
 	p->pub.body_len = len;
 
-	if (add_params(p, evhttp_uri_get_query(uri)) < 0)
+	const char *query = evhttp_uri_get_query(uri);
+	p->query = xstrdup(query ? query : "");
+	if (add_params(p, query) < 0)
 		p->bad_params = true;
 	if (p->pub.method == HTTP_POST && is_form(ev)) {
 		if (memchr(p->body, '\0', len) || add_params(p, p->body) < 0)
@@ -228,6 +231,54 @@ void http_server_free(struct http_server *s)
 const char *http_param(const struct http_req *req, const char *name)
 {
 	return evhttp_find_header(req->param_list, name);
+}
+
+static int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes (and '+' as space) src[0..len) into out, which has room
+ * for len bytes; returns the decoded length. */
+static size_t form_decode(const char *src, size_t len, char *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		int hi, lo;
+		if (src[i] == '%' && i + 2 < len && (hi = hex_digit(src[i + 1])) >= 0 &&
+		    (lo = hex_digit(src[i + 2])) >= 0) {
+			out[n++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			out[n++] = src[i] == '+' ? ' ' : src[i];
+		}
+	}
+	return n;
+}
+
+char *http_param_bytes(const struct http_req *req, const char *name, size_t *len)
+{
+	const char *q = ((const struct req_private *)req)->query;
+	size_t nlen = strlen(name);
+	while (q && *q) {
+		size_t item = strcspn(q, "&");
+		if (item > nlen && strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
+			char *out = xmalloc(item + 1);
+			*len = form_decode(q + nlen + 1, item - nlen - 1, out);
+			out[*len] = '\0';
+			return out;
+		}
+		q += item;
+		if (*q == '&')
+			q++;
+	}
+	return NULL;
 }
 
 bool http_params_bad(const struct http_req *req)

@@ -55,6 +55,10 @@ void http_server_free(struct http_server *s);
 const char *http_param(const struct http_req *req, const char *name);
 bool http_params_bad(const struct http_req *req);
 const char *http_header(const struct http_req *req, const char *name);
+/* A query parameter decoded to raw bytes, NUL bytes included (GSM text
+ * where 0x00 is '@').  Returns a new buffer (free()) and its length, or
+ * NULL when absent. */
+char *http_param_bytes(const struct http_req *req, const char *name, size_t *len);
 
 /* Adds a header to the answer; call before http_reply(). */
 void http_add_header(struct http_req *req, const char *name, const char *value);

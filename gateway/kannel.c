@@ -179,20 +179,41 @@ static void sms_answer(struct turn *t, int rc)
 	turn_free(t);
 }
 
-static void serve_smpp_ussd(struct gateway *gw, struct http_req *req,
-			    const char *from, int op, const unsigned char *session_info,
-			    size_t session_len, const char *text)
+/* USSD text in the GSM alphabet (data coding 0x0F) reaches us as one raw
+ * septet per byte, '@' being 0x00: decode it from the raw query. */
+static char *smpp_ussd_text(struct http_req *req)
 {
-	char phone[PHONE_E164_SIZE];
+	const char *coding = http_param(req, "coding");
+	if (coding && strcmp(coding, "3") == 0) {
+		size_t len = 0;
+		char *raw = http_param_bytes(req, "text", &len);
+		char *text = gsm7_to_utf8((const unsigned char *)(raw ? raw : ""), len);
+		free(raw);
+		return text;
+	}
+	if (http_params_bad(req)) {
+		gateway_reject(req, CHANNEL_USSD, 400, "malformed parameters");
+		return NULL;
+	}
+	const char *text = http_param(req, "text");
 	if (!utf8_valid(text, strlen(text))) {
 		gateway_reject(req, CHANNEL_USSD, 400, "text is not valid UTF-8");
-		return;
+		return NULL;
 	}
-	if (gateway_sender(gw, req, CHANNEL_USSD, from, phone) < 0 ||
-	    gateway_storage_ready(gw, req, CHANNEL_USSD) < 0)
-		return;
-	ussd_kannel(gw, req, phone, op, session_info, session_len, text,
-		    http_param(req, "id"));
+	return xstrdup(text);
+}
+
+static void serve_smpp_ussd(struct gateway *gw, struct http_req *req,
+			    const char *from, int op, const unsigned char *session_info,
+			    size_t session_len)
+{
+	char phone[PHONE_E164_SIZE];
+	char *text = smpp_ussd_text(req);
+	if (text && gateway_sender(gw, req, CHANNEL_USSD, from, phone) == 0 &&
+	    gateway_storage_ready(gw, req, CHANNEL_USSD) == 0)
+		ussd_kannel(gw, req, phone, op, session_info, session_len, text,
+			    http_param(req, "id"));
+	free(text);
 }
 
 /* Checks an SMS's text; answers and returns -1 when it is not one. */
@@ -225,8 +246,10 @@ static void log_incoming(const struct gateway *gw, const char *phone, const char
 void kannel_sms_handler(struct http_req *req, void *data)
 {
 	struct gateway *gw = data;
-	if (gateway_channel_open(gw, req, CHANNEL_SMS) < 0)
+	if (!gateway_client_allowed(gw, req)) {
+		gateway_reject(req, CHANNEL_SMS, 403, "client not allowed");
 		return;
+	}
 	const char *from = http_param(req, "from");
 	const char *text = http_param(req, "text");
 	if (!from || !*from) {
@@ -242,7 +265,11 @@ void kannel_sms_handler(struct http_req *req, void *data)
 	unsigned char session_info[8];
 	size_t session_len = sizeof(session_info);
 	if (meta && ussd_meta_parse(meta, &op, session_info, &session_len) == 0) {
-		serve_smpp_ussd(gw, req, from, op, session_info, session_len, text);
+		serve_smpp_ussd(gw, req, from, op, session_info, session_len);
+		return;
+	}
+	if (http_params_bad(req)) {
+		gateway_reject(req, CHANNEL_SMS, 400, "malformed parameters");
 		return;
 	}
 	char phone[PHONE_E164_SIZE];

@@ -47,4 +47,9 @@ void number_format(double value, char *out, size_t size);
  * into out; returns its length, 0 for a text with no word. */
 size_t first_word_upper(const char *text, char *out, size_t size);
 
+/* Decodes GSM 03.38 text sent one septet per byte (as Kannel hands on USSD
+ * with data coding 0x0F: coding=3), escapes included, into UTF-8.  Returns
+ * a new string (free()). */
+char *gsm7_to_utf8(const unsigned char *septets, size_t n);
+
 #endif

@@ -23,19 +23,24 @@
 #
 #   OP=<ussd_service_op> SI=<its_session_info in hex> <text>
 #
-# (OP=- / SI=- when the TLV is missing; in the text a newline is \n, a CR \r
-# and a backslash \\).  PDUs are logged on stderr.  At the end it unbinds.
+# (OP=- / SI=- when the TLV is missing, OP=x<hex> when it is not one octet;
+# in the text a newline is \n, a CR \r and a backslash \\).  PDUs are
+# logged on stderr.  At the end it unbinds.  It sends data_coding --dcs
+# (default 0x0F, as USSD gateways do) with the text in GSM 7-bit, one septet
+# an octet, or UCS-2 for --dcs 8.
 #
 # Exit status: 0 when every step got exactly one screen, from the short code
-# to the step's phone; 1 when a step timed out; 2 for bad usage or no bind; 3 for
-# protocol trouble (a rejected deliver_sm, a generic_nack, an unbind, a
-# screen to the wrong phone, a screen no step asked for).
+# to the step's phone; 1 when a step got none in time (--timeout); 2 for bad
+# usage or no bind in time (--bind-timeout); 3 for protocol trouble (a
+# rejected deliver_sm, an unexpected PDU, an unbind or lost connection, a
+# screen from or to the wrong address, a screen no step asked for).
 use strict;
 use warnings;
 
 use Encode qw(decode);
 use Getopt::Long qw(:config no_ignore_case);
 use IO::Select;
+use POSIX qw(strftime);
 use Net::SMPP;
 use Time::HiRes qw(time sleep);
 
@@ -137,7 +142,8 @@ sub parse_steps {
 # -- steps ------------------------------------------------------------------------
 
 # Sends the step's deliver_sm and waits for its screen.  Returns 0, 1 (no
-# screen in time) or 3 (protocol trouble).
+# screen in time) or 3 (protocol trouble).  A rejected deliver_sm ends the
+# wait at once.
 sub run_step {
 	my ($s) = @_;
 	if ($s->{kind} eq 'sleep') {
@@ -160,7 +166,11 @@ sub run_step {
 		. "text='$s->{text}'");
 
 	my $start = time;
-	my $got = pump($start + $opt{timeout}, sub { @screens > 0 || !$bound });
+	my $got = pump($start + $opt{timeout}, sub { @screens > 0 || !$bound || $s->{rejected} });
+	if ($s->{rejected}) {
+		$current = undef;
+		return 3;
+	}
 	if (!$got || !@screens) {
 		$current = undef;
 		logf("no screen within $opt{timeout} s for '$s->{line}'");
@@ -201,7 +211,8 @@ sub run_step {
 
 sub screen_line {
 	my ($pdu) = @_;
-	my $op = defined $pdu->{ussd_service_op} ? ord($pdu->{ussd_service_op}) : '-';
+	my $op = $pdu->{ussd_service_op};
+	$op = !defined $op ? '-' : length($op) == 1 ? ord($op) : 'x' . unpack('H*', $op);
 	my $si = defined $pdu->{its_session_info} ? unpack('H*', $pdu->{its_session_info}) : '-';
 	my $text = pdu_text($pdu);
 	$text =~ s/\\/\\\\/g;
@@ -304,6 +315,7 @@ sub handle {
 		if ($pdu->{status} != 0) {
 			logf("deliver_sm rejected: " . $pdu->explain_status);
 			print "REJECTED status=$pdu->{status}" . ($s ? " $s->{line}" : '') . "\n";
+			$s->{rejected} = 1 if $s;
 			$trouble = 1;
 		}
 	} elsif ($name eq 'enquire_link_resp') {
@@ -389,7 +401,7 @@ sub logf {
 	my $t = time;
 	utf8::encode($msg) if utf8::is_utf8($msg);
 	printf STDERR "%s.%03d smpp_operator: %s\n",
-		(split / /, scalar localtime $t)[3], ($t - int $t) * 1000, $msg;
+		strftime('%H:%M:%S', localtime $t), ($t - int $t) * 1000, $msg;
 }
 
 sub fatal {
