@@ -113,6 +113,8 @@ static const struct {
 
 const char *language_own_name(const char *code)
 {
+	if (!code)
+		return "";
 	for (size_t i = 0; i < sizeof(own_names) / sizeof(own_names[0]); i++)
 		if (strcmp(own_names[i].code, code) == 0)
 			return own_names[i].name;
