@@ -67,6 +67,8 @@ static const struct config_key config_table[] = {
 	 check_log_level, NULL},
 	{NULL, "redis_timeout_ms", CONFIG_INT, OFF(redis_timeout_ms), 0, NULL,
 	 1000, 10, 600000, NULL, NULL},
+	{NULL, "max_in_flight", CONFIG_INT, OFF(max_in_flight), 0, NULL, 1024, 1,
+	 1000000, NULL, NULL},
 	{NULL, "max_body", CONFIG_SIZE, OFF(max_body), 0, NULL, 65536, 1024,
 	 64LL << 20, NULL, NULL},
 	{"kannel", "sendsms", CONFIG_STRING, OFF(kannel.sendsms), 0,

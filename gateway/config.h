@@ -49,6 +49,7 @@ struct config {
 	} words;
 	int redis_timeout_ms;     /* a Redis command not answered by then fails */
 	size_t max_body;          /* largest request body accepted, bytes */
+	int max_in_flight;        /* requests served at once; more get 503 */
 };
 
 /* Reads path into *cfg.  On error returns -1 with "file:line:column:

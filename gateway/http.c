@@ -21,6 +21,8 @@ struct http_server {
 	size_t nroutes;
 	void *data;
 	size_t in_flight;
+	size_t max_in_flight;    /* 0: no limit */
+	unsigned long shed;
 };
 
 struct req_private {
@@ -157,6 +159,12 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(ev);
 	p->pub.method = cmd == EVHTTP_REQ_POST ? HTTP_POST : HTTP_GET;
 	read_request(p, ev);
+	if (s->max_in_flight && s->in_flight > s->max_in_flight) {
+		s->shed++;
+		http_add_header(&p->pub, "Retry-After", "1");
+		http_error(&p->pub, 503, "busy, retry later");
+		return;
+	}
 
 	/* A NUL in the path would cut it short and reach another route. */
 	const char *raw_path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(ev));
@@ -219,6 +227,10 @@ void http_server_stop_accepting(struct http_server *s)
 }
 
 size_t http_server_in_flight(const struct http_server *s) { return s->in_flight; }
+
+void http_server_set_max_in_flight(struct http_server *s, size_t max) { s->max_in_flight = max; }
+
+unsigned long http_server_shed(const struct http_server *s) { return s->shed; }
 
 void http_server_free(struct http_server *s)
 {

@@ -45,6 +45,11 @@ struct http_server *http_server_new(struct event_base *base, const char *host,
 				    const struct http_route *routes,
 				    size_t nroutes, void *data,
 				    char *err, size_t errsize);
+/* Requests beyond max_in_flight at once are answered 503 at once: under
+ * overload the daemon sheds load instead of queueing without bound. */
+void http_server_set_max_in_flight(struct http_server *s, size_t max);
+/* How many requests were shed that way. */
+unsigned long http_server_shed(const struct http_server *s);
 /* Stops accepting new connections; requests in flight go on. */
 void http_server_stop_accepting(struct http_server *s);
 size_t http_server_in_flight(const struct http_server *s);

@@ -109,6 +109,11 @@ static void metrics_handler(struct http_req *req, void *data)
 	struct gateway *gw = data;
 	struct buf b = BUF_INIT;
 	metrics_render(&b, db_errors(gw->db), db_commands(gw->db), (int)gw->flows->n);
+	buf_printf(&b, "# HELP sauti_requests_shed_total Requests answered 503 at once because max_in_flight were being served.\n"
+		       "# TYPE sauti_requests_shed_total counter\nsauti_requests_shed_total %lu\n"
+		       "# HELP sauti_requests_in_flight Requests being served now.\n"
+		       "# TYPE sauti_requests_in_flight gauge\nsauti_requests_in_flight %zu\n",
+		   http_server_shed(gw->http), http_server_in_flight(gw->http));
 	http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
 	buf_release(&b);
 }
@@ -266,6 +271,7 @@ int cmd_serve(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	http_server_set_max_in_flight(gw.http, (size_t)gw.cfg.max_in_flight);
 	struct event *hup = evsignal_new(gw.base, SIGHUP, on_sighup, &gw);
 	struct event *term = evsignal_new(gw.base, SIGTERM, on_sigterm, &gw);
 	struct event *intr = evsignal_new(gw.base, SIGINT, on_sigterm, &gw);
