@@ -338,12 +338,24 @@ void turn_start_run(struct turn *t, const struct flow *flow, size_t ussd_max)
 void turn_continue_run(struct turn *t, const struct flow *flow,
 		       const char *input, size_t ussd_max)
 {
+	turn_continue_inputs(t, flow, &input, 1, ussd_max);
+}
+
+void turn_continue_inputs(struct turn *t, const struct flow *flow,
+			  const char *const *inputs, size_t n, size_t ussd_max)
+{
 	struct engine_ctx ctx;
 	engine_ctx_init(t, &ctx, flow, ussd_max);
 	struct run run;
 	run_load(&run, flow, &t->convo->run);
 	struct engine_out out = {0};
-	engine_input(&ctx, &run, input, &out);
+	for (size_t i = 0; i < n; i++) {
+		engine_out_release(&out);
+		memset(&out, 0, sizeof(out));
+		engine_input(&ctx, &run, inputs[i], &out);
+		if (out.ended)
+			break;
+	}
 
 	stored_run_copy(&t->run, &t->convo->run);
 	t->run.expires = t->now + flow->expire;

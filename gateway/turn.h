@@ -82,6 +82,10 @@ void turn_start_run(struct turn *t, const struct flow *flow, size_t ussd_max);
 /* Feeds text to the loaded active run of flow. */
 void turn_continue_run(struct turn *t, const struct flow *flow,
 		       const char *input, size_t ussd_max);
+/* Feeds several inputs in order (a USSD request that carries inputs whose
+ * own requests were lost); the reply is the last one's. */
+void turn_continue_inputs(struct turn *t, const struct flow *flow,
+			  const char *const *inputs, size_t n, size_t ussd_max);
 /* Re-sends the screen the loaded run waits at (in t->run's language). */
 void turn_repeat_screen(struct turn *t, const struct flow *flow,
 			size_t ussd_max);

@@ -42,15 +42,39 @@ static size_t ussd_max(const struct turn *t)
 	return (size_t)t->gw->cfg.ussd.max_chars;
 }
 
-/* The newest input in text.  Aggregators like Africa's Talking send every
- * input of the session joined by '*' ("1*3*2"); others send only the
- * newest.  prev is the text of the session's previous request. */
-static const char *newest_input(const char *prev, const char *text)
+/* The inputs in text that are new since prev, the text of the session's
+ * previous request.  Aggregators like Africa's Talking send every input of
+ * the session joined by '*' ("1*3*2"): what extends prev is new, one input
+ * or more when requests were lost in between.  Others send only the newest
+ * input, which is then taken whole.  Returns how many inputs were put in
+ * out (pointers into *copy, which the caller frees). */
+static size_t new_inputs(const char *prev, const char *text, char **copy,
+			 const char **out, size_t max)
 {
 	size_t n = prev ? strlen(prev) : 0;
-	if (n && strncmp(text, prev, n) == 0 && text[n] == '*')
-		return text + n + 1;
-	return text;
+	const char *rest = text;
+	bool cumulative = false;
+	if (n && strncmp(text, prev, n) == 0 && text[n] == '*') {
+		rest = text + n + 1;
+		cumulative = true;
+	} else if (!n && strchr(text, '*')) {
+		cumulative = true; /* "1*2" right after the dial */
+	}
+	*copy = xstrdup(rest);
+	if (!cumulative) {
+		out[0] = *copy;
+		return 1;
+	}
+	size_t count = 0;
+	for (char *p = *copy, *save = NULL; count < max; p = NULL) {
+		char *part = strtok_r(p, "*", &save);
+		if (!part)
+			break;
+		out[count++] = part;
+	}
+	if (count == 0)
+		out[count++] = *copy;
+	return count;
 }
 
 static void set_session(struct turn *t, const struct ussd_in *u)
@@ -140,14 +164,20 @@ static void ussd_decide(struct turn *t)
 		no_service(t);
 		return;
 	}
-	const char *input = u->smpp ? t->text : newest_input(loaded->ussd_text, t->text);
-	if (loaded->await_resume) {
-		answer_resume(t, u, input, active);
-		return;
+	const char *inputs[16];
+	char *copy = NULL;
+	size_t n = 1;
+	if (u->smpp) {
+		copy = xstrdup(t->text);
+		inputs[0] = copy;
+	} else {
+		n = new_inputs(loaded->ussd_text, t->text, &copy, inputs, 16);
 	}
-	char *own = xstrdup(input);
-	turn_continue_run(t, active, own, ussd_max(t));
-	free(own);
+	if (loaded->await_resume)
+		answer_resume(t, u, inputs[0], active);
+	else
+		turn_continue_inputs(t, active, inputs, n, ussd_max(t));
+	free(copy);
 	set_session(t, u);
 }
 

@@ -64,6 +64,12 @@ t_like "$s" "^CON .*Chagua lugha" "starting again shows the first screen"
 csv=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" district | tr -d '\r')
 t_like "$csv" ",ussd,expired," "the abandoned run is exported as expired"
 
+# A request lost on the way: the next one carries its input too ("1*3").
+ussd l1 "" +255754000777 >/dev/null
+t_like "$(ussd l1 "1*3" +255754000777)" "^CON Unafanya kazi mgodini sasa\?" \
+	"inputs whose own requests were lost are applied in order"
+t_like "$(ussd l1 "1*3*1" +255754000777)" "siku ngapi" "and the session goes on from there"
+
 s=$(ussd x1 "" +255754000999)
 t_like "$(http POST /ussd --data-urlencode "sessionId=z" --data-urlencode "serviceCode=*999#" \
 	--data-urlencode "phoneNumber=$PHONE" --data-urlencode "text=")" "^END " \
