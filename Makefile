@@ -91,7 +91,7 @@ clang-check:
 
 # The integration suite with the daemon under valgrind (slow: not in `test`).
 valgrind: all
-	SAUTI_BIN=$(abspath $(BIN)) SAUTI_START_TIMEOUT=60 HTTP_TIMEOUT=60 \
+	SAUTI_BIN=$(abspath $(BIN)) SAUTI_START_TIMEOUT=60 HTTP_TIMEOUT=60 SAUTI_REDIS_TIMEOUT_MS=10000 \
 	SAUTI_WRAP="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 		prove -v tests/integration/
 

@@ -39,6 +39,7 @@ struct pending {
 	void *data;
 	struct event *timer;
 	bool answered;       /* fn has been called */
+	bool checking;       /* on_timeout is reading: it frees p */
 };
 
 static int parse_url(struct db *db, const char *url, char *err, size_t errsize)
@@ -241,8 +242,10 @@ static void on_reply(redisAsyncContext *ac, void *r, void *data)
 	(void)ac;
 	struct pending *p = data;
 	event_free(p->timer);
+	p->timer = NULL;
 	pending_answer(p, r);
-	free(p);
+	if (!p->checking)
+		free(p);
 }
 
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
@@ -251,6 +254,18 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct pending *p = arg;
 	struct db *db = p->db;
+	/* A loop that was busy for longer than the timeout sees the timer and
+	 * the reply at once, and may run the timer first: read what has
+	 * arrived before calling Redis dead. */
+	if (db->ac && db->connected) {
+		p->checking = true;
+		redisAsyncHandleRead(db->ac);
+		p->checking = false;
+		if (p->answered) {
+			free(p);
+			return;
+		}
+	}
 	log_warn("redis: no answer within %d ms; reconnecting", db->timeout_ms);
 	pending_answer(p, NULL);
 	/* redisAsyncDisconnect() would wait for the replies that are not

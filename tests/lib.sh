@@ -623,7 +623,7 @@ mt_file() {
 # for whatever was not started.  FLOWS_DIR defaults to the repository's
 # flows/.  Exports SAUTI_PORT, SAUTI_URL, TEST_API_TOKEN, TEST_PSEUDONYM_KEY.
 # Override with SAUTI_COUNTRY, SAUTI_LOG_LEVEL, SAUTI_USSD_MAX_CHARS,
-# SAUTI_RATE.
+# SAUTI_RATE, SAUTI_REDIS_TIMEOUT_MS.
 # shellcheck disable=SC2120 # FLOWS_DIR is optional
 write_config() {
 	local flows=${1:-$T_ROOT/flows} redis_port sendsms_port
@@ -643,6 +643,7 @@ write_config() {
 		pseudonym_key: "$TEST_PSEUDONYM_KEY"
 		api_token: "$TEST_API_TOKEN"
 		log_level: ${SAUTI_LOG_LEVEL:-debug}
+		redis_timeout_ms: ${SAUTI_REDIS_TIMEOUT_MS:-1000}
 		kannel:
 		  sendsms: http://127.0.0.1:$sendsms_port/cgi-bin/sendsms
 		  username: ${KANNEL_USERNAME:-sauti}
