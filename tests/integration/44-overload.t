@@ -5,11 +5,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 start_redis
-write_config "$T_ROOT/tests/flows/e2e"
-cat >>"$SAUTI_CONFIG" <<'YAML'
-max_in_flight: 2
-redis_timeout_ms: 3000
-YAML
+SAUTI_REDIS_TIMEOUT_MS=3000 write_config "$T_ROOT/tests/flows/e2e"
+echo "max_in_flight: 2" >>"$SAUTI_CONFIG"
 start_sauti
 
 # Redis frozen: each SMS waits for it, so requests pile up in flight.
