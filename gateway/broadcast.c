@@ -473,6 +473,7 @@ struct broadcaster {
 	int kannel_port;
 	char kannel_path[256];
 	struct outgoing *queue;       /* read from the outbox, not yet slotted */
+	struct outgoing *all;         /* every outgoing alive */
 	size_t in_hand;               /* read and not yet finished */
 };
 
@@ -664,12 +665,20 @@ struct outgoing {
 	bool ucs2;
 	int attempt;
 	struct event *timer;
-	struct outgoing *next;
+	struct outgoing *next;          /* in b->queue, while not yet slotted */
+	struct outgoing *all_prev, *all_next; /* in b->all, while alive */
 };
 
 static void outgoing_free(struct outgoing *o)
 {
-	o->b->in_hand--;
+	struct broadcaster *b = o->b;
+	b->in_hand--;
+	if (o->all_prev)
+		o->all_prev->all_next = o->all_next;
+	else
+		b->all = o->all_next;
+	if (o->all_next)
+		o->all_next->all_prev = o->all_prev;
 	if (o->timer)
 		event_free(o->timer);
 	free(o->text);
@@ -905,6 +914,10 @@ static void take_entries(struct broadcaster *b, const redisReply *entries)
 		o->ucs2 = ucs && strcmp(ucs, "1") == 0;
 		o->attempt = n ? atoi(n) : 0;
 		b->in_hand++;
+		o->all_next = b->all;
+		if (b->all)
+			b->all->all_prev = o;
+		b->all = o;
 		*tail = o;
 		tail = &o->next;
 	}
@@ -1017,13 +1030,20 @@ void broadcast_stop(struct gateway *gw)
 	if (!b)
 		return;
 	event_free(b->tick);
-	/* What is queued here stays pending in the stream for the next daemon. */
-	while (b->queue) {
-		struct outgoing *o = b->queue;
-		b->queue = o->next;
-		outgoing_free(o);
-	}
+	b->tick = NULL;
 	evhttp_connection_free(b->kannel);
+	b->kannel = NULL;
+}
+
+void broadcast_free(struct gateway *gw)
+{
+	struct broadcaster *b = gw->broadcaster;
+	if (!b)
+		return;
+	/* What is left stays pending in the stream for the next daemon. */
+	b->queue = NULL;
+	while (b->all)
+		outgoing_free(b->all);
 	free(b);
 	gw->broadcaster = NULL;
 }

@@ -33,7 +33,10 @@ struct flow_set;
 
 /* Starts the daemon's scheduler and sender. */
 int broadcast_start(struct gateway *gw);
+/* Stops them.  Callbacks of commands still pending may run until the Redis
+ * connection is freed; broadcast_free() comes after that. */
 void broadcast_stop(struct gateway *gw);
+void broadcast_free(struct gateway *gw);
 
 /* Reads AUDIENCE (group:NAME, respondents:FLOW, phones:A,B, all).  Numbers
  * in phones: are normalised with country.  Returns 0, or -1 with why. */

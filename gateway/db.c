@@ -192,6 +192,8 @@ void db_free(struct db *db)
 		event_free(db->reconnect_timer);
 		db->reconnect_timer = NULL; /* on_disconnect must not reschedule */
 	}
+	/* Callbacks run by the free must not send anything new. */
+	db->connected = false;
 	if (db->ac)
 		redisAsyncFree(db->ac); /* calls every pending callback with NULL */
 	free(db->host);

@@ -287,9 +287,12 @@ int cmd_serve(int argc, char **argv)
 		event_free(gw.drain_timer);
 	status = 0;
 out:
+	/* Redis goes first: freeing it runs the last callbacks (NULL replies),
+	 * which may still answer requests and touch the broadcaster. */
 	broadcast_stop(&gw);
-	http_server_free(gw.http);
 	db_free(gw.db);
+	broadcast_free(&gw);
+	http_server_free(gw.http);
 	flow_set_unref(gw.flows);
 	if (gw.base)
 		event_base_free(gw.base);

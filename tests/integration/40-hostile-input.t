@@ -5,6 +5,8 @@
 # HTTP.  Each gets a 4xx with a short reason within seconds, never a crash or
 # a hang; odd but valid input (emoji, Swahili, a 1,000-character USSD text)
 # gets a sensible 200.  Afterwards the daemon is alive, healthy and serving.
+# shellcheck disable=SC1111,SC2317 # the curly quotes are the point; helpers run via t_ok
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 start_redis
@@ -26,7 +28,7 @@ answers() {
 	body=$(HTTP_TIMEOUT=5 http "$@")
 	rc=$?
 	echo "curl exit $rc, status $(http_status), body (${#body} bytes): ${body:0:200}"
-	[ $rc -eq 0 ] && [[ $(http_status) =~ ^($want)$ ]] &&
+	[ "$rc" -eq 0 ] && [[ $(http_status) =~ ^($want)$ ]] &&
 		[ -n "$body" ] && [ ${#body} -le 200 ]
 }
 
@@ -143,8 +145,19 @@ t_ok "curl POSTing 8 MB to /kannel/sms gets 413" answers 413 POST /kannel/sms \
 took=$(($(_t_now_ms) - start))
 t_ok "... within 2 s (took ${took} ms)" test "$took" -lt 2000
 start=$(_t_now_ms)
-t_ok "curl POSTing 8 MB to /ussd without 'Expect: 100-continue' gets 413" answers 413 \
-	POST /ussd -H 'Expect:' --data-binary "@$T/8m"
+# Without 'Expect: 100-continue' curl is already sending when the 413 comes;
+# sauti then closes the connection with the rest unread, and the kernel may
+# reset it before curl reads the 413.  Either way the body was refused early.
+refused_early() {
+	local out rc
+	out=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "$@" 2>&1)
+	rc=$?
+	echo "curl exit $rc: $out"
+	[ "$rc" -eq 0 ] && [ "$out" = 413 ] && return 0
+	[[ $rc =~ ^(55|56)$ && $out == *000 ]]
+}
+t_ok "curl POSTing 8 MB to /ussd without 'Expect: 100-continue' gets 413 (or the connection cut)" \
+	refused_early -X POST -H 'Expect:' --data-binary "@$T/8m" "$SAUTI_URL/ussd"
 took=$(($(_t_now_ms) - start))
 t_ok "... within 2 s (took ${took} ms)" test "$took" -lt 2000
 
@@ -156,7 +169,8 @@ took=$(($(_t_now_ms) - start))
 t_like "$status" "^HTTP/1\.[01] 413 " "announcing 8 MB without sending it gets 413"
 t_ok "... before any of the body is sent (took ${took} ms)" test "$took" -lt 1000
 
-# A chunked 8 MB body: refused once more than max_body has come, with 413.
+# A chunked 8 MB body: refused once more than max_body has come (the 413
+# may be lost to a reset, as above).
 "$T_PYTHON" - "$SAUTI_PORT" >"$T/chunked.out" 2>&1 <<'EOF'
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -178,7 +192,7 @@ except OSError as e:
 print("%s|%d|%d" % (line, sent, int((time.time() - t0) * 1000)))
 EOF
 IFS='|' read -r status sent took <"$T/chunked.out"
-t_like "$status" "^HTTP/1\.[01] 413 " "a chunked 8 MB body gets 413"
+t_like "$status" "^(HTTP/1\.[01] 413 |no answer: .*reset)" "a chunked 8 MB body gets 413 (or the connection cut)"
 t_ok "... refused before 8 MB were taken (${sent:-?} bytes sent, ${took:-?} ms)" \
 	test "${sent:-8388608}" -lt 8388608 -a "${took:-9999}" -lt 2000
 
@@ -291,7 +305,8 @@ t_is "$(http_status)" 200 "... with 200"
 
 # A malformed %-escape is no valid encoding; taken literally or refused,
 # it must not be a 5xx.
-t_ok "a malformed %-escape (%G1) gets 200 or 400" answers '200|400' GET "$sms_q&id=h7&text=%G1"
+t_ok "a malformed %-escape (%G1) gets 200 or 400" answers '200|400' GET \
+	"/kannel/sms?id=h7&from=%2B255712345678&text=%G1"
 
 # -- afterwards ---------------------------------------------------------------------------
 
