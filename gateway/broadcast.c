@@ -483,8 +483,12 @@ static void enqueue_settle(struct plan *p)
 	if (--p->waiting > 0)
 		return;
 	if (!p->failed) {
-		db_commandf(p->db, NULL, NULL, "HSET sauti:bc:%s state sending", p->id);
-		db_commandf(p->db, NULL, NULL, "ZREM sauti:bc:due %s", p->id);
+		char key[64];
+		snprintf(key, sizeof(key), "sauti:bc:%s", p->id);
+		const char *state[] = {"HSET", key, "state", "sending"};
+		const char *undue[] = {"ZREM", "sauti:bc:due", p->id};
+		db_command(p->db, NULL, NULL, 4, state, NULL);
+		db_command(p->db, NULL, NULL, 3, undue, NULL);
 		log_info("broadcast %s: %zu recipients enqueued", p->id, p->n);
 	} else {
 		log_warn("broadcast %s: enqueueing failed; retried when its claim lapses", p->id);
@@ -984,8 +988,12 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct broadcaster *b = arg;
 	if (!db_ready(b->gw->db))
 		return;
-	if (b->ticks == 0)
-		db_commandf(b->gw->db, NULL, NULL, "XGROUP CREATE sauti:outbox senders 0 MKSTREAM");
+	if (b->ticks == 0) {
+		/* pcall: the group exists already but for the very first start. */
+		const char *argv[] = {"EVAL", "redis.pcall('XGROUP', 'CREATE', 'sauti:outbox', "
+				      "'senders', '0', 'MKSTREAM') return 1", "0"};
+		db_command(b->gw->db, NULL, NULL, 3, argv, NULL);
+	}
 	b->ticks++;
 	/* Reclaim first on start: a restarted daemon finds its own entries. */
 	read_outbox(b, b->ticks % 50 == 2);

@@ -22,15 +22,6 @@ static int check_usage(int status)
 	return status;
 }
 
-/* Counts characters, not bytes, for the column of the UCS-2 culprit. */
-static size_t utf8_chars(const char *s, size_t len)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
 static void print_costs(const struct flow *flow)
 {
 	struct buf msg = BUF_INIT;
@@ -48,7 +39,7 @@ static void print_costs(const struct flow *flow)
 			if (cost.ucs2)
 				printf(" (UCS-2 because of '%.*s' at character %zu)",
 				       (int)cost.first_ucs2_len, msg.data + cost.first_ucs2,
-				       utf8_chars(msg.data, cost.first_ucs2) + 1);
+				       utf8_length(msg.data, cost.first_ucs2) + 1);
 			printf("\n");
 		}
 	}

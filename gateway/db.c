@@ -309,25 +309,6 @@ int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
 	return 0;
 }
 
-int db_commandf(struct db *db, db_reply_fn fn, void *data, const char *fmt, ...)
-{
-	if (!db_ready(db))
-		return -1;
-	struct pending *p = pending_new(db, fn, data);
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = redisvAsyncCommand(db->ac, on_reply, p, fmt, ap);
-	va_end(ap);
-	if (rc != REDIS_OK) {
-		event_free(p->timer);
-		free(p);
-		db->errors++;
-		return -1;
-	}
-	db->commands++;
-	return 0;
-}
-
 unsigned long db_errors(const struct db *db) { return db->errors; }
 unsigned long db_commands(const struct db *db) { return db->commands; }
 

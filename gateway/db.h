@@ -35,7 +35,6 @@ int db_wait_ready(struct db *db, int timeout_ms);
  * reply (errors are still logged and counted). */
 int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
 	       const char **argv, const size_t *argvlen);
-int db_commandf(struct db *db, db_reply_fn fn, void *data, const char *fmt, ...);
 
 /* An argv under construction: owns the strings it formats, borrows the
  * others (which must outlive the command's sending). */

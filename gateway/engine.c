@@ -167,14 +167,6 @@ static void put_clean(struct buf *out, const char *s, size_t len)
 	buf_append(out, s + start, i - start);
 }
 
-static size_t utf8_count(const char *s, size_t len)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			n++;
-	return n;
-}
 
 /* Length of the white space (ASCII, or no-break space) at s, or 0. */
 static size_t space_at(const char *s, size_t len)
@@ -809,7 +801,7 @@ static int read_text(const struct flow_step *s, const char *input,
 		*why = WHY_EMPTY;
 		return -1;
 	}
-	if (utf8_count(buf_str(value), value->len) > text_max(s)) {
+	if (utf8_length(buf_str(value), value->len) > text_max(s)) {
 		*why = WHY_TOO_LONG;
 		return -1;
 	}

@@ -73,13 +73,6 @@ static int fetch(struct phone *p, enum evhttp_cmd_type method, const char *uri,
 	return p->status ? 0 : -1;
 }
 
-static size_t utf8_len(const char *s, size_t n)
-{
-	size_t chars = 0;
-	for (size_t i = 0; i < n; i++)
-		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return chars;
-}
 
 /* Byte length of the longest prefix of s with at most width characters,
  * broken at a space when there is one. */
@@ -119,7 +112,7 @@ static void show_screen(const char *title, const char *text)
 		do {
 			size_t take = wrap_at(s, left, SCREEN_WIDTH);
 			printf("| %.*s%*s |\n", (int)take, s,
-			       (int)(SCREEN_WIDTH - utf8_len(s, take)), "");
+			       (int)(SCREEN_WIDTH - utf8_length(s, take)), "");
 			s += take;
 			left -= take;
 			while (left && *s == ' ') {
@@ -134,7 +127,7 @@ static void show_screen(const char *title, const char *text)
 	print_rule();
 	struct sms_cost cost;
 	sms_cost(text, strlen(text), &cost);
-	printf("  %zu characters, %s, %zu SMS\n", utf8_len(text, strlen(text)),
+	printf("  %zu characters, %s, %zu SMS\n", utf8_length(text, strlen(text)),
 	       cost.ucs2 ? "UCS-2" : "GSM-7", cost.segments);
 }
 

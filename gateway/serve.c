@@ -100,7 +100,8 @@ static void on_ping(struct redisReply *reply, void *data)
 static void healthz_handler(struct http_req *req, void *data)
 {
 	struct gateway *gw = data;
-	if (db_commandf(gw->db, on_ping, req, "PING") < 0)
+	const char *argv[] = {"PING"};
+	if (db_command(gw->db, on_ping, req, 1, argv, NULL) < 0)
 		http_error(req, 503, "redis not connected");
 }
 

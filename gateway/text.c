@@ -440,3 +440,11 @@ char *gsm7_to_utf8(const unsigned char *septets, size_t n)
 	}
 	return buf_detach(&out);
 }
+
+size_t utf8_length(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}

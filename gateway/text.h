@@ -29,6 +29,8 @@ size_t ussd_length(const char *utf8, bool *ucs2);
 bool ussd_fits(const char *utf8, size_t max_chars);
 
 bool utf8_valid(const char *s, size_t len);
+/* How many characters (code points) len bytes of UTF-8 hold. */
+size_t utf8_length(const char *s, size_t len);
 
 /* Normalises a typed reply for matching: trims white space and trailing
  * '.', ',' and ')' characters, folds ASCII case to lower and collapses inner

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "text.h"
 
 /* Flow and config files are written by hand; anything bigger is a mistake. */
 #define YDOC_MAX_BYTES (4u << 20)
@@ -38,14 +39,6 @@ static int read_all(const char *path, struct buf *out, char *err,
 	return rc;
 }
 
-static size_t utf8_chars(const char *s, size_t len)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			n++;
-	return n;
-}
 
 /* The 1-based place of byte offset in data. */
 static struct ypos offset_pos(const char *data, size_t len, size_t offset)
@@ -60,7 +53,7 @@ static struct ypos offset_pos(const char *data, size_t len, size_t offset)
 			line = data + i + 1;
 		}
 	}
-	pos.column = 1 + (int)utf8_chars(line, (size_t)(data + offset - line));
+	pos.column = 1 + (int)utf8_length(line, (size_t)(data + offset - line));
 	return pos;
 }
 
@@ -247,11 +240,11 @@ struct ypos ynode_pos_at(const yaml_node_t *n, size_t offset)
 	/* Written as it reads only when the widths agree: an escape, a '' or
 	 * an anchor in front would make them differ. */
 	if (n->end_mark.column - n->start_mark.column !=
-	    utf8_chars(v, len) + 2 * quotes)
+	    utf8_length(v, len) + 2 * quotes)
 		return pos;
 	if (offset > len)
 		offset = len;
-	pos.column += (int)(quotes + utf8_chars(v, offset));
+	pos.column += (int)(quotes + utf8_length(v, offset));
 	return pos;
 }
 
