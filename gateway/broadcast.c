@@ -981,6 +981,11 @@ static void claim_due(struct broadcaster *b)
 	b->claiming = db_command(b->gw->db, on_claimed, b, 4, argv, NULL) == 0;
 }
 
+/* pcall: the group exists already but for the very first start. */
+static const char create_group_script[] =
+	"redis.pcall('XGROUP', 'CREATE', 'sauti:outbox', 'senders', '0', 'MKSTREAM')\n"
+	"return 1\n";
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -989,9 +994,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	if (!db_ready(b->gw->db))
 		return;
 	if (b->ticks == 0) {
-		/* pcall: the group exists already but for the very first start. */
-		const char *argv[] = {"EVAL", "redis.pcall('XGROUP', 'CREATE', 'sauti:outbox', "
-				      "'senders', '0', 'MKSTREAM') return 1", "0"};
+		const char *argv[] = {"EVAL", create_group_script, "0"};
 		db_command(b->gw->db, NULL, NULL, 3, argv, NULL);
 	}
 	b->ticks++;
