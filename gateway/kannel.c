@@ -117,8 +117,11 @@ static void sms_decide(struct turn *t)
 {
 	struct contact *contact = &t->convo->contact;
 	const char *lang = turn_contact_lang(t);
-	if (!contact->fields.n && !contact->lang)
-		fields_set(&t->contact_set, "_since", "1");
+	if (!contact->fields.n && !contact->lang) {
+		char since[24];
+		snprintf(since, sizeof(since), "%ld", t->now);
+		fields_set(&t->contact_set, "_since", since); /* first heard from */
+	}
 
 	const struct config *cfg = &t->gw->cfg;
 	const struct word_lists words = {
