@@ -117,7 +117,7 @@ static void sms_decide(struct turn *t)
 {
 	struct contact *contact = &t->convo->contact;
 	const char *lang = turn_contact_lang(t);
-	if (!contact->fields.n && !contact->lang) {
+	if (!contact->known) {
 		char since[24];
 		snprintf(since, sizeof(since), "%ld", t->now);
 		fields_set(&t->contact_set, "_since", since); /* first heard from */

@@ -161,6 +161,7 @@ void contact_decode(struct contact *c, const char *phone,
 		    const redisReply *flat)
 {
 	c->phone = xstrdup(phone);
+	c->known = flat->elements > 0;
 	for (size_t i = 0; i + 1 < flat->elements; i += 2) {
 		const char *name = flat->element[i]->str;
 		const redisReply *v = flat->element[i + 1];

@@ -36,6 +36,7 @@ struct contact {
 	char *lang;          /* NULL when never chosen */
 	bool opted_out;
 	char *await;         /* a built-in question awaiting a reply ("lang") */
+	bool known;          /* stored already (imported or heard from) */
 	struct fields fields; /* {contact.FIELD}: name, district, ... */
 };
 
