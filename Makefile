@@ -25,7 +25,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN := $(if $(filter address,$(SANITIZER)),$(BUILD)/sauti,sauti)
 
-.PHONY: all deps run test unit integration asan clang-check bench fuzz valgrind clean compose-check
+.PHONY: all deps run test unit integration asan clang-check bench bench-overload fuzz valgrind clean compose-check
 
 all: $(BIN)
 
@@ -102,6 +102,11 @@ compose-check:
 
 clean:
 	rm -rf build sauti
+
+# Issue 6's load figure: /ussd at 1.5x capacity sheds with 503, memory stays
+# bounded, service recovers (also run by `make bench`).
+bench-overload: all bench-tools
+	SAUTI_BIN=$(abspath $(BIN)) bash tests/bench/overload.sh
 
 # -- fuzzing and benchmarks live beside their code ------------------------------
 -include tests/fuzz/fuzz.mk
