@@ -468,7 +468,12 @@ struct broadcaster {
 	bool reading;
 	bool granting;
 	long ticks;
-	struct evhttp_connection *kannel;
+	/* sendsms connections: an admitted message goes out at once on an idle
+	 * one, never queued behind a slow answer to another (which would bunch
+	 * hand-offs and break the one-second window). */
+	struct evhttp_connection **kannel;
+	bool *kannel_busy;
+	int nkannel;
 	char kannel_host[128];
 	int kannel_port;
 	char kannel_path[256];
@@ -609,7 +614,8 @@ static const char grant_script[] =
 /* ARGV: broadcast, phone, rate.  Right before handing a message to Kannel:
  * 0 when it must not go (sent already, or the person said STOP meanwhile),
  * -1 when the last second already holds `rate` messages (try again soon),
- * 1 when it may go now. */
+ * 1 when it may go now.  The window is 1.02 s: 20 ms of guard for the time
+ * between this admission and the hand-off. */
 static const char begin_script[] =
 	"local rk = 'sauti:bc:' .. ARGV[1] .. ':r'\n"
 	"local st = redis.call('HGET', rk, ARGV[2])\n"
@@ -620,7 +626,7 @@ static const char begin_script[] =
 	"end\n"
 	"local t = redis.call('TIME')\n"
 	"local now = t[1] * 1000000 + t[2]\n"
-	"redis.call('ZREMRANGEBYSCORE', 'sauti:rate:log', '-inf', now - 1000000)\n"
+	"redis.call('ZREMRANGEBYSCORE', 'sauti:rate:log', '-inf', now - 1020000)\n"
 	"if redis.call('ZCARD', 'sauti:rate:log') >= tonumber(ARGV[3]) then return -1 end\n"
 	"redis.call('ZADD', 'sauti:rate:log', now, ARGV[1] .. ':' .. ARGV[2] .. ':' .. now)\n"
 	"redis.call('PEXPIRE', 'sauti:rate:log', 2000)\n"
@@ -669,13 +675,22 @@ struct outgoing {
 	bool ucs2;
 	int attempt;
 	struct event *timer;
+	int conn;                       /* sendsms connection held, or -1 */
 	struct outgoing *next;          /* in b->queue, while not yet slotted */
 	struct outgoing *all_prev, *all_next; /* in b->all, while alive */
 };
 
+static void release_conn(struct outgoing *o)
+{
+	if (o->conn >= 0)
+		o->b->kannel_busy[o->conn] = false;
+	o->conn = -1;
+}
+
 static void outgoing_free(struct outgoing *o)
 {
 	struct broadcaster *b = o->b;
+	release_conn(o);
 	b->in_hand--;
 	if (o->all_prev)
 		o->all_prev->all_next = o->all_next;
@@ -762,6 +777,7 @@ static long long quiet_for(const struct config *cfg, const char *phone, long lon
 static void on_kannel_answer(struct evhttp_request *req, void *arg)
 {
 	struct outgoing *o = arg;
+	release_conn(o);
 	int code = req ? evhttp_request_get_response_code(req) : 0;
 	bool accepted = false;
 	if (code >= 200 && code < 300) {
@@ -796,8 +812,10 @@ static void send_to_kannel(struct outgoing *o)
 		   b->kannel_path, user, pass, from, to, text, o->ucs2 ? "&coding=2" : "", dlr_enc);
 	struct evhttp_request *req = evhttp_request_new(on_kannel_answer, o);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", b->kannel_host);
-	if (evhttp_make_request(b->kannel, req, EVHTTP_REQ_GET, uri.data) < 0)
+	if (evhttp_make_request(b->kannel[o->conn], req, EVHTTP_REQ_GET, uri.data) < 0) {
+		release_conn(o);
 		settle(o, false);
+	}
 	free(id_enc);
 	free(user);
 	free(pass);
@@ -815,15 +833,17 @@ static void schedule(struct outgoing *o, long usec);
 static void on_begin(redisReply *reply, void *data)
 {
 	struct outgoing *o = data;
-	if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+	if (!reply || reply->type != REDIS_REPLY_INTEGER || !o->b->kannel) {
 		outgoing_free(o); /* stays pending in the stream: reclaimed later */
 		return;
 	}
 	if (reply->integer == 1) {
 		send_to_kannel(o);
 	} else if (reply->integer == -1) {
+		release_conn(o);
 		schedule(o, 50 * 1000);
 	} else {
+		release_conn(o);
 		settle(o, true); /* nothing to send: acknowledge the entry */
 	}
 }
@@ -833,16 +853,28 @@ static void on_slot(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct outgoing *o = arg;
+	struct broadcaster *b = o->b;
 	long long now = now_ms();
-	long long wait = quiet_for(&o->b->gw->cfg, o->phone, now);
+	long long wait = quiet_for(&b->gw->cfg, o->phone, now);
 	if (wait > 0) {
 		settle_at(o, HELD, now + wait);
+		return;
+	}
+	/* Admission (begin_script) only with a connection in hand, so that
+	 * the window Redis keeps is the window of hand-offs. */
+	for (int i = 0; i < b->nkannel && o->conn < 0; i++)
+		if (!b->kannel_busy[i]) {
+			b->kannel_busy[i] = true;
+			o->conn = i;
+		}
+	if (o->conn < 0) {
+		schedule(o, 5 * 1000);
 		return;
 	}
 	char rate[16];
 	snprintf(rate, sizeof(rate), "%d", kannel_rate(o->b));
 	const char *argv[] = {"EVAL", begin_script, "0", o->bc, o->phone, rate};
-	if (db_command(o->b->gw->db, on_begin, o, 6, argv, NULL) < 0)
+	if (db_command(b->gw->db, on_begin, o, 6, argv, NULL) < 0)
 		outgoing_free(o);
 }
 
@@ -909,6 +941,7 @@ static void take_entries(struct broadcaster *b, const redisReply *entries)
 			continue;
 		struct outgoing *o = xcalloc(1, sizeof(*o));
 		o->b = b;
+		o->conn = -1;
 		snprintf(o->entry, sizeof(o->entry), "%s", e->element[0]->str);
 		snprintf(o->bc, sizeof(o->bc), "%s", bc);
 		snprintf(o->phone, sizeof(o->phone), "%s", ph);
@@ -1025,9 +1058,14 @@ int broadcast_start(struct gateway *gw)
 	const char *path = evhttp_uri_get_path(uri);
 	snprintf(b->kannel_path, sizeof(b->kannel_path), "%s", path && *path ? path : "/");
 	evhttp_uri_free(uri);
-	b->kannel = evhttp_connection_base_new(gw->base, NULL, b->kannel_host,
-					       (ev_uint16_t)b->kannel_port);
-	evhttp_connection_set_timeout(b->kannel, SENDSMS_TIMEOUT);
+	b->nkannel = kannel_rate(b) / 20 + 2;
+	b->kannel = xcalloc((size_t)b->nkannel, sizeof(*b->kannel));
+	b->kannel_busy = xcalloc((size_t)b->nkannel, sizeof(*b->kannel_busy));
+	for (int i = 0; i < b->nkannel; i++) {
+		b->kannel[i] = evhttp_connection_base_new(gw->base, NULL, b->kannel_host,
+							  (ev_uint16_t)b->kannel_port);
+		evhttp_connection_set_timeout(b->kannel[i], SENDSMS_TIMEOUT);
+	}
 	b->tick = event_new(gw->base, -1, EV_PERSIST, on_tick, b);
 	struct timeval tv = {0, TICK_MS * 1000};
 	event_add(b->tick, &tv);
@@ -1042,7 +1080,9 @@ void broadcast_stop(struct gateway *gw)
 		return;
 	event_free(b->tick);
 	b->tick = NULL;
-	evhttp_connection_free(b->kannel);
+	for (int i = 0; i < b->nkannel; i++)
+		evhttp_connection_free(b->kannel[i]);
+	free(b->kannel);
 	b->kannel = NULL;
 }
 
@@ -1055,6 +1095,7 @@ void broadcast_free(struct gateway *gw)
 	b->queue = NULL;
 	while (b->all)
 		outgoing_free(b->all);
+	free(b->kannel_busy);
 	free(b);
 	gw->broadcaster = NULL;
 }
