@@ -35,7 +35,7 @@ static void turn_reset(struct turn *t)
 		convo_release(t->convo);
 	t->convo = NULL;
 	buf_reset(&t->reply);
-	t->ended = t->commit = t->stop = t->has_run = false;
+	t->ended = t->commit = t->stop = t->has_run = t->forget_reply = false;
 	stored_run_release(&t->run);
 	t->end_run = t->end_status = NULL;
 	t->pointer = POINTER_KEEP;
@@ -125,7 +125,7 @@ static void commit(struct turn *t)
 		struct commit c = {
 			.phone = t->phone,
 			.kind = t->kind,
-			.msg_id = t->msg_id,
+			.msg_id = t->forget_reply ? NULL : t->msg_id,
 			.msg_ttl = t->msg_ttl,
 			.reply = buf_str(&t->reply),
 			.expect_pointer = t->convo->has_run ? t->convo->run.id : "",

@@ -34,6 +34,7 @@ struct turn {
 	char *text;
 	char *msg_id;               /* remembers the reply; may be NULL */
 	int msg_ttl;                /* for how long, in seconds */
+	bool forget_reply;          /* this time, do not remember it by msg_id */
 	bool limited;               /* apply the per-number message limit */
 	long now;
 	struct timespec started;

@@ -261,10 +261,38 @@ static void remember_with_prefix(struct turn *t)
 	t->reply = stored;
 }
 
+/* An aggregator repeating the last request of a session (same sessionId,
+ * same text) gets the screen the run waits at, drawn again from its state:
+ * nothing is written, and nothing per request is kept in Redis (a run hash
+ * with a whole screen in it would also leave Redis' compact encoding).  Over
+ * SMPP the same text can be a new answer; there Kannel's message id tells
+ * repeats instead. */
+static bool repeat_of_last(struct turn *t, const struct ussd_in *u)
+{
+	const struct stored_run *r = &t->convo->run;
+	const struct flow *flow = turn_active_flow(t);
+	if (u->smpp || !flow || !r->ussd_session || !r->ussd_text ||
+	    strcmp(r->ussd_session, u->session) != 0 ||
+	    strcmp(r->ussd_text, u->dial ? "" : t->text) != 0)
+		return false;
+	if (r->await_resume)
+		msg_render(MSG_RESUME_ASK, r->lang, NULL, &t->reply);
+	else
+		turn_repeat_screen(t, flow, ussd_max(t));
+	remember_with_prefix(t);
+	return true;
+}
+
 static void decide_and_prefix(struct turn *t)
 {
+	struct ussd_in *u = t->channel_data;
+	if (repeat_of_last(t, u))
+		return;
 	ussd_decide(t);
 	remember_with_prefix(t);
+	/* A key per request is kept only when the run ends (its pointer then
+	 * goes, so repeat_of_last cannot find it) and over SMPP. */
+	t->forget_reply = !u->smpp && !t->ended;
 }
 
 /* -- requests ----------------------------------------------------------------- */
