@@ -2,7 +2,9 @@
  *
  * The input is config/sauti.yaml.  Loading must not crash, leak or hit
  * undefined behaviour; an error must say file:line:column or file:; a
- * configuration that loads must hold values in their documented ranges. */
+ * configuration that loads must hold values in their documented ranges,
+ * and every word it configures must be recognised as a word that always
+ * works. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "config.h"
 #include "fuzzutil.h"
 #include "log.h"
+#include "words.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -40,8 +43,25 @@ static void check_loaded(const struct config *cfg)
 	FUZZ_CHECK(cfg->max_body >= 1024 && cfg->max_body <= (64u << 20));
 	FUZZ_CHECK(cfg->limits.max_per_window >= 0);
 	FUZZ_CHECK(cfg->limits.window >= 1 && cfg->limits.window <= 86400);
+	FUZZ_CHECK(cfg->max_in_flight >= 1);
+	FUZZ_CHECK(cfg->quiet_hours.start >= -1 && cfg->quiet_hours.start < 24);
+	FUZZ_CHECK(cfg->quiet_hours.end >= -1 && cfg->quiet_hours.end < 24);
 	for (size_t i = 0; i < cfg->kannel.nallow; i++)
 		FUZZ_CHECK(cfg->kannel.allow[i] != NULL);
+}
+
+static void check_words(const struct config *cfg)
+{
+	const struct word_lists lists = {
+		{NULL, cfg->words.stop, cfg->words.join, cfg->words.help,
+		 cfg->words.language},
+		{0, cfg->words.nstop, cfg->words.njoin, cfg->words.nhelp,
+		 cfg->words.nlanguage},
+	};
+	for (int w = WORD_STOP; w <= WORD_LANGUAGE; w++)
+		for (size_t i = 0; i < lists.counts[w]; i++)
+			FUZZ_CHECK(word_lookup(lists.lists[w][i], &lists) !=
+				   WORD_NONE);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -52,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (config_load(path, &cfg, err, sizeof(err)) == 0) {
 		check_loaded(&cfg);
+		check_words(&cfg);
 		config_release(&cfg);
 	} else {
 		FUZZ_CHECK(strncmp(err, path, strlen(path)) == 0);

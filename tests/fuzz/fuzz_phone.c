@@ -6,7 +6,8 @@
  *
  * The output buffer is exactly the room given, so ASan sees a write past
  * it.  A number that normalises must be E.164 and normalise to itself
- * again; a refused number must say why. */
+ * again and, when its country is in the table, have a time offset; a
+ * refused number must say why. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,11 @@ static void try_country(const char *input, const char *country, size_t room)
 		FUZZ_CHECK(phone_normalise(full, country, again, sizeof(again),
 					   NULL) == 0);
 		FUZZ_CHECK(strcmp(full, again) == 0);
+		int minutes = 99999;
+		int known = phone_utc_offset(full, &minutes) == 0;
+		FUZZ_CHECK(!known || (minutes >= -12 * 60 && minutes <= 14 * 60));
+		FUZZ_CHECK(known || (strncmp(full, "+255", 4) != 0 &&
+				     strncmp(full, "+233", 4) != 0));
 	}
 	/* A smaller room: success only when the whole number fits. */
 	if (phone_normalise(input, country, out, room, NULL) == 0)

@@ -3,7 +3,8 @@
  * Input: one byte choosing the room for first_word_upper(), then the reply
  * (" 1.", "Ndiyo", "1,5", "Kiswahili", "STOP").  It goes through
  * reply_fold(), reply_number() (and number_format() of what it read),
- * word_lookup(), language_pick() over a few language lists and
+ * word_lookup() (built-in and configured words), language_pick() over a
+ * few language lists and
  * first_word_upper().
  *
  * Besides crashes, leaks and undefined behaviour, a folded reply must fold
@@ -24,6 +25,13 @@ static const char *const langs_sw_en[] = {"sw", "en"};
 static const char *const langs_en[] = {"en"};
 static const char *const langs_many[] = {"ha", "tw", "ak", "ee",
 					 "fr", "am", "sw", "en"};
+
+static char *const stop_words[] = {"Ondoa", "stop now", " 0 "};
+static char *const help_words[] = {"?", "MSAADA"};
+static const struct word_lists configured = {
+	{NULL, stop_words, NULL, help_words, NULL},
+	{0, 3, 0, 2, 0},
+};
 
 static void check_fold(const char *reply)
 {
@@ -76,6 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_fold(reply);
 	check_number(reply);
 	enum word w = word_lookup(reply, NULL);
+	FUZZ_CHECK(w >= WORD_NONE && w <= WORD_LANGUAGE);
+	w = word_lookup(reply, &configured);
 	FUZZ_CHECK(w >= WORD_NONE && w <= WORD_LANGUAGE);
 	check_pick(reply, langs_sw_en, 2);
 	check_pick(reply, langs_en, 1);

@@ -4,8 +4,11 @@
  * The input is the text, given as exactly its bytes (so ASan sees a read
  * past the end), valid UTF-8 or not.  sms_cost() must describe it
  * consistently; utf8_valid(), ussd_length() and ussd_fits() must agree with
- * it.  The first 8 bytes, read as a double, also go through
- * number_format(), which must print every value it can be given. */
+ * it, and utf8_length() must count its characters.  The same bytes read as
+ * GSM 03.38 septets (USSD text from Kannel with coding=3) must decode into
+ * valid UTF-8 that travels as GSM-7 again.  The first 8 bytes, read as a
+ * double, also go through number_format(), which must print every value it
+ * can be given. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,6 +44,35 @@ static void check_cost(const char *s, size_t len)
 		FUZZ_CHECK(part.segments <= cost.segments ||
 			   (part.ucs2 && !cost.ucs2));
 	}
+}
+
+static void check_length(const char *s, size_t len)
+{
+	size_t n = utf8_length(s, len);
+	FUZZ_CHECK(n <= len);
+	if (!utf8_valid(s, len))
+		return;
+	struct sms_cost cost;
+	sms_cost(s, len, &cost);
+	if (cost.ucs2)	/* UTF-16 units: one or two per character */
+		FUZZ_CHECK(n <= cost.units && cost.units <= 2 * n);
+}
+
+static void check_gsm7(const uint8_t *septets, size_t n)
+{
+	char *text = gsm7_to_utf8(septets, n);
+	size_t len = strlen(text);
+	struct sms_cost cost;
+
+	FUZZ_CHECK(utf8_valid(text, len));
+	FUZZ_CHECK(utf8_length(text, len) <= n);
+	/* Every character is GSM-7 again, but for the no-break space an
+	 * unknown escape reads as: blank those out first. */
+	for (char *p = text; (p = strstr(p, "\xc2\xa0")) != NULL; p += 2)
+		memcpy(p, "  ", 2);
+	sms_cost(text, len, &cost);
+	FUZZ_CHECK(!cost.ucs2);
+	free(text);
 }
 
 static void check_ussd(const char *s, size_t len)
@@ -81,6 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(copy, data, size);
 	check_cost(copy, size);
 	check_ussd(copy, size);
+	check_length(copy, size);
+	check_gsm7((const uint8_t *)copy, size);
 	check_format(data, size);
 	free(copy);
 	return 0;

@@ -1,0 +1,621 @@
+#!/usr/bin/env bash
+# run.sh -- the driver of `make bench` (see bench.mk and docs/performance.md).
+#
+# Starts Redis, Kannel (bearerbox + smsbox with the fake SMSC), sauti and
+# the baselines on free 127.0.0.1 ports in a temporary directory
+# (tests/lib.sh), runs every benchmark against sauti and its baseline back to
+# back, alternating, and prints
+#
+#	BENCH name=NAME value=V unit=U baseline=B ratio=R
+#
+# for each figure, then a table with the level each must meet.  Exits 1 when
+# a level is missed, 2 when a benchmark could not run.
+#
+# Placement: on a machine with two CPUs or more the load generators and
+# Kannel run on CPU 0 and the servers (sauti and its Redis, or the baseline)
+# on CPU 1, so that a client never steals the server's CPU.
+#
+# Environment: SAUTI_BIN, BENCH_BIN (the tools of bench.mk), QUICK=1 (short),
+# BENCH_ONLY="ussd kannel throttle memory export" (some stages; ussd gives
+# ussd_steps and ussd_p99), BENCH_PIN=0 (no pinning), BENCH_REDIS_CPU=N
+# (Redis on another CPU than sauti), BENCH_PROFILE=1|0 (the perf profile;
+# on by default in a full run), BENCH_KEEP=1 (keep the temporary directory).
+#
+# Invoked as `run.sh --kannel-for PORT ENVFILE` it is the helper that runs a
+# second Kannel pointed at PORT (the baseline's) until it is stopped.
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+if [ "${1:-}" = --kannel-for ]; then
+	start_kannel "$2" || exit 1
+	{
+		echo "K2_SMSC_PORT=$KANNEL_SMSC_PORT"
+		echo "K2_PIDS='$(t_pid bearerbox) $(t_pid smsbox)'"
+	} >"$3.new"
+	mv "$3.new" "$3"
+	sleep 86400 &
+	echo $! >"$T/pids/idle.pid"
+	wait $!
+	exit 0
+fi
+
+[ -n "${BENCH_KEEP:-}" ] && export T_KEEP=1
+BENCH_BIN=${BENCH_BIN:-$T_ROOT/build/bench}
+for tool in hello ussd_load smsc_load tap; do
+	[ -x "$BENCH_BIN/$tool" ] || bail_out "no $BENCH_BIN/$tool: run make bench-tools"
+done
+[ -x "$SAUTI_BIN" ] || bail_out "no sauti binary at $SAUTI_BIN"
+
+if [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; then
+	MODE=quick
+	TRIALS=3 USSD_WARM=0.5 USSD_SECS=1.5
+	P99_TRIALS=3 P99_WARM=0.5 P99_SECS=1.5
+	KAN_TRIALS=2 KAN_WARM=0.5 KAN_SECS=2
+	MEM_N=1000 TH_N=500 TH_RATE=100 EXP_N=20000 EXP_TRIALS=3
+else
+	MODE=full
+	TRIALS=5 USSD_WARM=1 USSD_SECS=4
+	P99_TRIALS=3 P99_WARM=1 P99_SECS=5
+	KAN_TRIALS=3 KAN_WARM=2 KAN_SECS=5
+	MEM_N=10000 TH_N=2000 TH_RATE=50 EXP_N=100000 EXP_TRIALS=3
+fi
+USSD_CONNS=64     # concurrent USSD sessions, one connection each
+P99_MAX_CONNS=2000
+KAN_PHONES=300    # enough phones in flight to keep Kannel busy
+PROFILE=${BENCH_PROFILE:-$([ $MODE = full ] && echo 1)}
+[ "$PROFILE" = 0 ] && PROFILE=
+
+LOAD_CPU='' SERVER_CPU=
+if [ "${BENCH_PIN:-1}" != 0 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+	LOAD_CPU=0 SERVER_CPU=1
+fi
+
+BENCH_T0=${EPOCHREALTIME/,/.}
+say() {
+	local t=${EPOCHREALTIME/,/.}
+	printf 'bench: [%3.0fs] %s\n' "$(awk "BEGIN { print $t - $BENCH_T0 }")" "$*" >&2
+}
+
+# stage NAME: whether to run it (BENCH_ONLY="ussd kannel ..." picks some).
+stage() {
+	[ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]
+}
+
+# -- small tools -------------------------------------------------------------------
+
+# load COMMAND...: runs a load generator on the client CPU.
+load() {
+	if [ -n "$LOAD_CPU" ]; then taskset -c "$LOAD_CPU" "$@"; else "$@"; fi
+}
+
+# pin CPU PID...: every thread of each PID on CPU (when pinning).
+pin() {
+	local cpu=$1 pid
+	shift
+	[ -n "$SERVER_CPU" ] || return 0
+	for pid in "$@"; do
+		taskset -apc "$cpu" "$pid" >/dev/null
+	done
+}
+
+# kv LINE KEY: the value of KEY=VALUE in LINE.
+kv() {
+	awk -v k="$2" '{ for (i = 1; i <= NF; i++) { n = index($i, "=");
+		if (n && substr($i, 1, n - 1) == k) print substr($i, n + 1) } }' <<<"$1"
+}
+
+# calc EXPR [DECIMALS]: awk arithmetic; a division by zero gives "nan".
+calc() {
+	awk "BEGIN { printf \"%.${2:-3}f\", ($1) }" 2>/dev/null || echo nan
+}
+
+median() {
+	printf '%s\n' "$@" | sort -g |
+		awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2];
+			else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+now_s() { echo "${EPOCHREALTIME/,/.}"; }
+
+# cpu_ticks PID: user + system time so far, in clock ticks (1/100 s).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# rstat: "SENT EVALS EXECUTED EVAL_US" so far: the commands sauti sent to
+# Redis (its /metrics), and from Redis' INFO commandstats the EVAL calls,
+# every command executed (those inside scripts too) and the microseconds
+# spent in EVAL.
+rstat() {
+	local sent
+	sent=$(curl -s --max-time 5 "$SAUTI_URL/metrics" |
+		awk '$1 == "sauti_redis_commands_total" { print $2 }')
+	redis_cli info commandstats | tr -d '\r' | awk -F'[:,=]' -v sent="${sent:-0}" '
+		$1 == "cmdstat_eval" { e = $3; u = $5 }
+		/^cmdstat_/ { t += $3 }
+		END { print sent, e + 0, t + 0, u + 0 }'
+}
+
+# used_memory: INFO memory's used_memory less mem_clients_normal: the
+# clients' query and output buffers (sauti's pipelined scripts, a few
+# hundred KB that come and go) are not memory the sessions hold.
+used_memory() {
+	redis_cli info memory | tr -d '\r' | awk -F: '
+		$1 == "used_memory" { u = $2 } $1 == "mem_clients_normal" { c = $2 }
+		END { print u - c }'
+}
+
+# settled_memory: used_memory once Redis' cron has finished resizing and
+# rehashing its dictionaries (two equal readings 300 ms apart, at most 6 s).
+settled_memory() {
+	local last now i
+	last=$(used_memory)
+	for ((i = 0; i < 20; i++)); do
+		sleep 0.3
+		now=$(used_memory)
+		[ "$now" = "$last" ] && break
+		last=$now
+	done
+	echo "$now"
+}
+
+# Every trial gets phone numbers (and USSD session ids) of its own.
+NEXT_BASE=1000000
+next_base() {
+	BASE=$NEXT_BASE
+	NEXT_BASE=$((NEXT_BASE + 1000000))
+}
+
+# -- results ----------------------------------------------------------------------
+
+NAMES=() VALUES=() UNITS=() BASES=() RATIOS=() LEVELS=() VERDICTS=()
+NOTES=()
+FAILED=0 BROKEN=0
+
+# figure NAME VALUE UNIT BASELINE RATIO LEVEL VERDICT
+figure() {
+	NAMES+=("$1") VALUES+=("$2") UNITS+=("$3") BASES+=("$4") RATIOS+=("$5")
+	LEVELS+=("$6") VERDICTS+=("$7")
+	case $7 in
+	FAIL) FAILED=$((FAILED + 1)) ;;
+	ERROR) BROKEN=$((BROKEN + 1)) ;;
+	esac
+}
+
+# verdict COND: PASS when the awk condition holds.
+verdict() {
+	if awk "BEGIN { exit !($1) }"; then echo PASS; else echo FAIL; fi
+}
+
+note() { NOTES+=("$*"); }
+
+# -- start everything ----------------------------------------------------------
+
+say "$MODE run; sauti $SAUTI_BIN; ${SERVER_CPU:+load on CPU $LOAD_CPU, servers on CPU $SERVER_CPU}"
+export KANNEL_LOG_LEVEL=${KANNEL_LOG_LEVEL:-2}
+start_redis || bail_out "redis did not start"
+HELLO_PORT=$(free_port)
+t_spawn hello "$T/hello.log" "$BENCH_BIN/hello" -p "$HELLO_PORT"
+start_kannel || bail_out "kannel did not start"
+TAP_PORT=$(free_port)
+t_spawn tap "$T/tap.out" "$BENCH_BIN/tap" -l "$TAP_PORT" -u "$KANNEL_SENDSMS_PORT" -o "$T/tap.log"
+# sauti hands its MTs to the tap, which passes them on to smsbox.
+real_sendsms=$KANNEL_SENDSMS_PORT
+KANNEL_SENDSMS_PORT=$TAP_PORT
+SAUTI_LOG_LEVEL=warn SAUTI_RATE=$TH_RATE write_config "$T_ROOT/tests/flows/broadcast"
+KANNEL_SENDSMS_PORT=$real_sendsms
+SAUTI_WRAP=${SERVER_CPU:+taskset -c $SERVER_CPU} start_sauti || bail_out "sauti did not start"
+t_wait_for 5 port_listening "$HELLO_PORT" || bail_out "hello did not start"
+t_wait_for 5 port_listening "$TAP_PORT" || bail_out "the tap did not start"
+# The baseline's Kannel runs beside ours, in a helper with a $T of its own;
+# started only now, when every port handed out here is bound, as the
+# helper's free_port cannot know them.
+if stage kannel; then
+	t_spawn kannel2 "$T/kannel2.log" bash "$T_ROOT/tests/bench/run.sh" --kannel-for \
+		"$HELLO_PORT" "$T/kannel2.env"
+fi
+SAUTI_PID=$(sauti_pid) REDIS_PID=$(t_pid redis) HELLO_PID=$(t_pid hello)
+pin "$SERVER_CPU" "$SAUTI_PID" "$HELLO_PID"
+pin "${BENCH_REDIS_CPU:-$SERVER_CPU}" "$REDIS_PID"
+pin "$LOAD_CPU" "$(t_pid bearerbox)" "$(t_pid smsbox)"
+
+# What the daemon does to Redis on its own (the broadcaster's ticks), to take
+# off the per-step counts; the helper's Kannel starts meanwhile.
+read -r n0 e0 a0 _ < <(rstat)
+s0=$(now_s)
+sleep 2
+read -r n1 e1 a1 _ < <(rstat)
+s1=$(now_s)
+BG_SENT=$(calc "($n1 - $n0) / ($s1 - $s0)")
+BG_EVAL=$(calc "($e1 - $e0) / ($s1 - $s0)")
+BG_ALL=$(calc "($a1 - $a0) / ($s1 - $s0)")
+
+K2_PIDS=
+if stage kannel; then
+	t_wait_for 30 test -s "$T/kannel2.env" ||
+		bail_out "the baseline's kannel did not start: $(tail -5 "$T/kannel2.log")"
+	# shellcheck disable=SC1091 # written by the helper
+	. "$T/kannel2.env"
+	# shellcheck disable=SC2086 # a list of pids
+	pin "$LOAD_CPU" $K2_PIDS
+fi
+say "redis :$REDIS_PORT, sauti :$SAUTI_PORT, hello :$HELLO_PORT, kannel fake SMSC :$KANNEL_SMSC_PORT${K2_SMSC_PORT:+, the baseline Kannel :$K2_SMSC_PORT}"
+
+# redis_per_step "BEFORE" "AFTER" SECONDS STEPS: per step, "sent evals
+# executed eval_us", less what the daemon does on its own meanwhile.
+redis_per_step() {
+	local n0 e0 a0 u0 n1 e1 a1 u1
+	read -r n0 e0 a0 u0 <<<"$1"
+	read -r n1 e1 a1 u1 <<<"$2"
+	echo "$(calc "($n1 - $n0 - $BG_SENT * $3) / $4" 2) $(calc "($e1 - $e0 - $BG_EVAL * $3) / $4" 2)" \
+		"$(calc "($a1 - $a0 - $BG_ALL * $3) / $4" 1) $(calc "($u1 - $u0) / $4" 1)"
+}
+
+# -- ussd_steps: /ussd steps per second, closed loop ----------------------------
+bench_ussd() {
+	say "ussd_steps: $TRIALS trials of ${USSD_SECS}s, $USSD_CONNS sessions at once"
+	h_rates=() s_rates=() pair_ratios=() s_cpu=() h_cpu=() r_cpu=()
+	rt_sent=() rt_eval=() rt_all=() rt_us=()
+	ussd_errors=0
+	ussd_hello() {
+		local t0 out
+		t0=$(cpu_ticks "$HELLO_PID")
+		next_base
+		out=$(load "$BENCH_BIN/ussd_load" -p "$HELLO_PORT" -c "$USSD_CONNS" -d "$USSD_SECS" \
+			-w "$USSD_WARM" -P "$BASE") || ussd_errors=$((ussd_errors + 1))
+		h_rates+=("$(kv "$out" rate)")
+		local total
+		total=$(kv "$out" total)
+		h_cpu+=("$(calc "($(cpu_ticks "$HELLO_PID") - $t0) * 10000 / ${total:-0}" 1)")
+	}
+	ussd_sauti() {
+		local t0 r0 before after s0 s1 out
+		t0=$(cpu_ticks "$SAUTI_PID") r0=$(cpu_ticks "$REDIS_PID")
+		before=$(rstat)
+		s0=$(now_s)
+		next_base
+		out=$(load "$BENCH_BIN/ussd_load" -p "$SAUTI_PORT" -c "$USSD_CONNS" -d "$USSD_SECS" \
+			-w "$USSD_WARM" -P "$BASE" -k) || ussd_errors=$((ussd_errors + 1))
+		s1=$(now_s)
+		after=$(rstat)
+		s_rates+=("$(kv "$out" rate)")
+		local total
+		total=$(kv "$out" total)
+		s_cpu+=("$(calc "($(cpu_ticks "$SAUTI_PID") - $t0) * 10000 / ${total:-0}" 1)")
+		r_cpu+=("$(calc "($(cpu_ticks "$REDIS_PID") - $r0) * 10000 / ${total:-0}" 1)")
+		read -r n e a u < <(redis_per_step "$before" "$after" "$(calc "$s1 - $s0")" "$total")
+		rt_sent+=("$n") rt_eval+=("$e") rt_all+=("$a") rt_us+=("$u")
+		USSD_LAST="$out"
+	}
+	for ((i = 1; i <= TRIALS; i++)); do
+		if ((i % 2)); then ussd_hello; ussd_sauti; else ussd_sauti; ussd_hello; fi
+		pair_ratios+=("$(calc "${s_rates[-1]} / ${h_rates[-1]}")")
+		say "  trial $i: hello ${h_rates[-1]}/s, sauti ${s_rates[-1]}/s"
+	done
+	US_VALUE=$(median "${s_rates[@]}")
+	US_BASE=$(median "${h_rates[@]}")
+	US_RATIO=$(median "${pair_ratios[@]}")
+	if [ "$ussd_errors" -gt 0 ]; then
+		figure ussd_steps "$US_VALUE" steps/s "$US_BASE" "$US_RATIO" ">= 0.5" ERROR
+		note "ussd_steps: $ussd_errors trials had failed requests; last: $USSD_LAST"
+	else
+		figure ussd_steps "$(calc "$US_VALUE" 0)" steps/s "$(calc "$US_BASE" 0)" "$US_RATIO" \
+			">= 0.5 (aim 0.65)" "$(verdict "$US_RATIO >= 0.5")"
+	fi
+	# The same comparison in CPU time, whatever else runs on the machine:
+	# sauti's own process per step against hello's per request.
+	US_CPU=$(median "${s_cpu[@]}") US_HCPU=$(median "${h_cpu[@]}")
+	figure ussd_cpu "$US_CPU" us/step "$US_HCPU" "$(calc "$US_HCPU / $US_CPU")" "-" INFO
+	note "ussd_steps trials (steps/s): hello ${h_rates[*]}; sauti ${s_rates[*]}; pair ratios ${pair_ratios[*]}"
+	note "CPU per /ussd step (us, median): sauti $(median "${s_cpu[@]}"), its redis $(median "${r_cpu[@]}"); hello $(median "${h_cpu[@]}") per request"
+	note "Redis per /ussd step: $(median "${rt_sent[@]}") round trips from sauti, $(median "${rt_eval[@]}") EVAL, $(median "${rt_all[@]}") commands executed (inside scripts too), $(median "${rt_us[@]}") us in EVAL"
+}
+
+# -- ussd_p99: latency at half the most sauti gave --------------------------------
+bench_p99() {
+	P99_RATE=$(calc "$US_VALUE / 2" 0)
+	say "ussd_p99: $P99_TRIALS trials of ${P99_SECS}s at $P99_RATE steps/s, open loop"
+	h_p99=() s_p99=() s_got=() p99_errors=0 s_refused=0
+	for ((i = 1; i <= P99_TRIALS; i++)); do
+		next_base
+		out=$(load "$BENCH_BIN/ussd_load" -p "$HELLO_PORT" -r "$P99_RATE" -c "$P99_MAX_CONNS" \
+			-d "$P99_SECS" -w "$P99_WARM" -P "$BASE") || p99_errors=$((p99_errors + 1))
+		h_p99+=("$(kv "$out" p99_ms)")
+		next_base
+		# sauti answering 503 (max_in_flight) or wrongly is counted, and
+		# fails the level: those requests got no screen at all.
+		out=$(load "$BENCH_BIN/ussd_load" -p "$SAUTI_PORT" -r "$P99_RATE" -c "$P99_MAX_CONNS" \
+			-d "$P99_SECS" -w "$P99_WARM" -P "$BASE" -k)
+		refused=$(kv "$out" errors)
+		s_refused=$((s_refused + ${refused:-0}))
+		s_p99+=("$(kv "$out" p99_ms)") s_got+=("$(kv "$out" rate)")
+		say "  trial $i: p99 hello ${h_p99[-1]} ms, sauti ${s_p99[-1]} ms (p50 $(kv "$out" p50_ms), max $(kv "$out" max_ms))"
+	done
+	P99_VALUE=$(median "${s_p99[@]}")
+	P99_BASE=$(median "${h_p99[@]}")
+	P99_RATIO=$(calc "$P99_VALUE / ($P99_BASE > 0 ? $P99_BASE : 1)" 2)
+	if [ "$p99_errors" -gt 0 ]; then
+		p99_verdict=ERROR
+	else
+		p99_verdict=$(verdict "$P99_VALUE <= 50 && $s_refused == 0")
+	fi
+	figure ussd_p99 "$P99_VALUE" ms "$P99_BASE" "$P99_RATIO" "<= 50 (aim 5)" "$p99_verdict"
+	[ "$s_refused" -gt 0 ] && note "ussd_p99: sauti answered $s_refused requests with an error (503 when more than max_in_flight were in flight)"
+	note "ussd_p99 at $P99_RATE steps/s offered (sauti answered ${s_got[*]} /s): p99 hello ${h_p99[*]} ms, sauti ${s_p99[*]} ms"
+}
+
+# -- profile: where sauti's time goes ----------------------------------------------
+bench_profile() {
+	if [ -n "$PROFILE" ] && perf record -e cpu-clock -o "$T/probe.perf" -- true >/dev/null 2>&1; then
+		say "profile: perf record (cpu-clock) of sauti under the USSD load"
+		next_base
+		perf record -e cpu-clock -F 499 --call-graph dwarf,16384 -o "$T/sauti.perf" \
+			-p "$SAUTI_PID" -- sleep 4 >/dev/null 2>&1 &
+		perf_pid=$!
+		load "$BENCH_BIN/ussd_load" -p "$SAUTI_PORT" -c "$USSD_CONNS" -d 4 -w 0 -P "$BASE" -k >/dev/null
+		wait "$perf_pid"
+		perf_report() {
+			perf report -i "$T/sauti.perf" -g none "$@" 2>/dev/null | grep -v '^#' | grep -v '^$'
+		}
+		perf_report --no-children --sort dso --percent-limit 0.5 >"$T/profile-dso.txt"
+		perf_report --no-children --sort dso,symbol --percent-limit 0.7 | head -30 >"$T/profile-self.txt"
+		perf_report --children --sort symbol --percent-limit 2.5 | head -60 >"$T/profile-incl.txt"
+		PROFILED=1
+	fi
+}
+
+# -- kannel_mo: SMS in -> reply out through Kannel ------------------------------
+bench_kannel() {
+	say "kannel_mo: $KAN_TRIALS trials of ${KAN_SECS}s, $KAN_PHONES phones at once"
+	kh_rates=() ks_rates=() k_ratios=() k_sent=() k_eval=() k_all=() k_cpu=() k_rcpu=()
+	kan_errors=0
+	kan_hello() {
+		next_base
+		out=$(load "$BENCH_BIN/smsc_load" -p "$K2_SMSC_PORT" -c "$KAN_PHONES" -d "$KAN_SECS" \
+			-w "$KAN_WARM" -P "$BASE") || kan_errors=$((kan_errors + 1))
+		kh_rates+=("$(kv "$out" rate)")
+	}
+	kan_sauti() {
+		local before after s0 s1 n e a u t0 r0 total
+		t0=$(cpu_ticks "$SAUTI_PID") r0=$(cpu_ticks "$REDIS_PID")
+		before=$(rstat)
+		s0=$(now_s)
+		next_base
+		out=$(load "$BENCH_BIN/smsc_load" -p "$KANNEL_SMSC_PORT" -c "$KAN_PHONES" -d "$KAN_SECS" \
+			-w "$KAN_WARM" -P "$BASE" -k) || kan_errors=$((kan_errors + 1))
+		s1=$(now_s)
+		after=$(rstat)
+		ks_rates+=("$(kv "$out" rate)")
+		total=$(kv "$out" total)
+		read -r n e a u < <(redis_per_step "$before" "$after" "$(calc "$s1 - $s0")" "${total:-0}")
+		k_sent+=("$n") k_eval+=("$e") k_all+=("$a")
+		k_cpu+=("$(calc "($(cpu_ticks "$SAUTI_PID") - $t0) * 10000 / ${total:-0}" 1)")
+		k_rcpu+=("$(calc "($(cpu_ticks "$REDIS_PID") - $r0) * 10000 / ${total:-0}" 1)")
+		KAN_LAST="$out"
+	}
+	for ((i = 1; i <= KAN_TRIALS; i++)); do
+		if ((i % 2)); then kan_hello; kan_sauti; else kan_sauti; kan_hello; fi
+		k_ratios+=("$(calc "${ks_rates[-1]} / ${kh_rates[-1]}")")
+		say "  trial $i: via hello ${kh_rates[-1]}/s, via sauti ${ks_rates[-1]}/s (sauti p50 $(kv "$KAN_LAST" p50_ms) ms)"
+	done
+	KM_VALUE=$(median "${ks_rates[@]}")
+	KM_BASE=$(median "${kh_rates[@]}")
+	KM_RATIO=$(median "${k_ratios[@]}")
+	if [ "$kan_errors" -gt 0 ]; then
+		figure kannel_mo "$KM_VALUE" msg/s "$KM_BASE" "$KM_RATIO" ">= 0.90" ERROR
+		note "kannel_mo: $kan_errors trials had lost or wrong replies; last: $KAN_LAST"
+	else
+		figure kannel_mo "$(calc "$KM_VALUE" 0)" msg/s "$(calc "$KM_BASE" 0)" "$KM_RATIO" ">= 0.90" \
+			"$(verdict "$KM_RATIO >= 0.90")"
+	fi
+	note "kannel_mo trials (MO answered/s): via hello ${kh_rates[*]}; via sauti ${ks_rates[*]}"
+	note "Redis per SMS step: $(median "${k_sent[@]}") round trips from sauti, $(median "${k_eval[@]}") EVAL, $(median "${k_all[@]}") commands executed"
+	note "CPU per SMS step (us, median): sauti $(median "${k_cpu[@]}"), its redis $(median "${k_rcpu[@]}")"
+	# stopped without waiting: its helper takes Kannel down on its own
+	kill -TERM "$(t_pid kannel2)" 2>/dev/null
+}
+
+# -- throttle: a broadcast paced at kannel.rate ------------------------------------
+bench_throttle() {
+	# window_stats FILE RATE: "count average busiest_1s" of the WALL_US stamps.
+	window_stats() {
+		sort -n "$1" | awk -v r="$2" '
+			{ t[NR] = $1 }
+			END {
+				if (NR < 2) { print NR, 0, 0; exit }
+				j = 1; best = 0
+				for (i = 1; i <= NR; i++) {
+					while (j <= NR && t[j] < t[i] + 1000000) j++
+					if (j - i > best) best = j - i
+				}
+				printf "%d %.3f %d\n", NR, (NR - 1) / ((t[NR] - t[1]) / 1e6), best
+			}'
+	}
+
+	say "throttle: a broadcast to $TH_N contacts at kannel.rate $TH_RATE"
+	{
+		echo "phone,name,language,groups"
+		for ((i = 1; i <= TH_N; i++)); do
+			printf '+2557%08d,Mchimbaji %d,%s,bench\n' $((90000000 + i)) "$i" \
+				"$( ((i % 3)) && echo sw || echo en)"
+		done
+	} >"$T/contacts.csv"
+	"$SAUTI_BIN" contacts import -c "$SAUTI_CONFIG" "$T/contacts.csv" >"$T/import.log" 2>&1 ||
+		bail_out "contacts import failed: $(cat "$T/import.log")"
+	tap_before=$(wc -l <"$T/tap.log")
+	# shellcheck disable=SC2086 # the taskset words
+	t_spawn sink "$T/sink.out" ${LOAD_CPU:+taskset -c $LOAD_CPU} "$BENCH_BIN/smsc_load" -p "$KANNEL_SMSC_PORT" -S -n "$TH_N" \
+		-o "$T/sink.log" -t 30 -R +25579
+	t_wait_for 10 sh -c "curl -sf 'http://127.0.0.1:$KANNEL_ADMIN_PORT/status.txt?password=$KANNEL_ADMIN_PASSWORD' | grep -q 'FAKE:$KANNEL_SMSC_PORT (online'" ||
+		bail_out "the sink did not connect"
+	say "  contacts imported, sink connected; broadcasting"
+	bc_id=$("$SAUTI_BIN" broadcast -c "$SAUTI_CONFIG" invite --to group:bench 2>"$T/broadcast.err") ||
+		bail_out "broadcast failed: $(cat "$T/broadcast.err")"
+	t_wait_for $((TH_N / TH_RATE + 90)) test -e "$T/pids/sink.rc"
+	say "  the sink has its $TH_N MTs"
+	t_stop sink 2
+	tail -n +$((tap_before + 1)) "$T/tap.log" | awk '{ print $1 }' >"$T/handed.txt"
+	read -r th_n th_avg th_max < <(window_stats "$T/handed.txt" "$TH_RATE")
+	read -r sk_n sk_avg sk_max < <(window_stats "$T/sink.log" "$TH_RATE")
+	bc_status=$("$SAUTI_BIN" broadcast -c "$SAUTI_CONFIG" status "$bc_id" 2>&1 | tr '\n' ' ')
+	if [ "$th_n" -ne "$TH_N" ]; then
+		figure throttle "$th_avg" msg/s "$TH_RATE" "$(calc "$th_avg / $TH_RATE")" ">= 0.95" ERROR
+		figure throttle_max_1s "$th_max" msg/s "$TH_RATE" "$(calc "$th_max / $TH_RATE")" "<= 1.0" ERROR
+		note "throttle: $th_n of $TH_N MTs reached Kannel; broadcast status: $bc_status"
+	else
+		figure throttle "$(calc "$th_avg" 2)" msg/s "$TH_RATE" "$(calc "$th_avg / $TH_RATE")" ">= 0.95" \
+			"$(verdict "$th_avg / $TH_RATE >= 0.95")"
+		figure throttle_max_1s "$th_max" msg/s "$TH_RATE" "$(calc "$th_max / $TH_RATE")" "<= 1.0" \
+			"$(verdict "$th_max <= $TH_RATE")"
+	fi
+	note "throttle: $th_n MTs handed to Kannel (tap on sendsms), average $th_avg/s, busiest second $th_max; at the SMSC (sink): $sk_n, average $sk_avg/s, busiest second $sk_max; status: $bc_status"
+}
+
+# -- session_bytes: Redis memory per session ------------------------------------------
+bench_memory() {
+	say "session_bytes: $MEM_N USSD sessions stopped mid-survey, then completed"
+	redis_cli flushall >/dev/null
+	payload() { redis_cli --eval "$T_ROOT/tests/bench/payload.lua"; }
+	# The USSD repeat keys (sauti:mo:u:*) live 15 minutes; dropping them stands
+	# for waiting that long.
+	drop_repeats() {
+		redis_cli --scan --pattern 'sauti:mo:*' |
+			xargs -r -n 1000 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" unlink >/dev/null
+	}
+	mem_errors=0
+	next_base
+	# Enough sessions first that every key kind is in its large encoding (a
+	# zset or set past 128 members stops being a listpack): the figure is
+	# what one more session costs.
+	load "$BENCH_BIN/ussd_load" -p "$SAUTI_PORT" -c 32 -n 300 -P "$BASE" -k >/dev/null ||
+		mem_errors=$((mem_errors + 1))
+	drop_repeats
+	m0=$(settled_memory) p0=$(payload)
+	next_base
+	load "$BENCH_BIN/ussd_load" -p "$SAUTI_PORT" -c 32 -n "$MEM_N" -l 4 -P "$BASE" -k >/dev/null ||
+		mem_errors=$((mem_errors + 1))
+	m1=$(settled_memory) p1=$(payload)
+	phone=$(printf '+2557%08d' $((BASE % 100000000)))
+	run_id=$(redis_cli get "sauti:cur:ussd:$phone")
+	mo_avg=$(redis_cli --scan --pattern 'sauti:mo:*' | head -200 | sed 's/^/MEMORY USAGE /' |
+		redis_cli | awk '{ s += $1 } END { printf "%.0f", s / NR }')
+	mo_keys=$(redis_cli --scan --pattern 'sauti:mo:*' | wc -l)
+	note "one active session: run hash $(redis_cli memory usage "sauti:r:$run_id") B, contact $(redis_cli memory usage "sauti:c:$phone") B, pointer $(redis_cli memory usage "sauti:cur:ussd:$phone") B, $(calc "$mo_keys / ($MEM_N + 0)" 1) repeat keys of $mo_avg B (MEMORY USAGE, without the main dictionary's entries)"
+	load "$BENCH_BIN/ussd_load" -p "$SAUTI_PORT" -c 32 -n "$MEM_N" -f 4 -P "$BASE" -k >/dev/null ||
+		mem_errors=$((mem_errors + 1))
+	m2=$(settled_memory)
+	drop_repeats
+	m3=$(settled_memory) p3=$(payload)
+	SB=$(calc "($m1 - $m0) / $MEM_N" 0) SB_P=$(calc "($p1 - $p0) / $MEM_N" 0)
+	SR=$(calc "($m3 - $m0) / $MEM_N" 0) SR_P=$(calc "($p3 - $p0) / $MEM_N" 0)
+	mem_verdict() {
+		if [ "$mem_errors" -gt 0 ]; then echo ERROR; else verdict "$1 <= 1024"; fi
+	}
+	figure session_bytes "$SB" bytes "$SB_P" "$(calc "$SB / $SB_P" 2)" "<= 1024" "$(mem_verdict "$SB")"
+	figure session_bytes_run "$SR" bytes "$SR_P" "$(calc "$SR / $SR_P" 2)" "<= 1024" "$(mem_verdict "$SR")"
+	note "session memory: $MEM_N sessions at step 4 of 7 (after dial, language, district, works): $SB B each (data $SB_P B); completed, with their repeat keys: $(calc "($m2 - $m0) / $MEM_N" 0) B; after the repeat keys expire: $SR B (data $SR_P B)"
+}
+
+# -- export_rss: sauti export over stored runs -----------------------------------
+bench_export() {
+	say "export_rss: sauti export over $EXP_N stored runs"
+	redis_cli flushall >/dev/null
+	now=$(date +%s)
+	for ((i = 0; i < EXP_N; i += 10000)); do
+		n=$((EXP_N - i < 10000 ? EXP_N - i : 10000))
+		redis_cli --eval "$T_ROOT/tests/bench/gen_runs.lua" , "$i" "$n" "$now" >/dev/null
+	done
+	[ "$(redis_cli zcard sauti:runs:district)" -eq "$EXP_N" ] || bail_out "gen_runs.lua made $(redis_cli zcard sauti:runs:district) runs"
+	# Every attempt counts: one that stops short is a failure the figure
+	# shows (export_rows), not one to try again.
+	ex_secs=() ex_rss=() ex_rows=() sc_secs=() sc_rss=() ex_fail_msg=
+	for ((i = 1; i <= EXP_TRIALS; i++)); do
+		s0=$(now_s)
+		load /usr/bin/time -f %M -o "$T/export.time" "$SAUTI_BIN" export -c "$SAUTI_CONFIG" \
+			district >"$T/export.csv" 2>"$T/export.err"
+		rc=$?
+		s1=$(now_s)
+		rows=$(($(wc -l <"$T/export.csv") - 1))
+		ex_rows+=("$rows") ex_rss+=("$(tail -1 "$T/export.time")")
+		if [ $rc -eq 0 ] && [ "$rows" -eq "$EXP_N" ]; then
+			ex_secs+=("$(calc "$s1 - $s0")")
+		else
+			ex_fail_msg="exit status $rc after $rows of $EXP_N rows in $(calc "$s1 - $s0" 2) s; stderr: $(head -c 300 "$T/export.err" | tr '\n' ' ')"
+		fi
+		s0=$(now_s)
+		load /usr/bin/time -f %M -o "$T/scan.time" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" \
+			--scan --pattern 'sauti:r:*' >"$T/scan.out"
+		s1=$(now_s)
+		keys=$(wc -l <"$T/scan.out")
+		sc_secs+=("$(calc "$s1 - $s0")") sc_rss+=("$(tail -1 "$T/scan.time")")
+	done
+	EX_RSS=$(printf '%s\n' "${ex_rss[@]}" | sort -n | tail -1)
+	SC_RATE=$(calc "$keys / $(median "${sc_secs[@]}")" 0)
+	if [ ${#ex_secs[@]} -gt 0 ]; then
+		EX_RATE=$(calc "$EXP_N / $(median "${ex_secs[@]}")" 0)
+		EX_RATIO=$(calc "$EX_RATE / $SC_RATE")
+	else
+		EX_RATE=- EX_RATIO=-
+	fi
+	figure export_rss "$(calc "$EX_RSS / 1024" 1)" MiB "$SC_RATE" "$EX_RATIO" "<= 64" \
+		"$(verdict "$EX_RSS / 1024 <= 64")"
+	figure export_rate "$EX_RATE" runs/s "$SC_RATE" "$EX_RATIO" "-" INFO
+	EX_MIN=$(printf '%s\n' "${ex_rows[@]}" | sort -n | head -1)
+	figure export_rows "$EX_MIN" rows "$EXP_N" "$(calc "$EX_MIN / $EXP_N" 4)" "= 1 (all)" \
+		"$(verdict "$EX_MIN == $EXP_N")"
+	note "export of $EXP_N runs: rows ${ex_rows[*]}; complete ones took ${ex_secs[*]} s; peak RSS ${ex_rss[*]} KiB; redis-cli --scan of the same $keys keys: ${sc_secs[*]} s, peak RSS ${sc_rss[*]} KiB"
+	[ -n "$ex_fail_msg" ] && note "export stopped short: $ex_fail_msg"
+}
+
+# -- run ------------------------------------------------------------------------------
+
+if stage ussd; then
+	bench_ussd
+	bench_p99
+	[ -n "$PROFILE" ] && bench_profile
+fi
+stage kannel && bench_kannel
+stage throttle && bench_throttle
+stage memory && bench_memory
+stage export && bench_export
+
+# -- report ---------------------------------------------------------------------------
+
+stop_sauti >/dev/null || note "sauti did not exit cleanly: $(tail -3 "$T/sauti.log")"
+for ((i = 0; i < ${#NAMES[@]}; i++)); do
+	printf 'BENCH name=%s value=%s unit=%s baseline=%s ratio=%s\n' "${NAMES[i]}" \
+		"${VALUES[i]}" "${UNITS[i]}" "${BASES[i]}" "${RATIOS[i]}"
+done
+echo
+printf '%-18s %12s %-8s %12s %7s  %-18s %s\n' figure value unit baseline ratio level verdict
+for ((i = 0; i < ${#NAMES[@]}; i++)); do
+	printf '%-18s %12s %-8s %12s %7s  %-18s %s\n' "${NAMES[i]}" "${VALUES[i]}" "${UNITS[i]}" \
+		"${BASES[i]}" "${RATIOS[i]}" "${LEVELS[i]}" "${VERDICTS[i]}"
+done
+echo
+echo "baselines: ussd_steps, ussd_p99 - tests/bench/hello.c (bare evhttp), same client, same run;"
+echo "  ussd_cpu - CPU time of the sauti process per step and of hello per request (ratio hello/sauti);"
+echo "  kannel_mo - the same Kannel set-up pointed at hello; session_bytes* - the bytes of the"
+echo "  keys, fields and values themselves; throttle* - kannel.rate; export_rss, export_rate -"
+echo "  redis-cli --scan over the same keys (keys/s; ratio = export runs/s over it); export_rows - runs stored."
+for n in "${NOTES[@]}"; do
+	echo "- $n"
+done
+if [ -n "${PROFILED:-}" ]; then
+	echo
+	echo "perf (cpu-clock samples) of sauti under the USSD load: time by library"
+	sed 's/^/    /' "$T/profile-dso.txt"
+	echo "self time by symbol:"
+	sed 's/^/    /' "$T/profile-self.txt"
+	echo "inclusive time (children) by symbol:"
+	sed 's/^/    /' "$T/profile-incl.txt"
+fi
+echo
+if [ "$BROKEN" -gt 0 ]; then
+	echo "bench: $BROKEN figures could not be measured, $FAILED levels missed"
+	exit 2
+fi
+if [ "$FAILED" -gt 0 ]; then
+	echo "bench: $FAILED of ${#NAMES[@]} levels missed"
+	exit 1
+fi
+echo "bench: every level met"
+exit 0
