@@ -15,8 +15,19 @@
 #define RECONNECT_MIN_MS 100
 #define RECONNECT_MAX_MS 2000
 
+/* Scripts are sent whole once per connection, then by their SHA1 (EVALSHA):
+ * Redis hands the SHA1 back from SCRIPT LOAD, so none is computed here. */
+#define MAX_SCRIPTS 32
+struct script {
+	const char *body;    /* the caller's constant: compared by address */
+	char sha[41];        /* "" until SCRIPT LOAD answered on this connection */
+	bool loading;
+};
+
 struct db {
 	struct event_base *base;
+	struct script scripts[MAX_SCRIPTS];
+	size_t nscripts;
 	char *host;          /* NULL for a unix socket */
 	int port;
 	char *socket_path;
@@ -120,6 +131,11 @@ static void on_connect(const redisAsyncContext *ac, int status)
 	}
 	log_info("redis: connected");
 	db->connected = true;
+	/* A Redis that restarted has forgotten our scripts. */
+	for (size_t i = 0; i < db->nscripts; i++) {
+		db->scripts[i].sha[0] = '\0';
+		db->scripts[i].loading = false;
+	}
 	db->reconnect_ms = RECONNECT_MIN_MS;
 }
 
@@ -226,6 +242,12 @@ int db_wait_ready(struct db *db, int timeout_ms)
 	return db_ready(db) ? 0 : -1;
 }
 
+static void forget_scripts(struct db *db)
+{
+	for (size_t i = 0; i < db->nscripts; i++)
+		db->scripts[i].sha[0] = '\0';
+}
+
 static void pending_answer(struct pending *p, redisReply *reply)
 {
 	if (p->answered)
@@ -233,8 +255,11 @@ static void pending_answer(struct pending *p, redisReply *reply)
 	p->answered = true;
 	if (!reply || reply->type == REDIS_REPLY_ERROR)
 		p->db->errors++;
-	if (reply && reply->type == REDIS_REPLY_ERROR)
+	if (reply && reply->type == REDIS_REPLY_ERROR) {
 		log_warn("redis: %s", reply->str);
+		if (strncmp(reply->str, "NOSCRIPT", 8) == 0)
+			forget_scripts(p->db);
+	}
 	if (p->fn)
 		p->fn(reply, p->data);
 }
@@ -293,11 +318,74 @@ static struct pending *pending_new(struct db *db, db_reply_fn fn, void *data)
 	return p;
 }
 
+static void on_script_loaded(redisReply *reply, void *data)
+{
+	struct script *sc = data;
+	sc->loading = false;
+	if (reply && reply->type == REDIS_REPLY_STRING && reply->len == 40)
+		memcpy(sc->sha, reply->str, 41);
+}
+
+static struct script *script_for(struct db *db, const char *body)
+{
+	for (size_t i = 0; i < db->nscripts; i++)
+		if (db->scripts[i].body == body)
+			return &db->scripts[i];
+	if (db->nscripts == MAX_SCRIPTS)
+		return NULL;
+	struct script *sc = &db->scripts[db->nscripts++];
+	sc->body = body;
+	return sc;
+}
+
+static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,
+			const char **argv, const size_t *argvlen);
+
+/* EVAL of a script Redis has: EVALSHA.  Of one it may not have: EVAL, and
+ * SCRIPT LOAD beside it for the next time.  A NOSCRIPT answer (someone ran
+ * SCRIPT FLUSH) forgets every SHA1, so the next calls send scripts again. */
+static void use_script_cache(struct db *db, int argc, const char **argv,
+			     size_t *argvlen)
+{
+	if (argc < 3 || strcmp(argv[0], "EVAL") != 0)
+		return;
+	struct script *sc = script_for(db, argv[1]);
+	if (!sc)
+		return;
+	if (sc->sha[0]) {
+		argv[0] = "EVALSHA";
+		argv[1] = sc->sha;
+		if (argvlen) {
+			argvlen[0] = 7;
+			argvlen[1] = 40;
+		}
+	} else if (!sc->loading) {
+		const char *load[] = {"SCRIPT", "LOAD", sc->body};
+		sc->loading = send_command(db, on_script_loaded, sc, 3, load, NULL) == 0;
+	}
+}
+
 int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
 	       const char **argv, const size_t *argvlen)
 {
 	if (!db_ready(db))
 		return -1;
+	const char *v[64];
+	size_t len[64];
+	if (argc >= 3 && argc <= 64 && strcmp(argv[0], "EVAL") == 0) {
+		for (int i = 0; i < argc; i++) {
+			v[i] = argv[i];
+			len[i] = argvlen ? argvlen[i] : strlen(argv[i]);
+		}
+		use_script_cache(db, argc, v, len);
+		return send_command(db, fn, data, argc, v, len);
+	}
+	return send_command(db, fn, data, argc, argv, argvlen);
+}
+
+static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,
+			const char **argv, const size_t *argvlen)
+{
 	struct pending *p = pending_new(db, fn, data);
 	if (redisAsyncCommandArgv(db->ac, on_reply, p, argc, argv, argvlen) != REDIS_OK) {
 		event_free(p->timer);
