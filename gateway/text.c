@@ -404,7 +404,7 @@ static uint32_t gsm_extension(unsigned char septet)
 	case 0x3E: return ']';
 	case 0x40: return '|';
 	case 0x65: return 0x20AC;
-	default: return 0x00A0; /* an unknown escape reads as a space */
+	default: return 0x0020; /* an unknown escape reads as a space */
 	}
 }
 
