@@ -228,7 +228,7 @@ t_is "$(answers $P5)" "completed en,geita,yes,3,5,Water" "the export shows each 
 # longer than redis_timeout_ms: the answer is saved, the daemon cannot know.
 
 cat >"$T/proxy.py" <<'EOF'
-import os, queue, socket, sys, threading, time
+import hashlib, os, queue, socket, sys, threading, time
 listen_port, redis_port, hold_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 
 def value(f):
@@ -240,6 +240,8 @@ def value(f):
     if line[:1] == b"*":
         return line + b"".join(value(f) for _ in range(max(int(line[1:]), 0)))
     return line
+
+commit_sha = [None]
 
 def pipe(client):
     up = socket.create_connection(("127.0.0.1", redis_port))
@@ -255,7 +257,12 @@ def pipe(client):
         try:
             while True:
                 cmd = value(f)
-                held.put(b"local A = ARGV" in cmd and os.path.exists(hold_file))
+                # The commit script goes as EVAL, or as EVALSHA once sauti
+                # has loaded it: learn its SHA1 from the SCRIPT LOAD.
+                if b"SCRIPT" in cmd and b"local A = ARGV" in cmd:
+                    commit_sha[0] = hashlib.sha1(cmd.split(b"\r\n")[6]).hexdigest().encode()
+                is_commit = b"local A = ARGV" in cmd or (commit_sha[0] and commit_sha[0] in cmd)
+                held.put(bool(is_commit) and os.path.exists(hold_file))
                 up.sendall(cmd)
         except (OSError, EOFError, ValueError):
             close()
