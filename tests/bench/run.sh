@@ -129,7 +129,7 @@ rstat() {
 	sent=$(curl -s --max-time 5 "$SAUTI_URL/metrics" |
 		awk '$1 == "sauti_redis_commands_total" { print $2 }')
 	redis_cli info commandstats | tr -d '\r' | awk -F'[:,=]' -v sent="${sent:-0}" '
-		$1 == "cmdstat_eval" { e = $3; u = $5 }
+		$1 == "cmdstat_eval" || $1 == "cmdstat_evalsha" { e += $3; u += $5 }
 		/^cmdstat_/ { t += $3 }
 		END { print sent, e + 0, t + 0, u + 0 }'
 }
@@ -306,7 +306,7 @@ bench_ussd() {
 	figure ussd_cpu "$US_CPU" us/step "$US_HCPU" "$(calc "$US_HCPU / $US_CPU")" "-" INFO
 	note "ussd_steps trials (steps/s): hello ${h_rates[*]}; sauti ${s_rates[*]}; pair ratios ${pair_ratios[*]}"
 	note "CPU per /ussd step (us, median): sauti $(median "${s_cpu[@]}"), its redis $(median "${r_cpu[@]}"); hello $(median "${h_cpu[@]}") per request"
-	note "Redis per /ussd step: $(median "${rt_sent[@]}") round trips from sauti, $(median "${rt_eval[@]}") EVAL, $(median "${rt_all[@]}") commands executed (inside scripts too), $(median "${rt_us[@]}") us in EVAL"
+	note "Redis per /ussd step: $(median "${rt_sent[@]}") round trips from sauti, $(median "${rt_eval[@]}") EVAL/EVALSHA, $(median "${rt_all[@]}") commands executed (inside scripts too), $(median "${rt_us[@]}") us in scripts"
 }
 
 # -- ussd_p99: latency at half the most sauti gave --------------------------------
@@ -407,7 +407,7 @@ bench_kannel() {
 			"$(verdict "$KM_RATIO >= 0.90")"
 	fi
 	note "kannel_mo trials (MO answered/s): via hello ${kh_rates[*]}; via sauti ${ks_rates[*]}"
-	note "Redis per SMS step: $(median "${k_sent[@]}") round trips from sauti, $(median "${k_eval[@]}") EVAL, $(median "${k_all[@]}") commands executed"
+	note "Redis per SMS step: $(median "${k_sent[@]}") round trips from sauti, $(median "${k_eval[@]}") EVAL/EVALSHA, $(median "${k_all[@]}") commands executed"
 	note "CPU per SMS step (us, median): sauti $(median "${k_cpu[@]}"), its redis $(median "${k_rcpu[@]}")"
 	# stopped without waiting: its helper takes Kannel down on its own
 	kill -TERM "$(t_pid kannel2)" 2>/dev/null
@@ -496,7 +496,7 @@ bench_memory() {
 	phone=$(printf '+2557%08d' $((BASE % 100000000)))
 	run_id=$(redis_cli get "sauti:cur:ussd:$phone")
 	mo_avg=$(redis_cli --scan --pattern 'sauti:mo:*' | head -200 | sed 's/^/MEMORY USAGE /' |
-		redis_cli | awk '{ s += $1 } END { printf "%.0f", s / NR }')
+		redis_cli | awk '{ s += $1 } END { printf "%.0f", NR ? s / NR : 0 }')
 	mo_keys=$(redis_cli --scan --pattern 'sauti:mo:*' | wc -l)
 	note "one active session: run hash $(redis_cli memory usage "sauti:r:$run_id") B, contact $(redis_cli memory usage "sauti:c:$phone") B, pointer $(redis_cli memory usage "sauti:cur:ussd:$phone") B, $(calc "$mo_keys / ($MEM_N + 0)" 1) repeat keys of $mo_avg B (MEMORY USAGE, without the main dictionary's entries)"
 	load "$BENCH_BIN/ussd_load" -p "$SAUTI_PORT" -c 32 -n "$MEM_N" -f 4 -P "$BASE" -k >/dev/null ||
