@@ -45,6 +45,11 @@ for tool in hello ussd_load smsc_load tap; do
 	[ -x "$BENCH_BIN/$tool" ] || bail_out "no $BENCH_BIN/$tool: run make bench-tools"
 done
 [ -x "$SAUTI_BIN" ] || bail_out "no sauti binary at $SAUTI_BIN"
+# A private copy: a `make` elsewhere during the run must not swap the binary
+# under the daemon, the CLI commands or the profile.
+cp "$SAUTI_BIN" "$T/sauti" || bail_out "cannot copy $SAUTI_BIN"
+SAUTI_ORIGIN=$SAUTI_BIN SAUTI_BIN=$T/sauti
+export SAUTI_BIN
 
 if [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; then
 	MODE=quick
@@ -189,7 +194,7 @@ note() { NOTES+=("$*"); }
 
 # -- start everything ----------------------------------------------------------
 
-say "$MODE run; sauti $SAUTI_BIN; ${SERVER_CPU:+load on CPU $LOAD_CPU, servers on CPU $SERVER_CPU}"
+say "$MODE run; sauti: a copy of $SAUTI_ORIGIN; ${SERVER_CPU:+load on CPU $LOAD_CPU, servers on CPU $SERVER_CPU}"
 export KANNEL_LOG_LEVEL=${KANNEL_LOG_LEVEL:-2}
 start_redis || bail_out "redis did not start"
 HELLO_PORT=$(free_port)
