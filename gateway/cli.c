@@ -75,10 +75,18 @@ int cli_open(struct cli *c, int *argc, char **argv, int need)
 	return 0;
 }
 
-void cli_run(struct cli *c) { event_base_dispatch(c->base); }
+void cli_run(struct cli *c)
+{
+	event_base_dispatch(c->base);
+	if (!c->done) {
+		fprintf(stderr, "sauti: stopped before the work was done\n");
+		c->status = 1;
+	}
+}
 
 void cli_done(struct cli *c, int status)
 {
+	c->done = true;
 	c->status = status;
 	event_base_loopbreak(c->base);
 }

@@ -18,6 +18,7 @@ struct cli {
 	struct db *db;
 	struct flow_set *flows;
 	int status;                 /* the exit status the work settled on */
+	bool done;                  /* cli_done() was called */
 };
 
 #define CLI_NEED_DB 1
@@ -26,7 +27,8 @@ struct cli {
 /* Removes "-c FILE" from argv (updating *argc) and opens what `need` asks
  * for.  Returns 0, or prints why not and returns -1. */
 int cli_open(struct cli *c, int *argc, char **argv, int need);
-/* Runs the loop until cli_done() is called. */
+/* Runs the loop until cli_done() is called.  A loop that ends without it
+ * (nothing left to wait for) makes the status 1: the work did not finish. */
 void cli_run(struct cli *c);
 void cli_done(struct cli *c, int status);
 void cli_close(struct cli *c);

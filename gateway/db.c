@@ -229,15 +229,26 @@ static void on_wait_tick(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(db->base);
 }
 
+static void on_wait_limit(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
 int db_wait_ready(struct db *db, int timeout_ms)
 {
 	struct event *tick = event_new(db->base, -1, EV_PERSIST, on_wait_tick, db);
 	struct timeval tv = {0, 10 * 1000};
 	event_add(tick, &tv);
-	struct timeval limit = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-	event_base_loopexit(db->base, &limit);
+	/* A timer of our own, freed below: event_base_loopexit() would stay
+	 * armed and end the caller's later loop after timeout_ms. */
+	struct event *limit = evtimer_new(db->base, on_wait_limit, db->base);
+	struct timeval ltv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	evtimer_add(limit, &ltv);
 	if (!db_ready(db))
 		event_base_dispatch(db->base);
+	event_free(limit);
 	event_free(tick);
 	return db_ready(db) ? 0 : -1;
 }
