@@ -189,15 +189,16 @@ int cmd_report(int argc, char **argv)
 	struct report_cli r = {.cli = &c};
 	const char *flow_id = NULL;
 	int status = 2;
+	bool bad = false;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			r.json = true;
 		else if (argv[i][0] != '-' && !flow_id)
 			flow_id = argv[i];
 		else
-			flow_id = NULL, i = argc;
+			bad = true;
 	}
-	if (!flow_id) {
+	if (!flow_id || bad) {
 		fprintf(stderr, "usage: sauti report [-c FILE] FLOW [--json]\n");
 		goto out;
 	}
