@@ -417,8 +417,8 @@ int broadcast_create(struct db *db, const char *flow, const char *audience,
 	db_args_add(&a, c->id);
 	db_args_add(&a, flow);
 	db_args_add(&a, audience);
-	db_args_addf(&a, "%ld", at > 0 ? at : now);
-	db_args_addf(&a, "%ld", now);
+	db_args_addl(&a, at > 0 ? at : now);
+	db_args_addl(&a, now);
 	if (db_command_args(db, on_created, c, &a) < 0) {
 		free(c);
 		return -1;
@@ -540,7 +540,7 @@ static int enqueue(struct plan *p, struct recipient *r)
 	}
 	db_args_add(&a, run.id);
 	db_args_add(&a, r->run.status == RUN_COMPLETED ? "1" : "0");
-	db_args_addf(&a, "%ld", p->now);
+	db_args_addl(&a, p->now);
 	return db_command_args(p->db, on_enqueued, p, &a);
 }
 
@@ -730,11 +730,11 @@ static void settle_at(struct outgoing *o, enum outcome outcome, long long retry_
 	db_args_add(&a, o->bc);
 	db_args_add(&a, o->phone);
 	db_args_add(&a, outcome == ACCEPTED ? "1" : outcome == HELD ? "2" : "0");
-	db_args_addf(&a, "%d", o->attempt);
+	db_args_addl(&a, o->attempt);
 	db_args_add(&a, o->ucs2 ? "1" : "0");
 	db_args_add(&a, o->text);
-	db_args_addf(&a, "%lld", retry_ms);
-	db_args_addf(&a, "%d", MAX_ATTEMPTS);
+	db_args_addl(&a, retry_ms);
+	db_args_addl(&a, MAX_ATTEMPTS);
 	if (accepted)
 		metrics_inc(M_MESSAGES_OUT, CHANNEL_SMS);
 	/* When Redis is away the entry stays pending in the stream and is

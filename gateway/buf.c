@@ -70,15 +70,36 @@ void buf_putc(struct buf *b, char c) { buf_append(b, &c, 1); }
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
-	va_list ap2;
-	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n < 0)
+	/* Formats straight into the room left, and only when that is too
+	 * small grows and formats again: most strings fit the first time. */
+	va_list again;
+	va_copy(again, ap);
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
+	int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
+	if (n >= 0 && (size_t)n >= room) {
+		buf_grow(b, (size_t)n);
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+	}
+	va_end(again);
+	if (n < 0) {
+		if (b->data)
+			b->data[b->len] = '\0';
 		return;
-	buf_grow(b, (size_t)n);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
+}
+
+void buf_put_long(struct buf *b, long v)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+	do
+		digits[--i] = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (v < 0)
+		digits[--i] = '-';
+	buf_append(b, digits + i, sizeof(digits) - i);
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)

@@ -25,6 +25,8 @@ void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Appends v in decimal, without printf's cost. */
+void buf_put_long(struct buf *b, long v);
 void buf_reset(struct buf *b);
 /* The contents ("" when empty); valid until the next append. */
 const char *buf_str(const struct buf *b);

@@ -34,6 +34,7 @@ struct db {
 	char *password;
 	int dbnum;
 	int timeout_ms;
+	const struct timeval *timeout; /* libevent's common timeout for it */
 	redisAsyncContext *ac;
 	bool connected;
 	int reconnect_ms;
@@ -43,15 +44,26 @@ struct db {
 };
 
 /* One command in flight.  It outlives a timeout: hiredis still owns a
- * callback for it until the reply or the disconnect arrives. */
+ * callback for it until the reply or the disconnect arrives.  Its timer lives
+ * in the same allocation (event_assign), one malloc per command. */
 struct pending {
 	struct db *db;
 	db_reply_fn fn;
 	void *data;
-	struct event *timer;
+	bool timing;         /* the timer is assigned (and maybe pending) */
 	bool answered;       /* fn has been called */
 	bool checking;       /* on_timeout is reading: it frees p */
+	_Alignas(max_align_t) unsigned char timer[]; /* a struct event */
 };
+
+static struct event *pending_timer(struct pending *p) { return (struct event *)p->timer; }
+
+static void pending_stop_timer(struct pending *p)
+{
+	if (p->timing)
+		event_del(pending_timer(p));
+	p->timing = false;
+}
 
 static int parse_url(struct db *db, const char *url, char *err, size_t errsize)
 {
@@ -190,6 +202,10 @@ struct db *db_new(struct event_base *base, const char *url, int timeout_ms,
 	struct db *db = xcalloc(1, sizeof(*db));
 	db->base = base;
 	db->timeout_ms = timeout_ms > 0 ? timeout_ms : 1000;
+	/* Every command has the same timeout: a common timeout keeps them in
+	 * a queue instead of the timer heap. */
+	struct timeval tv = {db->timeout_ms / 1000, (db->timeout_ms % 1000) * 1000};
+	db->timeout = event_base_init_common_timeout(base, &tv);
 	db->reconnect_ms = RECONNECT_MIN_MS;
 	if (parse_url(db, url, err, errsize) < 0) {
 		db_free(db);
@@ -279,8 +295,7 @@ static void on_reply(redisAsyncContext *ac, void *r, void *data)
 {
 	(void)ac;
 	struct pending *p = data;
-	event_free(p->timer);
-	p->timer = NULL;
+	pending_stop_timer(p);
 	pending_answer(p, r);
 	if (!p->checking)
 		free(p);
@@ -292,6 +307,7 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct pending *p = arg;
 	struct db *db = p->db;
+	p->timing = false;
 	/* A loop that was busy for longer than the timeout sees the timer and
 	 * the reply at once, and may run the timer first: read what has
 	 * arrived before calling Redis dead. */
@@ -319,13 +335,18 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 
 static struct pending *pending_new(struct db *db, db_reply_fn fn, void *data)
 {
-	struct pending *p = xcalloc(1, sizeof(*p));
+	struct pending *p = xcalloc(1, sizeof(*p) + event_get_struct_event_size());
 	p->db = db;
 	p->fn = fn;
 	p->data = data;
-	p->timer = evtimer_new(db->base, on_timeout, p);
-	struct timeval tv = {db->timeout_ms / 1000, (db->timeout_ms % 1000) * 1000};
-	evtimer_add(p->timer, &tv);
+	evtimer_assign(pending_timer(p), db->base, on_timeout, p);
+	if (db->timeout) {
+		evtimer_add(pending_timer(p), db->timeout);
+	} else {
+		struct timeval tv = {db->timeout_ms / 1000, (db->timeout_ms % 1000) * 1000};
+		evtimer_add(pending_timer(p), &tv);
+	}
+	p->timing = true;
 	return p;
 }
 
@@ -399,7 +420,7 @@ static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,
 {
 	struct pending *p = pending_new(db, fn, data);
 	if (redisAsyncCommandArgv(db->ac, on_reply, p, argc, argv, argvlen) != REDIS_OK) {
-		event_free(p->timer);
+		pending_stop_timer(p);
 		free(p);
 		db->errors++;
 		return -1;
@@ -411,63 +432,87 @@ static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,
 unsigned long db_errors(const struct db *db) { return db->errors; }
 unsigned long db_commands(const struct db *db) { return db->commands; }
 
-void db_args_addn(struct db_args *a, const char *s, size_t len)
+/* Makes room for one more argument; returns its index. */
+static int args_slot(struct db_args *a)
 {
 	if (a->n == a->cap) {
 		a->cap = a->cap ? a->cap * 2 : 32;
 		a->v = xrealloc(a->v, (size_t)a->cap * sizeof(*a->v));
 		a->len = xrealloc(a->len, (size_t)a->cap * sizeof(*a->len));
-		/* Room for every argument, plus every replaced one. */
-		a->owned = xrealloc(a->owned, 2 * (size_t)a->cap * sizeof(*a->owned));
+		a->own = xrealloc(a->own, (size_t)a->cap * sizeof(*a->own));
 	}
-	a->v[a->n] = s;
-	a->len[a->n] = len;
-	a->n++;
+	return a->n++;
+}
+
+void db_args_addn(struct db_args *a, const char *s, size_t len)
+{
+	int i = args_slot(a);
+	a->v[i] = s;
+	a->len[i] = len;
+	a->own[i] = -1;
 }
 
 void db_args_add(struct db_args *a, const char *s) { db_args_addn(a, s, strlen(s)); }
 
-static char *vformat(const char *fmt, va_list ap)
+/* Starts owned argument i at the end of the text; args_own_end ends it.
+ * Its pointer is set when the command is sent, as the text may move. */
+static void args_own_begin(struct db_args *a, int i)
 {
-	struct buf b = BUF_INIT;
-	buf_vprintf(&b, fmt, ap);
-	return buf_detach(&b);
+	a->v[i] = NULL;
+	a->own[i] = (long)a->text.len;
+}
+
+static void args_own_end(struct db_args *a, int i)
+{
+	a->len[i] = a->text.len - (size_t)a->own[i];
+	buf_putc(&a->text, '\0');
+}
+
+void db_args_addl(struct db_args *a, long v)
+{
+	int i = args_slot(a);
+	args_own_begin(a, i);
+	buf_put_long(&a->text, v);
+	args_own_end(a, i);
 }
 
 void db_args_addf(struct db_args *a, const char *fmt, ...)
 {
+	int i = args_slot(a);
+	args_own_begin(a, i);
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = vformat(fmt, ap);
+	buf_vprintf(&a->text, fmt, ap);
 	va_end(ap);
-	db_args_add(a, s);
-	a->owned[a->nowned++] = s;
+	args_own_end(a, i);
 }
 
-void db_args_setf(struct db_args *a, int i, const char *fmt, ...)
+void db_args_setl(struct db_args *a, int i, long v)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = vformat(fmt, ap);
-	va_end(ap);
-	a->v[i] = s;
-	a->len[i] = strlen(s);
-	a->owned[a->nowned++] = s;
+	args_own_begin(a, i);
+	buf_put_long(&a->text, v);
+	args_own_end(a, i);
 }
 
 void db_args_release(struct db_args *a)
 {
-	for (int i = 0; i < a->nowned; i++)
-		free(a->owned[i]);
-	free(a->owned);
 	free(a->v);
 	free(a->len);
+	free(a->own);
+	buf_release(&a->text);
 	memset(a, 0, sizeof(*a));
 }
 
 int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a)
 {
-	int rc = db_command(db, fn, data, a->n, a->v, a->len);
+	for (int i = 0; i < a->n; i++)
+		if (a->own[i] >= 0)
+			a->v[i] = a->text.data + a->own[i];
+	int rc = -1;
+	if (db_ready(db)) {
+		use_script_cache(db, a->n, a->v, a->len);
+		rc = send_command(db, fn, data, a->n, a->v, a->len);
+	}
 	db_args_release(a);
 	return rc;
 }

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
+
 struct event_base;
 struct redisReply;
 struct db;
@@ -36,23 +38,24 @@ int db_wait_ready(struct db *db, int timeout_ms);
 int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
 	       const char **argv, const size_t *argvlen);
 
-/* An argv under construction: owns the strings it formats, borrows the
- * others (which must outlive the command's sending). */
+/* An argv under construction.  db_args_add borrows its string (it must
+ * outlive the sending); the formatting adders write into the args' own text,
+ * so building a command costs a few allocations however long it is. */
 struct db_args {
 	const char **v;
 	size_t *len;
+	long *own;           /* offset of an owned argument in text, or -1 */
 	int n, cap;
-	char **owned;
-	int nowned;
+	struct buf text;
 };
 
 void db_args_add(struct db_args *a, const char *s);
 void db_args_addn(struct db_args *a, const char *s, size_t len);
+void db_args_addl(struct db_args *a, long v);
 void db_args_addf(struct db_args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Replaces argument i with a formatted string. */
-void db_args_setf(struct db_args *a, int i, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Replaces argument i with v in decimal. */
+void db_args_setl(struct db_args *a, int i, long v);
 void db_args_release(struct db_args *a);
 /* Sends a as one command and releases it, sent or not. */
 int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a);

@@ -12,24 +12,35 @@
 #include "buf.h"
 #include "db.h"
 
-/* ARGV: phone, msg_id, pointer key, limit, window, then flows whose stats
- * the texts show.  Returns {reply already given or false, contact hash, run
- * id or false, run hash, messages from this phone in the current window (0
- * when unlimited), {flow, stats hash, ...}}. */
+/* ARGV: phone, msg_id, pointer key, limit, window, session, then flows whose
+ * stats the texts show.  The reply given to msg_id is looked up always when
+ * session is "", else only when the active run is not that USSD session's
+ * (a repeat within a session is answered from the run itself).  Returns
+ * {reply already given or false, contact hash, run id or false, run hash,
+ * messages from this phone in the current window (0 when unlimited),
+ * {flow, stats hash, ...}}. */
 static const char load_script[] =
-	"local dup = false\n"
-	"if ARGV[2] ~= '' then dup = redis.call('GET', 'sauti:mo:' .. ARGV[2]) end\n"
 	"local c = redis.call('HGETALL', 'sauti:c:' .. ARGV[1])\n"
 	"local id = redis.call('GET', ARGV[3])\n"
 	"local r = {}\n"
 	"if id then r = redis.call('HGETALL', 'sauti:r:' .. id) end\n"
+	"local dup = false\n"
+	"if ARGV[2] ~= '' then\n"
+	"  local mine = false\n"
+	"  if ARGV[6] ~= '' then\n"
+	"    for i = 1, #r, 2 do\n"
+	"      if r[i] == 'us' then mine = r[i + 1] == ARGV[6]; break end\n"
+	"    end\n"
+	"  end\n"
+	"  if not mine then dup = redis.call('GET', 'sauti:mo:' .. ARGV[2]) end\n"
+	"end\n"
 	"local n = 0\n"
 	"if tonumber(ARGV[4]) > 0 and not dup then\n"
 	"  n = redis.call('INCR', 'sauti:lim:' .. ARGV[1])\n"
 	"  if n == 1 then redis.call('EXPIRE', 'sauti:lim:' .. ARGV[1], ARGV[5]) end\n"
 	"end\n"
 	"local stats = {}\n"
-	"for i = 6, #ARGV do\n"
+	"for i = 7, #ARGV do\n"
 	"  stats[#stats + 1] = ARGV[i]\n"
 	"  stats[#stats + 1] = redis.call('HGETALL', 'sauti:stats:' .. ARGV[i])\n"
 	"end\n"
@@ -37,9 +48,10 @@ static const char load_script[] =
 
 /* ARGV: 1 phone, 2 msg_id, 3 reply, 4 pointer key, 5 expected pointer,
  * 6 pointer action (set|clear|keep), 7 run id, 8 expected version, 9 flow,
- * 10 started, 11 end run, 12 end status, 13 now, 14 reply ttl, then four
- * counted lists: run field/value pairs, contact field/value pairs, contact
- * fields to delete, stats fields to increment.
+ * 10 started, 11 end run, 12 end status, 13 now, 14 reply ttl, then five
+ * counted lists: run field/value pairs (those that changed), run fields to
+ * delete, contact field/value pairs, contact fields to delete, stats fields
+ * to increment.
  * Returns 1, or 0 when the pointer or the run changed since they were read. */
 static const char commit_script[] =
 	"local A = ARGV\n"
@@ -50,7 +62,8 @@ static const char commit_script[] =
 	"  return t, i + n + 1\n"
 	"end\n"
 	"local runf, i = list(15)\n"
-	"local conf, k = list(i)\n"
+	"local rdel, j = list(i)\n"
+	"local conf, k = list(j)\n"
 	"local cdel, m = list(k)\n"
 	"local stats = list(m)\n"
 	"if A[7] ~= '' then\n"
@@ -58,6 +71,7 @@ static const char commit_script[] =
 	"  local v = redis.call('HGET', rk, 'v') or '0'\n"
 	"  if v ~= A[8] then return 0 end\n"
 	"  redis.call('HSET', rk, 'v', tonumber(v) + 1, unpack(runf))\n"
+	"  if #rdel > 0 then redis.call('HDEL', rk, unpack(rdel)) end\n"
 	"  if v == '0' then redis.call('ZADD', 'sauti:runs:' .. A[9], A[10], A[7]) end\n"
 	"end\n"
 	"if A[11] ~= '' then\n"
@@ -272,27 +286,25 @@ out:
 	free(call);
 }
 
-int store_load_convo(struct db *db, const char *kind, const char *phone,
-		     const char *msg_id, int limit, int window,
-		     char *const *stats_flows, size_t nstats,
+int store_load_convo(struct db *db, const struct convo_query *q,
 		     store_convo_fn fn, void *data)
 {
-	char pointer[128];
-	snprintf(pointer, sizeof(pointer), "sauti:cur:%s:%s", kind, phone);
 	struct load_call *call = xcalloc(1, sizeof(*call));
 	call->fn = fn;
 	call->data = data;
-	call->phone = xstrdup(phone);
-	char lim[16], win[16];
-	snprintf(lim, sizeof(lim), "%d", limit);
-	snprintf(win, sizeof(win), "%d", window > 0 ? window : 60);
+	call->phone = xstrdup(q->phone);
 	struct db_args a = {0};
-	const char *fixed[] = {"EVAL", load_script, "0", phone, msg_id ? msg_id : "", pointer,
-			       lim, win};
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		db_args_add(&a, fixed[i]);
-	for (size_t i = 0; i < nstats; i++)
-		db_args_add(&a, stats_flows[i]);
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, load_script);
+	db_args_add(&a, "0");
+	db_args_add(&a, q->phone);
+	db_args_add(&a, q->msg_id ? q->msg_id : "");
+	db_args_addf(&a, "sauti:cur:%s:%s", q->kind, q->phone);
+	db_args_addl(&a, q->limit);
+	db_args_addl(&a, q->window > 0 ? q->window : 60);
+	db_args_add(&a, q->session ? q->session : "");
+	for (size_t i = 0; i < q->nstats; i++)
+		db_args_add(&a, q->stats_flows[i]);
 	if (db_command_args(db, on_load, call, &a) < 0) {
 		free(call->phone);
 		free(call);
@@ -301,47 +313,81 @@ int store_load_convo(struct db *db, const char *kind, const char *phone,
 	return 0;
 }
 
-void store_run_fields(struct db_args *a, const struct stored_run *r)
+/* Appends a field of a run unless the stored run (was, when not NULL)
+ * holds the same value. */
+static void put_text(struct db_args *a, const char *name, const char *v,
+		     const struct stored_run *was, const char *was_v)
 {
+	if (!v)
+		v = "";
+	if (was && strcmp(v, was_v ? was_v : "") == 0)
+		return;
+	db_args_add(a, name);
+	db_args_add(a, v);
+}
+
+static void put_number(struct db_args *a, const char *name, long v,
+		       const struct stored_run *was, long was_v)
+{
+	if (was && v == was_v)
+		return;
+	db_args_add(a, name);
+	db_args_addl(a, v);
+}
+
+/* The field/value pairs of r that differ from was (all when was is NULL),
+ * after their count. */
+static void put_run_fields(struct db_args *a, const struct stored_run *r,
+			   const struct stored_run *was)
+{
+	const struct stored_run none = {0};
+	const struct stored_run *w = was ? was : &none;
 	int count_at = a->n;
 	db_args_add(a, ""); /* the count, filled in below */
-	db_args_add(a, "flow");
-	db_args_add(a, r->flow);
-	db_args_add(a, "ph");
-	db_args_add(a, r->phone);
-	db_args_add(a, "lang");
-	db_args_add(a, r->lang);
-	db_args_add(a, "ch");
-	db_args_add(a, channel_name(r->channel));
-	db_args_add(a, "st");
-	db_args_add(a, run_status_name(r->status));
-	db_args_add(a, "step");
-	db_args_add(a, r->step ? r->step : "");
-	db_args_add(a, "try");
-	db_args_addf(a, "%d", r->retries);
-	db_args_add(a, "pg");
-	db_args_addf(a, "%d", r->page);
-	db_args_add(a, "t0");
-	db_args_addf(a, "%ld", r->started);
-	db_args_add(a, "t1");
-	db_args_addf(a, "%ld", r->completed);
-	db_args_add(a, "tu");
-	db_args_addf(a, "%ld", r->updated);
-	db_args_add(a, "exp");
-	db_args_addf(a, "%ld", r->expires);
+	put_text(a, "flow", r->flow, was, w->flow);
+	put_text(a, "ph", r->phone, was, w->phone);
+	put_text(a, "lang", r->lang, was, w->lang);
+	put_text(a, "ch", channel_name(r->channel), was, channel_name(w->channel));
+	put_text(a, "st", run_status_name(r->status), was, run_status_name(w->status));
+	put_text(a, "step", r->step, was, w->step);
+	put_number(a, "try", r->retries, was, w->retries);
+	put_number(a, "pg", r->page, was, w->page);
+	put_number(a, "t0", r->started, was, w->started);
+	put_number(a, "t1", r->completed, was, w->completed);
+	put_number(a, "tu", r->updated, was, w->updated);
+	put_number(a, "exp", r->expires, was, w->expires);
 	if (r->channel == CHANNEL_USSD) {
-		db_args_add(a, "us");
-		db_args_add(a, r->ussd_session ? r->ussd_session : "");
-		db_args_add(a, "ut");
-		db_args_add(a, r->ussd_text ? r->ussd_text : "");
-		db_args_add(a, "aw");
-		db_args_add(a, r->await_resume ? "resume" : "");
+		put_text(a, "us", r->ussd_session, was, w->ussd_session);
+		put_text(a, "ut", r->ussd_text, was, w->ussd_text);
+		put_text(a, "aw", r->await_resume ? "resume" : "", was,
+			 w->await_resume ? "resume" : "");
 	}
 	for (size_t i = 0; i < r->answers.n; i++) {
-		db_args_addf(a, "a:%s", r->answers.items[i].name);
-		db_args_add(a, r->answers.items[i].value);
+		const struct field *f = &r->answers.items[i];
+		const char *before = was ? fields_get(&was->answers, f->name) : NULL;
+		if (before && strcmp(before, f->value) == 0)
+			continue;
+		db_args_addf(a, "a:%s", f->name);
+		db_args_add(a, f->value);
 	}
-	db_args_setf(a, count_at, "%d", a->n - count_at - 1);
+	db_args_setl(a, count_at, a->n - count_at - 1);
+}
+
+/* The answers was has and r no longer has, after their count. */
+static void put_run_deletions(struct db_args *a, const struct stored_run *r,
+			      const struct stored_run *was)
+{
+	int count_at = a->n;
+	db_args_add(a, "");
+	for (size_t i = 0; was && i < was->answers.n; i++)
+		if (!fields_get(&r->answers, was->answers.items[i].name))
+			db_args_addf(a, "a:%s", was->answers.items[i].name);
+	db_args_setl(a, count_at, a->n - count_at - 1);
+}
+
+void store_run_fields(struct db_args *a, const struct stored_run *r)
+{
+	put_run_fields(a, r, NULL);
 }
 
 struct commit_call {
@@ -384,27 +430,32 @@ int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 	db_args_add(&a, c->expect_pointer ? c->expect_pointer : "");
 	db_args_add(&a, c->pointer == POINTER_SET ? "set" : c->pointer == POINTER_CLEAR ? "clear" : "keep");
 	db_args_add(&a, c->run ? c->run->id : "");
-	db_args_addf(&a, "%ld", c->run ? c->run->version : 0);
+	db_args_addl(&a, c->run ? c->run->version : 0);
 	db_args_add(&a, c->run ? c->run->flow : "");
-	db_args_addf(&a, "%ld", c->run ? c->run->started : 0);
+	db_args_addl(&a, c->run ? c->run->started : 0);
 	db_args_add(&a, c->end_run ? c->end_run : "");
 	db_args_add(&a, c->end_status ? c->end_status : "");
-	db_args_addf(&a, "%ld", c->now);
-	db_args_addf(&a, "%d", c->msg_ttl > 0 ? c->msg_ttl : 86400);
-	if (c->run)
-		store_run_fields(&a, c->run);
-	else
+	db_args_addl(&a, c->now);
+	db_args_addl(&a, c->msg_ttl > 0 ? c->msg_ttl : 86400);
+	/* A run already stored gets only what changed in this turn. */
+	const struct stored_run *was = c->run && c->run->version ? c->stored : NULL;
+	if (c->run) {
+		put_run_fields(&a, c->run, was);
+		put_run_deletions(&a, c->run, was);
+	} else {
 		db_args_add(&a, "0");
+		db_args_add(&a, "0");
+	}
 	size_t ncon = c->contact_set ? c->contact_set->n : 0;
-	db_args_addf(&a, "%zu", ncon * 2);
+	db_args_addl(&a, (long)ncon * 2);
 	for (size_t i = 0; i < ncon; i++) {
 		db_args_add(&a, c->contact_set->items[i].name);
 		db_args_add(&a, c->contact_set->items[i].value);
 	}
-	db_args_addf(&a, "%d", c->ncontact_del);
+	db_args_addl(&a, c->ncontact_del);
 	for (int i = 0; i < c->ncontact_del; i++)
 		db_args_add(&a, c->contact_del[i]);
-	db_args_addf(&a, "%d", c->nstats);
+	db_args_addl(&a, c->nstats);
 	for (int i = 0; i < c->nstats; i++)
 		db_args_add(&a, c->stats[i]);
 	return send_script(db, &a, fn, data);
@@ -418,6 +469,6 @@ int store_stop_runs(struct db *db, const char *phone, long now,
 	db_args_add(&a, stop_script);
 	db_args_add(&a, "0");
 	db_args_add(&a, phone);
-	db_args_addf(&a, "%ld", now);
+	db_args_addl(&a, now);
 	return send_script(db, &a, fn, data);
 }

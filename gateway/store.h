@@ -94,13 +94,23 @@ void convo_release(struct convo *c);
  * rc -1 and c NULL when Redis failed. */
 typedef void (*store_convo_fn)(int rc, struct convo *c, void *data);
 
-/* kind: "sms" or "ussd"; msg_id may be NULL.  With limit > 0, counts this
- * message in the phone's current window of `window` seconds (c->recent).
- * The stats counters of stats_flows come along (c->stats).
- * Returns -1 (fn not called) when Redis is not connected. */
-int store_load_convo(struct db *db, const char *kind, const char *phone,
-		     const char *msg_id, int limit, int window,
-		     char *const *stats_flows, size_t nstats,
+/* What to load for one incoming message. */
+struct convo_query {
+	const char *kind;            /* "sms" or "ussd" */
+	const char *phone;
+	const char *msg_id;          /* its reply, if already given; may be NULL */
+	/* A USSD session: msg_id is then looked up only when the active run is
+	 * not this session's (repeats within a session are answered from the
+	 * run).  NULL: always looked up. */
+	const char *session;
+	int limit, window;           /* limit > 0 counts this message in the
+				      * phone's window of `window` s (c->recent) */
+	char *const *stats_flows;    /* their counters come along (c->stats) */
+	size_t nstats;
+};
+
+/* Returns -1 (fn not called) when Redis is not connected. */
+int store_load_convo(struct db *db, const struct convo_query *q,
 		     store_convo_fn fn, void *data);
 
 enum pointer_action { POINTER_KEEP, POINTER_SET, POINTER_CLEAR };
@@ -116,6 +126,8 @@ struct commit {
 	enum pointer_action pointer; /* SET: to run->id */
 	const struct stored_run *run; /* written when not NULL; its version
 				       * must still be the stored one */
+	const struct stored_run *stored; /* run as loaded, if the same run: only
+					  * the fields that differ are sent */
 	const char *end_run;         /* another run to end, or NULL */
 	const char *end_status;      /* "expired", "stopped" */
 	const struct fields *contact_set;   /* contact fields to set, or NULL */

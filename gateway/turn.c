@@ -36,6 +36,7 @@ static void turn_reset(struct turn *t)
 	t->convo = NULL;
 	buf_reset(&t->reply);
 	t->ended = t->commit = t->stop = t->has_run = t->forget_reply = false;
+	t->missed_stats = false;
 	stored_run_release(&t->run);
 	t->end_run = t->end_status = NULL;
 	t->pointer = POINTER_KEEP;
@@ -131,6 +132,7 @@ static void commit(struct turn *t)
 			.expect_pointer = t->convo->has_run ? t->convo->run.id : "",
 			.pointer = t->pointer,
 			.run = t->has_run ? &t->run : NULL,
+			.stored = t->convo->has_run ? &t->convo->run : NULL,
 			.end_run = t->end_run,
 			.end_status = t->end_status,
 			.contact_set = &t->contact_set,
@@ -175,6 +177,14 @@ static void on_loaded(int rc, struct convo *c, void *data)
 		return;
 	}
 	t->decide(t);
+	if (t->missed_stats && !t->with_stats) {
+		/* Decided without the counters a text shows: once more with
+		 * them (a report-back; most turns never need them). */
+		t->with_stats = true;
+		turn_reset(t);
+		load(t);
+		return;
+	}
 	if (t->commit || t->stop)
 		commit(t);
 	else
@@ -183,10 +193,17 @@ static void on_loaded(int rc, struct convo *c, void *data)
 
 static void load(struct turn *t)
 {
-	int limit = t->limited ? t->gw->cfg.limits.max_per_window : 0;
-	if (store_load_convo(t->gw->db, t->kind, t->phone, t->msg_id, limit,
-			     t->gw->cfg.limits.window, t->flows->stats_flows,
-			     t->flows->nstats_flows, on_loaded, t) < 0)
+	struct convo_query q = {
+		.kind = t->kind,
+		.phone = t->phone,
+		.msg_id = t->msg_id,
+		.session = t->session,
+		.limit = t->limited ? t->gw->cfg.limits.max_per_window : 0,
+		.window = t->gw->cfg.limits.window,
+		.stats_flows = t->with_stats ? t->flows->stats_flows : NULL,
+		.nstats = t->with_stats ? t->flows->nstats_flows : 0,
+	};
+	if (store_load_convo(t->gw->db, &q, on_loaded, t) < 0)
 		turn_finish(t, -1);
 }
 
@@ -220,7 +237,10 @@ const struct flow *turn_active_flow(const struct turn *t)
 
 static long stat_count(void *data, const char *flow, size_t flow_len, const char *field)
 {
-	const struct convo *c = data;
+	struct turn *t = data;
+	const struct convo *c = t->convo;
+	if (!t->with_stats)
+		t->missed_stats = true;
 	char name[256];
 	snprintf(name, sizeof(name), "%.*s:%s", (int)flow_len, flow, field);
 	const char *v = fields_get(&c->stats, name);
@@ -232,14 +252,14 @@ static int turn_stats(void *data, const char *path, struct buf *out)
 	return engine_stats_value(path, stat_count, data, out);
 }
 
-static void engine_ctx_init(const struct turn *t, struct engine_ctx *ctx,
+static void engine_ctx_init(struct turn *t, struct engine_ctx *ctx,
 			    const struct flow *flow, size_t ussd_max)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->flow = flow;
 	ctx->contact = &t->convo->contact.fields;
 	ctx->stats = turn_stats;
-	ctx->stats_data = t->convo;
+	ctx->stats_data = t;
 	ctx->ussd_max_chars = ussd_max;
 }
 

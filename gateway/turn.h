@@ -35,6 +35,7 @@ struct turn {
 	char *msg_id;               /* remembers the reply; may be NULL */
 	int msg_ttl;                /* for how long, in seconds */
 	bool forget_reply;          /* this time, do not remember it by msg_id */
+	const char *session;        /* USSD session whose repeats the run answers */
 	bool limited;               /* apply the per-number message limit */
 	long now;
 	struct timespec started;
@@ -45,6 +46,9 @@ struct turn {
 
 	/* loaded */
 	struct convo *convo;
+	bool with_stats;            /* the {stats...} counters are loaded too:
+				     * only once a text has asked for them */
+	bool missed_stats;          /* a text asked for counters not loaded */
 
 	/* decided */
 	bool over_limit;            /* too many messages: no reply at all */
