@@ -81,6 +81,10 @@ static int add_params(struct req_private *p, const char *encoded)
 	if (!encoded || !*encoded)
 		return 0;
 	int rc = has_encoded_nul(encoded) ? -1 : 0;
+	/* libevent's parser starts its list afresh: straight into ours when
+	 * ours is still empty (the usual case), else through a second list. */
+	if (TAILQ_EMPTY(&p->params))
+		return evhttp_parse_query_str(encoded, &p->params) < 0 ? -1 : rc;
 	struct evkeyvalq parsed;
 	TAILQ_INIT(&parsed);
 	if (evhttp_parse_query_str(encoded, &parsed) < 0) {

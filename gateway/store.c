@@ -16,7 +16,8 @@
  * stats the texts show.  The reply given to msg_id is looked up always when
  * session is "", else only when the active run is not that USSD session's
  * (a repeat within a session is answered from the run itself).  Returns
- * {reply already given or false, contact hash, run id or false, run hash,
+ * {reply already given or false, contact hash, run id or false, run hash
+ * (both hashes as names and values joined by NUL bytes),
  * messages from this phone in the current window (0 when unlimited),
  * {flow, stats hash, ...}}. */
 static const char load_script[] =
@@ -44,7 +45,7 @@ static const char load_script[] =
 	"  stats[#stats + 1] = ARGV[i]\n"
 	"  stats[#stats + 1] = redis.call('HGETALL', 'sauti:stats:' .. ARGV[i])\n"
 	"end\n"
-	"return {dup, c, id, r, n, stats}\n";
+	"return {dup, table.concat(c, '\\0'), id, table.concat(r, '\\0'), n, stats}\n";
 
 /* ARGV: 1 phone, 2 msg_id, 3 reply, 4 pointer key, 5 expected pointer,
  * 6 pointer action (set|clear|keep), 7 run id, 8 expected version, 9 flow,
@@ -169,43 +170,100 @@ static bool reply_is_flat(const redisReply *r)
 	return r && r->type == REDIS_REPLY_ARRAY && r->elements % 2 == 0;
 }
 
-static long to_long(const char *s) { return strtol(s, NULL, 10); }
+/* A hash as Redis sent it: HGETALL's flat array, or (from the load script)
+ * one string of names and values joined by NUL bytes, which costs both
+ * sides one reply object instead of two per field.  sauti never stores a
+ * NUL byte (requests holding one are refused). */
+struct pairs {
+	const redisReply *array;
+	size_t i;
+	const char *p, *end;
+};
 
-void contact_decode(struct contact *c, const char *phone,
-		    const redisReply *flat)
+static bool is_hash_reply(const redisReply *r)
 {
-	c->phone = xstrdup(phone);
-	c->known = flat->elements > 0;
-	for (size_t i = 0; i + 1 < flat->elements; i += 2) {
-		const char *name = flat->element[i]->str;
-		const redisReply *v = flat->element[i + 1];
-		if (!name || !v->str)
-			continue;
-		if (strcmp(name, "_lang") == 0)
-			c->lang = xstrdup(v->str);
-		else if (strcmp(name, "_optout") == 0)
-			c->opted_out = strcmp(v->str, "1") == 0;
-		else if (strcmp(name, "_await") == 0)
-			c->await = xstrdup(v->str);
-		else if (name[0] != '_')
-			fields_setn(&c->fields, name, v->str, v->len);
+	return reply_is_flat(r) || (r && r->type == REDIS_REPLY_STRING);
+}
+
+static void pairs_init(struct pairs *it, const redisReply *r)
+{
+	memset(it, 0, sizeof(*it));
+	if (r->type == REDIS_REPLY_STRING) {
+		it->p = r->str;
+		it->end = r->str + r->len;
+	} else {
+		it->array = r;
 	}
 }
 
-int stored_run_decode(struct stored_run *r, const char *id,
-		      const redisReply *flat)
+static bool pairs_next(struct pairs *it, const char **name, const char **value,
+		       size_t *value_len)
 {
-	if (!reply_is_flat(flat) || flat->elements == 0)
+	if (it->array) {
+		for (; it->i + 1 < it->array->elements; it->i += 2) {
+			const redisReply *n = it->array->element[it->i];
+			const redisReply *v = it->array->element[it->i + 1];
+			if (n->str && v->str) {
+				*name = n->str;
+				*value = v->str;
+				*value_len = v->len;
+				it->i += 2;
+				return true;
+			}
+		}
+		return false;
+	}
+	if (!it->p || it->p >= it->end)
+		return false;
+	const char *name_end = memchr(it->p, '\0', (size_t)(it->end - it->p));
+	if (!name_end)
+		return false; /* a name without its value */
+	const char *v = name_end + 1;
+	const char *v_end = memchr(v, '\0', (size_t)(it->end - v));
+	if (!v_end)
+		v_end = it->end; /* the last value: hiredis ends it with a NUL */
+	*name = it->p;
+	*value = v;
+	*value_len = (size_t)(v_end - v);
+	it->p = v_end + 1;
+	return true;
+}
+
+static long to_long(const char *s) { return strtol(s, NULL, 10); }
+
+void contact_decode(struct contact *c, const char *phone, const redisReply *hash)
+{
+	c->phone = xstrdup(phone);
+	struct pairs it;
+	pairs_init(&it, hash);
+	const char *name, *v;
+	size_t len;
+	while (pairs_next(&it, &name, &v, &len)) {
+		c->known = true;
+		if (strcmp(name, "_lang") == 0)
+			c->lang = xstrdup(v);
+		else if (strcmp(name, "_optout") == 0)
+			c->opted_out = strcmp(v, "1") == 0;
+		else if (strcmp(name, "_await") == 0)
+			c->await = xstrdup(v);
+		else if (name[0] != '_')
+			fields_setn(&c->fields, name, v, len);
+	}
+}
+
+int stored_run_decode(struct stored_run *r, const char *id, const redisReply *hash)
+{
+	if (!is_hash_reply(hash))
 		return -1;
 	snprintf(r->id, sizeof(r->id), "%s", id);
 	r->step = NULL;
-	for (size_t i = 0; i + 1 < flat->elements; i += 2) {
-		const char *name = flat->element[i]->str;
-		const char *v = flat->element[i + 1]->str;
-		if (!name || !v)
-			continue;
+	struct pairs it;
+	pairs_init(&it, hash);
+	const char *name, *v;
+	size_t len;
+	while (pairs_next(&it, &name, &v, &len)) {
 		if (strncmp(name, "a:", 2) == 0)
-			fields_setn(&r->answers, name + 2, v, flat->element[i + 1]->len);
+			fields_setn(&r->answers, name + 2, v, len);
 		else if (strcmp(name, "flow") == 0)
 			r->flow = xstrdup(v);
 		else if (strcmp(name, "ph") == 0)
@@ -257,8 +315,7 @@ static void on_load(redisReply *reply, void *data)
 	struct load_call *call = data;
 	struct convo *c = NULL;
 	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 6 ||
-	    !reply_is_flat(reply->element[1]) ||
-	    reply->element[3]->type != REDIS_REPLY_ARRAY) {
+	    !is_hash_reply(reply->element[1]) || !is_hash_reply(reply->element[3])) {
 		call->fn(-1, NULL, call->data);
 		goto out;
 	}

@@ -41,7 +41,8 @@ struct contact {
 };
 
 void contact_release(struct contact *c);
-/* Fills c from a flat HGETALL reply of its hash. */
+/* Fills c from its hash: a flat HGETALL reply, or names and values joined
+ * by NUL bytes in one string. */
 void contact_decode(struct contact *c, const char *phone,
 		    const struct redisReply *flat);
 
@@ -72,7 +73,8 @@ struct stored_run {
 void stored_run_release(struct stored_run *r);
 /* A deep copy: dst owns its own strings. */
 void stored_run_copy(struct stored_run *dst, const struct stored_run *src);
-/* Fills r from a flat HGETALL reply; -1 when it is not a run. */
+/* Fills r from its hash (either form, as contact_decode); -1 when it is
+ * not a run. */
 int stored_run_decode(struct stored_run *r, const char *id,
 		      const struct redisReply *flat);
 /* A fresh random run id. */

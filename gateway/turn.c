@@ -263,9 +263,10 @@ static void engine_ctx_init(struct turn *t, struct engine_ctx *ctx,
 	ctx->ussd_max_chars = ussd_max;
 }
 
-/* Copies the engine's view of a run into the stored one. */
+/* Copies the engine's view of a run into the stored one; the answers move
+ * (run keeps none). */
 static void run_store(struct stored_run *dst, const struct flow *flow,
-		      const struct run *run, long now)
+		      struct run *run, long now)
 {
 	free(dst->lang);
 	dst->lang = xstrdup(flow->langs[run->lang]);
@@ -279,7 +280,8 @@ static void run_store(struct stored_run *dst, const struct flow *flow,
 	if (run->status == RUN_COMPLETED && !dst->completed)
 		dst->completed = now;
 	fields_release(&dst->answers);
-	fields_copy(&dst->answers, &run->answers);
+	dst->answers = run->answers;
+	run->answers = (struct fields)FIELDS_INIT;
 }
 
 /* The engine's view of a stored run. */
@@ -297,7 +299,7 @@ static void run_load(struct run *run, const struct flow *flow,
 
 /* What every engine call leaves behind, whichever way it was made. */
 static void take_engine_out(struct turn *t, const struct flow *flow,
-			    const struct run *run, struct engine_out *out)
+			    struct run *run, struct engine_out *out)
 {
 	run_store(&t->run, flow, run, t->now);
 	t->has_run = true;
