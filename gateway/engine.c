@@ -398,14 +398,31 @@ static void put_option_label(const struct view *v, const struct flow_step *s,
 		put_text(v, &s->choices[i].label, out);
 }
 
-/* Appends the line "N. label" of option i. */
+/* Appends "N. label", the line of option i. */
+static void put_option_line(const struct view *v, const struct flow_step *s,
+			    size_t i, struct buf *out)
+{
+	char num[32];
+	size_t at = sizeof(num), n = i + 1;
+
+	/* "N. " without printf's cost: a page lays out every option */
+	num[--at] = ' ';
+	num[--at] = '.';
+	do
+		num[--at] = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	buf_append(out, num + at, sizeof(num) - at);
+	put_option_label(v, s, i, out);
+}
+
+/* Appends the line of option i, on a line of its own when out is not
+ * empty. */
 static void put_option(const struct view *v, const struct flow_step *s,
 		       size_t i, struct buf *out)
 {
 	if (out->len)
 		buf_putc(out, '\n');
-	buf_printf(out, "%zu. ", i + 1);
-	put_option_label(v, s, i, out);
+	put_option_line(v, s, i, out);
 }
 
 static const struct phrases *view_phrases(const struct view *v)
@@ -536,54 +553,142 @@ static void compose(const struct view *v, const char *above,
 	clip(v, out);
 }
 
+/* A prompt's screen in pieces, each rendered and measured once: the
+ * question, every option line and the paging entries.  A page is some of
+ * these joined by '\n', so its size is the sum of theirs (text.h): laying
+ * out pages adds sizes up instead of building and measuring every candidate
+ * page, and the page shown is copied from the pieces. */
+struct option_line {
+	size_t start, len;              /* "N. label" in prompt_lines.options */
+	struct ussd_size size;
+	struct ussd_size rest;          /* this and every later line, each
+					 * after a '\n' */
+};
+
+/* '\n' between two lines: one septet, one UTF-16 unit. */
+static const struct ussd_size newline = {1, 1, false};
+
+struct prompt_lines {
+	struct buf text;                /* the question */
+	struct ussd_size text_size;
+	struct buf options;             /* every option line, one after another */
+	struct option_line *line;       /* n of them */
+	size_t n;
+	struct ussd_size more, back;    /* the lines put_nav() writes */
+};
+
+static void lines_init(struct prompt_lines *pl, const struct view *v,
+		       const struct flow_step *s)
+{
+	struct buf nav = BUF_INIT;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->n = option_count(v, s);
+	pl->line = xcalloc(pl->n + 1, sizeof(*pl->line));
+	put_text(v, &s->text, &pl->text);
+	ussd_measure(buf_str(&pl->text), pl->text.len, &pl->text_size);
+	for (size_t i = 0; i < pl->n; i++) {
+		struct option_line *l = &pl->line[i];
+		l->start = pl->options.len;
+		put_option_line(v, s, i, &pl->options);
+		l->len = pl->options.len - l->start;
+		ussd_measure(pl->options.data + l->start, l->len, &l->size);
+	}
+	for (size_t i = pl->n; i-- > 0;) {
+		pl->line[i].rest = pl->line[i + 1].rest; /* line[n]: none */
+		ussd_size_add(&pl->line[i].rest, &newline);
+		ussd_size_add(&pl->line[i].rest, &pl->line[i].size);
+	}
+	put_nav(v, true, false, &nav);
+	ussd_measure(buf_str(&nav), nav.len, &pl->more);
+	buf_reset(&nav);
+	put_nav(v, false, true, &nav);
+	ussd_measure(buf_str(&nav), nav.len, &pl->back);
+	buf_release(&nav);
+}
+
+static void lines_release(struct prompt_lines *pl)
+{
+	buf_release(&pl->text);
+	buf_release(&pl->options);
+	free(pl->line);
+}
+
+/* The size of a screen put together line by line. */
+struct screen_size {
+	struct ussd_size size;
+	bool empty;
+};
+
+/* Adds a line as put_line() and put_option() do: after a '\n' unless the
+ * screen is empty. */
+static void size_add_line(struct screen_size *ss, const struct ussd_size *line)
+{
+	if (!ss->empty)
+		ussd_size_add(&ss->size, &newline);
+	ussd_size_add(&ss->size, line);
+	ss->empty = false;
+}
+
+static void size_add_nav(const struct prompt_lines *pl, bool more, bool back,
+			 struct screen_size *ss)
+{
+	if (more)
+		size_add_line(ss, &pl->more);
+	if (back)
+		size_add_line(ss, &pl->back);
+}
+
 struct page {
 	int index;
 	size_t from, to;        /* options [from, to) */
 	bool more, back;
+	bool fits;              /* the page fits a screen as it is */
 };
 
 /* Lays out the page of options that starts at from: as many as fit with the
- * prompt and the paging entries, at least one. */
-static size_t page_end(const struct view *v, const struct flow_step *s,
-		       size_t from, bool back)
+ * prompt and the paging entries, at least one.  *fits tells whether that
+ * page fits (a single option may not). */
+static size_t page_end(const struct view *v, const struct prompt_lines *pl,
+		       size_t from, bool back, bool *fits)
 {
-	size_t n = option_count(v, s), best = from + 1;
-	struct buf lines = BUF_INIT, tmp = BUF_INIT;
+	size_t n = pl->n, best = from + 1;
+	struct screen_size lines = {pl->text_size, pl->text.len == 0}, tmp;
 
-	put_text(v, &s->text, &lines);
+	*fits = false;
 	for (size_t e = from + 1; e <= n; e++) {
-		put_option(v, s, e - 1, &lines);
-		buf_reset(&tmp);
-		buf_puts(&tmp, buf_str(&lines));
-		put_nav(v, e < n, back, &tmp);
-		if (fits(v, buf_str(&tmp))) {
+		size_add_line(&lines, &pl->line[e - 1].size);
+		tmp = lines;
+		size_add_nav(pl, e < n, back, &tmp);
+		if (ussd_size_fits(&tmp.size, v->ussd_max)) {
 			best = e;
+			*fits = true;
 		} else if (e < n) {
 			/* longer pages with "98" cannot fit either; only the
 			 * whole rest without it is left to try */
-			for (size_t i = e; i < n; i++)
-				put_option(v, s, i, &lines);
-			put_nav(v, false, back, &lines);
-			if (fits(v, buf_str(&lines)))
+			ussd_size_add(&lines.size, &pl->line[e].rest);
+			size_add_nav(pl, false, back, &lines);
+			if (ussd_size_fits(&lines.size, v->ussd_max)) {
 				best = n;
+				*fits = true;
+			}
 			break;
 		}
 	}
-	buf_release(&lines);
-	buf_release(&tmp);
 	return best;
 }
 
 /* Finds page `index` (or the last page, if there are fewer). */
-static void page_layout(const struct view *v, const struct flow_step *s,
+static void page_layout(const struct view *v, const struct prompt_lines *pl,
 			int index, struct page *pg)
 {
-	size_t n = option_count(v, s);
+	size_t n = pl->n;
 
 	memset(pg, 0, sizeof(*pg));
 	for (;;) {
 		pg->back = pg->index > 0;
-		pg->to = n ? page_end(v, s, pg->from, pg->back) : 0;
+		pg->fits = false;
+		pg->to = n ? page_end(v, pl, pg->from, pg->back, &pg->fits) : 0;
 		pg->more = pg->to < n;
 		if (pg->index >= index || !pg->more)
 			return;
@@ -592,15 +697,32 @@ static void page_layout(const struct view *v, const struct flow_step *s,
 	}
 }
 
-static void render_page(const struct view *v, const struct flow_step *s,
+static void render_page(const struct view *v, const struct prompt_lines *pl,
 			const struct page *pg, bool with_text,
 			struct buf *out)
 {
 	if (with_text)
-		put_text(v, &s->text, out);
-	for (size_t i = pg->from; i < pg->to; i++)
-		put_option(v, s, i, out);
+		buf_append(out, buf_str(&pl->text), pl->text.len);
+	for (size_t i = pg->from; i < pg->to; i++) {
+		if (out->len)
+			buf_putc(out, '\n');
+		buf_append(out, pl->options.data + pl->line[i].start,
+			   pl->line[i].len);
+	}
 	put_nav(v, pg->more, pg->back, out);
+}
+
+/* Page `page` of a prompt with its question, on one screen. */
+static void show_page(const struct view *v, const struct prompt_lines *pl,
+		      int page, struct buf *out)
+{
+	struct page pg;
+	size_t before = out->len;
+
+	page_layout(v, pl, page, &pg);
+	render_page(v, pl, &pg, true, out);
+	if (!pg.fits || before) /* else the layout has measured it already */
+		clip(v, out);
 }
 
 /* The message of the prompt the run waits at, without any lead: the whole
@@ -608,15 +730,15 @@ static void render_page(const struct view *v, const struct flow_step *s,
 static void render_prompt(const struct view *v, const struct flow_step *s,
 			  int page, struct buf *out)
 {
-	struct page pg;
+	struct prompt_lines pl;
 
 	if (!v->ussd_max) {
 		render_full(v, s, out);
 		return;
 	}
-	page_layout(v, s, page, &pg);
-	render_page(v, s, &pg, true, out);
-	clip(v, out);
+	lines_init(&pl, v, s);
+	show_page(v, &pl, page, out);
+	lines_release(&pl);
 }
 
 /* Sends lead (say texts) joined to message. */
@@ -670,12 +792,14 @@ static void put_builtin_invalid(const struct view *v,
 }
 
 /* The invalid-reply message and the question again; on USSD, the current
- * page only, and the question's own text gives way first. */
-static void send_invalid(const struct view *v, const struct run *run,
+ * page only (run->page becomes that page's index, should the run hold one
+ * past the last), and the question's own text gives way first. */
+static void send_invalid(const struct view *v, struct run *run,
 			 const struct flow_step *s, enum why why,
 			 struct engine_out *out)
 {
 	struct buf inv = BUF_INIT, full = BUF_INIT, bare = BUF_INIT;
+	struct prompt_lines pl;
 	struct page pg;
 
 	if (s->has_invalid)
@@ -692,9 +816,12 @@ static void send_invalid(const struct view *v, const struct run *run,
 		put_line(&out->reply, buf_str(&full));
 		clip(v, &out->reply);
 	} else {
-		page_layout(v, s, run->page, &pg);
-		render_page(v, s, &pg, true, &full);
-		render_page(v, s, &pg, false, &bare);
+		lines_init(&pl, v, s);
+		page_layout(v, &pl, run->page, &pg);
+		run->page = pg.index;
+		render_page(v, &pl, &pg, true, &full);
+		render_page(v, &pl, &pg, false, &bare);
+		lines_release(&pl);
 		buf_reset(&out->reply);
 		put_line(&out->reply, buf_str(&inv));
 		put_line(&out->reply, buf_str(&full));
@@ -945,30 +1072,39 @@ static bool waiting(const struct engine_ctx *ctx, const struct run *run)
 	       (size_t)run->step < ctx->flow->nsteps;
 }
 
-/* USSD "98" / "0": another page of the list; returns true when it was. */
+/* USSD "98" / "0": another page of the list; returns true when it was.
+ * Only those two replies need the pages laid out: for any other, the page
+ * matters only if the reply is invalid, and send_invalid() lays it out. */
 static bool turn_page(const struct view *v, struct run *run,
 		      const struct flow_step *s, const char *input,
 		      struct engine_out *out)
 {
 	char *folded;
+	struct prompt_lines pl;
 	struct page pg;
-	bool turned = false;
+	bool more, back, turned = false;
 
 	if (!v->ussd_max || option_count(v, s) == 0)
 		return false;
-	page_layout(v, s, run->page, &pg);
-	run->page = pg.index;
 	folded = reply_fold(input);
-	if (pg.more && strcmp(folded, NAV_MORE) == 0) {
+	more = strcmp(folded, NAV_MORE) == 0;
+	back = strcmp(folded, NAV_BACK) == 0;
+	free(folded);
+	if (!more && !back)
+		return false;
+	lines_init(&pl, v, s);
+	page_layout(v, &pl, run->page, &pg);
+	run->page = pg.index;
+	if (more && pg.more) {
 		run->page++;
 		turned = true;
-	} else if (pg.back && strcmp(folded, NAV_BACK) == 0) {
+	} else if (back && pg.back) {
 		run->page--;
 		turned = true;
 	}
-	free(folded);
 	if (turned)
-		render_prompt(v, s, run->page, &out->reply);
+		show_page(v, &pl, run->page, &out->reply);
+	lines_release(&pl);
 	return turned;
 }
 

@@ -89,22 +89,30 @@ static int cmp_u16(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* What an ASCII character costs in GSM-7 (see gsm_septets()): printable
+ * ASCII is in the default alphabet but for '`' (none) and ^ { } \ [ ~ ] |
+ * (the extension table, like form feed); of the control characters only
+ * \n and \r are in it. */
+static const unsigned char gsm_ascii[128] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 1, 0, 0,  /* 0x00 \n \f \r */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x10 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x30 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 1,  /* 0x50 [ \ ] ^ */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x60 ` */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0,  /* 0x70 { | } ~ DEL */
+};
+
 /* Septets a character costs in GSM-7: 1 in the default alphabet, 2 in the
  * extension table, 0 when it has no GSM-7 form. */
 static int gsm_septets(uint32_t cp)
 {
-	switch (cp) {
-	case '\f': case '^': case '{': case '}': case '\\':
-	case '[': case '~': case ']': case '|': case 0x20AC: /* euro */
+	if (cp < 0x80)
+		return gsm_ascii[cp];
+	if (cp == 0x20AC) /* euro, in the extension table */
 		return 2;
-	case '\n': case '\r':
-		return 1;
-	case '`':
-		return 0;
-	}
-	if (cp >= 0x20 && cp < 0x7F)
-		return 1;
-	if (cp > 0xFFFF || cp < 0x80)
+	if (cp > 0xFFFF)
 		return 0;
 	uint16_t key = (uint16_t)cp;
 	return bsearch(&key, gsm_basic_high,
@@ -175,21 +183,67 @@ size_t ussd_budget(size_t max_chars, bool ucs2)
 	return ucs2 ? (max_chars * 7 / 8) / 2 : max_chars;
 }
 
+/* Counts as sms_cost() does, without packing the text into SMS parts. */
+void ussd_measure(const char *utf8, size_t len, struct ussd_size *size)
+{
+	const unsigned char *s = (const unsigned char *)utf8;
+	size_t i = 0;
+
+	memset(size, 0, sizeof(*size));
+	if (!utf8)
+		len = 0;
+	while (i < len) {
+		uint32_t cp = 0xFFFD;
+		size_t n;
+		int sept;
+
+		if (s[i] < 0x80) { /* most screens are all ASCII */
+			sept = gsm_ascii[s[i]];
+			n = 1;
+			cp = s[i];
+		} else {
+			n = utf8_next(s + i, len - i, &cp);
+			sept = n ? gsm_septets(cp) : 0;
+			if (!n)
+				n = 1; /* an invalid byte would go as U+FFFD */
+		}
+		if (!sept)
+			size->ucs2 = true;
+		size->septets += (size_t)sept;
+		size->units += cp > 0xFFFF ? 2 : 1;
+		i += n;
+	}
+}
+
+void ussd_size_add(struct ussd_size *sum, const struct ussd_size *piece)
+{
+	sum->septets += piece->septets;
+	sum->units += piece->units;
+	sum->ucs2 = sum->ucs2 || piece->ucs2;
+}
+
+bool ussd_size_fits(const struct ussd_size *size, size_t max_chars)
+{
+	size_t n = size->ucs2 ? size->units : size->septets;
+	return n <= ussd_budget(max_chars, size->ucs2);
+}
+
 size_t ussd_length(const char *utf8, bool *ucs2)
 {
-	struct sms_cost cost;
+	struct ussd_size size;
 
-	sms_cost(utf8, utf8 ? strlen(utf8) : 0, &cost);
+	ussd_measure(utf8, utf8 ? strlen(utf8) : 0, &size);
 	if (ucs2)
-		*ucs2 = cost.ucs2;
-	return cost.units;
+		*ucs2 = size.ucs2;
+	return size.ucs2 ? size.units : size.septets;
 }
 
 bool ussd_fits(const char *utf8, size_t max_chars)
 {
-	bool ucs2;
-	size_t n = ussd_length(utf8, &ucs2);
-	return n <= ussd_budget(max_chars, ucs2);
+	struct ussd_size size;
+
+	ussd_measure(utf8, utf8 ? strlen(utf8) : 0, &size);
+	return ussd_size_fits(&size, max_chars);
 }
 
 /* ---- replies ------------------------------------------------------------- */
@@ -200,8 +254,11 @@ bool ussd_fits(const char *utf8, size_t max_chars)
 static size_t space_len(const unsigned char *s, size_t len)
 {
 	uint32_t cp;
-	size_t n = utf8_next(s, len, &cp);
+	size_t n;
 
+	if (s[0] < 0x80) /* most of what people type */
+		return s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r');
+	n = utf8_next(s, len, &cp);
 	if (!n)
 		return 0;
 	switch (cp) {
@@ -226,9 +283,9 @@ static size_t space_len_before(const unsigned char *s, size_t start,
 char *reply_fold(const char *input)
 {
 	const unsigned char *s = (const unsigned char *)(input ? input : "");
-	size_t start = 0, end = strlen((const char *)s), n;
-	struct buf out = BUF_INIT;
+	size_t start = 0, end = strlen((const char *)s), n, len = 0;
 	bool space = false;
+	char *out;
 
 	while (start < end && (n = space_len(s + start, end - start)))
 		start += n;
@@ -241,6 +298,8 @@ char *reply_fold(const char *input)
 		else
 			break;
 	}
+	/* never longer than the text it folds */
+	out = xmalloc(end - start + 1);
 	for (size_t i = start; i < end;) {
 		if ((n = space_len(s + i, end - i))) {
 			space = true;
@@ -248,13 +307,14 @@ char *reply_fold(const char *input)
 			continue;
 		}
 		if (space)
-			buf_putc(&out, ' ');
+			out[len++] = ' ';
 		space = false;
-		buf_putc(&out, (char)(s[i] >= 'A' && s[i] <= 'Z' ?
-				      s[i] + 32 : s[i]));
+		out[len++] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 :
+				    s[i]);
 		i++;
 	}
-	return buf_detach(&out);
+	out[len] = '\0';
+	return out;
 }
 
 /* Parses a whole folded reply as [+-]digits[(.|,)digits] with at least one

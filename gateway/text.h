@@ -28,6 +28,23 @@ size_t ussd_budget(size_t max_chars, bool ucs2);
 size_t ussd_length(const char *utf8, bool *ucs2);
 bool ussd_fits(const char *utf8, size_t max_chars);
 
+/* The size of a piece of a USSD screen in both codings, so that a screen
+ * made of pieces can be measured by adding theirs up instead of measuring it
+ * whole.  The sum is exact as long as no character is split between two
+ * pieces; a join next to an ASCII character ("\n") never splits one. */
+struct ussd_size {
+	size_t septets;      /* GSM-7 septets of what has a GSM-7 form */
+	size_t units;        /* UTF-16 units of everything */
+	bool ucs2;           /* some character is not GSM-7 (or not UTF-8) */
+};
+
+/* Measures len bytes of UTF-8, counting as ussd_length() does. */
+void ussd_measure(const char *utf8, size_t len, struct ussd_size *size);
+/* *sum becomes the size of sum's text followed by piece's. */
+void ussd_size_add(struct ussd_size *sum, const struct ussd_size *piece);
+/* ussd_fits() for a text of that size. */
+bool ussd_size_fits(const struct ussd_size *size, size_t max_chars);
+
 bool utf8_valid(const char *s, size_t len);
 /* How many characters (code points) len bytes of UTF-8 hold. */
 size_t utf8_length(const char *s, size_t len);

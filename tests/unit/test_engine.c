@@ -982,6 +982,214 @@ static void test_ussd_always_fits(void **state)
 	fb_free(f);
 }
 
+/* ---- USSD pages at the edge of a screen ---------------------------------- */
+
+/* One question and its choices in English, on screens of `ussd` characters:
+ * the pages a person sees turning with "98", and how long each is (GSM-7
+ * septets, or UTF-16 units when a character needs UCS-2, which holds
+ * (ussd * 7 / 8) / 2: 35 units on 80, 21 on 48). */
+struct page_case {
+	const char *name;
+	size_t ussd;
+	const char *question;
+	const char *labels[8];
+	const char *pages[4];
+	size_t lengths[4];
+	bool ucs2[4];
+};
+
+#define EURO "\xE2\x82\xAC"             /* GSM-7 extension: 2 septets */
+#define ENG "\xC5\x8A"                  /* U+014A, not GSM-7 */
+#define GRIN "\xF0\x9F\x98\x80"         /* U+1F600: 2 UTF-16 units */
+
+static const struct page_case page_cases[] = {
+	/* the page with "98" is exactly 38 septets: it holds three */
+	{"98 page exactly at the limit", 38, "Pick:",
+	 {"Red", "Green", "Blue", "Purple"},
+	 {"Pick:\n1. Red\n2. Green\n3. Blue\n98. More",
+	  "Pick:\n4. Purple\n0. Back"}, {38, 23}, {false, false}},
+	/* one septet short: the third goes over */
+	{"98 page one over the limit", 37, "Pick:",
+	 {"Red", "Green", "Blue", "Purple"},
+	 {"Pick:\n1. Red\n2. Green\n98. More",
+	  "Pick:\n3. Blue\n4. Purple\n0. Back"}, {30, 31}, {false, false}},
+	/* the whole list without "98" is exactly 39 septets: one page */
+	{"whole list exactly at the limit", 39, "Pick:",
+	 {"Red", "Green", "Blue", "Purple"},
+	 {"Pick:\n1. Red\n2. Green\n3. Blue\n4. Purple"}, {39}, {false}},
+	/* three and "98" (38) do not fit 36, but all four without "98" do,
+	 * exactly */
+	{"rest without 98 exactly at the limit", 36, "Pick:",
+	 {"Red", "Green", "Blue", "Tan"},
+	 {"Pick:\n1. Red\n2. Green\n3. Blue\n4. Tan"}, {36}, {false}},
+	{"rest without 98 one over the limit", 35, "Pick:",
+	 {"Red", "Green", "Blue", "Tan"},
+	 {"Pick:\n1. Red\n2. Green\n98. More",
+	  "Pick:\n3. Blue\n4. Tan\n0. Back"}, {30, 28}, {false, false}},
+	/* the euro sign is one character but two septets */
+	{"euro at the edge, fits", 39, "Pick:",
+	 {"Red", "Green", "Blu" EURO, "Purple"},
+	 {"Pick:\n1. Red\n2. Green\n3. Blu" EURO "\n98. More",
+	  "Pick:\n4. Purple\n0. Back"}, {39, 23}, {false, false}},
+	{"euro at the edge, one over", 38, "Pick:",
+	 {"Red", "Green", "Blu" EURO, "Purple"},
+	 {"Pick:\n1. Red\n2. Green\n98. More",
+	  "Pick:\n3. Blu" EURO "\n4. Purple\n0. Back"}, {30, 32},
+	 {false, false}},
+	{"brace at the edge, fits", 39, "Pick:",
+	 {"Red", "Green", "Blu{", "Purple"},
+	 {"Pick:\n1. Red\n2. Green\n3. Blu{\n98. More",
+	  "Pick:\n4. Purple\n0. Back"}, {39, 23}, {false, false}},
+	{"brace at the edge, one over", 38, "Pick:",
+	 {"Red", "Green", "Blu{", "Purple"},
+	 {"Pick:\n1. Red\n2. Green\n98. More",
+	  "Pick:\n3. Blu{\n4. Purple\n0. Back"}, {30, 32}, {false, false}},
+	/* in GSM-7 the whole list fits 80 ... */
+	{"GSM-7 list on 80", 80, "Pick",
+	 {"Nu", "Red", "Green", "Blue", "Black"},
+	 {"Pick\n1. Nu\n2. Red\n3. Green\n4. Blue\n5. Black"}, {43}, {false}},
+	/* ... but with one character that is not GSM-7 the page is UCS-2,
+	 * 35 units: exactly three choices and "98" */
+	{"UCS-2 page exactly at the limit", 80, "Pick",
+	 {ENG "u", "Red", "Green", "Blue", "Black"},
+	 {"Pick\n1. " ENG "u\n2. Red\n3. Green\n98. More",
+	  "Pick\n4. Blue\n5. Black\n0. Back"}, {35, 29}, {true, false}},
+	{"UCS-2 page one over the limit", 80, "Pick:",
+	 {ENG "u", "Red", "Green", "Blue", "Black"},
+	 {"Pick:\n1. " ENG "u\n2. Red\n98. More",
+	  "Pick:\n3. Green\n4. Blue\n5. Black\n0. Back"}, {27, 39},
+	 {true, false}},
+	/* an emoji is two UTF-16 units, like the two characters above */
+	{"UCS-2 page with an emoji", 80, "Pick",
+	 {GRIN, "Red", "Green", "Blue", "Black"},
+	 {"Pick\n1. " GRIN "\n2. Red\n3. Green\n98. More",
+	  "Pick\n4. Blue\n5. Black\n0. Back"}, {35, 29}, {true, false}},
+	/* a character that is not GSM-7 on a later page does not make the
+	 * pages before it UCS-2: page one keeps the GSM-7 limit of 48 */
+	{"UCS-2 only on the last page", 48, "Pick:",
+	 {"Red", "Green", "Blue", "Black", ENG "u"},
+	 {"Pick:\n1. Red\n2. Green\n3. Blue\n4. Black\n98. More",
+	  "Pick:\n5. " ENG "u\n0. Back"}, {47, 19}, {false, true}},
+};
+
+static void run_page_case(const struct page_case *c)
+{
+	struct flow *f = fb_flow("edge", "en");
+	struct flow_step *s = fb_ask(f, "pick", ASK_CHOICES, "pick",
+				     tx(c->question, NULL));
+	struct engine_ctx ctx = {f, NULL, NULL, NULL, c->ussd};
+	struct engine_out out;
+	struct run run;
+	size_t npages = 0;
+
+	for (size_t i = 0; i < 8 && c->labels[i]; i++) {
+		char key[8];
+		snprintf(key, sizeof(key), "c%zu", i + 1);
+		fb_choice(s, key, tx(c->labels[i], NULL));
+	}
+	while (npages < 4 && c->pages[npages])
+		npages++;
+	run_init(&run, 0, CHANNEL_USSD);
+	for (size_t p = 0; p <= npages; p++) {
+		const char *r;
+		bool ucs2;
+		size_t len;
+
+		if (p == 0)
+			engine_start(&ctx, &run, &out);
+		else
+			engine_input(&ctx, &run, "98", &out);
+		r = buf_str(&out.reply);
+		if (p == npages) {
+			/* no page after the last: "98" is a wrong number */
+			if (run.page != (int)p - 1 || run.retries != 1)
+				fail_msg("%s: a page after the last: \"%s\"",
+					 c->name, r);
+			engine_out_release(&out);
+			break;
+		}
+		if (strcmp(r, c->pages[p]) != 0)
+			fail_msg("%s: page %zu:\n  got      \"%s\"\n"
+				 "  expected \"%s\"", c->name, p, r,
+				 c->pages[p]);
+		len = ussd_length(r, &ucs2);
+		if (len != c->lengths[p] || ucs2 != c->ucs2[p])
+			fail_msg("%s: page %zu is %zu %s, expected %zu %s",
+				 c->name, p, len, ucs2 ? "units" : "septets",
+				 c->lengths[p], c->ucs2[p] ? "units" :
+				 "septets");
+		assert_true(ussd_fits(r, c->ussd));
+		assert_int_equal(run.page, (int)p);
+		engine_out_release(&out);
+	}
+	run_release(&run);
+	fb_free(f);
+}
+
+static void test_page_boundaries(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(page_cases) / sizeof(page_cases[0]);
+	     i++)
+		run_page_case(&page_cases[i]);
+}
+
+/* The same page whichever way the run comes to it: laid out afresh by
+ * engine_screen(), after an invalid reply, turning back with "0", and
+ * from a stored page past the last one. */
+static void test_page_ways(void **state)
+{
+	struct flow *f = flow_twelve();
+	struct engine_ctx ctx = {f, NULL, NULL, NULL, 120};
+	struct engine_out out;
+	struct run run;
+	char *page1;
+	(void)state;
+
+	run_init(&run, 1, CHANNEL_USSD);
+	engine_start(&ctx, &run, &out);
+	engine_out_release(&out);
+	engine_input(&ctx, &run, "98", &out);
+	page1 = buf_detach(&out.reply);
+	engine_out_release(&out);
+	engine_input(&ctx, &run, "98", &out);
+	engine_out_release(&out);
+	engine_input(&ctx, &run, "0", &out);
+	assert_string_equal(buf_str(&out.reply), page1);
+	engine_out_release(&out);
+	engine_screen(&ctx, &run, &out);
+	assert_string_equal(buf_str(&out.reply), page1);
+	engine_out_release(&out);
+	engine_input(&ctx, &run, "x", &out);
+	assert_true(starts_with(buf_str(&out.reply),
+				"Please reply with a number from 1 to 12.\n"));
+	assert_non_null(strstr(page1, buf_str(&out.reply) + 41));
+	engine_out_release(&out);
+
+	/* a stored page past the last shows the last, and an invalid reply
+	 * there keeps the run on it */
+	run.page = 7;
+	engine_screen(&ctx, &run, &out);
+	assert_true(starts_with(buf_str(&out.reply),
+				"Which mineral do you mine most? Choose one:\n"
+				"10. Building sand"));
+	engine_out_release(&out);
+	engine_input(&ctx, &run, "x", &out);
+	assert_int_equal(run.page, 2);
+	assert_true(starts_with(buf_str(&out.reply),
+				"Please reply with a number from 1 to 12.\n"
+				"10. Building sand"));
+	engine_out_release(&out);
+	run.page = 7;
+	engine_input(&ctx, &run, "0", &out);
+	assert_int_equal(run.page, 1);
+	assert_string_equal(buf_str(&out.reply), page1);
+	engine_out_release(&out);
+	free(page1);
+	run_release(&run);
+	fb_free(f);
+}
+
 static uint32_t next_random(uint32_t *seed)
 {
 	*seed = *seed * 1103515245 + 12345;
@@ -1141,6 +1349,8 @@ int main(void)
 		cmocka_unit_test(test_screen),
 		cmocka_unit_test(test_out_flags),
 		cmocka_unit_test(test_ussd_always_fits),
+		cmocka_unit_test(test_page_boundaries),
+		cmocka_unit_test(test_page_ways),
 		cmocka_unit_test(test_random_replies),
 		cmocka_unit_test(test_bad_jumps),
 		cmocka_unit_test(test_huge_reply),

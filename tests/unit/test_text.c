@@ -428,6 +428,75 @@ static void test_first_word_upper(void **state)
 
 /* ---- robustness ---------------------------------------------------------- */
 
+/* A screen's size as the sum of its lines' sizes: what the engine lays out
+ * USSD pages with.  Each piece counts both ways; the sum picks the coding. */
+static void test_ussd_size(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t septets, units;
+		bool ucs2;
+	} sizes[] = {
+		{"", 0, 0, false},
+		{"1. Dhahabu", 10, 10, false},
+		{"\xE2\x82\xAC" "5", 3, 2, false},          /* euro: ESC + e */
+		{"{x}", 5, 3, false},
+		{"\xC3\xA9t\xC3\xA9", 3, 3, false},         /* e acute: GSM-7 */
+		{"E\xCA\x8B" "e", 2, 3, true},              /* U+028B */
+		{"`", 0, 1, true},                          /* ASCII, not GSM-7 */
+		{"\xF0\x9F\x98\x80!", 1, 3, true},          /* U+1F600 */
+		{"ab\xC3", 2, 3, true},                     /* cut short */
+	};
+	static const char *const pieces[] = {
+		"Chagua moja:", "1. Dhahabu", "2. Vito \xE2\x82\xAC", "98. Zaidi",
+		"3. [Chumvi]", "4. E\xCA\x8B" "egbe", "5. \xF0\x9F\x98\x80",
+		"0. Rudi", "6. \xC3", "\x82" "7.", "", "8. Fran\xC3\xA7" "ais",
+	};
+	size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+	uint32_t seed = 99;
+	struct ussd_size size;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		ussd_measure(sizes[i].s, strlen(sizes[i].s), &size);
+		assert_int_equal(size.septets, sizes[i].septets);
+		assert_int_equal(size.units, sizes[i].units);
+		assert_int_equal(size.ucs2, sizes[i].ucs2);
+	}
+	ussd_measure(NULL, 3, &size);
+	assert_int_equal(size.units, 0);
+
+	/* lines joined by "\n", cut characters and all: the sum of the
+	 * sizes is the size of the screen, and fits as the screen does */
+	for (int round = 0; round < 2000; round++) {
+		struct buf screen = BUF_INIT;
+		struct ussd_size sum = {0, 0, false}, nl, piece;
+		size_t n = (seed = seed * 1103515245 + 12345) >> 8 & 7;
+		bool ucs2;
+
+		ussd_measure("\n", 1, &nl);
+		for (size_t k = 0; k < n; k++) {
+			const char *p;
+			seed = seed * 1103515245 + 12345;
+			p = pieces[(seed >> 8) % npieces];
+			if (k) {
+				buf_putc(&screen, '\n');
+				ussd_size_add(&sum, &nl);
+			}
+			buf_puts(&screen, p);
+			ussd_measure(p, strlen(p), &piece);
+			ussd_size_add(&sum, &piece);
+		}
+		size_t len = ussd_length(buf_str(&screen), &ucs2);
+		assert_int_equal(ucs2, sum.ucs2);
+		assert_int_equal(len, sum.ucs2 ? sum.units : sum.septets);
+		for (size_t max = 0; max < 100; max += 3)
+			assert_int_equal(ussd_size_fits(&sum, max),
+					 ussd_fits(buf_str(&screen), max));
+		buf_release(&screen);
+	}
+}
+
 /* Arbitrary bytes: nothing crashes, and what is said about them holds. */
 static void test_random_bytes(void **state)
 {
@@ -468,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_sms_cost),
 		cmocka_unit_test(test_sms_cost_len),
 		cmocka_unit_test(test_ussd),
+		cmocka_unit_test(test_ussd_size),
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_reply_fold),
 		cmocka_unit_test(test_reply_number),
