@@ -39,6 +39,8 @@ struct db {
 	bool connected;
 	int reconnect_ms;
 	struct event *reconnect_timer;
+	struct event *flush;  /* writes the commands queued in this loop turn */
+	bool flush_due;
 	unsigned long errors;
 	unsigned long commands;
 };
@@ -196,6 +198,30 @@ static void db_connect(struct db *db)
 		redisAsyncCommand(ac, on_setup_reply, "SELECT", "SELECT %d", db->dbnum);
 }
 
+/* hiredis' libevent adapter writes a command only once the socket reports
+ * writable, which costs an epoll_ctl to add the write event, a wakeup, and
+ * another epoll_ctl to remove it, per command when requests come one at a
+ * time (as Kannel sends them).  Instead every command queued during a loop
+ * turn is written at the end of that turn, in one write; the adapter's add
+ * and remove then cancel out in libevent's changelist (serve.c). */
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct db *db = arg;
+	db->flush_due = false;
+	if (db->ac && db->connected)
+		redisAsyncHandleWrite(db->ac);
+}
+
+static void flush_soon(struct db *db)
+{
+	if (db->flush && !db->flush_due) {
+		db->flush_due = true;
+		event_active(db->flush, EV_TIMEOUT, 0);
+	}
+}
+
 struct db *db_new(struct event_base *base, const char *url, int timeout_ms,
 		  char *err, size_t errsize)
 {
@@ -212,6 +238,7 @@ struct db *db_new(struct event_base *base, const char *url, int timeout_ms,
 		return NULL;
 	}
 	db->reconnect_timer = evtimer_new(base, on_reconnect_timer, db);
+	db->flush = event_new(base, -1, 0, on_flush, db);
 	db_connect(db);
 	return db;
 }
@@ -224,6 +251,8 @@ void db_free(struct db *db)
 		event_free(db->reconnect_timer);
 		db->reconnect_timer = NULL; /* on_disconnect must not reschedule */
 	}
+	if (db->flush)
+		event_free(db->flush);
 	/* Callbacks run by the free must not send anything new. */
 	db->connected = false;
 	if (db->ac)
@@ -426,6 +455,7 @@ static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,
 		return -1;
 	}
 	db->commands++;
+	flush_soon(db);
 	return 0;
 }
 

@@ -239,7 +239,7 @@ static void log_incoming(const struct gateway *gw, const char *phone, const char
 {
 	if (log_enabled(LOG_DEBUG)) {
 		log_debug("sms from %s: %s", phone, text);
-	} else {
+	} else if (log_enabled(LOG_INFO)) { /* the pseudonym is an HMAC */
 		char who[17];
 		gateway_pseudonym(gw, phone, who);
 		log_info("sms from %s (%zu bytes)", who, strlen(text));

@@ -482,7 +482,8 @@ int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 	db_args_add(&a, "0");
 	db_args_add(&a, c->phone);
 	db_args_add(&a, c->msg_id ? c->msg_id : "");
-	db_args_add(&a, c->reply ? c->reply : "");
+	/* The reply goes to Redis only when it is to be remembered. */
+	db_args_add(&a, c->msg_id && c->reply ? c->reply : "");
 	db_args_addf(&a, "sauti:cur:%s:%s", c->kind, c->phone);
 	db_args_add(&a, c->expect_pointer ? c->expect_pointer : "");
 	db_args_add(&a, c->pointer == POINTER_SET ? "set" : c->pointer == POINTER_CLEAR ? "clear" : "keep");
