@@ -40,6 +40,7 @@ struct db {
 	int reconnect_ms;
 	struct event *reconnect_timer;
 	struct event *flush;  /* writes the commands queued in this loop turn */
+	struct buf wire;      /* the command being sent, in Redis' protocol */
 	bool flush_due;
 	unsigned long errors;
 	unsigned long commands;
@@ -257,6 +258,7 @@ void db_free(struct db *db)
 	db->connected = false;
 	if (db->ac)
 		redisAsyncFree(db->ac); /* calls every pending callback with NULL */
+	buf_release(&db->wire);
 	free(db->host);
 	free(db->socket_path);
 	free(db->password);
@@ -444,11 +446,32 @@ int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
 	return send_command(db, fn, data, argc, argv, argvlen);
 }
 
+/* A command in Redis' protocol, into db->wire: formatted here because
+ * hiredis' own formatting builds an sds per argument. */
+static void format_command(struct db *db, int argc, const char **argv,
+			   const size_t *argvlen)
+{
+	struct buf *w = &db->wire;
+	buf_reset(w);
+	buf_putc(w, '*');
+	buf_put_long(w, argc);
+	buf_append(w, "\r\n", 2);
+	for (int i = 0; i < argc; i++) {
+		size_t len = argvlen ? argvlen[i] : strlen(argv[i]);
+		buf_putc(w, '$');
+		buf_put_long(w, (long)len);
+		buf_append(w, "\r\n", 2);
+		buf_append(w, argv[i], len);
+		buf_append(w, "\r\n", 2);
+	}
+}
+
 static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,
 			const char **argv, const size_t *argvlen)
 {
 	struct pending *p = pending_new(db, fn, data);
-	if (redisAsyncCommandArgv(db->ac, on_reply, p, argc, argv, argvlen) != REDIS_OK) {
+	format_command(db, argc, argv, argvlen);
+	if (redisAsyncFormattedCommand(db->ac, on_reply, p, db->wire.data, db->wire.len) != REDIS_OK) {
 		pending_stop_timer(p);
 		free(p);
 		db->errors++;

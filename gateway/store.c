@@ -47,7 +47,8 @@ static const char load_script[] =
 	"end\n"
 	"return {dup, table.concat(c, '\\0'), id, table.concat(r, '\\0'), n, stats}\n";
 
-/* ARGV: 1 phone, 2 msg_id, 3 reply, 4 pointer key, 5 expected pointer,
+/* ARGV: 1 phone, 2 msg_id, 3 reply, 4 pointer key, 5 expected pointer ("*":
+ * not read, see store_commit),
  * 6 pointer action (set|clear|keep), 7 run id, 8 expected version, 9 flow,
  * 10 started, 11 end run, 12 end status, 13 now, 14 reply ttl, then five
  * counted lists: run field/value pairs (those that changed), run fields to
@@ -56,7 +57,7 @@ static const char load_script[] =
  * Returns 1, or 0 when the pointer or the run changed since they were read. */
 static const char commit_script[] =
 	"local A = ARGV\n"
-	"if (redis.call('GET', A[4]) or '') ~= A[5] then return 0 end\n"
+	"if A[5] ~= '*' and (redis.call('GET', A[4]) or '') ~= A[5] then return 0 end\n"
 	"local function list(i)\n"
 	"  local n = tonumber(A[i]); local t = {}\n"
 	"  for j = 1, n do t[j] = A[i + j] end\n"
@@ -485,7 +486,14 @@ int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 	/* The reply goes to Redis only when it is to be remembered. */
 	db_args_add(&a, c->msg_id && c->reply ? c->reply : "");
 	db_args_addf(&a, "sauti:cur:%s:%s", c->kind, c->phone);
-	db_args_add(&a, c->expect_pointer ? c->expect_pointer : "");
+	/* Writing on to the run the pointer names, the run's version check
+	 * implies the pointer's: every script that moves a pointer away from an
+	 * active run bumps that run's version in the same step (here,
+	 * stop_script, broadcast.c's enqueue_script). */
+	bool pointer_implied = c->run && c->run->version > 0 && c->pointer != POINTER_SET &&
+			       c->expect_pointer && strcmp(c->expect_pointer, c->run->id) == 0 &&
+			       !c->end_run;
+	db_args_add(&a, pointer_implied ? "*" : c->expect_pointer ? c->expect_pointer : "");
 	db_args_add(&a, c->pointer == POINTER_SET ? "set" : c->pointer == POINTER_CLEAR ? "clear" : "keep");
 	db_args_add(&a, c->run ? c->run->id : "");
 	db_args_addl(&a, c->run ? c->run->version : 0);

@@ -6,7 +6,10 @@
  * round trip, store_commit).  The commit is a compare-and-set on the run's
  * version and on the contact's pointer to its active run, so two daemons
  * serving one person at once cannot interleave: the loser is told (rc 0) and
- * serves the message again from fresh state.
+ * serves the message again from fresh state.  Whatever moves a pointer away
+ * from an active run must bump that run's version in the same script: a
+ * commit that goes on with the run the pointer names checks only the
+ * version.
  *
  * Keys (all under "sauti:"):
  *   c:PHONE          hash  contact: _lang, _optout, _await, _groups, fields

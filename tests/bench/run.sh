@@ -12,13 +12,17 @@
 # a level is missed, 2 when a benchmark could not run.
 #
 # Placement: on a machine with two CPUs or more the load generators and
-# Kannel run on CPU 0 and the servers (sauti and its Redis, or the baseline)
-# on CPU 1, so that a client never steals the server's CPU.
+# Kannel run on CPU 0 and the server under test (sauti, or the baseline) on
+# CPU 1, so that a client never steals the server's CPU.  Redis is pinned
+# nowhere: it is neither the client nor the server under test, and the
+# kernel puts it where there is room, as on a production host.  The USSD
+# stage also gives, for information, sauti with Redis pinned beside it on
+# the server's CPU (ussd_steps_1cpu).
 #
 # Environment: SAUTI_BIN, BENCH_BIN (the tools of bench.mk), QUICK=1 (short),
 # BENCH_ONLY="ussd kannel throttle memory export" (some stages; ussd gives
-# ussd_steps and ussd_p99), BENCH_PIN=0 (no pinning), BENCH_REDIS_CPU=N
-# (Redis on another CPU than sauti), BENCH_PROFILE=1|0 (the perf profile;
+# ussd_steps and ussd_p99), BENCH_PIN=0 (no pinning), BENCH_REDIS_CPU=LIST
+# (pin Redis to these CPUs, e.g. 1 for sauti's), BENCH_PROFILE=1|0 (the perf profile;
 # on by default in a full run), BENCH_KEEP=1 (keep the temporary directory).
 #
 # Invoked as `run.sh --kannel-for PORT ENVFILE` it is the helper that runs a
@@ -125,18 +129,30 @@ now_s() { echo "${EPOCHREALTIME/,/.}"; }
 # cpu_ticks PID: user + system time so far, in clock ticks (1/100 s).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# rstat: "SENT EVALS EXECUTED EVAL_US" so far: the commands sauti sent to
-# Redis (its /metrics), and from Redis' INFO commandstats the EVAL calls,
-# every command executed (those inside scripts too) and the microseconds
-# spent in EVAL.
+# rstat: "SENT EVALS EXECUTED EVAL_US STEPS" so far: the commands sauti sent
+# to Redis and the steps it served (its /metrics), and from Redis' INFO
+# commandstats the EVAL calls, every command executed (those inside scripts
+# too) and the microseconds spent in EVAL.
 rstat() {
-	local sent
-	sent=$(curl -s --max-time 5 "$SAUTI_URL/metrics" |
-		awk '$1 == "sauti_redis_commands_total" { print $2 }')
-	redis_cli info commandstats | tr -d '\r' | awk -F'[:,=]' -v sent="${sent:-0}" '
+	local sent steps
+	read -r sent steps < <(curl -s --max-time 5 "$SAUTI_URL/metrics" |
+		awk '$1 == "sauti_redis_commands_total" { c = $2 }
+		     $1 == "sauti_step_duration_seconds_count" { s = $2 }
+		     END { print c + 0, s + 0 }')
+	redis_cli info commandstats | tr -d '\r' | awk -F'[:,=]' -v sent="${sent:-0}" -v steps="${steps:-0}" '
 		$1 == "cmdstat_eval" || $1 == "cmdstat_evalsha" { e += $3; u += $5 }
 		/^cmdstat_/ { t += $3 }
-		END { print sent, e + 0, t + 0, u + 0 }'
+		END { print sent, e + 0, t + 0, u + 0, steps }'
+}
+
+# steps_between "BEFORE" "AFTER": the steps sauti served between two rstat
+# readings: the divisor of every per-step figure.  The load generators'
+# totals leave out the requests still in flight when they stop, which
+# sauti serves all the same.
+steps_between() {
+	local b a
+	b=$(awk '{ print $5 }' <<<"$1") a=$(awk '{ print $5 }' <<<"$2")
+	echo $((a - b))
 }
 
 # used_memory: INFO memory's used_memory less mem_clients_normal: the
@@ -218,8 +234,10 @@ if stage kannel; then
 		"$HELLO_PORT" "$T/kannel2.env"
 fi
 SAUTI_PID=$(sauti_pid) REDIS_PID=$(t_pid redis) HELLO_PID=$(t_pid hello)
+ALL_CPUS=0-$(($(nproc) - 1))
+REDIS_CPUS=${BENCH_REDIS_CPU:-$ALL_CPUS}
 pin "$SERVER_CPU" "$SAUTI_PID" "$HELLO_PID"
-pin "${BENCH_REDIS_CPU:-$SERVER_CPU}" "$REDIS_PID"
+pin "$REDIS_CPUS" "$REDIS_PID"
 pin "$LOAD_CPU" "$(t_pid bearerbox)" "$(t_pid smsbox)"
 
 # What the daemon does to Redis on its own (the broadcaster's ticks), to take
@@ -248,8 +266,8 @@ say "redis :$REDIS_PORT, sauti :$SAUTI_PORT, hello :$HELLO_PORT, kannel fake SMS
 # executed eval_us", less what the daemon does on its own meanwhile.
 redis_per_step() {
 	local n0 e0 a0 u0 n1 e1 a1 u1
-	read -r n0 e0 a0 u0 <<<"$1"
-	read -r n1 e1 a1 u1 <<<"$2"
+	read -r n0 e0 a0 u0 _ <<<"$1"
+	read -r n1 e1 a1 u1 _ <<<"$2"
 	echo "$(calc "($n1 - $n0 - $BG_SENT * $3) / $4" 2) $(calc "($e1 - $e0 - $BG_EVAL * $3) / $4" 2)" \
 		"$(calc "($a1 - $a0 - $BG_ALL * $3) / $4" 1) $(calc "($u1 - $u0) / $4" 1)"
 }
@@ -283,7 +301,7 @@ bench_ussd() {
 		after=$(rstat)
 		s_rates+=("$(kv "$out" rate)")
 		local total
-		total=$(kv "$out" total)
+		total=$(steps_between "$before" "$after")
 		s_cpu+=("$(calc "($(cpu_ticks "$SAUTI_PID") - $t0) * 10000 / ${total:-0}" 1)")
 		r_cpu+=("$(calc "($(cpu_ticks "$REDIS_PID") - $r0) * 10000 / ${total:-0}" 1)")
 		read -r n e a u < <(redis_per_step "$before" "$after" "$(calc "$s1 - $s0")" "$total")
@@ -312,6 +330,25 @@ bench_ussd() {
 	note "ussd_steps trials (steps/s): hello ${h_rates[*]}; sauti ${s_rates[*]}; pair ratios ${pair_ratios[*]}"
 	note "CPU per /ussd step (us, median): sauti $(median "${s_cpu[@]}"), its redis $(median "${r_cpu[@]}"); hello $(median "${h_cpu[@]}") per request"
 	note "Redis per /ussd step: $(median "${rt_sent[@]}") round trips from sauti, $(median "${rt_eval[@]}") EVAL/EVALSHA, $(median "${rt_all[@]}") commands executed (inside scripts too), $(median "${rt_us[@]}") us in scripts"
+	[ -n "$SERVER_CPU" ] && ussd_one_cpu
+}
+
+# For information: sauti and its Redis pinned together on the server's one
+# CPU, against hello alone on it (the placement of earlier versions: it
+# counts Redis' CPU as sauti's).
+ussd_one_cpu() {
+	local one_cpu=() one_hello=() one_ratios=()
+	pin "$SERVER_CPU" "$REDIS_PID"
+	for ((i = 1; i <= TRIALS; i++)); do
+		if ((i % 2)); then ussd_hello; ussd_sauti; else ussd_sauti; ussd_hello; fi
+		one_cpu+=("${s_rates[-1]}") one_hello+=("${h_rates[-1]}")
+		one_ratios+=("$(calc "${s_rates[-1]} / ${h_rates[-1]}")")
+		say "  trial $i, Redis on sauti's CPU: hello ${h_rates[-1]}/s, sauti ${s_rates[-1]}/s"
+	done
+	pin "$REDIS_CPUS" "$REDIS_PID"
+	figure ussd_steps_1cpu "$(calc "$(median "${one_cpu[@]}")" 0)" steps/s \
+		"$(calc "$(median "${one_hello[@]}")" 0)" "$(median "${one_ratios[@]}")" "-" INFO
+	note "ussd_steps_1cpu trials (steps/s), Redis pinned on sauti's CPU: hello ${one_hello[*]}; sauti ${one_cpu[*]}; pair ratios ${one_ratios[*]}"
 }
 
 # -- ussd_p99: latency at half the most sauti gave --------------------------------
@@ -389,7 +426,7 @@ bench_kannel() {
 		s1=$(now_s)
 		after=$(rstat)
 		ks_rates+=("$(kv "$out" rate)")
-		total=$(kv "$out" total)
+		total=$(steps_between "$before" "$after")
 		read -r n e a u < <(redis_per_step "$before" "$after" "$(calc "$s1 - $s0")" "${total:-0}")
 		k_sent+=("$n") k_eval+=("$e") k_all+=("$a")
 		k_cpu+=("$(calc "($(cpu_ticks "$SAUTI_PID") - $t0) * 10000 / ${total:-0}" 1)")
