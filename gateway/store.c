@@ -48,8 +48,8 @@ static const char load_script[] =
 	"return {dup, table.concat(c, '\\0'), id, table.concat(r, '\\0'), n, stats}\n";
 
 /* ARGV: 1 phone, 2 msg_id, 3 reply, 4 pointer key, 5 expected pointer ("*":
- * not read, see store_commit),
- * 6 pointer action (set|clear|keep), 7 run id, 8 expected version, 9 flow,
+ * not read, see store_commit), 6 pointer action (set|clear|keep), 7 run id,
+ * 8 expected version, 9 flow,
  * 10 started, 11 end run, 12 end status, 13 now, 14 reply ttl, then five
  * counted lists: run field/value pairs (those that changed), run fields to
  * delete, contact field/value pairs, contact fields to delete, stats fields
@@ -503,7 +503,8 @@ int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 	db_args_addl(&a, c->now);
 	db_args_addl(&a, c->msg_ttl > 0 ? c->msg_ttl : 86400);
 	/* A run already stored gets only what changed in this turn. */
-	const struct stored_run *was = c->run && c->run->version ? c->stored : NULL;
+	const struct stored_run *was = c->run && c->run->version && c->stored &&
+				       strcmp(c->stored->id, c->run->id) == 0 ? c->stored : NULL;
 	if (c->run) {
 		put_run_fields(&a, c->run, was);
 		put_run_deletions(&a, c->run, was);

@@ -158,6 +158,7 @@ static void on_loaded(int rc, struct convo *c, void *data)
 		return;
 	}
 	t->convo = c;
+	t->counted = true;
 	int limit = t->gw->cfg.limits.max_per_window;
 	if (t->limited && limit > 0 && c->recent > limit) {
 		/* SMS pumping, or two auto-responders talking to each other:
@@ -198,7 +199,8 @@ static void load(struct turn *t)
 		.phone = t->phone,
 		.msg_id = t->msg_id,
 		.session = t->session,
-		.limit = t->limited ? t->gw->cfg.limits.max_per_window : 0,
+		/* Counted once, however often the turn loads again. */
+		.limit = t->limited && !t->counted ? t->gw->cfg.limits.max_per_window : 0,
 		.window = t->gw->cfg.limits.window,
 		.stats_flows = t->with_stats ? t->flows->stats_flows : NULL,
 		.nstats = t->with_stats ? t->flows->nstats_flows : 0,

@@ -49,6 +49,7 @@ struct turn {
 	bool with_stats;            /* the {stats...} counters are loaded too:
 				     * only once a text has asked for them */
 	bool missed_stats;          /* a text asked for counters not loaded */
+	bool counted;               /* in the per-number limit (first load) */
 
 	/* decided */
 	bool over_limit;            /* too many messages: no reply at all */
