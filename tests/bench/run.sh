@@ -210,7 +210,8 @@ note() { NOTES+=("$*"); }
 
 # -- start everything ----------------------------------------------------------
 
-say "$MODE run; sauti: a copy of $SAUTI_ORIGIN; ${SERVER_CPU:+load on CPU $LOAD_CPU, servers on CPU $SERVER_CPU}"
+redis_place=${BENCH_REDIS_CPU:+on CPU $BENCH_REDIS_CPU}
+say "$MODE run; sauti: a copy of $SAUTI_ORIGIN; ${SERVER_CPU:+load and Kannel on CPU $LOAD_CPU, the server under test on CPU $SERVER_CPU, Redis ${redis_place:-not pinned}}"
 export KANNEL_LOG_LEVEL=${KANNEL_LOG_LEVEL:-2}
 start_redis || bail_out "redis did not start"
 HELLO_PORT=$(free_port)
