@@ -260,12 +260,10 @@ static int hex_digit(int c)
 	return -1;
 }
 
-/* Percent-decodes (and '+' as space) src[0..len) into out, which has room
- * for len bytes; returns the decoded length. */
-static size_t form_decode(const char *src, size_t len, char *out)
+size_t http_form_decode(const char *src, size_t len, char *out, size_t max)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len && n < max; i++) {
 		int hi, lo;
 		if (src[i] == '%' && i + 2 < len && (hi = hex_digit(src[i + 1])) >= 0 &&
 		    (lo = hex_digit(src[i + 2])) >= 0) {
@@ -286,7 +284,7 @@ char *http_param_bytes(const struct http_req *req, const char *name, size_t *len
 		size_t item = strcspn(q, "&");
 		if (item > nlen && strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
 			char *out = xmalloc(item + 1);
-			*len = form_decode(q + nlen + 1, item - nlen - 1, out);
+			*len = http_form_decode(q + nlen + 1, item - nlen - 1, out, item);
 			out[*len] = '\0';
 			return out;
 		}

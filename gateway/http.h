@@ -64,6 +64,9 @@ const char *http_header(const struct http_req *req, const char *name);
  * where 0x00 is '@').  Returns a new buffer (free()) and its length, or
  * NULL when absent. */
 char *http_param_bytes(const struct http_req *req, const char *name, size_t *len);
+/* Percent-decodes a form value src[0..len) ('+' is a space) into out, at most
+ * max bytes, keeping every byte (%00 included); returns the length. */
+size_t http_form_decode(const char *src, size_t len, char *out, size_t max);
 
 /* Adds a header to the answer; call before http_reply(). */
 void http_add_header(struct http_req *req, const char *name, const char *value);

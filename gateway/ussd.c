@@ -398,34 +398,6 @@ void ussd_kannel(struct gateway *gw, struct http_req *req, const char *phone,
 	start_turn(gw, req, phone, u->dial ? "" : text, u, key);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Percent-decodes src[0..len) into out (raw bytes); returns the length.
- * Kannel writes a 0x20 byte as '+' (and a real '+' as %2B). */
-static size_t decode_bytes(const char *src, size_t len, unsigned char *out, size_t max)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len && n < max; i++) {
-		int hi, lo;
-		if (src[i] == '%' && i + 2 < len && (hi = hexval(src[i + 1])) >= 0 &&
-		    (lo = hexval(src[i + 2])) >= 0) {
-			out[n++] = (unsigned char)(hi << 4 | lo);
-			i += 2;
-		} else if (src[i] == '+') {
-			out[n++] = ' ';
-		} else {
-			out[n++] = (unsigned char)src[i];
-		}
-	}
-	return n;
-}
-
 /* The op arrives as a raw byte on MO; some set-ups write it in decimal. */
 static int meta_op(const unsigned char *bytes, size_t n)
 {
@@ -456,7 +428,8 @@ int ussd_meta_parse(const char *meta, int *op, unsigned char *session_info,
 			const char *v = eq + 1;
 			size_t vlen = len - klen - 1;
 			unsigned char bytes[16];
-			size_t n = decode_bytes(v, vlen, bytes, sizeof(bytes));
+			/* Kannel writes a 0x20 byte as '+' (and a real '+' as %2B). */
+			size_t n = http_form_decode(v, vlen, (char *)bytes, sizeof(bytes));
 			if (klen == 15 && strncmp(p, "ussd_service_op", 15) == 0 && n > 0) {
 				*op = meta_op(bytes, n);
 				have_op = true;
