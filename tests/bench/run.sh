@@ -273,6 +273,26 @@ redis_per_step() {
 		"$(calc "($a1 - $a0 - $BG_ALL * $3) / $4" 1) $(calc "($u1 - $u0) / $4" 1)"
 }
 
+# sauti_trial LOADGEN ARGS...: one trial against sauti with the load
+# generator (on the load CPU).  Sets TRIAL_OUT (its line), TRIAL_CPU and
+# TRIAL_RCPU (CPU microseconds of sauti and of its Redis per step served) and
+# TRIAL_REDIS ("round-trips evals executed eval_us" per step); returns the
+# generator's status.
+sauti_trial() {
+	local t0 r0 before after s0 s1 steps rc=0
+	t0=$(cpu_ticks "$SAUTI_PID") r0=$(cpu_ticks "$REDIS_PID")
+	before=$(rstat)
+	s0=$(now_s)
+	TRIAL_OUT=$(load "$@") || rc=$?
+	s1=$(now_s)
+	after=$(rstat)
+	steps=$(steps_between "$before" "$after")
+	TRIAL_CPU=$(calc "($(cpu_ticks "$SAUTI_PID") - $t0) * 10000 / ${steps:-0}" 1)
+	TRIAL_RCPU=$(calc "($(cpu_ticks "$REDIS_PID") - $r0) * 10000 / ${steps:-0}" 1)
+	TRIAL_REDIS=$(redis_per_step "$before" "$after" "$(calc "$s1 - $s0")" "${steps:-0}")
+	return $rc
+}
+
 # -- ussd_steps: /ussd steps per second, closed loop ----------------------------
 bench_ussd() {
 	say "ussd_steps: $TRIALS trials of ${USSD_SECS}s, $USSD_CONNS sessions at once"
@@ -291,23 +311,14 @@ bench_ussd() {
 		h_cpu+=("$(calc "($(cpu_ticks "$HELLO_PID") - $t0) * 10000 / ${total:-0}" 1)")
 	}
 	ussd_sauti() {
-		local t0 r0 before after s0 s1 out
-		t0=$(cpu_ticks "$SAUTI_PID") r0=$(cpu_ticks "$REDIS_PID")
-		before=$(rstat)
-		s0=$(now_s)
+		local n e a u
 		next_base
-		out=$(load "$BENCH_BIN/ussd_load" -p "$SAUTI_PORT" -c "$USSD_CONNS" -d "$USSD_SECS" \
-			-w "$USSD_WARM" -P "$BASE" -k) || ussd_errors=$((ussd_errors + 1))
-		s1=$(now_s)
-		after=$(rstat)
-		s_rates+=("$(kv "$out" rate)")
-		local total
-		total=$(steps_between "$before" "$after")
-		s_cpu+=("$(calc "($(cpu_ticks "$SAUTI_PID") - $t0) * 10000 / ${total:-0}" 1)")
-		r_cpu+=("$(calc "($(cpu_ticks "$REDIS_PID") - $r0) * 10000 / ${total:-0}" 1)")
-		read -r n e a u < <(redis_per_step "$before" "$after" "$(calc "$s1 - $s0")" "$total")
+		sauti_trial "$BENCH_BIN/ussd_load" -p "$SAUTI_PORT" -c "$USSD_CONNS" -d "$USSD_SECS" \
+			-w "$USSD_WARM" -P "$BASE" -k || ussd_errors=$((ussd_errors + 1))
+		s_rates+=("$(kv "$TRIAL_OUT" rate)") s_cpu+=("$TRIAL_CPU") r_cpu+=("$TRIAL_RCPU")
+		read -r n e a u <<<"$TRIAL_REDIS"
 		rt_sent+=("$n") rt_eval+=("$e") rt_all+=("$a") rt_us+=("$u")
-		USSD_LAST="$out"
+		USSD_LAST="$TRIAL_OUT"
 	}
 	for ((i = 1; i <= TRIALS; i++)); do
 		if ((i % 2)); then ussd_hello; ussd_sauti; else ussd_sauti; ussd_hello; fi
@@ -417,22 +428,14 @@ bench_kannel() {
 		kh_rates+=("$(kv "$out" rate)")
 	}
 	kan_sauti() {
-		local before after s0 s1 n e a u t0 r0 total
-		t0=$(cpu_ticks "$SAUTI_PID") r0=$(cpu_ticks "$REDIS_PID")
-		before=$(rstat)
-		s0=$(now_s)
+		local n e a u
 		next_base
-		out=$(load "$BENCH_BIN/smsc_load" -p "$KANNEL_SMSC_PORT" -c "$KAN_PHONES" -d "$KAN_SECS" \
-			-w "$KAN_WARM" -P "$BASE" -k) || kan_errors=$((kan_errors + 1))
-		s1=$(now_s)
-		after=$(rstat)
-		ks_rates+=("$(kv "$out" rate)")
-		total=$(steps_between "$before" "$after")
-		read -r n e a u < <(redis_per_step "$before" "$after" "$(calc "$s1 - $s0")" "${total:-0}")
+		sauti_trial "$BENCH_BIN/smsc_load" -p "$KANNEL_SMSC_PORT" -c "$KAN_PHONES" -d "$KAN_SECS" \
+			-w "$KAN_WARM" -P "$BASE" -k || kan_errors=$((kan_errors + 1))
+		ks_rates+=("$(kv "$TRIAL_OUT" rate)") k_cpu+=("$TRIAL_CPU") k_rcpu+=("$TRIAL_RCPU")
+		read -r n e a _ <<<"$TRIAL_REDIS"
 		k_sent+=("$n") k_eval+=("$e") k_all+=("$a")
-		k_cpu+=("$(calc "($(cpu_ticks "$SAUTI_PID") - $t0) * 10000 / ${total:-0}" 1)")
-		k_rcpu+=("$(calc "($(cpu_ticks "$REDIS_PID") - $r0) * 10000 / ${total:-0}" 1)")
-		KAN_LAST="$out"
+		KAN_LAST="$TRIAL_OUT"
 	}
 	for ((i = 1; i <= KAN_TRIALS; i++)); do
 		if ((i % 2)); then kan_hello; kan_sauti; else kan_sauti; kan_hello; fi
