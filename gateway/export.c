@@ -206,6 +206,7 @@ static const char contact_script[] =
 	"local k = 'sauti:c:' .. ARGV[1]\n"
 	"if #ARGV > 2 then redis.call('HSET', k, unpack(ARGV, 3)) end\n"
 	"redis.call('SADD', 'sauti:contacts', ARGV[1])\n"
+	"redis.call('HINCRBY', k, '_v', 1)\n" /* see store.h */
 	"if ARGV[2] ~= '' then\n"
 	"  local have = redis.call('HGET', k, '_groups') or ''\n"
 	"  local set = {}\n"

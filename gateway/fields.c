@@ -45,6 +45,18 @@ void fields_copy(struct fields *dst, const struct fields *src)
 		fields_set(dst, src->items[i].name, src->items[i].value);
 }
 
+void fields_del(struct fields *f, const char *name)
+{
+	struct field *field = fields_find(f, name);
+	if (!field)
+		return;
+	free(field->name);
+	free(field->value);
+	size_t i = (size_t)(field - f->items);
+	memmove(field, field + 1, (f->n - i - 1) * sizeof(*field));
+	f->n--;
+}
+
 void fields_release(struct fields *f)
 {
 	for (size_t i = 0; i < f->n; i++) {

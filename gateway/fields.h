@@ -27,6 +27,8 @@ void fields_set(struct fields *f, const char *name, const char *value);
 void fields_setn(struct fields *f, const char *name, const char *value,
 		 size_t value_len);
 void fields_copy(struct fields *dst, const struct fields *src);
+/* Removes name, if there. */
+void fields_del(struct fields *f, const char *name);
 void fields_release(struct fields *f);
 
 #endif

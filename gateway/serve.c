@@ -18,6 +18,7 @@
 #include "broadcast.h"
 #include "cli.h"
 #include "commands.h"
+#include "convo_cache.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
@@ -26,6 +27,11 @@
 #include "pseudo.h"
 
 #define DRAIN_SECONDS 10
+/* Conversations kept between turns (convo_cache.h): a USSD network closes a
+ * session after at most a few minutes of silence, and an entry is about a
+ * kilobyte, so this bounds the cache near 16 MiB. */
+#define CONVO_CACHE_ENTRIES 16384
+#define CONVO_CACHE_IDLE 180
 
 void gateway_pseudonym(const struct gateway *gw, const char *phone, char out[17])
 {
@@ -271,6 +277,7 @@ int cmd_serve(int argc, char **argv)
 	gw.base = new_event_base();
 	gw.flows = load_flows(&gw.cfg, NULL);
 	log_loaded(gw.flows);
+	gw.convos = convo_cache_new(CONVO_CACHE_ENTRIES, CONVO_CACHE_IDLE);
 	gw.db = db_new(gw.base, gw.cfg.redis, gw.cfg.redis_timeout_ms, err, sizeof(err));
 	if (!gw.db) {
 		log_error("%s", err);
@@ -311,6 +318,7 @@ out:
 	db_free(gw.db);
 	broadcast_free(&gw);
 	http_server_free(gw.http);
+	convo_cache_free(gw.convos);
 	flow_set_unref(gw.flows);
 	if (gw.base)
 		event_base_free(gw.base);

@@ -15,6 +15,7 @@ struct db;
 struct http_server;
 struct http_req;
 struct broadcaster;
+struct convo_cache;
 
 struct gateway {
 	struct config cfg;
@@ -24,6 +25,7 @@ struct gateway {
 	struct http_server *http;
 	const char *default_lang;   /* for people whose language is unknown */
 	struct broadcaster *broadcaster;
+	struct convo_cache *convos; /* kept from the last turns (turn.c) */
 	char consumer[32];          /* this daemon's name in the outbox group */
 	struct event *drain_timer;  /* set once SIGTERM asked us to stop */
 	int drain_ticks;

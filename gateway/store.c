@@ -50,19 +50,22 @@ static const char load_script[] =
 /* ARGV: 1 phone, 2 msg_id, 3 reply, 4 pointer key, 5 expected pointer ("*":
  * not read, see store_commit), 6 pointer action (set|clear|keep), 7 run id,
  * 8 expected version, 9 flow,
- * 10 started, 11 end run, 12 end status, 13 now, 14 reply ttl, then five
- * counted lists: run field/value pairs (those that changed), run fields to
- * delete, contact field/value pairs, contact fields to delete, stats fields
- * to increment.
- * Returns 1, or 0 when the pointer or the run changed since they were read. */
+ * 10 started, 11 end run, 12 end status, 13 now, 14 reply ttl, 15 expected
+ * contact version, then five counted lists: run field/value pairs (those that
+ * changed), run fields to delete, contact field/value pairs, contact fields
+ * to delete, stats fields to increment.
+ * Returns 1, or 0 when the pointer, the run or the contact changed since
+ * they were read. */
 static const char commit_script[] =
 	"local A = ARGV\n"
 	"if A[5] ~= '*' and (redis.call('GET', A[4]) or '') ~= A[5] then return 0 end\n"
+	"local ck = 'sauti:c:' .. A[1]\n"
+	"if (redis.call('HGET', ck, '_v') or '0') ~= A[15] then return 0 end\n"
 	"local function span(i)\n" /* a counted list: its first and last index */
 	"  local n = tonumber(A[i])\n"
 	"  return i + 1, i + n, i + n + 1\n"
 	"end\n"
-	"local rf, rl, i = span(15)\n"
+	"local rf, rl, i = span(16)\n"
 	"local df, dl, j = span(i)\n"
 	"local cf, cl, k = span(j)\n"
 	"local xf, xl, m = span(k)\n"
@@ -82,10 +85,9 @@ static const char commit_script[] =
 	"    redis.call('HINCRBY', ek, 'v', 1)\n"
 	"  end\n"
 	"end\n"
-	"local ck = 'sauti:c:' .. A[1]\n"
-	"if cl >= cf then\n"
-	"  redis.call('HSET', ck, unpack(A, cf, cl))\n"
-	"  redis.call('SADD', 'sauti:contacts', A[1])\n"
+	"if cl >= cf or xl >= xf then\n"
+	"  redis.call('HSET', ck, '_v', tonumber(A[15]) + 1, unpack(A, cf, cl))\n"
+	"  if cl >= cf then redis.call('SADD', 'sauti:contacts', A[1]) end\n"
 	"end\n"
 	"if xl >= xf then redis.call('HDEL', ck, unpack(A, xf, xl)) end\n"
 	"for x = sf, sl do redis.call('HINCRBY', 'sauti:stats:' .. A[9], A[x], 1) end\n"
@@ -110,6 +112,7 @@ static const char stop_script[] =
 	"  end\n"
 	"end\n"
 	"redis.call('HSET', 'sauti:c:' .. p, '_optout', '1')\n"
+	"redis.call('HINCRBY', 'sauti:c:' .. p, '_v', 1)\n"
 	"redis.call('SADD', 'sauti:contacts', p)\n"
 	"return 1\n";
 
@@ -231,6 +234,32 @@ static bool pairs_next(struct pairs *it, const char **name, const char **value,
 
 static long to_long(const char *s) { return strtol(s, NULL, 10); }
 
+/* One field of a contact's hash, as read (value) or deleted (value NULL). */
+static void contact_field(struct contact *c, const char *name, const char *v,
+			  size_t len)
+{
+	if (strcmp(name, "_v") == 0) {
+		c->version = v ? to_long(v) : 0;
+		return; /* a version alone does not make a contact known */
+	}
+	if (v)
+		c->known = true;
+	if (strcmp(name, "_lang") == 0) {
+		free(c->lang);
+		c->lang = v ? xstrndup(v, len) : NULL;
+	} else if (strcmp(name, "_optout") == 0) {
+		c->opted_out = v && strcmp(v, "1") == 0;
+	} else if (strcmp(name, "_await") == 0) {
+		free(c->await);
+		c->await = v ? xstrndup(v, len) : NULL;
+	} else if (name[0] != '_') {
+		if (v)
+			fields_setn(&c->fields, name, v, len);
+		else
+			fields_del(&c->fields, name);
+	}
+}
+
 void contact_decode(struct contact *c, const char *phone, const redisReply *hash)
 {
 	c->phone = xstrdup(phone);
@@ -238,17 +267,21 @@ void contact_decode(struct contact *c, const char *phone, const redisReply *hash
 	pairs_init(&it, hash);
 	const char *name, *v;
 	size_t len;
-	while (pairs_next(&it, &name, &v, &len)) {
-		c->known = true;
-		if (strcmp(name, "_lang") == 0)
-			c->lang = xstrdup(v);
-		else if (strcmp(name, "_optout") == 0)
-			c->opted_out = strcmp(v, "1") == 0;
-		else if (strcmp(name, "_await") == 0)
-			c->await = xstrdup(v);
-		else if (name[0] != '_')
-			fields_setn(&c->fields, name, v, len);
-	}
+	while (pairs_next(&it, &name, &v, &len))
+		contact_field(c, name, v, len);
+}
+
+void contact_apply(struct contact *c, const struct fields *set,
+		   const char *const *del, int ndel)
+{
+	size_t nset = set ? set->n : 0;
+	for (size_t i = 0; i < nset; i++)
+		contact_field(c, set->items[i].name, set->items[i].value,
+			      strlen(set->items[i].value));
+	for (int i = 0; i < ndel; i++)
+		contact_field(c, del[i], NULL, 0);
+	if (nset || ndel)
+		c->version++;
 }
 
 int stored_run_decode(struct stored_run *r, const char *id, const redisReply *hash)
@@ -341,6 +374,17 @@ static void on_load(redisReply *reply, void *data)
 out:
 	free(call->phone);
 	free(call);
+}
+
+/* Mirrors what load_script reads besides the contact and the run. */
+bool convo_covers(const struct convo *c, const struct convo_query *q)
+{
+	if (q->limit > 0 || q->nstats > 0)
+		return false;
+	if (!q->msg_id)
+		return true;
+	return q->session && c->has_run && c->run.ussd_session &&
+	       strcmp(c->run.ussd_session, q->session) == 0;
 }
 
 int store_load_convo(struct db *db, const struct convo_query *q,
@@ -491,7 +535,7 @@ int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 	 * stop_script, broadcast.c's enqueue_script). */
 	bool pointer_implied = c->run && c->run->version > 0 && c->pointer != POINTER_SET &&
 			       c->expect_pointer && strcmp(c->expect_pointer, c->run->id) == 0 &&
-			       !c->end_run;
+			       !c->end_run && c->stored && c->stored->status == RUN_ACTIVE;
 	db_args_add(&a, pointer_implied ? "*" : c->expect_pointer ? c->expect_pointer : "");
 	db_args_add(&a, c->pointer == POINTER_SET ? "set" : c->pointer == POINTER_CLEAR ? "clear" : "keep");
 	db_args_add(&a, c->run ? c->run->id : "");
@@ -502,6 +546,7 @@ int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 	db_args_add(&a, c->end_status ? c->end_status : "");
 	db_args_addl(&a, c->now);
 	db_args_addl(&a, c->msg_ttl > 0 ? c->msg_ttl : 86400);
+	db_args_addl(&a, c->contact_version);
 	/* A run already stored gets only what changed in this turn. */
 	const struct stored_run *was = c->run && c->run->version && c->stored &&
 				       strcmp(c->stored->id, c->run->id) == 0 ? c->stored : NULL;

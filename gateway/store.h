@@ -8,11 +8,15 @@
  * serving one person at once cannot interleave: the loser is told (rc 0) and
  * serves the message again from fresh state.  Whatever moves a pointer away
  * from an active run must bump that run's version in the same script: a
- * commit that goes on with the run the pointer names checks only the
- * version.
+ * commit that goes on with the active run the pointer names checks only the
+ * version.  Likewise whatever writes a contact's hash bumps its version
+ * (field _v), which every commit checks: so a decision made on a copy of
+ * the state kept from an earlier turn (convo_cache.h) is as safe as one made
+ * on state loaded a moment ago.
  *
  * Keys (all under "sauti:"):
- *   c:PHONE          hash  contact: _lang, _optout, _await, _groups, fields
+ *   c:PHONE          hash  contact: _lang, _optout, _await, _groups, _since,
+ *                          _v (version), fields
  *   contacts         set   every contact's phone
  *   g:GROUP          set   phones in a group
  *   cur:KIND:PHONE   str   id of the active run on that channel (sms, ussd)
@@ -40,10 +44,15 @@ struct contact {
 	bool opted_out;
 	char *await;         /* a built-in question awaiting a reply ("lang") */
 	bool known;          /* stored already (imported or heard from) */
+	long version;        /* _v: bumped by every write; 0 when never written */
 	struct fields fields; /* {contact.FIELD}: name, district, ... */
 };
 
 void contact_release(struct contact *c);
+/* Applies what a commit writes to the contact's hash: fields set, then
+ * fields deleted, and the version bumped when either is not empty. */
+void contact_apply(struct contact *c, const struct fields *set,
+		   const char *const *del, int ndel);
 /* Fills c from its hash: a flat HGETALL reply, or names and values joined
  * by NUL bytes in one string. */
 void contact_decode(struct contact *c, const char *phone,
@@ -114,6 +123,11 @@ struct convo_query {
 	size_t nstats;
 };
 
+/* True when c, kept from an earlier turn (convo_cache.h), holds all that
+ * loading q would give: no reply to look up (q->msg_id is NULL, or c's run
+ * is q->session's), no message to count and no stats. */
+bool convo_covers(const struct convo *c, const struct convo_query *q);
+
 /* Returns -1 (fn not called) when Redis is not connected. */
 int store_load_convo(struct db *db, const struct convo_query *q,
 		     store_convo_fn fn, void *data);
@@ -128,6 +142,7 @@ struct commit {
 	int msg_ttl;                 /* seconds it is remembered */
 	const char *reply;
 	const char *expect_pointer;  /* the run id loaded, "" for none */
+	long contact_version;        /* the contact's version as loaded */
 	enum pointer_action pointer; /* SET: to run->id */
 	const struct stored_run *run; /* written when not NULL; its version
 				       * must still be the stored one */

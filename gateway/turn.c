@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "convo_cache.h"
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
@@ -44,13 +45,53 @@ static void turn_reset(struct turn *t)
 	t->ncontact_del = 0;
 }
 
+/* Leaves the state this turn wrote (or, writing nothing, loaded) in the
+ * cache, when the next turn could start from it: a USSD session going on
+ * (over SMPP and SMS, Kannel's message ids must be looked up each time). */
+static void keep_convo(struct turn *t)
+{
+	struct convo *c = t->convo;
+	t->convo = NULL;
+	fields_release(&c->stats);
+	c->recent = 0;
+	if (t->commit) {
+		/* What the commit script did, done to the copy. */
+		contact_apply(&c->contact, &t->contact_set, t->contact_del, t->ncontact_del);
+		if (t->pointer == POINTER_CLEAR) {
+			stored_run_release(&c->run);
+			c->has_run = false;
+		} else if (t->has_run) {
+			stored_run_release(&c->run);
+			c->run = t->run; /* moved */
+			memset(&t->run, 0, sizeof(t->run));
+			c->run.version++;
+			c->has_run = true;
+		}
+	}
+	/* Kept when the next message of the same session could start from it. */
+	struct convo_query next = {
+		.msg_id = t->msg_id,
+		.session = t->session,
+		.limit = t->limited ? t->gw->cfg.limits.max_per_window : 0,
+	};
+	if (c->has_run && c->run.status == RUN_ACTIVE && convo_covers(c, &next)) {
+		convo_cache_put(t->gw->convos, t->kind, t->phone, c, t->now);
+	} else {
+		convo_cache_drop(t->gw->convos, t->kind, t->phone);
+		convo_release(c);
+	}
+}
+
 void turn_free(struct turn *t)
 {
+	if (t->keep && t->gw->convos)
+		keep_convo(t);
 	turn_reset(t);
 	buf_release(&t->reply);
 	flow_set_unref(t->flows);
 	free(t->text);
 	free(t->msg_id);
+	free(t->session);
 	free(t);
 }
 
@@ -63,6 +104,10 @@ static double seconds_since(const struct timespec *t0)
 
 static void turn_finish(struct turn *t, int rc)
 {
+	/* Not after a STOP, a refusal or a repeat: their state is not the
+	 * decision's. */
+	t->keep = rc == 0 && t->convo && !t->stop && !t->over_limit &&
+		  !t->convo->dup_reply;
 	if (rc == 0) {
 		metrics_observe_step(seconds_since(&t->started));
 		if (t->has_run && t->run.version == 0)
@@ -130,6 +175,7 @@ static void commit(struct turn *t)
 			.msg_ttl = t->msg_ttl,
 			.reply = buf_str(&t->reply),
 			.expect_pointer = t->convo->has_run ? t->convo->run.id : "",
+			.contact_version = t->convo->contact.version,
 			.pointer = t->pointer,
 			.run = t->has_run ? &t->run : NULL,
 			.stored = t->convo->has_run ? &t->convo->run : NULL,
@@ -205,6 +251,17 @@ static void load(struct turn *t)
 		.stats_flows = t->with_stats ? t->flows->stats_flows : NULL,
 		.nstats = t->with_stats ? t->flows->nstats_flows : 0,
 	};
+	if (t->attempts == 0 && !t->with_stats && t->gw->convos) {
+		/* Taken out whether it serves or not: once this turn is served
+		 * its own state replaces it. */
+		struct convo *kept = convo_cache_take(t->gw->convos, t->kind, t->phone, t->now);
+		if (kept && convo_covers(kept, &q)) {
+			on_loaded(0, kept, t);
+			return;
+		}
+		if (kept)
+			convo_release(kept);
+	}
 	if (store_load_convo(t->gw->db, &q, on_loaded, t) < 0)
 		turn_finish(t, -1);
 }

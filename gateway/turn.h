@@ -8,7 +8,8 @@
  * which reads t->convo and fills the outputs, and answer(), which sends
  * t->reply (or a 503 when rc < 0) and must call turn_free().  When the commit
  * finds that someone else served this person meanwhile, the turn loads again
- * and decides again, so a decision never works on stale state. */
+ * and decides again, so a decision never works on stale state.  The first
+ * load may come from the daemon's cache instead (convo_cache.h). */
 #ifndef SAUTI_TURN_H
 #define SAUTI_TURN_H
 
@@ -35,7 +36,7 @@ struct turn {
 	char *msg_id;               /* remembers the reply; may be NULL */
 	int msg_ttl;                /* for how long, in seconds */
 	bool forget_reply;          /* this time, do not remember it by msg_id */
-	const char *session;        /* USSD session whose repeats the run answers */
+	char *session;              /* USSD session whose repeats the run answers */
 	bool limited;               /* apply the per-number message limit */
 	long now;
 	struct timespec started;
@@ -50,6 +51,7 @@ struct turn {
 				     * only once a text has asked for them */
 	bool missed_stats;          /* a text asked for counters not loaded */
 	bool counted;               /* in the per-number limit (first load) */
+	bool keep;                  /* served: the state it leaves is cached */
 
 	/* decided */
 	bool over_limit;            /* too many messages: no reply at all */

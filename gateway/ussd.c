@@ -320,7 +320,7 @@ static void start_turn(struct gateway *gw, struct http_req *req, const char *pho
 	/* Over HTTP, a repeat within the session is answered from the run, and
 	 * a key per request is kept only once the run ends (below); SMPP
 	 * requests carry Kannel's ids, each remembered. */
-	t->session = u->smpp ? NULL : u->session;
+	t->session = u->smpp ? NULL : xstrdup(u->session);
 	t->decide = decide_and_prefix;
 	t->answer = u->smpp ? smpp_answer : at_answer;
 	turn_run(t);

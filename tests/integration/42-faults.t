@@ -164,6 +164,32 @@ replies=$(sort "$T/c1.out" "$T/c2.out" | tr '\n' '|')
 t_is "$replies" "About how many hours a day?|What would help you most?|" \
 	"two messages served at once by two daemons are served one after the other"
 t_like "$(answers $P3)" "^active en,geita,yes,(3,4|4,3),$" "... each answer saved once, in one of the two orders"
+
+# USSD, whose daemons keep each session's state between its requests: the
+# session hops between the daemons at every step, so each finds what it kept
+# stale, learns so from the commit, and serves the step from Redis instead.
+# ussd_to URL SESSION TEXT PHONE: one aggregator request; prints the body.
+ussd_to() {
+	http POST "$1/ussd" --data-urlencode "sessionId=$2" --data-urlencode "serviceCode=*150*77#" \
+		--data-urlencode "phoneNumber=$4" --data-urlencode "text=$3"
+}
+# conflicts URL: that daemon's count of steps served again.
+conflicts() {
+	curl -s "$1/metrics" | awk '$1 ~ /^sauti_commit_conflicts_total/ { n += $2 } END { print n + 0 }'
+}
+P5=+255712100005
+before=$(conflicts "$SAUTI_URL")
+t_like "$(ussd_to "$SAUTI_URL" u1 "" $P5)" "^CON Karibu! Chagua lugha" "USSD, daemon A: the dial"
+t_like "$(ussd_to "$SAUTI_URL" u1 "2" $P5)" "^CON Which district" "daemon A: English"
+t_like "$(ussd_to "$URL2" u1 "2*3" $P5)" "^CON Do you work at the site now\?" "daemon B: the district"
+t_like "$(ussd_to "$SAUTI_URL" u1 "2*3*1" $P5)" "^CON How many days" "daemon A: yes, after B's step"
+t_like "$(ussd_to "$URL2" u1 "2*3*1*4" $P5)" "^CON About how many hours" "daemon B: the days"
+t_like "$(ussd_to "$SAUTI_URL" u1 "2*3*1*4*8" $P5)" "^CON What would help" "daemon A: the hours"
+t_is "$(ussd_to "$URL2" u1 "2*3*1*4*8*Maji" $P5)" "END Thank you! Chunya (Makongolosi): 4 days." \
+	"daemon B: the run completes"
+t_is "$(answers $P5)" "completed en,chunya,yes,4,8,Maji" "the export has each answer once"
+t_ok "daemon A found its kept state stale and served from Redis ($(conflicts "$SAUTI_URL") conflicts)" \
+	test "$(conflicts "$SAUTI_URL")" -ge $((before + 2))
 t_ok "the second daemon stops cleanly" other_down sauti2
 
 # -- Redis stopped ----------------------------------------------------------------------------
