@@ -1,10 +1,11 @@
 /* convo_cache.c -- see convo_cache.h.  A chained hash table of a fixed
  * number of buckets (no rehashing), keyed by "kind:phone" under SipHash with
- * a random key, so that no sender can pick numbers that collide. */
+ * a random key, so that no sender can pick numbers that collide; and a list
+ * of the entries from the most to the least recently kept, so that the idle
+ * ones and, when full, the oldest go in O(1) each. */
 #include "convo_cache.h"
 
 #include <sodium.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,9 @@
 #define KEY_SIZE 48
 
 struct entry {
-	struct entry *next;
+	struct entry *next;          /* in its bucket */
+	struct entry *newer, *older; /* in the list by time kept */
+	size_t bucket;
 	char key[KEY_SIZE];
 	struct convo *convo;
 	long used;
@@ -24,10 +27,10 @@ struct entry {
 
 struct convo_cache {
 	struct entry **buckets;
-	size_t nbuckets;         /* a power of two */
+	size_t nbuckets;             /* a power of two */
+	struct entry *newest, *oldest;
 	size_t n, max;
 	long max_idle;
-	long next_sweep;
 	unsigned char hash_key[crypto_shorthash_KEYBYTES];
 };
 
@@ -54,19 +57,17 @@ void convo_cache_free(struct convo_cache *cache)
 {
 	if (!cache)
 		return;
-	for (size_t i = 0; i < cache->nbuckets; i++) {
-		for (struct entry *e = cache->buckets[i], *next; e; e = next) {
-			next = e->next;
-			entry_free(e);
-		}
+	for (struct entry *e = cache->newest, *older; e; e = older) {
+		older = e->older;
+		entry_free(e);
 	}
 	free(cache->buckets);
 	free(cache);
 }
 
-/* The key of (kind, phone) in key, and the bucket it falls in. */
-static struct entry **bucket_of(const struct convo_cache *cache, const char *kind,
-				const char *phone, char key[KEY_SIZE])
+/* The key of (kind, phone), and the bucket it falls in. */
+static size_t bucket_of(const struct convo_cache *cache, const char *kind,
+			const char *phone, char key[KEY_SIZE])
 {
 	int len = snprintf(key, KEY_SIZE, "%s:%s", kind, phone);
 	if (len < 0 || len >= KEY_SIZE)
@@ -76,61 +77,70 @@ static struct entry **bucket_of(const struct convo_cache *cache, const char *kin
 			 cache->hash_key);
 	uint64_t v;
 	memcpy(&v, h, sizeof(v));
-	return &cache->buckets[v & (cache->nbuckets - 1)];
+	return (size_t)(v & (cache->nbuckets - 1));
 }
 
-/* Unlinks and returns the entry of key from its bucket, or NULL. */
-static struct entry *unlink_entry(struct convo_cache *cache, struct entry **bucket,
-				  const char *key)
+static void list_remove(struct convo_cache *cache, struct entry *e)
 {
-	for (struct entry **p = bucket; *p; p = &(*p)->next) {
-		if (strcmp((*p)->key, key) == 0) {
-			struct entry *e = *p;
-			*p = e->next;
-			cache->n--;
+	if (e->newer)
+		e->newer->older = e->older;
+	else
+		cache->newest = e->older;
+	if (e->older)
+		e->older->newer = e->newer;
+	else
+		cache->oldest = e->newer;
+}
+
+static void list_push_newest(struct convo_cache *cache, struct entry *e)
+{
+	e->newer = NULL;
+	e->older = cache->newest;
+	if (cache->newest)
+		cache->newest->newer = e;
+	else
+		cache->oldest = e;
+	cache->newest = e;
+}
+
+/* Takes e out of its bucket and the list. */
+static void unlink_entry(struct convo_cache *cache, struct entry *e)
+{
+	struct entry **p = &cache->buckets[e->bucket];
+	while (*p != e)
+		p = &(*p)->next;
+	*p = e->next;
+	list_remove(cache, e);
+	cache->n--;
+}
+
+static struct entry *find(const struct convo_cache *cache, size_t bucket,
+			  const char *key)
+{
+	for (struct entry *e = cache->buckets[bucket]; e; e = e->next)
+		if (strcmp(e->key, key) == 0)
 			return e;
-		}
-	}
 	return NULL;
 }
 
-/* Drops every entry idle since before now - idle. */
-static void sweep(struct convo_cache *cache, long now, long idle)
+/* Drops the idle ones, then, while full, the oldest. */
+static void make_room(struct convo_cache *cache, long now)
 {
-	for (size_t i = 0; i < cache->nbuckets; i++) {
-		for (struct entry **p = &cache->buckets[i]; *p;) {
-			struct entry *e = *p;
-			if (now - e->used >= idle) {
-				*p = e->next;
-				cache->n--;
-				entry_free(e);
-			} else {
-				p = &e->next;
-			}
-		}
+	struct entry *e;
+	while ((e = cache->oldest) && (now - e->used >= cache->max_idle || cache->n >= cache->max)) {
+		unlink_entry(cache, e);
+		entry_free(e);
 	}
-}
-
-/* Room for one more: the idle sweep when due, then, while full, sweeps
- * that keep ever fewer of the longest idle. */
-static bool make_room(struct convo_cache *cache, long now)
-{
-	if (now >= cache->next_sweep) {
-		sweep(cache, now, cache->max_idle);
-		cache->next_sweep = now + (cache->max_idle > 4 ? cache->max_idle / 4 : 1);
-	}
-	for (long idle = cache->max_idle / 2; cache->n >= cache->max && idle > 0; idle /= 2)
-		sweep(cache, now, idle);
-	return cache->n < cache->max;
 }
 
 struct convo *convo_cache_take(struct convo_cache *cache, const char *kind,
 			       const char *phone, long now)
 {
 	char key[KEY_SIZE];
-	struct entry *e = unlink_entry(cache, bucket_of(cache, kind, phone, key), key);
+	struct entry *e = find(cache, bucket_of(cache, kind, phone, key), key);
 	if (!e)
 		return NULL;
+	unlink_entry(cache, e);
 	struct convo *c = e->convo;
 	if (now - e->used >= cache->max_idle) {
 		convo_release(c);
@@ -144,22 +154,22 @@ void convo_cache_put(struct convo_cache *cache, const char *kind,
 		     const char *phone, struct convo *c, long now)
 {
 	char key[KEY_SIZE];
-	struct entry **bucket = bucket_of(cache, kind, phone, key);
-	struct entry *e = unlink_entry(cache, bucket, key);
-	if (!e) {
-		if (!make_room(cache, now)) {
-			convo_release(c);
-			return;
-		}
-		e = xcalloc(1, sizeof(*e));
-		memcpy(e->key, key, sizeof(e->key));
-	} else {
+	size_t bucket = bucket_of(cache, kind, phone, key);
+	struct entry *e = find(cache, bucket, key);
+	if (e) {
+		unlink_entry(cache, e);
 		convo_release(e->convo);
+	} else {
+		e = xcalloc(1, sizeof(*e));
+		e->bucket = bucket;
+		memcpy(e->key, key, sizeof(e->key));
 	}
+	make_room(cache, now);
 	e->convo = c;
 	e->used = now;
-	e->next = *bucket;
-	*bucket = e;
+	e->next = cache->buckets[bucket];
+	cache->buckets[bucket] = e;
+	list_push_newest(cache, e);
 	cache->n++;
 }
 
@@ -167,9 +177,11 @@ void convo_cache_drop(struct convo_cache *cache, const char *kind,
 		      const char *phone)
 {
 	char key[KEY_SIZE];
-	struct entry *e = unlink_entry(cache, bucket_of(cache, kind, phone, key), key);
-	if (e)
+	struct entry *e = find(cache, bucket_of(cache, kind, phone, key), key);
+	if (e) {
+		unlink_entry(cache, e);
 		entry_free(e);
+	}
 }
 
 size_t convo_cache_size(const struct convo_cache *cache) { return cache->n; }

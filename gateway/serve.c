@@ -28,9 +28,10 @@
 
 #define DRAIN_SECONDS 10
 /* Conversations kept between turns (convo_cache.h): a USSD network closes a
- * session after at most a few minutes of silence, and an entry is about a
- * kilobyte, so this bounds the cache near 16 MiB. */
-#define CONVO_CACHE_ENTRIES 16384
+ * session after at most a few minutes of silence; an entry is under a
+ * kilobyte, so this bounds the cache near 8 MiB, room for the sessions of
+ * about 1,000 steps/s. */
+#define CONVO_CACHE_ENTRIES 8192
 #define CONVO_CACHE_IDLE 180
 
 void gateway_pseudonym(const struct gateway *gw, const char *phone, char out[17])

@@ -94,6 +94,44 @@ static void full_cache_drops_the_longest_idle(void **state)
 	convo_cache_free(cache);
 }
 
+/* Full of entries kept in the same second: the oldest still goes, so a
+ * burst of new sessions never finds the cache closed. */
+static void full_of_recent_entries_drops_the_oldest(void **state)
+{
+	(void)state;
+	struct convo_cache *cache = convo_cache_new(3, 180);
+	char phone[32], id[17];
+	for (int i = 0; i < 10; i++) {
+		snprintf(phone, sizeof(phone), "+2557000000%02d", i);
+		snprintf(id, sizeof(id), "r%d", i);
+		convo_cache_put(cache, "ussd", phone, convo_with_run(id), 100);
+		assert_true(convo_cache_size(cache) <= 3);
+	}
+	for (int i = 0; i < 10; i++) {
+		snprintf(phone, sizeof(phone), "+2557000000%02d", i);
+		struct convo *c = convo_cache_take(cache, "ussd", phone, 100);
+		if (i < 7) {
+			assert_null(c);
+		} else {
+			assert_non_null(c);
+			convo_release(c);
+		}
+	}
+	convo_cache_free(cache);
+}
+
+/* Idle entries go when another is kept, full or not. */
+static void idle_entries_go_when_another_is_kept(void **state)
+{
+	(void)state;
+	struct convo_cache *cache = convo_cache_new(100, 60);
+	convo_cache_put(cache, "ussd", "+255700000001", convo_with_run("a"), 100);
+	convo_cache_put(cache, "ussd", "+255700000002", convo_with_run("b"), 130);
+	convo_cache_put(cache, "ussd", "+255700000003", convo_with_run("c"), 165);
+	assert_int_equal(convo_cache_size(cache), 2); /* a, idle 65 s, went */
+	convo_cache_free(cache);
+}
+
 /* Five hundred keys in 512 buckets: some share one, every one is found. */
 static void many_keys_are_each_found(void **state)
 {
@@ -184,6 +222,8 @@ int main(void)
 		cmocka_unit_test(put_replaces_and_drop_forgets),
 		cmocka_unit_test(idle_entries_are_not_given),
 		cmocka_unit_test(full_cache_drops_the_longest_idle),
+		cmocka_unit_test(full_of_recent_entries_drops_the_oldest),
+		cmocka_unit_test(idle_entries_go_when_another_is_kept),
 		cmocka_unit_test(many_keys_are_each_found),
 		cmocka_unit_test(contact_apply_mirrors_the_commit),
 		cmocka_unit_test(covers_only_what_the_load_would_not_add),
