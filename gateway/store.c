@@ -12,60 +12,72 @@
 #include "buf.h"
 #include "db.h"
 
-/* ARGV: phone, msg_id, pointer key, limit, window, session, then flows whose
- * stats the texts show.  The reply given to msg_id is looked up always when
- * session is "", else only when the active run is not that USSD session's
- * (a repeat within a session is answered from the run itself).  Returns
- * {reply already given or false, contact hash, run id or false, run hash
- * (both hashes as names and values joined by NUL bytes),
+/* load_convo(phone, msg_id, pointer key, limit, window, session, stats flows):
+ * what serving one message needs to know.  The reply given to msg_id is
+ * looked up always when session is "", else only when the active run is not
+ * that USSD session's (a repeat within a session is answered from the run
+ * itself).  Returns {reply already given or false, contact hash, run id or
+ * false, run hash (both hashes as names and values joined by NUL bytes),
  * messages from this phone in the current window (0 when unlimited),
- * {flow, stats hash, ...}}. */
+ * {flow, stats hash, ...}}.  Both scripts below begin with it. */
+#define LOAD_FUNCTION \
+	"local function load_convo(phone, msg_id, ptr, limit, window, session, flows)\n" \
+	"  local c = redis.call('HGETALL', 'sauti:c:' .. phone)\n" \
+	"  local id = redis.call('GET', ptr)\n" \
+	"  local r = {}\n" \
+	"  if id then r = redis.call('HGETALL', 'sauti:r:' .. id) end\n" \
+	"  local dup = false\n" \
+	"  if msg_id ~= '' then\n" \
+	"    local mine = false\n" \
+	"    if session ~= '' then\n" \
+	"      for i = 1, #r, 2 do\n" \
+	"        if r[i] == 'us' then mine = r[i + 1] == session; break end\n" \
+	"      end\n" \
+	"    end\n" \
+	"    if not mine then dup = redis.call('GET', 'sauti:mo:' .. msg_id) end\n" \
+	"  end\n" \
+	"  local n = 0\n" \
+	"  if tonumber(limit) > 0 and not dup then\n" \
+	"    n = redis.call('INCR', 'sauti:lim:' .. phone)\n" \
+	"    if n == 1 then redis.call('EXPIRE', 'sauti:lim:' .. phone, window) end\n" \
+	"  end\n" \
+	"  local stats = {}\n" \
+	"  for _, f in ipairs(flows) do\n" \
+	"    stats[#stats + 1] = f\n" \
+	"    stats[#stats + 1] = redis.call('HGETALL', 'sauti:stats:' .. f)\n" \
+	"  end\n" \
+	"  return {dup, table.concat(c, '\\0'), id, table.concat(r, '\\0'), n, stats}\n" \
+	"end\n"
+
+/* ARGV: phone, msg_id, pointer key, limit, window, session, then flows whose
+ * stats the texts show. */
 static const char load_script[] =
-	"local c = redis.call('HGETALL', 'sauti:c:' .. ARGV[1])\n"
-	"local id = redis.call('GET', ARGV[3])\n"
-	"local r = {}\n"
-	"if id then r = redis.call('HGETALL', 'sauti:r:' .. id) end\n"
-	"local dup = false\n"
-	"if ARGV[2] ~= '' then\n"
-	"  local mine = false\n"
-	"  if ARGV[6] ~= '' then\n"
-	"    for i = 1, #r, 2 do\n"
-	"      if r[i] == 'us' then mine = r[i + 1] == ARGV[6]; break end\n"
-	"    end\n"
-	"  end\n"
-	"  if not mine then dup = redis.call('GET', 'sauti:mo:' .. ARGV[2]) end\n"
-	"end\n"
-	"local n = 0\n"
-	"if tonumber(ARGV[4]) > 0 and not dup then\n"
-	"  n = redis.call('INCR', 'sauti:lim:' .. ARGV[1])\n"
-	"  if n == 1 then redis.call('EXPIRE', 'sauti:lim:' .. ARGV[1], ARGV[5]) end\n"
-	"end\n"
-	"local stats = {}\n"
-	"for i = 7, #ARGV do\n"
-	"  stats[#stats + 1] = ARGV[i]\n"
-	"  stats[#stats + 1] = redis.call('HGETALL', 'sauti:stats:' .. ARGV[i])\n"
-	"end\n"
-	"return {dup, table.concat(c, '\\0'), id, table.concat(r, '\\0'), n, stats}\n";
+	LOAD_FUNCTION
+	"return load_convo(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], {unpack(ARGV, 7)})\n";
 
 /* ARGV: 1 phone, 2 msg_id, 3 reply, 4 pointer key, 5 expected pointer ("*":
  * not read, see store_commit), 6 pointer action (set|clear|keep), 7 run id,
  * 8 expected version, 9 flow,
  * 10 started, 11 end run, 12 end status, 13 now, 14 reply ttl, 15 expected
- * contact version, then five counted lists: run field/value pairs (those that
+ * contact version, 16 the message's id and 17 its USSD session (to load
+ * with), then five counted lists: run field/value pairs (those that
  * changed), run fields to delete, contact field/value pairs, contact fields
  * to delete, stats fields to increment.
- * Returns 1, or 0 when the pointer, the run or the contact changed since
- * they were read. */
+ * Returns 1, or, when the pointer, the run or the contact changed since they
+ * were read, what load_convo() finds now: the turn decides again without another
+ * round trip. */
 static const char commit_script[] =
+	LOAD_FUNCTION
 	"local A = ARGV\n"
-	"if A[5] ~= '*' and (redis.call('GET', A[4]) or '') ~= A[5] then return 0 end\n"
+	"local function conflict() return load_convo(A[1], A[16], A[4], '0', '0', A[17], {}) end\n"
+	"if A[5] ~= '*' and (redis.call('GET', A[4]) or '') ~= A[5] then return conflict() end\n"
 	"local ck = 'sauti:c:' .. A[1]\n"
-	"if (redis.call('HGET', ck, '_v') or '0') ~= A[15] then return 0 end\n"
+	"if (redis.call('HGET', ck, '_v') or '0') ~= A[15] then return conflict() end\n"
 	"local function span(i)\n" /* a counted list: its first and last index */
 	"  local n = tonumber(A[i])\n"
 	"  return i + 1, i + n, i + n + 1\n"
 	"end\n"
-	"local rf, rl, i = span(16)\n"
+	"local rf, rl, i = span(18)\n"
 	"local df, dl, j = span(i)\n"
 	"local cf, cl, k = span(j)\n"
 	"local xf, xl, m = span(k)\n"
@@ -73,7 +85,7 @@ static const char commit_script[] =
 	"if A[7] ~= '' then\n"
 	"  local rk = 'sauti:r:' .. A[7]\n"
 	"  local v = redis.call('HGET', rk, 'v') or '0'\n"
-	"  if v ~= A[8] then return 0 end\n"
+	"  if v ~= A[8] then return conflict() end\n"
 	"  redis.call('HSET', rk, 'v', tonumber(v) + 1, unpack(A, rf, rl))\n"
 	"  if dl >= df then redis.call('HDEL', rk, unpack(A, df, dl)) end\n"
 	"  if v == '0' then redis.call('ZADD', 'sauti:runs:' .. A[9], A[10], A[7]) end\n"
@@ -343,19 +355,16 @@ struct load_call {
 	char *phone;
 };
 
-static void on_load(redisReply *reply, void *data)
+/* The convo of load_convo()'s reply, or NULL when it is not one. */
+static struct convo *convo_from_reply(const redisReply *reply, const char *phone)
 {
-	struct load_call *call = data;
-	struct convo *c = NULL;
 	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 6 ||
-	    !is_hash_reply(reply->element[1]) || !is_hash_reply(reply->element[3])) {
-		call->fn(-1, NULL, call->data);
-		goto out;
-	}
-	c = xcalloc(1, sizeof(*c));
+	    !is_hash_reply(reply->element[1]) || !is_hash_reply(reply->element[3]))
+		return NULL;
+	struct convo *c = xcalloc(1, sizeof(*c));
 	if (reply->element[0]->type == REDIS_REPLY_STRING)
 		c->dup_reply = xstrndup(reply->element[0]->str, reply->element[0]->len);
-	contact_decode(&c->contact, call->phone, reply->element[1]);
+	contact_decode(&c->contact, phone, reply->element[1]);
 	if (reply->element[2]->type == REDIS_REPLY_STRING)
 		c->has_run = stored_run_decode(&c->run, reply->element[2]->str,
 					       reply->element[3]) == 0;
@@ -370,8 +379,14 @@ static void on_load(redisReply *reply, void *data)
 			fields_set(&c->stats, name, h->element[k + 1]->str);
 		}
 	}
-	call->fn(0, c, call->data);
-out:
+	return c;
+}
+
+static void on_load(redisReply *reply, void *data)
+{
+	struct load_call *call = data;
+	struct convo *c = convo_from_reply(reply, call->phone);
+	call->fn(c ? 0 : -1, c, call->data);
 	free(call->phone);
 	free(call);
 }
@@ -494,26 +509,34 @@ void store_run_fields(struct db_args *a, const struct stored_run *r)
 struct commit_call {
 	store_commit_fn fn;
 	void *data;
+	char *phone;
 };
 
 static void on_commit(redisReply *reply, void *data)
 {
 	struct commit_call *call = data;
-	int rc = -1;
-	if (reply && reply->type == REDIS_REPLY_INTEGER)
-		rc = reply->integer == 1 ? 1 : 0;
-	call->fn(rc, call->data);
+	if (reply && reply->type == REDIS_REPLY_INTEGER) {
+		call->fn(reply->integer == 1 ? 1 : 0, NULL, call->data);
+	} else {
+		struct convo *fresh = convo_from_reply(reply, call->phone);
+		call->fn(fresh ? 0 : -1, fresh, call->data);
+	}
+	free(call->phone);
 	free(call);
 }
 
-static int send_script(struct db *db, struct db_args *a, store_commit_fn fn, void *data)
+static int send_script(struct db *db, struct db_args *a, const char *phone,
+		       store_commit_fn fn, void *data)
 {
 	struct commit_call *call = xcalloc(1, sizeof(*call));
 	call->fn = fn;
 	call->data = data;
+	call->phone = xstrdup(phone);
 	int rc = db_command_args(db, on_commit, call, a);
-	if (rc < 0)
+	if (rc < 0) {
+		free(call->phone);
 		free(call);
+	}
 	return rc;
 }
 
@@ -547,6 +570,8 @@ int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 	db_args_addl(&a, c->now);
 	db_args_addl(&a, c->msg_ttl > 0 ? c->msg_ttl : 86400);
 	db_args_addl(&a, c->contact_version);
+	db_args_add(&a, c->load_msg_id ? c->load_msg_id : "");
+	db_args_add(&a, c->session ? c->session : "");
 	/* A run already stored gets only what changed in this turn. */
 	const struct stored_run *was = c->run && c->run->version && c->stored &&
 				       strcmp(c->stored->id, c->run->id) == 0 ? c->stored : NULL;
@@ -569,7 +594,7 @@ int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 	db_args_addl(&a, c->nstats);
 	for (int i = 0; i < c->nstats; i++)
 		db_args_add(&a, c->stats[i]);
-	return send_script(db, &a, fn, data);
+	return send_script(db, &a, c->phone, fn, data);
 }
 
 int store_stop_runs(struct db *db, const char *phone, long now,
@@ -581,5 +606,5 @@ int store_stop_runs(struct db *db, const char *phone, long now,
 	db_args_add(&a, "0");
 	db_args_add(&a, phone);
 	db_args_addl(&a, now);
-	return send_script(db, &a, fn, data);
+	return send_script(db, &a, phone, fn, data);
 }

@@ -5,8 +5,9 @@
  * store_load_convo), running the engine, and writing the result back (one
  * round trip, store_commit).  The commit is a compare-and-set on the run's
  * version and on the contact's pointer to its active run, so two daemons
- * serving one person at once cannot interleave: the loser is told (rc 0) and
- * serves the message again from fresh state.  Whatever moves a pointer away
+ * serving one person at once cannot interleave: the loser is told (rc 0),
+ * with the state as it is now in the same reply, and serves the message
+ * again from it.  Whatever moves a pointer away
  * from an active run must bump that run's version in the same script: a
  * commit that goes on with the active run the pointer names checks only the
  * version.  Likewise whatever writes a contact's hash bumps its version
@@ -158,11 +159,16 @@ struct commit {
 	const char *const *stats;
 	int nstats;
 	long now;
+	/* On a conflict the state is loaded again for these (convo_query). */
+	const char *load_msg_id;
+	const char *session;
 };
 
-/* rc 1 written, 0 conflict (someone else served this person meanwhile:
- * load again and retry), -1 Redis failed. */
-typedef void (*store_commit_fn)(int rc, void *data);
+/* rc 1 written; 0 conflict: someone else served this person meanwhile, and
+ * fresh (the callback owns it) is the state now, loaded as for the commit's
+ * load_msg_id and session, with no counting and no stats; -1 Redis failed.
+ * fresh is NULL unless rc is 0 after store_commit. */
+typedef void (*store_commit_fn)(int rc, struct convo *fresh, void *data);
 int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 		 void *data);
 

@@ -2,14 +2,16 @@
  * state loaded from Redis, a decision, the state written back, an answer out.
  *
  *   turn_new -> [load] -> decide() -> [commit] -> answer()
- *                  ^__________ conflict ____________|
+ *                            ^_____ conflict: the state now ___|
  *
  * A channel (kannel.c, ussd.c) fills the turn's input, and supplies decide(),
  * which reads t->convo and fills the outputs, and answer(), which sends
  * t->reply (or a 503 when rc < 0) and must call turn_free().  When the commit
- * finds that someone else served this person meanwhile, the turn loads again
- * and decides again, so a decision never works on stale state.  The first
- * load may come from the daemon's cache instead (convo_cache.h). */
+ * finds that someone else served this person meanwhile, it brings back the
+ * state as it is now and the turn decides again, so a decision never works
+ * on stale state.  The load may come from the daemon's cache instead
+ * (convo_cache.h): a USSD step within a session is then one round trip, and
+ * a stale copy costs what a load would have. */
 #ifndef SAUTI_TURN_H
 #define SAUTI_TURN_H
 

@@ -445,6 +445,20 @@ redis_cli() {
 	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"
 }
 
+# redis_monitor_start, then redis_monitor_scripts PHONE: how many scripts
+# (EVAL, EVALSHA) were run for PHONE in between, as Redis' MONITOR saw them:
+# sauti's round trips for that person, without the broadcaster's own.
+redis_monitor_start() {
+	redis_cli monitor >"$T/monitor.out" 2>&1 &
+	echo $! >"$T/monitor.pid"
+	t_wait_for 5 grep -q '^OK' "$T/monitor.out"
+}
+redis_monitor_scripts() {
+	sleep 0.2
+	kill "$(cat "$T/monitor.pid")" 2>/dev/null
+	grep -v ' lua\]' "$T/monitor.out" | grep -E '\] "EVAL(SHA)?" ' | grep -cF "\"$1\""
+}
+
 # -- Kannel -----------------------------------------------------------------------
 
 # start_kannel [SAUTI_PORT]: bearerbox + smsbox from config/kannel/kannel.conf.in

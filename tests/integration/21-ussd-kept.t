@@ -48,11 +48,6 @@ name() {
 	printf 'phone,name\n%s,%s\n' "$1" "$2" >"$T/contacts.csv"
 	S contacts import "$T/contacts.csv" >/dev/null 2>&1
 }
-# scripts: how many scripts Redis has run (EVAL and EVALSHA) since it started.
-scripts() {
-	redis_cli info commandstats | tr -d '\r' |
-		awk -F'[=,:]' '/^cmdstat_eval(sha)?:/ { n += $3 } END { print n + 0 }'
-}
 # row PHONE: "status ready,days,hours" of PHONE's run of roster.
 row() {
 	S export roster --raw-phone | tr -d '\r' | grep -F ",$1," |
@@ -64,9 +59,9 @@ row() {
 P1=+255754100001
 t_ok "a contact is imported" name $P1 Amina
 t_like "$(ussd a1 "" $P1)" "^CON Hello Amina\. Ready\?" "the dial loads the contact"
-before=$(scripts)
+redis_monitor_start
 t_like "$(ussd a1 "1" $P1)" "^CON Amina, how many days\?" "the next step is served"
-t_is "$(($(scripts) - before))" 1 "... with one script in Redis: the commit, no load"
+t_is "$(redis_monitor_scripts $P1)" 1 "... with one script in Redis: the commit, no load"
 
 # -- a contact imported in the middle of a session ------------------------------
 

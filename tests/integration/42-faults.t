@@ -182,7 +182,10 @@ before=$(conflicts "$SAUTI_URL")
 t_like "$(ussd_to "$SAUTI_URL" u1 "" $P5)" "^CON Karibu! Chagua lugha" "USSD, daemon A: the dial"
 t_like "$(ussd_to "$SAUTI_URL" u1 "2" $P5)" "^CON Which district" "daemon A: English"
 t_like "$(ussd_to "$URL2" u1 "2*3" $P5)" "^CON Do you work at the site now\?" "daemon B: the district"
+redis_monitor_start
 t_like "$(ussd_to "$SAUTI_URL" u1 "2*3*1" $P5)" "^CON How many days" "daemon A: yes, after B's step"
+t_is "$(redis_monitor_scripts $P5)" 2 \
+	"... in two scripts: the commit that found the state changed brought it back, the second wrote"
 t_like "$(ussd_to "$URL2" u1 "2*3*1*4" $P5)" "^CON About how many hours" "daemon B: the days"
 t_like "$(ussd_to "$SAUTI_URL" u1 "2*3*1*4*8" $P5)" "^CON What would help" "daemon A: the hours"
 t_is "$(ussd_to "$URL2" u1 "2*3*1*4*8*Maji" $P5)" "END Thank you! Chunya (Makongolosi): 4 days." \
