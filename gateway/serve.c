@@ -28,9 +28,8 @@
 
 #define DRAIN_SECONDS 10
 /* Conversations kept between turns (convo_cache.h): a USSD network closes a
- * session after at most a few minutes of silence; an entry is under a
- * kilobyte, so this bounds the cache near 8 MiB, room for the sessions of
- * about 1,000 steps/s. */
+ * session after at most a few minutes of silence, and an entry is about
+ * 700 bytes (RSS after the cache fills), so this bounds it near 6 MiB. */
 #define CONVO_CACHE_ENTRIES 8192
 #define CONVO_CACHE_IDLE 180
 
