@@ -1,8 +1,8 @@
 /* convo_cache.c -- see convo_cache.h.  A chained hash table of a fixed
  * number of buckets (no rehashing), keyed by "kind:phone" under SipHash with
  * a random key, so that no sender can pick numbers that collide; and a list
- * of the entries from the most to the least recently kept, so that the idle
- * ones and, when full, the oldest go in O(1) each. */
+ * (sys/queue.h) of the entries from the most to the least recently kept, so
+ * that the idle ones and, when full, the oldest go in O(1) each. */
 #include "convo_cache.h"
 
 #include <sodium.h>
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include "buf.h"
 #include "store.h"
@@ -18,17 +19,19 @@
 
 struct entry {
 	struct entry *next;          /* in its bucket */
-	struct entry *newer, *older; /* in the list by time kept */
+	TAILQ_ENTRY(entry) by_time;  /* newest first */
 	size_t bucket;
 	char key[KEY_SIZE];
 	struct convo *convo;
 	long used;
 };
 
+TAILQ_HEAD(entry_list, entry);
+
 struct convo_cache {
 	struct entry **buckets;
 	size_t nbuckets;             /* a power of two */
-	struct entry *newest, *oldest;
+	struct entry_list by_time;
 	size_t n, max;
 	long max_idle;
 	unsigned char hash_key[crypto_shorthash_KEYBYTES];
@@ -43,6 +46,7 @@ struct convo_cache *convo_cache_new(size_t max_entries, long max_idle)
 		cache->nbuckets <<= 1;
 	cache->buckets = xcalloc(cache->nbuckets, sizeof(*cache->buckets));
 	cache->max_idle = max_idle;
+	TAILQ_INIT(&cache->by_time);
 	crypto_shorthash_keygen(cache->hash_key);
 	return cache;
 }
@@ -57,8 +61,9 @@ void convo_cache_free(struct convo_cache *cache)
 {
 	if (!cache)
 		return;
-	for (struct entry *e = cache->newest, *older; e; e = older) {
-		older = e->older;
+	struct entry *e;
+	while ((e = TAILQ_FIRST(&cache->by_time))) {
+		TAILQ_REMOVE(&cache->by_time, e, by_time);
 		entry_free(e);
 	}
 	free(cache->buckets);
@@ -80,29 +85,6 @@ static size_t bucket_of(const struct convo_cache *cache, const char *kind,
 	return (size_t)(v & (cache->nbuckets - 1));
 }
 
-static void list_remove(struct convo_cache *cache, struct entry *e)
-{
-	if (e->newer)
-		e->newer->older = e->older;
-	else
-		cache->newest = e->older;
-	if (e->older)
-		e->older->newer = e->newer;
-	else
-		cache->oldest = e->newer;
-}
-
-static void list_push_newest(struct convo_cache *cache, struct entry *e)
-{
-	e->newer = NULL;
-	e->older = cache->newest;
-	if (cache->newest)
-		cache->newest->newer = e;
-	else
-		cache->oldest = e;
-	cache->newest = e;
-}
-
 /* Takes e out of its bucket and the list. */
 static void unlink_entry(struct convo_cache *cache, struct entry *e)
 {
@@ -110,7 +92,7 @@ static void unlink_entry(struct convo_cache *cache, struct entry *e)
 	while (*p != e)
 		p = &(*p)->next;
 	*p = e->next;
-	list_remove(cache, e);
+	TAILQ_REMOVE(&cache->by_time, e, by_time);
 	cache->n--;
 }
 
@@ -127,7 +109,8 @@ static struct entry *find(const struct convo_cache *cache, size_t bucket,
 static void make_room(struct convo_cache *cache, long now)
 {
 	struct entry *e;
-	while ((e = cache->oldest) && (now - e->used >= cache->max_idle || cache->n >= cache->max)) {
+	while ((e = TAILQ_LAST(&cache->by_time, entry_list)) &&
+	       (now - e->used >= cache->max_idle || cache->n >= cache->max)) {
 		unlink_entry(cache, e);
 		entry_free(e);
 	}
@@ -169,7 +152,7 @@ void convo_cache_put(struct convo_cache *cache, const char *kind,
 	e->used = now;
 	e->next = cache->buckets[bucket];
 	cache->buckets[bucket] = e;
-	list_push_newest(cache, e);
+	TAILQ_INSERT_HEAD(&cache->by_time, e, by_time);
 	cache->n++;
 }
 

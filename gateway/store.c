@@ -166,6 +166,8 @@ void stored_run_copy(struct stored_run *dst, const struct stored_run *src)
 
 void convo_release(struct convo *c)
 {
+	if (!c)
+		return;
 	free(c->dup_reply);
 	contact_release(&c->contact);
 	stored_run_release(&c->run);

@@ -103,6 +103,7 @@ struct convo {
 	struct fields stats; /* "FLOW:FIELD" -> count, for {stats...} */
 };
 
+/* Frees c and all it holds; NULL is let be, as free() does. */
 void convo_release(struct convo *c);
 
 /* rc 0 and *c filled (the callback owns it and calls convo_release), or

@@ -32,8 +32,7 @@ struct turn *turn_new(struct gateway *gw, struct http_req *req,
 /* Forgets a decision, so that the turn can be decided again. */
 static void turn_reset(struct turn *t)
 {
-	if (t->convo)
-		convo_release(t->convo);
+	convo_release(t->convo);
 	t->convo = NULL;
 	buf_reset(&t->reply);
 	t->ended = t->commit = t->stop = t->has_run = t->forget_reply = false;
@@ -134,13 +133,11 @@ static void on_committed(int rc, struct convo *fresh, void *data)
 			on_loaded(0, fresh, t);
 			return;
 		}
-		if (fresh)
-			convo_release(fresh);
+		convo_release(fresh);
 		load(t);
 		return;
 	}
-	if (fresh)
-		convo_release(fresh);
+	convo_release(fresh);
 	if (rc == 0)
 		log_warn("gave up serving a message after %d conflicting writes", t->attempts);
 	turn_finish(t, rc == 1 ? 0 : -1);
@@ -273,8 +270,7 @@ static void load(struct turn *t)
 			on_loaded(0, kept, t);
 			return;
 		}
-		if (kept)
-			convo_release(kept);
+		convo_release(kept);
 	}
 	if (store_load_convo(t->gw->db, &q, on_loaded, t) < 0)
 		turn_finish(t, -1);
