@@ -27,6 +27,7 @@
 #
 # Invoked as `run.sh --kannel-for PORT ENVFILE` it is the helper that runs a
 # second Kannel pointed at PORT (the baseline's) until it is stopped.
+# shellcheck disable=SC2317 # the trials run through pair_in_turn
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -125,6 +126,13 @@ median() {
 }
 
 now_s() { echo "${EPOCHREALTIME/,/.}"; }
+
+# pair_in_turn TRIAL BASELINE SAUTI: one trial of each, the baseline first on
+# odd trials and sauti first on even ones, so that neither always runs on a
+# machine the other has just warmed or loaded.
+pair_in_turn() {
+	if (($1 % 2)); then "$2"; "$3"; else "$3"; "$2"; fi
+}
 
 # cpu_ticks PID: user + system time so far, in clock ticks (1/100 s).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -290,7 +298,7 @@ sauti_trial() {
 	TRIAL_CPU=$(calc "($(cpu_ticks "$SAUTI_PID") - $t0) * 10000 / ${steps:-0}" 1)
 	TRIAL_RCPU=$(calc "($(cpu_ticks "$REDIS_PID") - $r0) * 10000 / ${steps:-0}" 1)
 	TRIAL_REDIS=$(redis_per_step "$before" "$after" "$(calc "$s1 - $s0")" "${steps:-0}")
-	return $rc
+	return "$rc"
 }
 
 # -- ussd_steps: /ussd steps per second, closed loop ----------------------------
@@ -321,7 +329,7 @@ bench_ussd() {
 		USSD_LAST="$TRIAL_OUT"
 	}
 	for ((i = 1; i <= TRIALS; i++)); do
-		if ((i % 2)); then ussd_hello; ussd_sauti; else ussd_sauti; ussd_hello; fi
+		pair_in_turn "$i" ussd_hello ussd_sauti
 		pair_ratios+=("$(calc "${s_rates[-1]} / ${h_rates[-1]}")")
 		say "  trial $i: hello ${h_rates[-1]}/s, sauti ${s_rates[-1]}/s"
 	done
@@ -352,7 +360,7 @@ ussd_one_cpu() {
 	local one_cpu=() one_hello=() one_ratios=()
 	pin "$SERVER_CPU" "$REDIS_PID"
 	for ((i = 1; i <= TRIALS; i++)); do
-		if ((i % 2)); then ussd_hello; ussd_sauti; else ussd_sauti; ussd_hello; fi
+		pair_in_turn "$i" ussd_hello ussd_sauti
 		one_cpu+=("${s_rates[-1]}") one_hello+=("${h_rates[-1]}")
 		one_ratios+=("$(calc "${s_rates[-1]} / ${h_rates[-1]}")")
 		say "  trial $i, Redis on sauti's CPU: hello ${h_rates[-1]}/s, sauti ${s_rates[-1]}/s"
@@ -438,7 +446,7 @@ bench_kannel() {
 		KAN_LAST="$TRIAL_OUT"
 	}
 	for ((i = 1; i <= KAN_TRIALS; i++)); do
-		if ((i % 2)); then kan_hello; kan_sauti; else kan_sauti; kan_hello; fi
+		pair_in_turn "$i" kan_hello kan_sauti
 		k_ratios+=("$(calc "${ks_rates[-1]} / ${kh_rates[-1]}")")
 		say "  trial $i: via hello ${kh_rates[-1]}/s, via sauti ${ks_rates[-1]}/s (sauti p50 $(kv "$KAN_LAST" p50_ms) ms)"
 	done

@@ -3,6 +3,7 @@
 # round trip per step instead of two), and what it keeps never decides
 # anything stale: a contact imported, a STOP by SMS, or Redis emptied in the
 # middle of a session all show in the very next screen.
+# shellcheck disable=SC2317 # helpers run via t_ok
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
