@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <time.h>
 
 #include "db.h"
@@ -478,7 +479,7 @@ struct broadcaster {
 	int kannel_port;
 	char kannel_path[256];
 	struct outgoing *queue;       /* read from the outbox, not yet slotted */
-	struct outgoing *all;         /* every outgoing alive */
+	LIST_HEAD(, outgoing) all;    /* every outgoing alive */
 	size_t in_hand;               /* read and not yet finished */
 };
 
@@ -677,7 +678,7 @@ struct outgoing {
 	struct event *timer;
 	int conn;                       /* sendsms connection held, or -1 */
 	struct outgoing *next;          /* in b->queue, while not yet slotted */
-	struct outgoing *all_prev, *all_next; /* in b->all, while alive */
+	LIST_ENTRY(outgoing) alive;     /* in b->all */
 };
 
 static void release_conn(struct outgoing *o)
@@ -692,12 +693,7 @@ static void outgoing_free(struct outgoing *o)
 	struct broadcaster *b = o->b;
 	release_conn(o);
 	b->in_hand--;
-	if (o->all_prev)
-		o->all_prev->all_next = o->all_next;
-	else
-		b->all = o->all_next;
-	if (o->all_next)
-		o->all_next->all_prev = o->all_prev;
+	LIST_REMOVE(o, alive);
 	if (o->timer)
 		event_free(o->timer);
 	free(o->text);
@@ -951,10 +947,7 @@ static void take_entries(struct broadcaster *b, const redisReply *entries)
 		o->ucs2 = ucs && strcmp(ucs, "1") == 0;
 		o->attempt = n ? atoi(n) : 0;
 		b->in_hand++;
-		o->all_next = b->all;
-		if (b->all)
-			b->all->all_prev = o;
-		b->all = o;
+		LIST_INSERT_HEAD(&b->all, o, alive);
 		*tail = o;
 		tail = &o->next;
 	}
@@ -1045,6 +1038,7 @@ int broadcast_start(struct gateway *gw)
 {
 	struct broadcaster *b = xcalloc(1, sizeof(*b));
 	b->gw = gw;
+	LIST_INIT(&b->all);
 	struct evhttp_uri *uri = evhttp_uri_parse(gw->cfg.kannel.sendsms);
 	if (!uri || !evhttp_uri_get_host(uri)) {
 		log_error("kannel.sendsms '%s' is not a URL", gw->cfg.kannel.sendsms);
@@ -1093,8 +1087,8 @@ void broadcast_free(struct gateway *gw)
 		return;
 	/* What is left stays pending in the stream for the next daemon. */
 	b->queue = NULL;
-	while (b->all)
-		outgoing_free(b->all);
+	while (!LIST_EMPTY(&b->all))
+		outgoing_free(LIST_FIRST(&b->all));
 	free(b->kannel_busy);
 	free(b);
 	gw->broadcaster = NULL;

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -71,7 +72,7 @@ struct conn {
 	size_t in_len;
 	struct session *s;   /* the session of the request in flight, or NULL */
 	struct conn *next;   /* in the idle list */
-	struct conn *all_prev, *all_next;
+	LIST_ENTRY(conn) in_all; /* in L->all */
 };
 
 struct load {
@@ -90,7 +91,7 @@ struct load {
 	int64_t t0, t_measure, t_end;
 	long issued;
 	struct conn *idle;
-	struct conn *all;            /* every open connection */
+	LIST_HEAD(, conn) all;       /* every open connection */
 	struct session_queue ready;  /* open loop: sessions waiting for their next step */
 	struct session_queue backlog;/* open loop: due, but no connection free */
 	struct bench_lat lat;
@@ -146,10 +147,7 @@ static struct conn *conn_open(struct load *L)
 	c->rev = event_new(L->base, fd, EV_READ | EV_PERSIST, on_readable, c);
 	c->wev = event_new(L->base, fd, EV_WRITE, on_writable, c);
 	event_add(c->rev, NULL);
-	c->all_next = L->all;
-	if (L->all)
-		L->all->all_prev = c;
-	L->all = c;
+	LIST_INSERT_HEAD(&L->all, c, in_all);
 	if (++L->nconns > L->peak_conns)
 		L->peak_conns = L->nconns;
 	return c;
@@ -320,12 +318,7 @@ static void conn_close(struct conn *c)
 	event_free(c->wev);
 	close(c->fd);
 	L->nconns--;
-	if (c->all_prev)
-		c->all_prev->all_next = c->all_next;
-	else
-		L->all = c->all_next;
-	if (c->all_next)
-		c->all_next->all_prev = c->all_prev;
+	LIST_REMOVE(c, in_all);
 	/* take it off the idle list if it is there */
 	for (struct conn **p = &L->idle; *p; p = &(*p)->next)
 		if (*p == c) {
@@ -539,8 +532,8 @@ int main(int argc, char **argv)
 	long errors = L.errors;
 	if (L.tick)
 		event_free(L.tick);
-	while (L.all)
-		conn_close(L.all);
+	while (!LIST_EMPTY(&L.all))
+		conn_close(LIST_FIRST(&L.all));
 	struct session *s;
 	while ((s = q_pop(&L.ready)))
 		free(s);
