@@ -27,6 +27,7 @@ enum config_type {
 	CONFIG_SIZE,     /* size_t in [min, max] */
 	CONFIG_LIST,     /* char ** at offset, its count at count_offset */
 	CONFIG_LISTEN,   /* HOST:PORT into listen_host and listen_port */
+	CONFIG_BOOL,     /* bool: true/false, yes/no */
 };
 
 struct config_key {
@@ -69,6 +70,8 @@ static const struct config_key config_table[] = {
 	 1000, 10, 600000, NULL, NULL},
 	{NULL, "max_in_flight", CONFIG_INT, OFF(max_in_flight), 0, NULL, 1024, 1,
 	 1000000, NULL, NULL},
+	{NULL, "replies_free", CONFIG_BOOL, OFF(replies_free), 0, NULL, 0, 0, 1,
+	 NULL, NULL},
 	{NULL, "max_body", CONFIG_SIZE, OFF(max_body), 0, NULL, 65536, 1024,
 	 64LL << 20, NULL, NULL},
 	{"kannel", "sendsms", CONFIG_STRING, OFF(kannel.sendsms), 0,
@@ -234,6 +237,9 @@ void config_defaults(struct config *cfg)
 		case CONFIG_SIZE:
 			*(size_t *)((char *)cfg + k->offset) = (size_t)k->idef;
 			break;
+		case CONFIG_BOOL:
+			*(bool *)((char *)cfg + k->offset) = k->idef != 0;
+			break;
 		case CONFIG_LIST:
 			break;
 		case CONFIG_LISTEN:
@@ -383,6 +389,14 @@ static int set_value(struct config_loader *cl, struct config *cfg,
 		return set_number(cl, cfg, k, name, n);
 	case CONFIG_SECRET:
 		set_str(cfg, k, *v ? v : NULL);
+		return 0;
+	case CONFIG_BOOL:
+		if (!strcmp(v, "true") || !strcmp(v, "yes"))
+			*(bool *)((char *)cfg + k->offset) = true;
+		else if (!strcmp(v, "false") || !strcmp(v, "no"))
+			*(bool *)((char *)cfg + k->offset) = false;
+		else
+			return fail(cl, n, "%s must be true or false, not '%s'", name, v);
 		return 0;
 	case CONFIG_LISTEN: {
 		char *host;

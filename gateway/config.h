@@ -8,6 +8,7 @@
 #ifndef SAUTI_CONFIG_H
 #define SAUTI_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct config {
@@ -50,6 +51,7 @@ struct config {
 	int redis_timeout_ms;     /* a Redis command not answered by then fails */
 	size_t max_body;          /* largest request body accepted, bytes */
 	int max_in_flight;        /* requests served at once; more get 503 */
+	bool replies_free;        /* HELP says replies cost nothing (false) */
 };
 
 /* Reads path into *cfg.  On error returns -1 with "file:line:column:

@@ -31,6 +31,7 @@ static const char *const status_names[] = {
 	[RUN_COMPLETED] = "completed",
 	[RUN_EXPIRED] = "expired",
 	[RUN_STOPPED] = "stopped",
+	[RUN_INTERRUPTED] = "interrupted",
 };
 
 const char *channel_name(enum channel c)
@@ -78,6 +79,7 @@ void engine_out_release(struct engine_out *out)
 	out->ended = false;
 	out->saved = NULL;
 	out->lang_changed = false;
+	out->gave_up = false;
 }
 
 static void out_init(struct engine_out *out)
@@ -87,52 +89,10 @@ static void out_init(struct engine_out *out)
 
 /* ---- languages ----------------------------------------------------------- */
 
-/* Compares the primary subtag of code ("sw" of "sw-TZ") with want. */
-static bool lang_code_is(const char *code, const char *want)
-{
-	size_t n = strcspn(code ? code : "", "-_");
-	return code && strlen(want) == n && strncasecmp(code, want, n) == 0;
-}
-
 static const char *own_name(const char *code)
 {
 	return code ? language_own_name(code) : "";
 }
-
-/* What the engine itself says: the paging entries, and what a reply must
- * be when it was not.  A language without its own entry gets English. */
-struct phrases {
-	const char *code;
-	const char *more, *back;
-	const char *only_one;           /* a list of one choice */
-	const char *from_to;            /* %zu: the number of choices */
-	const char *between;            /* %s %s: min, max */
-	const char *at_least, *at_most; /* %s */
-	const char *number;
-	const char *text;
-	const char *text_max;           /* %zu: characters */
-};
-
-static const struct phrases phrase_table[] = {
-	{"sw", "Zaidi", "Rudi",
-	 "Tafadhali jibu kwa namba 1.",
-	 "Tafadhali jibu kwa namba 1 hadi %zu.",
-	 "Tafadhali jibu kwa namba kati ya %s na %s.",
-	 "Tafadhali jibu kwa namba isiyopungua %s.",
-	 "Tafadhali jibu kwa namba isiyozidi %s.",
-	 "Tafadhali jibu kwa namba.",
-	 "Tafadhali andika jibu lako.",
-	 "Tafadhali andika jibu lisilozidi herufi %zu."},
-	{"en", "More", "Back",
-	 "Please reply with the number 1.",
-	 "Please reply with a number from 1 to %zu.",
-	 "Please reply with a number from %s to %s.",
-	 "Please reply with a number of at least %s.",
-	 "Please reply with a number of at most %s.",
-	 "Please reply with a number.",
-	 "Please type your answer.",
-	 "Please type an answer of at most %zu characters."},
-};
 
 /* ---- UTF-8 helpers ------------------------------------------------------- */
 
@@ -425,29 +385,22 @@ static void put_option(const struct view *v, const struct flow_step *s,
 	put_option_line(v, s, i, out);
 }
 
-static const struct phrases *view_phrases(const struct view *v)
+/* The language code of the view, for the gateway's own texts. */
+static const char *view_code(const struct view *v)
 {
-	const char *code = v->flow->nlangs ? v->flow->langs[v->lang] : NULL;
-
-	for (size_t i = 0; i < sizeof(phrase_table) / sizeof(phrase_table[0]);
-	     i++)
-		if (lang_code_is(code, phrase_table[i].code))
-			return &phrase_table[i];
-	return &phrase_table[1];
+	return v->flow->nlangs ? v->flow->langs[v->lang] : "en";
 }
 
 static void put_nav(const struct view *v, bool more, bool back,
 		    struct buf *out)
 {
-	const struct phrases *p = view_phrases(v);
-
 	if (more) {
 		put_line(out, NAV_MORE ". ");
-		buf_puts(out, p->more);
+		msg_render(MSG_PAGE_MORE, view_code(v), NULL, out);
 	}
 	if (back) {
 		put_line(out, NAV_BACK ". ");
-		buf_puts(out, p->back);
+		msg_render(MSG_PAGE_BACK, view_code(v), NULL, out);
 	}
 }
 
@@ -767,28 +720,31 @@ static void put_builtin_invalid(const struct view *v,
 				const struct flow_step *s, enum why why,
 				struct buf *out)
 {
-	const struct phrases *p = view_phrases(v);
 	size_t n = option_count(v, s);
-	char lo[64], hi[64];
+	char lo[64], hi[64], count[24];
+	struct msg_args args = {.min = lo, .max = hi};
+	enum msg msg;
 
 	number_format(s->min, lo, sizeof(lo));
 	number_format(s->max, hi, sizeof(hi));
-	if (n == 1)
-		buf_puts(out, p->only_one);
-	else if (n > 1 || s->ask == ASK_CHOICES)
-		buf_printf(out, p->from_to, n);
-	else if (s->ask == ASK_NUMBER && s->has_min && s->has_max)
-		buf_printf(out, p->between, lo, hi);
-	else if (s->ask == ASK_NUMBER && s->has_min)
-		buf_printf(out, p->at_least, lo);
-	else if (s->ask == ASK_NUMBER && s->has_max)
-		buf_printf(out, p->at_most, hi);
-	else if (s->ask == ASK_NUMBER)
-		buf_puts(out, p->number);
-	else if (why == WHY_TOO_LONG)
-		buf_printf(out, p->text_max, text_max(s));
-	else
-		buf_puts(out, p->text);
+	if (n == 1) {
+		msg = MSG_INVALID_CHOICE_ONE;
+	} else if (n > 1 || s->ask == ASK_CHOICES) {
+		snprintf(count, sizeof(count), "%zu", n);
+		args.max = count;
+		msg = MSG_INVALID_CHOICE;
+	} else if (s->ask == ASK_NUMBER) {
+		msg = s->has_min && s->has_max ? MSG_INVALID_NUMBER :
+		      s->has_min ? MSG_INVALID_NUMBER_MIN :
+		      s->has_max ? MSG_INVALID_NUMBER_MAX : MSG_INVALID_NUMBER_ANY;
+	} else if (why == WHY_TOO_LONG) {
+		snprintf(count, sizeof(count), "%zu", text_max(s));
+		args.max = count;
+		msg = MSG_INVALID_TEXT;
+	} else {
+		msg = MSG_INVALID_TEXT_EMPTY;
+	}
+	msg_render(msg, view_code(v), &args, out);
 }
 
 /* The invalid-reply message and the question again; on USSD, the current
@@ -1158,6 +1114,7 @@ void engine_input(const struct engine_ctx *ctx, struct run *run,
 		send_invalid(&v, run, s, why, out);
 	} else {
 		take_answer(ctx, run, "", out);
+		out->gave_up = true;
 	}
 	buf_release(&value);
 }

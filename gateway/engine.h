@@ -15,7 +15,9 @@
 #include "flow.h"
 
 enum channel { CHANNEL_SMS, CHANNEL_USSD };
-enum run_status { RUN_ACTIVE, RUN_COMPLETED, RUN_EXPIRED, RUN_STOPPED };
+/* How a run stands; an ended one says why: finished, its time ran out, STOP,
+ * or the person started another flow (docs/flows.md "Never interrupted"). */
+enum run_status { RUN_ACTIVE, RUN_COMPLETED, RUN_EXPIRED, RUN_STOPPED, RUN_INTERRUPTED };
 
 const char *channel_name(enum channel c);           /* "sms", "ussd" */
 const char *run_status_name(enum run_status s);     /* "active", ... */
@@ -61,6 +63,8 @@ struct engine_out {
 	bool ended;             /* the run has ended: the last message */
 	const char *saved;      /* the answer name this input set, or NULL */
 	bool lang_changed;      /* a language step set run->lang */
+	bool gave_up;           /* an invalid reply past the retries moved the
+				 * run on with the answer left empty */
 };
 
 void engine_out_release(struct engine_out *out);

@@ -20,149 +20,8 @@
 #include "text.h"
 #include "turn.h"
 #include "ussd.h"
-#include "words.h"
 
 #define MAX_SMS_TEXT 4096  /* a long multipart SMS is a few hundred bytes */
-
-/* The first start keyword of every flow that has one: what HELP offers. */
-static void start_keywords(const struct flow_set *set, struct buf *out)
-{
-	for (size_t i = 0; i < set->n; i++) {
-		const struct flow *f = set->flows[i];
-		if (f->nkeywords == 0)
-			continue;
-		if (out->len)
-			buf_puts(out, ", ");
-		buf_puts(out, f->keywords[0]);
-	}
-}
-
-/* Every language of the loaded flows, in the order they first appear. */
-static int all_languages(const struct flow_set *set, const char **langs, int max)
-{
-	int n = 0;
-	for (size_t i = 0; i < set->n; i++) {
-		for (size_t l = 0; l < set->flows[i]->nlangs; l++) {
-			const char *code = set->flows[i]->langs[l];
-			int seen = 0;
-			for (int k = 0; k < n; k++)
-				seen |= strcmp(langs[k], code) == 0;
-			if (!seen && n < max)
-				langs[n++] = code;
-		}
-	}
-	return n;
-}
-
-static void reply_msg(struct turn *t, enum msg msg, const char *lang)
-{
-	struct buf keywords = BUF_INIT;
-	start_keywords(t->flows, &keywords);
-	msg_render(msg, lang, buf_str(&keywords), &t->reply);
-	buf_release(&keywords);
-}
-
-static void ask_language(struct turn *t)
-{
-	const char *langs[16];
-	int n = all_languages(t->flows, langs, 16);
-	reply_msg(t, MSG_LANGUAGE_ASK, turn_contact_lang(t));
-	for (int i = 0; i < n; i++)
-		buf_printf(&t->reply, "\n%d. %s", i + 1, language_own_name(langs[i]));
-	fields_set(&t->contact_set, "_await", "lang");
-	t->commit = true;
-}
-
-/* The answer to LANGUAGE: sets it, and repeats the question the person was
- * at, now in that language.  Returns 0 when the text named a language. */
-static int take_language(struct turn *t)
-{
-	const char *langs[16];
-	int n = all_languages(t->flows, langs, 16);
-	int pick = language_pick(t->text, langs, n);
-	t->contact_del[t->ncontact_del++] = "_await";
-	t->commit = true;
-	if (pick < 0)
-		return -1;
-	fields_set(&t->contact_set, "_lang", langs[pick]);
-	msg_render(MSG_LANGUAGE_SET, langs[pick], NULL, &t->reply);
-	const struct flow *flow = turn_active_flow(t);
-	int lang = flow ? flow_lang_index(flow, langs[pick]) : -1;
-	if (lang >= 0) {
-		/* The run goes on in the new language, at the same question. */
-		turn_switch_language(t, langs[pick]);
-		buf_putc(&t->reply, '\n');
-		turn_repeat_screen(t, flow, 0);
-	}
-	return 0;
-}
-
-static const struct flow *keyword_flow(const struct turn *t, bool *whole)
-{
-	char word[64];
-	if (first_word_upper(t->text, word, sizeof(word)) == 0)
-		return NULL;
-	const struct flow *flow = flow_set_by_keyword(t->flows, word);
-	if (flow) {
-		char *folded = reply_fold(t->text);
-		char *kw = reply_fold(word);
-		*whole = strcmp(folded, kw) == 0;
-		free(folded);
-		free(kw);
-	}
-	return flow;
-}
-
-static void sms_decide(struct turn *t)
-{
-	struct contact *contact = &t->convo->contact;
-	const char *lang = turn_contact_lang(t);
-	if (!contact->known) {
-		char since[24];
-		snprintf(since, sizeof(since), "%ld", t->now);
-		fields_set(&t->contact_set, "_since", since); /* first heard from */
-	}
-
-	const struct config *cfg = &t->gw->cfg;
-	const struct word_lists words = {
-		.lists = {NULL, cfg->words.stop, cfg->words.join, cfg->words.help, cfg->words.language},
-		.counts = {0, cfg->words.nstop, cfg->words.njoin, cfg->words.nhelp, cfg->words.nlanguage},
-	};
-	switch (word_lookup(t->text, &words)) {
-	case WORD_STOP:
-		t->stop = true;
-		msg_render(MSG_STOPPED, lang, NULL, &t->reply);
-		return;
-	case WORD_JOIN:
-		t->contact_del[t->ncontact_del++] = "_optout";
-		t->commit = true;
-		msg_render(MSG_JOINED, lang, NULL, &t->reply);
-		return;
-	case WORD_HELP:
-		reply_msg(t, MSG_HELP, lang);
-		return;
-	case WORD_LANGUAGE:
-		ask_language(t);
-		return;
-	case WORD_NONE:
-		break;
-	}
-	if (contact->await && strcmp(contact->await, "lang") == 0 && take_language(t) == 0)
-		return;
-
-	bool whole = false;
-	const struct flow *started = keyword_flow(t, &whole);
-	const struct flow *active = turn_active_flow(t);
-	if (active && !(started && whole)) {
-		turn_continue_run(t, active, t->text, 0);
-	} else if (started) {
-		turn_start_run(t, started, 0);
-	} else {
-		if (t->convo->has_run && t->convo->run.status == RUN_ACTIVE)
-			turn_end_loaded(t, "expired");
-		reply_msg(t, MSG_UNKNOWN, lang);
-	}
-}
 
 static void sms_answer(struct turn *t, int rc)
 {
@@ -170,7 +29,7 @@ static void sms_answer(struct turn *t, int rc)
 	if (rc < 0) {
 		gateway_unavailable(req, CHANNEL_SMS);
 	} else {
-		const char *reply = buf_str(&t->reply);
+		const char *reply = buf_str(&t->d.reply);
 		struct sms_cost cost;
 		sms_cost(reply, strlen(reply), &cost);
 		if (cost.ucs2) /* else smsbox sends '?' for each such character */
@@ -282,11 +141,10 @@ void kannel_sms_handler(struct http_req *req, void *data)
 		return;
 	metrics_inc(M_MESSAGES_IN, CHANNEL_SMS);
 	log_incoming(gw, phone, text);
-	struct turn *t = turn_new(gw, req, CHANNEL_SMS, phone, text);
+	struct turn *t = turn_new(&gw->turns, gw->flows, req, CHANNEL_SMS, phone, text);
 	const char *id = http_param(req, "id");
 	if (id && *id)
 		t->msg_id = xstrdup(id);
-	t->decide = sms_decide;
 	t->answer = sms_answer;
 	t->limited = true;
 	turn_run(t);

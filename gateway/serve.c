@@ -24,6 +24,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "phone.h"
+#include "policy.h"
 #include "pseudo.h"
 
 #define DRAIN_SECONDS 10
@@ -212,15 +213,6 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
 	on_drain_tick(-1, 0, gw);
 }
 
-static const char *default_lang_for(const char *country)
-{
-	static const char *const swahili[] = {"TZ", "KE", "UG", "CD", "RW", "BI"};
-	for (size_t i = 0; i < sizeof(swahili) / sizeof(swahili[0]); i++)
-		if (strcmp(country, swahili[i]) == 0)
-			return "sw";
-	return "en";
-}
-
 static int serve_usage(void)
 {
 	fprintf(stderr, "usage: sauti serve [-c FILE]\n\n"
@@ -270,7 +262,6 @@ int cmd_serve(int argc, char **argv)
 	if (!gw.cfg.pseudonym_key)
 		log_warn("no pseudonym_key configured: using a development key; set "
 			 "SAUTI_PSEUDONYM_KEY before collecting real answers");
-	gw.default_lang = default_lang_for(gw.cfg.country);
 	signal(SIGPIPE, SIG_IGN);
 
 	int status = 1;
@@ -279,6 +270,13 @@ int cmd_serve(int argc, char **argv)
 	log_loaded(gw.flows);
 	gw.convos = convo_cache_new(CONVO_CACHE_ENTRIES, CONVO_CACHE_IDLE);
 	gw.db = db_new(gw.base, gw.cfg.redis, gw.cfg.redis_timeout_ms, err, sizeof(err));
+	gw.turns = (struct turn_env){
+		.db = gw.db,
+		.convos = gw.convos,
+		.limit = gw.cfg.limits.max_per_window,
+		.window = gw.cfg.limits.window,
+	};
+	policy_config_init(&gw.turns.policy, &gw.cfg);
 	if (!gw.db) {
 		log_error("%s", err);
 		goto out;

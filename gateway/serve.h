@@ -9,6 +9,7 @@
 #include "config.h"
 #include "engine.h"
 #include "flow.h"
+#include "turn.h"
 
 struct event_base;
 struct db;
@@ -23,7 +24,7 @@ struct gateway {
 	struct db *db;
 	struct flow_set *flows;
 	struct http_server *http;
-	const char *default_lang;   /* for people whose language is unknown */
+	struct turn_env turns;      /* what every conversation turn shares */
 	struct broadcaster *broadcaster;
 	struct convo_cache *convos; /* kept from the last turns (turn.c) */
 	char consumer[32];          /* this daemon's name in the outbox group */

@@ -133,6 +133,7 @@ void contact_release(struct contact *c)
 	free(c->phone);
 	free(c->lang);
 	free(c->await);
+	free(c->last_flow);
 	fields_release(&c->fields);
 	memset(c, 0, sizeof(*c));
 }
@@ -248,6 +249,19 @@ static bool pairs_next(struct pairs *it, const char **name, const char **value,
 
 static long to_long(const char *s) { return strtol(s, NULL, 10); }
 
+/* _last: "TIME FLOW". */
+static void contact_last(struct contact *c, const char *v, size_t len)
+{
+	free(c->last_flow);
+	c->last_flow = NULL;
+	c->last_ended = 0;
+	const char *sp = v ? memchr(v, ' ', len) : NULL;
+	if (!sp)
+		return;
+	c->last_ended = strtol(v, NULL, 10);
+	c->last_flow = xstrndup(sp + 1, len - (size_t)(sp + 1 - v));
+}
+
 /* One field of a contact's hash, as read (value) or deleted (value NULL). */
 static void contact_field(struct contact *c, const char *name, const char *v,
 			  size_t len)
@@ -266,6 +280,8 @@ static void contact_field(struct contact *c, const char *name, const char *v,
 	} else if (strcmp(name, "_await") == 0) {
 		free(c->await);
 		c->await = v ? xstrndup(v, len) : NULL;
+	} else if (strcmp(name, "_last") == 0) {
+		contact_last(c, v, len);
 	} else if (name[0] != '_') {
 		if (v)
 			fields_setn(&c->fields, name, v, len);

@@ -17,6 +17,7 @@
  *
  * Keys (all under "sauti:"):
  *   c:PHONE          hash  contact: _lang, _optout, _await, _groups, _since,
+ *                          _last (TIME FLOW of the run ended last),
  *                          _v (version), fields
  *   contacts         set   every contact's phone
  *   g:GROUP          set   phones in a group
@@ -46,6 +47,8 @@ struct contact {
 	char *await;         /* a built-in question awaiting a reply ("lang") */
 	bool known;          /* stored already (imported or heard from) */
 	long version;        /* _v: bumped by every write; 0 when never written */
+	char *last_flow;     /* _last "TIME FLOW": the flow of the run that */
+	long last_ended;     /* ended last, and when (NULL, 0: none) */
 	struct fields fields; /* {contact.FIELD}: name, district, ... */
 };
 
@@ -151,7 +154,7 @@ struct commit {
 	const struct stored_run *stored; /* run as loaded, if the same run: only
 					  * the fields that differ are sent */
 	const char *end_run;         /* another run to end, or NULL */
-	const char *end_status;      /* "expired", "stopped" */
+	const char *end_status;      /* "expired", "interrupted" */
 	const struct fields *contact_set;   /* contact fields to set, or NULL */
 	const char *const *contact_del;     /* contact fields to delete */
 	int ncontact_del;

@@ -21,7 +21,6 @@
 #include "serve.h"
 #include "text.h"
 #include "turn.h"
-#include "words.h"
 
 #define MAX_SESSION_ID 128
 #define MAX_USSD_TEXT 4096
@@ -37,150 +36,6 @@ struct ussd_in {
 	size_t session_len;
 };
 
-static size_t ussd_max(const struct turn *t)
-{
-	return (size_t)t->gw->cfg.ussd.max_chars;
-}
-
-/* The inputs in text that are new since prev, the text of the session's
- * previous request.  Aggregators like Africa's Talking send every input of
- * the session joined by '*' ("1*3*2"): what extends prev is new, one input
- * or more when requests were lost in between.  Others send only the newest
- * input, which is then taken whole.  Returns how many inputs were put in
- * out (pointers into *copy, which the caller frees). */
-static size_t new_inputs(const char *prev, const char *text, char **copy,
-			 const char **out, size_t max)
-{
-	size_t n = prev ? strlen(prev) : 0;
-	const char *rest = text;
-	bool cumulative = false;
-	if (n && strncmp(text, prev, n) == 0 && text[n] == '*') {
-		rest = text + n + 1;
-		cumulative = true;
-	} else if (!n && strchr(text, '*')) {
-		cumulative = true; /* "1*2" right after the dial */
-	}
-	*copy = xstrdup(rest);
-	if (!cumulative) {
-		out[0] = *copy;
-		return 1;
-	}
-	size_t count = 0;
-	for (char *p = *copy, *save = NULL; count < max; p = NULL) {
-		char *part = strtok_r(p, "*", &save);
-		if (!part)
-			break;
-		out[count++] = part;
-	}
-	if (count == 0)
-		out[count++] = *copy;
-	return count;
-}
-
-static void set_session(struct turn *t, const struct ussd_in *u)
-{
-	free(t->run.ussd_session);
-	t->run.ussd_session = xstrdup(u->session);
-	free(t->run.ussd_text);
-	t->run.ussd_text = xstrdup(u->dial ? "" : t->text);
-}
-
-/* The loaded run, to be written back with changes made by the caller. */
-static void keep_loaded_run(struct turn *t)
-{
-	stored_run_copy(&t->run, &t->convo->run);
-	t->run.updated = t->now;
-	t->has_run = true;
-	t->commit = true;
-}
-
-static void offer_resume(struct turn *t, const struct ussd_in *u)
-{
-	keep_loaded_run(t);
-	set_session(t, u);
-	t->run.await_resume = true;
-	msg_render(MSG_RESUME_ASK, t->run.lang, NULL, &t->reply);
-}
-
-static void no_service(struct turn *t)
-{
-	msg_render(MSG_NO_FLOW, turn_contact_lang(t), NULL, &t->reply);
-	t->ended = true;
-}
-
-static void dial(struct turn *t, const struct ussd_in *u)
-{
-	const struct flow *flow = flow_set_by_ussd(t->flows, u->code);
-	if (!flow) {
-		no_service(t);
-		return;
-	}
-	const struct flow *active = turn_active_flow(t);
-	const struct stored_run *loaded = &t->convo->run;
-	bool same_session = loaded->ussd_session && strcmp(loaded->ussd_session, u->session) == 0;
-	if (active == flow && !same_session && !loaded->await_resume &&
-	    (loaded->answers.n > 0 || loaded->step)) {
-		offer_resume(t, u);
-		return;
-	}
-	if (active == flow && loaded->await_resume && !same_session) {
-		offer_resume(t, u);
-		return;
-	}
-	turn_start_run(t, flow, ussd_max(t));
-	set_session(t, u);
-}
-
-static void answer_resume(struct turn *t, const struct ussd_in *u, const char *input,
-			  const struct flow *flow)
-{
-	char *folded = reply_fold(input);
-	if (strcmp(folded, "1") == 0) {
-		keep_loaded_run(t);
-		set_session(t, u);
-		t->run.await_resume = false;
-		turn_repeat_screen(t, flow, ussd_max(t));
-	} else if (strcmp(folded, "2") == 0) {
-		turn_start_run(t, flow, ussd_max(t));
-		set_session(t, u);
-	} else {
-		offer_resume(t, u);
-	}
-	free(folded);
-}
-
-static void ussd_decide(struct turn *t)
-{
-	struct ussd_in *u = t->channel_data;
-	if (u->dial) {
-		dial(t, u);
-		return;
-	}
-	const struct flow *active = turn_active_flow(t);
-	const struct stored_run *loaded = &t->convo->run;
-	if (!active || !loaded->ussd_session || strcmp(loaded->ussd_session, u->session) != 0) {
-		/* An answer in a session we hold no run for: it ended, or the
-		 * aggregator lost the dial.  Close it; a redial resumes. */
-		no_service(t);
-		return;
-	}
-	const char *inputs[16];
-	char *copy = NULL;
-	size_t n = 1;
-	if (u->smpp) {
-		copy = xstrdup(t->text);
-		inputs[0] = copy;
-	} else {
-		n = new_inputs(loaded->ussd_text, t->text, &copy, inputs, 16);
-	}
-	if (loaded->await_resume)
-		answer_resume(t, u, inputs[0], active);
-	else
-		turn_continue_inputs(t, active, inputs, n, ussd_max(t));
-	free(copy);
-	set_session(t, u);
-}
-
 /* -- answers ---------------------------------------------------------------- */
 
 static void count_reply(struct turn *t, const char *screen)
@@ -188,21 +43,22 @@ static void count_reply(struct turn *t, const char *screen)
 	if (*screen)
 		metrics_inc(M_MESSAGES_OUT, CHANNEL_USSD);
 	if (log_enabled(LOG_DEBUG))
-		log_debug("ussd %s to %s: %s", t->ended ? "END" : "CON", t->phone, screen);
+		log_debug("ussd %s to %s: %s", t->d.ended ? "END" : "CON", t->phone, screen);
 }
 
-/* Every reply is kept as "CON ..." or "END ..." (decide_and_prefix), so that a
- * repeated request closes the session as the original did; here the prefix
- * becomes t->ended again and the bare screen stays. */
+/* Every reply is kept as "CON ..." or "END ..." (remember_with_prefix), so
+ * that a repeated request closes the session as the original did; here the
+ * prefix becomes d.ended again and the bare screen stays. */
 static void split_stored(struct turn *t)
 {
-	const char *r = buf_str(&t->reply);
+	struct decision *d = &t->d;
+	const char *r = buf_str(&d->reply);
 	if (strncmp(r, "END ", 4) == 0)
-		t->ended = true;
+		d->ended = true;
 	if (strncmp(r, "END ", 4) == 0 || strncmp(r, "CON ", 4) == 0) {
 		char *rest = xstrdup(r + 4);
-		buf_reset(&t->reply);
-		buf_puts(&t->reply, rest);
+		buf_reset(&d->reply);
+		buf_puts(&d->reply, rest);
 		free(rest);
 	}
 }
@@ -215,8 +71,8 @@ static void at_answer(struct turn *t, int rc)
 	} else {
 		split_stored(t);
 		struct buf body = BUF_INIT;
-		buf_printf(&body, "%s %s", t->ended ? "END" : "CON", buf_str(&t->reply));
-		count_reply(t, buf_str(&t->reply));
+		buf_printf(&body, "%s %s", t->d.ended ? "END" : "CON", buf_str(&t->d.reply));
+		count_reply(t, buf_str(&t->d.reply));
 		http_reply(req, 200, "text/plain; charset=utf-8", body.data, body.len);
 		buf_release(&body);
 	}
@@ -235,12 +91,12 @@ static void smpp_answer(struct turn *t, int rc)
 		/* Kannel reads the op in decimal and the session info as
 		 * percent-encoded bytes (kannel.md). */
 		struct buf meta = BUF_INIT;
-		buf_printf(&meta, "?smpp?ussd_service_op=%d&its_session_info=", t->ended ? 17 : 2);
+		buf_printf(&meta, "?smpp?ussd_service_op=%d&its_session_info=", t->d.ended ? 17 : 2);
 		for (size_t i = 0; i < u->session_len; i++)
 			buf_printf(&meta, "%%%02X", u->session_info[i]);
 		http_add_header(req, "X-Kannel-Meta-Data", buf_str(&meta));
 		buf_release(&meta);
-		const char *screen = buf_str(&t->reply);
+		const char *screen = buf_str(&t->d.reply);
 		struct sms_cost cost;
 		sms_cost(screen, strlen(screen), &cost);
 		if (cost.ucs2)
@@ -255,44 +111,15 @@ static void smpp_answer(struct turn *t, int rc)
 /* See split_stored(). */
 static void remember_with_prefix(struct turn *t)
 {
+	struct decision *d = &t->d;
 	struct buf stored = BUF_INIT;
-	buf_printf(&stored, "%s %s", t->ended ? "END" : "CON", buf_str(&t->reply));
-	buf_release(&t->reply);
-	t->reply = stored;
-}
-
-/* An aggregator repeating the last request of a session (same sessionId,
- * same text) gets the screen the run waits at, drawn again from its state:
- * nothing is written, and nothing per request is kept in Redis (a run hash
- * with a whole screen in it would also leave Redis' compact encoding).  Over
- * SMPP the same text can be a new answer; there Kannel's message id tells
- * repeats instead. */
-static bool repeat_of_last(struct turn *t, const struct ussd_in *u)
-{
-	const struct stored_run *r = &t->convo->run;
-	const struct flow *flow = turn_active_flow(t);
-	if (u->smpp || !flow || !r->ussd_session || !r->ussd_text ||
-	    strcmp(r->ussd_session, u->session) != 0 ||
-	    strcmp(r->ussd_text, u->dial ? "" : t->text) != 0)
-		return false;
-	if (r->await_resume)
-		msg_render(MSG_RESUME_ASK, r->lang, NULL, &t->reply);
-	else
-		turn_repeat_screen(t, flow, ussd_max(t));
-	remember_with_prefix(t);
-	return true;
-}
-
-static void decide_and_prefix(struct turn *t)
-{
-	struct ussd_in *u = t->channel_data;
-	if (repeat_of_last(t, u))
-		return;
-	ussd_decide(t);
-	remember_with_prefix(t);
+	buf_printf(&stored, "%s %s", d->ended ? "END" : "CON", buf_str(&d->reply));
+	buf_release(&d->reply);
+	d->reply = stored;
 	/* A key per request is kept only when the run ends (its pointer then
-	 * goes, so repeat_of_last cannot find it) and over SMPP. */
-	t->forget_reply = !u->smpp && !t->ended;
+	 * goes, so a repeat cannot be told from the run) and over SMPP. */
+	struct ussd_in *u = t->channel_data;
+	t->forget_reply = !u->smpp && !d->ended;
 }
 
 /* -- requests ----------------------------------------------------------------- */
@@ -313,15 +140,19 @@ static void start_turn(struct gateway *gw, struct http_req *req, const char *pho
 		       const char *text, struct ussd_in *u, const char *msg_id)
 {
 	metrics_inc(M_MESSAGES_IN, CHANNEL_USSD);
-	struct turn *t = turn_new(gw, req, CHANNEL_USSD, phone, text);
+	struct turn *t = turn_new(&gw->turns, gw->flows, req, CHANNEL_USSD, phone, text);
 	t->channel_data = u;
+	t->in.session = u->session;
+	t->in.code = u->code;
+	t->in.dial = u->dial;
+	t->in.one_input = u->smpp;
 	t->msg_id = xstrdup(msg_id);
 	t->msg_ttl = REPEAT_TTL;
 	/* Over HTTP, a repeat within the session is answered from the run, and
 	 * a key per request is kept only once the run ends (below); SMPP
 	 * requests carry Kannel's ids, each remembered. */
 	t->session = u->smpp ? NULL : xstrdup(u->session);
-	t->decide = decide_and_prefix;
+	t->decided = remember_with_prefix;
 	t->answer = u->smpp ? smpp_answer : at_answer;
 	turn_run(t);
 }

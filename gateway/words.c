@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "text.h"
 
@@ -45,21 +46,42 @@ enum word word_lookup(const char *text, const struct word_lists *lists)
 	return found;
 }
 
+enum word word_lookup_first(const char *text, const struct word_lists *lists,
+			    const char **rest)
+{
+	const char *p = text;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	size_t n = strcspn(p, " \t\n\r");
+	char first[64];
+	if (n == 0 || n >= sizeof(first))
+		return WORD_NONE;
+	memcpy(first, p, n);
+	first[n] = '\0';
+	enum word w = word_lookup(first, lists);
+	p += n;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	*rest = p;
+	return w;
+}
+
 struct msg_text {
 	const char *sw;
 	const char *en;
 };
 
-/* %K stands for the start keywords.  Every text is GSM-7 and fits one SMS. */
-static const struct msg_text msg_texts[] = {
+/* Every text is GSM-7 and fits one SMS with its placeholders filled. */
+static const struct msg_text msg_texts[MSG_COUNT] = {
 	[MSG_UNKNOWN] = {
-		"Samahani, hatukuelewa ujumbe wako. Tuma %K kuanza, au MSAADA kwa msaada.",
-		"Sorry, we did not understand your message. Send %K to start, or HELP for help.",
+		"Samahani, hatukuelewa ujumbe wako. Tuma {keywords} kuanza, au MSAADA kwa msaada.",
+		"Sorry, we did not understand your message. Send {keywords} to start, or HELP for help.",
 	},
 	[MSG_HELP] = {
-		"Tuma %K kuanza. ACHA: kusitisha ujumbe. JIUNGE: kujiunga tena. LUGHA: kubadili lugha. Kujibu ni bure.",
-		"Send %K to start. STOP: no more messages. JOIN: join again. LANGUAGE: change language. Replies are free.",
+		"Tuma {keywords} kuanza. ACHA: kusitisha ujumbe. JIUNGE: kujiunga tena. LUGHA: kubadili lugha.",
+		"Send {keywords} to start. STOP: no more messages. JOIN: join again. LANGUAGE: change language.",
 	},
+	[MSG_REPLIES_FREE] = {"Kujibu ni bure.", "Replies are free."},
 	[MSG_STOPPED] = {
 		"Umejiondoa, hutapokea ujumbe zaidi. Tuma JIUNGE kujiunga tena.",
 		"You are unsubscribed and will get no more messages. Send JOIN to join again.",
@@ -73,31 +95,123 @@ static const struct msg_text msg_texts[] = {
 		"Choose language / Chagua lugha:",
 	},
 	[MSG_LANGUAGE_SET] = {
-		"Lugha yako sasa ni Kiswahili.",
-		"Your language is now English.",
+		"Lugha yako sasa ni {language}.",
+		"Your language is now {language}.",
 	},
 	[MSG_NO_FLOW] = {
 		"Samahani, huduma hii haipatikani kwa sasa.",
 		"Sorry, this service is not available now.",
 	},
 	[MSG_RESUME_ASK] = {
-		"Karibu tena! Uendelee ulipoishia?\n1. Endelea\n2. Anza upya",
-		"Welcome back! Continue where you left off?\n1. Continue\n2. Start again",
+		"Karibu tena! Je, ungependa kuendelea ulipoishia?",
+		"Welcome back! Continue where you left off?",
 	},
+	[MSG_RESUME_CONTINUE] = {"Endelea", "Continue"},
+	[MSG_RESUME_RESTART] = {"Anza upya", "Start again"},
+	[MSG_INVALID_CHOICE] = {
+		"Tafadhali jibu kwa namba 1 hadi {max}.",
+		"Please reply with a number from 1 to {max}.",
+	},
+	[MSG_INVALID_CHOICE_ONE] = {
+		"Tafadhali jibu kwa namba 1.",
+		"Please reply with the number 1.",
+	},
+	[MSG_INVALID_NUMBER] = {
+		"Tafadhali jibu kwa namba kati ya {min} na {max}.",
+		"Please reply with a number from {min} to {max}.",
+	},
+	[MSG_INVALID_NUMBER_MIN] = {
+		"Tafadhali jibu kwa namba isiyopungua {min}.",
+		"Please reply with a number of at least {min}.",
+	},
+	[MSG_INVALID_NUMBER_MAX] = {
+		"Tafadhali jibu kwa namba isiyozidi {max}.",
+		"Please reply with a number of at most {max}.",
+	},
+	[MSG_INVALID_NUMBER_ANY] = {
+		"Tafadhali jibu kwa namba.",
+		"Please reply with a number.",
+	},
+	[MSG_INVALID_TEXT] = {
+		"Tafadhali andika jibu lisilozidi herufi {max}.",
+		"Please type an answer of at most {max} characters.",
+	},
+	[MSG_INVALID_TEXT_EMPTY] = {
+		"Tafadhali andika jibu lako.",
+		"Please type your answer.",
+	},
+	[MSG_PAGE_MORE] = {"Zaidi", "More"},
+	[MSG_PAGE_BACK] = {"Rudi", "Back"},
 };
 
-void msg_render(enum msg msg, const char *lang, const char *keywords,
+static const char *const msg_keys[MSG_COUNT] = {
+	[MSG_UNKNOWN] = "unknown",
+	[MSG_HELP] = "help",
+	[MSG_REPLIES_FREE] = "replies_free",
+	[MSG_STOPPED] = "stopped",
+	[MSG_JOINED] = "joined",
+	[MSG_LANGUAGE_ASK] = "language_ask",
+	[MSG_LANGUAGE_SET] = "language_set",
+	[MSG_NO_FLOW] = "no_flow",
+	[MSG_RESUME_ASK] = "resume_ask",
+	[MSG_RESUME_CONTINUE] = "resume_continue",
+	[MSG_RESUME_RESTART] = "resume_restart",
+	[MSG_INVALID_CHOICE] = "invalid_choice",
+	[MSG_INVALID_CHOICE_ONE] = "invalid_choice_one",
+	[MSG_INVALID_NUMBER] = "invalid_number",
+	[MSG_INVALID_NUMBER_MIN] = "invalid_number_min",
+	[MSG_INVALID_NUMBER_MAX] = "invalid_number_max",
+	[MSG_INVALID_NUMBER_ANY] = "invalid_number_any",
+	[MSG_INVALID_TEXT] = "invalid_text",
+	[MSG_INVALID_TEXT_EMPTY] = "invalid_text_empty",
+	[MSG_PAGE_MORE] = "more",
+	[MSG_PAGE_BACK] = "back",
+};
+
+const char *msg_key(enum msg msg)
+{
+	return (unsigned)msg < MSG_COUNT ? msg_keys[msg] : "";
+}
+
+/* Compares the primary subtag of code ("sw" of "sw-TZ") with want. */
+static bool lang_is(const char *code, const char *want)
+{
+	size_t n = code ? strcspn(code, "-_") : 0;
+	return n == strlen(want) && strncasecmp(code, want, n) == 0;
+}
+
+/* The value of placeholder name (len bytes), or NULL when it has none. */
+static const char *msg_arg(const struct msg_args *a, const char *name, size_t len)
+{
+	static const char *const names[] = {"keywords", "language", "min", "max"};
+	if (!a)
+		return NULL;
+	const char *values[] = {a->keywords, a->language, a->min, a->max};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && strncmp(names[i], name, len) == 0)
+			return values[i];
+	return NULL;
+}
+
+void msg_render(enum msg msg, const char *lang, const struct msg_args *args,
 		struct buf *out)
 {
+	if ((unsigned)msg >= MSG_COUNT)
+		return;
 	const struct msg_text *t = &msg_texts[msg];
-	const char *s = lang && strcmp(lang, "sw") == 0 ? t->sw : t->en;
-	for (; *s; s++) {
-		if (s[0] == '%' && s[1] == 'K') {
-			buf_puts(out, keywords && *keywords ? keywords : "HELP");
-			s++;
-		} else {
-			buf_putc(out, *s);
+	const char *s = lang_is(lang, "sw") ? t->sw : t->en;
+	while (*s) {
+		const char *close = *s == '{' ? strchr(s, '}') : NULL;
+		if (!close) {
+			buf_putc(out, *s++);
+			continue;
 		}
+		size_t len = (size_t)(close - s - 1);
+		const char *v = msg_arg(args, s + 1, len);
+		if (strncmp(s + 1, "keywords", len) == 0 && len == 8 && (!v || !*v))
+			v = "HELP"; /* no flow has a keyword: HELP at least answers */
+		buf_puts(out, v ? v : "");
+		s = close + 1;
 	}
 }
 

@@ -41,7 +41,7 @@ t_like "$s" "siku ngapi" "a typed Swahili label answers a choice"
 
 # The session drops here.  A new dial within expire offers to resume.
 s=$(ussd s2 "")
-t_like "$s" "^CON Karibu tena! Uendelee ulipoishia\?" "a redial offers to continue"
+t_like "$s" "^CON Karibu tena! Je, ungependa kuendelea ulipoishia\?" "a redial offers to continue"
 s=$(ussd s2 "1")
 t_like "$s" "^CON Ulifanya kazi siku ngapi" "continuing shows the exact screen left"
 s=$(ussd s2 "1*3")
@@ -58,7 +58,7 @@ t_like "$(printf '%s\n' "$csv" | sed -n 2p)" ",sw,ussd,completed,.*,sw,musoma,ye
 # Starting again ends the old run as expired.
 ussd s3 "" >/dev/null; ussd s3 "1" >/dev/null
 s=$(ussd s4 "")
-t_like "$s" "Uendelee ulipoishia" "an unfinished run is offered again"
+t_like "$s" "kuendelea ulipoishia" "an unfinished run is offered again"
 s=$(ussd s4 "2")
 t_like "$s" "^CON .*Chagua lugha" "starting again shows the first screen"
 csv=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" district | tr -d '\r')

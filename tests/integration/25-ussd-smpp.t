@@ -130,7 +130,7 @@ t_like "$(screen edges 2)" '^OP=17 SI=3202 .' "an answer in a session sauti does
 t_like "$(screen edges 3)" '^OP=2 SI=2000 Karibu! Chagua lugha' "session 0x20 is echoed as 0x20"
 t_like "$(screen edges 4)" '^OP=2 SI=2002 Unachimba wilaya gani\?' "and goes on"
 t_like "$(screen edges 6)" '^OP=2 SI=4102 Unachimba wilaya gani\?' "a survey started"
-t_like "$(screen edges 7)" '^OP=2 SI=4200 Karibu tena! Uendelee ulipoishia\?' \
+t_like "$(screen edges 7)" '^OP=2 SI=4200 Karibu tena! Je, ungependa kuendelea ulipoishia\?' \
 	"a dial in a new session of the same phone offers to resume"
 t_is "$(screen edges 8)" "OP=2 SI=4202 $(screen edges 6 | cut -d' ' -f3-)" \
 	"continuing shows the exact screen left"
