@@ -1,4 +1,4 @@
-/* flow.c -- loads flow files (shared/spec/flows.md) into the structs of
+/* flow.c -- loads flow files (docs/flows.md) into the structs of
  * flow.h, reporting every mistake at its file:line:column.
  *
  * A file is read in three passes over its YAML document: the flow-level keys

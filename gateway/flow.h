@@ -1,4 +1,4 @@
-/* flow.h -- flow files (../shared/spec/flows.md) as immutable structs.
+/* flow.h -- flow files (docs/flows.md) as immutable structs.
  *
  * libyaml is touched only here, at load time.  A loaded flow never changes;
  * the engine walks it.  A flow_set is the whole flows/ directory as loaded at

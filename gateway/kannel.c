@@ -1,6 +1,6 @@
 /* kannel.c -- the SMS channel: Kannel's smsbox calls GET/POST /kannel/sms for
  * every message a person sends (sms-service get-url, see
- * ../shared/spec/kannel.md), and the body of our answer is the reply it
+ * docs/http.md), and the body of our answer is the reply it
  * sends back.  Delivery reports arrive at /kannel/dlr.
  *
  * An error status makes smsbox retry (http-request-retry) and, once it gives
