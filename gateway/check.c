@@ -9,18 +9,7 @@
 #include "engine.h"
 #include "flow.h"
 #include "text.h"
-
-static int check_usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-		"usage: sauti flows check [-c FILE] [PATH...]\n\n"
-		"Checks flow files (each PATH a file or a directory; default: the\n"
-		"configured flows directory).  Errors go to stderr as\n"
-		"file:line:column: sentence and make the exit status 1.  For every step\n"
-		"of every good flow, stdout shows per language how many SMS its message\n"
-		"costs, and which character forces UCS-2 where one does.\n");
-	return status;
-}
+#include "usage.h"
 
 static void print_costs(const struct flow *flow)
 {
@@ -49,11 +38,7 @@ static void print_costs(const struct flow *flow)
 int cmd_flows(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "check") != 0)
-		return check_usage(argc > 1 && (strcmp(argv[1], "-h") == 0 ||
-						 strcmp(argv[1], "--help") == 0) ? 0 : 2);
-	for (int i = 2; i < argc; i++)
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			return check_usage(0);
+		return usage_print("flows", 2);
 
 	/* The config gives the default directory and the USSD screen size; a
 	 * missing config file is fine here: checking flows needs no server. */
@@ -65,17 +50,19 @@ int cmd_flows(int argc, char **argv)
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			config_path = argv[++i];
 		else if (argv[i][0] == '-')
-			return check_usage(2);
+			return usage_print("flows check", 2);
 		else if (npaths < 256)
 			paths[npaths++] = argv[i];
 	}
 	char err[1024];
+	const char *why;
 	if (config_path) {
 		if (config_load(config_path, &cfg, err, sizeof(err)) < 0) {
 			fprintf(stderr, "sauti: %s\n", err);
 			return 1;
 		}
-	} else if (config_load("config/sauti.yaml", &cfg, err, sizeof(err)) < 0) {
+	} else if (config_load(config_choose_path(NULL, &why), &cfg, err,
+			       sizeof(err)) < 0) {
 		config_defaults(&cfg);
 	}
 	if (npaths == 0)

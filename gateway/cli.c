@@ -15,9 +15,10 @@ const char *cli_pseudonym_key(const struct config *cfg)
 	return cfg->pseudonym_key ? cfg->pseudonym_key : "sauti-development-key-not-secret";
 }
 
+/* The path after -c, or NULL. */
 static const char *take_config_path(int *argc, char **argv)
 {
-	const char *path = "config/sauti.yaml";
+	const char *path = NULL;
 	int out = 0;
 	for (int i = 0; i < *argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < *argc) {
@@ -31,10 +32,14 @@ static const char *take_config_path(int *argc, char **argv)
 	return path;
 }
 
-static void report_diags(const struct flow_diags *diags)
+/* Errors only: a warning is news for whoever edits flows (flows check,
+ * serve), noise in a convenor's broadcast. */
+static void report_errors(const struct flow_diags *diags)
 {
 	for (size_t i = 0; i < diags->n; i++) {
 		char line[1024];
+		if (diags->items[i].warning)
+			continue;
 		flow_diags_format(&diags->items[i], line, sizeof(line));
 		fprintf(stderr, "%s\n", line);
 	}
@@ -43,10 +48,11 @@ static void report_diags(const struct flow_diags *diags)
 int cli_open(struct cli *c, int *argc, char **argv, int need)
 {
 	memset(c, 0, sizeof(*c));
-	const char *path = take_config_path(argc, argv);
+	const char *path = config_choose_path(take_config_path(argc, argv),
+					      &c->config_why);
 	char err[1024];
 	if (config_load(path, &c->cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "sauti: %s\n", err);
+		fprintf(stderr, "sauti: %s (config file %s)\n", err, c->config_why);
 		return -1;
 	}
 	log_set_level(LOG_WARN);
@@ -55,19 +61,22 @@ int cli_open(struct cli *c, int *argc, char **argv, int need)
 		struct flow_load_opts opts = {.ussd_max_chars = (size_t)c->cfg.ussd.max_chars};
 		const char *paths[] = {c->cfg.flows};
 		c->flows = flow_set_load(paths, 1, &opts, &diags);
-		report_diags(&diags);
+		report_errors(&diags);
 		flow_diags_release(&diags);
 	}
 	if (need & CLI_NEED_DB) {
 		c->base = event_base_new();
 		c->db = db_new(c->base, c->cfg.redis, c->cfg.redis_timeout_ms, err, sizeof(err));
 		if (!c->db) {
-			fprintf(stderr, "sauti: %s\n", err);
+			fprintf(stderr, "sauti: %s (redis from %s)\n", err, c->cfg.path);
 			cli_close(c);
 			return -1;
 		}
 		if (db_wait_ready(c->db, CONNECT_TIMEOUT_MS) < 0) {
-			fprintf(stderr, "sauti: cannot reach redis at %s\n", c->cfg.redis);
+			fprintf(stderr,
+				"sauti: cannot reach redis at %s, named by %s (%s); "
+				"is it running?\n",
+				c->cfg.redis, c->cfg.path, c->config_why);
 			cli_close(c);
 			return -1;
 		}

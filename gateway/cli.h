@@ -14,6 +14,7 @@ struct db;
 
 struct cli {
 	struct config cfg;
+	const char *config_why;     /* how cfg.path was chosen (config.h) */
 	struct event_base *base;
 	struct db *db;
 	struct flow_set *flows;
@@ -24,8 +25,11 @@ struct cli {
 #define CLI_NEED_DB 1
 #define CLI_NEED_FLOWS 2
 
-/* Removes "-c FILE" from argv (updating *argc) and opens what `need` asks
- * for.  Returns 0, or prints why not and returns -1. */
+/* Removes "-c FILE" from argv (updating *argc), reads the config file
+ * config_choose_path() picks and opens what `need` asks for.  Returns 0, or
+ * prints why not (naming the config file and the Redis tried) and returns
+ * -1.  The flows' errors are printed, their warnings are not: those are for
+ * `flows check` and `serve`. */
 int cli_open(struct cli *c, int *argc, char **argv, int need);
 /* Runs the loop until cli_done() is called.  A loop that ends without it
  * (nothing left to wait for) makes the status 1: the work did not finish. */

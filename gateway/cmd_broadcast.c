@@ -12,21 +12,7 @@
 #include "commands.h"
 #include "report.h"
 #include "timeutil.h"
-
-static int broadcast_usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-		"usage: sauti broadcast [-c FILE] FLOW --to AUDIENCE [--at TIME] [--dry-run]\n"
-		"       sauti broadcast [-c FILE] status ID\n\n"
-		"Starts FLOW by SMS for every contact in AUDIENCE: group:NAME,\n"
-		"respondents:FLOW (completed runs of FLOW), phones:+255...,+233... or all.\n"
-		"Opted-out numbers are skipped.  TIME is ISO 8601 with an offset; the\n"
-		"running `sauti serve` daemons send it then, at most kannel.rate SMS a\n"
-		"second.  Prints the broadcast id alone on stdout.  --dry-run prints the\n"
-		"recipients, SMS per message per language and the total SMS, and sends\n"
-		"nothing.  `status ID` prints queued/sent/delivered/failed/skipped counts.\n");
-	return status;
-}
+#include "usage.h"
 
 static void on_counts(int rc, const struct broadcast_counts *c, void *arg)
 {
@@ -87,9 +73,6 @@ static int broadcast_status_cmd(struct cli *c, const char *id)
 
 int cmd_broadcast(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			return broadcast_usage(0);
 	struct cli c;
 	if (cli_open(&c, &argc, argv, CLI_NEED_DB | CLI_NEED_FLOWS) < 0)
 		return 1;
@@ -142,7 +125,7 @@ int cmd_broadcast(int argc, char **argv)
 	status = c.status;
 	goto out;
 usage:
-	broadcast_usage(2);
+	usage_print("broadcast", 2);
 out:
 	cli_close(&c);
 	return status;
@@ -176,13 +159,6 @@ static void on_report(int rc, const char *json, void *arg)
 
 int cmd_report(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			printf("usage: sauti report [-c FILE] FLOW [--json]\n\n"
-			       "Completion, drop-off per step and answer counts per question,\n"
-			       "per language and per channel, over every run of FLOW.\n");
-			return 0;
-		}
 	struct cli c;
 	if (cli_open(&c, &argc, argv, CLI_NEED_DB | CLI_NEED_FLOWS) < 0)
 		return 1;
@@ -199,7 +175,7 @@ int cmd_report(int argc, char **argv)
 			bad = true;
 	}
 	if (!flow_id || bad) {
-		fprintf(stderr, "usage: sauti report [-c FILE] FLOW [--json]\n");
+		usage_print("report", 2);
 		goto out;
 	}
 	status = 1;

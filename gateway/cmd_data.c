@@ -10,7 +10,9 @@
 #include "commands.h"
 #include "contacts.h"
 #include "export.h"
+#include "phone.h"
 #include "timeutil.h"
+#include "usage.h"
 
 /* -- contacts import ---------------------------------------------------------- */
 
@@ -47,40 +49,51 @@ static void on_contacts_stored(long stored, void *arg)
 	cli_done(c, c->status);
 }
 
-static int contacts_usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-		"usage: sauti contacts import [-c FILE] CONTACTS.csv\n\n"
-		"Adds or updates contacts.  Columns: phone (required), name, language,\n"
-		"groups (';'-separated); any other column becomes a field.  Local numbers\n"
-		"are read with the configured country.  Bad rows are reported by line and\n"
-		"left out; the good rows are stored.  Exit 1 when any row was bad.\n");
-	return status;
-}
-
 int cmd_contacts(int argc, char **argv)
 {
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
-		return contacts_usage(0);
-	struct cli c;
-	if (cli_open(&c, &argc, argv, CLI_NEED_DB) < 0)
-		return 1;
-	if (argc != 3 || strcmp(argv[1], "import") != 0) {
-		cli_close(&c);
-		return contacts_usage(2);
+	const char *country = NULL, *file = NULL;
+	/* Options and operands are read before anything is opened, so bad
+	 * usage says so (exit 2) whether or not Redis is up. */
+	for (int i = 2; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(argv[i], "-c") == 0 && v)
+			i++;
+		else if (strcmp(argv[i], "--country") == 0 && v)
+			country = argv[++i];
+		else if (!file && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0))
+			file = argv[i];
+		else
+			return usage_print("contacts import", 2);
+	}
+	if (argc < 2 || strcmp(argv[1], "import") != 0)
+		return usage_print("contacts", 2);
+	if (!file)
+		return usage_print("contacts import", 2);
+	if (country && !phone_country_known(country)) {
+		fprintf(stderr, "sauti: --country %s: not a country sauti knows "
+				"(ISO 3166 alpha-2, like TZ or GH)\n", country);
+		return 2;
 	}
 	struct buf data = BUF_INIT;
+	if (read_file(file, &data) < 0) {
+		buf_release(&data);
+		return 1;
+	}
+	struct cli c;
+	if (cli_open(&c, &argc, argv, CLI_NEED_DB) < 0) {
+		buf_release(&data);
+		return 1;
+	}
 	struct contacts_import imp = CONTACTS_IMPORT_INIT;
 	char err[512];
 	int status = 1;
-	if (read_file(argv[2], &data) < 0)
-		goto out;
-	if (contacts_parse(buf_str(&data), data.len, c.cfg.country, &imp, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", argv[2], err);
+	if (contacts_parse(buf_str(&data), data.len, country ? country : c.cfg.country,
+			   &imp, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", file, err);
 		goto out;
 	}
 	for (size_t i = 0; i < imp.nerrors; i++)
-		fprintf(stderr, "%s: %s\n", argv[2], imp.errors[i].message);
+		fprintf(stderr, "%s: %s\n", file, imp.errors[i].message);
 	c.status = imp.nerrors ? 1 : 0;
 	contacts_store(c.db, &imp, on_contacts_stored, &c);
 	cli_run(&c);
@@ -121,18 +134,6 @@ static void on_export_done(int rc, void *arg)
 	cli_done(x->cli, rc < 0 ? 1 : 0);
 }
 
-static int export_usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-		"usage: sauti export [-c FILE] FLOW [--format csv|jsonl] [--since TIME]\n"
-		"                    [--until TIME] [--raw-phone]\n\n"
-		"Writes one row per run of FLOW to stdout.  Contacts are pseudonyms\n"
-		"(HMAC-SHA-256 of the number with pseudonym_key) unless --raw-phone.\n"
-		"TIME is ISO 8601 with an offset, e.g. 2026-11-22T09:00:00+03:00, and\n"
-		"bounds the runs' start times.\n");
-	return status;
-}
-
 static int parse_time_arg(const char *opt, const char *value, long *out)
 {
 	if (!value || time_parse_iso8601(value, out) < 0) {
@@ -147,9 +148,6 @@ int cmd_export(int argc, char **argv)
 	struct export_opts opts = {0};
 	const char *flow_id = NULL;
 	struct cli c;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			return export_usage(0);
 	if (cli_open(&c, &argc, argv, CLI_NEED_FLOWS | CLI_NEED_DB) < 0)
 		return 1;
 	int status = 2;
@@ -200,7 +198,7 @@ int cmd_export(int argc, char **argv)
 	status = c.status;
 	goto out;
 usage:
-	export_usage(2);
+	usage_print("export", 2);
 out:
 	cli_close(&c);
 	return status;

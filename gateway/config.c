@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -191,6 +192,34 @@ static int parse_listen(const char *v, char **host, int *port)
 	*host = xstrndup(h, hlen);
 	*port = (int)p;
 	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Which file
+ * ------------------------------------------------------------------------ */
+
+#define CONFIG_DEFAULT_PATH "config/sauti.yaml"
+#define CONFIG_RUN_PATH "run/sauti.yaml"     /* scripts/run.sh writes it */
+
+const char *config_choose_path(const char *given, const char **why)
+{
+	const char *ignored, *env = getenv("SAUTI_CONFIG");
+	if (!why)
+		why = &ignored;
+	if (given) {
+		*why = "given with -c";
+		return given;
+	}
+	if (env && *env) {
+		*why = "named by SAUTI_CONFIG";
+		return env;
+	}
+	if (access(CONFIG_RUN_PATH, R_OK) == 0) {
+		*why = "the one `make run` wrote";
+		return CONFIG_RUN_PATH;
+	}
+	*why = "the default; -c FILE or SAUTI_CONFIG names another";
+	return CONFIG_DEFAULT_PATH;
 }
 
 /* ------------------------------------------------------------------------

@@ -54,6 +54,14 @@ struct config {
 	bool replies_free;        /* HELP says replies cost nothing (false) */
 };
 
+/* The config file a command reads: given (from -c FILE) when not NULL, else
+ * $SAUTI_CONFIG when set, else run/sauti.yaml while `make run` runs (it
+ * writes the file at start and removes it when it stops), else
+ * config/sauti.yaml (docs/configuration.md, "Which file").  *why (when not
+ * NULL) says how the file was chosen, for messages: "given with -c" and the
+ * like; static strings. */
+const char *config_choose_path(const char *given, const char **why);
+
 /* Reads path into *cfg.  On error returns -1 with "file:line:column:
  * sentence" in err; *cfg is then released. */
 int config_load(const char *path, struct config *cfg, char *err, size_t errsize);

@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "config.h"
 #include "text.h"
+#include "usage.h"
 
 #define SCREEN_WIDTH 30
 
@@ -208,17 +209,6 @@ static void ussd_input(struct phone *p, const char *line)
 	ussd_request(p);
 }
 
-static int phone_usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-		"usage: sauti phone [-c FILE] NUMBER [--ussd CODE] [--url HOST:PORT] [--to SHORTCODE]\n\n"
-		"An interactive phone that talks to a running gateway (default: the\n"
-		"config's listen address).  Type a message and Enter to send it as SMS,\n"
-		"or with --ussd, dial CODE and answer each screen.  Ctrl-D quits.\n"
-		"Reads one input per line when stdin is not a terminal.\n");
-	return status;
-}
-
 static int parse_hostport(const char *s, char *host, size_t size, int *port)
 {
 	const char *colon = strrchr(s, ':');
@@ -233,13 +223,11 @@ static int parse_hostport(const char *s, char *host, size_t size, int *port)
 int cmd_phone(int argc, char **argv)
 {
 	struct phone p = {0};
-	const char *config_path = "config/sauti.yaml", *url = NULL;
+	const char *config_path = NULL, *url = NULL;
 	p.shortcode = "15055";
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
-			return phone_usage(0);
 		if (strcmp(a, "-c") == 0 && v)
 			config_path = argv[++i];
 		else if (strcmp(a, "--ussd") == 0 && v)
@@ -251,14 +239,14 @@ int cmd_phone(int argc, char **argv)
 		else if (a[0] != '-' && !p.number)
 			p.number = a;
 		else
-			return phone_usage(2);
+			return usage_print("phone", 2);
 	}
 	if (!p.number)
-		return phone_usage(2);
+		return usage_print("phone", 2);
 
 	struct config cfg;
 	char err[512], host[256];
-	if (config_load(config_path, &cfg, err, sizeof(err)) < 0)
+	if (config_load(config_choose_path(config_path, NULL), &cfg, err, sizeof(err)) < 0)
 		config_defaults(&cfg);
 	snprintf(host, sizeof(host), "%s", cfg.listen_host);
 	p.port = cfg.listen_port;

@@ -26,6 +26,7 @@
 #include "phone.h"
 #include "policy.h"
 #include "pseudo.h"
+#include "usage.h"
 
 #define DRAIN_SECONDS 10
 /* Conversations kept between turns (convo_cache.h): a USSD network closes a
@@ -213,14 +214,6 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
 	on_drain_tick(-1, 0, gw);
 }
 
-static int serve_usage(void)
-{
-	fprintf(stderr, "usage: sauti serve [-c FILE]\n\n"
-			"Runs the gateway (config default config/sauti.yaml).\n"
-			"SIGHUP reloads flows; SIGTERM finishes requests in flight and exits.\n");
-	return 2;
-}
-
 /* With the changelist, the epoll backend applies the adds and deletes of an
  * fd once per loop turn instead of one epoll_ctl each: evhttp disables and
  * enables its read and write events around every answer and hiredis' adapter
@@ -240,20 +233,19 @@ static struct event_base *new_event_base(void)
 
 int cmd_serve(int argc, char **argv)
 {
-	const char *config_path = "config/sauti.yaml";
+	const char *given = NULL, *why;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
-			config_path = argv[++i];
-		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			return serve_usage() - 2;
+			given = argv[++i];
 		else
-			return serve_usage();
+			return usage_print("serve", 2);
 	}
 
 	struct gateway gw = {0};
 	char err[1024];
+	const char *config_path = config_choose_path(given, &why);
 	if (config_load(config_path, &gw.cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "sauti: %s\n", err);
+		fprintf(stderr, "sauti: %s (config file %s)\n", err, why);
 		return 1;
 	}
 	enum log_level level = LOG_INFO;

@@ -5,17 +5,30 @@
 # Everything listens on 127.0.0.1; all state goes under run/ (git ignores
 # it), logs under run/logs/: run/sauti.yaml is config/sauti.yaml with this run's ports and
 # secrets, run/kannel/kannel.conf is config/kannel/kannel.conf.in rendered.
-# Ctrl-C stops everything this script started.  Ports can be changed from the
-# environment:
+# While this runs, `./sauti COMMAND` from the repository finds run/sauti.yaml
+# by itself (docs/configuration.md, "Which file"); it is removed at the end.
+# Ctrl-C stops everything this script started and exits 0.  Ports (and the
+# directory) can be changed from the environment:
 #
 #   SAUTI_PORT (8080)  REDIS_PORT (6399)  KANNEL_SMSC_PORT (10000)
 #   KANNEL_ADMIN_PORT (13000)  KANNEL_SMSBOX_PORT (13001)
-#   KANNEL_SENDSMS_PORT (13013)
+#   KANNEL_SENDSMS_PORT (13013)  SAUTI_RUN_DIR (run/)
 
 set -euo pipefail
+
+# On a terminal, the work runs as a job of its own (bash job control gives
+# it the terminal), so Ctrl-C reaches it and its servers but not `make`,
+# which would otherwise die of the signal and fail `make run` however
+# cleanly everything stopped.
+if [ "${1:-}" != --job ] && [ -t 0 ]; then
+	set -m
+	"$0" --job
+	exit $?
+fi
+
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-RUN=$ROOT/run
+RUN=${SAUTI_RUN_DIR:-$ROOT/run}
 PYTHON=$(command -v /usr/bin/python3 || command -v python3)
 FAKESMSC=/usr/lib/kannel/test/fakesmsc
 
@@ -163,6 +176,7 @@ tail_log() {
 stop_all() {
 	local name pid i
 	trap - INT TERM EXIT
+	rm -f "$RUN/sauti.yaml"     # the commands stop finding this run
 	[ ${#ORDER[@]} -gt 0 ] || return 0
 	say ""
 	say "stopping..."
@@ -176,10 +190,10 @@ stop_all() {
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
-	say "stopped; logs are in run/logs/."
+	say "stopped; logs are in ${LOGS#"$ROOT"/}/."
 }
 
-trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 0' INT
 trap 'stop_all; exit 143' TERM
 trap 'stop_all' EXIT
 
@@ -235,19 +249,27 @@ say "starting sauti on 127.0.0.1:$SAUTI_PORT"
 start sauti "$LOGS/sauti.log" ./sauti serve -c "$RUN/sauti.yaml"
 wait_for sauti 15 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$SAUTI_PORT/healthz)\" = 200 ]"
 
-# `sauti phone` finds the gateway through its config: config/sauti.yaml when
-# that names this port, else this run's.
+# The commands find run/sauti.yaml by themselves from the repository; from
+# anywhere else (or with SAUTI_RUN_DIR) they need SAUTI_CONFIG.
 phone="./sauti phone"
-if ! grep -q "^listen: *127.0.0.1:$SAUTI_PORT *\$" config/sauti.yaml 2>/dev/null; then
-	phone="./sauti phone -c run/sauti.yaml"
+where="From another terminal in $ROOT, the commands use this run's config
+by themselves; from elsewhere, first:
+
+  export SAUTI_CONFIG=$RUN/sauti.yaml"
+if [ "$RUN" != "$ROOT/run" ]; then
+	where="From another terminal, first:
+
+  export SAUTI_CONFIG=$RUN/sauti.yaml"
 fi
 
 cat <<EOF
 
 sauti is running at http://127.0.0.1:$SAUTI_PORT with flows from flows/
-(config run/sauti.yaml, logs in run/logs/; the API token is in run/secrets.env).
+(config ${RUN#"$ROOT"/}/sauti.yaml, logs in ${LOGS#"$ROOT"/}/; the API token is in ${RUN#"$ROOT"/}/secrets.env).
 
-Try it from another terminal:
+$where
+
+Try it:
 
   $phone +255712345678                      answer a survey by SMS
   $phone +255712345678 --ussd '*150*88#'    the same over USSD

@@ -1,0 +1,142 @@
+/* usage.c -- see usage.h. */
+#include "usage.h"
+
+#include <string.h>
+
+struct usage {
+	const char *command;    /* "contacts import": the words after `sauti` */
+	const char *summary;    /* one line for `sauti --help`; NULL: not listed */
+	const char *text;       /* from "usage:" to the end, '\n'-terminated */
+};
+
+/* The text every command shares, after its own. */
+#define COMMON                                                                 \
+	"\n-c FILE reads that configuration instead of $SAUTI_CONFIG, run/sauti.yaml\n" \
+	"(while `make run` runs) or config/sauti.yaml.  Exit status: 0 ok, 1 failed,\n" \
+	"2 bad usage.  More: docs/commands.md.\n"
+
+static const struct usage usages[] = {
+	{"serve", "run the gateway daemon",
+	 "usage: sauti serve [-c FILE]\n\n"
+	 "Runs the gateway: Kannel's SMS, USSD, the API and broadcasts.  Prints the\n"
+	 "warnings of `flows check` at start.  SIGHUP reloads the flows; SIGTERM\n"
+	 "finishes the requests in flight and exits.\n" COMMON},
+	{"flows", "check flow files",
+	 "usage: sauti flows check [-c FILE] [PATH...]\n" COMMON},
+	{"flows check", NULL,
+	 "usage: sauti flows check [-c FILE] [PATH...]\n\n"
+	 "Checks flow files (each PATH a file or a directory; default: the\n"
+	 "configured flows directory).  Errors and warnings go to stderr as\n"
+	 "file:line:column: sentence; an error makes the exit status 1.  For every\n"
+	 "step of every good flow, stdout shows per language how many SMS its\n"
+	 "message costs, and which character forces UCS-2 where one does.\n" COMMON},
+	{"contacts", "import contacts from a CSV file",
+	 "usage: sauti contacts import [-c FILE] [--country CC] CONTACTS.csv\n" COMMON},
+	{"contacts import", NULL,
+	 "usage: sauti contacts import [-c FILE] [--country CC] CONTACTS.csv\n\n"
+	 "Adds or updates contacts (CONTACTS.csv '-' reads stdin).  Columns: phone\n"
+	 "(required), country, name, language, groups (';'-separated); any other\n"
+	 "column becomes a field.  A number without '+' or 00 is read in the row's\n"
+	 "country, else --country CC, else the config's country; only mobile\n"
+	 "numbers are accepted.  A language the person chose themselves is kept.\n"
+	 "Bad rows are reported by line and left out; the good rows are stored.\n"
+	 "Exit 1 when any row was bad.\n" COMMON},
+	{"broadcast", "send a flow to an audience, or show a broadcast's status",
+	 "usage: sauti broadcast [-c FILE] FLOW --to AUDIENCE [--at TIME] [--dry-run]\n"
+	 "       sauti broadcast status [-c FILE] ID\n\n"
+	 "Starts FLOW by SMS for every contact in AUDIENCE: group:NAME,\n"
+	 "respondents:FLOW (completed runs of FLOW), phones:+255...,+233... or all.\n"
+	 "Opted-out numbers are skipped.  TIME is ISO 8601 with an offset; the\n"
+	 "running `sauti serve` daemons send it then, at most kannel.rate SMS a\n"
+	 "second.  Prints the broadcast id alone on stdout.  --dry-run prints the\n"
+	 "recipients, SMS per message per language and the total SMS, and sends\n"
+	 "nothing.\n" COMMON},
+	{"broadcast status", NULL,
+	 "usage: sauti broadcast status [-c FILE] ID\n\n"
+	 "Prints the state and the queued, sent, delivered, failed and skipped\n"
+	 "counts of broadcast ID.\n" COMMON},
+	{"export", "write the runs of a flow as CSV or JSON lines",
+	 "usage: sauti export [-c FILE] FLOW [--format csv|jsonl] [--since TIME]\n"
+	 "                    [--until TIME] [--raw-phone]\n\n"
+	 "Writes one row per run of FLOW to stdout.  Contacts are pseudonyms\n"
+	 "(HMAC-SHA-256 of the number with pseudonym_key) unless --raw-phone.\n"
+	 "TIME is ISO 8601 with an offset, e.g. 2026-11-22T09:00:00+03:00, and\n"
+	 "bounds the runs' start times.\n" COMMON},
+	{"report", "completion and answer counts of a flow",
+	 "usage: sauti report [-c FILE] FLOW [--json]\n\n"
+	 "Completion, drop-off per step and answer counts per question,\n"
+	 "per language and per channel, over every run of FLOW.\n" COMMON},
+	{"phone", "an interactive phone that talks to a running gateway",
+	 "usage: sauti phone [-c FILE] NUMBER [--ussd CODE] [--url HOST:PORT] [--to SHORTCODE]\n\n"
+	 "An interactive phone that talks to a running gateway (default: the\n"
+	 "config's listen address).  Type a message and Enter to send it as SMS,\n"
+	 "or with --ussd, dial CODE and answer each screen.  Ctrl-D quits.\n"
+	 "Reads one input per line when stdin is not a terminal.\n" COMMON},
+};
+
+#define NUSAGES (sizeof(usages) / sizeof(usages[0]))
+
+static const struct usage *usage_row(const char *command)
+{
+	for (size_t i = 0; command && i < NUSAGES; i++)
+		if (strcmp(usages[i].command, command) == 0)
+			return &usages[i];
+	return NULL;
+}
+
+void usage_list(FILE *out)
+{
+	fprintf(out, "usage: sauti COMMAND [-c FILE] [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < NUSAGES; i++)
+		if (usages[i].summary)
+			fprintf(out, "  %-10s %s\n", usages[i].command, usages[i].summary);
+	fprintf(out, "\n'sauti COMMAND --help' tells more.\n");
+}
+
+int usage_print(const char *command, int status)
+{
+	FILE *out = status ? stderr : stdout;
+	const struct usage *u = usage_row(command);
+	if (u)
+		fputs(u->text, out);
+	else
+		usage_list(out);
+	return status;
+}
+
+const char *usage_find(int argc, char **argv)
+{
+	if (argc < 1)
+		return NULL;
+	/* A subcommand is the first word after the command that is no option
+	 * ("contacts -c F import --help" asks about contacts import). */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0) {
+			i++;
+			continue;
+		}
+		if (argv[i][0] == '-')
+			continue;
+		for (size_t k = 0; k < NUSAGES; k++) {
+			const char *name = usages[k].command;
+			size_t n = strlen(argv[0]);
+			if (strncmp(name, argv[0], n) == 0 && name[n] == ' ' &&
+			    strcmp(name + n + 1, argv[i]) == 0)
+				return name;
+		}
+		break;
+	}
+	const struct usage *u = usage_row(argv[0]);
+	return u ? u->command : NULL;
+}
+
+int usage_help_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# What a new user meets at the command line: --help on every command and
+# subcommand (exit 0, nothing opened), bad usage (exit 2), the config file a
+# command finds without -c (SAUTI_CONFIG, run/sauti.yaml while `make run`
+# runs), an error that names the Redis and the config file it tried, and
+# flows-check warnings only where flows are checked.
+. "$(dirname "$0")/../lib.sh"
+
+cd "$T" || bail_out "no $T"
+for cmd in serve flows "flows check" contacts "contacts import" broadcast \
+	"broadcast status" export report phone; do
+	# shellcheck disable=SC2086 # cmd may be two words
+	out=$("$SAUTI_BIN" $cmd --help 2>"$T/err")
+	t_is "$?" 0 "sauti $cmd --help exits 0"
+	t_like "$out" "^usage: sauti $cmd" "sauti $cmd --help prints its own usage on stdout"
+done
+out=$("$SAUTI_BIN" contacts import --help 2>&1)
+t_unlike "$out" "cannot open|redis" "contacts import --help opens no file named --help and no Redis"
+out=$("$SAUTI_BIN" contacts -c /nonexistent.yaml import -h 2>&1)
+t_like "$out" "^usage: sauti contacts import" "-h after -c FILE asks about the subcommand too"
+
+"$SAUTI_BIN" contacts import >/dev/null 2>&1
+t_is "$?" 2 "contacts import without a file is bad usage (2)"
+"$SAUTI_BIN" contacts import a.csv b.csv >/dev/null 2>&1
+t_is "$?" 2 "contacts import with two files is bad usage (2)"
+"$SAUTI_BIN" contacts bogus x.csv >/dev/null 2>&1
+t_is "$?" 2 "an unknown contacts subcommand is bad usage (2)"
+"$SAUTI_BIN" contacts import --country XX a.csv >/dev/null 2>&1
+t_is "$?" 2 "contacts import --country with no such country is bad usage (2)"
+"$SAUTI_BIN" serve --bogus >/dev/null 2>&1
+t_is "$?" 2 "serve --bogus is bad usage (2)"
+"$SAUTI_BIN" phone >/dev/null 2>&1
+t_is "$?" 2 "phone without a number is bad usage (2)"
+"$SAUTI_BIN" flows >/dev/null 2>&1
+t_is "$?" 2 "flows without check is bad usage (2)"
+
+# -- which config file, and what the error says --------------------------------
+dead=$(free_port)
+printf 'redis: redis://127.0.0.1:%s/0\nflows: %s/flows\n' "$dead" "$T_ROOT" >"$T/dead.yaml"
+out=$(SAUTI_CONFIG=$T/dead.yaml "$SAUTI_BIN" broadcast status 1 2>&1)
+t_is "$?" 1 "a Redis that does not answer fails the command (1)"
+t_like "$out" "cannot reach redis at redis://127.0.0.1:$dead/0" "the error names the Redis tried"
+t_like "$out" "$T/dead.yaml \(named by SAUTI_CONFIG\)" "and the config file, and how it was chosen"
+out=$("$SAUTI_BIN" broadcast -c "$T/dead.yaml" status 1 2>&1)
+t_like "$out" "dead.yaml \(given with -c\)" "-c FILE is said as such"
+out=$(cd / && "$SAUTI_BIN" report x 2>&1)
+t_like "$out" "config/sauti.yaml: cannot open.*the default; -c FILE or SAUTI_CONFIG" \
+	"without any config, the error says the default file and how to name another"
+
+start_redis
+write_config "$T_ROOT/tests/flows/warn"
+mkdir -p "$T/repo/run"
+cp "$SAUTI_CONFIG" "$T/repo/run/sauti.yaml"
+out=$(cd "$T/repo" && env -u SAUTI_CONFIG "$SAUTI_BIN" broadcast status nosuch 2>&1)
+t_like "$out" "no such broadcast" "run/sauti.yaml (make run's) is found without -c: Redis answered"
+out=$(cd "$T/repo" && SAUTI_CONFIG=$T/dead.yaml "$SAUTI_BIN" broadcast status nosuch 2>&1)
+t_like "$out" "cannot reach redis at redis://127.0.0.1:$dead/0" "SAUTI_CONFIG wins over run/sauti.yaml"
+out=$(env -u SAUTI_CONFIG "$SAUTI_BIN" broadcast -c "$SAUTI_CONFIG" status nosuch 2>&1)
+t_like "$out" "no such broadcast" "-c wins over everything"
+
+# -- flows check warnings ----------------------------------------------------------
+out=$("$SAUTI_BIN" flows check -c "$SAUTI_CONFIG" 2>&1)
+t_like "$out" "ucs2.yaml:[0-9]+:[0-9]+: warning: " "flows check prints the warnings"
+out=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" nosuch 2>&1)
+t_unlike "$out" "warning" "export does not print flow warnings"
+t_like "$out" "no flow 'nosuch'" "but says what it was asked"
+out=$("$SAUTI_BIN" broadcast -c "$SAUTI_CONFIG" status nosuch 2>&1)
+t_unlike "$out" "warning" "broadcast status does not print flow warnings"
+"$SAUTI_BIN" broadcast -c "$SAUTI_CONFIG" >/dev/null 2>&1
+t_is "$?" 2 "broadcast without a flow is bad usage (2)"
+start_sauti
+t_like "$(cat "$T/sauti.log")" "warn .*ucs2.yaml:[0-9]+:[0-9]+: warning: " "serve logs the warnings"
+done_testing
