@@ -247,11 +247,17 @@ static bool put_placeholder(const struct view *v, const char *name,
 	} else if (v->mode == EXPAND_VARS) {
 		return false;
 	} else if (has_prefix(name, len, "contact.", &plen)) {
-		key = xstrndup(name + plen, len - plen);
+		/* {contact.name|rafiki}: the text after '|' stands in for an
+		 * empty or missing value (docs/flows.md). */
+		const char *bar = memchr(name + plen, '|', len - plen);
+		size_t klen = bar ? (size_t)(bar - name - plen) : len - plen;
+		key = xstrndup(name + plen, klen);
 		const char *val = v->ctx->contact ?
 			fields_get(v->ctx->contact, key) : NULL;
-		if (val)
+		if (val && *val)
 			put_clean(out, val, strlen(val));
+		else if (bar)
+			buf_append(out, bar + 1, (size_t)(name + len - bar - 1));
 	} else if (has_prefix(name, len, "answers.", &plen)) {
 		key = xstrndup(name + plen, len - plen);
 		put_answer(v, key, out);

@@ -460,6 +460,13 @@ static void check_placeholders(struct loader *ld, const yaml_node_t *n,
 				  "unknown placeholder '{%.*s}' in the %s %s: "
 				  "%s",
 				  (int)len, p + 1, lang, what, problem);
+		else if (len > 8 && !strncmp(p + 1, "contact.", 8) &&
+			 !memchr(p + 1, '|', len))
+			warn_pos(ld, pos,
+				 "'{%.*s}' in the %s %s has no default: a contact "
+				 "without it gets nothing there; write "
+				 "{%.*s|TEXT} (docs/flows.md)",
+				 (int)len, p + 1, lang, what, (int)len, p + 1);
 		p = close + 1;
 	}
 }

@@ -310,11 +310,21 @@ static void start_run(struct policy *p, const struct flow *flow)
 	run_release(&run);
 }
 
-/* Feeds inputs in order to the loaded active run of flow (several: a USSD
- * request carrying inputs whose own requests were lost); the reply is the
- * last one's. */
-static void continue_run(struct policy *p, const struct flow *flow,
-			 const char *const *inputs, size_t n)
+/* True when the run waits at a free-text question: there a '*' is part of
+ * what the person typed, not a separator. */
+static bool waits_for_text(const struct flow *flow, const struct run *run)
+{
+	return run->status == RUN_ACTIVE && run->step >= 0 &&
+	       (size_t)run->step < flow->nsteps &&
+	       flow->steps[run->step].type == STEP_ASK &&
+	       flow->steps[run->step].ask == ASK_TEXT;
+}
+
+/* Feeds the inputs in rest, joined by '*' when joined, to the loaded active
+ * run of flow, in order; the reply is the last one's.  At a free-text
+ * question all that is left is one answer. */
+static void continue_joined(struct policy *p, const struct flow *flow,
+			    const char *rest, bool joined)
 {
 	struct engine_ctx ctx;
 	ctx_init(p, &ctx, flow);
@@ -322,14 +332,22 @@ static void continue_run(struct policy *p, const struct flow *flow,
 	run_load(&run, flow, &p->c->run);
 	struct engine_out out = {0};
 	bool gave_up = false;
-	for (size_t i = 0; i < n; i++) {
+	struct buf input = BUF_INIT;
+	for (size_t i = 0; i < MAX_INPUTS; i++) {
+		size_t len = joined && !waits_for_text(flow, &run) ? strcspn(rest, "*") :
+								  strlen(rest);
+		buf_reset(&input);
+		buf_append(&input, rest, len);
 		engine_out_release(&out);
 		memset(&out, 0, sizeof(out));
-		engine_input(&ctx, &run, inputs[i], &out);
+		engine_input(&ctx, &run, buf_str(&input), &out);
 		gave_up |= out.gave_up;
-		if (out.ended)
+		rest += len;
+		if (out.ended || *rest != '*')
 			break;
+		rest++;
 	}
+	buf_release(&input);
 	out.gave_up = gave_up;
 	stored_run_copy(&p->d->run, &p->c->run);
 	p->d->run.expires = p->in->now + flow->expire;
@@ -453,11 +471,11 @@ static void not_understood(struct policy *p)
 		/* Its run's time was up: it ends now, and the text came after. */
 		after = flow_set_find(p->flows, p->c->run.flow);
 		end_loaded(p, RUN_EXPIRED);
-		d->inbox_flow = p->c->run.flow;
+		d->inbox_flow = after ? after->id : NULL;
 	} else if ((after = ended_flow(p))) {
 		d->inbox_flow = after->id;
 	}
-	d->inbox = d->inbox_flow ? INBOX_AFTER_END : INBOX_UNMATCHED;
+	d->inbox = after || loaded_active(p) ? INBOX_AFTER_END : INBOX_UNMATCHED;
 	say(p, MSG_UNKNOWN, contact_lang(p));
 }
 
@@ -520,8 +538,7 @@ static void sms_decide(struct policy *p)
 	if (active && !(started && whole)) {
 		/* A keyword followed by more words is an answer ("SURVEY ni
 		 * nzuri"); the keyword alone starts its flow. */
-		const char *input = p->in->text;
-		continue_run(p, active, &input, 1);
+		continue_joined(p, active, p->in->text, false);
 	} else if (started) {
 		start_run(p, started);
 	} else {
@@ -531,39 +548,22 @@ static void sms_decide(struct policy *p)
 
 /* ---- USSD ------------------------------------------------------------------ */
 
-/* The inputs in text that are new since prev, the text of the session's
- * previous request.  Aggregators like Africa's Talking send every input of
- * the session joined by '*' ("1*3*2"): what extends prev is new, one input
- * or more when requests were lost in between.  Others send only the newest
- * input, which is then taken whole.  Returns how many inputs were put in
- * out (pointers into *copy, which the caller frees). */
-static size_t new_inputs(const char *prev, const char *text, char **copy,
-			 const char **out, size_t max)
+/* What in text is new since prev, the text of the session's previous
+ * request.  Aggregators like Africa's Talking send every input of the
+ * session joined by '*' ("1*3*2"): what extends prev is new, one input or
+ * more when requests were lost in between (*joined).  Others send only the
+ * newest input, which is then taken whole. */
+static const char *new_text(const char *prev, const char *text, bool *joined)
 {
 	size_t n = prev ? strlen(prev) : 0;
-	const char *rest = text;
-	bool cumulative = false;
+	*joined = false;
 	if (n && strncmp(text, prev, n) == 0 && text[n] == '*') {
-		rest = text + n + 1;
-		cumulative = true;
-	} else if (!n && strchr(text, '*')) {
-		cumulative = true; /* "1*2" right after the dial */
+		*joined = true;
+		return text + n + 1;
 	}
-	*copy = xstrdup(rest);
-	if (!cumulative) {
-		out[0] = *copy;
-		return 1;
-	}
-	size_t count = 0;
-	for (char *s = *copy, *save = NULL; count < max; s = NULL) {
-		char *part = strtok_r(s, "*", &save);
-		if (!part)
-			break;
-		out[count++] = part;
-	}
-	if (count == 0)
-		out[count++] = *copy;
-	return count;
+	if (!n && strchr(text, '*'))
+		*joined = true; /* "1*2" right after the dial */
+	return text;
 }
 
 /* The run remembers the session and its last text (repeats, new inputs). */
@@ -654,20 +654,17 @@ static void on_resume_answer(struct policy *p, const char *input, const struct f
 static void on_input(struct policy *p, enum ussd_state state)
 {
 	const struct flow *active = active_flow(p);
-	const char *inputs[MAX_INPUTS];
-	char *copy = NULL;
-	size_t n = 1;
-	if (p->in->one_input) {
-		copy = xstrdup(p->in->text);
-		inputs[0] = copy;
+	bool joined = false;
+	const char *rest = p->in->one_input ? p->in->text :
+			   new_text(p->c->run.ussd_text, p->in->text, &joined);
+	if (state == USSD_RESUME_OFFERED) {
+		size_t n = joined ? strcspn(rest, "*") : strlen(rest);
+		char *first = xstrndup(rest, n);
+		on_resume_answer(p, first, active);
+		free(first);
 	} else {
-		n = new_inputs(p->c->run.ussd_text, p->in->text, &copy, inputs, MAX_INPUTS);
+		continue_joined(p, active, rest, joined);
 	}
-	if (state == USSD_RESUME_OFFERED)
-		on_resume_answer(p, inputs[0], active);
-	else
-		continue_run(p, active, inputs, n);
-	free(copy);
 	set_session(p);
 }
 

@@ -343,13 +343,86 @@ static int number_syntax(const char *s, struct buf *c)
 	return digits ? 0 : -1;
 }
 
+/* Currency words people write around an amount: "Tsh 50,000", "50,000 shs". */
+static const char *const currencies[] = {
+	"tshs", "tsh", "tzs", "shs", "sh", "kshs", "ksh", "kes", "shilingi",
+	"ghs", "ghc", "gh\xE2\x82\xB5", "\xE2\x82\xB5", "cedis", "cedi",
+};
+
+/* Removes a currency word (and a '.' after it) from the start or the end of
+ * the folded reply in b, and a "/=" or "/-" after the amount ("50,000/="). */
+static void strip_money(struct buf *b)
+{
+	char *s = b->data;
+	size_t len = b->len;
+	if (len >= 2 && s[len - 2] == '/' && (s[len - 1] == '=' || s[len - 1] == '-'))
+		len -= 2;
+	for (size_t i = 0; i < sizeof(currencies) / sizeof(currencies[0]); i++) {
+		size_t n = strlen(currencies[i]);
+		if (len > n && strncmp(s, currencies[i], n) == 0 &&
+		    (s[n] == ' ' || s[n] == '.' || (s[n] >= '0' && s[n] <= '9'))) {
+			size_t skip = n + (s[n] == '.');
+			while (skip < len && s[skip] == ' ')
+				skip++;
+			memmove(s, s + skip, len - skip);
+			len -= skip;
+			break;
+		}
+		if (len > n && strncmp(s + len - n, currencies[i], n) == 0) {
+			len -= n;
+			break;
+		}
+	}
+	while (len && s[len - 1] == ' ')
+		len--;
+	b->len = len;
+	s[len] = '\0';
+}
+
+/* "50,000", "1 250 000": digits in groups of three after the first, split by
+ * one kind of separator (',' or a space), perhaps with decimals after a '.';
+ * the separators are removed.  Anything else is left as it is: one ','
+ * before other than three digits stays a decimal comma ("1,5"). */
+static void drop_thousands(struct buf *b)
+{
+	const char *s = b->data;
+	size_t i = 0, lead = 0;
+	if (s[i] == '-' || s[i] == '+')
+		i++;
+	while (s[i + lead] >= '0' && s[i + lead] <= '9')
+		lead++;
+	char sep = s[i + lead];
+	if (lead == 0 || lead > 3 || (sep != ',' && sep != ' '))
+		return;
+	size_t j = i + lead;
+	while (s[j] == sep) {
+		for (int k = 1; k <= 3; k++)
+			if (s[j + k] < '0' || s[j + k] > '9')
+				return;
+		j += 4;
+	}
+	if (s[j] != '\0' && s[j] != '.')
+		return;
+	struct buf out = BUF_INIT;
+	for (const char *p = s; *p; p++)
+		if (*p != sep || p >= s + j)
+			buf_putc(&out, *p);
+	buf_release(b);
+	*b = out;
+}
+
 int reply_number(const char *input, double *value)
 {
 	char *folded = reply_fold(input);
-	struct buf c = BUF_INIT;
+	struct buf amount = BUF_INIT, c = BUF_INIT;
 	int ret = -1;
 
-	if (number_syntax(folded, &c) == 0) {
+	buf_puts(&amount, folded ? folded : "");
+	if (amount.len) {
+		strip_money(&amount);
+		drop_thousands(&amount);
+	}
+	if (amount.len && number_syntax(buf_str(&amount), &c) == 0) {
 		/* strtod() reads the decimal point of the current locale;
 		 * the syntax above is C's, so read it in the C locale. */
 		locale_t loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
@@ -364,6 +437,7 @@ int reply_number(const char *input, double *value)
 			freelocale(loc);
 		}
 	}
+	buf_release(&amount);
 	buf_release(&c);
 	free(folded);
 	return ret;

@@ -721,7 +721,7 @@ static void test_good_cases(void **state)
 	    {"flow: t\nlanguages: [en]\nexpire: 30m\nsteps:\n" BYE1, 1800, 0},
 	    /* Anything a contact field may be called; stats of any flow;
 	     * stats of this flow by a name it saves. */
-	    {HEAD1 "  - id: q\n    ask: \"{contact.home_village} "
+	    {HEAD1 "  - id: q\n    ask: \"{contact.home_village|kijijini} "
 		   "{stats.other.count} {stats.other.x.y.count}\"\n"
 		   "    choices: [gold: Gold]\n    save: mineral\n"
 		   "  - id: r\n    say: \"{stats.t.mineral.gold.pct}% "
@@ -737,6 +737,11 @@ static void test_good_cases(void **state)
 	    /* One save name in two steps. */
 	    {HEAD1 "  - id: q\n    ask: A?\n    text:\n    save: x\n"
 		   "  - id: r\n    ask: B?\n    text:\n    save: x\n" BYE1,
+	     FLOW_DEFAULT_EXPIRE, 1},
+	    /* A contact field without a default is warned about, once per
+	     * placeholder; with one it is not. */
+	    {HEAD1 "  - id: q\n    say: \"Hi {contact.name}, {contact.name|rafiki} "
+		   "{contact.village|}\"\n" BYE1,
 	     FLOW_DEFAULT_EXPIRE, 1},
 	    /* Steps that loop back are fine; so is a last step that is not
 	     * an end. */
