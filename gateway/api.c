@@ -1,11 +1,11 @@
 /* api.c -- the convenors' and researchers' HTTP API under /api/.
  *
  * Every path needs "Authorization: Bearer TOKEN" (config api_token or
- * SAUTI_API_TOKEN), compared in constant time; without a token configured
- * the API is off.  Answers are JSON, except exports, which stream CSV or
+ * SAUTI_API_TOKEN), compared in constant time, or the console's session
+ * cookie (session.h: POST /api/session exchanges a token for one); without
+ * a token configured the API is off.  Answers are JSON, except exports, which stream CSV or
  * JSON lines exactly as `sauti export` writes them. */
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +16,12 @@
 #include "contacts.h"
 #include "db.h"
 #include "export.h"
+#include "flowjson.h"
 #include "http.h"
 #include "metrics.h"
 #include "report.h"
 #include "serve.h"
+#include "session.h"
 #include "timeutil.h"
 
 static void reply_json(struct http_req *req, int code, json_t *body)
@@ -40,27 +42,145 @@ static void reply_error(struct http_req *req, int code, const char *message)
 	reply_json(req, code, json_pack("{s:s}", "error", message));
 }
 
-/* Hashing both sides first makes the comparison constant-time whatever the
- * lengths, which sodium_memcmp alone is not. */
 static int token_matches(const char *given, const char *expected)
 {
-	unsigned char a[crypto_generichash_BYTES], b[crypto_generichash_BYTES];
-	crypto_generichash(a, sizeof(a), (const unsigned char *)given, strlen(given), NULL, 0);
-	crypto_generichash(b, sizeof(b), (const unsigned char *)expected, strlen(expected), NULL, 0);
-	return sodium_memcmp(a, b, sizeof(a)) == 0;
+	return session_equal(given, expected);
+}
+
+static int api_on(const struct gateway *gw, struct http_req *req)
+{
+	if (gw->cfg.api_token)
+		return 1;
+	reply_error(req, 403, "the API is off: set api_token or SAUTI_API_TOKEN");
+	return 0;
 }
 
 static int authorised(const struct gateway *gw, struct http_req *req)
 {
-	if (!gw->cfg.api_token) {
-		reply_error(req, 403, "the API is off: set api_token or SAUTI_API_TOKEN");
+	if (!api_on(gw, req))
 		return 0;
-	}
 	const char *auth = http_header(req, "Authorization");
 	if (!auth || strncmp(auth, "Bearer ", 7) != 0 || !token_matches(auth + 7, gw->cfg.api_token)) {
 		http_add_header(req, "WWW-Authenticate", "Bearer");
 		reply_error(req, 401, "missing or wrong bearer token");
 		return 0;
+	}
+	return 1;
+}
+
+/* -- the console's session (session.h) ----------------------------------------- */
+
+static void api_route(struct gateway *gw, struct http_req *req, const struct session *s);
+
+struct session_req {
+	struct gateway *gw;
+	struct http_req *req;
+};
+
+static void reply_session(struct http_req *req, const struct session *s)
+{
+	reply_json(req, 200, json_pack("{s:s,s:s,s:s,s:I}", "name", s->name, "role", s->role,
+				       "csrf", s->csrf, "expires_in", (json_int_t)s->ttl));
+}
+
+static void on_signed_in(int rc, const struct session *s, void *arg)
+{
+	struct http_req *req = arg;
+	if (rc < 0) {
+		reply_error(req, 503, "storage unavailable, retry later");
+		return;
+	}
+	session_set_cookie(req, s->id, s->ttl);
+	reply_session(req, s);
+}
+
+/* POST /api/session {"token"}: the console's sign-in. */
+static void api_sign_in(struct gateway *gw, struct http_req *req)
+{
+	json_error_t jerr;
+	json_t *body = json_loadb(req->body, req->body_len, 0, &jerr);
+	const char *token = NULL;
+	char tok[SESSION_ID_SIZE];
+	if (!body || json_unpack_ex(body, &jerr, 0, "{s:s}", "token", &token) < 0) {
+		reply_error(req, 400, "body must be JSON {\"token\"}");
+	} else if (!token_matches(token, gw->cfg.api_token)) {
+		reply_error(req, 401, "wrong token");
+	} else {
+		session_token_digest(token, tok);
+		if (session_create(gw->db, gw->cfg.session_ttl, "admin", "admin", tok, on_signed_in,
+				   req) < 0)
+			reply_error(req, 503, "storage unavailable, retry later");
+	}
+	json_decref(body);
+}
+
+static void on_signed_out(int rc, const struct session *s, void *arg)
+{
+	(void)s;
+	struct http_req *req = arg;
+	if (rc < 0) {
+		reply_error(req, 503, "storage unavailable, retry later");
+		return;
+	}
+	session_set_cookie(req, NULL, 0);
+	reply_json(req, 200, json_pack("{s:b}", "signed_out", 1));
+}
+
+/* GET /api/session: who is signed in; DELETE: sign-out. */
+static void api_session(struct gateway *gw, struct http_req *req, const struct session *s)
+{
+	if (req->method == HTTP_GET && s)
+		reply_session(req, s);
+	else if (req->method == HTTP_GET)
+		reply_json(req, 200, json_pack("{s:s,s:s}", "name", "admin", "role", "admin"));
+	else if (req->method != HTTP_DELETE)
+		reply_error(req, 405, "use POST to sign in, GET, or DELETE to sign out");
+	else if (!s)
+		reply_error(req, 400, "no session to end: sign-out is for the console's cookie");
+	else if (session_delete(gw->db, s->id, on_signed_out, req) < 0)
+		reply_error(req, 503, "storage unavailable, retry later");
+}
+
+/* A session holds while its token is still configured; a request other
+ * than GET also shows the session's CSRF token, which a page of another
+ * site cannot read. */
+static void on_session(int rc, const struct session *s, void *arg)
+{
+	struct session_req *sr = arg;
+	struct http_req *req = sr->req;
+	char tok[SESSION_ID_SIZE];
+	session_token_digest(sr->gw->cfg.api_token, tok);
+	if (rc < 0) {
+		reply_error(req, 503, "storage unavailable, retry later");
+	} else if (rc > 0 || !session_equal(s->tok, tok)) {
+		session_set_cookie(req, NULL, 0);
+		reply_error(req, 401, "signed out: the session expired or its token was withdrawn");
+	} else if (req->method != HTTP_GET &&
+		   !session_equal(http_header(req, SESSION_CSRF_HEADER) ? http_header(req, SESSION_CSRF_HEADER) : "",
+				  s->csrf)) {
+		reply_error(req, 403, "missing or wrong " SESSION_CSRF_HEADER " header");
+	} else {
+		api_route(sr->gw, req, s);
+	}
+	free(sr);
+}
+
+/* The session's cookie, when the request has one and no Authorization
+ * header (which wins).  Answers req and returns 1; 0 when there is none. */
+static int by_session(struct gateway *gw, struct http_req *req)
+{
+	char id[SESSION_ID_SIZE];
+	const char *cookie = http_header(req, "Cookie");
+	if (http_header(req, "Authorization") || !cookie || !session_cookie_id(cookie, id))
+		return 0;
+	if (!api_on(gw, req))
+		return 1;
+	struct session_req *sr = xcalloc(1, sizeof(*sr));
+	sr->gw = gw;
+	sr->req = req;
+	if (session_load(gw->db, id, on_session, sr) < 0) {
+		free(sr);
+		reply_error(req, 503, "storage unavailable, retry later");
 	}
 	return 1;
 }
@@ -301,12 +421,23 @@ static int flow_path(const char *path, const char *suffix, char *flow, size_t si
 void api_handler(struct http_req *req, void *data)
 {
 	struct gateway *gw = data;
-	if (!authorised(gw, req))
-		return;
+	if (strcmp(req->path, "/api/session") == 0 && req->method == HTTP_POST) {
+		if (api_on(gw, req))
+			api_sign_in(gw, req);
+	} else if (!by_session(gw, req) && authorised(gw, req)) {
+		api_route(gw, req, NULL);
+	}
+}
+
+/* s: the console's session, or NULL for a bearer token. */
+static void api_route(struct gateway *gw, struct http_req *req, const struct session *s)
+{
 	char flow[128];
 	const char *path = req->path;
 	bool jsonl = false;
-	if (strcmp(path, "/api/contacts") == 0) {
+	if (strcmp(path, "/api/session") == 0) {
+		api_session(gw, req, s);
+	} else if (strcmp(path, "/api/contacts") == 0) {
 		if (method_is(req, HTTP_POST))
 			api_contacts(gw, req);
 	} else if (strcmp(path, "/api/broadcasts") == 0) {
@@ -329,6 +460,14 @@ void api_handler(struct http_req *req, void *data)
 			reply_error(req, 404, "no such flow");
 		else if (report_start(gw->db, f, on_api_report, req) < 0)
 			reply_error(req, 503, "storage unavailable, retry later");
+	} else if (strncmp(path, "/api/flows/", 11) == 0 && path[11] && !strchr(path + 11, '/')) {
+		const struct flow *f = flow_set_find(gw->flows, path + 11);
+		if (!method_is(req, HTTP_GET))
+			return;
+		if (!f)
+			reply_error(req, 404, "no such flow");
+		else
+			reply_json(req, 200, flow_json(f));
 	} else {
 		reply_error(req, 404, "no such path");
 	}

@@ -17,6 +17,8 @@ struct config {
 	int listen_port;
 	char *redis;              /* redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:/path */
 	char *flows;              /* directory, relative to the working directory */
+	char *web_root;           /* the console's files (web.h), like flows */
+	int session_ttl;          /* seconds a console sign-in lasts (session.h) */
 	char *country;            /* ISO 3166 alpha-2, default TZ */
 	char *api_token;          /* NULL: the /api/ paths are off */
 	char *pseudonym_key;      /* NULL: a built-in development key, warned */

@@ -141,11 +141,41 @@ static const struct http_route *find_route(const struct http_server *s,
 	for (size_t i = 0; i < s->nroutes; i++) {
 		const char *rp = s->routes[i].path;
 		size_t n = strlen(rp);
-		bool prefix = n > 1 && rp[n - 1] == '/';
+		bool prefix = rp[n - 1] == '/';
 		if (prefix ? strncmp(path, rp, n) == 0 : strcmp(path, rp) == 0)
 			return &s->routes[i];
 	}
 	return NULL;
+}
+
+static const struct {
+	enum http_method method;
+	enum evhttp_cmd_type cmd;
+	const char *name;
+} method_names[] = {
+	{HTTP_GET, EVHTTP_REQ_GET, "GET"},
+	{HTTP_HEAD, EVHTTP_REQ_HEAD, "HEAD"},
+	{HTTP_POST, EVHTTP_REQ_POST, "POST"},
+	{HTTP_DELETE, EVHTTP_REQ_DELETE, "DELETE"},
+};
+
+void http_allow_text(int methods, char *out, size_t size)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++)
+		if (methods & (int)method_names[i].method)
+			len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s",
+						len ? ", " : "", method_names[i].name);
+}
+
+/* 0 for a method no route takes (PUT, OPTIONS...): always a 405. */
+static enum http_method method_of(enum evhttp_cmd_type cmd)
+{
+	for (size_t i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++)
+		if (method_names[i].cmd == cmd)
+			return method_names[i].method;
+	return 0;
 }
 
 static void on_request(struct evhttp_request *ev, void *arg)
@@ -161,7 +191,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 				      on_connection_close, &p->pub);
 
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(ev);
-	p->pub.method = cmd == EVHTTP_REQ_POST ? HTTP_POST : HTTP_GET;
+	p->pub.method = method_of(cmd);
 	read_request(p, ev);
 	if (s->max_in_flight && s->in_flight > s->max_in_flight) {
 		s->shed++;
@@ -181,11 +211,10 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		http_error(&p->pub, 404, "no such path");
 		return;
 	}
-	if ((cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_POST) ||
-	    !(route->methods & (int)p->pub.method)) {
-		http_add_header(&p->pub, "Allow",
-				route->methods == HTTP_GET ? "GET" :
-				route->methods == HTTP_POST ? "POST" : "GET, POST");
+	if (!(route->methods & (int)p->pub.method)) {
+		char allow[32];
+		http_allow_text(route->methods, allow, sizeof(allow));
+		http_add_header(&p->pub, "Allow", allow);
 		http_error(&p->pub, 405, "method not allowed");
 		return;
 	}

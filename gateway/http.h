@@ -18,13 +18,17 @@ struct evbuffer;
 struct http_server;
 struct http_req;
 
-enum http_method { HTTP_GET = 1, HTTP_POST = 2 };
+/* A route that takes GET also takes HEAD only when it lists HTTP_HEAD (the
+ * console's files): a streamed answer cannot be cut to its headers. */
+enum http_method { HTTP_GET = 1, HTTP_POST = 2, HTTP_DELETE = 4, HTTP_HEAD = 8 };
 
 typedef void (*http_handler)(struct http_req *req, void *data);
 
 struct http_route {
-	const char *path;      /* exact, or a prefix when it ends in '/' */
-	int methods;           /* HTTP_GET | HTTP_POST */
+	const char *path;      /* exact, or a prefix when it ends in '/'; "/"
+				* alone takes every path no route before it
+				* takes */
+	int methods;           /* HTTP_GET | HTTP_POST | ... */
 	http_handler fn;
 };
 
@@ -68,6 +72,8 @@ char *http_param_bytes(const struct http_req *req, const char *name, size_t *len
  * max bytes, keeping every byte (%00 included); returns the length. */
 size_t http_form_decode(const char *src, size_t len, char *out, size_t max);
 
+/* "GET, POST" for HTTP_GET | HTTP_POST: an Allow header's value. */
+void http_allow_text(int methods, char *out, size_t size);
 /* Adds a header to the answer; call before http_reply(). */
 void http_add_header(struct http_req *req, const char *name, const char *value);
 /* Answers and frees req. */

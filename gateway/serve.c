@@ -27,6 +27,7 @@
 #include "policy.h"
 #include "pseudo.h"
 #include "usage.h"
+#include "web.h"
 
 #define DRAIN_SECONDS 10
 /* Conversations kept between turns (convo_cache.h): a USSD network closes a
@@ -133,7 +134,9 @@ static const struct http_route routes[] = {
 	{"/kannel/sms", HTTP_GET | HTTP_POST, kannel_sms_handler},
 	{"/kannel/dlr", HTTP_GET | HTTP_POST, kannel_dlr_handler},
 	{"/ussd", HTTP_POST, ussd_handler},
-	{"/api/", HTTP_GET | HTTP_POST, api_handler},
+	{"/api/", HTTP_GET | HTTP_POST | HTTP_DELETE, api_handler},
+	/* last: every other path is one of the console's files, or a 404 */
+	{"/", HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_DELETE, web_handler},
 };
 
 /* -- flows --------------------------------------------------------------------- */

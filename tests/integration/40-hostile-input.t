@@ -198,7 +198,7 @@ t_ok "... refused before 8 MB were taken (${sent:-?} bytes sent, ${took:-?} ms)"
 
 # -- unknown paths ----------------------------------------------------------------------
 
-for path in / /nope /kannel /kannel/sms/extra /ussd/ /healthz/x /api /metrics.txt; do
+for path in /nope.html /nope /kannel /kannel/sms/extra /ussd/ /healthz/x /api /metrics.txt; do
 	t_ok "GET $path: 404" answers 404 GET "$path"
 done
 t_ok "GET /../../etc/passwd: 404" answers '400|404' GET "$SAUTI_URL/../../etc/passwd" --path-as-is

@@ -1,0 +1,188 @@
+/* session.c -- see session.h. */
+#include "session.h"
+
+#include <hiredis/hiredis.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "db.h"
+#include "http.h"
+
+#define SESSION_KEY "sauti:sess:"
+
+static bool is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool session_cookie_id(const char *cookie, char id[SESSION_ID_SIZE])
+{
+	const size_t nlen = strlen(SESSION_COOKIE), idlen = SESSION_ID_SIZE - 1;
+	for (const char *p = cookie; p && *p;) {
+		p += strspn(p, " \t;");
+		size_t item = strcspn(p, ";");
+		if (item == nlen + 1 + idlen && strncmp(p, SESSION_COOKIE "=", nlen + 1) == 0 &&
+		    is_hex(p + nlen + 1, idlen)) {
+			memcpy(id, p + nlen + 1, idlen);
+			id[idlen] = '\0';
+			return true;
+		}
+		p += item;
+	}
+	return false;
+}
+
+void session_token_digest(const char *token, char out[SESSION_ID_SIZE])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+	sodium_bin2hex(out, SESSION_ID_SIZE, h, sizeof(h));
+}
+
+/* Hashing both sides first makes the comparison constant-time whatever the
+ * lengths, which sodium_memcmp alone is not. */
+bool session_equal(const char *a, const char *b)
+{
+	unsigned char x[crypto_generichash_BYTES], y[crypto_generichash_BYTES];
+	crypto_generichash(x, sizeof(x), (const unsigned char *)a, strlen(a), NULL, 0);
+	crypto_generichash(y, sizeof(y), (const unsigned char *)b, strlen(b), NULL, 0);
+	return sodium_memcmp(x, y, sizeof(x)) == 0;
+}
+
+static void random_hex(char out[SESSION_ID_SIZE])
+{
+	unsigned char raw[(SESSION_ID_SIZE - 1) / 2];
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(out, SESSION_ID_SIZE, raw, sizeof(raw));
+}
+
+struct pending {
+	struct session s;
+	session_fn fn;
+	void *arg;
+};
+
+static void copy_field(char *dst, size_t size, const redisReply *r)
+{
+	snprintf(dst, size, "%.*s", r && r->type == REDIS_REPLY_STRING ? (int)r->len : 0,
+		 r && r->type == REDIS_REPLY_STRING ? r->str : "");
+}
+
+/* The reply of the load script: {name, role, tok, csrf, ttl} or nil. */
+static void on_loaded(redisReply *reply, void *data)
+{
+	struct pending *p = data;
+	if (!reply || reply->type == REDIS_REPLY_ERROR) {
+		p->fn(-1, NULL, p->arg);
+	} else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5 ||
+		   reply->element[0]->type != REDIS_REPLY_STRING) {
+		p->fn(1, NULL, p->arg);
+	} else {
+		copy_field(p->s.name, sizeof(p->s.name), reply->element[0]);
+		copy_field(p->s.role, sizeof(p->s.role), reply->element[1]);
+		copy_field(p->s.tok, sizeof(p->s.tok), reply->element[2]);
+		copy_field(p->s.csrf, sizeof(p->s.csrf), reply->element[3]);
+		p->s.ttl = reply->element[4]->type == REDIS_REPLY_INTEGER ? reply->element[4]->integer : 0;
+		p->fn(0, &p->s, p->arg);
+	}
+	free(p);
+}
+
+static void on_written(redisReply *reply, void *data)
+{
+	struct pending *p = data;
+	bool ok = reply && reply->type != REDIS_REPLY_ERROR;
+	p->fn(ok ? 0 : -1, ok && p->s.id[0] ? &p->s : NULL, p->arg);
+	free(p);
+}
+
+static struct pending *pending_new(session_fn fn, void *arg)
+{
+	struct pending *p = xcalloc(1, sizeof(*p));
+	p->fn = fn;
+	p->arg = arg;
+	return p;
+}
+
+static int send_args(struct db *db, db_reply_fn cb, struct pending *p, struct db_args *a)
+{
+	if (db_command_args(db, cb, p, a) < 0) {
+		free(p);
+		return -1;
+	}
+	return 0;
+}
+
+static const char create_script[] =
+	"redis.call('HSET', KEYS[1], 'name', ARGV[1], 'role', ARGV[2], 'tok', ARGV[3],"
+	" 'csrf', ARGV[4])\n"
+	"redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
+	"return 1\n";
+
+int session_create(struct db *db, long ttl, const char *name, const char *role,
+		   const char *tok, session_fn fn, void *arg)
+{
+	struct pending *p = pending_new(fn, arg);
+	random_hex(p->s.id);
+	random_hex(p->s.csrf);
+	snprintf(p->s.name, sizeof(p->s.name), "%s", name);
+	snprintf(p->s.role, sizeof(p->s.role), "%s", role);
+	snprintf(p->s.tok, sizeof(p->s.tok), "%s", tok);
+	p->s.ttl = ttl;
+	struct db_args a = {0};
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, create_script);
+	db_args_add(&a, "1");
+	db_args_addf(&a, SESSION_KEY "%s", p->s.id);
+	db_args_add(&a, p->s.name);
+	db_args_add(&a, p->s.role);
+	db_args_add(&a, p->s.tok);
+	db_args_add(&a, p->s.csrf);
+	db_args_addl(&a, ttl);
+	return send_args(db, on_written, p, &a);
+}
+
+static const char load_script[] =
+	"local v = redis.call('HMGET', KEYS[1], 'name', 'role', 'tok', 'csrf')\n"
+	"if not v[1] then return nil end\n"
+	"v[5] = redis.call('TTL', KEYS[1])\n"
+	"return v\n";
+
+int session_load(struct db *db, const char *id, session_fn fn, void *arg)
+{
+	struct pending *p = pending_new(fn, arg);
+	snprintf(p->s.id, sizeof(p->s.id), "%s", id);
+	struct db_args a = {0};
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, load_script);
+	db_args_add(&a, "1");
+	db_args_addf(&a, SESSION_KEY "%s", p->s.id);
+	return send_args(db, on_loaded, p, &a);
+}
+
+int session_delete(struct db *db, const char *id, session_fn fn, void *arg)
+{
+	struct pending *p = pending_new(fn, arg);
+	struct db_args a = {0};
+	db_args_add(&a, "DEL");
+	db_args_addf(&a, SESSION_KEY "%s", id);
+	return send_args(db, on_written, p, &a);
+}
+
+void session_set_cookie(struct http_req *req, const char *id, long ttl)
+{
+	const char *proto = http_header(req, "X-Forwarded-Proto");
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%ld%s", SESSION_COOKIE,
+		   id ? id : "", id ? ttl : 0L,
+		   proto && strcasecmp(proto, "https") == 0 ? "; Secure" : "");
+	http_add_header(req, "Set-Cookie", b.data);
+	buf_release(&b);
+}

@@ -1,0 +1,158 @@
+// The console's words in Swahili and English.  The choice is remembered in
+// localStorage; Swahili is the default (the convenors' language in Tanzania).
+const words = {
+  sw: {
+    'lang.other': 'English', 'lang.name': 'Kiswahili',
+    'nav.flows': 'Tafiti', 'nav.broadcasts': 'Matangazo', 'nav.inbox': 'Ujumbe',
+    'nav.contacts': 'Watu', 'signout': 'Toka',
+    'signin.title': 'Ingia kwenye sauti', 'signin.token': 'Tokeni ya API',
+    'signin.help': 'Tumia tokeni uliyopewa na msimamizi. Itabaki kwenye kivinjari hiki kwa saa chache tu.',
+    'signin.go': 'Ingia', 'signin.as': 'Umeingia kama {name} ({role})',
+    'signin.expired': 'Muda wa kuingia umekwisha: ingia tena.',
+    'err.network': 'Seva haipatikani. Angalia mtandao kisha ujaribu tena.',
+    'err.unavailable': 'Huduma hii haipatikani kwenye seva hii.',
+    'err.forbidden': 'Jukumu lako ({role}) haliruhusiwi kufanya hivi.',
+    'err.page': 'Ukurasa huu haupo.',
+    'loading': 'Inapakia…',
+    'flows.title': 'Tafiti na mialiko', 'flows.none': 'Hakuna tafiti zilizopakiwa.',
+    'flows.steps': 'hatua {n}', 'flows.languages': 'Lugha', 'flows.keywords': 'Maneno ya kuanza',
+    'flows.ussd': 'Msimbo wa USSD', 'flows.open': 'Hatua na gharama', 'flows.results': 'Matokeo',
+    'kind.survey': 'utafiti', 'kind.invitation': 'mwaliko', 'kind.report_back': 'mrejesho',
+    'flow.steps': 'Hatua', 'flow.step': 'Hatua', 'flow.type': 'Aina', 'flow.save': 'Jibu linahifadhiwa kama',
+    'flow.message': 'Ujumbe ({lang})', 'flow.sms': 'SMS', 'flow.cost': 'SMS {n}', 'flow.ucs2': 'UCS-2: ghali mara mbili',
+    'flow.total': 'Jumla ya SMS kwa mtu anayemaliza (njia ndefu zaidi haijakadiriwa): {n}',
+    'type.say': 'sema', 'type.ask': 'uliza', 'type.language': 'lugha', 'type.end': 'mwisho',
+    'results.title': 'Matokeo: {flow}', 'results.runs': 'Mazungumzo', 'results.completed': 'Yamekamilika',
+    'results.completion': 'Ukamilishaji', 'results.status': 'Hali ya mazungumzo',
+    'results.dropoff': 'Walipoachia (kwa hatua)', 'results.questions': 'Majibu kwa swali',
+    'results.by_language': 'kwa lugha', 'results.by_channel': 'kwa njia',
+    'results.none': 'Bado hakuna majibu.', 'results.downloads': 'Pakua',
+    'results.csv': 'Majibu (CSV)', 'results.jsonl': 'Majibu (JSONL)', 'results.codebook': 'Kitabu cha misimbo (CSV)',
+    'results.people': 'watu', 'results.answers': 'majibu {n}',
+    'status.completed': 'yamekamilika', 'status.active': 'yanaendelea', 'status.expired': 'muda umekwisha',
+    'status.stopped': 'yamesimamishwa', 'status.interrupted': 'yamekatizwa',
+    'bc.title': 'Matangazo', 'bc.new': 'Tangazo jipya', 'bc.flow': 'Utafiti au mwaliko',
+    'bc.audience': 'Wapokeaji', 'bc.aud.group': 'Kikundi', 'bc.aud.respondents': 'Waliomaliza utafiti',
+    'bc.aud.answer': 'Waliojibu (utafiti.swali=jibu)', 'bc.aud.phones': 'Namba (zitenganishe kwa koma)',
+    'bc.aud.all': 'Wote', 'bc.value': 'Thamani', 'bc.at': 'Tuma saa (acha wazi kutuma sasa)',
+    'bc.check': 'Angalia gharama', 'bc.send': 'Tuma sasa', 'bc.schedule': 'Panga kutuma',
+    'bc.dry': 'Wapokeaji {n} (na {s} waliojiondoa, hawatatumiwa). Jumla: SMS {sms}.',
+    'bc.dry.lang': '{lang}: watu {n}, SMS {seg} kwa ujumbe, SMS {sms} jumla',
+    'bc.dry.country': 'Kwa nchi', 'bc.created': 'Tangazo {id} limeundwa.',
+    'bc.list': 'Matangazo yaliyopita na yanayoendelea', 'bc.none': 'Hakuna matangazo bado.',
+    'bc.id': 'Kitambulisho', 'bc.state': 'Hali', 'bc.progress': 'Maendeleo', 'bc.cancel': 'Sitisha',
+    'bc.cancelled': 'Tangazo {id} limesitishwa.', 'bc.confirm_cancel': 'Sitisha tangazo {id}? Wasiotumiwa bado hawatatumiwa.',
+    'bc.counts': 'jumla {total} · foleni {queued} · wanasubiri {waiting} · zimetumwa {sent} · zimefika {delivered} · zimeshindwa {failed} · zimerukwa {skipped}',
+    'bc.lookup': 'Tafuta tangazo kwa kitambulisho', 'bc.lookup.go': 'Onyesha',
+    'state.scheduled': 'limepangwa', 'state.planning': 'linaandaliwa', 'state.sending': 'linatumwa',
+    'state.done': 'limekamilika', 'state.cancelled': 'limesitishwa',
+    'inbox.title': 'Ujumbe kutoka kwa watu', 'inbox.none': 'Hakuna ujumbe ulio wazi.',
+    'inbox.all': 'Onyesha pia zilizofungwa', 'inbox.reply': 'Jibu', 'inbox.send': 'Tuma jibu',
+    'inbox.close': 'Funga', 'inbox.closed': 'imefungwa', 'inbox.open': 'wazi', 'inbox.sent': 'Jibu limetumwa.',
+    'inbox.replies': 'Majibu yaliyotumwa', 'inbox.from': 'Kutoka {contact}', 'inbox.flow': 'utafiti: {flow}',
+    'contacts.title': 'Watu', 'contacts.upload': 'Pakia faili ya CSV',
+    'contacts.upload.help': 'Safu: phone (lazima), name, language, groups (zitenganishwe kwa ;), country, na nyingine.',
+    'contacts.file': 'Faili ya CSV', 'contacts.send': 'Pakia',
+    'contacts.stored': 'Watu {n} wamehifadhiwa.', 'contacts.rejected': 'Mistari {n} yenye makosa:',
+    'contacts.groups': 'Vikundi', 'contacts.group': 'Kikundi', 'contacts.all_groups': 'Vikundi vyote',
+    'contacts.list': 'Orodha', 'contacts.none': 'Hakuna watu.', 'contacts.find': 'Tafuta kwa namba',
+    'contacts.phone': 'Namba ya simu', 'contacts.find.go': 'Tafuta', 'contacts.forget': 'Futa kabisa',
+    'contacts.confirm_forget': 'Futa kila kitu kuhusu {phone}: majibu, ujumbe, vikundi? Haiwezi kurudishwa.',
+    'contacts.forgotten': 'Taarifa zote za {phone} zimefutwa.', 'contacts.notfound': 'Namba hii haijulikani.',
+    'contacts.count': 'watu {n}', 'col.contact': 'Mtu (jina bandia)', 'col.language': 'Lugha',
+    'col.country': 'Nchi', 'col.groups': 'Vikundi', 'col.opted_out': 'Amejiondoa', 'col.at': 'Saa',
+    'col.channel': 'Njia', 'col.text': 'Ujumbe', 'col.value': 'Jibu', 'col.count': 'Idadi',
+    'yes': 'ndiyo', 'no': 'hapana', 'refresh': 'Onyesha upya',
+  },
+  en: {
+    'lang.other': 'Kiswahili', 'lang.name': 'English',
+    'nav.flows': 'Flows', 'nav.broadcasts': 'Broadcasts', 'nav.inbox': 'Inbox',
+    'nav.contacts': 'Contacts', 'signout': 'Sign out',
+    'signin.title': 'Sign in to sauti', 'signin.token': 'API token',
+    'signin.help': 'Use the token your administrator gave you. This browser keeps you signed in for a few hours only.',
+    'signin.go': 'Sign in', 'signin.as': 'Signed in as {name} ({role})',
+    'signin.expired': 'Your sign-in has expired: please sign in again.',
+    'err.network': 'The server cannot be reached. Check the network and try again.',
+    'err.unavailable': 'This is not available on this server.',
+    'err.forbidden': 'Your role ({role}) may not do this.',
+    'err.page': 'There is no such page.',
+    'loading': 'Loading…',
+    'flows.title': 'Surveys and invitations', 'flows.none': 'No flows are loaded.',
+    'flows.steps': '{n} steps', 'flows.languages': 'Languages', 'flows.keywords': 'Keywords',
+    'flows.ussd': 'USSD code', 'flows.open': 'Steps and cost', 'flows.results': 'Results',
+    'kind.survey': 'survey', 'kind.invitation': 'invitation', 'kind.report_back': 'report-back',
+    'flow.steps': 'Steps', 'flow.step': 'Step', 'flow.type': 'Type', 'flow.save': 'Answer saved as',
+    'flow.message': 'Message ({lang})', 'flow.sms': 'SMS', 'flow.cost': '{n} SMS', 'flow.ucs2': 'UCS-2: twice the cost',
+    'flow.total': 'SMS for one person through every step (branches not worked out): {n}',
+    'type.say': 'say', 'type.ask': 'ask', 'type.language': 'language', 'type.end': 'end',
+    'results.title': 'Results: {flow}', 'results.runs': 'Conversations', 'results.completed': 'Completed',
+    'results.completion': 'Completion', 'results.status': 'Conversations by status',
+    'results.dropoff': 'Where people stopped (by step)', 'results.questions': 'Answers by question',
+    'results.by_language': 'by language', 'results.by_channel': 'by channel',
+    'results.none': 'No answers yet.', 'results.downloads': 'Downloads',
+    'results.csv': 'Answers (CSV)', 'results.jsonl': 'Answers (JSONL)', 'results.codebook': 'Codebook (CSV)',
+    'results.people': 'people', 'results.answers': '{n} answers',
+    'status.completed': 'completed', 'status.active': 'active', 'status.expired': 'expired',
+    'status.stopped': 'stopped', 'status.interrupted': 'interrupted',
+    'bc.title': 'Broadcasts', 'bc.new': 'New broadcast', 'bc.flow': 'Survey or invitation',
+    'bc.audience': 'Recipients', 'bc.aud.group': 'Group', 'bc.aud.respondents': 'Completed a survey',
+    'bc.aud.answer': 'Answered (flow.question=answer)', 'bc.aud.phones': 'Numbers (comma-separated)',
+    'bc.aud.all': 'Everyone', 'bc.value': 'Value', 'bc.at': 'Send at (leave empty to send now)',
+    'bc.check': 'Check the cost', 'bc.send': 'Send now', 'bc.schedule': 'Schedule',
+    'bc.dry': '{n} recipients (and {s} opted out, skipped). Total: {sms} SMS.',
+    'bc.dry.lang': '{lang}: {n} people, {seg} SMS per message, {sms} SMS in all',
+    'bc.dry.country': 'By country', 'bc.created': 'Broadcast {id} created.',
+    'bc.list': 'Past and current broadcasts', 'bc.none': 'No broadcasts yet.',
+    'bc.id': 'Id', 'bc.state': 'State', 'bc.progress': 'Progress', 'bc.cancel': 'Cancel',
+    'bc.cancelled': 'Broadcast {id} cancelled.', 'bc.confirm_cancel': 'Cancel broadcast {id}? Nobody not yet sent to will get it.',
+    'bc.counts': 'total {total} · queued {queued} · waiting {waiting} · sent {sent} · delivered {delivered} · failed {failed} · skipped {skipped}',
+    'bc.lookup': 'Find a broadcast by its id', 'bc.lookup.go': 'Show',
+    'state.scheduled': 'scheduled', 'state.planning': 'planning', 'state.sending': 'sending',
+    'state.done': 'done', 'state.cancelled': 'cancelled',
+    'inbox.title': 'Messages from people', 'inbox.none': 'No open messages.',
+    'inbox.all': 'Show closed ones too', 'inbox.reply': 'Reply', 'inbox.send': 'Send reply',
+    'inbox.close': 'Close', 'inbox.closed': 'closed', 'inbox.open': 'open', 'inbox.sent': 'Reply sent.',
+    'inbox.replies': 'Replies sent', 'inbox.from': 'From {contact}', 'inbox.flow': 'flow: {flow}',
+    'contacts.title': 'Contacts', 'contacts.upload': 'Upload a CSV file',
+    'contacts.upload.help': 'Columns: phone (required), name, language, groups (separated by ;), country, and any others.',
+    'contacts.file': 'CSV file', 'contacts.send': 'Upload',
+    'contacts.stored': '{n} contacts stored.', 'contacts.rejected': '{n} rows with errors:',
+    'contacts.groups': 'Groups', 'contacts.group': 'Group', 'contacts.all_groups': 'All groups',
+    'contacts.list': 'List', 'contacts.none': 'No contacts.', 'contacts.find': 'Find by number',
+    'contacts.phone': 'Phone number', 'contacts.find.go': 'Find', 'contacts.forget': 'Forget',
+    'contacts.confirm_forget': 'Erase everything about {phone}: answers, messages, groups? This cannot be undone.',
+    'contacts.forgotten': 'Everything about {phone} was erased.', 'contacts.notfound': 'This number is not known.',
+    'contacts.count': '{n} contacts', 'col.contact': 'Contact (pseudonym)', 'col.language': 'Language',
+    'col.country': 'Country', 'col.groups': 'Groups', 'col.opted_out': 'Opted out', 'col.at': 'At',
+    'col.channel': 'Channel', 'col.text': 'Message', 'col.value': 'Answer', 'col.count': 'Count',
+    'yes': 'yes', 'no': 'no', 'refresh': 'Refresh',
+  },
+};
+
+const KEY = 'sauti.lang';
+let current = 'sw';
+try {
+  const saved = localStorage.getItem(KEY);
+  if (saved && words[saved]) current = saved;
+} catch (e) { /* storage off: the default */ }
+
+export function lang() { return current; }
+
+export function setLang(l) {
+  if (!words[l]) return;
+  current = l;
+  try { localStorage.setItem(KEY, l); } catch (e) { /* not remembered */ }
+  document.documentElement.lang = l;
+}
+
+export function other() { return current === 'sw' ? 'en' : 'sw'; }
+
+// t('key', {n: 3}): the text in the current language, {names} filled in.
+export function t(key, vars) {
+  const s = words[current][key] ?? words.en[key] ?? key;
+  return vars ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s;
+}
+
+export function number(n) {
+  return new Intl.NumberFormat(current === 'sw' ? 'sw-TZ' : 'en-GB').format(n);
+}

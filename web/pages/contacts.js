@@ -1,0 +1,125 @@
+// Contacts: upload a CSV (the bad rows listed), the groups, the list,
+// find one by number, forget one.
+import * as api from '../api.js';
+import { clear, field, h, table } from '../dom.js';
+import { number, t } from '../i18n.js';
+import { showError } from '../ui.js';
+
+const enc = encodeURIComponent;
+
+// A contacts list may come as JSON (array or lines) or as CSV.
+function parseContacts(data) {
+  if (typeof data === 'string' && /^contact,/.test(data)) {
+    const [head, ...lines] = data.trim().split(/\r?\n/);
+    const names = head.split(',');
+    return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i], v])));
+  }
+  return api.list(data, 'contacts');
+}
+
+function groupsOf(c) {
+  const g = c.groups ?? [];
+  return Array.isArray(g) ? g : String(g).split(';').filter(Boolean);
+}
+
+function uploadForm(onDone) {
+  const file = h('input', {type: 'file', name: 'csv', accept: '.csv,text/csv', required: true});
+  const out = h('div', {'aria-live': 'polite'});
+  return h('form', {class: 'panel', onsubmit: async (e) => {
+    e.preventDefault();
+    clear(out);
+    if (!file.files.length) return;
+    try {
+      const r = await api.post('/api/contacts', await file.files[0].text(), 'text/csv');
+      out.append(h('p', {class: 'ok', role: 'status'}, t('contacts.stored', {n: number(r.stored ?? 0)})));
+      const errors = r.errors || [];
+      if (errors.length) {
+        out.append(h('p', {class: 'error'}, t('contacts.rejected', {n: number(r.rejected ?? errors.length)})),
+          h('ul', {class: 'bad-rows'}, errors.map((x) => h('li', {}, typeof x === 'string' ? x : (x.message ?? JSON.stringify(x))))));
+      }
+      onDone();
+    } catch (err) { showError(out, err); }
+  }},
+  h('h2', {}, t('contacts.upload')),
+  h('p', {class: 'muted'}, t('contacts.upload.help')),
+  field(t('contacts.file'), file),
+  h('p', {}, h('button', {type: 'submit'}, t('contacts.send'))),
+  out);
+}
+
+function facts(obj) {
+  const dl = h('dl', {class: 'facts'});
+  for (const [k, v] of Object.entries(obj)) {
+    const text = Array.isArray(v) ? (v.length && typeof v[0] === 'object' ? `${v.length}` : v.join(', '))
+      : (v && typeof v === 'object' ? Object.entries(v).map(([a, b]) => `${a}: ${b}`).join(', ') : String(v));
+    dl.append(h('dt', {}, k), h('dd', {}, text));
+  }
+  return dl;
+}
+
+function findForm(onForget) {
+  const phone = h('input', {type: 'tel', name: 'phone', autocomplete: 'off', required: true});
+  const out = h('div', {'aria-live': 'polite'});
+  const forget = async () => {
+    const p = phone.value.trim();
+    if (!window.confirm(t('contacts.confirm_forget', {phone: p}))) return;
+    clear(out);
+    try {
+      await api.del(`/api/contacts/${enc(p)}`);
+      out.append(h('p', {class: 'ok', role: 'status'}, t('contacts.forgotten', {phone: p})));
+      onForget();
+    } catch (err) { showError(out, err); }
+  };
+  return h('form', {class: 'panel', onsubmit: async (e) => {
+    e.preventDefault();
+    clear(out);
+    try {
+      const c = await api.get(`/api/contacts/${enc(phone.value.trim())}`);
+      out.append(facts(c));
+    } catch (err) {
+      if (err.status === 404 && !err.unavailable) out.append(h('p', {class: 'notice'}, `${t('contacts.notfound')} (${err.message})`));
+      else showError(out, err);
+    }
+    out.append(h('p', {}, h('button', {type: 'button', class: 'danger', onclick: forget}, t('contacts.forget'))));
+  }},
+  h('h2', {}, t('contacts.find')),
+  h('div', {class: 'row'}, field(t('contacts.phone'), phone), h('button', {type: 'submit'}, t('contacts.find.go'))),
+  out);
+}
+
+export async function contactsPage(view) {
+  const listBox = h('div', {});
+  const groupsBox = h('div', {});
+  let group = '';
+
+  async function reload() {
+    let contacts;
+    try {
+      contacts = parseContacts(await api.get(group ? `/api/contacts?group=${enc(group)}` : '/api/contacts'));
+    } catch (err) {
+      clear(listBox);
+      clear(groupsBox);
+      showError(listBox, err);
+      return;
+    }
+    if (!group) {
+      const counts = {};
+      for (const c of contacts) for (const g of groupsOf(c)) counts[g] = (counts[g] || 0) + 1;
+      const select = h('select', {name: 'group'}, h('option', {value: ''}, t('contacts.all_groups')),
+        Object.keys(counts).sort().map((g) => h('option', {value: g}, `${g} (${counts[g]})`)));
+      select.addEventListener('change', () => { group = select.value; reload(); });
+      clear(groupsBox).append(field(t('contacts.group'), select));
+    }
+    clear(listBox).append(h('p', {class: 'muted'}, t('contacts.count', {n: number(contacts.length)})),
+      contacts.length ? table([t('col.contact'), t('col.language'), t('col.country'), t('col.groups'), t('col.opted_out')],
+        contacts.slice(0, 500).map((c) => h('tr', {},
+          h('td', {}, h('code', {}, c.contact ?? '')), h('td', {}, c.language ?? ''), h('td', {}, c.country ?? ''),
+          h('td', {}, groupsOf(c).join(', ')),
+          h('td', {}, c.opted_out === true || c.opted_out === 'true' || c.opted_out === '1' ? t('yes') : t('no')))))
+        : h('p', {class: 'muted'}, t('contacts.none')));
+  }
+
+  view.append(h('h1', {}, t('contacts.title')), uploadForm(reload), findForm(reload),
+    h('h2', {}, t('contacts.groups'), ' · ', t('contacts.list')), groupsBox, listBox);
+  await reload();
+}

@@ -1,0 +1,134 @@
+// The flows: the list, one flow's steps with what each costs by SMS, and
+// its results (completion, drop-off, a chart per question, downloads).
+import * as api from '../api.js';
+import { chart } from '../charts.js';
+import { h } from '../dom.js';
+import { lang, number, t } from '../i18n.js';
+
+// A text given per language: the console's language, else the flow's first.
+export function inLang(texts) {
+  if (!texts || typeof texts !== 'object') return texts ?? '';
+  return texts[lang()] ?? Object.values(texts)[0] ?? '';
+}
+
+export async function loadFlows() {
+  return api.list(await api.get('/api/flows'), 'flows');
+}
+
+const enc = encodeURIComponent;
+
+export async function flowsPage(view) {
+  view.append(h('h1', {}, t('flows.title')));
+  let flows;
+  try {
+    flows = await loadFlows();
+  } catch (err) {
+    if (!err.unavailable) throw err;
+    view.append(h('p', {class: 'notice', role: 'alert'}, `GET /api/flows: ${t('err.unavailable')}`));
+    return;
+  }
+  if (!flows.length) { view.append(h('p', {class: 'muted'}, t('flows.none'))); return; }
+  view.append(h('ul', {class: 'cards'}, flows.map((f) => h('li', {},
+    h('h2', {}, inLang(f.title) || f.id),
+    h('p', {class: 'muted'}, [f.id, f.kind ? t(`kind.${f.kind}`) : null,
+      Array.isArray(f.steps) ? t('flows.steps', {n: f.steps.length}) : (f.steps ? t('flows.steps', {n: f.steps}) : null)]
+      .filter(Boolean).join(' · ')),
+    f.languages ? h('p', {}, `${t('flows.languages')}: ${[].concat(f.languages).join(', ')}`) : null,
+    f.keywords && f.keywords.length ? h('p', {}, `${t('flows.keywords')}: ${f.keywords.join(', ')}`) : null,
+    f.ussd ? h('p', {}, `${t('flows.ussd')}: ${f.ussd}`) : null,
+    h('p', {class: 'downloads'},
+      h('a', {class: 'button secondary', href: `#/flows/${enc(f.id)}`}, t('flows.open')),
+      h('a', {class: 'button secondary', href: `#/results/${enc(f.id)}`}, t('flows.results')))))));
+}
+
+function smsTag(cost) {
+  if (!cost) return null;
+  return h('span', {class: 'tag', title: cost.ucs2 ? t('flow.ucs2') : null},
+    t('flow.cost', {n: cost.segments}) + (cost.ucs2 ? ' · UCS-2' : ''));
+}
+
+export async function flowPage(view, {args: [id]}) {
+  const f = await api.get(`/api/flows/${enc(id)}`);
+  view.append(h('h1', {}, inLang(f.title) || f.id),
+    h('p', {class: 'muted'}, [f.id, t(`kind.${f.kind}`), `${t('flows.languages')}: ${f.languages.join(', ')}`,
+      f.keywords.length ? `${t('flows.keywords')}: ${f.keywords.join(', ')}` : null,
+      f.ussd ? `${t('flows.ussd')}: ${f.ussd}` : null].filter(Boolean).join(' · ')),
+    h('p', {}, h('a', {class: 'button secondary', href: `#/results/${enc(f.id)}`}, t('flows.results'))),
+    h('h2', {}, t('flow.steps')));
+  const total = {};
+  const steps = h('ol', {class: 'steps'});
+  for (const s of f.steps) {
+    const langs = f.languages.map((l) => {
+      total[l] = (total[l] || 0) + (s.sms[l] ? s.sms[l].segments : 0);
+      return h('p', {}, h('span', {class: 'tag'}, l), ' ', h('span', {class: 'msg'}, s.message[l]), ' ', smsTag(s.sms[l]));
+    });
+    steps.append(h('li', {class: 'panel step'},
+      h('h3', {}, s.id, ' ', h('span', {class: 'tag'}, t(`type.${s.type}`) + (s.ask ? ` · ${s.ask}` : ''))),
+      s.save ? h('p', {class: 'muted'}, `${t('flow.save')}: ${s.save}`) : null,
+      langs));
+  }
+  view.append(steps,
+    h('p', {class: 'muted'}, t('flow.total', {n: f.languages.map((l) => `${l} ${total[l]}`).join(', ')})));
+}
+
+// Rows for a question's chart: every choice key in flow order (those nobody
+// chose too), else the answers given, most frequent first.
+function answerRows(step, counts) {
+  if (step && step.choices) return step.choices.map((c) => ({key: c.key, label: inLang(c.label) || c.key}));
+  return Object.keys(counts || {}).sort((a, b) => counts[b] - counts[a]).slice(0, 15)
+    .map((k) => ({key: k, label: k}));
+}
+
+function countOf(v) {
+  return typeof v === 'number' ? v : (v && typeof v.count === 'number' ? v.count : 0);
+}
+
+function splitChart(caption, rows, groups) {
+  const names = Object.keys(groups || {});
+  if (!names.length) return null;
+  return chart(caption, rows.map((r) => ({label: r.label, values: names.map((n) => countOf(groups[n][r.key]))})),
+    names.map((n) => ({name: n})));
+}
+
+export async function resultsPage(view, {session, args: [id]}) {
+  const [f, report] = await Promise.all([
+    api.get(`/api/flows/${enc(id)}`).catch(() => null),
+    api.get(`/api/flows/${enc(id)}/report`)]);
+  view.append(h('h1', {}, t('results.title', {flow: f ? inLang(f.title) || id : id})));
+  view.append(h('dl', {class: 'facts'},
+    h('dt', {}, t('results.runs')), h('dd', {}, number(report.runs ?? 0)),
+    h('dt', {}, t('results.completed')), h('dd', {}, number(report.completed ?? 0)),
+    h('dt', {}, t('results.completion')), h('dd', {}, `${report.completion_pct ?? 0}%`)));
+  // exports are the researchers' (and admins'); a convenor sees the figures
+  if (session.role !== 'convenor') view.append(h('h2', {}, t('results.downloads')), h('p', {class: 'downloads'},
+    h('a', {class: 'button secondary', href: `/api/flows/${enc(id)}/export.csv`, download: `${id}.csv`}, t('results.csv')),
+    h('a', {class: 'button secondary', href: `/api/flows/${enc(id)}/export.jsonl`, download: `${id}.jsonl`}, t('results.jsonl')),
+    h('a', {class: 'button secondary', href: `/api/flows/${enc(id)}/codebook.csv`, download: `${id}-codebook.csv`}, t('results.codebook'))));
+  if (!report.runs) { view.append(h('p', {class: 'muted'}, t('results.none'))); return; }
+
+  const status = report.status || {};
+  const charts = h('div', {class: 'charts'});
+  charts.append(chart(t('results.status'),
+    Object.keys(status).map((k) => ({label: t(`status.${k}`), values: [countOf(status[k])]})), [{name: ''}]));
+  const drop = report.drop_off || {};
+  const order = f ? f.steps.map((s) => s.id).filter((s) => s in drop) : [];
+  const dropSteps = order.concat(Object.keys(drop).filter((s) => !order.includes(s)));
+  if (dropSteps.length) {
+    charts.append(chart(t('results.dropoff'), dropSteps.map((s) => ({label: s, values: [countOf(drop[s])]})), [{name: ''}]));
+  }
+  view.append(charts, h('h2', {}, t('results.questions')));
+  const questions = report.questions || {};
+  const saves = f ? f.steps.filter((s) => s.save).map((s) => s.save).filter((q) => q in questions) : [];
+  for (const q of saves.concat(Object.keys(questions).filter((x) => !saves.includes(x)))) {
+    const info = questions[q];
+    const step = f ? f.steps.find((s) => s.save === q) : null;
+    const rows = answerRows(step, info.values);
+    const title = step && step.message ? inLang(step.message).split('\n')[0] : '';
+    view.append(h('section', {class: 'panel question'},
+      h('h3', {}, q, ' ', h('span', {class: 'muted'}, t('results.answers', {n: countOf(info.total)}))),
+      title ? h('p', {class: 'muted'}, title) : null,
+      h('div', {class: 'charts'},
+        splitChart(`${q}: ${t('results.by_language')}`, rows, info.by_language),
+        splitChart(`${q}: ${t('results.by_channel')}`, rows, info.by_channel))));
+  }
+}
