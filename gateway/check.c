@@ -11,6 +11,23 @@
 #include "text.h"
 #include "usage.h"
 
+/* One line of what a message costs; what: "" for the step's own message. */
+static void print_cost(const struct flow *flow, const struct flow_step *step,
+		       size_t l, const char *what, const struct buf *msg)
+{
+	struct sms_cost cost;
+	sms_cost(buf_str(msg), msg->len, &cost);
+	printf("%s:%d:%d: step '%s' [%s]%s: %zu SMS, %s, %zu %s",
+	       flow->path, step->line, step->column, step->id,
+	       flow->langs[l], what, cost.segments, cost.ucs2 ? "UCS-2" : "GSM-7",
+	       cost.units, cost.ucs2 ? "UTF-16 units" : "septets");
+	if (cost.ucs2)
+		printf(" (UCS-2 because of '%.*s' at character %zu)",
+		       (int)cost.first_ucs2_len, msg->data + cost.first_ucs2,
+		       utf8_length(msg->data, cost.first_ucs2) + 1);
+	printf("\n");
+}
+
 static void print_costs(const struct flow *flow)
 {
 	struct buf msg = BUF_INIT;
@@ -19,17 +36,11 @@ static void print_costs(const struct flow *flow)
 		for (size_t l = 0; l < flow->nlangs; l++) {
 			buf_reset(&msg);
 			engine_render_step(flow, (int)s, (int)l, &msg);
-			struct sms_cost cost;
-			sms_cost(buf_str(&msg), msg.len, &cost);
-			printf("%s:%d:%d: step '%s' [%s]: %zu SMS, %s, %zu %s",
-			       flow->path, step->line, step->column, step->id,
-			       flow->langs[l], cost.segments, cost.ucs2 ? "UCS-2" : "GSM-7",
-			       cost.units, cost.ucs2 ? "UTF-16 units" : "septets");
-			if (cost.ucs2)
-				printf(" (UCS-2 because of '%.*s' at character %zu)",
-				       (int)cost.first_ucs2_len, msg.data + cost.first_ucs2,
-				       utf8_length(msg.data, cost.first_ucs2) + 1);
-			printf("\n");
+			print_cost(flow, step, l, "", &msg);
+			buf_reset(&msg);
+			engine_render_retry(flow, (int)s, (int)l, &msg);
+			if (msg.len)
+				print_cost(flow, step, l, " retry", &msg);
 		}
 	}
 	buf_release(&msg);

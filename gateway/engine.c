@@ -753,6 +753,13 @@ static void put_builtin_invalid(const struct view *v,
 	msg_render(msg, view_code(v), &args, out);
 }
 
+static size_t sms_parts(const struct buf *b)
+{
+	struct sms_cost cost;
+	sms_cost(buf_str(b), b->len, &cost);
+	return cost.segments;
+}
+
 /* The invalid-reply message and the question again; on USSD, the current
  * page only (run->page becomes that page's index, should the run hold one
  * past the last), and the question's own text gives way first. */
@@ -771,6 +778,15 @@ static void send_invalid(const struct view *v, struct run *run,
 	if (!v->ussd_max) {
 		render_full(v, s, &full);
 		send_joined(v, buf_str(&inv), buf_str(&full), out);
+		if (sms_parts(&out->reply) > 1 && sms_parts(&full) == 1) {
+			/* The question fits one SMS, with the retry text it
+			 * would not: the invalid text already says what to
+			 * send, so the list gives way, then the question. */
+			put_text(v, &s->text, &bare);
+			send_joined(v, buf_str(&inv), buf_str(&bare), out);
+			if (sms_parts(&out->reply) > 1)
+				send_joined(v, buf_str(&inv), "", out);
+		}
 	} else if (option_count(v, s) == 0) {
 		put_text(v, &s->text, &full);
 		buf_reset(&out->reply);
@@ -1145,6 +1161,29 @@ void engine_screen(const struct engine_ctx *ctx, const struct run *run,
 		if (v.ussd_max)
 			clip(&v, &out->reply);
 	}
+}
+
+void engine_render_retry(const struct flow *flow, int step, int lang,
+			 struct buf *out)
+{
+	struct engine_ctx ctx = {flow, NULL, NULL, NULL, 0};
+	struct engine_out eo;
+	struct view v;
+	struct run run;
+
+	if (!flow || step < 0 || (size_t)step >= flow->nsteps ||
+	    !is_prompt(&flow->steps[step]))
+		return;
+	run_init(&run, lang >= 0 && (size_t)lang < flow->nlangs ? lang : 0,
+		 CHANNEL_SMS);
+	run.step = step;
+	view_init(&v, &ctx, &run);
+	v.mode = EXPAND_VARS;
+	out_init(&eo);
+	send_invalid(&v, &run, &flow->steps[step], WHY_NONE, &eo);
+	buf_append(out, eo.reply.data ? eo.reply.data : "", eo.reply.len);
+	engine_out_release(&eo);
+	run_release(&run);
 }
 
 void engine_render_step(const struct flow *flow, int step, int lang,

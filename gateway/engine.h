@@ -86,6 +86,12 @@ void engine_screen(const struct engine_ctx *ctx, const struct run *run,
 void engine_render_step(const struct flow *flow, int step, int lang,
 			struct buf *out);
 
+/* The SMS a prompt step sends after an invalid reply (the invalid text and
+ * the question, shortened to one SMS where the question alone fits one),
+ * rendered as engine_render_step() does; nothing for other steps. */
+void engine_render_retry(const struct flow *flow, int step, int lang,
+			 struct buf *out);
+
 /* Replaces {contact.X}, {answers.X}, {vars.X}, {stats.X} in text. */
 void engine_expand(const struct engine_ctx *ctx, const struct run *run,
 		   const char *text, struct buf *out);

@@ -140,6 +140,7 @@ static void flow_free(struct flow *f)
 	for (size_t i = 0; i < f->nkeywords; i++)
 		free(f->keywords[i]);
 	free(f->keywords);
+	free(f->keyword_langs);
 	free(f->ussd);
 	for (size_t i = 0; i < f->nvars; i++) {
 		free(f->vars[i].name);
@@ -798,7 +799,8 @@ static const char *const always_words[] = {
 	"HELP", "MSAADA", "LUGHA", "LANGUAGE", NULL,
 };
 
-static void add_keyword(struct loader *ld, yaml_node_t *n)
+/* lang: the index of the language the keyword is in, -1 for any. */
+static void add_keyword(struct loader *ld, yaml_node_t *n, int lang)
 {
 	struct flow *f = ld->flow;
 	const char *word = want_scalar(ld, n, "a keyword");
@@ -835,6 +837,9 @@ static void add_keyword(struct loader *ld, yaml_node_t *n)
 				 upper, upper);
 	f->keywords = xrealloc(f->keywords,
 			       (f->nkeywords + 1) * sizeof(*f->keywords));
+	f->keyword_langs = xrealloc(f->keyword_langs,
+				    (f->nkeywords + 1) * sizeof(*f->keyword_langs));
+	f->keyword_langs[f->nkeywords] = lang;
 	ld->keyword_pos = xrealloc(ld->keyword_pos,
 				   (f->nkeywords + 1) * sizeof(*ld->keyword_pos));
 	ld->keyword_pos[f->nkeywords] = ynode_pos(n);
@@ -855,6 +860,21 @@ static bool is_ussd_code(const char *s)
 	return true;
 }
 
+/* A list of keywords, or one. */
+static void add_keywords(struct loader *ld, yaml_node_t *kw, int lang)
+{
+	if (ynode_is_seq(kw)) {
+		for (size_t i = 0; i < yseq_len(kw); i++)
+			add_keyword(ld, yseq_item(&ld->doc, kw, i), lang);
+	} else if (ynode_is_scalar(kw) && !ynode_is_null(kw)) {
+		add_keyword(ld, kw, lang);
+	} else if (kw && !ynode_is_null(kw)) {
+		error_at(ld, kw, "keywords must be a list like [SURVEY], or one "
+			 "per language like {sw: [UTAFITI], en: [SURVEY]}, not %s",
+			 ynode_what(kw));
+	}
+}
+
 static void parse_triggers(struct loader *ld, yaml_node_t *n)
 {
 	static const char *const keys[] = {"keywords", "ussd", NULL};
@@ -869,14 +889,22 @@ static void parse_triggers(struct loader *ld, yaml_node_t *n)
 	}
 	check_keys(ld, n, keys);
 	yaml_node_t *kw = ymap_get(&ld->doc, n, "keywords");
-	if (ynode_is_seq(kw)) {
-		for (size_t i = 0; i < yseq_len(kw); i++)
-			add_keyword(ld, yseq_item(&ld->doc, kw, i));
-	} else if (ynode_is_scalar(kw) && !ynode_is_null(kw)) {
-		add_keyword(ld, kw);
-	} else if (kw && !ynode_is_null(kw)) {
-		error_at(ld, kw, "keywords must be a list like [SURVEY], not %s",
-			 ynode_what(kw));
+	if (ynode_is_map(kw)) {
+		/* {sw: [UTAFITI], en: [SURVEY]}: HELP offers each person the
+		 * keyword of their language (docs/flows.md). */
+		for (size_t i = 0; i < ymap_len(kw); i++) {
+			yaml_node_t *key = ymap_key(&ld->doc, kw, i);
+			const char *code = ynode_str(key);
+			int lang = code ? flow_lang_index(ld->flow, code) : -1;
+			if (lang < 0) {
+				error_at(ld, key, "keywords for '%s', which is not one "
+					 "of the flow's languages", code ? code : "?");
+				continue;
+			}
+			add_keywords(ld, ymap_value(&ld->doc, kw, i), lang);
+		}
+	} else {
+		add_keywords(ld, kw, -1);
 	}
 	yaml_node_t *ussd = ymap_get(&ld->doc, n, "ussd");
 	const char *code = ussd ? want_scalar(ld, ussd, "ussd") : NULL;

@@ -73,6 +73,7 @@ struct flow {
 	char *langs[FLOW_MAX_LANGS]; /* language codes; langs[0] is the default */
 	size_t nlangs;
 	char **keywords;             /* upper-cased */
+	int *keyword_langs;          /* the language (index) of each, -1: any */
 	size_t nkeywords;
 	char *ussd;                  /* service code, or NULL */
 	long expire;                 /* seconds */
@@ -137,6 +138,10 @@ int flow_lang_index(const struct flow *flow, const char *lang);
 int flow_step_index(const struct flow *flow, const char *id);
 const char *flow_text_get(const struct flow *flow, const struct flow_text *t,
 			  int lang);
+/* The keyword HELP offers to a person speaking lang: the first of that
+ * language, else the first of any language, else the first; NULL when the
+ * flow has none. */
+const char *flow_keyword_for(const struct flow *flow, const char *lang);
 /* The step a save name belongs to, or NULL. */
 const struct flow_step *flow_step_saving(const struct flow *flow,
 					 const char *name);

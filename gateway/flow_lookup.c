@@ -56,3 +56,17 @@ const struct flow_step *flow_step_saving(const struct flow *flow,
 	}
 	return NULL;
 }
+
+const char *flow_keyword_for(const struct flow *flow, const char *lang)
+{
+	int want = lang ? flow_lang_index(flow, lang) : -1;
+	const char *any = NULL;
+	for (size_t i = 0; i < flow->nkeywords; i++) {
+		int l = flow->keyword_langs ? flow->keyword_langs[i] : -1;
+		if (want >= 0 && l == want)
+			return flow->keywords[i];
+		if (l < 0 && !any)
+			any = flow->keywords[i];
+	}
+	return any ? any : flow->nkeywords ? flow->keywords[0] : NULL;
+}

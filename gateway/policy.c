@@ -151,7 +151,7 @@ static void start_keywords(const struct flow_set *set, const char *lang,
 			continue;
 		if (out->len)
 			buf_puts(out, ", ");
-		buf_puts(out, f->keywords[0]);
+		buf_puts(out, flow_keyword_for(f, lang));
 	}
 }
 

@@ -572,6 +572,8 @@ static const struct bad_case {
     /* The unquoted '*' starts an alias, which "150" cannot end. */
     {"flow: t\nlanguages: [en]\ntriggers: {ussd: *150*88#}\nsteps: []\n",
      3, 22, "put a text that starts with '*' or '&' in quotes"},
+    {"flow: t\nlanguages: [en]\ntriggers: {keywords: {fr: [SONDAGE]}}\n"
+     "steps:\n" BYE1, 3, 23, "keywords for 'fr', which is not one of the flow's languages"},
     {"flow: t\nlanguages: [en]\nsteps: []\n", 3, 8,
      "steps must be a list of steps, not an empty list"},
     {"flow: t\nlanguages: []\nsteps:\n" BYE1, 2, 12,
@@ -738,6 +740,10 @@ static void test_good_cases(void **state)
 	    {HEAD1 "  - id: q\n    ask: A?\n    text:\n    save: x\n"
 		   "  - id: r\n    ask: B?\n    text:\n    save: x\n" BYE1,
 	     FLOW_DEFAULT_EXPIRE, 1},
+	    /* Keywords per language. */
+	    {"flow: t\nlanguages: [sw, en]\ntriggers: {keywords: {sw: [UTAFITI, "
+	     "TAFITI], en: SURVEY}}\nsteps:\n  - id: bye\n    end: {sw: Kwaheri, en: Bye}\n",
+	     FLOW_DEFAULT_EXPIRE, 0},
 	    /* A contact field without a default is warned about, once per
 	     * placeholder; with one it is not. */
 	    {HEAD1 "  - id: q\n    say: \"Hi {contact.name}, {contact.name|rafiki} "

@@ -356,7 +356,7 @@ static void test_expired_run_then_text(void **state)
 	world_init(&w);
 	CONVERSE(&w,
 		{"sms", "UTAFITI", SW_MINERAL, NULL},
-		{"+300000 sms", "dhahabu", "Samahani, hatukuelewa ujumbe wako. Tuma MKUTANO, UTAFITI kuanza",
+		{"+300000 sms", "dhahabu", "Samahani, hatukuelewa ujumbe wako. Tuma MKUTANO, UTAFITI, WILAYA kuanza",
 		 "status:utafiti=expired inbox=after_end inbox_flow=utafiti"});
 	world_release(&w);
 }
@@ -406,6 +406,21 @@ static void test_invalid_then_given_up(void **state)
 	world_release(&w);
 }
 
+/* The list fits one SMS, the retry text with it would not: the retry gives
+ * the question without its list, in one SMS. */
+static void test_retry_fits_one_sms(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	CONVERSE(&w,
+		{"sms", "wilaya", "Je, unachimba madini katika wilaya gani?\n1. Geita Vijijini", NULL},
+		{"sms", "Mwanza", "Tafadhali jibu kwa namba 1 hadi 6.\n"
+		 "Je, unachimba madini katika wilaya gani?", "exact"},
+		{"sms", "3", "Asante!", "answer:district=kahama"});
+	world_release(&w);
+}
+
 static void test_money_forms(void **state)
 {
 	(void)state;
@@ -449,14 +464,20 @@ static void test_help(void **state)
 	struct world w;
 	world_init(&w);
 	CONVERSE(&w,
-		{"sms", "msaada", "Tuma MKUTANO, UTAFITI kuanza.", "inbox=none"},
+		{"sms", "msaada", "Tuma MKUTANO, UTAFITI, WILAYA kuanza.", "inbox=none"},
 		{"sms", "MSAADA pampu imeharibika", "Tuma MKUTANO", "inbox=help"});
 	assert_null(strstr(buf_str(&w.last.reply), "bure"));
 	w.cfg.replies_free = true;
 	CONVERSE(&w, {"sms", "help", "LUGHA: kubadili lugha. Kujibu ni bure.", NULL});
-	/* In English, the flows that speak it. */
+	/* In English: the flows that speak it, each by its English keyword
+	 * (one without keywords per language by its first). */
 	w.contact.lang = xstrdup("en");
-	CONVERSE(&w, {"sms", "HELP", "Send MKUTANO, SONDAGE, UTAFITI to start.", NULL});
+	CONVERSE(&w, {"sms", "HELP", "Send MEETING, SONDAGE, SURVEY, WILAYA to start.", NULL});
+	/* In French: only the flow that speaks it. */
+	free(w.contact.lang);
+	w.contact.lang = xstrdup("fr");
+	CONVERSE(&w, {"sms", "aide", "Send SONDAGE to start, or HELP for help.", NULL},
+		{"sms", "help", "Send SONDAGE to start.", NULL});
 	world_release(&w);
 }
 
@@ -562,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_language_change),
 		cmocka_unit_test(test_language_menu_names_own_languages),
 		cmocka_unit_test(test_invalid_then_given_up),
+		cmocka_unit_test(test_retry_fits_one_sms),
 		cmocka_unit_test(test_money_forms),
 		cmocka_unit_test(test_unmatched_and_after_end),
 		cmocka_unit_test(test_help),
