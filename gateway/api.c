@@ -1,24 +1,33 @@
-/* api.c -- the convenors' and researchers' HTTP API under /api/.
+/* api.c -- the convenors' and researchers' HTTP API under /api/
+ * (docs/http.md).
  *
- * Every path needs "Authorization: Bearer TOKEN" (config api_token or
- * SAUTI_API_TOKEN), compared in constant time, or the console's session
- * cookie (session.h: POST /api/session exchanges a token for one); without
- * a token configured the API is off.  Answers are JSON, except exports, which stream CSV or
- * JSON lines exactly as `sauti export` writes them. */
+ * Every path needs "Authorization: Bearer TOKEN", one of config api_tokens
+ * or the admin api_token / SAUTI_API_TOKEN (auth.h), or the console's
+ * session cookie (session.h: POST /api/session exchanges a token for one);
+ * without a token configured the API is off.  What each role may do is the
+ * one table `routes` below: a new endpoint is a row there (method, path
+ * pattern, roles, handler).  Answers are JSON, except exports and
+ * codebooks, which stream CSV or JSON lines exactly as `sauti export`
+ * writes them.  No answer carries a phone number. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
+#include "auth.h"
 #include "broadcast.h"
 #include "cli.h"
 #include "contacts.h"
 #include "db.h"
 #include "export.h"
 #include "flowjson.h"
+#include "exportfmt.h"
 #include "http.h"
 #include "metrics.h"
+#include "person.h"
+#include "phone.h"
 #include "report.h"
 #include "serve.h"
 #include "session.h"
@@ -42,35 +51,33 @@ static void reply_error(struct http_req *req, int code, const char *message)
 	reply_json(req, code, json_pack("{s:s}", "error", message));
 }
 
-static int token_matches(const char *given, const char *expected)
-{
-	return session_equal(given, expected);
-}
-
 static int api_on(const struct gateway *gw, struct http_req *req)
 {
-	if (gw->cfg.api_token)
+	if (auth_enabled(&gw->cfg))
 		return 1;
-	reply_error(req, 403, "the API is off: set api_token or SAUTI_API_TOKEN");
+	reply_error(req, 403, "the API is off: set api_tokens, api_token or SAUTI_API_TOKEN");
 	return 0;
 }
 
-static int authorised(const struct gateway *gw, struct http_req *req)
+/* One request, once its token is known: what a handler gets.  who.name
+ * points into the configuration (which lives as long as the daemon) or
+ * into session, which lives only until the handler returns. */
+struct api_call {
+	struct gateway *gw;
+	struct http_req *req;
+	struct auth_who who;
+	const struct session *session; /* the console's, or NULL for a token */
+	char arg[160];       /* what the route pattern's '*' matched */
+};
+
+static void audit(const struct api_call *call, const char *action, const char *what, long n)
 {
-	if (!api_on(gw, req))
-		return 0;
-	const char *auth = http_header(req, "Authorization");
-	if (!auth || strncmp(auth, "Bearer ", 7) != 0 || !token_matches(auth + 7, gw->cfg.api_token)) {
-		http_add_header(req, "WWW-Authenticate", "Bearer");
-		reply_error(req, 401, "missing or wrong bearer token");
-		return 0;
-	}
-	return 1;
+	audit_record(call->gw->db, call->who.name, action, what, n, NULL, NULL);
 }
 
 /* -- the console's session (session.h) ----------------------------------------- */
 
-static void api_route(struct gateway *gw, struct http_req *req, const struct session *s);
+static void api_dispatch(struct api_call *call);
 
 struct session_req {
 	struct gateway *gw;
@@ -101,14 +108,15 @@ static void api_sign_in(struct gateway *gw, struct http_req *req)
 	json_t *body = json_loadb(req->body, req->body_len, 0, &jerr);
 	const char *token = NULL;
 	char tok[SESSION_ID_SIZE];
+	struct auth_who who;
 	if (!body || json_unpack_ex(body, &jerr, 0, "{s:s}", "token", &token) < 0) {
 		reply_error(req, 400, "body must be JSON {\"token\"}");
-	} else if (!token_matches(token, gw->cfg.api_token)) {
+	} else if (auth_find(&gw->cfg, token, &who) < 0) {
 		reply_error(req, 401, "wrong token");
 	} else {
 		session_token_digest(token, tok);
-		if (session_create(gw->db, gw->cfg.session_ttl, "admin", "admin", tok, on_signed_in,
-				   req) < 0)
+		if (session_create(gw->db, gw->cfg.session_ttl, who.name, auth_role_name(who.role),
+				   tok, on_signed_in, req) < 0)
 			reply_error(req, 503, "storage unavailable, retry later");
 	}
 	json_decref(body);
@@ -127,14 +135,16 @@ static void on_signed_out(int rc, const struct session *s, void *arg)
 }
 
 /* GET /api/session: who is signed in; DELETE: sign-out. */
-static void api_session(struct gateway *gw, struct http_req *req, const struct session *s)
+static void api_session(struct api_call *call)
 {
+	struct gateway *gw = call->gw;
+	struct http_req *req = call->req;
+	const struct session *s = call->session;
 	if (req->method == HTTP_GET && s)
 		reply_session(req, s);
 	else if (req->method == HTTP_GET)
-		reply_json(req, 200, json_pack("{s:s,s:s}", "name", "admin", "role", "admin"));
-	else if (req->method != HTTP_DELETE)
-		reply_error(req, 405, "use POST to sign in, GET, or DELETE to sign out");
+		reply_json(req, 200, json_pack("{s:s,s:s}", "name", call->who.name, "role",
+					       auth_role_name(call->who.role)));
 	else if (!s)
 		reply_error(req, 400, "no session to end: sign-out is for the console's cookie");
 	else if (session_delete(gw->db, s->id, on_signed_out, req) < 0)
@@ -148,11 +158,10 @@ static void on_session(int rc, const struct session *s, void *arg)
 {
 	struct session_req *sr = arg;
 	struct http_req *req = sr->req;
-	char tok[SESSION_ID_SIZE];
-	session_token_digest(sr->gw->cfg.api_token, tok);
+	struct api_call call = {.gw = sr->gw, .req = req, .session = s};
 	if (rc < 0) {
 		reply_error(req, 503, "storage unavailable, retry later");
-	} else if (rc > 0 || !session_equal(s->tok, tok)) {
+	} else if (rc > 0 || auth_find_digest(&sr->gw->cfg, s->tok, &call.who) < 0) {
 		session_set_cookie(req, NULL, 0);
 		reply_error(req, 401, "signed out: the session expired or its token was withdrawn");
 	} else if (req->method != HTTP_GET &&
@@ -160,7 +169,7 @@ static void on_session(int rc, const struct session *s, void *arg)
 				  s->csrf)) {
 		reply_error(req, 403, "missing or wrong " SESSION_CSRF_HEADER " header");
 	} else {
-		api_route(sr->gw, req, s);
+		api_dispatch(&call);
 	}
 	free(sr);
 }
@@ -188,7 +197,7 @@ static int by_session(struct gateway *gw, struct http_req *req)
 /* -- POST /api/contacts ------------------------------------------------------- */
 
 struct contacts_req {
-	struct http_req *req;
+	struct api_call call;
 	json_t *errors;
 	size_t rejected;
 };
@@ -198,17 +207,20 @@ static void on_api_contacts_stored(long stored, void *arg)
 	struct contacts_req *cr = arg;
 	if (stored < 0) {
 		json_decref(cr->errors);
-		reply_error(cr->req, 503, "storage unavailable, retry later");
+		reply_error(cr->call.req, 503, "storage unavailable, retry later");
 	} else {
-		reply_json(cr->req, 200, json_pack("{s:I,s:I,s:o}", "stored", (json_int_t)stored,
+		audit(&cr->call, AUDIT_IMPORT, "upload", stored);
+		reply_json(cr->call.req, 200, json_pack("{s:I,s:I,s:o}", "stored", (json_int_t)stored,
 						   "rejected", (json_int_t)cr->rejected,
 						   "errors", cr->errors));
 	}
 	free(cr);
 }
 
-static void api_contacts(struct gateway *gw, struct http_req *req)
+static void api_contacts(struct api_call *call)
 {
+	struct gateway *gw = call->gw;
+	struct http_req *req = call->req;
 	struct contacts_import imp = CONTACTS_IMPORT_INIT;
 	char err[512];
 	if (req->body_len == 0) {
@@ -226,7 +238,7 @@ static void api_contacts(struct gateway *gw, struct http_req *req)
 		return;
 	}
 	struct contacts_req *cr = xcalloc(1, sizeof(*cr));
-	cr->req = req;
+	cr->call = *call;
 	cr->errors = json_array();
 	cr->rejected = imp.nerrors;
 	for (size_t i = 0; i < imp.nerrors; i++)
@@ -238,8 +250,10 @@ static void api_contacts(struct gateway *gw, struct http_req *req)
 /* -- GET /api/flows/FLOW/export.csv|.jsonl ------------------------------------ */
 
 struct export_req {
+	struct api_call call;
 	struct http_req *req;
 	struct exporter *exporter;
+	long rows;
 };
 
 static void on_api_drained(void *arg)
@@ -264,7 +278,9 @@ static void on_api_emit(const char *data, size_t len, void *arg)
 static void on_api_export_done(int rc, void *arg)
 {
 	struct export_req *xr = arg;
-	(void)rc; /* a failure mid-stream can only cut the stream short */
+	/* a failure mid-stream can only cut the stream short */
+	if (rc == 0)
+		audit(&xr->call, AUDIT_EXPORT, xr->call.arg, xr->rows);
 	http_stream_end(xr->req);
 	free(xr);
 }
@@ -281,11 +297,51 @@ static int query_time(struct http_req *req, const char *name, long *out)
 	return 0;
 }
 
-static void api_export(struct gateway *gw, struct http_req *req, const char *flow_id,
-		       bool jsonl)
+static void free_fields(char **fields)
 {
+	for (size_t i = 0; fields && fields[i]; i++)
+		free(fields[i]);
+	free(fields);
+}
+
+/* ?fields=a,b as export --fields; a refused field is a 400. */
+static int query_fields(struct http_req *req, struct export_opts *opts, char ***out)
+{
+	const char *list = http_param(req, "fields");
+	*out = NULL;
+	if (!list || !*list)
+		return 0;
+	size_t cap = 2;
+	for (const char *p = list; *p; p++)
+		cap += *p == ',';
+	*out = xcalloc(cap, sizeof(**out));
+	char *copy = xstrdup(list), *save = NULL;
+	size_t n = 0;
+	for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+		const char *why = export_field_refused(f);
+		if (why) {
+			char msg[300];
+			snprintf(msg, sizeof(msg), "fields: %.100s %s", f, why);
+			free(copy);
+			free_fields(*out);
+			*out = NULL;
+			reply_error(req, 400, msg);
+			return -1;
+		}
+		(*out)[n++] = xstrdup(f);
+	}
+	free(copy);
+	opts->fields = (const char *const *)*out;
+	opts->nfields = n;
+	return 0;
+}
+
+static void api_export(struct api_call *call, bool jsonl)
+{
+	struct gateway *gw = call->gw;
+	struct http_req *req = call->req;
 	struct export_opts opts = {.jsonl = jsonl, .now = (long)time(NULL)};
-	opts.flow = flow_set_find(gw->flows, flow_id);
+	opts.flow = flow_set_find(gw->flows, call->arg);
 	if (!opts.flow) {
 		reply_error(req, 404, "no such flow");
 		return;
@@ -294,9 +350,15 @@ static void api_export(struct gateway *gw, struct http_req *req, const char *flo
 		return;
 	opts.raw_phone = false; /* the API never gives out numbers */
 	opts.pseudonym_key = cli_pseudonym_key(&gw->cfg);
+	char **fields = NULL;
+	if (query_fields(req, &opts, &fields) < 0)
+		return;
 	struct export_req *xr = xcalloc(1, sizeof(*xr));
+	xr->call = *call;
 	xr->req = req;
+	opts.rows = &xr->rows;
 	xr->exporter = export_start(gw->db, &opts, on_api_emit, on_api_export_done, xr);
+	free_fields(fields);
 	if (!xr->exporter) {
 		free(xr);
 		reply_error(req, 503, "storage unavailable, retry later");
@@ -316,13 +378,23 @@ static void reply_json_text(struct http_req *req, int code, const char *text)
 	buf_release(&b);
 }
 
+struct broadcast_req {
+	struct api_call call;
+	char *what;          /* flow and audience, for the audit trail */
+	long count;
+};
+
 static void on_api_created(const char *id, void *arg)
 {
-	struct http_req *req = arg;
-	if (!id)
-		reply_error(req, 503, "storage unavailable, retry later");
-	else
-		reply_json(req, 200, json_pack("{s:s}", "id", id));
+	struct broadcast_req *br = arg;
+	if (!id) {
+		reply_error(br->call.req, 503, "storage unavailable, retry later");
+	} else {
+		audit(&br->call, AUDIT_BROADCAST, br->what, br->count);
+		reply_json(br->call.req, 200, json_pack("{s:s}", "id", id));
+	}
+	free(br->what);
+	free(br);
 }
 
 static void on_api_dry_run(int rc, const struct broadcast_plan_summary *s, void *arg)
@@ -338,8 +410,10 @@ static void on_api_dry_run(int rc, const struct broadcast_plan_summary *s, void 
 	buf_release(&b);
 }
 
-static void api_broadcast_create(struct gateway *gw, struct http_req *req)
+static void api_broadcast_create(struct api_call *call)
 {
+	struct gateway *gw = call->gw;
+	struct http_req *req = call->req;
 	json_error_t jerr;
 	json_t *body = json_loadb(req->body, req->body_len, 0, &jerr);
 	const char *flow = NULL, *to = NULL, *at_text = NULL;
@@ -361,9 +435,21 @@ static void api_broadcast_create(struct gateway *gw, struct http_req *req)
 		reply_error(req, 400, err);
 	} else if (at_text && time_parse_iso8601(at_text, &at) < 0) {
 		reply_error(req, 400, "at must be ISO 8601 with an offset");
-	} else if ((dry ? broadcast_dry_run(gw->db, gw->flows, flow, audience, on_api_dry_run, req)
-			: broadcast_create(gw->db, flow, audience, at, on_api_created, req)) < 0) {
-		reply_error(req, 503, "storage unavailable, retry later");
+	} else if (dry) {
+		if (broadcast_dry_run(gw->db, gw->flows, flow, audience, on_api_dry_run, req) < 0)
+			reply_error(req, 503, "storage unavailable, retry later");
+	} else {
+		struct broadcast_req *br = xcalloc(1, sizeof(*br));
+		br->call = *call;
+		struct buf what = BUF_INIT;
+		buf_printf(&what, "%s to %s", flow, audience);
+		br->what = buf_detach(&what);
+		br->count = audit_audience_size(audience);
+		if (broadcast_create(gw->db, flow, audience, at, on_api_created, br) < 0) {
+			free(br->what);
+			free(br);
+			reply_error(req, 503, "storage unavailable, retry later");
+		}
 	}
 	json_decref(body);
 }
@@ -383,6 +469,14 @@ static void on_api_counts(int rc, const struct broadcast_counts *c, void *arg)
 	}
 }
 
+static void api_broadcast_status(struct api_call *call)
+{
+	if (broadcast_status(call->gw->db, call->arg, on_api_counts, call->req) < 0)
+		reply_error(call->req, 503, "storage unavailable, retry later");
+}
+
+/* -- reports, flows, codebooks ------------------------------------------------------ */
+
 static void on_api_report(int rc, const char *json, void *arg)
 {
 	struct http_req *req = arg;
@@ -392,83 +486,231 @@ static void on_api_report(int rc, const char *json, void *arg)
 		reply_json_text(req, 200, json);
 }
 
-static bool method_is(struct http_req *req, enum http_method m)
+static void api_report(struct api_call *call)
 {
-	if (req->method == m)
-		return true;
-	http_add_header(req, "Allow", m == HTTP_GET ? "GET" : "POST");
-	reply_error(req, 405, m == HTTP_GET ? "use GET" : "use POST");
-	return false;
+	const struct flow *f = flow_set_find(call->gw->flows, call->arg);
+	if (!f)
+		reply_error(call->req, 404, "no such flow");
+	else if (report_start(call->gw->db, f, on_api_report, call->req) < 0)
+		reply_error(call->req, 503, "storage unavailable, retry later");
 }
 
-/* -- routing ---------------------------------------------------------------- */
+static void api_export_csv(struct api_call *call) { api_export(call, false); }
+static void api_export_jsonl(struct api_call *call) { api_export(call, true); }
 
-static int flow_path(const char *path, const char *suffix, char *flow, size_t size)
+static void api_codebook(struct api_call *call)
 {
-	const char *prefix = "/api/flows/";
-	size_t plen = strlen(prefix), slen = strlen(suffix), len = strlen(path);
-	if (strncmp(path, prefix, plen) != 0 || len <= plen + slen ||
-	    strcmp(path + len - slen, suffix) != 0)
-		return 0;
-	size_t n = len - plen - slen;
-	if (n >= size || memchr(path + plen, '/', n))
-		return 0;
-	memcpy(flow, path + plen, n);
-	flow[n] = '\0';
-	return 1;
+	const struct flow *f = flow_set_find(call->gw->flows, call->arg);
+	if (!f) {
+		reply_error(call->req, 404, "no such flow");
+		return;
+	}
+	struct buf out = BUF_INIT;
+	export_codebook_csv(&out, f);
+	http_reply(call->req, 200, "text/csv; charset=utf-8", out.data, out.len);
+	buf_release(&out);
+}
+
+static json_t *texts_json(const struct flow *f, const struct flow_text *t)
+{
+	json_t *o = json_object();
+	for (size_t l = 0; l < f->nlangs; l++)
+		json_object_set_new(o, f->langs[l], json_string(t->t[l] ? t->t[l] : ""));
+	return o;
+}
+
+static const char *const kind_names[] = {"survey", "invitation", "report_back"};
+
+/* GET /api/flows/FLOW: its steps with their SMS cost (flowjson.h). */
+static void api_flow(struct api_call *call)
+{
+	const struct flow *f = flow_set_find(call->gw->flows, call->arg);
+	if (!f)
+		reply_error(call->req, 404, "no such flow");
+	else
+		reply_json(call->req, 200, flow_json(f));
+}
+
+static void api_flows(struct api_call *call)
+{
+	const struct flow_set *set = call->gw->flows;
+	json_t *flows = json_array();
+	for (size_t i = 0; i < set->n; i++) {
+		const struct flow *f = set->flows[i];
+		json_t *langs = json_array(), *keywords = json_array();
+		for (size_t l = 0; l < f->nlangs; l++)
+			json_array_append_new(langs, json_string(f->langs[l]));
+		for (size_t k = 0; k < f->nkeywords; k++)
+			json_array_append_new(keywords, json_string(f->keywords[k]));
+		json_array_append_new(
+			flows, json_pack("{s:s,s:s,s:o,s:o,s:{s:o,s:s?},s:I}", "id", f->id, "kind",
+					 kind_names[f->kind], "title", texts_json(f, &f->title),
+					 "languages", langs, "triggers", "keywords", keywords, "ussd",
+					 f->ussd, "steps", (json_int_t)f->nsteps));
+	}
+	reply_json(call->req, 200, json_pack("{s:o}", "flows", flows));
+}
+
+/* -- contacts: list and forget ------------------------------------------------------ */
+
+struct list_req {
+	struct http_req *req;
+	bool jsonl;
+};
+
+static void on_api_listed(json_t *rows, void *arg)
+{
+	struct list_req *lr = arg;
+	if (!rows) {
+		reply_error(lr->req, 503, "storage unavailable, retry later");
+	} else {
+		struct buf out = BUF_INIT;
+		if (lr->jsonl)
+			person_rows_jsonl(rows, &out);
+		else
+			person_rows_csv(rows, &out);
+		http_reply(lr->req, 200,
+			   lr->jsonl ? "application/x-ndjson; charset=utf-8" : "text/csv; charset=utf-8",
+			   out.data, out.len);
+		buf_release(&out);
+	}
+	free(lr);
+}
+
+static void api_contacts_list(struct api_call *call)
+{
+	const char *format = http_param(call->req, "format");
+	const char *group = http_param(call->req, "group");
+	if (format && strcmp(format, "csv") != 0 && strcmp(format, "jsonl") != 0) {
+		reply_error(call->req, 400, "format must be csv or jsonl");
+		return;
+	}
+	struct list_req *lr = xcalloc(1, sizeof(*lr));
+	lr->req = call->req;
+	lr->jsonl = format && strcmp(format, "jsonl") == 0;
+	/* always pseudonyms: no API answer carries a number */
+	if (person_list(call->gw->db, group && *group ? group : NULL,
+			cli_pseudonym_key(&call->gw->cfg), on_api_listed, lr) < 0) {
+		free(lr);
+		reply_error(call->req, 503, "storage unavailable, retry later");
+	}
+}
+
+static void on_api_forgotten(int rc, const char *erased, void *arg)
+{
+	struct api_call *call = arg;
+	if (rc < 0) {
+		reply_error(call->req, 503, "storage unavailable, retry later");
+	} else if (rc == 1) {
+		reply_error(call->req, 404, "nothing is stored about that number");
+	} else {
+		audit(call, AUDIT_FORGET, "contacts", 1);
+		json_t *counts = json_loads(erased, 0, NULL);
+		reply_json(call->req, 200, json_pack("{s:o}", "erased", counts ? counts : json_object()));
+	}
+	free(call);
+}
+
+static void api_contacts_forget(struct api_call *call)
+{
+	char phone[PHONE_E164_SIZE];
+	const char *why = NULL;
+	if (phone_normalise(call->arg, call->gw->cfg.country, phone, sizeof(phone), &why) < 0) {
+		char msg[200];
+		snprintf(msg, sizeof(msg), "not a phone number: %s", why ? why : "unreadable");
+		reply_error(call->req, 400, msg);
+		return;
+	}
+	struct api_call *copy = xcalloc(1, sizeof(*copy));
+	*copy = *call;
+	if (person_forget(call->gw->db, phone, on_api_forgotten, copy) < 0) {
+		free(copy);
+		reply_error(call->req, 503, "storage unavailable, retry later");
+	}
+}
+
+/* -- routing ------------------------------------------------------------------------ */
+
+#define CONVENORS (ROLE_ADMIN | ROLE_CONVENOR)
+#define RESEARCHERS (ROLE_ADMIN | ROLE_RESEARCHER)
+
+/* Every endpoint and who may call it (docs/http.md has the same table).
+ * A '*' is one path segment, handed to the handler in call->arg. */
+static const struct api_route {
+	enum http_method method;
+	const char *pattern;
+	int roles;
+	void (*fn)(struct api_call *call);
+} routes[] = {
+	{HTTP_GET, "/api/session", ROLES_ALL, api_session},
+	{HTTP_DELETE, "/api/session", ROLES_ALL, api_session},
+	{HTTP_GET, "/api/flows", ROLES_ALL, api_flows},
+	{HTTP_GET, "/api/flows/*", ROLES_ALL, api_flow},
+	{HTTP_GET, "/api/flows/*/report", ROLES_ALL, api_report},
+	{HTTP_GET, "/api/flows/*/export.csv", RESEARCHERS, api_export_csv},
+	{HTTP_GET, "/api/flows/*/export.jsonl", RESEARCHERS, api_export_jsonl},
+	{HTTP_GET, "/api/flows/*/codebook.csv", RESEARCHERS, api_codebook},
+	{HTTP_GET, "/api/contacts", CONVENORS, api_contacts_list},
+	{HTTP_POST, "/api/contacts", CONVENORS, api_contacts},
+	{HTTP_DELETE, "/api/contacts/*", CONVENORS, api_contacts_forget},
+	{HTTP_POST, "/api/broadcasts", CONVENORS, api_broadcast_create},
+	{HTTP_GET, "/api/broadcasts/*", CONVENORS, api_broadcast_status},
+};
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Who is asking: 0 and *who, or -1 having answered (403 API off, 401). */
+static int identify(const struct gateway *gw, struct http_req *req, struct auth_who *who)
+{
+	if (!api_on(gw, req))
+		return -1;
+	const char *auth = http_header(req, "Authorization");
+	if (!auth || strncmp(auth, "Bearer ", 7) != 0 || auth_find(&gw->cfg, auth + 7, who) < 0) {
+		http_add_header(req, "WWW-Authenticate", "Bearer");
+		reply_error(req, 401, "missing or unknown bearer token");
+		return -1;
+	}
+	return 0;
+}
+
+/* Finds the route of call->req and runs it when call->who may. */
+static void api_dispatch(struct api_call *call)
+{
+	struct http_req *req = call->req;
+	int methods = 0;
+	for (size_t i = 0; i < NROUTES; i++) {
+		const struct api_route *r = &routes[i];
+		if (!auth_path_match(r->pattern, req->path, call->arg, sizeof(call->arg)))
+			continue;
+		methods |= (int)r->method;
+		if (r->method != req->method)
+			continue;
+		if (!(r->roles & (int)call->who.role)) {
+			reply_error(req, 403, "your role may not do this");
+			return;
+		}
+		r->fn(call);
+		return;
+	}
+	if (methods) {
+		char allow[32];
+		http_allow_text(methods, allow, sizeof(allow));
+		http_add_header(req, "Allow", allow);
+		reply_error(req, 405, "method not allowed here");
+		return;
+	}
+	reply_error(req, 404, "no such path");
 }
 
 void api_handler(struct http_req *req, void *data)
 {
-	struct gateway *gw = data;
+	struct api_call call = {.gw = data, .req = req};
 	if (strcmp(req->path, "/api/session") == 0 && req->method == HTTP_POST) {
-		if (api_on(gw, req))
-			api_sign_in(gw, req);
-	} else if (!by_session(gw, req) && authorised(gw, req)) {
-		api_route(gw, req, NULL);
+		if (api_on(call.gw, req))
+			api_sign_in(call.gw, req);
+		return;
 	}
-}
-
-/* s: the console's session, or NULL for a bearer token. */
-static void api_route(struct gateway *gw, struct http_req *req, const struct session *s)
-{
-	char flow[128];
-	const char *path = req->path;
-	bool jsonl = false;
-	if (strcmp(path, "/api/session") == 0) {
-		api_session(gw, req, s);
-	} else if (strcmp(path, "/api/contacts") == 0) {
-		if (method_is(req, HTTP_POST))
-			api_contacts(gw, req);
-	} else if (strcmp(path, "/api/broadcasts") == 0) {
-		if (method_is(req, HTTP_POST))
-			api_broadcast_create(gw, req);
-	} else if (strncmp(path, "/api/broadcasts/", 16) == 0 && path[16] &&
-		   !strchr(path + 16, '/')) {
-		if (method_is(req, HTTP_GET) &&
-		    broadcast_status(gw->db, path + 16, on_api_counts, req) < 0)
-			reply_error(req, 503, "storage unavailable, retry later");
-	} else if (flow_path(path, "/export.csv", flow, sizeof(flow)) ||
-		   (jsonl = flow_path(path, "/export.jsonl", flow, sizeof(flow)))) {
-		if (method_is(req, HTTP_GET))
-			api_export(gw, req, flow, jsonl);
-	} else if (flow_path(path, "/report", flow, sizeof(flow))) {
-		const struct flow *f = flow_set_find(gw->flows, flow);
-		if (!method_is(req, HTTP_GET))
-			return;
-		if (!f)
-			reply_error(req, 404, "no such flow");
-		else if (report_start(gw->db, f, on_api_report, req) < 0)
-			reply_error(req, 503, "storage unavailable, retry later");
-	} else if (strncmp(path, "/api/flows/", 11) == 0 && path[11] && !strchr(path + 11, '/')) {
-		const struct flow *f = flow_set_find(gw->flows, path + 11);
-		if (!method_is(req, HTTP_GET))
-			return;
-		if (!f)
-			reply_error(req, 404, "no such flow");
-		else
-			reply_json(req, 200, flow_json(f));
-	} else {
-		reply_error(req, 404, "no such path");
-	}
+	if (by_session(call.gw, req) || identify(call.gw, req, &call.who) < 0)
+		return;
+	api_dispatch(&call);
 }

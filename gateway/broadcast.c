@@ -457,6 +457,7 @@ static const char enqueue_script[] =
 	"end\n"
 	"redis.call('HSET', 'sauti:r:' .. id, 'v', 1, unpack(fields))\n"
 	"redis.call('ZADD', 'sauti:runs:' .. ARGV[4], ARGV[10 + n], id)\n"
+	"redis.call('ZADD', 'sauti:pr:' .. ph, ARGV[10 + n], id)\n"
 	"if done then redis.call('DEL', ptr) else redis.call('SET', ptr, id) end\n"
 	"redis.call('HSET', rk, ph, 'queued')\n"
 	"redis.call('XADD', 'sauti:outbox', '*', 'bc', bc, 'ph', ph, 'ucs', ARGV[5], 'txt', ARGV[6], 'n', 0)\n"

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "broadcast.h"
 #include "buf.h"
 #include "cli.h"
@@ -49,9 +50,21 @@ static void on_dry_run(int rc, const struct broadcast_plan_summary *s, void *arg
 	cli_done(cli, 0);
 }
 
+static void on_audited(int rc, void *arg)
+{
+	(void)rc; /* audit_record logged a failure already */
+	cli_done(arg, 0);
+}
+
+struct create_cli {
+	struct cli *cli;
+	const char *flow, *audience;
+};
+
 static void on_created(const char *id, void *arg)
 {
-	struct cli *cli = arg;
+	struct create_cli *cc = arg;
+	struct cli *cli = cc->cli;
 	if (!id) {
 		fprintf(stderr, "sauti: redis failed; nothing was created\n");
 		cli_done(cli, 1);
@@ -60,7 +73,12 @@ static void on_created(const char *id, void *arg)
 	printf("%s\n", id);
 	fprintf(stderr, "broadcast %s created; the running sauti daemons send it.\n"
 			"progress: sauti broadcast status %s\n", id, id);
-	cli_done(cli, 0);
+	struct buf what = BUF_INIT;
+	buf_printf(&what, "%s to %s", cc->flow, cc->audience);
+	if (audit_record(cli->db, AUDIT_WHO_CLI, AUDIT_BROADCAST, buf_str(&what),
+			 audit_audience_size(cc->audience), on_audited, cli) < 0)
+		cli_done(cli, 0);
+	buf_release(&what);
 }
 
 static int broadcast_status_cmd(struct cli *c, const char *id)
@@ -115,8 +133,9 @@ int cmd_broadcast(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
+	struct create_cli cc = {.cli = &c, .flow = flow, .audience = audience};
 	int rc = dry ? broadcast_dry_run(c.db, c.flows, flow, audience, on_dry_run, &c)
-		     : broadcast_create(c.db, flow, audience, at, on_created, &c);
+		     : broadcast_create(c.db, flow, audience, at, on_created, &cc);
 	if (rc < 0) {
 		fprintf(stderr, "sauti: redis not available\n");
 		goto out;
@@ -133,9 +152,11 @@ out:
 
 /* -- report ------------------------------------------------------------------ */
 
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_CSV };
+
 struct report_cli {
 	struct cli *cli;
-	bool json;
+	enum report_format format;
 };
 
 static void on_report(int rc, const char *json, void *arg)
@@ -146,16 +167,21 @@ static void on_report(int rc, const char *json, void *arg)
 		cli_done(r->cli, 1);
 		return;
 	}
-	if (r->json) {
+	if (r->format == REPORT_JSON) {
 		printf("%s\n", json);
 	} else {
 		struct buf out = BUF_INIT;
-		report_text(json, &out);
-		fputs(buf_str(&out), stdout);
+		if (r->format == REPORT_CSV)
+			report_csv(json, &out);
+		else
+			report_text(json, &out);
+		fwrite(out.data, 1, out.len, stdout);
 		buf_release(&out);
 	}
 	cli_done(r->cli, 0);
 }
+
+#define REPORT_USAGE "usage: sauti report [-c FILE] FLOW [--format text|json|csv] [--json]\n"
 
 int cmd_report(int argc, char **argv)
 {
@@ -167,12 +193,24 @@ int cmd_report(int argc, char **argv)
 	int status = 2;
 	bool bad = false;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			r.json = true;
-		else if (argv[i][0] != '-' && !flow_id)
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(argv[i], "--json") == 0) {
+			r.format = REPORT_JSON;
+		} else if (strcmp(argv[i], "--format") == 0 && v) {
+			i++;
+			if (strcmp(v, "json") == 0)
+				r.format = REPORT_JSON;
+			else if (strcmp(v, "csv") == 0)
+				r.format = REPORT_CSV;
+			else if (strcmp(v, "text") == 0)
+				r.format = REPORT_TEXT;
+			else
+				bad = true;
+		} else if (argv[i][0] != '-' && !flow_id) {
 			flow_id = argv[i];
-		else
+		} else {
 			bad = true;
+		}
 	}
 	if (!flow_id || bad) {
 		usage_print("report", 2);

@@ -5,12 +5,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "buf.h"
 #include "cli.h"
 #include "commands.h"
 #include "contacts.h"
 #include "export.h"
 #include "phone.h"
+#include "exportfmt.h"
 #include "timeutil.h"
 #include "usage.h"
 
@@ -37,20 +39,47 @@ static int read_file(const char *path, struct buf *out)
 	return 0;
 }
 
-static void on_contacts_stored(long stored, void *arg)
+static void on_audited(int rc, void *arg)
 {
 	struct cli *c = arg;
+	(void)rc; /* audit_record logged a failure already */
+	cli_done(c, c->status);
+}
+
+/* The file's own name, for the audit trail: its directories may say more
+ * than the trail needs. */
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+struct import_cli {
+	struct cli *cli;
+	const char *path;
+};
+
+static void on_contacts_stored(long stored, void *arg)
+{
+	struct import_cli *imp = arg;
+	struct cli *c = imp->cli;
 	if (stored < 0) {
 		fprintf(stderr, "sauti: redis failed while storing contacts\n");
 		cli_done(c, 1);
 		return;
 	}
 	fprintf(stderr, "%ld contacts stored\n", stored);
-	cli_done(c, c->status);
+	if (audit_record(c->db, AUDIT_WHO_CLI, AUDIT_IMPORT, base_name(imp->path), stored,
+			 on_audited, c) < 0)
+		cli_done(c, c->status);
 }
 
 int cmd_contacts(int argc, char **argv)
 {
+	int sub = argc > 2 && strcmp(argv[1], "-c") == 0 ? 3 : 1; /* -c FILE first */
+	if (sub < argc && (strcmp(argv[sub], "list") == 0 || strcmp(argv[sub], "show") == 0 ||
+			   strcmp(argv[sub], "forget") == 0))
+		return cmd_contacts_people(argc, argv);
 	const char *country = NULL, *file = NULL;
 	/* Options and operands are read before anything is opened, so bad
 	 * usage says so (exit 2) whether or not Redis is up. */
@@ -95,7 +124,8 @@ int cmd_contacts(int argc, char **argv)
 	for (size_t i = 0; i < imp.nerrors; i++)
 		fprintf(stderr, "%s: %s\n", file, imp.errors[i].message);
 	c.status = imp.nerrors ? 1 : 0;
-	contacts_store(c.db, &imp, on_contacts_stored, &c);
+	struct import_cli ic = {.cli = &c, .path = file};
+	contacts_store(c.db, &imp, on_contacts_stored, &ic);
 	cli_run(&c);
 	fprintf(stderr, "%zu rows read, %zu rejected\n", imp.nrows + imp.nerrors, imp.nerrors);
 	status = c.status;
@@ -112,6 +142,9 @@ struct export_cli {
 	struct cli *cli;
 	struct exporter *exporter;
 	int failed;
+	const char *flow;
+	bool raw_phone;
+	long rows;
 };
 
 static void on_export_emit(const char *data, size_t len, void *arg)
@@ -126,12 +159,31 @@ static void on_export_emit(const char *data, size_t len, void *arg)
 	export_resume(x->exporter);
 }
 
+static void on_export_audited(int rc, void *arg)
+{
+	struct export_cli *x = arg;
+	(void)rc;
+	if (x->raw_phone) {
+		x->raw_phone = false; /* the second entry, then done */
+		if (audit_record(x->cli->db, AUDIT_WHO_CLI, AUDIT_RAW_PHONE, x->flow, x->rows,
+				 on_export_audited, x) == 0)
+			return;
+	}
+	cli_done(x->cli, x->cli->status);
+}
+
 static void on_export_done(int rc, void *arg)
 {
 	struct export_cli *x = arg;
-	if (rc < 0)
+	if (rc < 0) {
 		fprintf(stderr, "sauti: redis failed during the export\n");
-	cli_done(x->cli, rc < 0 ? 1 : 0);
+		cli_done(x->cli, 1);
+		return;
+	}
+	x->cli->status = 0;
+	if (audit_record(x->cli->db, AUDIT_WHO_CLI, AUDIT_EXPORT, x->flow, x->rows,
+			 on_export_audited, x) < 0)
+		cli_done(x->cli, 0);
 }
 
 static int parse_time_arg(const char *opt, const char *value, long *out)
@@ -143,10 +195,47 @@ static int parse_time_arg(const char *opt, const char *value, long *out)
 	return 0;
 }
 
+/* Splits "a,b" into opts->fields (a list the caller frees with its
+ * strings); -1 having said why for a refused field. */
+static int parse_fields(const char *list, struct export_opts *opts, char ***owned)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	size_t cap = 1;
+	for (const char *p = list; *p; p++)
+		cap += *p == ',';
+	*owned = xcalloc(cap + 1, sizeof(**owned));
+	size_t n = 0;
+	int rc = 0;
+	for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+		const char *why = export_field_refused(f);
+		if (why) {
+			fprintf(stderr, "sauti: --fields: %s %s\n", f, why);
+			rc = -1;
+			break;
+		}
+		(*owned)[n++] = xstrdup(f);
+	}
+	free(copy);
+	opts->fields = (const char *const *)*owned;
+	opts->nfields = n;
+	return rc;
+}
+
+static int print_codebook(const struct flow *flow)
+{
+	struct buf out = BUF_INIT;
+	export_codebook_csv(&out, flow);
+	int ok = fwrite(out.data, 1, out.len, stdout) == out.len;
+	buf_release(&out);
+	return ok ? 0 : 1;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	struct export_opts opts = {0};
 	const char *flow_id = NULL;
+	char **fields = NULL;
+	bool codebook = false;
 	struct cli c;
 	if (cli_open(&c, &argc, argv, CLI_NEED_FLOWS | CLI_NEED_DB) < 0)
 		return 1;
@@ -169,6 +258,12 @@ int cmd_export(int argc, char **argv)
 			i++;
 		} else if (strcmp(a, "--raw-phone") == 0) {
 			opts.raw_phone = true;
+		} else if (strcmp(a, "--codebook") == 0) {
+			codebook = true;
+		} else if (strcmp(a, "--fields") == 0 && v && !fields) {
+			i++;
+			if (parse_fields(v, &opts, &fields) < 0)
+				goto out;
 		} else if (a[0] != '-' && !flow_id) {
 			flow_id = a;
 		} else {
@@ -183,10 +278,15 @@ int cmd_export(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	if (codebook) {
+		status = print_codebook(opts.flow);
+		goto out;
+	}
 	opts.pseudonym_key = cli_pseudonym_key(&c.cfg);
 	opts.now = (long)time(NULL);
 
-	struct export_cli x = {.cli = &c};
+	struct export_cli x = {.cli = &c, .flow = flow_id, .raw_phone = opts.raw_phone};
+	opts.rows = &x.rows;
 	x.exporter = export_start(c.db, &opts, on_export_emit, on_export_done, &x);
 	if (!x.exporter) {
 		fprintf(stderr, "sauti: redis not available\n");
@@ -200,6 +300,9 @@ int cmd_export(int argc, char **argv)
 usage:
 	usage_print("export", 2);
 out:
+	for (size_t i = 0; fields && fields[i]; i++)
+		free(fields[i]);
+	free(fields);
 	cli_close(&c);
 	return status;
 }

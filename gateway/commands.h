@@ -8,6 +8,9 @@
 int cmd_serve(int argc, char **argv);
 int cmd_flows(int argc, char **argv);         /* flows check */
 int cmd_contacts(int argc, char **argv);      /* contacts import */
+/* contacts list|show|forget (cmd_people.c) */
+int cmd_contacts_people(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_broadcast(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);

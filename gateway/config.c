@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "buf.h"
 #include "log.h"
 #include "yamlnode.h"
@@ -29,6 +31,7 @@ enum config_type {
 	CONFIG_LIST,     /* char ** at offset, its count at count_offset */
 	CONFIG_LISTEN,   /* HOST:PORT into listen_host and listen_port */
 	CONFIG_BOOL,     /* bool: true/false, yes/no */
+	CONFIG_TOKENS,   /* api_tokens: a list of {name, role, token} */
 };
 
 struct config_key {
@@ -67,6 +70,9 @@ static const struct config_key config_table[] = {
 	 check_country, NULL},
 	{NULL, "api_token", CONFIG_SECRET, OFF(api_token), 0, NULL, 0, 0, 0,
 	 NULL, "SAUTI_API_TOKEN"},
+	{NULL, "api_tokens", CONFIG_TOKENS, 0, 0, NULL, 0, 0, 0, NULL, NULL},
+	{NULL, "retention_days", CONFIG_INT, OFF(retention_days), 0, NULL, 0, 0,
+	 36500, NULL, NULL},
 	{NULL, "pseudonym_key", CONFIG_SECRET, OFF(pseudonym_key), 0, NULL, 0,
 	 0, 0, NULL, "SAUTI_PSEUDONYM_KEY"},
 	{NULL, "log_level", CONFIG_STRING, OFF(log_level), 0, "info", 0, 0, 0,
@@ -254,6 +260,19 @@ static void set_str(struct config *cfg, const struct config_key *k,
 	*field = v ? xstrdup(v) : NULL;
 }
 
+static void tokens_free(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->napi_tokens; i++) {
+		free(cfg->api_tokens[i].name);
+		if (cfg->api_tokens[i].token)
+			sodium_memzero(cfg->api_tokens[i].token, strlen(cfg->api_tokens[i].token));
+		free(cfg->api_tokens[i].token);
+	}
+	free(cfg->api_tokens);
+	cfg->api_tokens = NULL;
+	cfg->napi_tokens = 0;
+}
+
 void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -274,6 +293,7 @@ void config_defaults(struct config *cfg)
 			*(bool *)((char *)cfg + k->offset) = k->idef != 0;
 			break;
 		case CONFIG_LIST:
+		case CONFIG_TOKENS:
 			break;
 		case CONFIG_LISTEN:
 			parse_listen(k->def, &cfg->listen_host,
@@ -292,6 +312,7 @@ void config_release(struct config *cfg)
 		else if (k->type == CONFIG_LIST)
 			list_free(cfg, k);
 	}
+	tokens_free(cfg);
 	free(cfg->listen_host);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
@@ -375,6 +396,61 @@ static int set_list(struct config_loader *cl, struct config *cfg,
 	return 0;
 }
 
+/* One {name, role, token} of api_tokens into t. */
+static int set_token(struct config_loader *cl, yaml_node_t *item, struct config_token *t)
+{
+	static const char *const keys[] = {"name", "role", "token", NULL};
+	char why[160];
+	if (!ynode_is_map(item))
+		return fail(cl, item, "api_tokens: each entry must be a map {name, role, token}, "
+				      "not %s", ynode_what(item));
+	for (size_t i = 0; i < ymap_len(item); i++)
+		if (ymap_check_key(&cl->doc, item, i, keys, why, sizeof(why)) < 0)
+			return fail(cl, ymap_key(&cl->doc, item, i), "api_tokens: %s", why);
+	for (size_t i = 0; keys[i]; i++) {
+		yaml_node_t *v = ymap_get(&cl->doc, item, keys[i]);
+		const char *text = v && !ynode_is_null(v) ? ynode_str(v) : NULL;
+		const char *bad;
+		if (!text || !*text)
+			return fail(cl, v ? v : item, "api_tokens: each entry needs a %s", keys[i]);
+		if (i == 0) {
+			t->name = xstrdup(text);
+		} else if (i == 1) {
+			if (auth_role_parse(text, &t->role) < 0)
+				return fail(cl, v, "api_tokens: role '%s' must be admin, convenor or "
+						   "researcher", text);
+		} else if ((bad = auth_token_check(text))) {
+			return fail(cl, v, "api_tokens: the token of %s %s", t->name, bad);
+		} else {
+			t->token = xstrdup(text);
+		}
+	}
+	return 0;
+}
+
+static int set_tokens(struct config_loader *cl, struct config *cfg, yaml_node_t *n)
+{
+	tokens_free(cfg);
+	if (ynode_is_null(n))
+		return 0;
+	if (!ynode_is_seq(n))
+		return fail(cl, n, "api_tokens must be a list of {name, role, token}, not %s",
+			    ynode_what(n));
+	size_t len = yseq_len(n);
+	cfg->api_tokens = xcalloc(len ? len : 1, sizeof(*cfg->api_tokens));
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *item = yseq_item(&cl->doc, n, i);
+		struct config_token *t = &cfg->api_tokens[cfg->napi_tokens++];
+		if (set_token(cl, item, t) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cfg->api_tokens[j].name, t->name) == 0)
+				return fail(cl, item, "api_tokens: the name %s is given twice",
+					    t->name);
+	}
+	return 0;
+}
+
 static int set_number(struct config_loader *cl, struct config *cfg,
 		      const struct config_key *k, const char *name,
 		      yaml_node_t *n)
@@ -411,6 +487,8 @@ static int set_value(struct config_loader *cl, struct config *cfg,
 	key_name(k, name, sizeof(name));
 	if (k->type == CONFIG_LIST)
 		return set_list(cl, cfg, k, name, n);
+	if (k->type == CONFIG_TOKENS)
+		return set_tokens(cl, cfg, n);
 	if (!v)
 		return fail(cl, n, "%s must be a single value, not %s", name,
 			    ynode_what(n));

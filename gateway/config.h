@@ -11,6 +11,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "auth.h"
+
+/* One entry of api_tokens: a named token with a role (auth.h). */
+struct config_token {
+	char *name;
+	enum auth_role role;
+	char *token;              /* the token itself, or "sha256:" and hex */
+};
+
 struct config {
 	char *path;               /* the file read */
 	char *listen_host;        /* listen: HOST:PORT, default 127.0.0.1:8080 */
@@ -20,7 +29,11 @@ struct config {
 	char *web_root;           /* the console's files (web.h), like flows */
 	int session_ttl;          /* seconds a console sign-in lasts (session.h) */
 	char *country;            /* ISO 3166 alpha-2, default TZ */
-	char *api_token;          /* NULL: the /api/ paths are off */
+	char *api_token;          /* an admin token named "admin"; NULL: none */
+	struct config_token *api_tokens; /* api_tokens: more tokens, with roles */
+	size_t napi_tokens;       /* no token at all: the /api/ paths are off */
+	int retention_days;       /* runs and closed inbox items older are
+				   * erased by a daily sweep; 0 = kept */
 	char *pseudonym_key;      /* NULL: a built-in development key, warned */
 	char *log_level;          /* debug | info | warn | error, default info */
 	struct {

@@ -21,22 +21,43 @@ static const char range_script[] =
 	"local upto = redis.call('ZCOUNT', k, '-inf', ARGV[3])\n"
 	"return {first, upto - 1}\n";
 
-/* ARGV: flow, first rank, last rank.  {id, run hash, id, run hash, ...} */
+/* ARGV: flow, first rank, last rank, then contact fields wanted.
+ * {id, run hash, the contact's fields (HMGET), id, ...} */
 static const char batch_script[] =
 	"local ids = redis.call('ZRANGE', 'sauti:runs:' .. ARGV[1], ARGV[2], ARGV[3])\n"
 	"local out = {}\n"
 	"for _, id in ipairs(ids) do\n"
+	"  local r = redis.call('HGETALL', 'sauti:r:' .. id)\n"
+	"  local f = {}\n"
+	"  if #ARGV > 3 then\n"
+	"    local ph\n"
+	"    for i = 1, #r, 2 do if r[i] == 'ph' then ph = r[i + 1] end end\n"
+	"    if ph then f = redis.call('HMGET', 'sauti:c:' .. ph, unpack(ARGV, 4)) end\n"
+	"  end\n"
 	"  out[#out + 1] = id\n"
-	"  out[#out + 1] = redis.call('HGETALL', 'sauti:r:' .. id)\n"
+	"  out[#out + 1] = r\n"
+	"  out[#out + 1] = f\n"
 	"end\n"
 	"return out\n";
+
+const char *export_field_refused(const char *name)
+{
+	if (strcmp(name, "name") == 0 || strcmp(name, "phone") == 0)
+		return "identifies the person and is never exported";
+	if (!*name || name[0] == '_')
+		return "is not a contact field";
+	return NULL;
+}
 
 struct exporter {
 	struct db *db;
 	struct export_opts opts;
 	char *flow_id;
 	const char **save_names;
+	bool *is_number;      /* per save name */
 	size_t nsave;
+	char **fields;        /* contact fields wanted */
+	size_t nfields;
 	long next_rank, last_rank;
 	bool header_sent;
 	bool cancelled;
@@ -53,6 +74,10 @@ static void exporter_free(struct exporter *e)
 	for (size_t i = 0; i < e->nsave; i++)
 		free((char *)e->save_names[i]);
 	free(e->save_names);
+	free(e->is_number);
+	for (size_t i = 0; i < e->nfields; i++)
+		free(e->fields[i]);
+	free(e->fields);
 	free(e->flow_id);
 	free(e);
 }
@@ -63,7 +88,8 @@ static void finish(struct exporter *e, int rc)
 	exporter_free(e);
 }
 
-static void format_run(struct exporter *e, const char *id, const redisReply *hash)
+static void format_run(struct exporter *e, const char *id, const redisReply *hash,
+		       const redisReply *fields)
 {
 	struct stored_run r = {0};
 	if (stored_run_decode(&r, id, hash) < 0)
@@ -87,11 +113,22 @@ static void format_run(struct exporter *e, const char *id, const redisReply *has
 		.started_at = r.started,
 		.completed_at = r.status == RUN_COMPLETED ? r.completed : 0,
 		.answers = &r.answers,
+		.field_names = (const char *const *)e->fields,
+		.nfields = e->nfields,
+		.is_number = e->is_number,
 	};
+	const char **values = xcalloc(e->nfields ? e->nfields : 1, sizeof(*values));
+	for (size_t i = 0; i < e->nfields; i++)
+		if (fields->type == REDIS_REPLY_ARRAY && i < fields->elements)
+			values[i] = fields->element[i]->str; /* NULL for nil */
+	row.field_values = values;
+	if (e->opts.rows)
+		(*e->opts.rows)++;
 	if (e->opts.jsonl)
 		export_jsonl_row(&e->out, &row, e->save_names, e->nsave);
 	else
 		export_csv_row(&e->out, &row, e->save_names, e->nsave);
+	free(values);
 	stored_run_release(&r);
 }
 
@@ -108,9 +145,10 @@ static void on_batch(redisReply *reply, void *data)
 		return;
 	}
 	buf_reset(&e->out);
-	for (size_t i = 0; i + 1 < reply->elements; i += 2)
+	for (size_t i = 0; i + 2 < reply->elements; i += 3)
 		if (reply->element[i]->type == REDIS_REPLY_STRING)
-			format_run(e, reply->element[i]->str, reply->element[i + 1]);
+			format_run(e, reply->element[i]->str, reply->element[i + 1],
+				   reply->element[i + 2]);
 	e->next_rank += EXPORT_BATCH;
 	if (e->out.len)
 		e->emit(e->out.data, e->out.len, e->arg);
@@ -128,9 +166,17 @@ void export_resume(struct exporter *e)
 	long stop = e->next_rank + EXPORT_BATCH - 1;
 	snprintf(first, sizeof(first), "%ld", e->next_rank);
 	snprintf(last, sizeof(last), "%ld", stop < e->last_rank ? stop : e->last_rank);
-	const char *argv[] = {"EVAL", batch_script, "0", e->flow_id, first, last};
+	struct db_args a = {0};
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, batch_script);
+	db_args_add(&a, "0");
+	db_args_add(&a, e->flow_id);
+	db_args_add(&a, first);
+	db_args_add(&a, last);
+	for (size_t i = 0; i < e->nfields; i++)
+		db_args_add(&a, e->fields[i]);
 	e->in_flight = true;
-	if (db_command(e->db, on_batch, e, 6, argv, NULL) < 0) {
+	if (db_command_args(e->db, on_batch, e, &a) < 0) {
 		e->in_flight = false;
 		finish(e, -1);
 	}
@@ -155,7 +201,8 @@ static void on_range(redisReply *reply, void *data)
 		export_resume(e);
 		return;
 	}
-	export_csv_header(&e->out, e->save_names, e->nsave);
+	export_csv_header_fields(&e->out, e->save_names, e->nsave,
+				 (const char *const *)e->fields, e->nfields);
 	e->emit(e->out.data, e->out.len, e->arg);
 }
 
@@ -171,10 +218,17 @@ struct exporter *export_start(struct db *db, const struct export_opts *opts,
 	e->arg = arg;
 	/* Only the names are kept past this call, copied: a reload may free
 	 * the flow while the export goes on. */
-	e->save_names = xcalloc(opts->flow->nsteps, sizeof(*e->save_names));
+	e->save_names = xcalloc(opts->flow->nsteps + 1, sizeof(*e->save_names));
+	e->is_number = xcalloc(opts->flow->nsteps + 1, sizeof(*e->is_number));
 	for (size_t i = 0; i < opts->flow->nsteps; i++)
-		if (opts->flow->steps[i].save)
+		if (opts->flow->steps[i].save) {
+			e->is_number[e->nsave] = opts->flow->steps[i].ask == ASK_NUMBER;
 			e->save_names[e->nsave++] = xstrdup(opts->flow->steps[i].save);
+		}
+	e->fields = xcalloc(opts->nfields + 1, sizeof(*e->fields));
+	for (size_t i = 0; i < opts->nfields; i++)
+		e->fields[e->nfields++] = xstrdup(opts->fields[i]);
+	e->opts.fields = NULL;
 	e->opts.flow = NULL;
 	char since[32], until[32];
 	snprintf(since, sizeof(since), "%ld", opts->since);

@@ -28,10 +28,19 @@ struct export_opts {
 	bool raw_phone;               /* the number instead of its pseudonym */
 	const char *pseudonym_key;
 	long now;                     /* for runs past their expiry */
+	/* Contact fields written after completed_at (export --fields); the
+	 * names are copied.  Never "name" or "phone" (export_field_refused). */
+	const char *const *fields;
+	size_t nfields;
+	long *rows;                   /* when set, counts the runs written */
 	/* When set, each run goes here instead of being formatted, and emit()
 	 * is never called: a walk over the runs (sauti report). */
 	void (*visit)(const struct stored_run *run, void *arg);
 };
+
+/* Why a contact field may not be exported (--fields), or NULL: the name
+ * and the number identify the person, and "_" fields are sauti's own. */
+const char *export_field_refused(const char *name);
 
 /* emit: a formatted chunk (owned by the exporter, valid during the call);
  * done: rc 0 at the end, -1 when Redis failed.  Exactly one done() call. */

@@ -1,6 +1,8 @@
 /* exportfmt.c -- see exportfmt.h. */
 #include "exportfmt.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include <jansson.h>
 
 #include "csv.h"
+#include "flow.h"
 #include "timeutil.h"
 
 static const char *const fixed_columns[] = {
@@ -19,22 +22,32 @@ static const char *const fixed_columns[] = {
 
 /* ---- CSV ---------------------------------------------------------------- */
 
+/* One row: cells, then extra (contact fields), then more (answers). */
 static void put_cells(struct buf *out, const char *const *cells, size_t n,
+		      const char *const *extra, size_t nextra,
 		      const char *const *more, size_t nmore)
 {
-	const char **all = xmalloc((n + nmore) * sizeof(*all));
+	const char **all = xmalloc((n + nextra + nmore + 1) * sizeof(*all));
 
 	memcpy(all, cells, n * sizeof(*all));
+	if (nextra)
+		memcpy(all + n, extra, nextra * sizeof(*all));
 	if (nmore)
-		memcpy(all + n, more, nmore * sizeof(*all));
-	csv_write_row(out, all, n + nmore);
+		memcpy(all + n + nextra, more, nmore * sizeof(*all));
+	csv_write_row(out, all, n + nextra + nmore);
 	free(all);
+}
+
+void export_csv_header_fields(struct buf *out, const char *const *save_names, size_t n,
+			      const char *const *field_names, size_t nfields)
+{
+	put_cells(out, fixed_columns, NFIXED, field_names, nfields, save_names, n);
 }
 
 void export_csv_header(struct buf *out, const char *const *save_names,
 		       size_t n)
 {
-	put_cells(out, fixed_columns, NFIXED, save_names, n);
+	export_csv_header_fields(out, save_names, n, NULL, 0);
 }
 
 /* The ISO 8601 form of t in out, or NULL when t is 0 (none). */
@@ -62,9 +75,14 @@ void export_csv_row(struct buf *out, const struct export_run *r,
 	};
 	const char **answers = xmalloc((n ? n : 1) * sizeof(*answers));
 
+	const char **fields = xcalloc(r->nfields ? r->nfields : 1, sizeof(*fields));
+
 	for (size_t i = 0; i < n; i++)
 		answers[i] = answer(r, save_names[i]);
-	put_cells(out, fixed, NFIXED, answers, n);
+	for (size_t i = 0; i < r->nfields; i++)
+		fields[i] = r->field_values ? r->field_values[i] : NULL;
+	put_cells(out, fixed, NFIXED, fields, r->nfields, answers, n);
+	free(fields);
 	free(answers);
 }
 
@@ -140,6 +158,24 @@ static json_t *json_text(const char *s)
 	return json_or_die(j);
 }
 
+/* A number answer as a JSON number: an integer when it is one, null when
+ * there is none (or it does not read as a number, which a stored number
+ * answer always does). */
+static json_t *json_number_text(const char *s)
+{
+	char *end;
+	if (!s || !*s)
+		return json_or_die(json_null());
+	errno = 0;
+	long long i = strtoll(s, &end, 10);
+	if (!*end && !errno)
+		return json_or_die(json_integer((json_int_t)i));
+	double d = strtod(s, &end);
+	if (*end || !isfinite(d))
+		return json_text(s);
+	return json_or_die(json_real(d));
+}
+
 static json_t *json_time(long t)
 {
 	char iso[TIME_ISO8601_SIZE];
@@ -175,12 +211,96 @@ void export_jsonl_row(struct buf *out, const struct export_run *r,
 	json_set(obj, "status", json_text(r->status));
 	json_set(obj, "started_at", json_time(r->started_at));
 	json_set(obj, "completed_at", json_time(r->completed_at));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < r->nfields; i++)
+		json_set(obj, r->field_names[i],
+			 json_text(r->field_values ? r->field_values[i] : NULL));
+	for (size_t i = 0; i < n; i++) {
+		const char *v = answer(r, save_names[i]);
 		json_set(answers, save_names[i],
-			 json_text(answer(r, save_names[i])));
+			 r->is_number && r->is_number[i] ? json_number_text(v) : json_text(v));
+	}
 	json_set(obj, "answers", answers);
 	json_dump_callback(obj, append_to_buf, out,
 			   JSON_COMPACT | JSON_PRESERVE_ORDER);
 	buf_putc(out, '\n');
 	json_decref(obj);
+}
+
+/* ---- codebook ----------------------------------------------------------- */
+
+static const char *codebook_type(const struct flow_step *s)
+{
+	if (s->type == STEP_LANGUAGE)
+		return "language";
+	switch (s->ask) {
+	case ASK_CHOICES:
+		return "choice";
+	case ASK_NUMBER:
+		return "number";
+	default:
+		return "text";
+	}
+}
+
+/* One codebook row: variable, type, value, then per language a question
+ * and a label (either may be NULL). */
+static void codebook_row(struct buf *out, const struct flow *flow, const char *variable,
+			 const char *type, const char *value, const struct flow_text *question,
+			 const struct flow_text *label)
+{
+	const char *cells[3 + 2 * FLOW_MAX_LANGS];
+	size_t n = 0;
+	cells[n++] = variable;
+	cells[n++] = type;
+	cells[n++] = value;
+	for (size_t l = 0; l < flow->nlangs; l++) {
+		cells[n++] = question ? question->t[l] : NULL;
+		cells[n++] = label ? label->t[l] : NULL;
+	}
+	csv_write_row(out, cells, n);
+}
+
+/* The number's bounds, "1-10", "0-" or "-10" ("" for none), for the value
+ * column of the variable's row. */
+static void number_range(const struct flow_step *s, char *out, size_t size)
+{
+	char lo[32] = "", hi[32] = "";
+	if (s->has_min)
+		snprintf(lo, sizeof(lo), "%.15g", s->min);
+	if (s->has_max)
+		snprintf(hi, sizeof(hi), "%.15g", s->max);
+	snprintf(out, size, "%s%s%s", lo, s->has_min || s->has_max ? "-" : "", hi);
+}
+
+void export_codebook_csv(struct buf *out, const struct flow *flow)
+{
+	const char *cells[3 + 2 * FLOW_MAX_LANGS];
+	char names[2 * FLOW_MAX_LANGS][64];
+	size_t n = 0;
+	cells[n++] = "variable";
+	cells[n++] = "type";
+	cells[n++] = "value";
+	for (size_t l = 0; l < flow->nlangs; l++) {
+		snprintf(names[2 * l], sizeof(names[0]), "question_%s", flow->langs[l]);
+		snprintf(names[2 * l + 1], sizeof(names[0]), "label_%s", flow->langs[l]);
+		cells[n++] = names[2 * l];
+		cells[n++] = names[2 * l + 1];
+	}
+	csv_write_row(out, cells, n);
+	for (size_t i = 0; i < flow->nsteps; i++) {
+		const struct flow_step *s = &flow->steps[i];
+		if (!s->save || flow_step_saving(flow, s->save) != s)
+			continue; /* not saved, or saved by an earlier step too */
+		char range[64] = "";
+		if (s->ask == ASK_NUMBER)
+			number_range(s, range, sizeof(range));
+		codebook_row(out, flow, s->save, codebook_type(s), range, &s->text, NULL);
+		for (size_t c = 0; c < s->nchoices; c++)
+			codebook_row(out, flow, s->save, codebook_type(s), s->choices[c].key, NULL,
+				     &s->choices[c].label);
+		if (s->type == STEP_LANGUAGE)
+			for (size_t l = 0; l < flow->nlangs; l++)
+				codebook_row(out, flow, s->save, "language", flow->langs[l], NULL,
+					     NULL);
+	}
 }

@@ -17,6 +17,7 @@ static const struct {
 	{"broadcast", cmd_broadcast},
 	{"export", cmd_export},
 	{"report", cmd_report},
+	{"audit", cmd_audit},
 	{"phone", cmd_phone},
 };
 

@@ -2,21 +2,26 @@
 #include "report.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
+#include "csv.h"
 #include "export.h"
 #include "flow.h"
 #include "store.h"
+
+#define NO_ANSWER "(no valid answer)"
 
 struct report {
 	json_t *root;
 	json_t *status;      /* status -> count */
 	json_t *drop_off;    /* step id -> runs not completed that stopped there */
-	json_t *questions;   /* name -> {total, values, by_language, by_channel} */
+	json_t *questions;   /* name -> {type, keys, total, values, by_language, by_channel} */
+	json_t *latest;      /* phone -> {t, lang, ch, answers}: latest completed run */
 	long runs;
 	report_done_fn done;
 	void *arg;
@@ -38,6 +43,22 @@ static json_t *child(json_t *obj, const char *key)
 	return c;
 }
 
+static void keep_latest(struct report *rep, const struct stored_run *r)
+{
+	json_t *have = json_object_get(rep->latest, r->phone);
+	long t = r->completed ? r->completed : r->started;
+	if (have && json_integer_value(json_object_get(have, "t")) > t)
+		return;
+	json_t *answers = json_object();
+	for (size_t i = 0; i < r->answers.n; i++)
+		json_object_set_new(answers, r->answers.items[i].name,
+				    json_string(r->answers.items[i].value));
+	json_object_set_new(rep->latest, r->phone,
+			    json_pack("{s:I,s:s,s:s,s:o}", "t", (json_int_t)t, "lang",
+				      r->lang ? r->lang : "", "ch", channel_name(r->channel),
+				      "answers", answers));
+}
+
 static void visit(const struct stored_run *r, void *arg)
 {
 	struct report *rep = arg;
@@ -45,16 +66,146 @@ static void visit(const struct stored_run *r, void *arg)
 	bump(rep->status, run_status_name(r->status));
 	if (r->status != RUN_COMPLETED)
 		bump(rep->drop_off, r->step ? r->step : "(end)");
+	else if (r->phone)
+		keep_latest(rep, r);
 	for (size_t i = 0; i < r->answers.n; i++) {
 		const char *value = r->answers.items[i].value;
-		const char *key = *value ? value : "(no valid answer)";
+		const char *key = *value ? value : NO_ANSWER;
 		json_t *q = child(rep->questions, r->answers.items[i].name);
 		bump(q, "total");
 		bump(child(q, "values"), key);
-		bump(child(child(q, "by_language"), r->lang), key);
+		bump(child(child(q, "by_language"), r->lang ? r->lang : ""), key);
 		bump(child(child(q, "by_channel"), channel_name(r->channel)), key);
 	}
 }
+
+/* -- figures over people ------------------------------------------------------- */
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+void report_numbers(double *v, size_t n, struct report_numbers *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!n)
+		return;
+	qsort(v, n, sizeof(*v), by_value);
+	out->count = n;
+	for (size_t i = 0; i < n; i++)
+		out->sum += v[i];
+	out->mean = out->sum / (double)n;
+	out->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	out->min = v[0];
+	out->max = v[n - 1];
+}
+
+/* A whole number as a JSON integer, else a real. */
+static json_t *json_num(double d)
+{
+	if (d == floor(d) && fabs(d) < 9e15)
+		return json_integer((json_int_t)d);
+	return json_real(d);
+}
+
+/* The people figures of question q over the people of `group` (a key of
+ * the latest run, "lang" or "ch", with value gvalue; NULL: everyone). */
+static json_t *people_figures(struct report *rep, const char *name, json_t *q,
+			      const char *group, const char *gvalue)
+{
+	const char *type = json_string_value(json_object_get(q, "type"));
+	bool number = type && strcmp(type, "number") == 0;
+	json_t *values = json_object();
+	json_t *keys = json_object_get(q, "keys");
+	size_t i;
+	json_t *k;
+	json_array_foreach(keys, i, k)
+		json_object_set_new(values, json_string_value(k), json_integer(0));
+	double *nums = xcalloc(json_object_size(rep->latest) + 1, sizeof(*nums));
+	size_t nnums = 0;
+	long total = 0;
+	const char *phone;
+	json_t *run;
+	json_object_foreach(rep->latest, phone, run) {
+		if (group && strcmp(json_string_value(json_object_get(run, group)),
+				    gvalue) != 0)
+			continue;
+		const char *v = json_string_value(json_object_get(json_object_get(run, "answers"), name));
+		if (!v)
+			continue;
+		total++;
+		char *end;
+		double d = strtod(v, &end);
+		if (number && *v && !*end)
+			nums[nnums++] = d;
+		bump(values, *v ? v : NO_ANSWER);
+	}
+	json_t *shares = json_object();
+	const char *key;
+	json_t *n;
+	json_object_foreach(values, key, n) {
+		long c = (long)json_integer_value(n);
+		json_object_set_new(shares, key, json_pack("{s:I,s:f}", "count", (json_int_t)c,
+							  "share", total ? (double)c / (double)total : 0.0));
+	}
+	json_decref(values);
+	json_t *out = json_pack("{s:I}", "total", (json_int_t)total);
+	if (number) {
+		struct report_numbers f;
+		report_numbers(nums, nnums, &f);
+		json_t *fig = json_pack("{s:I}", "count", (json_int_t)f.count);
+		json_object_set_new(fig, "sum", json_num(f.sum));
+		json_object_set_new(fig, "mean", f.count ? json_num(f.mean) : json_null());
+		json_object_set_new(fig, "median", f.count ? json_num(f.median) : json_null());
+		json_object_set_new(fig, "min", f.count ? json_num(f.min) : json_null());
+		json_object_set_new(fig, "max", f.count ? json_num(f.max) : json_null());
+		json_object_set_new(out, "number", fig);
+	}
+	if (!number || json_object_size(shares) > 0)
+		json_object_set_new(out, "values", shares);
+	else
+		json_decref(shares);
+	free(nums);
+	return out;
+}
+
+/* The groups ("lang" or "ch" values) the people fall in, sorted. */
+static json_t *groups_of(struct report *rep, const char *group)
+{
+	json_t *set = json_object();
+	const char *phone;
+	json_t *run;
+	json_object_foreach(rep->latest, phone, run)
+		json_object_set(set, json_string_value(json_object_get(run, group)), json_true());
+	return set;
+}
+
+static void add_people(struct report *rep)
+{
+	static const struct { const char *field, *key; } groups[] = {
+		{"lang", "people_by_language"}, {"ch", "people_by_channel"},
+	};
+	const char *name;
+	json_t *q;
+	json_object_foreach(rep->questions, name, q) {
+		json_object_set_new(q, "people", people_figures(rep, name, q, NULL, NULL));
+		for (size_t g = 0; g < 2; g++) {
+			json_t *set = groups_of(rep, groups[g].field), *by = json_object();
+			const char *value;
+			json_t *unused;
+			json_object_foreach(set, value, unused)
+				json_object_set_new(by, value,
+						    people_figures(rep, name, q, groups[g].field, value));
+			json_object_set_new(q, groups[g].key, by);
+			json_decref(set);
+		}
+		json_object_del(q, "keys");
+	}
+}
+
+/* -- the walk ------------------------------------------------------------------ */
 
 static void on_emit(const char *data, size_t len, void *arg)
 {
@@ -63,14 +214,27 @@ static void on_emit(const char *data, size_t len, void *arg)
 	(void)arg; /* never called: the walk visits */
 }
 
+static void report_free(struct report *rep)
+{
+	json_decref(rep->root);
+	json_decref(rep->status);
+	json_decref(rep->drop_off);
+	json_decref(rep->questions);
+	json_decref(rep->latest);
+	free(rep);
+}
+
 static void on_done(int rc, void *arg)
 {
 	struct report *rep = arg;
 	if (rc == 0) {
 		json_t *completed = json_object_get(rep->status, "completed");
 		long done = completed ? (long)json_integer_value(completed) : 0;
+		add_people(rep);
 		json_object_set_new(rep->root, "runs", json_integer(rep->runs));
 		json_object_set_new(rep->root, "completed", json_integer(done));
+		json_object_set_new(rep->root, "people",
+				    json_integer((json_int_t)json_object_size(rep->latest)));
 		json_object_set_new(rep->root, "completion_pct",
 				    json_integer(rep->runs ? (done * 100 + rep->runs / 2) / rep->runs : 0));
 		json_object_set(rep->root, "status", rep->status);
@@ -82,11 +246,14 @@ static void on_done(int rc, void *arg)
 	} else {
 		rep->done(-1, NULL, rep->arg);
 	}
-	json_decref(rep->root);
-	json_decref(rep->status);
-	json_decref(rep->drop_off);
-	json_decref(rep->questions);
-	free(rep);
+	report_free(rep);
+}
+
+static const char *question_type(const struct flow_step *s)
+{
+	if (s->type == STEP_LANGUAGE)
+		return "language";
+	return s->ask == ASK_CHOICES ? "choice" : s->ask == ASK_NUMBER ? "number" : "text";
 }
 
 int report_start(struct db *db, const struct flow *flow, report_done_fn done, void *arg)
@@ -96,11 +263,22 @@ int report_start(struct db *db, const struct flow *flow, report_done_fn done, vo
 	rep->status = json_object();
 	rep->drop_off = json_object();
 	rep->questions = json_object();
-	/* Questions in step order, so that the report reads like the flow. */
-	for (size_t i = 0; i < flow->nsteps; i++)
-		if (flow->steps[i].save && !json_object_get(rep->questions, flow->steps[i].save))
-			json_object_set_new(rep->questions, flow->steps[i].save,
-					    json_pack("{s:i}", "total", 0));
+	rep->latest = json_object();
+	/* Questions in step order, so that the report reads like the flow;
+	 * their types and keys copied, as a reload may free the flow. */
+	for (size_t i = 0; i < flow->nsteps; i++) {
+		const struct flow_step *s = &flow->steps[i];
+		if (!s->save || json_object_get(rep->questions, s->save))
+			continue;
+		json_t *keys = json_array();
+		for (size_t c = 0; c < s->nchoices; c++)
+			json_array_append_new(keys, json_string(s->choices[c].key));
+		for (size_t l = 0; s->type == STEP_LANGUAGE && l < flow->nlangs; l++)
+			json_array_append_new(keys, json_string(flow->langs[l]));
+		json_object_set_new(rep->questions, s->save,
+				    json_pack("{s:s,s:o,s:i}", "type", question_type(s), "keys", keys,
+					      "total", 0));
+	}
 	rep->done = done;
 	rep->arg = arg;
 	struct export_opts opts = {
@@ -110,15 +288,13 @@ int report_start(struct db *db, const struct flow *flow, report_done_fn done, vo
 		.visit = visit,
 	};
 	if (!export_start(db, &opts, on_emit, on_done, rep)) {
-		json_decref(rep->root);
-		json_decref(rep->status);
-		json_decref(rep->drop_off);
-		json_decref(rep->questions);
-		free(rep);
+		report_free(rep);
 		return -1;
 	}
 	return 0;
 }
+
+/* -- text ------------------------------------------------------------------------ */
 
 static void counts_line(struct buf *out, const char *label, json_t *counts, long total)
 {
@@ -132,16 +308,48 @@ static void counts_line(struct buf *out, const char *label, json_t *counts, long
 	buf_putc(out, '\n');
 }
 
+static long sum_counts(json_t *counts)
+{
+	long n = 0;
+	const char *k;
+	json_t *c;
+	json_object_foreach(counts, k, c) n += (long)json_integer_value(c);
+	return n;
+}
+
+static void people_line(struct buf *out, const char *label, json_t *fig)
+{
+	buf_printf(out, "    %-12s %lld people", label,
+		   json_integer_value(json_object_get(fig, "total")));
+	json_t *num = json_object_get(fig, "number");
+	if (num) {
+		static const char *const names[] = {"sum", "mean", "median", "min", "max"};
+		for (size_t i = 0; i < 5; i++) {
+			json_t *v = json_object_get(num, names[i]);
+			if (json_is_number(v))
+				buf_printf(out, ", %s %.15g", names[i], json_number_value(v));
+		}
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(json_object_get(fig, "values"), key, v)
+		buf_printf(out, " %s %lld (%.0f%%)", key,
+			   json_integer_value(json_object_get(v, "count")),
+			   100 * json_number_value(json_object_get(v, "share")));
+	buf_putc(out, '\n');
+}
+
 void report_text(const char *json, struct buf *out)
 {
 	json_t *root = json_loads(json, 0, NULL);
 	if (!root)
 		return;
-	buf_printf(out, "flow %s: %lld runs, %lld completed (%lld%%)\n",
+	buf_printf(out, "flow %s: %lld runs, %lld completed (%lld%%), %lld people\n",
 		   json_string_value(json_object_get(root, "flow")),
 		   json_integer_value(json_object_get(root, "runs")),
 		   json_integer_value(json_object_get(root, "completed")),
-		   json_integer_value(json_object_get(root, "completion_pct")));
+		   json_integer_value(json_object_get(root, "completion_pct")),
+		   json_integer_value(json_object_get(root, "people")));
 	const char *key;
 	json_t *v;
 	buf_puts(out, "status:");
@@ -150,31 +358,119 @@ void report_text(const char *json, struct buf *out)
 	buf_puts(out, "\ndrop-off (runs not completed, by the step they stopped at):");
 	json_object_foreach(json_object_get(root, "drop_off"), key, v)
 		buf_printf(out, " %s %lld", key, json_integer_value(v));
-	buf_puts(out, "\nanswers:\n");
+	buf_puts(out, "\nanswers (people: each contact's latest completed run; runs: every run):\n");
 	json_object_foreach(json_object_get(root, "questions"), key, v) {
 		long total = (long)json_integer_value(json_object_get(v, "total"));
-		buf_printf(out, "  %s (%ld answers)\n", key, total);
-		json_t *values = json_object_get(v, "values");
-		if (values)
-			counts_line(out, "all", values, total);
+		buf_printf(out, "  %s (%ld answers in runs)\n", key, total);
+		people_line(out, "people", json_object_get(v, "people"));
 		const char *group;
 		json_t *g;
+		json_object_foreach(json_object_get(v, "people_by_language"), group, g) {
+			char label[32];
+			snprintf(label, sizeof(label), "people %s", group);
+			people_line(out, label, g);
+		}
+		json_object_foreach(json_object_get(v, "people_by_channel"), group, g) {
+			char label[32];
+			snprintf(label, sizeof(label), "people %s", group);
+			people_line(out, label, g);
+		}
+		json_t *values = json_object_get(v, "values");
+		if (values)
+			counts_line(out, "runs", values, total);
 		json_object_foreach(json_object_get(v, "by_language"), group, g) {
 			char label[32];
-			snprintf(label, sizeof(label), "lang %s", group);
-			long n = 0;
-			const char *k2;
-			json_t *c;
-			json_object_foreach(g, k2, c) n += (long)json_integer_value(c);
-			counts_line(out, label, g, n);
+			snprintf(label, sizeof(label), "runs %s", group);
+			counts_line(out, label, g, sum_counts(g));
 		}
 		json_object_foreach(json_object_get(v, "by_channel"), group, g) {
-			long n = 0;
-			const char *k2;
-			json_t *c;
-			json_object_foreach(g, k2, c) n += (long)json_integer_value(c);
-			counts_line(out, group, g, n);
+			char label[32];
+			snprintf(label, sizeof(label), "runs %s", group);
+			counts_line(out, label, g, sum_counts(g));
 		}
+	}
+	json_decref(root);
+}
+
+/* -- CSV ---------------------------------------------------------------------------- */
+
+struct csv_ctx {
+	struct buf *out;
+	const char *question, *type;
+};
+
+static void csv_line(struct csv_ctx *c, const char *by, const char *group, const char *value,
+		     const char *runs, const char *people, const char *share)
+{
+	const char *cells[] = {c->question, c->type, by, group, value, runs, people, share};
+	csv_write_row(c->out, cells, sizeof(cells) / sizeof(cells[0]));
+}
+
+static void fmt_num(json_t *v, char *out, size_t size)
+{
+	if (json_is_integer(v))
+		snprintf(out, size, "%lld", json_integer_value(v));
+	else if (json_is_number(v))
+		snprintf(out, size, "%.15g", json_number_value(v));
+	else
+		out[0] = '\0';
+}
+
+/* One group's rows: runs (counts by value, may be NULL) beside people. */
+static void csv_group(struct csv_ctx *c, const char *by, const char *group, json_t *runs,
+		      json_t *people)
+{
+	char r[32], p[32], s[32];
+	json_t *num = json_object_get(people, "number");
+	if (num) {
+		static const char *const names[] = {"count", "sum", "mean", "median", "min", "max"};
+		for (size_t i = 0; i < 6; i++) {
+			fmt_num(json_object_get(num, names[i]), p, sizeof(p));
+			csv_line(c, by, group, names[i], "", p, "");
+		}
+		return;
+	}
+	json_t *values = json_object_get(people, "values");
+	const char *key;
+	json_t *v;
+	json_object_foreach(values, key, v) {
+		fmt_num(json_object_get(runs, key), r, sizeof(r));
+		if (!*r)
+			snprintf(r, sizeof(r), "0");
+		fmt_num(json_object_get(v, "count"), p, sizeof(p));
+		snprintf(s, sizeof(s), "%.4f", json_number_value(json_object_get(v, "share")));
+		csv_line(c, by, group, key, r, p, s);
+	}
+	/* a value only earlier runs gave (no person's latest): runs alone */
+	json_object_foreach(runs, key, v) {
+		if (json_object_get(values, key))
+			continue;
+		fmt_num(v, r, sizeof(r));
+		csv_line(c, by, group, key, r, "0", "0.0000");
+	}
+}
+
+void report_csv(const char *json, struct buf *out)
+{
+	static const char *const header[] = {"question", "type", "by", "group",
+					     "value", "runs", "people", "share"};
+	json_t *root = json_loads(json, 0, NULL);
+	csv_write_row(out, header, sizeof(header) / sizeof(header[0]));
+	if (!root)
+		return;
+	const char *name;
+	json_t *q;
+	json_object_foreach(json_object_get(root, "questions"), name, q) {
+		struct csv_ctx c = {out, name, json_string_value(json_object_get(q, "type"))};
+		csv_group(&c, "all", "", json_object_get(q, "values"), json_object_get(q, "people"));
+		const char *group;
+		json_t *g;
+		json_object_foreach(json_object_get(q, "people_by_language"), group, g)
+			csv_group(&c, "language", group,
+				  json_object_get(json_object_get(q, "by_language"), group), g);
+		json_object_foreach(json_object_get(q, "people_by_channel"), group, g)
+			csv_group(&c, "channel", group,
+				  json_object_get(json_object_get(q, "by_channel"), group), g);
 	}
 	json_decref(root);
 }

@@ -88,7 +88,11 @@ static const char commit_script[] =
 	"  if v ~= A[8] then return conflict() end\n"
 	"  redis.call('HSET', rk, 'v', tonumber(v) + 1, unpack(A, rf, rl))\n"
 	"  if dl >= df then redis.call('HDEL', rk, unpack(A, df, dl)) end\n"
-	"  if v == '0' then redis.call('ZADD', 'sauti:runs:' .. A[9], A[10], A[7]) end\n"
+	"  if v == '0' then\n"
+	"    redis.call('ZADD', 'sauti:runs:' .. A[9], A[10], A[7])\n"
+	"    redis.call('ZADD', 'sauti:pr:' .. A[1], A[10], A[7])\n"
+	"  end\n"
+	"  if sl >= sf then redis.call('HSET', rk, 'sc', '1') end\n"
 	"end\n"
 	"if A[11] ~= '' then\n"
 	"  local ek = 'sauti:r:' .. A[11]\n"
@@ -105,7 +109,13 @@ static const char commit_script[] =
 	"for x = sf, sl do redis.call('HINCRBY', 'sauti:stats:' .. A[9], A[x], 1) end\n"
 	"if A[6] == 'set' then redis.call('SET', A[4], A[7])\n"
 	"elseif A[6] == 'clear' then redis.call('DEL', A[4]) end\n"
-	"if A[2] ~= '' then redis.call('SET', 'sauti:mo:' .. A[2], A[3], 'EX', A[14]) end\n"
+	"if A[2] ~= '' then\n"
+	"  redis.call('SET', 'sauti:mo:' .. A[2], A[3], 'EX', A[14])\n"
+	"  local pm = 'sauti:pm:' .. A[1]\n" /* the person's replies, for forget */
+	"  redis.call('ZREMRANGEBYSCORE', pm, '-inf', A[13])\n"
+	"  redis.call('ZADD', pm, A[13] + A[14], A[2])\n"
+	"  if redis.call('TTL', pm) < tonumber(A[14]) then redis.call('EXPIRE', pm, A[14]) end\n"
+	"end\n"
 	"return 1\n";
 
 /* ARGV: phone, now.  Opts the phone out and ends its active runs. */
@@ -625,4 +635,123 @@ int store_stop_runs(struct db *db, const char *phone, long now,
 	db_args_add(&a, phone);
 	db_args_addl(&a, now);
 	return send_script(db, &a, phone, fn, data);
+}
+
+/* -- one person's keys ---------------------------------------------------------
+ * Each part is Lua run by person.c's scripts with `p` (the E.164 number) in
+ * scope and the helpers `map(flat)` (an HGETALL reply as a table) and
+ * `unstat(key, field)` (one count less, the field gone at zero).  Order
+ * matters for forget: the runs before the contact (their counters), the
+ * groups before the contact (their names are in it). */
+static const struct person_part person_parts[] = {
+	{"contact", false,
+	 "return map(redis.call('HGETALL', 'sauti:c:' .. p))\n",
+	 /* the groups named in the contact hash, and the contact itself */
+	 "local n = 0\n"
+	 "local g = redis.call('HGET', 'sauti:c:' .. p, '_groups') or ''\n"
+	 "for name in string.gmatch(g, '[^;]+') do\n"
+	 "  n = n + redis.call('SREM', 'sauti:g:' .. name, p)\n"
+	 "end\n"
+	 "n = n + redis.call('SREM', 'sauti:contacts', p)\n"
+	 "return n + redis.call('DEL', 'sauti:c:' .. p)\n"},
+	{"runs", true,
+	 "local out = {}\n"
+	 "for _, id in ipairs(redis.call('ZRANGE', 'sauti:pr:' .. p, 0, -1)) do\n"
+	 "  local h = map(redis.call('HGETALL', 'sauti:r:' .. id))\n"
+	 "  if next(h) then h.id = id; out[#out + 1] = h end\n"
+	 "end\n"
+	 "return out\n",
+	 /* A run that bumped the {stats...} counters when it completed (sc)
+	  * takes its counts back: exactly what the commit added. */
+	 "local n = 0\n"
+	 "for _, id in ipairs(redis.call('ZRANGE', 'sauti:pr:' .. p, 0, -1)) do\n"
+	 "  local rk = 'sauti:r:' .. id\n"
+	 "  local h = map(redis.call('HGETALL', rk))\n"
+	 "  if h.flow then\n"
+	 "    if h.sc == '1' then\n"
+	 "      local sk = 'sauti:stats:' .. h.flow\n"
+	 "      unstat(sk, 'count')\n"
+	 "      for f, v in pairs(h) do\n"
+	 "        if string.sub(f, 1, 2) == 'a:' then unstat(sk, f .. ':' .. v) end\n"
+	 "      end\n"
+	 "    end\n"
+	 "    redis.call('ZREM', 'sauti:runs:' .. h.flow, id)\n"
+	 "  end\n"
+	 "  n = n + redis.call('DEL', rk)\n"
+	 "end\n"
+	 "redis.call('DEL', 'sauti:pr:' .. p)\n"
+	 "return n\n"},
+	{"pointers", false,
+	 "return {sms = redis.call('GET', 'sauti:cur:sms:' .. p),\n"
+	 "        ussd = redis.call('GET', 'sauti:cur:ussd:' .. p)}\n",
+	 "return redis.call('DEL', 'sauti:cur:sms:' .. p, 'sauti:cur:ussd:' .. p)\n"},
+	{"limit", false,
+	 "return redis.call('GET', 'sauti:lim:' .. p)\n",
+	 "return redis.call('DEL', 'sauti:lim:' .. p)\n"},
+	/* The replies remembered for Kannel's and the aggregators' repeats. */
+	{"replies", true,
+	 "local out = {}\n"
+	 "for _, id in ipairs(redis.call('ZRANGE', 'sauti:pm:' .. p, 0, -1)) do\n"
+	 "  local r = redis.call('GET', 'sauti:mo:' .. id)\n"
+	 "  if r then out[#out + 1] = {id = id, reply = r} end\n"
+	 "end\n"
+	 "return out\n",
+	 "local n = 0\n"
+	 "for _, id in ipairs(redis.call('ZRANGE', 'sauti:pm:' .. p, 0, -1)) do\n"
+	 "  n = n + redis.call('DEL', 'sauti:mo:' .. id)\n"
+	 "end\n"
+	 "redis.call('DEL', 'sauti:pm:' .. p)\n"
+	 "return n\n"},
+	/* Broadcasts (broadcast.h): the recipient's state in each bc:ID:r, a
+	 * number in a phones: audience, and what waits in the outbox, its
+	 * retries and the rate log.  Without its entry a recipient is not
+	 * sent to (the sender's begin script), so a broadcast going out skips
+	 * the person from then on. */
+	{"broadcasts", true,
+	 "local out = {}\n"
+	 "for _, rk in ipairs(scan('sauti:bc:*:r')) do\n"
+	 "  local st = redis.call('HGET', rk, p)\n"
+	 "  if st then out[#out + 1] = {broadcast = string.sub(rk, 10, -3), state = st} end\n"
+	 "end\n"
+	 "return out\n",
+	 "local n = 0\n"
+	 "for _, rk in ipairs(scan('sauti:bc:*:r')) do n = n + redis.call('HDEL', rk, p) end\n"
+	 "for _, bk in ipairs(scan('sauti:bc:*')) do\n"
+	 "  if redis.call('TYPE', bk).ok == 'hash' then\n"
+	 "    local to = redis.call('HGET', bk, 'to')\n"
+	 "    if to and string.sub(to, 1, 7) == 'phones:' then\n"
+	 "      local keep = {}\n"
+	 "      for q in string.gmatch(string.sub(to, 8), '[^,]+') do\n"
+	 "        if q ~= p then keep[#keep + 1] = q end\n"
+	 "      end\n"
+	 "      local now = 'phones:' .. table.concat(keep, ',')\n"
+	 "      if now ~= to then redis.call('HSET', bk, 'to', now); n = n + 1 end\n"
+	 "    end\n"
+	 "  end\n"
+	 "end\n"
+	 "if redis.call('EXISTS', 'sauti:outbox') == 1 then\n"
+	 "  for _, e in ipairs(redis.call('XRANGE', 'sauti:outbox', '-', '+')) do\n"
+	 "    local f = map(e[2])\n"
+	 "    if f.ph == p then\n"
+	 "      redis.pcall('XACK', 'sauti:outbox', 'senders', e[1])\n"
+	 "      n = n + redis.call('XDEL', 'sauti:outbox', e[1])\n"
+	 "    end\n"
+	 "  end\n"
+	 "end\n"
+	 "for _, m in ipairs(redis.call('ZRANGE', 'sauti:outbox:retry', 0, -1)) do\n"
+	 "  local ok, e = pcall(cjson.decode, m)\n"
+	 "  if ok and e.ph == p then n = n + redis.call('ZREM', 'sauti:outbox:retry', m) end\n"
+	 "end\n"
+	 "for _, m in ipairs(redis.call('ZRANGE', 'sauti:rate:log', 0, -1)) do\n"
+	 "  if string.find(m, ':' .. p .. ':', 1, true) then\n"
+	 "    redis.call('ZREM', 'sauti:rate:log', m)\n"
+	 "  end\n"
+	 "end\n"
+	 "return n\n"},
+};
+
+const struct person_part *store_person_parts(size_t *n)
+{
+	*n = sizeof(person_parts) / sizeof(person_parts[0]);
+	return person_parts;
 }

@@ -23,8 +23,11 @@
  *   g:GROUP          set   phones in a group
  *   cur:KIND:PHONE   str   id of the active run on that channel (sms, ussd)
  *   r:ID             hash  run: flow ph lang ch st step try pg t0 t1 tu exp v
- *                          us ut aw (USSD) a:NAME (answers)
+ *                          us ut aw (USSD) a:NAME (answers), sc (1 once
+ *                          its completion was counted in stats:FLOW)
  *   runs:FLOW        zset  run ids by start time (export, report)
+ *   pr:PHONE         zset  the person's run ids by start time
+ *   pm:PHONE         zset  the person's mo:MSGID ids by expiry
  *   mo:MSGID         str   the reply already given to a Kannel message id
  *   stats:FLOW       hash  completed runs: count, a:NAME:VALUE counts */
 #ifndef SAUTI_STORE_H
@@ -179,6 +182,19 @@ int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 struct db_args;
 /* Appends the count and the field/value pairs that store r as a hash. */
 void store_run_fields(struct db_args *a, const struct stored_run *r);
+
+/* Everything kept about one person, part by part: the one list of a
+ * person's keys, read by `contacts show` and erased by `contacts forget`
+ * (person.h).  Whoever adds a per-person key adds a part to the table in
+ * store.c, and a line to docs/keys.md.  Each part is a Lua chunk (see the
+ * table's comment for what it may use). */
+struct person_part {
+	const char *name;      /* its key in `contacts show` and forget's count */
+	bool list;             /* show gives a list (an empty one is []) */
+	const char *show;      /* returns what the part holds (JSON-able) */
+	const char *forget;    /* erases it; returns how many things went */
+};
+const struct person_part *store_person_parts(size_t *n);
 
 /* Ends every active run of a phone (STOP) with status "stopped". */
 int store_stop_runs(struct db *db, const char *phone, long now,

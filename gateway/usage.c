@@ -30,8 +30,11 @@ static const struct usage usages[] = {
 	 "file:line:column: sentence; an error makes the exit status 1.  For every\n"
 	 "step of every good flow, stdout shows per language how many SMS its\n"
 	 "message costs, and which character forces UCS-2 where one does.\n" COMMON},
-	{"contacts", "import contacts from a CSV file",
-	 "usage: sauti contacts import [-c FILE] [--country CC] CONTACTS.csv\n" COMMON},
+	{"contacts", "import, list, show or forget contacts",
+	 "usage: sauti contacts import [-c FILE] [--country CC] CONTACTS.csv\n"
+	 "       sauti contacts list [-c FILE] [--group NAME] [--format csv|jsonl] [--raw-phone]\n"
+	 "       sauti contacts show [-c FILE] PHONE\n"
+	 "       sauti contacts forget [-c FILE] PHONE...\n" COMMON},
 	{"contacts import", NULL,
 	 "usage: sauti contacts import [-c FILE] [--country CC] CONTACTS.csv\n\n"
 	 "Adds or updates contacts (CONTACTS.csv '-' reads stdin).  Columns: phone\n"
@@ -41,6 +44,30 @@ static const struct usage usages[] = {
 	 "numbers are accepted.  A language the person chose themselves is kept.\n"
 	 "Bad rows are reported by line and left out; the good rows are stored.\n"
 	 "Exit 1 when any row was bad.\n" COMMON},
+	{"contacts list", NULL,
+	 "usage: sauti contacts list [-c FILE] [--group NAME] [--format csv|jsonl] [--raw-phone]\n\n"
+	 "Every contact (of group NAME), as CSV (default) or JSON lines: contact\n"
+	 "(the pseudonym, as in exports; the number only with --raw-phone, which\n"
+	 "goes to the audit trail), language, country, groups, opted_out, then one\n"
+	 "column per field.\n" COMMON},
+	{"contacts show", NULL,
+	 "usage: sauti contacts show [-c FILE] PHONE\n\n"
+	 "Everything stored about one person, as JSON on stdout (a subject-access\n"
+	 "request): the contact's fields, groups and opt-out, every run with its\n"
+	 "answers, the replies kept for repeats, pointers, limits, broadcast\n"
+	 "state, inbox messages.  Exit 1 when nothing is stored about PHONE.\n" COMMON},
+	{"contacts forget", NULL,
+	 "usage: sauti contacts forget [-c FILE] PHONE...\n\n"
+	 "Erases each person: contact, group memberships, runs and answers, inbox\n"
+	 "messages, replies kept for repeats, pointers, limits, broadcast state;\n"
+	 "reports and {stats...} stop counting them.  Prints what was erased per\n"
+	 "person; exit 1 when a number was never seen.  Written to the audit trail.\n" COMMON},
+	{"audit", "who exported, imported, erased or sent what",
+	 "usage: sauti audit [-c FILE] [--since TIME]\n\n"
+	 "Prints the audit trail, oldest first, one JSON object per line: at, who\n"
+	 "(a token's name, admin, or cli), action (export, raw_phone, import,\n"
+	 "forget, broadcast, cancel, inbox_reply), what and count.  TIME is ISO\n"
+	 "8601 with an offset.\n" COMMON},
 	{"broadcast", "send a flow to an audience, or show a broadcast's status",
 	 "usage: sauti broadcast [-c FILE] FLOW --to AUDIENCE [--at TIME] [--dry-run]\n"
 	 "       sauti broadcast status [-c FILE] ID\n\n"
@@ -57,15 +84,24 @@ static const struct usage usages[] = {
 	 "counts of broadcast ID.\n" COMMON},
 	{"export", "write the runs of a flow as CSV or JSON lines",
 	 "usage: sauti export [-c FILE] FLOW [--format csv|jsonl] [--since TIME]\n"
-	 "                    [--until TIME] [--raw-phone]\n\n"
+	 "                    [--until TIME] [--fields F1,F2] [--raw-phone]\n"
+	 "       sauti export [-c FILE] FLOW --codebook\n\n"
 	 "Writes one row per run of FLOW to stdout.  Contacts are pseudonyms\n"
 	 "(HMAC-SHA-256 of the number with pseudonym_key) unless --raw-phone.\n"
 	 "TIME is ISO 8601 with an offset, e.g. 2026-11-22T09:00:00+03:00, and\n"
-	 "bounds the runs' start times.\n" COMMON},
+	 "bounds the runs' start times.  --fields adds those contact fields as\n"
+	 "columns after completed_at (never name or phone).  In JSON lines a\n"
+	 "number answer is a JSON number.  --codebook prints instead the flow's\n"
+	 "variables, types, keys, questions and labels in each language, as CSV.\n"
+	 "Every export is written to the audit trail.\n" COMMON},
 	{"report", "completion and answer counts of a flow",
-	 "usage: sauti report [-c FILE] FLOW [--json]\n\n"
-	 "Completion, drop-off per step and answer counts per question,\n"
-	 "per language and per channel, over every run of FLOW.\n" COMMON},
+	 "usage: sauti report [-c FILE] FLOW [--format text|json|csv] [--json]\n\n"
+	 "Completion, drop-off per step and, per question, the answers of people\n"
+	 "(each contact's latest completed run) beside the count of runs, over\n"
+	 "all and per language and channel; a number question gives count, sum,\n"
+	 "mean, median, min and max, a choice every key with count and share.\n"
+	 "--json (--format json) prints the JSON the API gives; --format csv one\n"
+	 "row per question, group and value, for a spreadsheet.\n" COMMON},
 	{"phone", "an interactive phone that talks to a running gateway",
 	 "usage: sauti phone [-c FILE] NUMBER [--ussd CODE] [--url HOST:PORT] [--to SHORTCODE]\n\n"
 	 "An interactive phone that talks to a running gateway (default: the\n"

@@ -146,8 +146,7 @@ static void test_csv_rows(void **state)
 	struct buf out = BUF_INIT;
 	struct export_run r = {
 		"r1", "798c69248ea5ee7f", "sw", "sms", "completed",
-		T_START, T_START + 120, &answers,
-	};
+		T_START, T_START + 120, &answers, NULL, NULL, 0, NULL};
 	(void)state;
 	/* stored in another order than the flow's: the save names decide */
 	fields_set(&answers, "years", "12.5");
@@ -180,7 +179,7 @@ static void test_csv_rows(void **state)
 	/* no answers at all, NULL strings */
 	buf_reset(&out);
 	struct export_run bare = {"r2", NULL, NULL, "sms", "expired", 0, 0,
-				  NULL};
+				  NULL, NULL, NULL, 0, NULL};
 	export_csv_row(&out, &bare, save_names, NSAVE);
 	assert_string_equal(buf_str(&out), "r2,,,sms,expired,,,,,,\r\n");
 	fields_release(&answers);
@@ -193,8 +192,7 @@ static void test_csv_reads_back(void **state)
 	struct buf out = BUF_INIT;
 	struct export_run r = {
 		"r1", "abc", "sw", "sms", "completed", T_START, T_START + 60,
-		&answers,
-	};
+		&answers, NULL, NULL, 0, NULL};
 	struct csv_reader reader;
 	struct csv_record rec;
 	char err[128];
@@ -239,8 +237,7 @@ static void test_jsonl_row(void **state)
 	struct buf out = BUF_INIT;
 	struct export_run r = {
 		"r1", "798c69248ea5ee7f", "sw", "sms", "completed",
-		T_START, T_START + 120, &answers,
-	};
+		T_START, T_START + 120, &answers, NULL, NULL, 0, NULL};
 	(void)state;
 	fields_set(&answers, "years", "12.5");
 	fields_set(&answers, "change", "Maji safi, na \"barabara\"\nnzuri ☺");
@@ -276,7 +273,7 @@ static void test_jsonl_nulls(void **state)
 	struct fields answers = FIELDS_INIT;
 	struct buf out = BUF_INIT;
 	struct export_run r = {"r9", "+255712345678", NULL, "ussd", "active",
-			       T_START, 0, &answers};
+			       T_START, 0, &answers, NULL, NULL, 0, NULL};
 	(void)state;
 	fields_set(&answers, "consent", "yes");
 	export_jsonl_row(&out, &r, save_names, NSAVE);
@@ -308,7 +305,7 @@ static void test_jsonl_invalid_utf8(void **state)
 	struct buf out = BUF_INIT;
 	const char *names[] = {"change", "bad\xff"};
 	struct export_run r = {"r1", "c", "sw", "sms", "completed", T_START, 0,
-			       &answers};
+			       &answers, NULL, NULL, 0, NULL};
 	(void)state;
 	/* a Latin-1 byte, a truncated sequence, an overlong '/' and a
 	 * surrogate: each becomes U+FFFD and the line is still JSON */
@@ -332,7 +329,7 @@ static void test_jsonl_many_lines(void **state)
 {
 	struct buf out = BUF_INIT;
 	struct export_run r = {"r", "c", "en", "sms", "stopped", T_START, 0,
-			       NULL};
+			       NULL, NULL, NULL, 0, NULL};
 	json_error_t jerr;
 	size_t lines = 0;
 	(void)state;

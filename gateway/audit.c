@@ -1,0 +1,197 @@
+/* audit.c -- see audit.h. */
+#include "audit.h"
+
+#include <ctype.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+#include "timeutil.h"
+
+#define AUDIT_KEY "sauti:audit"
+#define SCRUB_DIGITS 7
+#define READ_BATCH 500
+
+/* The length of the number-like run at s ('+'? digits and single spaces,
+ * ending in a digit) when it has SCRUB_DIGITS digits or more, else 0. */
+static size_t number_run(const char *s)
+{
+	size_t i = *s == '+' ? 1 : 0, end = 0, digits = 0;
+	while (s[i]) {
+		if (isdigit((unsigned char)s[i])) {
+			digits++;
+			end = ++i;
+		} else if (s[i] == ' ' && isdigit((unsigned char)s[i + 1]) && digits) {
+			i++;
+		} else {
+			break;
+		}
+	}
+	return digits >= SCRUB_DIGITS ? end : 0;
+}
+
+void audit_scrub(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	if (!size)
+		return;
+	for (size_t i = 0; in && in[i] && o + 1 < size;) {
+		bool at_start = i == 0 || !isdigit((unsigned char)in[i - 1]);
+		size_t n = at_start ? number_run(in + i) : 0;
+		if (n) {
+			out[o++] = '#';
+			i += n;
+		} else {
+			out[o++] = in[i++];
+		}
+	}
+	out[o] = '\0';
+}
+
+long audit_audience_size(const char *audience)
+{
+	if (strncmp(audience, "phones:", 7) != 0)
+		return 0;
+	long n = audience[7] ? 1 : 0;
+	for (const char *p = audience + 7; *p; p++)
+		n += *p == ',';
+	return n;
+}
+
+void audit_entry_json(const struct audit_entry *e, struct buf *out)
+{
+	char at[TIME_ISO8601_SIZE];
+	time_iso8601(e->at, at);
+	json_t *obj = json_pack("{s:s,s:s?,s:s?,s:s?,s:I}", "at", at, "who", e->who, "action",
+				e->action, "what", e->what, "count", (json_int_t)e->count);
+	char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	buf_printf(out, "%s\n", text ? text : "{}");
+	free(text);
+	json_decref(obj);
+}
+
+struct audit_call {
+	audit_each_fn each;
+	audit_done_fn done;
+	void *arg;
+	struct db *db;
+};
+
+static void on_recorded(redisReply *reply, void *data)
+{
+	struct audit_call *c = data;
+	int rc = reply && reply->type == REDIS_REPLY_STRING ? 0 : -1;
+	if (rc < 0)
+		log_error("audit: could not store an entry in redis (it is in this log)");
+	if (c->done)
+		c->done(rc, c->arg);
+	free(c);
+}
+
+int audit_record(struct db *db, const char *who, const char *action, const char *what,
+		 long count, audit_done_fn done, void *arg)
+{
+	char at[32], n[32];
+	size_t size = (what ? strlen(what) : 0) + 1;
+	char *scrubbed = xmalloc(size);
+	audit_scrub(what ? what : "", scrubbed, size);
+	long now = (long)time(NULL);
+	log_info("audit: %s %s %s count %ld", who, action, scrubbed, count);
+	snprintf(at, sizeof(at), "%ld", now);
+	snprintf(n, sizeof(n), "%ld", count);
+	char maxlen[32];
+	snprintf(maxlen, sizeof(maxlen), "%d", AUDIT_MAXLEN);
+	const char *argv[] = {"XADD", AUDIT_KEY, "MAXLEN", "~", maxlen, "*", "at", at, "who", who,
+			      "action", action, "what", scrubbed, "count", n};
+	struct audit_call *c = xcalloc(1, sizeof(*c));
+	c->done = done;
+	c->arg = arg;
+	int rc = db_command(db, on_recorded, c, (int)(sizeof(argv) / sizeof(argv[0])), argv, NULL);
+	free(scrubbed);
+	if (rc < 0) {
+		log_error("audit: redis not connected; the entry is only in this log");
+		free(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* -- reading -------------------------------------------------------------------- */
+
+static int read_from(struct audit_call *c, const char *start);
+
+static const char *field(const redisReply *flat, const char *name)
+{
+	for (size_t i = 0; i + 1 < flat->elements; i += 2)
+		if (flat->element[i]->str && strcmp(flat->element[i]->str, name) == 0)
+			return flat->element[i + 1]->str;
+	return NULL;
+}
+
+static void on_batch(redisReply *reply, void *data)
+{
+	struct audit_call *c = data;
+	if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+		c->done(-1, c->arg);
+		free(c);
+		return;
+	}
+	char last[64] = "";
+	for (size_t i = 0; i < reply->elements; i++) {
+		const redisReply *e = reply->element[i];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || !e->element[0]->str)
+			continue;
+		snprintf(last, sizeof(last), "%s", e->element[0]->str);
+		const redisReply *f = e->element[1];
+		const char *at = field(f, "at"), *count = field(f, "count");
+		struct audit_entry entry = {
+			.at = at ? strtol(at, NULL, 10) : 0,
+			.who = field(f, "who"),
+			.action = field(f, "action"),
+			.what = field(f, "what"),
+			.count = count ? strtol(count, NULL, 10) : 0,
+		};
+		c->each(&entry, c->arg);
+	}
+	if (reply->elements < READ_BATCH || !*last) {
+		c->done(0, c->arg);
+		free(c);
+		return;
+	}
+	char next[72];
+	snprintf(next, sizeof(next), "(%s", last); /* exclusive: after the last one */
+	if (read_from(c, next) < 0) {
+		c->done(-1, c->arg);
+		free(c);
+	}
+}
+
+static int read_from(struct audit_call *c, const char *start)
+{
+	char count[16];
+	snprintf(count, sizeof(count), "%d", READ_BATCH);
+	const char *argv[] = {"XRANGE", AUDIT_KEY, start, "+", "COUNT", count};
+	return db_command(c->db, on_batch, c, 6, argv, NULL);
+}
+
+int audit_read(struct db *db, long since, audit_each_fn each, audit_done_fn done, void *arg)
+{
+	struct audit_call *c = xcalloc(1, sizeof(*c));
+	c->db = db;
+	c->each = each;
+	c->done = done;
+	c->arg = arg;
+	char start[32];
+	/* Stream ids are milliseconds, so since maps onto them directly. */
+	snprintf(start, sizeof(start), "%ld", since > 0 ? since * 1000 : 0L);
+	if (read_from(c, start) < 0) {
+		free(c);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,405 @@
+/* person.c -- see person.h. */
+#include "person.h"
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+#include "db.h"
+#include "pseudo.h"
+#include "store.h"
+
+/* What every part's chunk may use (store.c). */
+static const char prelude[] =
+	"local p = ARGV[1]\n"
+	"local function map(flat)\n"
+	"  local m = {}\n"
+	"  for i = 1, #flat, 2 do m[flat[i]] = flat[i + 1] end\n"
+	"  return m\n"
+	"end\n"
+	"local function unstat(key, field)\n"
+	"  if redis.call('HINCRBY', key, field, -1) <= 0 then redis.call('HDEL', key, field) end\n"
+	"end\n"
+	"local function scan(pattern)\n"
+	"  local out, cursor = {}, '0'\n"
+	"  repeat\n"
+	"    local r = redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)\n"
+	"    cursor = r[1]\n"
+	"    for _, k in ipairs(r[2]) do out[#out + 1] = k end\n"
+	"  until cursor == '0'\n"
+	"  return out\n"
+	"end\n"
+	"local parts = {}\n";
+
+/* show: cjson of {part = what it holds}; forget: {part, count, ...}. */
+static char *build_script(bool forget)
+{
+	size_t n;
+	const struct person_part *parts = store_person_parts(&n);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, prelude);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "parts[%zu] = {'%s', function()\n%send}\n", i + 1, parts[i].name,
+			   forget ? parts[i].forget : parts[i].show);
+	if (forget)
+		buf_puts(&b, "local out = {}\n"
+			     "for _, part in ipairs(parts) do\n"
+			     "  out[#out + 1] = part[1]; out[#out + 1] = part[2]()\n"
+			     "end\n"
+			     "return out\n");
+	else
+		buf_puts(&b, "local out = {}\n"
+			     "for _, part in ipairs(parts) do out[part[1]] = part[2]() end\n"
+			     "return cjson.encode(out)\n");
+	return buf_detach(&b);
+}
+
+static const char *script(bool forget)
+{
+	static char *scripts[2];
+	if (!scripts[forget])
+		scripts[forget] = build_script(forget);
+	return scripts[forget];
+}
+
+struct person_call {
+	char *phone;
+	person_show_fn show;
+	person_forget_fn forget;
+	void *arg;
+};
+
+static void call_free(struct person_call *c)
+{
+	free(c->phone);
+	free(c);
+}
+
+static int send_call(struct db *db, struct person_call *c, bool forget, db_reply_fn fn)
+{
+	const char *argv[] = {"EVAL", script(forget), "0", c->phone};
+	if (db_command(db, fn, c, 4, argv, NULL) < 0) {
+		call_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* -- show -------------------------------------------------------------------- */
+
+/* A list part that holds nothing comes from cjson as {}: make it []. */
+static void fix_lists(json_t *root)
+{
+	size_t n;
+	const struct person_part *parts = store_person_parts(&n);
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_object_get(root, parts[i].name);
+		if (parts[i].list && (!v || (json_is_object(v) && json_object_size(v) == 0)))
+			json_object_set_new(root, parts[i].name, json_array());
+	}
+}
+
+/* Redis' nil reaches Lua as false: shown as null, and holding nothing. */
+static void nil_to_null(json_t *v)
+{
+	const char *key;
+	void *tmp;
+	json_t *item;
+	json_object_foreach_safe(v, tmp, key, item) {
+		if (json_is_false(item))
+			json_object_set_new(v, key, json_null());
+		else
+			nil_to_null(item);
+	}
+}
+
+/* Nothing held: every part empty, or an object of nulls. */
+static bool holds_nothing(json_t *v)
+{
+	const char *key;
+	json_t *item;
+	if (json_is_array(v))
+		return json_array_size(v) == 0;
+	if (!json_is_object(v))
+		return json_is_null(v);
+	json_object_foreach(v, key, item) {
+		if (!holds_nothing(item))
+			return false;
+	}
+	return true;
+}
+
+static void on_show(redisReply *reply, void *data)
+{
+	struct person_call *c = data;
+	json_t *root = NULL;
+	if (reply && reply->type == REDIS_REPLY_STRING)
+		root = json_loadb(reply->str, reply->len, 0, NULL);
+	if (!root) {
+		c->show(-1, NULL, c->arg);
+	} else {
+		nil_to_null(root);
+		fix_lists(root);
+		int rc = holds_nothing(root) ? 1 : 0;
+		json_t *out = json_pack("{s:s}", "phone", c->phone);
+		json_object_update(out, root);
+		char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
+		c->show(rc, text, c->arg);
+		free(text);
+		json_decref(out);
+		json_decref(root);
+	}
+	call_free(c);
+}
+
+int person_show(struct db *db, const char *phone, person_show_fn done, void *arg)
+{
+	struct person_call *c = xcalloc(1, sizeof(*c));
+	c->phone = xstrdup(phone);
+	c->show = done;
+	c->arg = arg;
+	return send_call(db, c, false, on_show);
+}
+
+/* -- forget ------------------------------------------------------------------- */
+
+static void on_forget(redisReply *reply, void *data)
+{
+	struct person_call *c = data;
+	if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+		c->forget(-1, NULL, c->arg);
+		call_free(c);
+		return;
+	}
+	json_t *erased = json_object();
+	long total = 0;
+	for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+		const redisReply *name = reply->element[i], *n = reply->element[i + 1];
+		long count = n->type == REDIS_REPLY_INTEGER ? (long)n->integer : 0;
+		if (name->type == REDIS_REPLY_STRING)
+			json_object_set_new(erased, name->str, json_integer(count));
+		total += count;
+	}
+	char *text = json_dumps(erased, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	c->forget(total ? 0 : 1, text, c->arg);
+	free(text);
+	json_decref(erased);
+	call_free(c);
+}
+
+int person_forget(struct db *db, const char *phone, person_forget_fn done, void *arg)
+{
+	struct person_call *c = xcalloc(1, sizeof(*c));
+	c->phone = xstrdup(phone);
+	c->forget = done;
+	c->arg = arg;
+	return send_call(db, c, true, on_forget);
+}
+
+/* -- list --------------------------------------------------------------------- */
+
+/* ARGV: set key, cursor.  {cursor, {phone, contact hash, ...}}. */
+static const char list_script[] =
+	"local r = redis.call('SSCAN', ARGV[1], ARGV[2], 'COUNT', 500)\n"
+	"local out = {}\n"
+	"for _, p in ipairs(r[2]) do\n"
+	"  out[#out + 1] = p; out[#out + 1] = redis.call('HGETALL', 'sauti:c:' .. p)\n"
+	"end\n"
+	"return {r[1], out}\n";
+
+struct lister {
+	struct db *db;
+	char *key;
+	char *pseudonym_key;
+	json_t *rows;
+	person_list_fn done;
+	void *arg;
+};
+
+static int by_contact(const void *a, const void *b)
+{
+	json_t *const *x = a, *const *y = b;
+	return strcmp(json_string_value(json_object_get(*x, "contact")),
+		      json_string_value(json_object_get(*y, "contact")));
+}
+
+static void lister_finish(struct lister *l, bool ok)
+{
+	if (ok) {
+		/* SSCAN's order is the hash table's: sort for a stable listing. */
+		size_t n = json_array_size(l->rows);
+		json_t **items = xcalloc(n ? n : 1, sizeof(*items));
+		for (size_t i = 0; i < n; i++)
+			items[i] = json_incref(json_array_get(l->rows, i));
+		qsort(items, n, sizeof(*items), by_contact);
+		json_array_clear(l->rows);
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(l->rows, items[i]);
+		free(items);
+	}
+	l->done(ok ? l->rows : NULL, l->arg);
+	json_decref(l->rows);
+	free(l->key);
+	free(l->pseudonym_key);
+	free(l);
+}
+
+static json_t *contact_row(const struct lister *l, const char *phone, const redisReply *hash)
+{
+	char pseudo[PSEUDONYM_SIZE];
+	json_t *fields = json_object(), *groups = json_array();
+	const char *lang = NULL, *country = NULL;
+	bool opted_out = false;
+	for (size_t i = 0; i + 1 < hash->elements; i += 2) {
+		const char *name = hash->element[i]->str, *v = hash->element[i + 1]->str;
+		if (!name || !v)
+			continue;
+		if (strcmp(name, "_lang") == 0) {
+			lang = v;
+		} else if (strcmp(name, "_optout") == 0) {
+			opted_out = strcmp(v, "1") == 0;
+		} else if (strcmp(name, "_groups") == 0) {
+			char *copy = xstrdup(v), *save = NULL;
+			for (char *g = strtok_r(copy, ";", &save); g; g = strtok_r(NULL, ";", &save))
+				json_array_append_new(groups, json_string(g));
+			free(copy);
+		} else if (strcmp(name, "country") == 0 || strcmp(name, "_country") == 0) {
+			country = v;
+		} else if (name[0] != '_' && json_string(v)) {
+			json_object_set_new(fields, name, json_string(v));
+		}
+	}
+	if (l->pseudonym_key)
+		pseudonym(l->pseudonym_key, strlen(l->pseudonym_key), phone, pseudo);
+	return json_pack("{s:s,s:s?,s:s?,s:o,s:b,s:o}", "contact",
+			 l->pseudonym_key ? pseudo : phone, "language", lang, "country", country,
+			 "groups", groups, "opted_out", opted_out, "fields", fields);
+}
+
+static int list_next(struct lister *l, const char *cursor);
+
+static void on_list_batch(redisReply *reply, void *data)
+{
+	struct lister *l = data;
+	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING) {
+		lister_finish(l, false);
+		return;
+	}
+	const redisReply *items = reply->element[1];
+	for (size_t i = 0; i + 1 < items->elements; i += 2)
+		if (items->element[i]->type == REDIS_REPLY_STRING &&
+		    items->element[i + 1]->type == REDIS_REPLY_ARRAY &&
+		    items->element[i + 1]->elements)
+			json_array_append_new(l->rows, contact_row(l, items->element[i]->str,
+								   items->element[i + 1]));
+	if (strcmp(reply->element[0]->str, "0") == 0)
+		lister_finish(l, true);
+	else if (list_next(l, reply->element[0]->str) < 0)
+		lister_finish(l, false);
+}
+
+static int list_next(struct lister *l, const char *cursor)
+{
+	const char *argv[] = {"EVAL", list_script, "0", l->key, cursor};
+	return db_command(l->db, on_list_batch, l, 5, argv, NULL);
+}
+
+int person_list(struct db *db, const char *group, const char *pseudonym_key,
+		person_list_fn done, void *arg)
+{
+	struct lister *l = xcalloc(1, sizeof(*l));
+	struct buf key = BUF_INIT;
+	if (group)
+		buf_printf(&key, "sauti:g:%s", group);
+	else
+		buf_puts(&key, "sauti:contacts");
+	l->db = db;
+	l->key = buf_detach(&key);
+	l->pseudonym_key = pseudonym_key ? xstrdup(pseudonym_key) : NULL;
+	l->rows = json_array();
+	l->done = done;
+	l->arg = arg;
+	if (list_next(l, "0") < 0) {
+		json_decref(l->rows);
+		free(l->key);
+		free(l->pseudonym_key);
+		free(l);
+		return -1;
+	}
+	return 0;
+}
+
+/* -- formats ------------------------------------------------------------------ */
+
+static const char *const list_columns[] = {"contact", "language", "country", "groups",
+					   "opted_out"};
+#define NLIST_COLUMNS (sizeof(list_columns) / sizeof(list_columns[0]))
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void person_rows_csv(json_t *rows, struct buf *out)
+{
+	/* The fields any contact has, in name order, as columns. */
+	json_t *names = json_object();
+	size_t i;
+	json_t *row;
+	json_array_foreach(rows, i, row) {
+		const char *name;
+		json_t *v;
+		json_object_foreach(json_object_get(row, "fields"), name, v)
+			json_object_set(names, name, json_true());
+	}
+	size_t nf = json_object_size(names), ncols = NLIST_COLUMNS + nf;
+	const char **cols = xcalloc(ncols, sizeof(*cols));
+	memcpy(cols, list_columns, sizeof(list_columns));
+	size_t k = NLIST_COLUMNS;
+	const char *name;
+	json_t *v;
+	json_object_foreach(names, name, v) cols[k++] = name;
+	qsort(cols + NLIST_COLUMNS, nf, sizeof(*cols), by_name);
+	csv_write_row(out, cols, ncols);
+
+	const char **cells = xcalloc(ncols, sizeof(*cells));
+	json_array_foreach(rows, i, row) {
+		struct buf groups = BUF_INIT;
+		size_t g;
+		json_t *gv;
+		json_array_foreach(json_object_get(row, "groups"), g, gv)
+			buf_printf(&groups, "%s%s", g ? ";" : "", json_string_value(gv));
+		cells[0] = json_string_value(json_object_get(row, "contact"));
+		cells[1] = json_string_value(json_object_get(row, "language"));
+		cells[2] = json_string_value(json_object_get(row, "country"));
+		cells[3] = buf_str(&groups);
+		cells[4] = json_is_true(json_object_get(row, "opted_out")) ? "yes" : "no";
+		for (size_t f = 0; f < nf; f++)
+			cells[NLIST_COLUMNS + f] = json_string_value(
+				json_object_get(json_object_get(row, "fields"), cols[NLIST_COLUMNS + f]));
+		csv_write_row(out, cells, ncols);
+		buf_release(&groups);
+	}
+	free(cells);
+	free(cols);
+	json_decref(names);
+}
+
+static int append_to_buf(const char *data, size_t size, void *b)
+{
+	buf_append(b, data, size);
+	return 0;
+}
+
+void person_rows_jsonl(json_t *rows, struct buf *out)
+{
+	size_t i;
+	json_t *row;
+	json_array_foreach(rows, i, row) {
+		json_dump_callback(row, append_to_buf, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		buf_putc(out, '\n');
+	}
+}

@@ -1,0 +1,43 @@
+/* person.h -- one person's data in Redis, for the rights of access and
+ * erasure: `sauti contacts list|show|forget`, GET /api/contacts and
+ * DELETE /api/contacts/PHONE (docs/commands.md, docs/http.md).
+ *
+ * What a person is made of is store.h's list of parts
+ * (store_person_parts); show and forget each run that list as one Lua
+ * script, so a forget is atomic: a message served at the same moment sees
+ * the person either whole or gone.  Callbacks fire exactly once; the texts
+ * they get live only for the call. */
+#ifndef SAUTI_PERSON_H
+#define SAUTI_PERSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "buf.h"
+
+struct db;
+
+/* rc 0: json is everything held, {"phone", "contact": {...}, "runs": [...],
+ * ...} one key per part; rc 1: nothing is held about phone; rc -1: Redis
+ * failed (json NULL). */
+typedef void (*person_show_fn)(int rc, const char *json, void *arg);
+int person_show(struct db *db, const char *phone, person_show_fn done, void *arg);
+
+/* rc 0: erased, erased is {"contact": 1, "runs": 3, ...} (how many things
+ * of each part went); rc 1: nothing was held; rc -1: Redis failed. */
+typedef void (*person_forget_fn)(int rc, const char *erased, void *arg);
+int person_forget(struct db *db, const char *phone, person_forget_fn done, void *arg);
+
+/* Every contact (of group, when not NULL), as rows {"contact", "language",
+ * "country", "groups": [...], "opted_out", "fields": {...}}; contact is the
+ * pseudonym under key, or the number when key is NULL.  done gets the rows
+ * (borrowed for the call) or NULL when Redis failed. */
+typedef void (*person_list_fn)(json_t *rows, void *arg);
+int person_list(struct db *db, const char *group, const char *pseudonym_key,
+		person_list_fn done, void *arg);
+/* The rows as CSV (contact, language, country, groups, opted_out, then one
+ * column per field any contact has, in name order) or JSON lines. */
+void person_rows_csv(json_t *rows, struct buf *out);
+void person_rows_jsonl(json_t *rows, struct buf *out);
+
+#endif

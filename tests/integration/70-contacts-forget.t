@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The rights of access and erasure: `contacts show` gives everything held
+# about a person; `contacts forget` erases it, so that a scan of every Redis
+# key and value finds the number in no form (E.164, without +, local) and
+# not its pseudonym in any key; the export, the report and the {stats...}
+# counters stop counting them, exactly, and the others are untouched.  The
+# daemon keeps serving without a restart.
+# shellcheck disable=SC2317 # helpers run via t_ok
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+start_redis
+mkdir -p "$T/flows"
+cp "$T_ROOT/tests/flows/people/poll.yaml" "$T/flows/"
+write_config "$T/flows"
+start_sauti
+
+A=+255700000101     # answers twice, is then forgotten
+B=+255700000102     # answers once, stays
+sauti() { "$SAUTI_BIN" "$1" -c "$SAUTI_CONFIG" "${@:2}"; }
+pseudo() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$TEST_PSEUDONYM_KEY" -r | cut -c1-16; }
+# ussd SESSION TEXT PHONE: one aggregator request; prints the body.
+ussd() {
+	http POST /ussd --data-urlencode "sessionId=$1" --data-urlencode "serviceCode=*150*70#" \
+		--data-urlencode "phoneNumber=$3" --data-urlencode "text=$2"
+}
+# answer SESSION PHONE MINERAL DAYS NOTE: one whole run of the poll.
+answer() {
+	ussd "$1" "" "$2" >/dev/null
+	ussd "$1" "$3" "$2" >/dev/null
+	ussd "$1" "$3*$4" "$2" >/dev/null
+	ussd "$1" "$3*$4*$5" "$2"
+}
+
+printf 'phone,name,language,groups,district\n%s,Neema,sw,wachimbaji;geita,Geita\n%s,Baraka,en,wachimbaji,Chunya\n' \
+	"$A" "$B" >"$T/contacts.csv"
+t_ok "two contacts imported" sauti contacts import "$T/contacts.csv"
+t_like "$(answer a1 "$A" 1 3 'call me on 0700000101')" "^END Asante" "A completes the poll"
+t_like "$(answer a2 "$A" 2 5 'second time')" "^END Asante" "A completes it again"
+t_like "$(answer b1 "$B" 3 4 'hello')" "^END Thank you! Finished so far: 2" "B completes it, told of A's two runs"
+# a broadcast for later whose audience names A
+t_ok "a broadcast for 2030 to A and B" sauti broadcast poll --to "phones:$A,$B" --at 2030-01-01T00:00:00Z
+
+show=$(sauti contacts show "$A")
+t_is "$?" 0 "contacts show exits 0"
+t_is "$(jq -r .phone <<<"$show")" "$A" "show names the person"
+t_is "$(jq -r .contact.name <<<"$show")" Neema "show has the contact's fields"
+t_is "$(jq -r .contact._groups <<<"$show")" "wachimbaji;geita" "and its groups"
+t_is "$(jq '.runs | length' <<<"$show")" 2 "show has both runs"
+t_is "$(jq -r '[.runs[] | ."a:days"] | sort | join(",")' <<<"$show")" "3,5" "with their answers"
+t_like "$(jq -r '.runs[0] | ."a:note"' <<<"$show")" "0700000101|second time" "text answers included"
+t_is "$(jq '.replies | length > 0' <<<"$show")" true "the replies kept for repeats are listed"
+t_is "$(jq -r '.broadcasts[0].state // "none"' <<<"$show")" none "no broadcast state before planning"
+t_is "$(redis_cli HGET sauti:stats:poll count)" 3 "stats count three completed runs"
+
+out=$(sauti contacts forget "$A")
+t_is "$?" 0 "contacts forget exits 0"
+t_like "$out" "^\\$A: erased .*\"runs\":2" "it prints what was erased"
+t_like "$out" "\"contact\":[1-9]" "the contact among it"
+
+# -- the scan: every key, every value ----------------------------------------------
+forms=("$A" "${A#+}" "0${A#+255}" "${A#+255}")
+PA=$(pseudo "$A")
+: >"$T/dump"
+: >"$T/keys"
+while IFS= read -r key; do
+	printf '%s\n' "$key" >>"$T/keys"
+	case $(redis_cli TYPE "$key") in
+	string) redis_cli GET "$key" ;;
+	hash) redis_cli HGETALL "$key" ;;
+	set) redis_cli SMEMBERS "$key" ;;
+	zset) redis_cli ZRANGE "$key" 0 -1 WITHSCORES ;;
+	list) redis_cli LRANGE "$key" 0 -1 ;;
+	stream) redis_cli XRANGE "$key" - + ;;
+	esac >>"$T/dump"
+	printf '%s\n' "$key" >>"$T/dump"
+done < <(redis_cli --scan)
+t_like "$(wc -l <"$T/keys")" "[1-9]" "the scan found keys"
+for f in "${forms[@]}"; do
+	t_fails "no key or value holds $f" grep -F -- "$f" "$T/dump"
+done
+t_fails "no key holds A's pseudonym" grep -F -- "$PA" "$T/keys"
+t_fails "not even the note that held A's number" grep -F -- "call me" "$T/dump"
+
+# -- the others untouched; the counts exact -------------------------------------------
+t_is "$(redis_cli HGET sauti:stats:poll count)" 1 "stats count B's run alone"
+t_is "$(redis_cli HGET sauti:stats:poll a:mineral:gold)" "" "A's answers are out of the counters"
+t_is "$(redis_cli HGET sauti:stats:poll a:mineral:other)" 1 "B's are in"
+export=$(sauti export poll)
+t_is "$(printf '%s\n' "$export" | wc -l)" 2 "the export has B's run alone"
+t_like "$export" "$(pseudo "$B")" "B is in the export"
+t_unlike "$export" "$PA" "A is not"
+t_is "$(sauti report poll --json | jq -c '[.runs, .people, .questions.days.people.number.sum]')" \
+	"[1,1,4]" "the report counts B alone"
+t_is "$(sauti contacts show "$B" | jq '.runs | length')" 1 "B's data is all there"
+t_like "$(redis_cli HGET "$(redis_cli --scan --pattern 'sauti:bc:*' | grep -v ':r$\|due' | head -1)" to)" \
+	"^phones:\\$B\$" "the broadcast's audience lost A and kept B"
+
+t_fails "forgetting A again fails: nothing is held" sauti contacts forget "$A"
+t_fails "forgetting a number never seen fails" sauti contacts forget +255700000199
+t_fails "showing a forgotten number fails" sauti contacts show "$A"
+t_is "$(sauti contacts list | wc -l)" 2 "contacts list: a header and B"
+
+# -- the daemon goes on: A may start afresh ------------------------------------------------
+t_like "$(answer a3 "$A" 1 2 'new')" "Waliomaliza: 1\\." \
+	"the daemon serves A afresh (language unknown again), telling of B's run alone"
+t_is "$(sauti contacts show "$A" | jq '.runs | length')" 1 "A's new run only"
+
+# -- the audit trail ---------------------------------------------------------------------------
+audit=$(sauti audit)
+t_like "$audit" '"who":"cli","action":"forget","what":"contacts","count":1' "the forget is in the audit trail"
+t_like "$audit" '"action":"broadcast","what":"poll to phones:#,#","count":2' "the broadcast too, numbers scrubbed"
+t_unlike "$audit" "700000" "the audit trail holds no number"
+
+# -- the API --------------------------------------------------------------------------------------
+t_is "$(api DELETE "/api/contacts/$B" >/dev/null; http_status)" 200 "DELETE /api/contacts/PHONE forgets"
+t_like "$(cat "$T/http.body")" '"erased":\{"contact"' "and answers what was erased"
+t_is "$(api DELETE "/api/contacts/$B" >/dev/null; http_status)" 404 "a second time: 404"
+t_is "$(api DELETE /api/contacts/notanumber >/dev/null; http_status)" 400 "not a number: 400"
+printf 'phone,name\n%s,Neema\n' "$A" >"$T/again.csv"
+t_ok "A imported again" sauti contacts import "$T/again.csv"
+t_is "$(api GET /api/contacts?format=jsonl | jq -r .contact)" "$PA" \
+	"GET /api/contacts lists A, by pseudonym, and B no more"
+t_unlike "$(api GET /api/contacts)" "700000" "GET /api/contacts carries no number"
+t_is "$(redis_cli HGET sauti:stats:poll count)" 1 "B's run is out of the counters too"
+
+t_ok "sauti stops cleanly" stop_sauti
+done_testing
