@@ -17,7 +17,7 @@ start_sauti
 
 A=+255700000101     # answers twice, is then forgotten
 B=+255700000102     # answers once, stays
-sauti() { "$SAUTI_BIN" "$1" -c "$SAUTI_CONFIG" "${@:2}"; }
+sauti() { "$SAUTI_BIN" "$@" -c "$SAUTI_CONFIG"; }
 pseudo() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$TEST_PSEUDONYM_KEY" -r | cut -c1-16; }
 # ussd SESSION TEXT PHONE: one aggregator request; prints the body.
 ussd() {
