@@ -267,8 +267,10 @@ static json_t *contact_row(const struct lister *l, const char *phone, const redi
 			free(copy);
 		} else if (strcmp(name, "country") == 0 || strcmp(name, "_country") == 0) {
 			country = v;
-		} else if (name[0] != '_' && json_string(v)) {
-			json_object_set_new(fields, name, json_string(v));
+		} else if (name[0] != '_') {
+			json_t *text = json_string(v); /* NULL when not UTF-8 */
+			if (text)
+				json_object_set_new(fields, name, text);
 		}
 	}
 	if (l->pseudonym_key)
