@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "buf.h"
+#include "db_url.h"
 #include "log.h"
 #include "yamlnode.h"
 
@@ -79,6 +80,8 @@ static const struct config_key config_table[] = {
 	 check_log_level, NULL},
 	{NULL, "redis_timeout_ms", CONFIG_INT, OFF(redis_timeout_ms), 0, NULL,
 	 1000, 10, 600000, NULL, NULL},
+	{NULL, "redis_wait_replicas", CONFIG_INT, OFF(redis_wait_replicas), 0,
+	 NULL, 0, 0, 16, NULL, NULL},
 	{NULL, "max_in_flight", CONFIG_INT, OFF(max_in_flight), 0, NULL, 1024, 1,
 	 1000000, NULL, NULL},
 	{NULL, "replies_free", CONFIG_BOOL, OFF(replies_free), 0, NULL, 0, 0, 1,
@@ -128,11 +131,15 @@ static const char *const sections[] = {"kannel", "ussd", "limits", "words",
 
 static const char *check_redis(const char *v)
 {
-	if (!strncmp(v, "redis://", 8) && v[8] && v[8] != '/')
+	struct db_url u;
+	char err[256];
+	bool no_host = !strncmp(v, "redis://", 8) && (!v[8] || v[8] == '/');
+	if (!no_host && db_url_parse(v, &u, err, sizeof(err)) == 0) {
+		db_url_release(&u);
 		return NULL;
-	if (!strncmp(v, "unix:", 5) && v[5])
-		return NULL;
-	return "must be redis://HOST[:PORT][/DB] or unix:/path/redis.sock";
+	}
+	return "must be redis://HOST[:PORT][/DB] or unix:/path/redis.sock, or "
+	       "sentinel://HOST:PORT[,HOST:PORT...]/MASTER_NAME[/DB]";
 }
 
 static const char *check_country(const char *v)

@@ -24,7 +24,7 @@ struct config {
 	char *path;               /* the file read */
 	char *listen_host;        /* listen: HOST:PORT, default 127.0.0.1:8080 */
 	int listen_port;
-	char *redis;              /* redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:/path */
+	char *redis;              /* redis://, unix: or sentinel:// (db_url.h) */
 	char *flows;              /* directory, relative to the working directory */
 	char *web_root;           /* the console's files (web.h), like flows */
 	int session_ttl;          /* seconds a console sign-in lasts (session.h) */
@@ -64,6 +64,7 @@ struct config {
 		size_t nstop, njoin, nhelp, nlanguage;
 	} words;
 	int redis_timeout_ms;     /* a Redis command not answered by then fails */
+	int redis_wait_replicas;  /* commits wait for this many replicas (WAIT) */
 	size_t max_body;          /* largest request body accepted, bytes */
 	int max_in_flight;        /* requests served at once; more get 503 */
 	bool replies_free;        /* HELP says replies cost nothing (false) */

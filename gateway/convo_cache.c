@@ -61,11 +61,7 @@ void convo_cache_free(struct convo_cache *cache)
 {
 	if (!cache)
 		return;
-	struct entry *e;
-	while ((e = TAILQ_FIRST(&cache->by_time))) {
-		TAILQ_REMOVE(&cache->by_time, e, by_time);
-		entry_free(e);
-	}
+	convo_cache_clear(cache);
 	free(cache->buckets);
 	free(cache);
 }
@@ -162,6 +158,15 @@ void convo_cache_drop(struct convo_cache *cache, const char *kind,
 	char key[KEY_SIZE];
 	struct entry *e = find(cache, bucket_of(cache, kind, phone, key), key);
 	if (e) {
+		unlink_entry(cache, e);
+		entry_free(e);
+	}
+}
+
+void convo_cache_clear(struct convo_cache *cache)
+{
+	struct entry *e;
+	while ((e = TAILQ_FIRST(&cache->by_time))) {
 		unlink_entry(cache, e);
 		entry_free(e);
 	}

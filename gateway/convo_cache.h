@@ -36,6 +36,11 @@ void convo_cache_put(struct convo_cache *cache, const char *kind,
 void convo_cache_drop(struct convo_cache *cache, const char *kind,
 		      const char *phone);
 
+/* Forgets everything kept: after a reconnection (db_set_on_ready), since a
+ * new master may be behind the old one, and a version counter that went
+ * back can reach a kept copy's version again with other contents. */
+void convo_cache_clear(struct convo_cache *cache);
+
 size_t convo_cache_size(const struct convo_cache *cache);
 
 #endif

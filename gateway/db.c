@@ -6,11 +6,13 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "log.h"
+#include "sentinel.h"
 
 #define RECONNECT_MIN_MS 100
 #define RECONNECT_MAX_MS 2000
@@ -24,26 +26,37 @@ struct script {
 	bool loading;
 };
 
+/* The connection goes DB_DOWN -> (DB_ASKING: a Sentinel is asked where the
+ * master is) -> DB_CONNECTING (TCP, AUTH, SELECT, ROLE) -> DB_READY, and back
+ * to DB_DOWN, with a reconnection scheduled, whenever it is lost, a command
+ * times out, or Redis answers that it is not (or no longer) the master. */
+enum db_state { DB_DOWN, DB_ASKING, DB_CONNECTING, DB_READY };
+
 struct db {
 	struct event_base *base;
 	struct script scripts[MAX_SCRIPTS];
 	size_t nscripts;
-	char *host;          /* NULL for a unix socket */
-	int port;
-	char *socket_path;
-	char *password;
-	int dbnum;
+	struct db_url url;
+	struct sentinel *sentinel;   /* sentinel:// only */
+	char *master_host;           /* where the connection goes (TCP) */
+	int master_port;
 	int timeout_ms;
+	int wait_replicas;
 	const struct timeval *timeout; /* libevent's common timeout for it */
 	redisAsyncContext *ac;
-	bool connected;
+	enum db_state state;
+	bool connected;      /* ac's socket is connected */
+	bool closing;        /* db_free is running */
 	int reconnect_ms;
 	struct event *reconnect_timer;
 	struct event *flush;  /* writes the commands queued in this loop turn */
 	struct buf wire;      /* the command being sent, in Redis' protocol */
 	bool flush_due;
+	db_ready_fn on_ready;
+	void *on_ready_data;
 	unsigned long errors;
 	unsigned long commands;
+	unsigned long connections;
 };
 
 /* One command in flight.  It outlives a timeout: hiredis still owns a
@@ -68,58 +81,14 @@ static void pending_stop_timer(struct pending *p)
 	p->timing = false;
 }
 
-static int parse_url(struct db *db, const char *url, char *err, size_t errsize)
-{
-	if (strncmp(url, "unix:", 5) == 0) {
-		if (!url[5]) {
-			snprintf(err, errsize, "redis url '%s' names no socket", url);
-			return -1;
-		}
-		db->socket_path = xstrdup(url + 5);
-		return 0;
-	}
-	if (strncmp(url, "redis://", 8) != 0) {
-		snprintf(err, errsize, "redis url '%s' must start with redis:// or unix:", url);
-		return -1;
-	}
-	const char *p = url + 8;
-	const char *at = strchr(p, '@');
-	if (at) {
-		const char *colon = memchr(p, ':', (size_t)(at - p));
-		const char *pw = colon ? colon + 1 : p;
-		db->password = xstrndup(pw, (size_t)(at - pw));
-		p = at + 1;
-	}
-	size_t hostlen = strcspn(p, ":/");
-	db->host = hostlen ? xstrndup(p, hostlen) : xstrdup("127.0.0.1");
-	p += hostlen;
-	db->port = 6379;
-	if (*p == ':') {
-		char *end;
-		long port = strtol(p + 1, &end, 10);
-		if (end == p + 1 || port < 1 || port > 65535) {
-			snprintf(err, errsize, "redis url '%s' has a bad port", url);
-			return -1;
-		}
-		db->port = (int)port;
-		p = end;
-	}
-	if (*p == '/' && p[1]) {
-		char *end;
-		long n = strtol(p + 1, &end, 10);
-		if (*end || n < 0 || n > 15) {
-			snprintf(err, errsize, "redis url '%s' has a bad database number", url);
-			return -1;
-		}
-		db->dbnum = (int)n;
-	}
-	return 0;
-}
-
 static void db_connect(struct db *db);
+static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,
+			const char **argv, const size_t *argvlen, int timeout_ms);
 
 static void schedule_reconnect(struct db *db)
 {
+	if (db->closing || evtimer_pending(db->reconnect_timer, NULL))
+		return;
 	struct timeval tv = {db->reconnect_ms / 1000, (db->reconnect_ms % 1000) * 1000};
 	evtimer_add(db->reconnect_timer, &tv);
 	db->reconnect_ms *= 2;
@@ -134,35 +103,48 @@ static void on_reconnect_timer(evutil_socket_t fd, short what, void *arg)
 	db_connect(arg);
 }
 
+/* Gives up the connection (every command on it fails, NULL) and schedules
+ * the next.  Safe inside a hiredis callback: hiredis then frees the context
+ * once the callback returns. */
+static void db_drop(struct db *db)
+{
+	redisAsyncContext *ac = db->ac;
+	db->ac = NULL;
+	db->connected = false;
+	if (db->state != DB_ASKING)
+		db->state = DB_DOWN;
+	if (ac)
+		redisAsyncFree(ac);
+	schedule_reconnect(db);
+}
+
 static void on_connect(const redisAsyncContext *ac, int status)
 {
 	struct db *db = ac->data;
+	if (db->ac != ac)
+		return;
 	if (status != REDIS_OK) {
 		log_warn("redis: cannot connect: %s", ac->errstr);
 		db->ac = NULL; /* hiredis frees the context after this callback */
+		db->state = DB_DOWN;
 		db->errors++;
 		schedule_reconnect(db);
 		return;
 	}
-	log_info("redis: connected");
 	db->connected = true;
-	/* A Redis that restarted has forgotten our scripts. */
-	for (size_t i = 0; i < db->nscripts; i++) {
-		db->scripts[i].sha[0] = '\0';
-		db->scripts[i].loading = false;
-	}
-	db->reconnect_ms = RECONNECT_MIN_MS;
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
 	struct db *db = ac->data;
+	if (db->ac != ac)
+		return; /* given up already (db_drop) */
 	db->ac = NULL;
 	db->connected = false;
+	db->state = DB_DOWN;
 	if (status != REDIS_OK)
 		log_warn("redis: connection lost: %s", ac->errstr);
-	if (db->reconnect_timer)
-		schedule_reconnect(db);
+	schedule_reconnect(db);
 }
 
 /* The AUTH and SELECT replies: an error here means the URL is wrong, which
@@ -175,28 +157,117 @@ static void on_setup_reply(redisAsyncContext *ac, void *r, void *data)
 		log_error("redis: %s: %s", (const char *)data, reply->str);
 }
 
-static void db_connect(struct db *db)
+/* ROLE's answer: only a master is written to (a replica would refuse every
+ * write with READONLY; one just promoted or demoted may not be what the
+ * Sentinels said a moment ago). */
+static void on_role(redisReply *reply, void *data)
 {
-	redisAsyncContext *ac = db->socket_path ? redisAsyncConnectUnix(db->socket_path)
-						: redisAsyncConnect(db->host, db->port);
+	struct db *db = data;
+	if (db->closing || !reply || db->state != DB_CONNECTING)
+		return; /* lost: on_disconnect or on_timeout took care of it */
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING ||
+	    strcmp(reply->element[0]->str, "master") != 0) {
+		log_warn("redis: %s:%d is not the master (%s); %s",
+			 db->master_host ? db->master_host : db->url.socket_path, db->master_port,
+			 reply->type == REDIS_REPLY_ERROR ? reply->str :
+			 reply->type == REDIS_REPLY_ARRAY && reply->elements ? reply->element[0]->str : "?",
+			 db->sentinel ? "asking the Sentinels again" : "trying again");
+		db_drop(db);
+		return;
+	}
+	log_info("redis: connected to the master");
+	db->state = DB_READY;
+	db->reconnect_ms = RECONNECT_MIN_MS;
+	db->connections++;
+	/* A Redis that restarted has forgotten our scripts. */
+	for (size_t i = 0; i < db->nscripts; i++) {
+		db->scripts[i].sha[0] = '\0';
+		db->scripts[i].loading = false;
+	}
+	if (db->on_ready)
+		db->on_ready(db->on_ready_data);
+}
+
+static void connect_master(struct db *db)
+{
+	redisAsyncContext *ac = db->url.socket_path ? redisAsyncConnectUnix(db->url.socket_path)
+						    : redisAsyncConnect(db->master_host, db->master_port);
 	if (!ac || ac->err) {
 		log_warn("redis: cannot connect: %s", ac ? ac->errstr : "out of memory");
 		if (ac)
 			redisAsyncFree(ac);
 		db->errors++;
+		db->state = DB_DOWN;
 		schedule_reconnect(db);
 		return;
 	}
 	ac->data = db;
 	db->ac = ac;
+	db->state = DB_CONNECTING;
 	redisLibeventAttach(ac, db->base);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
-	/* Queued now, sent first once the socket connects. */
-	if (db->password)
-		redisAsyncCommand(ac, on_setup_reply, "AUTH", "AUTH %s", db->password);
-	if (db->dbnum)
-		redisAsyncCommand(ac, on_setup_reply, "SELECT", "SELECT %d", db->dbnum);
+	/* Queued now, sent first once the socket connects.  ROLE has a timer
+	 * (a connect that hangs is given up with it). */
+	if (db->url.password)
+		redisAsyncCommand(ac, on_setup_reply, "AUTH", "AUTH %s", db->url.password);
+	if (db->url.dbnum)
+		redisAsyncCommand(ac, on_setup_reply, "SELECT", "SELECT %d", db->url.dbnum);
+	const char *role[] = {"ROLE"};
+	send_command(db, on_role, db, 1, role, NULL, 0);
+}
+
+static void on_master_named(const char *host, int port, void *data)
+{
+	struct db *db = data;
+	if (db->closing)
+		return;
+	db->state = DB_DOWN;
+	if (!host) {
+		db->errors++;
+		schedule_reconnect(db);
+		return;
+	}
+	if (!db->master_host || strcmp(db->master_host, host) != 0 || db->master_port != port)
+		log_info("redis: the Sentinels name %s:%d as master '%s'", host, port,
+			 db->url.master_name);
+	free(db->master_host);
+	db->master_host = xstrdup(host);
+	db->master_port = port;
+	connect_master(db);
+}
+
+/* A Sentinel announced a new master: go there now, whatever the state. */
+static void on_master_moved(const char *host, int port, void *data)
+{
+	struct db *db = data;
+	if (db->state == DB_ASKING)
+		return; /* the answer on its way is as fresh */
+	db->reconnect_ms = RECONNECT_MIN_MS;
+	if (db->ac && db->master_host && strcmp(db->master_host, host) == 0 &&
+	    db->master_port == port)
+		return; /* there already */
+	evtimer_del(db->reconnect_timer);
+	redisAsyncContext *ac = db->ac;
+	db->ac = NULL;
+	db->connected = false;
+	if (ac)
+		redisAsyncFree(ac);
+	on_master_named(host, port, db);
+}
+
+static void db_connect(struct db *db)
+{
+	if (db->ac || db->state == DB_ASKING || db->closing)
+		return;
+	if (db->sentinel) {
+		db->state = DB_ASKING;
+		if (sentinel_ask(db->sentinel, on_master_named, db) < 0)
+			db->state = DB_DOWN;
+		return;
+	}
+	connect_master(db);
 }
 
 /* hiredis' libevent adapter writes a command only once the socket reports
@@ -234,12 +305,20 @@ struct db *db_new(struct event_base *base, const char *url, int timeout_ms,
 	struct timeval tv = {db->timeout_ms / 1000, (db->timeout_ms % 1000) * 1000};
 	db->timeout = event_base_init_common_timeout(base, &tv);
 	db->reconnect_ms = RECONNECT_MIN_MS;
-	if (parse_url(db, url, err, errsize) < 0) {
-		db_free(db);
+	if (db_url_parse(url, &db->url, err, errsize) < 0) {
+		free(db);
 		return NULL;
+	}
+	if (db->url.kind == DB_URL_TCP) {
+		db->master_host = xstrdup(db->url.addr.host);
+		db->master_port = db->url.addr.port;
 	}
 	db->reconnect_timer = evtimer_new(base, on_reconnect_timer, db);
 	db->flush = event_new(base, -1, 0, on_flush, db);
+	if (db->url.kind == DB_URL_SENTINEL) {
+		db->sentinel = sentinel_new(base, &db->url, db->timeout_ms);
+		sentinel_watch(db->sentinel, on_master_moved, db);
+	}
 	db_connect(db);
 	return db;
 }
@@ -248,24 +327,36 @@ void db_free(struct db *db)
 {
 	if (!db)
 		return;
-	if (db->reconnect_timer) {
-		event_free(db->reconnect_timer);
-		db->reconnect_timer = NULL; /* on_disconnect must not reschedule */
-	}
-	if (db->flush)
-		event_free(db->flush);
-	/* Callbacks run by the free must not send anything new. */
+	/* Callbacks run by the frees must not send or schedule anything. */
+	db->closing = true;
+	db->state = DB_DOWN;
 	db->connected = false;
-	if (db->ac)
-		redisAsyncFree(db->ac); /* calls every pending callback with NULL */
+	sentinel_free(db->sentinel);
+	if (db->ac) {
+		redisAsyncContext *ac = db->ac;
+		db->ac = NULL;
+		redisAsyncFree(ac); /* calls every pending callback with NULL */
+	}
+	event_free(db->reconnect_timer);
+	event_free(db->flush);
 	buf_release(&db->wire);
-	free(db->host);
-	free(db->socket_path);
-	free(db->password);
+	free(db->master_host);
+	db_url_release(&db->url);
 	free(db);
 }
 
-bool db_ready(const struct db *db) { return db->connected && db->ac; }
+bool db_ready(const struct db *db)
+{
+	return db->state == DB_READY && db->connected && db->ac;
+}
+
+void db_set_on_ready(struct db *db, db_ready_fn fn, void *data)
+{
+	db->on_ready = fn;
+	db->on_ready_data = data;
+}
+
+void db_set_wait_replicas(struct db *db, int n) { db->wait_replicas = n > 0 ? n : 0; }
 
 static void on_wait_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -306,6 +397,20 @@ static void forget_scripts(struct db *db)
 		db->scripts[i].sha[0] = '\0';
 }
 
+/* Answers that mean the connection is not to the writable master any more:
+ * a replica (READONLY; a master demoted under us), one still loading its
+ * data (LOADING), one cut off from its master (MASTERDOWN). */
+static bool not_master_error(const char *msg)
+{
+	static const char *const codes[] = {"READONLY", "LOADING", "MASTERDOWN"};
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		size_t n = strlen(codes[i]);
+		if (strncmp(msg, codes[i], n) == 0 && (msg[n] == ' ' || !msg[n]))
+			return true;
+	}
+	return false;
+}
+
 static void pending_answer(struct pending *p, redisReply *reply)
 {
 	if (p->answered)
@@ -317,6 +422,11 @@ static void pending_answer(struct pending *p, redisReply *reply)
 		log_warn("redis: %s", reply->str);
 		if (strncmp(reply->str, "NOSCRIPT", 8) == 0)
 			forget_scripts(p->db);
+		if (not_master_error(reply->str) && p->db->ac && !p->db->closing) {
+			log_warn("redis: the server is not a writable master; %s",
+				 p->db->sentinel ? "asking the Sentinels again" : "reconnecting");
+			db_drop(p->db);
+		}
 	}
 	if (p->fn)
 		p->fn(reply, p->data);
@@ -355,23 +465,24 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	pending_answer(p, NULL);
 	/* redisAsyncDisconnect() would wait for the replies that are not
 	 * coming; freeing fails every pending command (p included, through
-	 * on_reply) and on_disconnect schedules the reconnection. */
-	if (db->ac) {
-		redisAsyncContext *ac = db->ac;
-		db->ac = NULL;
-		db->connected = false;
-		redisAsyncFree(ac);
-	}
+	 * on_reply). */
+	if (db->ac)
+		db_drop(db);
 }
 
-static struct pending *pending_new(struct db *db, db_reply_fn fn, void *data)
+/* timeout_ms 0: the db's own. */
+static struct pending *pending_new(struct db *db, db_reply_fn fn, void *data,
+				   int timeout_ms)
 {
 	struct pending *p = xcalloc(1, sizeof(*p) + event_get_struct_event_size());
 	p->db = db;
 	p->fn = fn;
 	p->data = data;
 	evtimer_assign(pending_timer(p), db->base, on_timeout, p);
-	if (db->timeout) {
+	if (timeout_ms > 0) {
+		struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+		evtimer_add(pending_timer(p), &tv);
+	} else if (db->timeout) {
 		evtimer_add(pending_timer(p), db->timeout);
 	} else {
 		struct timeval tv = {db->timeout_ms / 1000, (db->timeout_ms % 1000) * 1000};
@@ -401,9 +512,6 @@ static struct script *script_for(struct db *db, const char *body)
 	return sc;
 }
 
-static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,
-			const char **argv, const size_t *argvlen);
-
 /* EVAL of a script Redis has: EVALSHA.  Of one it may not have: EVAL, and
  * SCRIPT LOAD beside it for the next time.  A NOSCRIPT answer (someone ran
  * SCRIPT FLUSH) forgets every SHA1, so the next calls send scripts again. */
@@ -424,7 +532,7 @@ static void use_script_cache(struct db *db, int argc, const char **argv,
 		}
 	} else if (!sc->loading) {
 		const char *load[] = {"SCRIPT", "LOAD", sc->body};
-		sc->loading = send_command(db, on_script_loaded, sc, 3, load, NULL) == 0;
+		sc->loading = send_command(db, on_script_loaded, sc, 3, load, NULL, 0) == 0;
 	}
 }
 
@@ -441,9 +549,9 @@ int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
 			len[i] = argvlen ? argvlen[i] : strlen(argv[i]);
 		}
 		use_script_cache(db, argc, v, len);
-		return send_command(db, fn, data, argc, v, len);
+		return send_command(db, fn, data, argc, v, len, 0);
 	}
-	return send_command(db, fn, data, argc, argv, argvlen);
+	return send_command(db, fn, data, argc, argv, argvlen, 0);
 }
 
 /* A command in Redis' protocol, into db->wire: formatted here because
@@ -467,9 +575,9 @@ static void format_command(struct db *db, int argc, const char **argv,
 }
 
 static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,
-			const char **argv, const size_t *argvlen)
+			const char **argv, const size_t *argvlen, int timeout_ms)
 {
-	struct pending *p = pending_new(db, fn, data);
+	struct pending *p = pending_new(db, fn, data, timeout_ms);
 	format_command(db, argc, argv, argvlen);
 	if (redisAsyncFormattedCommand(db->ac, on_reply, p, db->wire.data, db->wire.len) != REDIS_OK) {
 		pending_stop_timer(p);
@@ -564,8 +672,118 @@ int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a
 	int rc = -1;
 	if (db_ready(db)) {
 		use_script_cache(db, a->n, a->v, a->len);
-		rc = send_command(db, fn, data, a->n, a->v, a->len);
+		rc = send_command(db, fn, data, a->n, a->v, a->len, 0);
 	}
 	db_args_release(a);
 	return rc;
 }
+
+/* -- commits that wait for the replicas ------------------------------------- */
+
+/* A copy of a reply, for a callback that must wait for a later one: hiredis
+ * frees the original when its callback returns. */
+static redisReply *reply_copy(const redisReply *r)
+{
+	redisReply *c = xcalloc(1, sizeof(*c));
+	c->type = r->type;
+	c->integer = r->integer;
+	if (r->str) {
+		c->str = xmalloc(r->len + 1);
+		memcpy(c->str, r->str, r->len + 1);
+		c->len = r->len;
+	}
+	if (r->elements) {
+		c->element = xcalloc(r->elements, sizeof(*c->element));
+		c->elements = r->elements;
+		for (size_t i = 0; i < r->elements; i++)
+			c->element[i] = reply_copy(r->element[i]);
+	}
+	return c;
+}
+
+static void reply_free(redisReply *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->elements; i++)
+		reply_free(r->element[i]);
+	free(r->element);
+	free(r->str);
+	free(r);
+}
+
+struct durable {
+	struct db *db;
+	db_reply_fn fn;
+	void *data;
+	redisReply *reply;   /* the command's, copied */
+	bool no_wait;        /* WAIT could not be sent: answer with NULL */
+};
+
+/* Whether a reply can have written anything that WAIT should confirm: an
+ * error (OOM, READONLY) did not (scripts are refused before their first
+ * write, docs/operations.md). */
+static bool reply_wrote(const redisReply *r)
+{
+	return r && r->type != REDIS_REPLY_ERROR;
+}
+
+static void on_durable_reply(redisReply *reply, void *data)
+{
+	struct durable *d = data;
+	if (d->no_wait) {
+		d->fn(reply_wrote(reply) ? NULL : reply, d->data);
+		free(d);
+		return;
+	}
+	d->reply = reply ? reply_copy(reply) : NULL;
+}
+
+static void on_durable_wait(redisReply *reply, void *data)
+{
+	struct durable *d = data;
+	struct db *db = d->db;
+	redisReply *answer = d->reply;
+	if (reply_wrote(answer)) {
+		bool confirmed = reply && reply->type == REDIS_REPLY_INTEGER &&
+				 reply->integer >= db->wait_replicas;
+		if (!confirmed) {
+			if (reply && reply->type == REDIS_REPLY_INTEGER)
+				log_warn("redis: %lld of %d replicas confirmed a commit within %d ms",
+					 reply->integer, db->wait_replicas, db->timeout_ms);
+			db->errors++;
+			answer = NULL;
+		}
+	}
+	d->fn(answer, d->data);
+	reply_free(d->reply);
+	free(d);
+}
+
+int db_command_args_durable(struct db *db, db_reply_fn fn, void *data,
+			    struct db_args *a)
+{
+	if (db->wait_replicas <= 0)
+		return db_command_args(db, fn, data, a);
+	struct durable *d = xcalloc(1, sizeof(*d));
+	d->db = db;
+	d->fn = fn;
+	d->data = data;
+	if (db_command_args(db, on_durable_reply, d, a) < 0) {
+		free(d);
+		return -1;
+	}
+	/* Pipelined behind the command, on the same connection: it answers
+	 * after the command's reply, once the replicas have everything up to
+	 * it or the time is up.  Its own timer allows WAIT its whole time. */
+	char n[16], ms[16];
+	snprintf(n, sizeof(n), "%d", db->wait_replicas);
+	snprintf(ms, sizeof(ms), "%d", db->timeout_ms);
+	const char *argv[] = {"WAIT", n, ms};
+	if (!db->ac || send_command(db, on_durable_wait, d, 3, argv, NULL,
+				    db->timeout_ms + db->timeout_ms / 2 + 100) < 0)
+		d->no_wait = true;
+	return 0;
+}
+
+unsigned long db_connections(const struct db *db) { return db->connections; }

@@ -6,7 +6,15 @@
  * for the callback (as in hiredis).  A command that times out drops the
  * connection, because a Redis that does not answer one command will not answer
  * the next either; the connection is then re-made in the background with a
- * growing delay, and db_ready() says whether commands can be sent now. */
+ * growing delay, and db_ready() says whether commands can be sent now.
+ *
+ * Commands go only to a master: each connection asks ROLE before it is
+ * ready, and one whose server answers READONLY, LOADING or MASTERDOWN is
+ * given up and made again.  With a sentinel:// URL (db_url.h) the master's
+ * address is asked of the Sentinels before every connection, and a
+ * +switch-master they announce moves the connection at once.  Whatever a
+ * daemon keeps of Redis' state must be dropped when a new connection is
+ * ready (db_set_on_ready): the new master may be behind the old one. */
 #ifndef SAUTI_DB_H
 #define SAUTI_DB_H
 
@@ -21,13 +29,21 @@ struct db;
 
 typedef void (*db_reply_fn)(struct redisReply *reply, void *data);
 
-/* url: redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:/path/to/socket.
- * Returns NULL with a reason in err for a URL it cannot read; a Redis that
- * is down is not an error here: db_ready() stays false until it answers. */
+/* url: as db_url.h reads it.  Returns NULL with a reason in err for a URL
+ * it cannot read; a Redis that is down is not an error here: db_ready()
+ * stays false until it answers. */
 struct db *db_new(struct event_base *base, const char *url, int timeout_ms,
 		  char *err, size_t errsize);
 void db_free(struct db *db);
 bool db_ready(const struct db *db);
+
+/* fn(data) runs each time a connection to the master becomes ready (the
+ * first included), before any command is sent on it. */
+typedef void (*db_ready_fn)(void *data);
+void db_set_on_ready(struct db *db, db_ready_fn fn, void *data);
+/* Commits sent with db_command_args_durable wait until n replicas have them
+ * (Redis WAIT, at most the db's timeout); 0, the default, waits for none. */
+void db_set_wait_replicas(struct db *db, int n);
 /* Waits (running the loop) until connected or timeout_ms passed; for the
  * command-line tools.  Returns 0 when ready. */
 int db_wait_ready(struct db *db, int timeout_ms);
@@ -60,8 +76,16 @@ void db_args_release(struct db_args *a);
 /* Sends a as one command and releases it, sent or not. */
 int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a);
 
+/* As db_command_args, for a write a person is told has been saved: when the
+ * db waits for replicas, fn gets the reply only once they have the write,
+ * and NULL (failed) when they do not confirm in time, though the master
+ * may keep it.  An error reply (which wrote nothing) comes as it is. */
+int db_command_args_durable(struct db *db, db_reply_fn fn, void *data,
+			    struct db_args *a);
+
 /* Counters for /metrics. */
 unsigned long db_errors(const struct db *db);
 unsigned long db_commands(const struct db *db);
+unsigned long db_connections(const struct db *db); /* made ready, ever */
 
 #endif

@@ -95,6 +95,16 @@ int gateway_client_allowed(const struct gateway *gw, const struct http_req *req)
 	return 0;
 }
 
+/* A new connection to Redis, maybe to another master: nothing kept from the
+ * old one may be decided on. */
+static void on_redis_ready(void *data)
+{
+	struct gateway *gw = data;
+	if (convo_cache_size(gw->convos))
+		log_info("redis: dropping %zu kept conversations", convo_cache_size(gw->convos));
+	convo_cache_clear(gw->convos);
+}
+
 /* -- /healthz and /metrics --------------------------------------------------- */
 
 static void on_ping(struct redisReply *reply, void *data)
@@ -122,8 +132,11 @@ static void metrics_handler(struct http_req *req, void *data)
 	buf_printf(&b, "# HELP sauti_requests_shed_total Requests answered 503 at once because max_in_flight were being served.\n"
 		       "# TYPE sauti_requests_shed_total counter\nsauti_requests_shed_total %lu\n"
 		       "# HELP sauti_requests_in_flight Requests being served now.\n"
-		       "# TYPE sauti_requests_in_flight gauge\nsauti_requests_in_flight %zu\n",
-		   http_server_shed(gw->http), http_server_in_flight(gw->http));
+		       "# TYPE sauti_requests_in_flight gauge\nsauti_requests_in_flight %zu\n"
+		       "# HELP sauti_redis_connections_total Connections to the Redis master made ready (a failover adds one).\n"
+		       "# TYPE sauti_redis_connections_total counter\nsauti_redis_connections_total %lu\n",
+		   http_server_shed(gw->http), http_server_in_flight(gw->http),
+		   db_connections(gw->db));
 	http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
 	buf_release(&b);
 }
@@ -276,6 +289,8 @@ int cmd_serve(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	db_set_on_ready(gw.db, on_redis_ready, &gw);
+	db_set_wait_replicas(gw.db, gw.cfg.redis_wait_replicas);
 	unsigned char raw[6];
 	randombytes_buf(raw, sizeof(raw));
 	memcpy(gw.consumer, "d-", 2);

@@ -560,7 +560,10 @@ static int send_script(struct db *db, struct db_args *a, const char *phone,
 	call->fn = fn;
 	call->data = data;
 	call->phone = xstrdup(phone);
-	int rc = db_command_args(db, on_commit, call, a);
+	/* What the reply tells the person (the next question, "thank you",
+	 * the opt-out) says this was saved: with redis_wait_replicas, only once
+	 * the replicas have it too. */
+	int rc = db_command_args_durable(db, on_commit, call, a);
 	if (rc < 0) {
 		free(call->phone);
 		free(call);

@@ -74,6 +74,7 @@ static void assert_defaults(const struct config *c)
 	assert_int_equal(c->limits.max_per_window, 0);
 	assert_int_equal(c->limits.window, 60);
 	assert_int_equal(c->redis_timeout_ms, 1000);
+	assert_int_equal(c->redis_wait_replicas, 0);
 	assert_int_equal(c->max_body, 65536);
 }
 
@@ -139,7 +140,8 @@ static void test_every_key(void **state)
 	(void)state;
 	static const char yaml[] =
 	    "listen: \"[::1]:9090\"\n"
-	    "redis: unix:/run/redis/redis.sock\n"
+	    "redis: sentinel://10.0.0.1:26379,10.0.0.2/sauti/1\n"
+	    "redis_wait_replicas: 1\n"
 	    "flows: /srv/flows\n"
 	    "country: GH\n"
 	    "api_token: s3cret\n"
@@ -161,7 +163,8 @@ static void test_every_key(void **state)
 	assert_int_equal(load_yaml(yaml, &c, err, sizeof(err)), 0);
 	assert_string_equal(c.listen_host, "::1");
 	assert_int_equal(c.listen_port, 9090);
-	assert_string_equal(c.redis, "unix:/run/redis/redis.sock");
+	assert_string_equal(c.redis, "sentinel://10.0.0.1:26379,10.0.0.2/sauti/1");
+	assert_int_equal(c.redis_wait_replicas, 1);
 	assert_string_equal(c.flows, "/srv/flows");
 	assert_string_equal(c.country, "GH");
 	assert_string_equal(c.api_token, "s3cret");
@@ -254,6 +257,11 @@ static const struct {
      ":1:8: redis 'mysql://db' must be redis://HOST[:PORT][/DB] or "
      "unix:/path/redis.sock"},
     {"redis:\n", ":1:7: redis needs a value"},
+    {"redis: sentinel://10.0.0.1:26379\n",
+     ":1:8: redis 'sentinel://10.0.0.1:26379' must be redis://HOST[:PORT][/DB] "
+     "or unix:/path/redis.sock, or sentinel://HOST:PORT[,HOST:PORT...]/MASTER_NAME[/DB]"},
+    {"redis_wait_replicas: -1\n",
+     ":1:22: redis_wait_replicas must be a whole number from 0 to 16"},
     {"country: tz\n", ":1:10: country 'tz' must be two capital letters"},
     {"country: TZA\n", ":1:10: country 'TZA' must be two capital letters"},
     {"log_level: verbose\n",

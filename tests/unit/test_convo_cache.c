@@ -157,6 +157,25 @@ static void many_keys_are_each_found(void **state)
 }
 
 /* The commit sets, then deletes, and bumps _v once when it wrote anything. */
+/* After a reconnection nothing kept is given again (db_set_on_ready). */
+static void clear_forgets_everything(void **state)
+{
+	(void)state;
+	struct convo_cache *cache = convo_cache_new(8, 60);
+	convo_cache_put(cache, "ussd", "+255700000001", convo_with_run("a"), 100);
+	convo_cache_put(cache, "ussd", "+255700000002", convo_with_run("b"), 100);
+	convo_cache_clear(cache);
+	assert_int_equal(convo_cache_size(cache), 0);
+	assert_null(convo_cache_take(cache, "ussd", "+255700000001", 100));
+	assert_null(convo_cache_take(cache, "ussd", "+255700000002", 100));
+	convo_cache_put(cache, "ussd", "+255700000001", convo_with_run("c"), 101);
+	struct convo *c = convo_cache_take(cache, "ussd", "+255700000001", 101);
+	assert_non_null(c);
+	assert_string_equal(c->run.id, "c");
+	convo_release(c);
+	convo_cache_free(cache);
+}
+
 static void contact_apply_mirrors_the_commit(void **state)
 {
 	(void)state;
@@ -225,6 +244,7 @@ int main(void)
 		cmocka_unit_test(full_of_recent_entries_drops_the_oldest),
 		cmocka_unit_test(idle_entries_go_when_another_is_kept),
 		cmocka_unit_test(many_keys_are_each_found),
+		cmocka_unit_test(clear_forgets_everything),
 		cmocka_unit_test(contact_apply_mirrors_the_commit),
 		cmocka_unit_test(covers_only_what_the_load_would_not_add),
 	};
