@@ -25,7 +25,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN := $(if $(filter address,$(SANITIZER)),$(BUILD)/sauti,sauti)
 
-.PHONY: all deps run test unit integration asan clang-check bench bench-overload fuzz valgrind clean compose-check
+.PHONY: all deps run test unit integration asan clang-check bench bench-overload fuzz valgrind clean compose-check install uninstall
 
 all: $(BIN)
 
@@ -102,6 +102,49 @@ compose-check:
 
 clean:
 	rm -rf build sauti
+
+# -- installing -------------------------------------------------------------------
+# `make install [PREFIX=/usr/local] [DESTDIR=...]`: the binary, the example
+# flows, the web console, the docs and the production config examples, a
+# systemd unit, and (only when there is none yet) a configuration in
+# SYSCONFDIR/sauti/ with the example flows beside it.  docs/operations.md.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/sauti
+DOCDIR ?= $(PREFIX)/share/doc/sauti
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL ?= install
+INSTALL_VARS = BINDIR=$(BINDIR) DATADIR=$(DATADIR) DOCDIR=$(DOCDIR) SYSCONFDIR=$(SYSCONFDIR)
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/flows $(DESTDIR)$(DOCDIR)/docs \
+		$(DESTDIR)$(DOCDIR)/config/kannel \
+		$(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(SYSCONFDIR)/sauti
+	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/sauti
+	$(INSTALL) -m 0644 flows/*.yaml flows/README.md $(DESTDIR)$(DATADIR)/flows/
+	if [ -d web ]; then rm -rf $(DESTDIR)$(DATADIR)/web && cp -R web $(DESTDIR)$(DATADIR)/web && \
+		chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)/web; fi
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+	$(INSTALL) -m 0644 config/redis-production.conf config/sentinel.conf config/sauti.yaml \
+		$(DESTDIR)$(DOCDIR)/config/
+	$(INSTALL) -m 0644 config/kannel/* $(DESTDIR)$(DOCDIR)/config/kannel/
+	$(INSTALL_VARS) scripts/render-template config/systemd/sauti.service.in >$(DESTDIR)$(SYSTEMDDIR)/sauti.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/sauti.service
+	@# An operator's own configuration and flows are never overwritten.
+	if [ ! -e $(DESTDIR)$(SYSCONFDIR)/sauti/sauti.yaml ]; then \
+		$(INSTALL_VARS) scripts/render-template config/sauti-production.yaml.in \
+			>$(DESTDIR)$(SYSCONFDIR)/sauti/sauti.yaml && chmod 0644 $(DESTDIR)$(SYSCONFDIR)/sauti/sauti.yaml; fi
+	if [ ! -e $(DESTDIR)$(SYSCONFDIR)/sauti/flows ]; then \
+		$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/sauti/flows && \
+		$(INSTALL) -m 0644 flows/*.yaml $(DESTDIR)$(SYSCONFDIR)/sauti/flows/; fi
+
+# Removes what install put in place, but not SYSCONFDIR/sauti (the
+# operator's configuration and flows).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sauti $(DESTDIR)$(SYSTEMDDIR)/sauti.service
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 # Issue 6's load figure: /ussd at 1.5x capacity sheds with 503, memory stays
 # bounded, service recovers (also run by `make bench`).
