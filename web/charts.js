@@ -38,7 +38,8 @@ export function chart(caption, rows, series) {
     });
   });
   svg.setAttribute('aria-label', `${caption}. ${summary.join('; ')}`);
-  return h('figure', {}, h('figcaption', {}, caption), many ? legend(series) : null, svg);
+  const named = series.some((x) => x.name);
+  return h('figure', {}, h('figcaption', {}, caption), named ? legend(series) : null, svg);
 }
 
 function legend(series) {

@@ -95,7 +95,7 @@ export async function contactsPage(view) {
   async function reload() {
     let contacts;
     try {
-      contacts = parseContacts(await api.get(group ? `/api/contacts?group=${enc(group)}` : '/api/contacts'));
+      contacts = parseContacts(await api.get(`/api/contacts?format=jsonl${group ? `&group=${enc(group)}` : ''}`));
     } catch (err) {
       clear(listBox);
       clear(groupsBox);

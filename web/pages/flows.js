@@ -17,6 +17,12 @@ export async function loadFlows() {
 
 const enc = encodeURIComponent;
 
+// keywords and ussd, at the top or under "triggers" as in the flow file
+function triggers(f) {
+  const t = f.triggers || {};
+  return {...f, keywords: f.keywords || t.keywords || [], ussd: f.ussd ?? t.ussd ?? null};
+}
+
 export async function flowsPage(view) {
   view.append(h('h1', {}, t('flows.title')));
   let flows;
@@ -28,7 +34,7 @@ export async function flowsPage(view) {
     return;
   }
   if (!flows.length) { view.append(h('p', {class: 'muted'}, t('flows.none'))); return; }
-  view.append(h('ul', {class: 'cards'}, flows.map((f) => h('li', {},
+  view.append(h('ul', {class: 'cards'}, flows.map(triggers).map((f) => h('li', {},
     h('h2', {}, inLang(f.title) || f.id),
     h('p', {class: 'muted'}, [f.id, f.kind ? t(`kind.${f.kind}`) : null,
       Array.isArray(f.steps) ? t('flows.steps', {n: f.steps.length}) : (f.steps ? t('flows.steps', {n: f.steps}) : null)]

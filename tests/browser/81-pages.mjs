@@ -1,0 +1,122 @@
+// 81-console-pages.t's browser half: sign-in, languages, flows, a flow's
+// steps and cost, results and downloads, contacts; sizes and times.
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, run } from './console.mjs';
+
+const TOKEN = process.env.TOKEN;
+const DOWNLOADS = process.env.T_DOWNLOADS;
+const KB = 1024;
+
+// What the page has loaded so far: bytes on the wire of the document and
+// every resource (the browser's own accounting).
+async function weight(page) {
+  return page.evaluate(() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+    .reduce((n, e) => n + (e.transferSize || e.encodedBodySize || 0), 0));
+}
+
+async function download(page, name, file) {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', {name}).click()]);
+  fs.mkdirSync(DOWNLOADS, {recursive: true});
+  await d.saveAs(path.join(DOWNLOADS, file));
+  return fs.readFileSync(path.join(DOWNLOADS, file), 'utf8');
+}
+
+run(async (b) => {
+  const page = await b.page(360);
+  const t0 = Date.now();
+  await page.goto('/');
+  const token = page.getByLabel('Tokeni ya API');
+  await token.waitFor();
+  const firstMs = Date.now() - t0;
+  await b.check(`the sign-in page shows in under a second (${firstMs} ms), in Swahili first`, () => firstMs < 1000);
+  await b.check('the token field has the focus, so one can type at once', () =>
+    page.evaluate(() => document.activeElement && document.activeElement.name === 'token'));
+  let wide = await b.shots(page, 'signin');
+  await b.check(`sign-in fits 360 px (${wide} px wide)`, () => wide <= 360);
+
+  await b.check('a wrong token is refused in the API\'s words', async () => {
+    await page.keyboard.type('not-the-token');
+    await page.keyboard.press('Enter');
+    await expect.text(page.locator('.signin .error'), /wrong token/);
+  });
+  await b.check('the right token signs in by keyboard alone', async () => {
+    await token.fill('');
+    await token.focus();
+    await page.keyboard.type(TOKEN);
+    await page.keyboard.press('Enter');
+    await expect.text(page.locator('main h1'), /Tafiti na mialiko/);
+  });
+  await b.check('the flows are listed, with their languages and keywords', async () => {
+    await expect.text(page.locator('.cards'), /livelihoods[\s\S]*UTAFITI/);
+  });
+  const bytes = await weight(page);
+  process.stdout.write(`first load, sign-in to the flows page: ${bytes} bytes (${(bytes / KB).toFixed(1)} KB)\n`);
+  await b.check(`the first load weighs well under 300 KB (${(bytes / KB).toFixed(1)} KB)`, () => bytes < 150 * KB);
+
+  await b.check('the language switch is a real button the keyboard reaches', async () => {
+    await page.locator('#lang').focus();
+    await page.keyboard.press('Enter');
+    await expect.text(page.locator('main h1'), /Surveys and invitations/);
+  });
+  const t1 = Date.now();
+  await page.reload();
+  await expect.text(page.locator('main h1'), /Surveys and invitations/);
+  const reloadMs = Date.now() - t1;
+  await b.check('English is remembered across a reload, signed in still', () => true);
+  await b.check(`the flows page loads in under a second on loopback (${reloadMs} ms)`, () => reloadMs < 1000);
+  wide = await b.shots(page, 'flows');
+  await b.check(`the flows page fits 360 px (${wide} px)`, () => wide <= 360);
+
+  await b.check('a flow shows its steps with the SMS each costs', async () => {
+    await page.goto('/#/flows/livelihoods');
+    await expect.text(page.locator('main h1'), /livelihoods/);
+    await expect.text(page.locator('.step', {hasText: 'consent'}), /sw[\s\S]*\d SMS[\s\S]*en[\s\S]*\d SMS/);
+    await expect.text(page.locator('.step', {hasText: 'earnings'}), /number/);
+  });
+  wide = await b.shots(page, 'flow');
+  await b.check(`a flow's page fits 360 px (${wide} px)`, () => wide <= 360);
+
+  await b.check('the results: runs, completion, a chart of statuses and of drop-off', async () => {
+    await page.getByRole('link', {name: 'Results'}).first().click();
+    await expect.text(page.locator('dl.facts'), /Conversations\s+3[\s\S]*Completed\s+2[\s\S]*67%/);
+    await expect.text(page.locator('figure', {hasText: 'Where people stopped'}), /role/);
+  });
+  await b.check('one chart per question by language and one by channel, every choice listed', async () => {
+    const q = page.locator('section.question', {hasText: 'mineral'});
+    await expect.text(q.locator('figure', {hasText: 'by language'}), /Gold[\s\S]*Copper[\s\S]*Salt/);
+    await expect.text(q.locator('figure', {hasText: 'by channel'}), /ussd/);
+    const label = await q.locator('figure', {hasText: 'by language'}).locator('svg').getAttribute('aria-label');
+    if (!/Gold \(sw\): 1/.test(label) || !/Copper \(en\): 1/.test(label)) throw new Error(label);
+  });
+  wide = await b.shots(page, 'results');
+  await b.check(`the results fit 360 px (${wide} px)`, () => wide <= 360);
+  await b.check('the CSV export downloads', async () => {
+    const csv = await download(page, 'Answers (CSV)', 'livelihoods.csv');
+    if (!/^run_id,/.test(csv)) throw new Error(csv.slice(0, 200));
+  });
+  await b.check('the JSONL export downloads', async () => {
+    await download(page, 'Answers (JSONL)', 'livelihoods.jsonl');
+  });
+
+  await b.check('contacts: a CSV uploaded, the good rows stored and the bad one shown by its line', async () => {
+    await page.getByRole('link', {name: 'Contacts'}).click();
+    await expect.text(page.locator('main h1'), /Contacts/);
+    await page.getByLabel('CSV file').setInputFiles({name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(
+      'phone,name,language,groups\n+255700000821,Amani,sw,geita;wanawake\n+255700000822,Neema,en,geita\n07x2,Broken,sw,geita\n')});
+    await page.getByRole('button', {name: 'Upload'}).click();
+    await expect.text(page.locator('main .ok'), /2 contacts stored/);
+    await expect.text(page.locator('.bad-rows'), /line 4/);
+  });
+  wide = await b.shots(page, 'contacts');
+  await b.check(`the contacts page fits 360 px (${wide} px)`, () => wide <= 360);
+
+  await b.check('sign-out ends the session and shows the sign-in again', async () => {
+    await page.getByRole('button', {name: 'Sign out'}).click();
+    await page.getByLabel('API token').waitFor();
+    await page.reload();
+    await page.getByLabel('API token').waitFor();
+    const r = await page.evaluate(() => fetch('/api/session').then((x) => x.status));
+    if (r !== 401) throw new Error(`GET /api/session after sign-out: ${r}`);
+  });
+});
