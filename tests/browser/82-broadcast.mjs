@@ -1,0 +1,98 @@
+// 82-console-broadcast.t's browser half: a broadcast from dry run to done,
+// one scheduled and cancelled, an inbox item replied to and closed.
+import { expect, run, signIn } from './console.mjs';
+
+const TOKEN = process.env.TOKEN;
+const INBOX = process.env.INBOX === '1';
+const CANCEL = process.env.CANCEL === '1';
+
+run(async (b) => {
+  const page = await b.page(1280);
+  page.on('dialog', (d) => d.accept());
+  await page.goto('/');
+  await page.evaluate(() => localStorage.setItem('sauti.lang', 'en'));
+  await signIn(page, TOKEN);
+  await page.getByRole('link', {name: 'Broadcasts'}).click();
+  await expect.text(page.locator('main h1'), /Broadcasts/);
+
+  const form = page.locator('form', {hasText: 'New broadcast'});
+  const send = form.getByRole('button', {name: /^(Send now|Schedule)$/});
+  await b.check('a new broadcast: pick a flow and a group; sending waits for the dry run', async () => {
+    const flow = form.getByLabel('Survey or invitation');
+    if (await flow.evaluate((el) => el.tagName) === 'SELECT') await flow.selectOption('dialogue_invite');
+    else await flow.fill('dialogue_invite');
+    await form.getByLabel('Recipients').selectOption('group');
+    await form.getByLabel('Value').fill('geita');
+    if (!(await send.isDisabled())) throw new Error('Send is enabled before the dry run');
+  });
+  await b.check('the dry run shows the recipients and what it costs', async () => {
+    await form.getByRole('button', {name: 'Check the cost'}).click();
+    await expect.text(form.locator('.dry-run'), /2 recipients \(and 0 opted out, skipped\)\. Total: 2 SMS/);
+    await expect.text(form.locator('.dry-run'), /sw: 1 people, 1 SMS per message/);
+  });
+  await b.shots(page, 'broadcast-dry-run');
+  let id;
+  await b.check('sent now, the broadcast is made', async () => {
+    await send.click();
+    const text = await expect.text(form.locator('.ok'), /Broadcast [0-9a-z]+ created/);
+    id = text.match(/Broadcast ([0-9a-z]+) created/)[1];
+  });
+  await b.check('the list shows it progress to done, with its counts', async () => {
+    const row = page.locator(`tr[data-id="${id}"]`);
+    await row.waitFor();
+    await page.waitForFunction((x) => {
+      const r = document.querySelector(`tr[data-id="${x}"]`);
+      return r && r.dataset.state === 'done';
+    }, id, {timeout: 30000});
+    await expect.text(row, /sent 2/);
+  });
+
+  if (CANCEL) {
+    await b.check('a broadcast scheduled for later is listed as scheduled', async () => {
+      const later = new Date(Date.now() + 3600e3);
+      const local = new Date(later.getTime() - later.getTimezoneOffset() * 60e3).toISOString().slice(0, 16);
+      await form.getByLabel('Send at').fill(local);
+      await form.getByRole('button', {name: 'Check the cost'}).click();
+      await form.locator('.dry-run').waitFor();
+      await form.getByRole('button', {name: 'Schedule'}).click();
+      const text = await expect.text(form.locator('.ok'), /Broadcast [0-9a-z]+ created/);
+      id = text.match(/Broadcast ([0-9a-z]+) created/)[1];
+      await page.waitForFunction((x) => document.querySelector(`tr[data-id="${x}"]`)?.dataset.state === 'scheduled', id);
+    });
+    await b.shots(page, 'broadcasts');
+    await b.check('cancel stops it: the state becomes cancelled', async () => {
+      await page.locator(`tr[data-id="${id}"]`).getByRole('button', {name: 'Cancel'}).click();
+      await page.waitForFunction((x) => document.querySelector(`tr[data-id="${x}"]`)?.dataset.state === 'cancelled', id);
+    });
+  } else {
+    await b.shots(page, 'broadcasts');
+  }
+
+  if (INBOX) {
+    await page.getByRole('link', {name: 'Inbox'}).click();
+    const item = page.locator('.inbox-item', {hasText: 'mvua imeharibu'});
+    await b.check('the inbox shows the open item with its text and channel', async () => {
+      await expect.text(item, /sms[\s\S]*open[\s\S]*Habari, mvua imeharibu barabara/);
+    });
+    await b.check('a reply typed and sent is kept with the item', async () => {
+      await item.getByLabel('Reply').fill('Asante, tutarekebisha barabara wiki hii.');
+      await item.getByRole('button', {name: 'Send reply'}).click();
+      await expect.text(page.locator('.inbox-item', {hasText: 'mvua imeharibu'}).locator('.reply'), /Asante, tutarekebisha/);
+    });
+    await b.shots(page, 'inbox');
+    await b.check('closing it takes it off the open list', async () => {
+      await page.locator('.inbox-item', {hasText: 'mvua imeharibu'}).getByRole('button', {name: 'Close'}).click();
+      await expect.text(page.locator('main'), /No open messages/);
+    });
+    await b.check('... and "show closed ones too" brings it back as closed', async () => {
+      await page.getByLabel('Show closed ones too').check();
+      await expect.text(page.locator('.inbox-item', {hasText: 'mvua imeharibu'}), /closed/);
+    });
+  } else {
+    await page.getByRole('link', {name: 'Inbox'}).click();
+    await b.check('without GET /api/inbox the inbox says it is not available here', async () => {
+      await expect.text(page.locator('main'), /not available on this server/);
+    });
+    await b.shots(page, 'inbox');
+  }
+});
