@@ -46,7 +46,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
 DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libyaml-dev \
 	libsodium-dev libjansson-dev libcmocka-dev redis-server redis-tools \
 	kannel kannel-extras curl python3 perl libnet-smpp-perl openssl \
-	clang libclang-rt-14-dev valgrind
+	clang libclang-rt-14-dev valgrind chromium nodejs
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -60,6 +60,13 @@ deps:
 			echo "  sudo apt-get install -y $$missing"; exit 1; \
 		fi; \
 	fi
+	@# npm comes with some builds of nodejs; Debian's own is a package of its own
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } || \
+		{ echo "npm is missing; run: sudo apt-get install -y npm"; exit 1; }
+	@# the browser tests' driver, pinned by tests/browser/package-lock.json
+	@[ -d tests/browser/node_modules/playwright-core ] || \
+		(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 run: deps
 	$(MAKE) all

@@ -267,6 +267,9 @@ cat <<EOF
 sauti is running at http://127.0.0.1:$SAUTI_PORT with flows from flows/
 (config ${RUN#"$ROOT"/}/sauti.yaml, logs in ${LOGS#"$ROOT"/}/; the API token is in ${RUN#"$ROOT"/}/secrets.env).
 
+The web console: open http://127.0.0.1:$SAUTI_PORT/ and sign in with the admin token
+  $SAUTI_API_TOKEN
+
 $where
 
 Try it:
