@@ -25,7 +25,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN := $(if $(filter address,$(SANITIZER)),$(BUILD)/sauti,sauti)
 
-.PHONY: all deps run test unit integration asan clang-check bench bench-overload fuzz valgrind clean compose-check install uninstall
+.PHONY: all deps run test unit integration asan clang-check layers bench bench-overload fuzz valgrind clean compose-check install uninstall
 
 all: $(BIN)
 
@@ -75,6 +75,7 @@ run: deps
 # -- tests ----------------------------------------------------------------------
 test: deps
 	$(MAKE) all
+	$(MAKE) layers
 	$(MAKE) clang-check
 	$(MAKE) unit
 	$(MAKE) integration
@@ -91,6 +92,10 @@ integration: $(BIN)
 asan:
 	$(MAKE) SANITIZER=address all unit
 	$(MAKE) SANITIZER=address integration
+
+# Which modules may include which: the table is scripts/layers.txt.
+layers:
+	./scripts/layers
 
 # The same sources must build without a warning under clang too.
 clang-check:

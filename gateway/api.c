@@ -9,6 +9,8 @@
  * pattern, roles, handler).  Answers are JSON, except exports and
  * codebooks, which stream CSV or JSON lines exactly as `sauti export`
  * writes them.  No answer carries a phone number. */
+#include "api.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +20,17 @@
 #include "audit.h"
 #include "auth.h"
 #include "broadcast.h"
-#include "cli.h"
 #include "contacts.h"
 #include "db.h"
 #include "export.h"
 #include "flowjson.h"
 #include "exportfmt.h"
+#include "gateway.h"
 #include "http.h"
 #include "metrics.h"
 #include "person.h"
 #include "phone.h"
 #include "report.h"
-#include "serve.h"
 #include "session.h"
 #include "timeutil.h"
 
@@ -349,7 +350,7 @@ static void api_export(struct api_call *call, bool jsonl)
 	if (query_time(req, "since", &opts.since) < 0 || query_time(req, "until", &opts.until) < 0)
 		return;
 	opts.raw_phone = false; /* the API never gives out numbers */
-	opts.pseudonym_key = cli_pseudonym_key(&gw->cfg);
+	opts.pseudonym_key = config_pseudonym_key(&gw->cfg);
 	char **fields = NULL;
 	if (query_fields(req, &opts, &fields) < 0)
 		return;
@@ -590,7 +591,7 @@ static void api_contacts_list(struct api_call *call)
 	lr->jsonl = format && strcmp(format, "jsonl") == 0;
 	/* always pseudonyms: no API answer carries a number */
 	if (person_list(call->gw->db, group && *group ? group : NULL,
-			cli_pseudonym_key(&call->gw->cfg), on_api_listed, lr) < 0) {
+			config_pseudonym_key(&call->gw->cfg), on_api_listed, lr) < 0) {
 		free(lr);
 		reply_error(call->req, 503, "storage unavailable, retry later");
 	}

@@ -23,10 +23,10 @@
 #include "db.h"
 #include "engine.h"
 #include "flow.h"
+#include "gateway.h"
 #include "log.h"
 #include "metrics.h"
 #include "phone.h"
-#include "serve.h"
 #include "store.h"
 #include "text.h"
 

@@ -10,11 +10,6 @@
 
 #define CONNECT_TIMEOUT_MS 3000
 
-const char *cli_pseudonym_key(const struct config *cfg)
-{
-	return cfg->pseudonym_key ? cfg->pseudonym_key : "sauti-development-key-not-secret";
-}
-
 /* The path after -c, or NULL. */
 static const char *take_config_path(int *argc, char **argv)
 {

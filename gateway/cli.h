@@ -36,9 +36,5 @@ int cli_open(struct cli *c, int *argc, char **argv, int need);
 void cli_run(struct cli *c);
 void cli_done(struct cli *c, int status);
 void cli_close(struct cli *c);
-/* The pseudonym key in force: the configured one, or else a development key
- * (fine for trying sauti out, warned about by serve, useless for protecting
- * real data). */
-const char *cli_pseudonym_key(const struct config *cfg);
 
 #endif

@@ -282,7 +282,7 @@ int cmd_export(int argc, char **argv)
 		status = print_codebook(opts.flow);
 		goto out;
 	}
-	opts.pseudonym_key = cli_pseudonym_key(&c.cfg);
+	opts.pseudonym_key = config_pseudonym_key(&c.cfg);
 	opts.now = (long)time(NULL);
 
 	struct export_cli x = {.cli = &c, .flow = flow_id, .raw_phone = opts.raw_phone};

@@ -80,7 +80,7 @@ static int contacts_list(struct cli *c, int argc, char **argv)
 			return usage_print("contacts list", 2);
 		}
 	}
-	if (person_list(c->db, group, l.raw_phone ? NULL : cli_pseudonym_key(&c->cfg), on_listed,
+	if (person_list(c->db, group, l.raw_phone ? NULL : config_pseudonym_key(&c->cfg), on_listed,
 			&l) < 0) {
 		fprintf(stderr, "sauti: redis not available\n");
 		return 1;

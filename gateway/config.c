@@ -280,6 +280,15 @@ static void tokens_free(struct config *cfg)
 	cfg->napi_tokens = 0;
 }
 
+/* Not secret: exports made with it can be reversed by anyone with the
+ * numbers; docs/configuration.md says to set pseudonym_key. */
+#define DEVELOPMENT_PSEUDONYM_KEY "sauti-development-key-not-secret"
+
+const char *config_pseudonym_key(const struct config *cfg)
+{
+	return cfg->pseudonym_key ? cfg->pseudonym_key : DEVELOPMENT_PSEUDONYM_KEY;
+}
+
 void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));

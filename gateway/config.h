@@ -78,6 +78,10 @@ struct config {
  * like; static strings. */
 const char *config_choose_path(const char *given, const char **why);
 
+/* The key of pseudonyms (pseudonym_key, SAUTI_PSEUDONYM_KEY), or without one
+ * the built-in development key (serve warns). */
+const char *config_pseudonym_key(const struct config *cfg);
+
 /* Reads path into *cfg.  On error returns -1 with "file:line:column:
  * sentence" in err; *cfg is then released. */
 int config_load(const char *path, struct config *cfg, char *err, size_t errsize);

@@ -7,16 +7,18 @@
  * up, send its reply-couldnotfetch text: so a Redis outage answers 503, never
  * a reply that pretends to have saved an answer.  A message already answered
  * (same Kannel id) gets the same reply again and changes nothing. */
+#include "kannel.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "broadcast.h"
+#include "gateway.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "phone.h"
-#include "serve.h"
 #include "text.h"
 #include "turn.h"
 #include "ussd.h"

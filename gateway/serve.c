@@ -5,7 +5,7 @@
  * file:line:column and the other flows go on serving.  SIGTERM (and SIGINT)
  * stop accepting connections, let the requests in flight finish (at most
  * DRAIN_SECONDS), and exit. */
-#include "serve.h"
+#include "gateway.h"
 
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
@@ -15,18 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "broadcast.h"
 #include "cli.h"
 #include "commands.h"
 #include "convo_cache.h"
 #include "db.h"
 #include "http.h"
+#include "kannel.h"
 #include "log.h"
 #include "metrics.h"
 #include "phone.h"
 #include "policy.h"
 #include "pseudo.h"
 #include "usage.h"
+#include "ussd.h"
 #include "web.h"
 
 #define DRAIN_SECONDS 10
@@ -35,65 +38,6 @@
  * 700 bytes (RSS after the cache fills), so this bounds it near 6 MiB. */
 #define CONVO_CACHE_ENTRIES 8192
 #define CONVO_CACHE_IDLE 180
-
-void gateway_pseudonym(const struct gateway *gw, const char *phone, char out[17])
-{
-	const char *key = cli_pseudonym_key(&gw->cfg);
-	pseudonym(key, strlen(key), phone, out);
-}
-
-int gateway_reject(struct http_req *req, enum channel ch, int code, const char *reason)
-{
-	metrics_inc(M_REJECTED, ch);
-	http_error(req, code, reason);
-	return -1;
-}
-
-void gateway_unavailable(struct http_req *req, enum channel ch)
-{
-	metrics_inc(M_UNAVAILABLE, ch);
-	http_error(req, 503, "storage unavailable, retry later");
-}
-
-int gateway_channel_open(const struct gateway *gw, struct http_req *req, enum channel ch)
-{
-	if (!gateway_client_allowed(gw, req))
-		return gateway_reject(req, ch, 403, "client not allowed");
-	if (http_params_bad(req))
-		return gateway_reject(req, ch, 400, "malformed parameters");
-	return 0;
-}
-
-int gateway_storage_ready(const struct gateway *gw, struct http_req *req, enum channel ch)
-{
-	if (db_ready(gw->db))
-		return 0;
-	gateway_unavailable(req, ch);
-	return -1;
-}
-
-int gateway_sender(const struct gateway *gw, struct http_req *req, enum channel ch,
-		   const char *raw, char *out)
-{
-	const char *why = NULL;
-	if (phone_normalise(raw, gw->cfg.country, out, PHONE_E164_SIZE, &why) == 0)
-		return 0;
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "bad sender number: %s", why ? why : "unreadable");
-	gateway_reject(req, ch, 400, b.data);
-	buf_release(&b);
-	return -1;
-}
-
-int gateway_client_allowed(const struct gateway *gw, const struct http_req *req)
-{
-	if (gw->cfg.kannel.nallow == 0)
-		return 1;
-	for (size_t i = 0; i < gw->cfg.kannel.nallow; i++)
-		if (strcmp(gw->cfg.kannel.allow[i], req->peer) == 0)
-			return 1;
-	return 0;
-}
 
 /* A new connection to Redis, maybe to another master: nothing kept from the
  * old one may be decided on. */

@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "db.h"
+#include "gateway.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "phone.h"
-#include "serve.h"
 #include "text.h"
 #include "turn.h"
 

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "gateway.h"
 #include "http.h"
-#include "serve.h"
 
 /* The console's files are a few tens of KB; anything near this is not one. */
 #define WEB_MAX_FILE (4L << 20)

@@ -1,10 +1,11 @@
-/* serve.h -- the running daemon's shared state, handed to every handler.
+/* gateway.h -- what every endpoint of the daemon shares: its state, handed to
+ * each handler as its data, and the checks every channel makes of a request.
  *
- * One struct gateway per process, owned by cmd_serve().  `flows` is the set
+ * One struct gateway per process, owned by cmd_serve() (serve.c).  `flows` is the set
  * loaded last; a request that goes asynchronous takes its own reference
  * (flow_set_ref) so that a reload cannot free a flow under it. */
-#ifndef SAUTI_SERVE_H
-#define SAUTI_SERVE_H
+#ifndef SAUTI_GATEWAY_H
+#define SAUTI_GATEWAY_H
 
 #include "config.h"
 #include "engine.h"
@@ -35,12 +36,6 @@ struct gateway {
 /* The pseudonym of a phone number under the deployment's key: what logs and
  * exports show instead of the number. */
 void gateway_pseudonym(const struct gateway *gw, const char *phone, char out[17]);
-
-/* Handlers of the channels (kannel.c, ussd.c) and the API (api.c). */
-void kannel_sms_handler(struct http_req *req, void *gw);
-void kannel_dlr_handler(struct http_req *req, void *gw);
-void ussd_handler(struct http_req *req, void *gw);
-void api_handler(struct http_req *req, void *gw);
 
 /* What the channel endpoints share.  Each that fails has answered req and
  * counted it in /metrics, and returns -1. */
