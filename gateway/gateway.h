@@ -17,6 +17,7 @@ struct db;
 struct http_server;
 struct http_req;
 struct broadcaster;
+struct retention;
 struct convo_cache;
 
 struct gateway {
@@ -27,6 +28,7 @@ struct gateway {
 	struct http_server *http;
 	struct turn_env turns;      /* what every conversation turn shares */
 	struct broadcaster *broadcaster;
+	struct retention *retention; /* the daily sweep, or NULL (retention.h) */
 	struct convo_cache *convos; /* kept from the last turns (turn.c) */
 	char consumer[32];          /* this daemon's name in the outbox group */
 	struct event *drain_timer;  /* set once SIGTERM asked us to stop */

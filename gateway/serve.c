@@ -28,6 +28,7 @@
 #include "phone.h"
 #include "policy.h"
 #include "pseudo.h"
+#include "retention.h"
 #include "usage.h"
 #include "ussd.h"
 #include "web.h"
@@ -241,6 +242,8 @@ int cmd_serve(int argc, char **argv)
 	sodium_bin2hex(gw.consumer + 2, sizeof(gw.consumer) - 2, raw, sizeof(raw));
 	if (broadcast_start(&gw) < 0)
 		goto out;
+	gw.retention = retention_start(gw.base, gw.db, &gw.flows, gw.cfg.retention_days,
+				       gw.consumer);
 	gw.http = http_server_new(gw.base, gw.cfg.listen_host, gw.cfg.listen_port,
 				  gw.cfg.max_body, routes, sizeof(routes) / sizeof(routes[0]),
 				  &gw, err, sizeof(err));
@@ -267,7 +270,9 @@ out:
 	/* Redis goes first: freeing it runs the last callbacks (NULL replies),
 	 * which may still answer requests and touch the broadcaster. */
 	broadcast_stop(&gw);
+	retention_stop(gw.retention);
 	db_free(gw.db);
+	retention_free(gw.retention);
 	broadcast_free(&gw);
 	http_server_free(gw.http);
 	convo_cache_free(gw.convos);

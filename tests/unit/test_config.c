@@ -299,7 +299,44 @@ static const struct {
     {"- listen\n", ":1:1: the configuration must be a map of keys"},
     {"listen: [\n", ":2:1: syntax error"},
     {"kannel:\n  from: 15055\n\tusername: x\n", ":3:1: syntax error"},
+    {"api_tokens: {name: a}\n", ":1:13: api_tokens must be a list of {name, role, token}"},
+    {"api_tokens: [x]\n", ":1:14: api_tokens: each entry must be a map {name, role, token}"},
+    {"api_tokens:\n  - {name: a, role: boss, token: t}\n",
+     ":2:21: api_tokens: role 'boss' must be admin, convenor or researcher"},
+    {"api_tokens:\n  - {name: a, role: admin}\n", ":2:5: api_tokens: each entry needs a token"},
+    {"api_tokens:\n  - {name: a, role: admin, token: 'sha256:abc'}\n",
+     ":2:35: api_tokens: the token of a must be the token itself or sha256: and 64 hex digits"},
+    {"api_tokens:\n  - {name: a, role: admin, tokn: t}\n",
+     ":2:28: api_tokens: unknown key 'tokn' (did you mean 'token'?)"},
+    {"api_tokens:\n  - {name: a, role: admin, token: t}\n  - {name: a, role: admin, token: u}\n",
+     ":3:5: api_tokens: the name a is given twice"},
+    {"retention_days: -1\n", ":1:17: retention_days must be a whole number from 0 to 36500"},
 };
+
+static void test_api_tokens(void **state)
+{
+	(void)state;
+	struct config c;
+	char err[512];
+	assert_int_equal(load_yaml("api_tokens:\n"
+				   "  - {name: hakimadini, role: convenor, token: plain}\n"
+				   "  - {name: mtl, role: researcher, token: \"sha256:"
+				   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}\n"
+				   "retention_days: 365\n",
+				   &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.napi_tokens, 2);
+	assert_string_equal(c.api_tokens[0].name, "hakimadini");
+	assert_int_equal(c.api_tokens[0].role, ROLE_CONVENOR);
+	assert_string_equal(c.api_tokens[0].token, "plain");
+	assert_int_equal(c.api_tokens[1].role, ROLE_RESEARCHER);
+	assert_int_equal(c.retention_days, 365);
+	config_release(&c);
+	assert_int_equal(load_yaml("flows: x\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.napi_tokens, 0);
+	assert_int_equal(c.retention_days, 0);
+	config_release(&c);
+}
 
 static void test_errors(void **state)
 {
@@ -353,6 +390,7 @@ int main(void)
 	    cmocka_unit_test(test_environment),
 	    cmocka_unit_test(test_empty_secrets_are_off),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_api_tokens),
 	    cmocka_unit_test(test_missing_file),
 	};
 	clear_env();

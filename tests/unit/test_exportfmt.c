@@ -13,6 +13,7 @@
 #include "csv.h"
 #include "exportfmt.h"
 #include "fields.h"
+#include "flow.h"
 #include "timeutil.h"
 
 /* 2026-11-22T09:14:03Z, from python3: calendar.timegm(datetime.datetime(
@@ -347,6 +348,71 @@ static void test_jsonl_many_lines(void **state)
 	buf_release(&out);
 }
 
+/* ---- contact fields, numbers, the codebook ------------------------------ */
+
+static void test_fields_and_numbers(void **state)
+{
+	struct fields answers = FIELDS_INIT;
+	struct buf out = BUF_INIT;
+	const char *names[] = {"district", "village"};
+	const char *values[] = {"Geita", NULL};
+	const bool numbers[] = {false, false, true, false};
+	struct export_run r = {"r1", "c", "sw", "ussd", "completed", T_START, T_START + 60,
+			       &answers, names, values, 2, numbers};
+	(void)state;
+	export_csv_header_fields(&out, save_names, NSAVE, names, 2);
+	assert_string_equal(buf_str(&out), "run_id,contact,language,channel,status,started_at,"
+					   "completed_at,district,village,consent,mineral,years,"
+					   "change\r\n");
+	buf_reset(&out);
+	fields_set(&answers, "years", "12.5");
+	fields_set(&answers, "mineral", "gold");
+	export_csv_row(&out, &r, save_names, NSAVE);
+	assert_string_equal(buf_str(&out), "r1,c,sw,ussd,completed,2026-11-22T09:14:03Z,"
+					   "2026-11-22T09:15:03Z,Geita,,,gold,12.5,\r\n");
+	buf_reset(&out);
+	export_jsonl_row(&out, &r, save_names, NSAVE);
+	assert_non_null(strstr(buf_str(&out), "\"completed_at\":\"2026-11-22T09:15:03Z\","
+					      "\"district\":\"Geita\",\"village\":null,"));
+	assert_non_null(strstr(buf_str(&out), "\"mineral\":\"gold\",\"years\":12.5,"));
+	/* a whole number is an integer; a number given up on is null */
+	buf_reset(&out);
+	fields_set(&answers, "years", "50000");
+	export_jsonl_row(&out, &r, save_names, NSAVE);
+	assert_non_null(strstr(buf_str(&out), "\"years\":50000,"));
+	buf_reset(&out);
+	fields_set(&answers, "years", "");
+	export_jsonl_row(&out, &r, save_names, NSAVE);
+	assert_non_null(strstr(buf_str(&out), "\"years\":null,"));
+	fields_release(&answers);
+	buf_release(&out);
+}
+
+static void test_codebook(void **state)
+{
+	(void)state;
+	struct flow_diags diags = {0};
+	struct flow_load_opts opts = {.ussd_max_chars = 182};
+	const char *paths[] = {"tests/flows/people/poll.yaml"};
+	struct flow_set *set = flow_set_load(paths, 1, &opts, &diags);
+	const struct flow *f = flow_set_find(set, "poll");
+	assert_non_null(f);
+	struct buf out = BUF_INIT;
+	export_codebook_csv(&out, f);
+	assert_string_equal(buf_str(&out),
+		"variable,type,value,question_sw,label_sw,question_en,label_en\r\n"
+		"mineral,choice,,Unachimba nini?,,What do you mine?,\r\n"
+		"mineral,choice,gold,,Dhahabu,,Gold\r\n"
+		"mineral,choice,tanzanite,,Tanzanite,,Tanzanite\r\n"
+		"mineral,choice,other,,Kingine,,Something else\r\n"
+		"days,number,0-7,Ulifanya kazi siku ngapi wiki iliyopita?,,"
+		"How many days did you work last week?,\r\n"
+		"note,text,,Neno lolote zaidi?,,Anything else to say?,\r\n");
+	buf_release(&out);
+	flow_diags_release(&diags);
+	flow_set_unref(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +427,8 @@ int main(void)
 		cmocka_unit_test(test_jsonl_nulls),
 		cmocka_unit_test(test_jsonl_invalid_utf8),
 		cmocka_unit_test(test_jsonl_many_lines),
+		cmocka_unit_test(test_fields_and_numbers),
+		cmocka_unit_test(test_codebook),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

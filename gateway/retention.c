@@ -1,0 +1,193 @@
+/* retention.c -- see retention.h. */
+#include "retention.h"
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "db.h"
+#include "flow.h"
+#include "log.h"
+
+#define LEASE_KEY "sauti:retention"
+
+/* ARGV: flow, cutoff (start times before it go), batch.  Erases up to a
+ * batch of the oldest runs before the cutoff; returns how many. */
+static const char sweep_script[] =
+	"local idx = 'sauti:runs:' .. ARGV[1]\n"
+	"local ids = redis.call('ZRANGEBYSCORE', idx, '-inf', '(' .. ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))\n"
+	"for _, id in ipairs(ids) do\n"
+	"  local rk = 'sauti:r:' .. id\n"
+	"  local ph = redis.call('HGET', rk, 'ph')\n"
+	"  if ph then\n"
+	"    redis.call('ZREM', 'sauti:pr:' .. ph, id)\n"
+	"    for _, kind in ipairs({'sms', 'ussd'}) do\n"
+	"      local pk = 'sauti:cur:' .. kind .. ':' .. ph\n"
+	"      if redis.call('GET', pk) == id then redis.call('DEL', pk) end\n"
+	"    end\n"
+	"  end\n"
+	"  redis.call('DEL', rk)\n"
+	"  redis.call('ZREM', idx, id)\n"
+	"end\n"
+	"return #ids\n";
+
+struct retention {
+	struct event_base *base;
+	struct db *db;
+	struct flow_set *const *flows;
+	int days;
+	char consumer[64];
+	struct event *timer;
+	bool stopped;
+	bool busy;               /* a command is pending: freed after it */
+	bool free_asked;
+	/* the sweep under way */
+	char **flow_ids;
+	size_t nflows, next;
+	long cutoff, erased;
+};
+
+static void arm(struct retention *r, int seconds)
+{
+	struct timeval tv = {seconds, 0};
+	if (!r->stopped)
+		evtimer_add(r->timer, &tv);
+}
+
+static void sweep_end(struct retention *r)
+{
+	if (r->flow_ids)
+		log_info("retention: erased %ld runs older than %d days", r->erased, r->days);
+	for (size_t i = 0; i < r->nflows; i++)
+		free(r->flow_ids[i]);
+	free(r->flow_ids);
+	r->flow_ids = NULL;
+	r->nflows = r->next = 0;
+	arm(r, RETENTION_CHECK_S);
+}
+
+static int sweep_next(struct retention *r);
+
+/* A pending reply arrived: the caller may go on unless freeing was asked. */
+static bool reply_settled(struct retention *r)
+{
+	r->busy = false;
+	if (r->free_asked) {
+		retention_free(r);
+		return false;
+	}
+	return !r->stopped;
+}
+
+static void on_batch(redisReply *reply, void *data)
+{
+	struct retention *r = data;
+	if (!reply_settled(r))
+		return;
+	if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+		log_warn("retention: a sweep batch failed; the next sweep goes on from there");
+		sweep_end(r);
+		return;
+	}
+	r->erased += (long)reply->integer;
+	if (reply->integer < RETENTION_BATCH)
+		r->next++;
+	if (sweep_next(r) < 0)
+		sweep_end(r);
+}
+
+static int sweep_next(struct retention *r)
+{
+	if (r->next >= r->nflows) {
+		sweep_end(r);
+		return 0;
+	}
+	char cutoff[32], batch[16];
+	snprintf(cutoff, sizeof(cutoff), "%ld", r->cutoff);
+	snprintf(batch, sizeof(batch), "%d", RETENTION_BATCH);
+	const char *argv[] = {"EVAL", sweep_script, "0", r->flow_ids[r->next], cutoff, batch};
+	if (db_command(r->db, on_batch, r, 6, argv, NULL) < 0)
+		return -1;
+	r->busy = true;
+	return 0;
+}
+
+static void on_lease(redisReply *reply, void *data)
+{
+	struct retention *r = data;
+	if (!reply_settled(r))
+		return;
+	if (!reply || reply->type != REDIS_REPLY_STATUS) {
+		if (reply && reply->type == REDIS_REPLY_NIL)
+			log_info("retention: today's sweep is another daemon's (or done)");
+		arm(r, RETENTION_CHECK_S); /* or Redis is away: try again later */
+		return;
+	}
+	const struct flow_set *set = *r->flows;
+	r->flow_ids = xcalloc(set->n + 1, sizeof(*r->flow_ids));
+	for (size_t i = 0; i < set->n; i++)
+		r->flow_ids[r->nflows++] = xstrdup(set->flows[i]->id);
+	r->next = 0;
+	r->erased = 0;
+	r->cutoff = (long)time(NULL) - (long)r->days * 86400;
+	if (sweep_next(r) < 0)
+		sweep_end(r);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct retention *r = arg;
+	(void)fd;
+	(void)what;
+	char ttl[32];
+	snprintf(ttl, sizeof(ttl), "%ld", RETENTION_LEASE_S);
+	const char *argv[] = {"SET", LEASE_KEY, r->consumer, "NX", "EX", ttl};
+	if (db_command(r->db, on_lease, r, 6, argv, NULL) < 0)
+		arm(r, RETENTION_CHECK_S);
+	else
+		r->busy = true;
+}
+
+struct retention *retention_start(struct event_base *base, struct db *db,
+				  struct flow_set *const *flows, int days,
+				  const char *consumer)
+{
+	if (days <= 0)
+		return NULL;
+	struct retention *r = xcalloc(1, sizeof(*r));
+	r->base = base;
+	r->db = db;
+	r->flows = flows;
+	r->days = days;
+	snprintf(r->consumer, sizeof(r->consumer), "%s", consumer);
+	r->timer = evtimer_new(base, on_tick, r);
+	arm(r, 1); /* soon after the start: a daemon restarted daily still sweeps */
+	return r;
+}
+
+void retention_stop(struct retention *r)
+{
+	if (!r)
+		return;
+	r->stopped = true;
+	evtimer_del(r->timer);
+}
+
+void retention_free(struct retention *r)
+{
+	if (!r)
+		return;
+	if (r->busy) {
+		r->free_asked = true; /* freed when the pending reply arrives */
+		return;
+	}
+	for (size_t i = 0; i < r->nflows; i++)
+		free(r->flow_ids[i]);
+	free(r->flow_ids);
+	event_free(r->timer);
+	free(r);
+}

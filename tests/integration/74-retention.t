@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# retention_days: runs that started longer ago than that are erased by the
+# daily sweep (one daemon, under a Redis lease), with their answers and their
+# place in the person's index; newer runs stay; the {stats...} counters keep
+# counting what was answered.  Off by default.
+# shellcheck disable=SC2317 # helpers run via t_wait_for
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+start_redis
+mkdir -p "$T/flows"
+cp "$T_ROOT/tests/flows/people/poll.yaml" "$T/flows/"
+write_config "$T/flows"
+start_sauti
+
+ussd() {
+	http POST /ussd --data-urlencode "sessionId=$1" --data-urlencode "serviceCode=*150*70#" \
+		--data-urlencode "phoneNumber=$3" --data-urlencode "text=$2"
+}
+answer() { for t in "" "$3" "$3*$4" "$3*$4*$5"; do ussd "$1" "$t" "$2" >/dev/null; done; }
+A=+255700000501
+B=+255700000502
+answer a1 "$A" 1 3 zamani
+answer b1 "$B" 2 4 sasa
+old=$(redis_cli ZRANGE sauti:pr:$A 0 -1)
+t_like "$old" "^[0-9a-f]{16}$" "A has one run"
+# A's run began three days ago
+then=$(($(date +%s) - 3 * 86400))
+redis_cli HSET "sauti:r:$old" t0 "$then" >/dev/null
+redis_cli ZADD sauti:runs:poll "$then" "$old" >/dev/null
+redis_cli ZADD "sauti:pr:$A" "$then" "$old" >/dev/null
+t_is "$(redis_cli HGET sauti:stats:poll count)" 2 "two completed runs counted"
+run_kept() { [ "$(redis_cli EXISTS "sauti:r:$old")" = 1 ]; }
+t_ok "without retention_days nothing is swept" run_kept
+t_is "$(redis_cli EXISTS sauti:retention)" 0 "and no lease is taken"
+
+# -- with retention_days: 2 -------------------------------------------------------------------------
+stop_sauti
+printf 'retention_days: 2\n' >>"$SAUTI_CONFIG"
+start_sauti
+gone() { [ "$(redis_cli EXISTS "sauti:r:$old")" = 0 ]; }
+t_ok "the sweep erases the run older than 2 days" t_wait_for 20 gone
+t_is "$(redis_cli ZSCORE sauti:runs:poll "$old")" "" "it left the flow's index"
+t_is "$(redis_cli ZCARD "sauti:pr:$A")" 0 "and the person's"
+t_is "$(redis_cli ZCARD sauti:runs:poll)" 1 "B's run of today stays"
+t_is "$(redis_cli HGET sauti:stats:poll count)" 2 "the counters keep counting both"
+t_like "$(redis_cli TTL sauti:retention)" "^[0-9]{4,}$" "the day's lease is held"
+t_like "$(cat "$T/sauti.log")" "retention: erased 1 runs older than 2 days" "the sweep is logged"
+t_is "$("$SAUTI_BIN" export poll -c "$SAUTI_CONFIG" | wc -l)" 2 "the export has B's run alone"
+
+# a restart within the day does not sweep again (the lease holds)
+stop_sauti
+redis_cli ZADD sauti:runs:poll "$then" "$old" >/dev/null
+start_sauti
+lease_seen() { grep -q "today's sweep is another daemon's" "$T/sauti.log"; }
+t_ok "the new daemon finds the lease taken" t_wait_for 20 lease_seen
+t_is "$(redis_cli ZSCORE sauti:runs:poll "$old")" "$then" "a daemon started within the lease's day leaves the sweep"
+
+t_ok "sauti stops cleanly" stop_sauti
+done_testing
