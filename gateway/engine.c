@@ -94,59 +94,6 @@ static const char *own_name(const char *code)
 	return code ? language_own_name(code) : "";
 }
 
-/* ---- UTF-8 helpers ------------------------------------------------------- */
-
-/* Length of the valid UTF-8 character at s (len > 0 bytes), or 0. */
-static size_t utf8_char(const char *s, size_t len)
-{
-	unsigned char c = (unsigned char)s[0];
-	size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 :
-		   c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-
-	if (!n || n > len || !utf8_valid(s, n))
-		return 0;
-	return n;
-}
-
-/* Appends s, each invalid byte replaced by U+FFFD: what the engine sends and
- * saves is always valid UTF-8, whatever arrived. */
-static void put_clean(struct buf *out, const char *s, size_t len)
-{
-	size_t i = 0, start = 0;
-
-	while (i < len) {
-		size_t n = utf8_char(s + i, len - i);
-		if (n) {
-			i += n;
-			continue;
-		}
-		buf_append(out, s + start, i - start);
-		buf_puts(out, "\xEF\xBF\xBD");
-		start = ++i;
-	}
-	buf_append(out, s + start, i - start);
-}
-
-
-/* Length of the white space (ASCII, or no-break space) at s, or 0. */
-static size_t space_at(const char *s, size_t len)
-{
-	if (len >= 1 && strchr(" \t\n\v\f\r", s[0]) && s[0])
-		return 1;
-	if (len >= 2 && s[0] == '\xC2' && s[1] == '\xA0')
-		return 2;
-	return 0;
-}
-
-static size_t space_before(const char *s, size_t end)
-{
-	if (end >= 1 && space_at(s + end - 1, 1))
-		return 1;
-	if (end >= 2 && space_at(s + end - 2, 2) == 2)
-		return 2;
-	return 0;
-}
-
 /* ---- placeholders -------------------------------------------------------- */
 
 enum expand_mode {
@@ -229,7 +176,7 @@ static void put_answer(const struct view *v, const char *name,
 		buf_puts(out, own_name(value));
 		return;
 	}
-	put_clean(out, value, strlen(value));
+	utf8_append_clean(out, value, strlen(value));
 }
 
 /* Appends the value of the placeholder {name} (len bytes, not
@@ -255,7 +202,7 @@ static bool put_placeholder(const struct view *v, const char *name,
 		const char *val = v->ctx->contact ?
 			fields_get(v->ctx->contact, key) : NULL;
 		if (val && *val)
-			put_clean(out, val, strlen(val));
+			utf8_append_clean(out, val, strlen(val));
 		else if (bar)
 			buf_append(out, bar + 1, (size_t)(name + len - bar - 1));
 	} else if (has_prefix(name, len, "answers.", &plen)) {
@@ -896,12 +843,12 @@ static int read_text(const struct flow_step *s, const char *input,
 {
 	size_t start = 0, end = strlen(input), n;
 
-	while (start < end && (n = space_at(input + start, end - start)))
+	while (start < end && (n = utf8_space_len(input + start, end - start)))
 		start += n;
-	while (end > start && (n = space_before(input, end)) &&
+	while (end > start && (n = utf8_space_before(input, start, end)) &&
 	       end - n >= start)
 		end -= n;
-	put_clean(value, input + start, end - start);
+	utf8_append_clean(value, input + start, end - start);
 	if (value->len == 0) {
 		*why = WHY_EMPTY;
 		return -1;
@@ -1161,6 +1108,45 @@ void engine_screen(const struct engine_ctx *ctx, const struct run *run,
 		if (v.ussd_max)
 			clip(&v, &out->reply);
 	}
+}
+
+bool engine_screen_fits(const struct flow *flow, const struct flow_step *s,
+			int lang, size_t max, struct buf *out, bool *paged)
+{
+	struct engine_ctx ctx = {flow, NULL, NULL, NULL, max};
+	struct run run;
+	struct view v;
+	bool ok = true;
+
+	run_init(&run, lang, CHANNEL_USSD);
+	view_init(&v, &ctx, &run);
+	v.mode = EXPAND_VARS;
+	*paged = false;
+	buf_reset(out);
+	if (is_prompt(s) && option_count(&v, s) > 0) {
+		/* Every page as the engine lays it out: the first that does
+		 * not fit is the one reported. */
+		struct prompt_lines pl;
+		struct page pg;
+		lines_init(&pl, &v, s);
+		for (int i = 0;; i++) {
+			page_layout(&v, &pl, i, &pg);
+			*paged |= pg.more || pg.back;
+			if (!pg.fits) {
+				render_page(&v, &pl, &pg, true, out);
+				ok = false;
+				break;
+			}
+			if (!pg.more)
+				break;
+		}
+		lines_release(&pl);
+	} else {
+		put_text(&v, &s->text, out);
+		ok = fits(&v, buf_str(out));
+	}
+	run_release(&run);
+	return ok;
 }
 
 void engine_render_retry(const struct flow *flow, int step, int lang,

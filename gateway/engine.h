@@ -86,6 +86,13 @@ void engine_screen(const struct engine_ctx *ctx, const struct run *run,
 void engine_render_step(const struct flow *flow, int step, int lang,
 			struct buf *out);
 
+/* Whether every USSD screen of step s in language lang fits max characters
+ * as the engine lays them out (its choices paged), with {vars} expanded and
+ * other placeholders as written (`flows check`).  When one does not, out is
+ * that screen; *paged tells whether the choices were paged. */
+bool engine_screen_fits(const struct flow *flow, const struct flow_step *s,
+			int lang, size_t max, struct buf *out, bool *paged);
+
 /* The SMS a prompt step sends after an invalid reply (the invalid text and
  * the question, shortened to one SMS where the question alone fits one),
  * rendered as engine_render_step() does; nothing for other steps. */

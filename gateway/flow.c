@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "engine.h"
 #include "text.h"
 #include "yamlnode.h"
 
@@ -571,103 +572,12 @@ static int parse_text(struct loader *ld, yaml_node_t *n, const char *what,
 	return ld->errors == errors ? 0 : -1;
 }
 
-/* A text as it is measured for a screen: {vars.X} replaced, the rest left
- * as written (a name or a number is usually no longer than its
- * placeholder). */
-static void expand_vars(const struct flow *f, const char *text, size_t li,
-			struct buf *out)
-{
-	const char *p = text;
-	const char *open;
-	while ((open = strstr(p, "{vars.")) != NULL) {
-		const char *name = open + strlen("{vars.");
-		const char *close = strchr(name, '}');
-		const struct flow_var *v =
-		    close ? var_find(f, name, (size_t)(close - name)) : NULL;
-		if (!v || !v->value.t[li]) {
-			buf_append(out, p, (size_t)(name - p));
-			p = name;
-			continue;
-		}
-		buf_append(out, p, (size_t)(open - p));
-		buf_puts(out, v->value.t[li]);
-		p = close + 1;
-	}
-	buf_puts(out, p);
-}
 
 /* ------------------------------------------------------------------------
  * USSD screens
  * ------------------------------------------------------------------------ */
 
-static const char *paging_more(const char *lang)
-{
-	return !strcmp(lang, "sw") ? "Zaidi" : "More";
-}
-
-static const char *paging_back(const char *lang)
-{
-	return !strcmp(lang, "sw") ? "Rudi" : "Back";
-}
-
-/* A language as a language step lists it: by its own name. */
-static const char *lang_own_name(const char *code)
-{
-	if (!strcmp(code, "sw"))
-		return "Kiswahili";
-	if (!strcmp(code, "en"))
-		return "English";
-	return code;
-}
-
-/* The i-th line of a step's list on a screen in language li. */
-static void list_line(const struct flow *f, const struct flow_step *s,
-		      size_t i, size_t li, struct buf *out)
-{
-	buf_printf(out, "\n%zu. ", i + 1);
-	if (s->type == STEP_LANGUAGE)
-		buf_puts(out, lang_own_name(f->langs[i]));
-	else
-		expand_vars(f, s->choices[i].label.t[li], li, out);
-}
-
-/* The longest screen of step s in language li: the whole list when it fits
- * one screen, else the page with its longest line and both paging lines.
- * Sets *paged accordingly. */
-static void longest_screen(const struct flow *f, const struct flow_step *s,
-			   size_t li, size_t max, struct buf *out,
-			   bool *paged)
-{
-	size_t nlines = s->type == STEP_LANGUAGE ? f->nlangs : s->nchoices;
-	struct buf page = BUF_INIT;
-
-	buf_reset(out);
-	expand_vars(f, s->text.t[li], li, out);
-	*paged = false;
-	size_t head = out->len;
-	for (size_t i = 0; i < nlines; i++)
-		list_line(f, s, i, li, out);
-	if (nlines == 0 || ussd_fits(buf_str(out), max))
-		return;
-	*paged = true;
-	size_t worst = 0;
-	for (size_t i = 0; i < nlines; i++) {
-		buf_reset(&page);
-		buf_append(&page, out->data, head);
-		list_line(f, s, i, li, &page);
-		buf_printf(&page, "\n98. %s\n0. %s", paging_more(f->langs[li]),
-			   paging_back(f->langs[li]));
-		bool ucs2;
-		size_t len = ussd_length(buf_str(&page), &ucs2);
-		if (i == 0 || len > worst) {
-			worst = len;
-			buf_reset(out);
-			buf_append(out, page.data, page.len);
-		}
-	}
-	buf_release(&page);
-}
-
+/* Every screen of s must fit, laid out by the engine as it will be shown. */
 static void check_screens(struct loader *ld, const struct flow_step *s,
 			  const struct text_nodes *nodes)
 {
@@ -675,14 +585,7 @@ static void check_screens(struct loader *ld, const struct flow_step *s,
 	struct buf screen = BUF_INIT;
 	for (size_t li = 0; li < f->nlangs; li++) {
 		bool paged = false, ucs2;
-		if (s->type == STEP_LANGUAGE ||
-		    (s->type == STEP_ASK && s->ask == ASK_CHOICES)) {
-			longest_screen(f, s, li, ld->ussd_max, &screen, &paged);
-		} else {
-			buf_reset(&screen);
-			expand_vars(f, s->text.t[li], li, &screen);
-		}
-		if (ussd_fits(buf_str(&screen), ld->ussd_max))
+		if (engine_screen_fits(f, s, (int)li, ld->ussd_max, &screen, &paged))
 			continue;
 		size_t len = ussd_length(buf_str(&screen), &ucs2);
 		error_pos(ld, ynode_pos(nodes->n[li]),

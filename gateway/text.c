@@ -253,6 +253,8 @@ bool ussd_fits(const char *utf8, size_t max_chars)
  * zero-width spaces, which a person cannot see and did not mean. */
 static size_t space_len(const unsigned char *s, size_t len)
 {
+	if (len == 0)
+		return 0;
 	uint32_t cp;
 	size_t n;
 
@@ -278,6 +280,39 @@ static size_t space_len_before(const unsigned char *s, size_t start,
 		if (space_len(s + end - n, n) == n)
 			return n;
 	return 0;
+}
+
+size_t utf8_space_len(const char *s, size_t len)
+{
+	return space_len((const unsigned char *)s, len);
+}
+
+size_t utf8_space_before(const char *s, size_t start, size_t end)
+{
+	return space_len_before((const unsigned char *)s, start, end);
+}
+
+size_t utf8_char_len(const char *s, size_t len)
+{
+	uint32_t cp;
+	return len ? utf8_next((const unsigned char *)s, len, &cp) : 0;
+}
+
+void utf8_append_clean(struct buf *out, const char *s, size_t len)
+{
+	size_t i = 0, start = 0;
+
+	while (i < len) {
+		size_t n = utf8_char_len(s + i, len - i);
+		if (n) {
+			i += n;
+			continue;
+		}
+		buf_append(out, s + start, i - start);
+		buf_puts(out, "\xEF\xBF\xBD");
+		start = ++i;
+	}
+	buf_append(out, s + start, i - start);
 }
 
 char *reply_fold(const char *input)

@@ -45,7 +45,21 @@ void ussd_size_add(struct ussd_size *sum, const struct ussd_size *piece);
 /* ussd_fits() for a text of that size. */
 bool ussd_size_fits(const struct ussd_size *size, size_t max_chars);
 
+struct buf;
+
 bool utf8_valid(const char *s, size_t len);
+/* Length of the valid UTF-8 character at s (len bytes available), or 0. */
+size_t utf8_char_len(const char *s, size_t len);
+/* Appends len bytes of s to out with each invalid byte replaced by U+FFFD:
+ * what is sent and saved is always valid UTF-8, whatever arrived. */
+void utf8_append_clean(struct buf *out, const char *s, size_t len);
+/* Length of the white space character at s (len bytes available), or 0:
+ * ASCII white space and the no-break, thin and zero-width spaces phones put
+ * in.  The one definition of a space for everything a person types. */
+size_t utf8_space_len(const char *s, size_t len);
+/* Length of the white space character ending at s + end (not before
+ * s + start), or 0. */
+size_t utf8_space_before(const char *s, size_t start, size_t end);
 /* How many characters (code points) len bytes of UTF-8 hold. */
 size_t utf8_length(const char *s, size_t len);
 

@@ -400,7 +400,7 @@ static void test_bad_texts(void **state)
 		     "unknown placeholder '{answers.nmae}' in the en end text: "
 		     "no step saves 'nmae'");
 	expect_error(FLOWS "bad/ussd_screen.yaml", 11, 11,
-		     "the sw screen needs 221 characters, more than the 182 a "
+		     "the sw screen needs 211 characters, more than the 182 a "
 		     "USSD screen holds, even with its choices paged");
 }
 
@@ -853,16 +853,17 @@ static void test_ussd_paged_choices(void **state)
 	(void)state;
 	char err[512];
 	char *label = repeat('l', 40);
-	/* Paged, the longest screen is: the question, "\n1. " and the
-	 * 40-character label, "\n98. More" and "\n0. Back": question + 61.
-	 * The whole list (question + 88) never fits. */
+	/* Paged as the engine pages it, the longest screen is the middle
+	 * page: the question, "\n2. " and the 40-character label, "\n98. More"
+	 * and "\n0. Back": question + 61.  (The first page has no "0. Back",
+	 * the last no "98. More".)  The whole list never fits. */
 	for (size_t len = 120; len <= 122; len++) {
 		char *ask = repeat('q', len);
 		struct buf step = BUF_INIT;
 		buf_printf(&step,
 			   "  - id: q\n    ask: %s\n    choices:\n"
-			   "      - a: %s\n      - b: %s\n",
-			   ask, label, label);
+			   "      - a: %s\n      - b: %s\n      - c: %s\n",
+			   ask, label, label, label);
 		size_t n = ussd_errors(buf_str(&step), 0, err, sizeof(err));
 		assert_int_equal(n, len > 121);
 		if (n)
@@ -872,6 +873,17 @@ static void test_ussd_paged_choices(void **state)
 				 "holds, even with its choices paged");
 		buf_release(&step);
 		free(ask);
+	}
+	/* Two choices: no page has both paging lines, so 122 fits (a check
+	 * that assumed both used to refuse it). */
+	{
+		char *q = repeat('q', 122);
+		struct buf two = BUF_INIT;
+		buf_printf(&two, "  - id: q\n    ask: %s\n    choices:\n"
+			   "      - a: %s\n      - b: %s\n", q, label, label);
+		assert_int_equal(ussd_errors(buf_str(&two), 0, err, sizeof(err)), 0);
+		buf_release(&two);
+		free(q);
 	}
 	/* A list that fits whole needs no paging lines. */
 	char *ask = repeat('q', 182 - 2 * 4 - 2 * 40 - 1);
@@ -895,15 +907,16 @@ static void test_ussd_swahili_and_vars(void **state)
 	char *label = repeat('l', 40);
 	char *ask = repeat('q', 120);
 	struct buf yaml = BUF_INIT;
-	/* sw: 120 + 4 + 40 + "\n98. Zaidi" (10) + "\n0. Rudi" (8) = 182;
-	 * en: "{vars.v}" counts as its value, 5: 5 + 112 + 61 = 178. */
+	/* sw, the middle page: 120 + 4 + 40 + "\n98. Zaidi" (10) +
+	 * "\n0. Rudi" (8) = 182; en: "{vars.v}" counts as its value, 5:
+	 * 5 + 112 + 61 = 178. */
 	buf_printf(&yaml,
 		   "flow: t\nlanguages: [sw, en]\ntriggers: {ussd: \"*1#\"}\n"
 		   "vars:\n  v: {sw: x, en: 12345}\nsteps:\n"
 		   "  - id: q\n    ask: {sw: %s, en: \"{vars.v}%.112s\"}\n"
 		   "    choices:\n      - a: {sw: %s, en: %s}\n"
-		   "      - b: {sw: %s, en: %s}\n",
-		   ask, ask, label, label, label, label);
+		   "      - b: {sw: %s, en: %s}\n      - c: {sw: %s, en: %s}\n",
+		   ask, ask, label, label, label, label, label, label);
 	struct flow_set *set = load_yaml(buf_str(&yaml), &d);
 	print_diags(&d);
 	assert_int_equal(d.n, 0);
@@ -918,8 +931,8 @@ static void test_ussd_swahili_and_vars(void **state)
 		   "steps:\n"
 		   "  - id: q\n    ask: {sw: %sq, en: x}\n"
 		   "    choices:\n      - a: {sw: %s, en: %s}\n"
-		   "      - b: {sw: %s, en: %s}\n",
-		   ask, label, label, label, label);
+		   "      - b: {sw: %s, en: %s}\n      - c: {sw: %s, en: %s}\n",
+		   ask, label, label, label, label, label, label);
 	set = load_yaml(buf_str(&yaml), &d);
 	assert_true(one_error_is(&d, "t.yaml", 6, 15,
 				 "the sw screen needs 183 characters"));
