@@ -358,12 +358,22 @@ void db_set_on_ready(struct db *db, db_ready_fn fn, void *data)
 
 void db_set_wait_replicas(struct db *db, int n) { db->wait_replicas = n > 0 ? n : 0; }
 
+/* db_wait_ready's state: the limit passed.  A server whose socket accepted
+ * and whose ROLE answer is on its way (a Redis slow to answer: its timer is
+ * redis_timeout_ms) is waited for past the limit. */
+struct wait_ready {
+	struct db *db;
+	bool limit_passed;
+};
+
 static void on_wait_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	struct db *db = arg;
-	if (db_ready(db))
+	struct wait_ready *w = arg;
+	struct db *db = w->db;
+	bool answering = db->state == DB_CONNECTING && db->connected;
+	if (db_ready(db) || (w->limit_passed && !answering))
 		event_base_loopbreak(db->base);
 }
 
@@ -371,17 +381,19 @@ static void on_wait_limit(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	event_base_loopbreak(arg);
+	struct wait_ready *w = arg;
+	w->limit_passed = true;
 }
 
 int db_wait_ready(struct db *db, int timeout_ms)
 {
-	struct event *tick = event_new(db->base, -1, EV_PERSIST, on_wait_tick, db);
+	struct wait_ready w = {db, false};
+	struct event *tick = event_new(db->base, -1, EV_PERSIST, on_wait_tick, &w);
 	struct timeval tv = {0, 10 * 1000};
 	event_add(tick, &tv);
 	/* A timer of our own, freed below: event_base_loopexit() would stay
 	 * armed and end the caller's later loop after timeout_ms. */
-	struct event *limit = evtimer_new(db->base, on_wait_limit, db->base);
+	struct event *limit = evtimer_new(db->base, on_wait_limit, &w);
 	struct timeval ltv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
 	evtimer_add(limit, &ltv);
 	if (!db_ready(db))
@@ -652,6 +664,23 @@ void db_args_setl(struct db_args *a, int i, long v)
 {
 	args_own_begin(a, i);
 	buf_put_long(&a->text, v);
+	args_own_end(a, i);
+}
+
+void db_args_set(struct db_args *a, int i, const char *s)
+{
+	a->v[i] = s;
+	a->len[i] = strlen(s);
+	a->own[i] = -1;
+}
+
+void db_args_setf(struct db_args *a, int i, const char *fmt, ...)
+{
+	args_own_begin(a, i);
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&a->text, fmt, ap);
+	va_end(ap);
 	args_own_end(a, i);
 }
 

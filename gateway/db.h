@@ -44,8 +44,10 @@ void db_set_on_ready(struct db *db, db_ready_fn fn, void *data);
 /* Commits sent with db_command_args_durable wait until n replicas have them
  * (Redis WAIT, at most the db's timeout); 0, the default, waits for none. */
 void db_set_wait_replicas(struct db *db, int n);
-/* Waits (running the loop) until connected or timeout_ms passed; for the
- * command-line tools.  Returns 0 when ready. */
+/* Waits (running the loop) until connected or timeout_ms passed -- or,
+ * when a server accepted the connection and has yet to answer, until it
+ * answers or the db's own timeout passes; for the command-line tools.
+ * Returns 0 when ready. */
 int db_wait_ready(struct db *db, int timeout_ms);
 
 /* Sends one command.  Returns 0, or -1 when it could not be sent (not
@@ -70,8 +72,11 @@ void db_args_addn(struct db_args *a, const char *s, size_t len);
 void db_args_addl(struct db_args *a, long v);
 void db_args_addf(struct db_args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Replaces argument i with v in decimal. */
+/* Replace argument i: with v in decimal, with s (borrowed), formatted. */
 void db_args_setl(struct db_args *a, int i, long v);
+void db_args_set(struct db_args *a, int i, const char *s);
+void db_args_setf(struct db_args *a, int i, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void db_args_release(struct db_args *a);
 /* Sends a as one command and releases it, sent or not. */
 int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a);
