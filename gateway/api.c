@@ -30,6 +30,7 @@
 #include "metrics.h"
 #include "person.h"
 #include "phone.h"
+#include "pseudo.h"
 #include "report.h"
 #include "session.h"
 #include "timeutil.h"
@@ -612,19 +613,82 @@ static void on_api_forgotten(int rc, const char *erased, void *arg)
 	free(call);
 }
 
+/* The PHONE of /api/contacts/PHONE in E.164, or -1 having answered 400. */
+static int call_phone(struct api_call *call, char phone[PHONE_E164_SIZE])
+{
+	const char *why = NULL;
+	if (phone_normalise(call->arg, call->gw->cfg.country, phone, PHONE_E164_SIZE, &why) == 0)
+		return 0;
+	char msg[200];
+	snprintf(msg, sizeof(msg), "not a phone number: %s", why ? why : "unreadable");
+	reply_error(call->req, 400, msg);
+	return -1;
+}
+
 static void api_contacts_forget(struct api_call *call)
 {
 	char phone[PHONE_E164_SIZE];
-	const char *why = NULL;
-	if (phone_normalise(call->arg, call->gw->cfg.country, phone, sizeof(phone), &why) < 0) {
-		char msg[200];
-		snprintf(msg, sizeof(msg), "not a phone number: %s", why ? why : "unreadable");
-		reply_error(call->req, 400, msg);
+	if (call_phone(call, phone) < 0)
 		return;
-	}
 	struct api_call *copy = xcalloc(1, sizeof(*copy));
 	*copy = *call;
 	if (person_forget(call->gw->db, phone, on_api_forgotten, copy) < 0) {
+		free(copy);
+		reply_error(call->req, 503, "storage unavailable, retry later");
+	}
+}
+
+/* GET /api/contacts/PHONE (the console's "find by number"): the person's
+ * pseudonym, the contact's fields, and how many of each other part
+ * (runs, replies...) are held; never the number (contacts show on the
+ * command line gives everything). */
+static json_t *person_summary(const struct gateway *gw, json_t *all)
+{
+	const char *phone = json_string_value(json_object_get(all, "phone"));
+	char who[PSEUDONYM_SIZE];
+	gateway_pseudonym(gw, phone ? phone : "", who);
+	json_t *out = json_pack("{s:s}", "contact", who);
+	const char *key, *field;
+	json_t *v, *fv;
+	json_object_foreach(all, key, v) {
+		if (json_is_array(v)) {
+			json_object_set_new(out, key, json_integer((json_int_t)json_array_size(v)));
+		} else if (strcmp(key, "contact") == 0 && json_is_object(v)) {
+			/* store.c's own fields (_lang, _groups...) under their
+			 * plain names; its version _v is of no use to a reader */
+			json_t *fields = json_object();
+			json_object_foreach(v, field, fv)
+				if (strcmp(field, "phone") != 0 && strcmp(field, "_v") != 0 &&
+				    !(phone && json_is_string(fv) && strcmp(json_string_value(fv), phone) == 0))
+					json_object_set(fields, field + (field[0] == '_'), fv);
+			json_object_set_new(out, "fields", fields);
+		}
+	}
+	return out;
+}
+
+static void on_api_shown(int rc, const char *json, void *arg)
+{
+	struct api_call *call = arg;
+	json_t *all = rc == 0 ? json_loads(json, 0, NULL) : NULL;
+	if (rc < 0 || (rc == 0 && !all))
+		reply_error(call->req, 503, "storage unavailable, retry later");
+	else if (rc == 1)
+		reply_error(call->req, 404, "nothing is stored about that number");
+	else
+		reply_json(call->req, 200, person_summary(call->gw, all));
+	json_decref(all);
+	free(call);
+}
+
+static void api_contacts_show(struct api_call *call)
+{
+	char phone[PHONE_E164_SIZE];
+	if (call_phone(call, phone) < 0)
+		return;
+	struct api_call *copy = xcalloc(1, sizeof(*copy));
+	*copy = *call;
+	if (person_show(call->gw->db, phone, on_api_shown, copy) < 0) {
 		free(copy);
 		reply_error(call->req, 503, "storage unavailable, retry later");
 	}
@@ -653,6 +717,7 @@ static const struct api_route {
 	{HTTP_GET, "/api/flows/*/codebook.csv", RESEARCHERS, api_codebook},
 	{HTTP_GET, "/api/contacts", CONVENORS, api_contacts_list},
 	{HTTP_POST, "/api/contacts", CONVENORS, api_contacts},
+	{HTTP_GET, "/api/contacts/*", CONVENORS, api_contacts_show},
 	{HTTP_DELETE, "/api/contacts/*", CONVENORS, api_contacts_forget},
 	{HTTP_POST, "/api/broadcasts", CONVENORS, api_broadcast_create},
 	{HTTP_GET, "/api/broadcasts/*", CONVENORS, api_broadcast_status},

@@ -34,7 +34,15 @@ export function field(label, control) {
   return h('div', {class: 'field'}, h('label', {for: control.id}, label), control);
 }
 
+// On a narrow screen each row becomes a block, every cell labelled with its
+// column (style.css), instead of a table wider than the phone.
 export function table(headers, rows) {
+  for (const row of rows) {
+    [...row.children].forEach((td, i) => {
+      const label = headers[i] && (headers[i].label ?? headers[i]);
+      if (label) td.dataset.label = label;
+    });
+  }
   return h('div', {class: 'table-wrap'}, h('table', {},
     h('thead', {}, h('tr', {}, headers.map((x) => h('th', {scope: 'col', class: x.num ? 'num' : null}, x.label ?? x)))),
     h('tbody', {}, rows)));
