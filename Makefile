@@ -6,7 +6,12 @@ PKGS := libevent libevent_pthreads hiredis yaml-0.1 libsodium jansson
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# The one C++ file, gateway/phonenumber.cc, wraps libphonenumber (which has
+# no pkg-config file) for the C modules; the C++ runtime is linked for it.
+CXXWARN := -Wall -Wextra -Werror -Wshadow -Wmissing-declarations
+ALL_CXXFLAGS = -std=c++17 $(CXXWARN) $(CFLAGS)
+PHONENUMBER_LIBS := -lphonenumber -lstdc++
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(PHONENUMBER_LIBS) -lm
 
 # SANITIZER=address builds into build/asan with ASan+UBSan, like Redis'
 # `make SANITIZER=address`.
@@ -19,7 +24,8 @@ BUILD := build/release
 endif
 
 SRCS := $(wildcard gateway/*.c)
-OBJS := $(SRCS:gateway/%.c=$(BUILD)/%.o)
+CXXSRCS := $(wildcard gateway/*.cc)
+OBJS := $(SRCS:gateway/%.c=$(BUILD)/%.o) $(CXXSRCS:gateway/%.cc=$(BUILD)/%.o)
 LIB_OBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -35,6 +41,9 @@ $(BIN): $(OBJS)
 $(BUILD)/%.o: gateway/%.c gateway/*.h | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+$(BUILD)/%.o: gateway/%.cc gateway/*.h | $(BUILD)
+	$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
+
 $(BUILD):
 	mkdir -p $(BUILD)/tests
 
@@ -46,7 +55,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
 DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libyaml-dev \
 	libsodium-dev libjansson-dev libcmocka-dev redis-server redis-tools \
 	kannel kannel-extras curl python3 perl libnet-smpp-perl openssl \
-	clang libclang-rt-14-dev valgrind chromium nodejs
+	clang libclang-rt-14-dev valgrind chromium nodejs libphonenumber-dev
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -99,7 +108,7 @@ layers:
 
 # The same sources must build without a warning under clang too.
 clang-check:
-	$(MAKE) CC=clang BUILD=build/clang BIN=build/clang/sauti all
+	$(MAKE) CC=clang CXX=clang++ BUILD=build/clang BIN=build/clang/sauti all
 
 # The integration suite with the daemon under valgrind (slow: not in `test`).
 valgrind: all

@@ -14,7 +14,9 @@
 /* Longest part of a cell quoted back in an error message. */
 #define SHOWN_VALUE_MAX 40
 
-enum column_role { COL_UNNAMED, COL_PHONE, COL_LANGUAGE, COL_GROUPS, COL_FIELD };
+enum column_role {
+	COL_UNNAMED, COL_PHONE, COL_COUNTRY, COL_LANGUAGE, COL_GROUPS, COL_FIELD
+};
 
 struct column {
 	char *name;             /* normalised; "" when unnamed */
@@ -169,6 +171,8 @@ static enum column_role column_role(const char *name)
 		return COL_UNNAMED;
 	if (strcmp(name, "phone") == 0)
 		return COL_PHONE;
+	if (strcmp(name, "country") == 0)
+		return COL_COUNTRY;
 	if (strcmp(name, "language") == 0)
 		return COL_LANGUAGE;
 	if (strcmp(name, "groups") == 0)
@@ -277,18 +281,47 @@ static void row_set_groups(struct contact_row *row, struct cell c)
 	}
 }
 
+/* A contact is sent SMS: only a valid mobile number is taken.  The stored
+ * country is the number's own, which differs from the row's when the
+ * number was written with its country code. */
 static void row_set_phone(struct buf *problems, struct contact_row *row,
 			  struct cell c, const char *country)
 {
-	char e164[PHONE_E164_SIZE];
+	char e164[PHONE_E164_SIZE], region[PHONE_REGION_SIZE];
 	const char *reason;
 	char *input = xstrndup(c.s, c.len);
 
-	if (phone_normalise(input, country, e164, sizeof(e164), &reason) < 0)
+	if (phone_normalise_mobile(input, country, e164, sizeof(e164), &reason) < 0) {
 		value_problem(problems, "phone", c, reason);
-	else
+	} else {
 		row->phone = xstrdup(e164);
+		if (phone_region(e164, region) == 0)
+			fields_set(&row->fields, "country", region);
+	}
 	free(input);
+}
+
+/* The row's country column, upper-cased into out (size >= 3); 0 when the
+ * row has none, -1 after reporting a bad one. */
+static int row_country(struct buf *problems, const struct header *h,
+		       const struct csv_record *rec, char *out)
+{
+	for (size_t i = 0; i < rec->n && i < h->n; i++) {
+		struct cell c = record_cell(rec, i);
+		if (h->cols[i].role != COL_COUNTRY || !c.len)
+			continue;
+		if (c.len == 2) {
+			out[0] = (char)(c.s[0] & ~0x20);   /* ASCII upper case */
+			out[1] = (char)(c.s[1] & ~0x20);
+			out[2] = '\0';
+			if (phone_country_known(out))
+				return 1;
+		}
+		value_problem(problems, "country", c,
+			      "use a country code of 2 letters, such as TZ or GH");
+		return -1;
+	}
+	return 0;
 }
 
 static void row_set_language(struct buf *problems, struct contact_row *row,
@@ -343,6 +376,8 @@ static void row_set_cell(struct buf *problems, struct contact_row *row,
 	case COL_PHONE:
 		row_set_phone(problems, row, c, country);
 		break;
+	case COL_COUNTRY:
+		break;   /* read first, by row_country(); stored from the number */
 	case COL_LANGUAGE:
 		row_set_language(problems, row, c);
 		break;
@@ -375,12 +410,18 @@ static void row_parse(struct contacts_import *imp, const struct header *h,
 		return;
 	row.line = rec->line;
 	check_extra_cells(&problems, h, rec);
+	char own[3];
+	int has_country = row_country(&problems, h, rec, own);
 	for (size_t i = 0; i < rec->n && i < h->n; i++) {
 		struct cell c = record_cell(rec, i);
 		if (!c.len)
 			continue;
 		phone_given |= h->cols[i].role == COL_PHONE;
-		row_set_cell(&problems, &row, &h->cols[i], i, c, country);
+		/* With a bad country, the phone is not read in a guessed one. */
+		if (h->cols[i].role == COL_PHONE && has_country < 0)
+			continue;
+		row_set_cell(&problems, &row, &h->cols[i], i, c,
+			     has_country > 0 ? own : country);
 	}
 	if (!phone_given)
 		problemf(&problems, "phone is missing");

@@ -8,11 +8,15 @@
  * lower-cased and runs of spaces or '-' turned into one '_' ("Mining site"
  * becomes the field mining_site, used in flows as {contact.mining_site}); a
  * name must then be letters, digits and '_' only.  Columns:
- *   phone     required; normalised to E.164 with the default country
+ *   phone     required; a valid mobile number (phone_normalise_mobile),
+ *             read in the row's country, else the default country
+ *   country   optional; ISO 3166 alpha-2 (any case) for this row's number
  *   name      a field like any other
  *   language  optional; 2 or 3 letters, lower-cased ("SW" -> "sw")
  *   groups    group names separated by ';'
  *   anything else becomes a field of that name.
+ * Every row gets the field country: the region of its number (a number
+ * written with its country code keeps its own).
  * Cells are trimmed of white space; an empty cell sets nothing.  A column
  * with an empty header is ignored as long as its cells are empty, which
  * lets trailing empty columns from spreadsheets through.

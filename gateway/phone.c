@@ -1,113 +1,42 @@
-/* phone.c -- see phone.h. */
+/* phone.c -- see phone.h.  The numbering plans are libphonenumber's
+ * (phonenumber.h); what is here is what sauti accepts and how it says no. */
 #include "phone.h"
 
+#include <stdbool.h>
 #include <string.h>
-#include <strings.h>
 
-#define E164_MIN_DIGITS 8
+#include "phonenumber.h"
+
+#define E164_MIN_DIGITS 7       /* Niue, Tokelau: +683 4002 */
 #define E164_MAX_DIGITS 15
-#define SHORT_CODE_MAX_DIGITS 6
-/* Digits kept while scanning; anything longer is too long in any form
- * ("00" + 15 digits is the longest that can succeed). */
+/* Digits kept from the input; more is too long in any form. */
 #define SCAN_MAX_DIGITS 24
 
-struct country {
-	const char *iso;      /* ISO 3166 alpha-2 */
-	const char *code;     /* calling code */
-	unsigned nsn_min;     /* national significant number length */
-	unsigned nsn_max;
-	int trunk0;           /* "0" is the trunk prefix; else a closed plan */
-	int utc_offset;       /* minutes east of UTC (none of these keeps DST) */
+/* What the input looks like once its separators are gone: an optional '+'
+ * and the digits. */
+struct scan {
+	char text[SCAN_MAX_DIGITS + 2];
+	size_t ndigits;
+	bool plus;
 };
 
-/* Every country here uses "00" as its international prefix.  Those with a
- * closed numbering plan have no trunk prefix: in Côte d'Ivoire a leading 0
- * is part of the number itself (+225 07 07 12 34 56).  Calling codes must
- * stay prefix-free among themselves (all are three digits today). */
-/* The DRC spans two zones; its mining provinces (Katanga, the Kivus) are at
- * UTC+2, so that is the offset used for quiet hours. */
-static const struct country countries[] = {
-	{"TZ", "255", 9, 9, 1, 180},
-	{"GH", "233", 9, 9, 1, 0},
-	{"KE", "254", 9, 9, 1, 180},
-	{"UG", "256", 9, 9, 1, 180},
-	{"NG", "234", 10, 10, 1, 60},
-	{"CD", "243", 9, 9, 1, 120},
-	{"ZM", "260", 9, 9, 1, 120},
-	{"RW", "250", 9, 9, 1, 120},
-	{"BF", "226", 8, 8, 0, 0},
-	{"ML", "223", 8, 8, 0, 0},
-	{"SL", "232", 8, 8, 1, 0},
-	{"ZW", "263", 9, 9, 1, 120},
-	{"MZ", "258", 9, 9, 0, 120},
-	{"SN", "221", 9, 9, 0, 0},
-	{"CI", "225", 10, 10, 0, 0},
-};
-
-#define NCOUNTRIES (sizeof(countries) / sizeof(countries[0]))
-
-static const struct country *country_by_iso(const char *iso)
-{
-	if (!iso)
-		return NULL;
-	for (size_t i = 0; i < NCOUNTRIES; i++)
-		if (strcasecmp(countries[i].iso, iso) == 0)
-			return &countries[i];
-	return NULL;
-}
-
-/* The country whose calling code starts digits (with digits left after
- * it), or NULL. */
-static const struct country *country_by_prefix(const char *digits, size_t n)
-{
-	for (size_t i = 0; i < NCOUNTRIES; i++) {
-		size_t len = strlen(countries[i].code);
-		if (n > len && memcmp(digits, countries[i].code, len) == 0)
-			return &countries[i];
-	}
-	return NULL;
-}
-
-int phone_country_known(const char *country)
-{
-	return country_by_iso(country) != NULL;
-}
-
-int phone_is_e164(const char *s)
-{
-	if (!s || s[0] != '+' || s[1] < '1' || s[1] > '9')
-		return 0;
-	size_t n = 0;
-	for (const char *p = s + 1; *p; p++, n++)
-		if (*p < '0' || *p > '9')
-			return 0;
-	return n >= E164_MIN_DIGITS && n <= E164_MAX_DIGITS;
-}
-
-static int is_letter(unsigned char c)
+static bool is_letter(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int is_separator(unsigned char c)
+static bool is_separator(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '-' || c == '.' || c == '(' ||
-	       c == ')';
+	return c == ' ' || c == '\t' || c == '-' || c == '.' || c == '/' ||
+	       c == '(' || c == ')';
 }
 
-/* What a scan of the input found. */
-struct scan {
-	char digits[SCAN_MAX_DIGITS];
-	size_t n;              /* digits seen; only the first SCAN_MAX_DIGITS kept */
-	int plus;              /* a '+' came before the first digit */
-};
-
-/* Collects the digits of input, skipping separators.  Returns 0, or -1 with
- * *reason set. */
+/* Checks the characters of input and collects its digits.  libphonenumber
+ * itself would take letters (vanity numbers), "tel:" and extensions, none of
+ * which belong in a contact sheet: they are refused here, with a reason. */
 static int scan_input(const char *input, struct scan *sc, const char **reason)
 {
-	int nonblank = 0;
-
+	bool nonblank = false;
 	memset(sc, 0, sizeof(*sc));
 	for (const unsigned char *p = (const unsigned char *)input; *p; p++) {
 		unsigned char c = *p;
@@ -116,17 +45,20 @@ static int scan_input(const char *input, struct scan *sc, const char **reason)
 			continue;
 		}
 		if (c != ' ' && c != '\t')
-			nonblank = 1;
+			nonblank = true;
 		if (c >= '0' && c <= '9') {
-			if (sc->n < SCAN_MAX_DIGITS)
-				sc->digits[sc->n] = (char)c;
-			sc->n++;
+			if (sc->ndigits >= SCAN_MAX_DIGITS) {
+				*reason = "too long";
+				return -1;
+			}
+			sc->text[sc->plus + sc->ndigits++] = (char)c;
 		} else if (c == '+') {
-			if (sc->plus || sc->n) {
+			if (sc->plus || sc->ndigits) {
 				*reason = "misplaced '+'";
 				return -1;
 			}
-			sc->plus = 1;
+			sc->plus = true;
+			sc->text[0] = '+';
 		} else if (is_letter(c)) {
 			*reason = "contains letters";
 			return -1;
@@ -142,131 +74,99 @@ static int scan_input(const char *input, struct scan *sc, const char **reason)
 		*reason = "empty";
 		return -1;
 	}
-	if (sc->n == 0) {
+	if (sc->ndigits == 0) {
 		*reason = "no digits";
 		return -1;
 	}
 	return 0;
 }
 
-/* Checks a national significant number's length and first digit for
- * country c. */
-static int check_nsn(const struct country *c, const char *nsn, size_t n,
-		     const char **reason)
+static const char *status_reason(enum pn_status st, bool international)
 {
-	if (n < c->nsn_min) {
-		*reason = "too short";
-		return -1;
+	switch (st) {
+	case PN_NO_COUNTRY:
+		return international ? "invalid country code" : "unknown country";
+	case PN_TOO_SHORT:
+		return "too short";
+	case PN_TOO_LONG:
+		return "too long";
+	case PN_INVALID_LENGTH:
+		return "wrong number of digits";
+	case PN_NOT_A_NUMBER:
+	case PN_OK:
+	default:
+		return "not a phone number";
 	}
-	if (n > c->nsn_max) {
-		*reason = "too long";
-		return -1;
-	}
-	/* Once its one trunk 0 is dropped, such a country's number cannot
-	 * start with 0: "+255 (0)012 345678" would become +255012345678, which
-	 * does not normalise to itself (found by tests/fuzz/fuzz_phone). */
-	if (c->trunk0 && nsn[0] == '0') {
-		*reason = "too many leading zeros";
-		return -1;
-	}
-	return 0;
 }
 
-/* Writes '+', code and nsn into out. */
-static int write_e164(const char *code, const char *nsn, size_t n, char *out,
-		      size_t outsize, const char **reason)
+/* Why a valid number of this type is no mobile number, or NULL when it is
+ * one. */
+static const char *not_mobile(enum pn_type type)
 {
-	size_t codelen = strlen(code);
-	if (codelen + n + 2 > outsize) {
-		*reason = "output buffer too small";
-		return -1;
+	switch (type) {
+	case PN_MOBILE:
+	case PN_FIXED_LINE_OR_MOBILE:
+		return NULL;
+	case PN_FIXED_LINE:
+		return "a landline, not a mobile number";
+	case PN_TOLL_FREE:
+		return "a toll-free number, not a mobile number";
+	case PN_PREMIUM_RATE:
+		return "a premium-rate number, not a mobile number";
+	case PN_SHARED_COST:
+		return "a shared-cost number, not a mobile number";
+	case PN_VOIP:
+		return "an internet (VoIP) number, not a mobile number";
+	case PN_PERSONAL_NUMBER:
+		return "a personal forwarding number, not a mobile number";
+	case PN_PAGER:
+		return "a pager number, not a mobile number";
+	case PN_UAN:
+		return "a company (UAN) number, not a mobile number";
+	case PN_VOICEMAIL:
+		return "a voicemail number, not a mobile number";
+	case PN_UNKNOWN:
+	default:
+		return "not a mobile number";
 	}
-	out[0] = '+';
-	memcpy(out + 1, code, codelen);
-	memcpy(out + 1 + codelen, nsn, n);
-	out[1 + codelen + n] = '\0';
-	return 0;
 }
 
-/* digits follow a '+' or "00". */
-static int normalise_international(const char *digits, size_t n, char *out,
-				   size_t outsize, const char **reason)
+/* Reads text (separators gone) in country; 0 when it is taken under the
+ * rule (mobile or not), else -1 with *reason. */
+static int read_as(const char *text, const char *country, bool mobile,
+		   struct pn_number *n, const char **reason)
 {
-	if (n > SCAN_MAX_DIGITS) {
-		*reason = "too long";
+	enum pn_status st = pn_parse(text, country, n);
+	if (st != PN_OK) {
+		*reason = status_reason(st, text[0] == '+');
 		return -1;
 	}
-	if (n && digits[0] == '0') {
-		*reason = "invalid country code";
+	if (!phone_is_e164(n->e164)) {
+		*reason = strlen(n->e164) - 1 < E164_MIN_DIGITS ? "too short" : "too long";
 		return -1;
 	}
-	const struct country *c = country_by_prefix(digits, n);
-	if (c) {
-		size_t codelen = strlen(c->code);
-		const char *nsn = digits + codelen;
-		size_t nsnlen = n - codelen;
-		if (c->trunk0 && nsn[0] == '0') {   /* "+255 (0)712 ..." */
-			nsn++;
-			nsnlen--;
-		}
-		if (check_nsn(c, nsn, nsnlen, reason) < 0)
-			return -1;
-		return write_e164(c->code, nsn, nsnlen, out, outsize, reason);
-	}
-	if (n < E164_MIN_DIGITS) {
-		*reason = "too short";
+	/* A number in no range in use is still taken from the network when
+	 * its length is possible, but only if its E.164 form reads back as
+	 * itself: "0000002121" in GH would become +233000002121, which reads
+	 * back as +23300002121 (found by tests/fuzz/fuzz_phone). */
+	struct pn_number again;
+	if (!n->valid && (mobile || pn_parse(n->e164, NULL, &again) != PN_OK ||
+			  strcmp(again.e164, n->e164) != 0)) {
+		*reason = "not a valid number in its country";
 		return -1;
 	}
-	if (n > E164_MAX_DIGITS) {
-		*reason = "too long";
-		return -1;
-	}
-	return write_e164("", digits, n, out, outsize, reason);
+	if (!mobile)
+		return 0;
+	*reason = not_mobile(n->type);
+	return *reason ? -1 : 0;
 }
 
-static int normalise_local(const char *digits, size_t n, const char *country,
-			   char *out, size_t outsize, const char **reason)
-{
-	if (n <= SHORT_CODE_MAX_DIGITS && n >= 3 && digits[0] != '0') {
-		*reason = "short code, not a phone number";
-		return -1;
-	}
-	const struct country *c = country_by_iso(country);
-	if (!c) {
-		*reason = country ? "unknown country"
-				  : "local number without a country";
-		return -1;
-	}
-	if (n > SCAN_MAX_DIGITS) {
-		*reason = "too long";
-		return -1;
-	}
-	size_t codelen = strlen(c->code);
-	const char *nsn = digits;
-	size_t nsnlen = n;
-	if (c->trunk0 && digits[0] == '0') {
-		nsn++;
-		nsnlen--;
-	} else if (!(n >= c->nsn_min && n <= c->nsn_max) && n > codelen &&
-		   memcmp(digits, c->code, codelen) == 0) {
-		/* "255712345678": the country code without its '+' */
-		nsn += codelen;
-		nsnlen -= codelen;
-		if (c->trunk0 && nsn[0] == '0') {
-			nsn++;
-			nsnlen--;
-		}
-	}
-	if (check_nsn(c, nsn, nsnlen, reason) < 0)
-		return -1;
-	return write_e164(c->code, nsn, nsnlen, out, outsize, reason);
-}
-
-int phone_normalise(const char *input, const char *country, char *out,
-		    size_t outsize, const char **reason)
+static int normalise(const char *input, const char *country, bool mobile,
+		     char *out, size_t outsize, const char **reason)
 {
 	const char *ignored;
 	struct scan sc;
+	struct pn_number n;
 
 	if (!reason)
 		reason = &ignored;
@@ -276,22 +176,98 @@ int phone_normalise(const char *input, const char *country, char *out,
 	}
 	if (scan_input(input, &sc, reason) < 0)
 		return -1;
-	if (sc.plus)
-		return normalise_international(sc.digits, sc.n, out, outsize,
-					       reason);
-	if (sc.n >= 2 && sc.digits[0] == '0' && sc.digits[1] == '0')
-		return normalise_international(sc.digits + 2, sc.n - 2, out,
-					       outsize, reason);
-	return normalise_local(sc.digits, sc.n, country, out, outsize, reason);
+	int rc;
+	if (sc.plus) {
+		rc = read_as(sc.text, NULL, mobile, &n, reason);
+	} else if (sc.ndigits > 2 && sc.text[0] == '0' && sc.text[1] == '0') {
+		/* 00 is the international prefix (ITU's, and that of nearly
+		 * every country sauti serves); failing that, the default
+		 * country's own prefix may explain it (TZ: 000). */
+		sc.text[1] = '+';
+		rc = read_as(sc.text + 1, NULL, mobile, &n, reason);
+		sc.text[1] = '0';
+		const char *first = *reason;
+		if (rc < 0 && country && pn_region_known(country) &&
+		    read_as(sc.text, country, mobile, &n, reason) == 0)
+			rc = 0;
+		else if (rc < 0)
+			*reason = first;
+	} else if (!country || !pn_region_known(country)) {
+		*reason = country ? "unknown country" : "local number without a country";
+		return -1;
+	} else {
+		rc = read_as(sc.text, country, mobile, &n, reason);
+		if (rc < 0 && pn_is_short_code(sc.text, country) &&
+		    sc.text[0] != '0')
+			*reason = "short code, not a phone number";
+	}
+	if (rc < 0)
+		return -1;
+	size_t len = strlen(n.e164);
+	if (len + 1 > outsize) {
+		*reason = "output buffer too small";
+		return -1;
+	}
+	memcpy(out, n.e164, len + 1);
+	return 0;
 }
+
+int phone_normalise(const char *input, const char *country, char *out,
+		    size_t outsize, const char **reason)
+{
+	return normalise(input, country, false, out, outsize, reason);
+}
+
+int phone_normalise_mobile(const char *input, const char *country, char *out,
+			   size_t outsize, const char **reason)
+{
+	return normalise(input, country, true, out, outsize, reason);
+}
+
+int phone_country_known(const char *country)
+{
+	return country && strlen(country) == 2 && pn_region_known(country);
+}
+
+int phone_region(const char *e164, char *out)
+{
+	return phone_is_e164(e164) && pn_region_of(e164, out) ? 0 : -1;
+}
+
+int phone_is_e164(const char *s)
+{
+	if (!s || s[0] != '+' || s[1] < '1' || s[1] > '9')
+		return 0;
+	size_t n = 0;
+	for (const char *p = s + 1; *p; p++, n++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return n >= E164_MIN_DIGITS && n <= E164_MAX_DIGITS;
+}
+
+/* Minutes east of UTC, for quiet hours in the recipient's country.  None
+ * of these keeps daylight saving time.  The DRC spans two zones; its mining
+ * provinces (Katanga, the Kivus) are at UTC+2. */
+static const struct {
+	const char *iso;
+	int minutes;
+} utc_offsets[] = {
+	{"TZ", 180}, {"GH", 0},    {"KE", 180}, {"UG", 180}, {"NG", 60},
+	{"CD", 120}, {"ZM", 120},  {"RW", 120}, {"BF", 0},   {"ML", 0},
+	{"SL", 0},   {"ZW", 120},  {"MZ", 120}, {"SN", 0},   {"CI", 0},
+	{"ET", 180}, {"IN", 330},  {"PE", -300}, {"CO", -300}, {"BO", -240},
+	{"NE", 60},  {"GN", 0},    {"LR", 0},   {"MG", 180},
+};
 
 int phone_utc_offset(const char *e164, int *minutes)
 {
-	if (!e164 || e164[0] != '+')
+	char region[PHONE_REGION_SIZE];
+	if (phone_region(e164, region) < 0)
 		return -1;
-	const struct country *c = country_by_prefix(e164 + 1, strlen(e164 + 1));
-	if (!c)
-		return -1;
-	*minutes = c->utc_offset;
-	return 0;
+	for (size_t i = 0; i < sizeof(utc_offsets) / sizeof(utc_offsets[0]); i++)
+		if (strcmp(utc_offsets[i].iso, region) == 0) {
+			*minutes = utc_offsets[i].minutes;
+			return 0;
+		}
+	return -1;
 }

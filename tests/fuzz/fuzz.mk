@@ -17,6 +17,7 @@
 # 12, the libclang-rt-14-dev package (libFuzzer and the sanitizer runtimes).
 
 FUZZ_CC ?= clang
+FUZZ_CXX ?= clang++
 FUZZ_SECONDS ?= 60
 FUZZ_DIR ?= build/fuzz
 FUZZ_OBJDIR := $(FUZZ_DIR)/obj
@@ -27,13 +28,18 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(FUZZ_WARN) -g -O1 \
 	-fno-omit-frame-pointer $(FUZZ_SAN) \
 	$(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
-FUZZ_LIBS := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null) -lm
+FUZZ_LIBS := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null) $(PHONENUMBER_LIBS) -lm
+# The C++ wrapper of libphonenumber: the same sanitizers, but not UBSan's
+# vptr check, whose runtime only a C++ link brings (the targets link as C).
+FUZZ_CXXFLAGS := -std=c++17 $(CXXWARN) -g -O1 -fno-omit-frame-pointer \
+	$(FUZZ_SAN) -fno-sanitize=vptr
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_GW_OBJS := $(patsubst gateway/%.c,$(FUZZ_OBJDIR)/%.o,\
-	$(filter-out gateway/main.c,$(wildcard gateway/*.c)))
+	$(filter-out gateway/main.c,$(wildcard gateway/*.c))) \
+	$(patsubst gateway/%.cc,$(FUZZ_OBJDIR)/%.o,$(wildcard gateway/*.cc))
 # An archive, so that each target links only the objects it reaches.
 FUZZ_LIB := $(FUZZ_DIR)/libsauti-fuzz.a
 FUZZ_TOOLCHAIN := $(FUZZ_DIR)/.toolchain-ok
@@ -61,6 +67,9 @@ $(FUZZ_TOOLCHAIN):
 
 $(FUZZ_OBJDIR)/%.o: gateway/%.c gateway/*.h | $(FUZZ_TOOLCHAIN)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_OBJDIR)/%.o: gateway/%.cc gateway/*.h | $(FUZZ_TOOLCHAIN)
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_LIB): $(FUZZ_GW_OBJS)
 	@rm -f $@

@@ -1,13 +1,15 @@
-/* fuzz_phone.c -- libFuzzer target: phone_normalise().
+/* fuzz_phone.c -- libFuzzer target: phone_normalise() and
+ * phone_normalise_mobile(), and through them the libphonenumber wrapper
+ * (phonenumber.cc).
  *
  * Input: one byte choosing the output room (1..PHONE_E164_SIZE bytes), then
  * the number as a person or a spreadsheet wrote it.  Each input is tried
- * with the default countries TZ, GH and none.
+ * with the default countries TZ, GH, PE and none.
  *
  * The output buffer is exactly the room given, so ASan sees a write past
  * it.  A number that normalises must be E.164 and normalise to itself
- * again and, when its country is in the table, have a time offset; a
- * refused number must say why. */
+ * again; a mobile number is also a number, the same one, and has a region;
+ * a refused number must say why. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const countries[] = {"TZ", "GH", NULL};
+static const char *const countries[] = {"TZ", "GH", "PE", NULL};
 
 static void try_country(const char *input, const char *country, size_t room)
 {
@@ -39,6 +41,19 @@ static void try_country(const char *input, const char *country, size_t room)
 		FUZZ_CHECK(!known || (minutes >= -12 * 60 && minutes <= 14 * 60));
 		FUZZ_CHECK(known || (strncmp(full, "+255", 4) != 0 &&
 				     strncmp(full, "+233", 4) != 0));
+	}
+	char mobile[PHONE_E164_SIZE], region[PHONE_REGION_SIZE];
+	reason = NULL;
+	if (phone_normalise_mobile(input, country, mobile, sizeof(mobile),
+				   &reason) == 0) {
+		FUZZ_CHECK(ok && strcmp(mobile, full) == 0);
+		FUZZ_CHECK(phone_region(mobile, region) == 0);
+		FUZZ_CHECK(strlen(region) == 2);
+		FUZZ_CHECK(phone_normalise_mobile(mobile, NULL, again,
+						  sizeof(again), NULL) == 0);
+		FUZZ_CHECK(strcmp(mobile, again) == 0);
+	} else {
+		FUZZ_CHECK(reason && *reason);
 	}
 	/* A smaller room: success only when the whole number fits. */
 	if (phone_normalise(input, country, out, room, NULL) == 0)

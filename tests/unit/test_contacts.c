@@ -69,7 +69,8 @@ static void test_full_file(void **state)
 	assert_string_equal(fields_get(&r->fields, "mining_site"), "Nyarugusu");
 	assert_null(fields_get(&r->fields, "groups"));
 	assert_null(fields_get(&r->fields, "phone"));
-	assert_int_equal(r->fields.n, 4);
+	assert_string_equal(fields_get(&r->fields, "country"), "TZ");
+	assert_int_equal(r->fields.n, 5);
 	expect_groups(r, "geita", "wanawake", NULL);
 
 	r = &imp.rows[1];
@@ -79,7 +80,9 @@ static void test_full_file(void **state)
 	/* empty cells set nothing */
 	assert_null(fields_get(&r->fields, "district"));
 	assert_null(fields_get(&r->fields, "mining_site"));
-	assert_int_equal(r->fields.n, 2);
+	/* written with its country code: it keeps its own country */
+	assert_string_equal(fields_get(&r->fields, "country"), "GH");
+	assert_int_equal(r->fields.n, 3);
 	expect_groups(r, "tarkwa", NULL);
 
 	r = &imp.rows[2];
@@ -98,11 +101,60 @@ static void test_phone_only(void **state)
 {
 	struct contacts_import imp;
 	(void)state;
-	parse_ok("phone\n0712345678\n0241234567\n", "GH", &imp);
+	parse_ok("phone\n0201234567\n0241234567\n", "GH", &imp);
 	assert_int_equal(imp.nrows, 2);
-	assert_string_equal(imp.rows[0].phone, "+233712345678");
+	assert_string_equal(imp.rows[0].phone, "+233201234567");
 	assert_string_equal(imp.rows[1].phone, "+233241234567");
-	assert_int_equal(imp.rows[0].fields.n, 0);
+	assert_int_equal(imp.rows[0].fields.n, 1);      /* country */
+	assert_string_equal(fields_get(&imp.rows[0].fields, "country"), "GH");
+	contacts_import_release(&imp);
+}
+
+/* The issue's case: Tanzanian and Ghanaian local numbers in one file, each
+ * row naming its country; landlines refused with their line and why. */
+static void test_country_column(void **state)
+{
+	static const char csv[] =
+	    "phone,country,name\n"
+	    "0712 345 678,TZ,Asha\n"                   /* 2 */
+	    "024 123 4567,GH,Kwame\n"                  /* 3 */
+	    "0302 123456,GH,Office in Accra\n"         /* 4: a landline */
+	    "0754 111 222,,Zuhura\n"                   /* 5: the default */
+	    "+233 20 123 4567,TZ,Ama\n"                /* 6: its own country */
+	    "0222 123 456,tz,Office in Dar\n"          /* 7: a landline */
+	    "0712 345 679,XX,Nobody\n"                 /* 8: no such country */
+	    "0201234567,gh,Yaw\n"                      /* 9: lower case */
+	    "0712345670,GH,Wrong country\n";           /* 10 */
+	struct contacts_import imp;
+	(void)state;
+	parse_ok(csv, "TZ", &imp);
+	static const struct {
+		int line;
+		const char *phone, *country;
+	} want[] = {
+		{2, "+255712345678", "TZ"},
+		{3, "+233241234567", "GH"},
+		{5, "+255754111222", "TZ"},
+		{9, "+233201234567", "GH"},   /* row 6 too: the later wins */
+	};
+	assert_int_equal(imp.nrows, 4);
+	assert_int_equal(imp.nduplicates, 1);
+	for (size_t i = 0; i < imp.nrows; i++) {
+		assert_int_equal(imp.rows[i].line, want[i].line);
+		assert_string_equal(imp.rows[i].phone, want[i].phone);
+		assert_string_equal(fields_get(&imp.rows[i].fields, "country"),
+				    want[i].country);
+	}
+	assert_int_equal(imp.nerrors, 4);
+	assert_string_equal(imp.errors[0].message,
+			    "line 4: phone '0302 123456': a landline, not a mobile number");
+	assert_string_equal(imp.errors[1].message,
+			    "line 7: phone '0222 123 456': a landline, not a mobile number");
+	assert_string_equal(imp.errors[2].message,
+			    "line 8: country 'XX': use a country code of 2 letters, "
+			    "such as TZ or GH");
+	assert_string_equal(imp.errors[3].message,
+			    "line 10: phone '0712345670': not a valid number in its country");
 	contacts_import_release(&imp);
 }
 
@@ -335,6 +387,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_phone_only),
+		cmocka_unit_test(test_country_column),
 		cmocka_unit_test(test_row_errors_keep_good_rows),
 		cmocka_unit_test(test_several_problems_in_one_row),
 		cmocka_unit_test(test_duplicates_later_wins),

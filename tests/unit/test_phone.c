@@ -1,4 +1,7 @@
-/* test_phone.c -- phone numbers as people write them, into E.164. */
+/* test_phone.c -- phone numbers as people write them, into E.164, as data:
+ * the input, the default country, and the number or the reason expected,
+ * both for any number the network hands us (phone_normalise) and for
+ * contacts, who must have a mobile (phone_normalise_mobile). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,169 +12,191 @@
 
 #include "phone.h"
 
-static void assert_normalises(const char *input, const char *country,
-			      const char *want)
-{
-	char out[PHONE_E164_SIZE];
-	const char *reason = NULL;
-	int rc = phone_normalise(input, country, out, sizeof(out), &reason);
-	if (rc != 0)
-		fail_msg("'%s' (%s): rejected: %s", input,
-			 country ? country : "no country", reason);
-	assert_string_equal(out, want);
-	assert_true(phone_is_e164(out));
-}
+enum rule { ANY, MOBILE, BOTH };
 
-static void assert_rejects(const char *input, const char *country,
-			   const char *want_reason)
+struct phone_case {
+	const char *input, *country;
+	enum rule rule;         /* which function(s) the row is about */
+	const char *want;       /* E.164, or NULL when refused ... */
+	const char *reason;     /* ... for this reason */
+};
+
+static void check_one(const struct phone_case *c, int mobile)
 {
 	char out[PHONE_E164_SIZE] = "untouched";
 	const char *reason = NULL;
-	int rc = phone_normalise(input, country, out, sizeof(out), &reason);
+	int rc = mobile ? phone_normalise_mobile(c->input, c->country, out,
+						 sizeof(out), &reason)
+			: phone_normalise(c->input, c->country, out, sizeof(out),
+					  &reason);
+	const char *what = mobile ? "mobile" : "any";
+	const char *country = c->country ? c->country : "no country";
+	if (c->want) {
+		if (rc != 0)
+			fail_msg("'%s' (%s, %s): refused: %s", c->input, country,
+				 what, reason);
+		if (strcmp(out, c->want) != 0)
+			fail_msg("'%s' (%s, %s): %s, expected %s", c->input,
+				 country, what, out, c->want);
+		assert_true(phone_is_e164(out));
+		return;
+	}
 	if (rc == 0)
-		fail_msg("'%s' (%s): accepted as %s", input,
-			 country ? country : "no country", out);
-	assert_int_equal(rc, -1);
+		fail_msg("'%s' (%s, %s): accepted as %s, expected '%s'", c->input,
+			 country, what, out, c->reason);
 	assert_non_null(reason);
-	assert_string_equal(reason, want_reason);
+	if (strcmp(reason, c->reason) != 0)
+		fail_msg("'%s' (%s, %s): '%s', expected '%s'", c->input, country,
+			 what, reason, c->reason);
 }
 
-static void test_tanzanian_local_forms(void **state)
+static void check_cases(const struct phone_case *cases, size_t n)
 {
-	(void)state;
-	assert_normalises("0712 345 678", "TZ", "+255712345678");
-	assert_normalises("0712345678", "TZ", "+255712345678");
-	assert_normalises("712345678", "TZ", "+255712345678");
-	assert_normalises("255712345678", "TZ", "+255712345678");
-	assert_normalises("0712-345-678", "TZ", "+255712345678");
-	assert_normalises("0712.345.678", "TZ", "+255712345678");
-	assert_normalises("(0712) 345 678", "TZ", "+255712345678");
-	assert_normalises("  0712 345 678\t", "TZ", "+255712345678");
-	assert_normalises("0712\xc2\xa0" "345\xc2\xa0" "678", "TZ",
-			  "+255712345678");       /* no-break spaces */
-	assert_normalises("0712345678", "tz", "+255712345678");
-	assert_normalises("2550712345678", "TZ", "+255712345678");
-}
-
-static void test_international_forms(void **state)
-{
-	(void)state;
-	assert_normalises("+255 712 345 678", "TZ", "+255712345678");
-	assert_normalises("00255712345678", "TZ", "+255712345678");
-	assert_normalises("+255 (0)712 345 678", "TZ", "+255712345678");
-	assert_normalises("(+255) 712-345-678", "TZ", "+255712345678");
-	/* a known country other than the default is checked by its own rules */
-	assert_normalises("+233 24 123 4567", "TZ", "+233241234567");
-	assert_normalises("+234 803 123 4567", "TZ", "+2348031234567");
-	/* no default country is needed for an international number */
-	assert_normalises("+255712345678", NULL, "+255712345678");
-	assert_normalises("+255712345678", "XX", "+255712345678");
-	/* countries outside the table: 8 to 15 digits in all */
-	assert_normalises("+44 20 7946 0958", "TZ", "+442079460958");
-	assert_normalises("+1 (202) 555-0143", "GH", "+12025550143");
-	assert_normalises("0044 7911 123456", "TZ", "+447911123456");
-	assert_normalises("+12345678", "TZ", "+12345678");
-	assert_normalises("+123456789012345", "TZ", "+123456789012345");
-}
-
-static void test_every_country(void **state)
-{
-	static const struct {
-		const char *iso, *local, *want;
-	} cases[] = {
-		{"TZ", "0712345678", "+255712345678"},
-		{"GH", "024 123 4567", "+233241234567"},
-		{"KE", "0712 345678", "+254712345678"},
-		{"UG", "0772 123456", "+256772123456"},
-		{"NG", "0803 123 4567", "+2348031234567"},
-		{"CD", "0812345678", "+243812345678"},
-		{"ZM", "0971234567", "+260971234567"},
-		{"RW", "0781234567", "+250781234567"},
-		{"BF", "70 12 34 56", "+22670123456"},
-		{"ML", "76 12 34 56", "+22376123456"},
-		{"SL", "076 123456", "+23276123456"},
-		{"ZW", "0771234567", "+263771234567"},
-		{"MZ", "84 123 4567", "+258841234567"},
-		{"SN", "77 123 45 67", "+221771234567"},
-		{"CI", "07 07 12 34 56", "+2250707123456"},
-	};
-	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_true(phone_country_known(cases[i].iso));
-		assert_normalises(cases[i].local, cases[i].iso, cases[i].want);
-		/* and back in from its own E.164 form under any default */
-		assert_normalises(cases[i].want, "TZ", cases[i].want);
+	for (size_t i = 0; i < n; i++) {
+		if (cases[i].rule != MOBILE)
+			check_one(&cases[i], 0);
+		if (cases[i].rule != ANY)
+			check_one(&cases[i], 1);
 	}
 }
 
-static void test_eight_digit_countries(void **state)
+#define CHECK(cases) check_cases(cases, sizeof(cases) / sizeof(cases[0]))
+
+static void test_tanzanian_forms(void **state)
 {
+	static const struct phone_case cases[] = {
+		{"0712 345 678", "TZ", BOTH, "+255712345678", NULL},
+		{"0712345678", "TZ", BOTH, "+255712345678", NULL},
+		{"712345678", "TZ", BOTH, "+255712345678", NULL},
+		{"255712345678", "TZ", BOTH, "+255712345678", NULL},
+		{"0712-345-678", "TZ", BOTH, "+255712345678", NULL},
+		{"0712.345.678", "TZ", BOTH, "+255712345678", NULL},
+		{"0712/345678", "TZ", BOTH, "+255712345678", NULL},
+		{"(0712) 345 678", "TZ", BOTH, "+255712345678", NULL},
+		{"  0712 345 678\t", "TZ", BOTH, "+255712345678", NULL},
+		{"0712\xc2\xa0" "345\xc2\xa0" "678", "TZ", BOTH, "+255712345678", NULL},
+		{"0712345678", "tz", BOTH, "+255712345678", NULL},
+		{"0754 111 222", "TZ", BOTH, "+255754111222", NULL},
+		{"0621 234 567", "TZ", BOTH, "+255621234567", NULL},
+		{"+255 712 345 678", "GH", BOTH, "+255712345678", NULL},
+		{"00255712345678", "GH", BOTH, "+255712345678", NULL},
+		{"000255712345678", "TZ", BOTH, "+255712345678", NULL},  /* TZ's own prefix */
+		{"+255 (0)712 345 678", "TZ", BOTH, "+255712345678", NULL},
+		{"(+255) 712-345-678", "TZ", BOTH, "+255712345678", NULL},
+		/* landlines: a number, but no contact's */
+		{"022 234 5678", "TZ", ANY, "+255222345678", NULL},
+		{"022 234 5678", "TZ", MOBILE, NULL, "a landline, not a mobile number"},
+		{"0800 12 3456", "TZ", MOBILE, NULL, "a toll-free number, not a mobile number"},
+		/* a range not in use: taken from the network, not from a sheet */
+		{"+255700000123", "TZ", ANY, "+255700000123", NULL},
+		{"+255700000123", "TZ", MOBILE, NULL, "not a valid number in its country"},
+		/* +233000002121 would read back as +23300002121 */
+		{"0000002121", "GH", BOTH, NULL, "invalid country code"},
+		{"071234567", "TZ", MOBILE, NULL, "not a valid number in its country"},
+		{"07123456789", "TZ", BOTH, NULL, "too long"},
+		{"+255 712 345 67", "TZ", BOTH, NULL, "too short"},
+		{"+255 712 345 6789", "TZ", BOTH, NULL, "too long"},
+	};
 	(void)state;
-	/* BF numbers have 8 digits, so "22670123456" is the code + NSN ... */
-	assert_normalises("22670123456", "BF", "+22670123456");
-	/* ... but an 8-digit number starting 226 is a national one */
-	assert_normalises("22612345", "BF", "+22622612345");
-	assert_rejects("7012345", "BF", "too short");
-	assert_rejects("701234567", "BF", "too long");
+	CHECK(cases);
 }
 
-static void test_closed_numbering_plans(void **state)
+static void test_ghanaian_forms(void **state)
 {
+	static const struct phone_case cases[] = {
+		{"024 123 4567", "GH", BOTH, "+233241234567", NULL},
+		{"0201234567", "GH", BOTH, "+233201234567", NULL},
+		{"233 24 123 4567", "GH", BOTH, "+233241234567", NULL},
+		{"+233 24 123 4567", "TZ", BOTH, "+233241234567", NULL},
+		{"00233241234567", "TZ", BOTH, "+233241234567", NULL},
+		{"0302 123456", "GH", ANY, "+233302123456", NULL},
+		{"0302 123456", "GH", MOBILE, NULL, "a landline, not a mobile number"},
+		/* a Ghanaian local number read as Tanzanian is not taken */
+		{"024 123 4567", "TZ", MOBILE, NULL, "a landline, not a mobile number"},
+		{"0712345678", "GH", MOBILE, NULL, "not a valid number in its country"},
+	};
 	(void)state;
-	/* Cote d'Ivoire: the leading 0 belongs to the number */
-	assert_normalises("07 07 12 34 56", "CI", "+2250707123456");
-	assert_normalises("+225 07 07 12 34 56", "TZ", "+2250707123456");
-	assert_normalises("2250707123456", "CI", "+2250707123456");
-	assert_normalises("00225 0707123456", "GH", "+2250707123456");
-	assert_rejects("+225 707 123 456", "TZ", "too short");
-	/* no trunk prefix to drop elsewhere either */
-	assert_rejects("070123456", "BF", "too long");
-	assert_rejects("0841234567", "MZ", "too long");
-	assert_rejects("+221 0771234567", "TZ", "too long");
-	assert_normalises("+221 771234567", "TZ", "+221771234567");
+	CHECK(cases);
 }
 
-static void test_rejects(void **state)
+/* Burkina Faso has a closed plan (no trunk 0), Peru and Colombia write
+ * area codes in brackets, India and Ethiopia have their own lengths. */
+static void test_other_countries(void **state)
 {
+	static const struct phone_case cases[] = {
+		{"70 12 34 56", "BF", BOTH, "+22670123456", NULL},
+		{"+226 70 12 34 56", "TZ", BOTH, "+22670123456", NULL},
+		{"20 49 12 34", "BF", MOBILE, NULL, "a landline, not a mobile number"},
+		{"7012345", "BF", BOTH, NULL, "too short"},
+		{"912 345 678", "PE", BOTH, "+51912345678", NULL},
+		{"+51 912 345 678", "GH", BOTH, "+51912345678", NULL},
+		{"(01) 1234567", "PE", MOBILE, NULL, "a landline, not a mobile number"},
+		{"321 1234567", "CO", BOTH, "+573211234567", NULL},
+		{"(601) 2345678", "CO", MOBILE, NULL, "a landline, not a mobile number"},
+		{"081234 56789", "IN", BOTH, "+918123456789", NULL},
+		{"+91 81234 56789", "TZ", BOTH, "+918123456789", NULL},
+		{"1800 12 3456", "IN", MOBILE, NULL, "a toll-free number, not a mobile number"},
+		{"091 123 4567", "ET", BOTH, "+251911234567", NULL},
+		{"011 111 2345", "ET", MOBILE, NULL, "a landline, not a mobile number"},
+		/* where the plan cannot tell a mobile from a landline, it counts */
+		{"+1 (201) 555-0123", "TZ", BOTH, "+12015550123", NULL},
+		{"0707 12 34 56", "CI", BOTH, "+2250707123456", NULL},
+		{"84 123 4567", "MZ", BOTH, "+258841234567", NULL},
+		{"0803 123 4567", "NG", BOTH, "+2348031234567", NULL},
+		{"0772 123456", "UG", BOTH, "+256772123456", NULL},
+		{"0712 345678", "KE", BOTH, "+254712345678", NULL},
+	};
 	(void)state;
-	assert_rejects("", "TZ", "empty");
-	assert_rejects("   ", "TZ", "empty");
-	assert_rejects(NULL, "TZ", "empty");
-	assert_rejects("07x", "TZ", "contains letters");
-	assert_rejects("0712 345 67B", "TZ", "contains letters");
-	assert_rejects("tel:+255712345678", "TZ", "contains letters");
-	assert_rejects("2.55712E+11", "TZ", "contains letters");
-	assert_rejects("0712/345678", "TZ", "contains invalid characters");
-	assert_rejects("0712_345_678", "TZ", "contains invalid characters");
-	assert_rejects("*150*88#", "TZ", "a ussd code, not a phone number");
-	assert_rejects("15055", "TZ", "short code, not a phone number");
-	assert_rejects("100", "TZ", "short code, not a phone number");
-	assert_rejects("+-()", "TZ", "no digits");
-	assert_rejects("071234567", "TZ", "too short");
-	assert_rejects("07123456789", "TZ", "too long");
-	assert_rejects("71234567", "TZ", "too short");
-	assert_rejects("7123456789", "TZ", "too long");
-	assert_rejects("25571234567", "TZ", "too short");
-	assert_rejects("2557123456789", "TZ", "too long");
-	assert_rejects("0", "TZ", "too short");
-	assert_rejects("+255 712 345 67", "TZ", "too short");
-	assert_rejects("+255 712 345 6789", "TZ", "too long");
-	assert_rejects("+233 24 123 456", "TZ", "too short");
-	assert_rejects("+1234567", "TZ", "too short");
-	assert_rejects("+1234567890123456", "TZ", "too long");
-	assert_rejects("+1234567890123456789012345678901234567890", "TZ",
-		       "too long");
-	assert_rejects("0712345678901234567890123456789012345678", "TZ",
-		       "too long");
-	assert_rejects("+0712345678", "TZ", "invalid country code");
-	assert_rejects("000712345678", "TZ", "invalid country code");
-	assert_rejects("255+712345678", "TZ", "misplaced '+'");
-	assert_rejects("++255712345678", "TZ", "misplaced '+'");
-	assert_rejects("0712345678", "XX", "unknown country");
-	assert_rejects("0712345678", NULL, "local number without a country");
-	/* 12 digits without '+' are not the default country's: refused, not
-	 * guessed to be another country's */
-	assert_rejects("233241234567", "TZ", "too long");
+	CHECK(cases);
+}
+
+static void test_not_numbers(void **state)
+{
+	static const struct phone_case cases[] = {
+		{"", "TZ", BOTH, NULL, "empty"},
+		{"   ", "TZ", BOTH, NULL, "empty"},
+		{NULL, "TZ", BOTH, NULL, "empty"},
+		{"07x", "TZ", BOTH, NULL, "contains letters"},
+		{"0712 345 67B", "TZ", BOTH, NULL, "contains letters"},
+		{"tel:+255712345678", "TZ", BOTH, NULL, "contains letters"},
+		{"2.55712E+11", "TZ", BOTH, NULL, "contains letters"},
+		{"0712_345_678", "TZ", BOTH, NULL, "contains invalid characters"},
+		{"*150*88#", "TZ", BOTH, NULL, "a ussd code, not a phone number"},
+		{"15055", "TZ", BOTH, NULL, "short code, not a phone number"},
+		{"100", "TZ", BOTH, NULL, "short code, not a phone number"},
+		{"1515", "GH", BOTH, NULL, "short code, not a phone number"},
+		{"+-()", "TZ", BOTH, NULL, "no digits"},
+		{"0", "TZ", BOTH, NULL, "not a phone number"},
+		{"+1234567890123456789012345678901234567890", "TZ", BOTH, NULL, "too long"},
+		{"0712345678901234567890123456789012345678", "TZ", BOTH, NULL, "too long"},
+		{"+0712345678", "TZ", BOTH, NULL, "invalid country code"},
+		{"+999 712345678", "TZ", BOTH, NULL, "invalid country code"},
+		{"255+712345678", "TZ", BOTH, NULL, "misplaced '+'"},
+		{"++255712345678", "TZ", BOTH, NULL, "misplaced '+'"},
+		{"0712345678", "XX", BOTH, NULL, "unknown country"},
+		{"0712345678", NULL, BOTH, NULL, "local number without a country"},
+		{"+255712345678", NULL, BOTH, "+255712345678", NULL},
+		{"+255712345678", "XX", BOTH, "+255712345678", NULL},
+	};
+	(void)state;
+	CHECK(cases);
+}
+
+/* What comes out goes back in unchanged, under any default country. */
+static void test_idempotent(void **state)
+{
+	static const char *const numbers[] = {
+		"+255712345678", "+233241234567", "+22670123456", "+51912345678",
+		"+573211234567", "+918123456789", "+251911234567", "+2250707123456",
+	};
+	static const char *const defaults[] = {"TZ", "GH", "PE", NULL};
+	(void)state;
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+		for (size_t d = 0; d < sizeof(defaults) / sizeof(defaults[0]); d++) {
+			struct phone_case c = {numbers[i], defaults[d], BOTH,
+					       numbers[i], NULL};
+			check_cases(&c, 1);
+		}
 }
 
 static void test_small_output_buffer(void **state)
@@ -191,20 +216,56 @@ static void test_country_known(void **state)
 	(void)state;
 	assert_true(phone_country_known("TZ"));
 	assert_true(phone_country_known("gh"));
-	assert_true(phone_country_known("Ci"));
+	assert_true(phone_country_known("Pe"));
+	assert_true(phone_country_known("ET"));
 	assert_false(phone_country_known("XX"));
+	assert_false(phone_country_known("ZZ"));
 	assert_false(phone_country_known("TZA"));
 	assert_false(phone_country_known(""));
 	assert_false(phone_country_known(NULL));
+}
+
+static void test_region(void **state)
+{
+	static const struct {
+		const char *e164, *region;
+	} cases[] = {
+		{"+255712345678", "TZ"}, {"+233241234567", "GH"},
+		{"+22670123456", "BF"},  {"+51912345678", "PE"},
+		{"+573211234567", "CO"}, {"+918123456789", "IN"},
+		{"+251911234567", "ET"}, {"+12015550123", "US"},
+	};
+	char region[PHONE_REGION_SIZE];
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(phone_region(cases[i].e164, region), 0);
+		assert_string_equal(region, cases[i].region);
+	}
+	assert_int_equal(phone_region("0712345678", region), -1);
+	assert_int_equal(phone_region("+999712345678", region), -1);
+	assert_int_equal(phone_region(NULL, region), -1);
+}
+
+static void test_utc_offset(void **state)
+{
+	int minutes = 0;
+	(void)state;
+	assert_int_equal(phone_utc_offset("+255712345678", &minutes), 0);
+	assert_int_equal(minutes, 180);
+	assert_int_equal(phone_utc_offset("+233241234567", &minutes), 0);
+	assert_int_equal(minutes, 0);
+	assert_int_equal(phone_utc_offset("+918123456789", &minutes), 0);
+	assert_int_equal(minutes, 330);
+	assert_int_equal(phone_utc_offset("+12015550123", &minutes), -1);
 }
 
 static void test_is_e164(void **state)
 {
 	(void)state;
 	assert_true(phone_is_e164("+255712345678"));
-	assert_true(phone_is_e164("+12345678"));
+	assert_true(phone_is_e164("+6834002"));          /* Niue: 7 digits */
 	assert_true(phone_is_e164("+123456789012345"));
-	assert_false(phone_is_e164("+1234567"));
+	assert_false(phone_is_e164("+123456"));
 	assert_false(phone_is_e164("+1234567890123456"));
 	assert_false(phone_is_e164("255712345678"));
 	assert_false(phone_is_e164("+0255712345678"));
@@ -218,14 +279,15 @@ static void test_is_e164(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tanzanian_local_forms),
-		cmocka_unit_test(test_international_forms),
-		cmocka_unit_test(test_every_country),
-		cmocka_unit_test(test_eight_digit_countries),
-		cmocka_unit_test(test_closed_numbering_plans),
-		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_tanzanian_forms),
+		cmocka_unit_test(test_ghanaian_forms),
+		cmocka_unit_test(test_other_countries),
+		cmocka_unit_test(test_not_numbers),
+		cmocka_unit_test(test_idempotent),
 		cmocka_unit_test(test_small_output_buffer),
 		cmocka_unit_test(test_country_known),
+		cmocka_unit_test(test_region),
+		cmocka_unit_test(test_utc_offset),
 		cmocka_unit_test(test_is_e164),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

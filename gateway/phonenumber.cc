@@ -1,0 +1,152 @@
+// phonenumber.cc -- see phonenumber.h.  The only C++ in sauti: a thin layer
+// that turns libphonenumber's answers into the plain facts of struct
+// pn_number, so that the rules (which numbers a contact may have, what a
+// refusal says) stay in C, in phone.c.
+#include "phonenumber.h"
+
+#include <phonenumbers/logger.h>
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumberutil.h>
+#include <phonenumbers/shortnumberinfo.h>
+
+#include <cctype>
+#include <cstring>
+#include <string>
+
+using i18n::phonenumbers::NullLogger;
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
+using i18n::phonenumbers::ShortNumberInfo;
+
+namespace {
+
+// The singleton, muted once: the library would otherwise log parse
+// failures, numbers and all, to stdout.
+PhoneNumberUtil *util()
+{
+	static PhoneNumberUtil *const u = [] {
+		PhoneNumberUtil *p = PhoneNumberUtil::GetInstance();
+		p->SetLogger(new NullLogger());   // the library owns it
+		return p;
+	}();
+	return u;
+}
+
+// Short-code metadata is loaded by the constructor: made once too.
+const ShortNumberInfo &short_info()
+{
+	static const ShortNumberInfo *const s = (util(), new ShortNumberInfo());
+	return *s;
+}
+
+// "tz" -> "TZ"; NULL or anything not two letters -> "ZZ" (unknown region:
+// the library then takes international forms only).
+std::string region_code(const char *region)
+{
+	if (!region || std::strlen(region) != 2 ||
+	    !std::isalpha(static_cast<unsigned char>(region[0])) ||
+	    !std::isalpha(static_cast<unsigned char>(region[1])))
+		return "ZZ";
+	std::string r(region);
+	for (char &c : r)
+		c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+	return r;
+}
+
+enum pn_status from_error(PhoneNumberUtil::ErrorType e)
+{
+	switch (e) {
+	case PhoneNumberUtil::NO_PARSING_ERROR:
+		return PN_OK;
+	case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
+		return PN_NO_COUNTRY;
+	case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
+	case PhoneNumberUtil::TOO_SHORT_NSN:
+		return PN_TOO_SHORT;
+	case PhoneNumberUtil::TOO_LONG_NSN:
+		return PN_TOO_LONG;
+	case PhoneNumberUtil::NOT_A_NUMBER:
+	default:
+		return PN_NOT_A_NUMBER;
+	}
+}
+
+enum pn_status from_validation(PhoneNumberUtil::ValidationResult v)
+{
+	switch (v) {
+	case PhoneNumberUtil::IS_POSSIBLE:
+		return PN_OK;
+	case PhoneNumberUtil::INVALID_COUNTRY_CODE:
+		return PN_NO_COUNTRY;
+	case PhoneNumberUtil::TOO_SHORT:
+	case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY:  // an area code is missing
+		return PN_TOO_SHORT;
+	case PhoneNumberUtil::TOO_LONG:
+		return PN_TOO_LONG;
+	case PhoneNumberUtil::INVALID_LENGTH:
+	default:
+		return PN_INVALID_LENGTH;
+	}
+}
+
+void copy_out(const std::string &s, char *out, size_t size)
+{
+	size_t n = s.size() < size - 1 ? s.size() : size - 1;
+	std::memcpy(out, s.data(), n);
+	out[n] = '\0';
+}
+
+}  // namespace
+
+extern "C" enum pn_status pn_parse(const char *text, const char *region,
+				   struct pn_number *n)
+{
+	const PhoneNumberUtil *u = util();
+	PhoneNumber number;
+	enum pn_status st = from_error(u->Parse(text, region_code(region), &number));
+	if (st != PN_OK)
+		return st;
+	st = from_validation(u->IsPossibleNumberWithReason(number));
+	if (st != PN_OK)
+		return st;
+	std::string e164, reg;
+	u->Format(number, PhoneNumberUtil::E164, &e164);
+	if (e164.size() >= sizeof(n->e164))
+		return PN_TOO_LONG;
+	copy_out(e164, n->e164, sizeof(n->e164));
+	u->GetRegionCodeForNumber(number, &reg);
+	copy_out(reg == "ZZ" || reg == "001" ? std::string() : reg, n->region,
+		 sizeof(n->region));
+	n->valid = u->IsValidNumber(number);
+	n->type = n->valid ? static_cast<enum pn_type>(u->GetNumberType(number))
+			   : PN_UNKNOWN;
+	return PN_OK;
+}
+
+extern "C" bool pn_is_short_code(const char *text, const char *region)
+{
+	std::string r = region_code(region);
+	PhoneNumber number;
+	if (r == "ZZ" || util()->Parse(text, r, &number) != PhoneNumberUtil::NO_PARSING_ERROR)
+		return false;
+	return short_info().IsPossibleShortNumberForRegion(number, r);
+}
+
+extern "C" bool pn_region_known(const char *region)
+{
+	std::string r = region_code(region);
+	return r != "ZZ" && util()->GetCountryCodeForRegion(r) != 0;
+}
+
+extern "C" bool pn_region_of(const char *e164, char *out)
+{
+	PhoneNumber number;
+	std::string reg;
+	if (!e164 || util()->Parse(e164, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR)
+		return false;
+	util()->GetRegionCodeForNumber(number, &reg);
+	if (reg.empty() || reg == "ZZ" || reg == "001")
+		return false;
+	copy_out(reg, out, 4);
+	return true;
+}
