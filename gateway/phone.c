@@ -3,6 +3,7 @@
 #include "phone.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "phonenumber.h"
@@ -131,9 +132,12 @@ static const char *not_mobile(enum pn_type type)
 	}
 }
 
+/* How much a reading needs to be taken. */
+enum take { TAKE_POSSIBLE, TAKE_VALID, TAKE_MOBILE };
+
 /* Reads text (separators gone) in country; 0 when it is taken under the
- * rule (mobile or not), else -1 with *reason. */
-static int read_as(const char *text, const char *country, bool mobile,
+ * rule, else -1 with *reason. */
+static int read_as(const char *text, const char *country, enum take take,
 		   struct pn_number *n, const char **reason)
 {
 	enum pn_status st = pn_parse(text, country, n);
@@ -150,15 +154,34 @@ static int read_as(const char *text, const char *country, bool mobile,
 	 * itself: "0000002121" in GH would become +233000002121, which reads
 	 * back as +23300002121 (found by tests/fuzz/fuzz_phone). */
 	struct pn_number again;
-	if (!n->valid && (mobile || pn_parse(n->e164, NULL, &again) != PN_OK ||
+	if (!n->valid && (take != TAKE_POSSIBLE || pn_parse(n->e164, NULL, &again) != PN_OK ||
 			  strcmp(again.e164, n->e164) != 0)) {
 		*reason = "not a valid number in its country";
 		return -1;
 	}
-	if (!mobile)
+	if (take != TAKE_MOBILE)
 		return 0;
 	*reason = not_mobile(n->type);
 	return *reason ? -1 : 0;
+}
+
+/* "00..." is the international prefix (ITU's, and that of nearly every
+ * country sauti serves), or else the default country's own may explain it
+ * (TZ dials out with 000, 005 and 006).  Of the two readings the first
+ * valid one wins, under either rule, so that both rules read a number
+ * alike; failing that, the international reading is judged. */
+static int read_00(const char *text, const char *country, enum take take,
+		   struct pn_number *n, const char **reason)
+{
+	char intl[64];      /* "+" and the digits after 00 (at most SCAN_MAX_DIGITS) */
+	const char *ignored;
+	snprintf(intl, sizeof(intl), "+%s", text + 2);
+	if (read_as(intl, NULL, TAKE_VALID, n, &ignored) == 0)
+		return read_as(intl, NULL, take, n, reason);
+	if (country && pn_region_known(country) &&
+	    read_as(text, country, TAKE_VALID, n, &ignored) == 0)
+		return read_as(text, country, take, n, reason);
+	return read_as(intl, NULL, take, n, reason);
 }
 
 static int normalise(const char *input, const char *country, bool mobile,
@@ -176,27 +199,17 @@ static int normalise(const char *input, const char *country, bool mobile,
 	}
 	if (scan_input(input, &sc, reason) < 0)
 		return -1;
+	enum take take = mobile ? TAKE_MOBILE : TAKE_POSSIBLE;
 	int rc;
 	if (sc.plus) {
-		rc = read_as(sc.text, NULL, mobile, &n, reason);
+		rc = read_as(sc.text, NULL, take, &n, reason);
 	} else if (sc.ndigits > 2 && sc.text[0] == '0' && sc.text[1] == '0') {
-		/* 00 is the international prefix (ITU's, and that of nearly
-		 * every country sauti serves); failing that, the default
-		 * country's own prefix may explain it (TZ: 000). */
-		sc.text[1] = '+';
-		rc = read_as(sc.text + 1, NULL, mobile, &n, reason);
-		sc.text[1] = '0';
-		const char *first = *reason;
-		if (rc < 0 && country && pn_region_known(country) &&
-		    read_as(sc.text, country, mobile, &n, reason) == 0)
-			rc = 0;
-		else if (rc < 0)
-			*reason = first;
+		rc = read_00(sc.text, country, take, &n, reason);
 	} else if (!country || !pn_region_known(country)) {
 		*reason = country ? "unknown country" : "local number without a country";
 		return -1;
 	} else {
-		rc = read_as(sc.text, country, mobile, &n, reason);
+		rc = read_as(sc.text, country, take, &n, reason);
 		if (rc < 0 && pn_is_short_code(sc.text, country) &&
 		    sc.text[0] != '0')
 			*reason = "short code, not a phone number";
