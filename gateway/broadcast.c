@@ -572,6 +572,20 @@ static const char *hash_get(const redisReply *h, const char *name)
 	return NULL;
 }
 
+/* The audience as the log may name it: a phones: list is numbers, which
+ * no log at info shows (README.md, "Privacy"), so it is counted. */
+static void audience_for_log(const char *audience, char *out, size_t size)
+{
+	if (strncmp(audience, "phones:", 7) != 0) {
+		snprintf(out, size, "%s", audience);
+		return;
+	}
+	size_t n = 1;
+	for (const char *p = audience + 7; *p; p++)
+		n += *p == ',';
+	snprintf(out, size, "phones (%zu listed)", n);
+}
+
 static void on_claimed(redisReply *reply, void *data)
 {
 	struct broadcaster *b = data;
@@ -586,7 +600,9 @@ static void on_claimed(redisReply *reply, void *data)
 		log_error("broadcast %s: flow '%s' is not loaded; it waits", id, flow_id ? flow_id : "?");
 		return;
 	}
-	log_info("broadcast %s: planning %s to %s", id, flow_id, audience);
+	char shown[256];
+	audience_for_log(audience, shown, sizeof(shown));
+	log_info("broadcast %s: planning %s to %s", id, flow_id, shown);
 	struct plan *p = plan_new(b->gw->db, b->gw->flows, flow);
 	p->id = xstrdup(id);
 	p->done = on_planned;

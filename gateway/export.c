@@ -258,7 +258,15 @@ void export_cancel(struct exporter *e)
 /* ARGV: phone, groups (';'-joined), then field/value pairs. */
 static const char contact_script[] =
 	"local k = 'sauti:c:' .. ARGV[1]\n"
-	"if #ARGV > 2 then redis.call('HSET', k, unpack(ARGV, 3)) end\n"
+	/* A language the person chose is theirs (store.h, CONTACT_LANG_BY). */
+	"local chosen = redis.call('HGET', k, '" CONTACT_LANG_BY "') == '" CONTACT_LANG_BY_PERSON "'\n"
+	"local fields = {}\n"
+	"for i = 3, #ARGV - 1, 2 do\n"
+	"  if not (chosen and ARGV[i] == '_lang') then\n"
+	"    fields[#fields + 1] = ARGV[i]; fields[#fields + 1] = ARGV[i + 1]\n"
+	"  end\n"
+	"end\n"
+	"if #fields > 0 then redis.call('HSET', k, unpack(fields)) end\n"
 	"redis.call('SADD', 'sauti:contacts', ARGV[1])\n"
 	"redis.call('HINCRBY', k, '_v', 1)\n" /* see store.h */
 	"if ARGV[2] ~= '' then\n"

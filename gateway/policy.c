@@ -237,6 +237,13 @@ static void run_load(struct run *run, const struct flow *flow,
 }
 
 /* What every engine call leaves behind, whichever way it was made. */
+/* The person chose a language: an import must not change it (store.h). */
+static void set_chosen_lang(struct decision *d, const char *lang)
+{
+	fields_set(&d->contact_set, "_lang", lang);
+	fields_set(&d->contact_set, CONTACT_LANG_BY, CONTACT_LANG_BY_PERSON);
+}
+
 static void take_engine_out(struct policy *p, const struct flow *flow,
 			    struct run *run, struct engine_out *out)
 {
@@ -258,7 +265,7 @@ static void take_engine_out(struct policy *p, const struct flow *flow,
 		d->inbox_flow = flow->id;
 	}
 	if (out->lang_changed)
-		fields_set(&d->contact_set, "_lang", flow->langs[run->lang]);
+		set_chosen_lang(d, flow->langs[run->lang]);
 	engine_out_release(out);
 }
 
@@ -418,7 +425,7 @@ static int take_language(struct policy *p)
 	d->commit = true;
 	if (pick < 0)
 		return -1;
-	fields_set(&d->contact_set, "_lang", langs[pick]);
+	set_chosen_lang(d, langs[pick]);
 	struct msg_args args = {.language = language_own_name(langs[pick])};
 	msg_render(MSG_LANGUAGE_SET, langs[pick], &args, &d->reply);
 	const struct flow *flow = active_flow(p);

@@ -18,6 +18,7 @@
  * Keys (all under "sauti:"):
  *   c:PHONE          hash  contact: _lang, _optout, _await, _groups, _since,
  *                          _last (TIME FLOW of the run ended last),
+ *                          _lang_by ("person": _lang is the person's choice),
  *                          _v (version), fields
  *   contacts         set   every contact's phone
  *   g:GROUP          set   phones in a group
@@ -42,6 +43,12 @@ struct db;
 struct redisReply;
 
 #define RUN_ID_LEN 16
+
+/* _lang as the person chose it (a LANGUAGE reply, a flow's language step)
+ * comes with _lang_by "person"; an import then leaves _lang alone
+ * (contacts_store), so a re-import never undoes a person's choice. */
+#define CONTACT_LANG_BY "_lang_by"
+#define CONTACT_LANG_BY_PERSON "person"
 
 struct contact {
 	char *phone;
