@@ -513,16 +513,6 @@ static void api_codebook(struct api_call *call)
 	buf_release(&out);
 }
 
-static json_t *texts_json(const struct flow *f, const struct flow_text *t)
-{
-	json_t *o = json_object();
-	for (size_t l = 0; l < f->nlangs; l++)
-		json_object_set_new(o, f->langs[l], json_string(t->t[l] ? t->t[l] : ""));
-	return o;
-}
-
-static const char *const kind_names[] = {"survey", "invitation", "report_back"};
-
 /* GET /api/flows/FLOW: its steps with their SMS cost (flowjson.h). */
 static void api_flow(struct api_call *call)
 {
@@ -537,19 +527,8 @@ static void api_flows(struct api_call *call)
 {
 	const struct flow_set *set = call->gw->flows;
 	json_t *flows = json_array();
-	for (size_t i = 0; i < set->n; i++) {
-		const struct flow *f = set->flows[i];
-		json_t *langs = json_array(), *keywords = json_array();
-		for (size_t l = 0; l < f->nlangs; l++)
-			json_array_append_new(langs, json_string(f->langs[l]));
-		for (size_t k = 0; k < f->nkeywords; k++)
-			json_array_append_new(keywords, json_string(f->keywords[k]));
-		json_array_append_new(
-			flows, json_pack("{s:s,s:s,s:o,s:o,s:{s:o,s:s?},s:I}", "id", f->id, "kind",
-					 kind_names[f->kind], "title", texts_json(f, &f->title),
-					 "languages", langs, "triggers", "keywords", keywords, "ussd",
-					 f->ussd, "steps", (json_int_t)f->nsteps));
-	}
+	for (size_t i = 0; i < set->n; i++)
+		json_array_append_new(flows, flow_summary_json(set->flows[i]));
 	reply_json(call->req, 200, json_pack("{s:o}", "flows", flows));
 }
 

@@ -228,7 +228,7 @@ void export_jsonl_row(struct buf *out, const struct export_run *r,
 
 /* ---- codebook ----------------------------------------------------------- */
 
-static const char *codebook_type(const struct flow_step *s)
+const char *export_variable_type(const struct flow_step *s)
 {
 	if (s->type == STEP_LANGUAGE)
 		return "language";
@@ -294,9 +294,9 @@ void export_codebook_csv(struct buf *out, const struct flow *flow)
 		char range[64] = "";
 		if (s->ask == ASK_NUMBER)
 			number_range(s, range, sizeof(range));
-		codebook_row(out, flow, s->save, codebook_type(s), range, &s->text, NULL);
+		codebook_row(out, flow, s->save, export_variable_type(s), range, &s->text, NULL);
 		for (size_t c = 0; c < s->nchoices; c++)
-			codebook_row(out, flow, s->save, codebook_type(s), s->choices[c].key, NULL,
+			codebook_row(out, flow, s->save, export_variable_type(s), s->choices[c].key, NULL,
 				     &s->choices[c].label);
 		if (s->type == STEP_LANGUAGE)
 			for (size_t l = 0; l < flow->nlangs; l++)

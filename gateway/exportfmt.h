@@ -64,6 +64,10 @@ void export_csv_row(struct buf *out, const struct export_run *r,
 void export_jsonl_row(struct buf *out, const struct export_run *r,
 		      const char *const *save_names, size_t n);
 
+struct flow_step;
+/* What a saved variable is, in the codebook and the report: "choice",
+ * "number", "text" or "language". */
+const char *export_variable_type(const struct flow_step *s);
 /* The flow's codebook, header included. */
 void export_codebook_csv(struct buf *out, const struct flow *flow);
 

@@ -53,13 +53,34 @@ static json_t *step_json(const struct flow *flow, int s, struct buf *msg)
 	return o;
 }
 
-json_t *flow_json(const struct flow *flow)
+static json_t *langs_json(const struct flow *flow)
 {
-	json_t *langs = json_array(), *keywords = json_array(), *steps = json_array();
+	json_t *langs = json_array();
 	for (size_t l = 0; l < flow->nlangs; l++)
 		json_array_append_new(langs, json_string(flow->langs[l]));
+	return langs;
+}
+
+static json_t *keywords_json(const struct flow *flow)
+{
+	json_t *keywords = json_array();
 	for (size_t k = 0; k < flow->nkeywords; k++)
 		json_array_append_new(keywords, json_string(flow->keywords[k]));
+	return keywords;
+}
+
+json_t *flow_summary_json(const struct flow *flow)
+{
+	return json_pack("{s:s,s:s,s:o,s:o,s:{s:o,s:o},s:I}", "id", flow->id, "kind",
+			 kind_names[flow->kind], "title", texts(flow, &flow->title), "languages",
+			 langs_json(flow), "triggers", "keywords", keywords_json(flow), "ussd",
+			 flow->ussd ? json_string(flow->ussd) : json_null(), "steps",
+			 (json_int_t)flow->nsteps);
+}
+
+json_t *flow_json(const struct flow *flow)
+{
+	json_t *langs = langs_json(flow), *keywords = keywords_json(flow), *steps = json_array();
 	struct buf msg = BUF_INIT;
 	for (size_t s = 0; s < flow->nsteps; s++)
 		json_array_append_new(steps, step_json(flow, (int)s, &msg));

@@ -14,5 +14,9 @@ struct flow;
 
 /* A new reference (json_decref()). */
 json_t *flow_json(const struct flow *flow);
+/* What GET /api/flows lists of each flow: id, kind, title, languages,
+ * "triggers": {"keywords", "ussd"} and "steps" (how many).  A new
+ * reference. */
+json_t *flow_summary_json(const struct flow *flow);
 
 #endif

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "csv.h"
 #include "export.h"
+#include "exportfmt.h"
 #include "flow.h"
 #include "store.h"
 
@@ -249,13 +250,6 @@ static void on_done(int rc, void *arg)
 	report_free(rep);
 }
 
-static const char *question_type(const struct flow_step *s)
-{
-	if (s->type == STEP_LANGUAGE)
-		return "language";
-	return s->ask == ASK_CHOICES ? "choice" : s->ask == ASK_NUMBER ? "number" : "text";
-}
-
 int report_start(struct db *db, const struct flow *flow, report_done_fn done, void *arg)
 {
 	struct report *rep = xcalloc(1, sizeof(*rep));
@@ -276,7 +270,7 @@ int report_start(struct db *db, const struct flow *flow, report_done_fn done, vo
 		for (size_t l = 0; s->type == STEP_LANGUAGE && l < flow->nlangs; l++)
 			json_array_append_new(keys, json_string(flow->langs[l]));
 		json_object_set_new(rep->questions, s->save,
-				    json_pack("{s:s,s:o,s:i}", "type", question_type(s), "keys", keys,
+				    json_pack("{s:s,s:o,s:i}", "type", export_variable_type(s), "keys", keys,
 					      "total", 0));
 	}
 	rep->done = done;
