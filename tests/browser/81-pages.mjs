@@ -93,8 +93,14 @@ run(async (b) => {
     const q = page.locator('section.question', {hasText: 'mineral'});
     await expect.text(q.locator('figure', {hasText: 'by language'}), /Gold[\s\S]*Copper[\s\S]*Salt/);
     await expect.text(q.locator('figure', {hasText: 'by channel'}), /ussd/);
+    // people: each one's latest completed run, so the one who stopped half
+    // way is not counted (2 answers, 2 people)
+    await expect.text(q.locator('h3'), /2 people · 2 answers|2 people · 3 answers/);
     const label = await q.locator('figure', {hasText: 'by language'}).locator('svg').getAttribute('aria-label');
-    if (!/Gold \(sw\): 2/.test(label) || !/Copper \(en\): 1/.test(label)) throw new Error(label);
+    if (!/Gold \(sw\): 1/.test(label) || !/Copper \(en\): 1/.test(label)) throw new Error(label);
+  });
+  await b.check('a number question shows its mean, median, min and max', async () => {
+    await expect.text(page.locator('section.question', {hasText: 'earnings'}), /mean 550 · median 550 · min 200 · max 900/);
   });
   wide = await b.shots(page, 'results');
   await b.check(`the results fit 360 px (${wide} px)`, () => wide <= 360);
@@ -104,6 +110,10 @@ run(async (b) => {
   });
   await b.check('the JSONL export downloads', async () => {
     await download(page, 'Answers (JSONL)', 'livelihoods.jsonl');
+  });
+  await b.check('the codebook downloads', async () => {
+    const csv = await download(page, 'Codebook (CSV)', 'livelihoods-codebook.csv');
+    if (!/^variable,type,value,/.test(csv)) throw new Error(csv.slice(0, 200));
   });
 
   await b.check('contacts: a CSV uploaded, the good rows stored and the bad one shown by its line', async () => {

@@ -89,11 +89,29 @@ function countOf(v) {
   return typeof v === 'number' ? v : (v && typeof v.count === 'number' ? v.count : 0);
 }
 
+// {group: {key: n}} from either form of the report: runs by group
+// ({lang: {key: n}}) or people by group ({lang: {values: {key: {count}}}}).
+function byGroup(groups) {
+  const out = {};
+  for (const [g, v] of Object.entries(groups || {})) {
+    const counts = v && v.values && typeof v.values === 'object' ? v.values : v;
+    out[g] = Object.fromEntries(Object.entries(counts || {}).map(([k, c]) => [k, countOf(c)]));
+  }
+  return out;
+}
+
 function splitChart(caption, rows, groups) {
   const names = Object.keys(groups || {});
   if (!names.length) return null;
-  return chart(caption, rows.map((r) => ({label: r.label, values: names.map((n) => countOf(groups[n][r.key]))})),
+  return chart(caption, rows.map((r) => ({label: r.label, values: names.map((n) => groups[n][r.key] || 0)})),
     names.map((n) => ({name: n})));
+}
+
+function numberFacts(fig) {
+  if (!fig || !fig.count) return null;
+  return h('p', {class: 'muted'}, ['count', 'mean', 'median', 'min', 'max', 'sum']
+    .filter((k) => fig[k] !== null && fig[k] !== undefined)
+    .map((k) => `${t(`num.${k}`)} ${number(fig[k])}`).join(' · '));
 }
 
 export async function resultsPage(view, {session, args: [id]}) {
@@ -128,13 +146,21 @@ export async function resultsPage(view, {session, args: [id]}) {
   for (const q of saves.concat(Object.keys(questions).filter((x) => !saves.includes(x)))) {
     const info = questions[q];
     const step = f ? f.steps.find((s) => s.save === q) : null;
-    const rows = answerRows(step, info.values);
+    // people (each one's latest completed run) when the report has them
+    const people = info.people && info.people_by_language;
+    const values = people ? info.people.values : info.values;
+    const rows = answerRows(step, byGroup({all: values}).all);
     const title = step && step.message ? inLang(step.message).split('\n')[0] : '';
     view.append(h('section', {class: 'panel question'},
-      h('h3', {}, q, ' ', h('span', {class: 'muted'}, t('results.answers', {n: countOf(info.total)}))),
+      h('h3', {}, q, ' ', h('span', {class: 'muted'}, [
+        people ? t('results.people_n', {n: countOf(info.people.total)}) : null,
+        t('results.answers', {n: countOf(info.total)})].filter(Boolean).join(' · '))),
       title ? h('p', {class: 'muted'}, title) : null,
+      numberFacts(people ? info.people.number : info.number),
       h('div', {class: 'charts'},
-        splitChart(`${q}: ${t('results.by_language')}`, rows, info.by_language),
-        splitChart(`${q}: ${t('results.by_channel')}`, rows, info.by_channel))));
+        splitChart(`${q}: ${t(people ? 'results.people_by_language' : 'results.by_language')}`, rows,
+          byGroup(people ? info.people_by_language : info.by_language)),
+        splitChart(`${q}: ${t(people ? 'results.people_by_channel' : 'results.by_channel')}`, rows,
+          byGroup(people ? info.people_by_channel : info.by_channel)))));
   }
 }
