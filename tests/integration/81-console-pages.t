@@ -31,9 +31,9 @@ ussd_run() {
 	echo "$screen"
 }
 
-t_like "$(ussd_run +255700000811 1 1 1 2 1 1 1 5 200 1 "maji safi")" '^END' "a Swahili run over USSD completes"
-t_like "$(ussd_run +255700000812 2 1 3 1 2 2 4 900 2 "schools")" '^END' "an English one completes"
-t_like "$(ussd_run +255700000813 1 1 1)" '^CON' "a third stops half way"
+t_like "$(ussd_run +255712300811 1 1 1 2 1 1 1 5 200 1 "maji safi")" '^END' "a Swahili run over USSD completes"
+t_like "$(ussd_run +255712300812 2 1 3 1 2 2 4 900 2 "schools")" '^END' "an English one completes"
+t_like "$(ussd_run +255712300813 1 1 1)" '^CON' "a third stops half way"
 
 browser_run 81-pages.mjs TOKEN="$TEST_API_TOKEN" \
 	T_DOWNLOADS="$T/downloads"
@@ -41,8 +41,8 @@ t_like "$(head -1 "$T/downloads/livelihoods.csv" 2>/dev/null)" '^run_id,contact,
 	"the CSV export the browser downloaded is the export"
 t_is "$(grep -c ',completed,' "$T/downloads/livelihoods.csv" 2>/dev/null)" 2 "... with both completed runs"
 t_like "$(head -1 "$T/downloads/livelihoods.jsonl" 2>/dev/null)" '^\{"run_id":' "the JSONL export too"
-t_unlike "$(cat "$T/downloads/livelihoods.csv" "$T/downloads/livelihoods.jsonl" 2>/dev/null)" '\+2557000008' \
+t_unlike "$(cat "$T/downloads/livelihoods.csv" "$T/downloads/livelihoods.jsonl" 2>/dev/null)" '\+2557123008' \
 	"... neither with a phone number"
-t_is "$(redis_cli hget sauti:c:+255700000821 name)" Amani "the contacts uploaded in the browser are stored"
+t_is "$(redis_cli hget sauti:c:+255712300821 name)" Amani "the contacts uploaded in the browser are stored"
 
 done_testing
