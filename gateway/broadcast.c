@@ -20,10 +20,10 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "config.h"
 #include "db.h"
 #include "engine.h"
 #include "flow.h"
-#include "gateway.h"
 #include "log.h"
 #include "metrics.h"
 #include "phone.h"
@@ -464,7 +464,7 @@ static const char enqueue_script[] =
 	"return 1\n";
 
 struct broadcaster {
-	struct gateway *gw;
+	struct broadcast_env env;
 	struct event *tick;
 	bool claiming;
 	bool reading;
@@ -595,7 +595,7 @@ static void on_claimed(redisReply *reply, void *data)
 	const char *id = reply->element[0]->str;
 	const char *flow_id = hash_get(reply->element[1], "flow");
 	const char *audience = hash_get(reply->element[1], "to");
-	const struct flow *flow = flow_id ? flow_set_find(b->gw->flows, flow_id) : NULL;
+	const struct flow *flow = flow_id ? flow_set_find(*b->env.flows, flow_id) : NULL;
 	if (!flow || !audience) {
 		log_error("broadcast %s: flow '%s' is not loaded; it waits", id, flow_id ? flow_id : "?");
 		return;
@@ -603,7 +603,7 @@ static void on_claimed(redisReply *reply, void *data)
 	char shown[256];
 	audience_for_log(audience, shown, sizeof(shown));
 	log_info("broadcast %s: planning %s to %s", id, flow_id, shown);
-	struct plan *p = plan_new(b->gw->db, b->gw->flows, flow);
+	struct plan *p = plan_new(b->env.db, *b->env.flows, flow);
 	p->id = xstrdup(id);
 	p->done = on_planned;
 	if (plan_start(p, audience) < 0)
@@ -719,7 +719,7 @@ static void outgoing_free(struct outgoing *o)
 
 static int kannel_rate(const struct broadcaster *b)
 {
-	return b->gw->cfg.kannel.rate > 0 ? b->gw->cfg.kannel.rate : 1;
+	return b->env.cfg->kannel.rate > 0 ? b->env.cfg->kannel.rate : 1;
 }
 
 static void on_done(redisReply *reply, void *data)
@@ -752,7 +752,7 @@ static void settle_at(struct outgoing *o, enum outcome outcome, long long retry_
 		metrics_inc(M_MESSAGES_OUT, CHANNEL_SMS);
 	/* When Redis is away the entry stays pending in the stream and is
 	 * claimed again later: nothing is lost, at worst sent twice. */
-	if (db_command_args(o->b->gw->db, on_done, o, &a) < 0)
+	if (db_command_args(o->b->env.db, on_done, o, &a) < 0)
 		outgoing_free(o);
 }
 
@@ -808,7 +808,7 @@ static void on_kannel_answer(struct evhttp_request *req, void *arg)
 static void send_to_kannel(struct outgoing *o)
 {
 	struct broadcaster *b = o->b;
-	const struct config *cfg = &b->gw->cfg;
+	const struct config *cfg = b->env.cfg;
 	const char *host = strcmp(cfg->listen_host, "0.0.0.0") == 0 ? "127.0.0.1" : cfg->listen_host;
 	struct buf dlr_id = BUF_INIT, dlr = BUF_INIT, uri = BUF_INIT;
 	buf_printf(&dlr_id, "b.%s.%s", o->bc, o->phone);
@@ -868,7 +868,7 @@ static void on_slot(evutil_socket_t fd, short what, void *arg)
 	struct outgoing *o = arg;
 	struct broadcaster *b = o->b;
 	long long now = now_ms();
-	long long wait = quiet_for(&b->gw->cfg, o->phone, now);
+	long long wait = quiet_for(b->env.cfg, o->phone, now);
 	if (wait > 0) {
 		settle_at(o, HELD, now + wait);
 		return;
@@ -887,14 +887,14 @@ static void on_slot(evutil_socket_t fd, short what, void *arg)
 	char rate[16];
 	snprintf(rate, sizeof(rate), "%d", kannel_rate(o->b));
 	const char *argv[] = {"EVAL", begin_script, "0", o->bc, o->phone, rate};
-	if (db_command(b->gw->db, on_begin, o, 6, argv, NULL) < 0)
+	if (db_command(b->env.db, on_begin, o, 6, argv, NULL) < 0)
 		outgoing_free(o);
 }
 
 static void schedule(struct outgoing *o, long usec)
 {
 	if (!o->timer)
-		o->timer = evtimer_new(o->b->gw->base, on_slot, o);
+		o->timer = evtimer_new(o->b->env.base, on_slot, o);
 	struct timeval tv = {usec / 1000000, usec % 1000000};
 	evtimer_add(o->timer, &tv);
 }
@@ -925,7 +925,7 @@ static void request_slots(struct broadcaster *b)
 	snprintf(interval, sizeof(interval), "%d", 1000000 / kannel_rate(b));
 	snprintf(count, sizeof(count), "%zu", n);
 	const char *argv[] = {"EVAL", grant_script, "0", interval, count};
-	b->granting = db_command(b->gw->db, on_granted, b, 5, argv, NULL) == 0;
+	b->granting = db_command(b->env.db, on_granted, b, 5, argv, NULL) == 0;
 }
 
 static const char *entry_field(const redisReply *fields, const char *name)
@@ -997,20 +997,20 @@ static void on_autoclaim(redisReply *reply, void *data)
 static void read_outbox(struct broadcaster *b, bool reclaim)
 {
 	long room = 2L * kannel_rate(b) - (long)b->in_hand;
-	if (b->reading || room <= 0 || !db_ready(b->gw->db))
+	if (b->reading || room <= 0 || !db_ready(b->env.db))
 		return;
 	char count[24];
 	snprintf(count, sizeof(count), "%ld", room);
 	if (reclaim) {
 		char idle[16];
 		snprintf(idle, sizeof(idle), "%d", RECLAIM_IDLE_MS);
-		const char *argv[] = {"XAUTOCLAIM", "sauti:outbox", "senders", b->gw->consumer,
+		const char *argv[] = {"XAUTOCLAIM", "sauti:outbox", "senders", b->env.consumer,
 				      idle, "0-0", "COUNT", count};
-		b->reading = db_command(b->gw->db, on_autoclaim, b, 8, argv, NULL) == 0;
+		b->reading = db_command(b->env.db, on_autoclaim, b, 8, argv, NULL) == 0;
 	} else {
-		const char *argv[] = {"XREADGROUP", "GROUP", "senders", b->gw->consumer,
+		const char *argv[] = {"XREADGROUP", "GROUP", "senders", b->env.consumer,
 				      "COUNT", count, "STREAMS", "sauti:outbox", ">"};
-		b->reading = db_command(b->gw->db, on_read, b, 9, argv, NULL) == 0;
+		b->reading = db_command(b->env.db, on_read, b, 9, argv, NULL) == 0;
 	}
 }
 
@@ -1021,7 +1021,7 @@ static void claim_due(struct broadcaster *b)
 	char now[32];
 	snprintf(now, sizeof(now), "%ld", (long)time(NULL));
 	const char *argv[] = {"EVAL", claim_script, "0", now};
-	b->claiming = db_command(b->gw->db, on_claimed, b, 4, argv, NULL) == 0;
+	b->claiming = db_command(b->env.db, on_claimed, b, 4, argv, NULL) == 0;
 }
 
 /* pcall: the group exists already but for the very first start. */
@@ -1034,11 +1034,11 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct broadcaster *b = arg;
-	if (!db_ready(b->gw->db))
+	if (!db_ready(b->env.db))
 		return;
 	if (b->ticks == 0) {
 		const char *argv[] = {"EVAL", create_group_script, "0"};
-		db_command(b->gw->db, NULL, NULL, 3, argv, NULL);
+		db_command(b->env.db, NULL, NULL, 3, argv, NULL);
 	}
 	b->ticks++;
 	/* Reclaim first on start: a restarted daemon finds its own entries. */
@@ -1047,22 +1047,22 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	if (b->ticks % 10 == 1) {
 		claim_due(b);
 		const char *argv[] = {"EVAL", retry_script, "0"};
-		db_command(b->gw->db, NULL, NULL, 3, argv, NULL);
+		db_command(b->env.db, NULL, NULL, 3, argv, NULL);
 	}
 }
 
-int broadcast_start(struct gateway *gw)
+struct broadcaster *broadcast_start(const struct broadcast_env *env)
 {
 	struct broadcaster *b = xcalloc(1, sizeof(*b));
-	b->gw = gw;
+	b->env = *env;
 	LIST_INIT(&b->all);
-	struct evhttp_uri *uri = evhttp_uri_parse(gw->cfg.kannel.sendsms);
+	struct evhttp_uri *uri = evhttp_uri_parse(env->cfg->kannel.sendsms);
 	if (!uri || !evhttp_uri_get_host(uri)) {
-		log_error("kannel.sendsms '%s' is not a URL", gw->cfg.kannel.sendsms);
+		log_error("kannel.sendsms '%s' is not a URL", env->cfg->kannel.sendsms);
 		if (uri)
 			evhttp_uri_free(uri);
 		free(b);
-		return -1;
+		return NULL;
 	}
 	snprintf(b->kannel_host, sizeof(b->kannel_host), "%s", evhttp_uri_get_host(uri));
 	b->kannel_port = evhttp_uri_get_port(uri) > 0 ? evhttp_uri_get_port(uri) : 80;
@@ -1073,20 +1073,18 @@ int broadcast_start(struct gateway *gw)
 	b->kannel = xcalloc((size_t)b->nkannel, sizeof(*b->kannel));
 	b->kannel_busy = xcalloc((size_t)b->nkannel, sizeof(*b->kannel_busy));
 	for (int i = 0; i < b->nkannel; i++) {
-		b->kannel[i] = evhttp_connection_base_new(gw->base, NULL, b->kannel_host,
+		b->kannel[i] = evhttp_connection_base_new(env->base, NULL, b->kannel_host,
 							  (ev_uint16_t)b->kannel_port);
 		evhttp_connection_set_timeout(b->kannel[i], SENDSMS_TIMEOUT);
 	}
-	b->tick = event_new(gw->base, -1, EV_PERSIST, on_tick, b);
+	b->tick = event_new(env->base, -1, EV_PERSIST, on_tick, b);
 	struct timeval tv = {0, TICK_MS * 1000};
 	event_add(b->tick, &tv);
-	gw->broadcaster = b;
-	return 0;
+	return b;
 }
 
-void broadcast_stop(struct gateway *gw)
+void broadcast_stop(struct broadcaster *b)
 {
-	struct broadcaster *b = gw->broadcaster;
 	if (!b)
 		return;
 	event_free(b->tick);
@@ -1097,9 +1095,8 @@ void broadcast_stop(struct gateway *gw)
 	b->kannel = NULL;
 }
 
-void broadcast_free(struct gateway *gw)
+void broadcast_free(struct broadcaster *b)
 {
-	struct broadcaster *b = gw->broadcaster;
 	if (!b)
 		return;
 	/* What is left stays pending in the stream for the next daemon. */
@@ -1108,7 +1105,6 @@ void broadcast_free(struct gateway *gw)
 		outgoing_free(LIST_FIRST(&b->all));
 	free(b->kannel_busy);
 	free(b);
-	gw->broadcaster = NULL;
 }
 
 /* -- status and delivery reports ------------------------------------------------- */

@@ -26,17 +26,30 @@
 
 #include "buf.h"
 
+struct config;
 struct db;
-struct gateway;
+struct event_base;
 struct flow;
 struct flow_set;
+struct broadcaster;
 
-/* Starts the daemon's scheduler and sender. */
-int broadcast_start(struct gateway *gw);
+/* What the broadcaster needs of the daemon (serve.c fills it).  Borrowed:
+ * each must outlive the broadcaster. */
+struct broadcast_env {
+	struct event_base *base;
+	struct db *db;
+	struct flow_set *const *flows;  /* the daemon's set: a reload swaps it */
+	const struct config *cfg;       /* kannel.*, quiet_hours */
+	const char *consumer;           /* this daemon's name in the outbox group */
+};
+
+/* Starts the daemon's scheduler and sender; NULL (logged) when the config
+ * will not do. */
+struct broadcaster *broadcast_start(const struct broadcast_env *env);
 /* Stops them.  Callbacks of commands still pending may run until the Redis
- * connection is freed; broadcast_free() comes after that. */
-void broadcast_stop(struct gateway *gw);
-void broadcast_free(struct gateway *gw);
+ * connection is freed; broadcast_free() comes after that.  NULL is let be. */
+void broadcast_stop(struct broadcaster *b);
+void broadcast_free(struct broadcaster *b);
 
 /* Reads AUDIENCE (group:NAME, respondents:FLOW, phones:A,B, all).  Numbers
  * in phones: are normalised with country.  Returns 0, or -1 with why. */

@@ -240,7 +240,14 @@ int cmd_serve(int argc, char **argv)
 	randombytes_buf(raw, sizeof(raw));
 	memcpy(gw.consumer, "d-", 2);
 	sodium_bin2hex(gw.consumer + 2, sizeof(gw.consumer) - 2, raw, sizeof(raw));
-	if (broadcast_start(&gw) < 0)
+	struct broadcast_env bc_env = {
+		.base = gw.base,
+		.db = gw.db,
+		.flows = &gw.flows,
+		.cfg = &gw.cfg,
+		.consumer = gw.consumer,
+	};
+	if (!(gw.broadcaster = broadcast_start(&bc_env)))
 		goto out;
 	gw.retention = retention_start(gw.base, gw.db, &gw.flows, gw.cfg.retention_days,
 				       gw.consumer);
@@ -269,11 +276,12 @@ int cmd_serve(int argc, char **argv)
 out:
 	/* Redis goes first: freeing it runs the last callbacks (NULL replies),
 	 * which may still answer requests and touch the broadcaster. */
-	broadcast_stop(&gw);
+	broadcast_stop(gw.broadcaster);
 	retention_stop(gw.retention);
 	db_free(gw.db);
 	retention_free(gw.retention);
-	broadcast_free(&gw);
+	broadcast_free(gw.broadcaster);
+	gw.broadcaster = NULL;
 	http_server_free(gw.http);
 	convo_cache_free(gw.convos);
 	flow_set_unref(gw.flows);
