@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `make run` as a new user meets it on a terminal: it says how the other
+# commands find its configuration, they do, and Ctrl-C stops everything with
+# a short "stopped" line and exit status 0 (make included).  Its own ports
+# and directory here, so that a developer's `make run` is left alone.
+. "$(dirname "$0")/../lib.sh"
+
+read -r SAUTI_PORT REDIS_PORT KANNEL_SMSC_PORT KANNEL_ADMIN_PORT KANNEL_SMSBOX_PORT \
+	KANNEL_SENDSMS_PORT < <(free_port 6 | tr '\n' ' ')
+export SAUTI_PORT REDIS_PORT KANNEL_SMSC_PORT KANNEL_ADMIN_PORT KANNEL_SMSBOX_PORT \
+	KANNEL_SENDSMS_PORT
+export SAUTI_RUN_DIR=$T/run
+
+# A terminal for make: runs `make -s run`, waits for the banner, runs the
+# check command (argv) beside it, types Ctrl-C, and reports make's status.
+cat >"$T/terminal.py" <<'PY'
+import os, pty, select, subprocess, sys, time
+root, out_path = sys.argv[1], sys.argv[2]
+check = sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.chdir(root)
+    os.execvp("make", ["make", "-s", "run"])
+out = b""
+def read_for(seconds, until=None):
+    global out
+    end = time.time() + seconds
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                return False
+            if not data:
+                return False
+            out += data
+            if until and until in out:
+                return True
+    return False
+up = read_for(120, b"Try it")
+checked = subprocess.run(check, capture_output=True, text=True) if up else None
+os.write(fd, b"\x03")
+read_for(60)
+_, status = os.waitpid(pid, 0)
+with open(out_path, "wb") as f:
+    f.write(out)
+    if checked:
+        f.write(b"\n--- check ---\n" + (checked.stdout + checked.stderr).encode())
+print(os.waitstatus_to_exitcode(status))
+PY
+rc=$("$T_PYTHON" "$T/terminal.py" "$T_ROOT" "$T/make.out" \
+	env SAUTI_CONFIG="$T/run/sauti.yaml" "$T_ROOT/sauti" broadcast status nosuch)
+out=$(tr -d '\r' <"$T/make.out")
+t_like "$out" "sauti is running at http://127.0.0.1:$SAUTI_PORT" "make run starts the stack"
+t_like "$out" "export SAUTI_CONFIG=$T/run/sauti.yaml" "and says how the other commands find its config"
+t_like "$out" "--- check ---"$'\n'"sauti: no such broadcast" \
+	"a convenor's command with that SAUTI_CONFIG reaches this run's Redis"
+t_is "$rc" 0 "Ctrl-C ends make run with exit status 0"
+t_like "$out" $'\n''stopped; logs are in ' "with a short stopped line"
+t_unlike "$out" "make: \*\*\*|Interrupt|Error" "and no complaint from make"
+t_ok "the run's config is gone, so no command finds a stopped stack" test ! -e "$T/run/sauti.yaml"
+t_is "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" "" "its Redis is stopped"
+t_ok "its sauti is stopped" sh -c "! curl -s --max-time 2 http://127.0.0.1:$SAUTI_PORT/healthz"
+done_testing
