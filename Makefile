@@ -25,7 +25,8 @@ endif
 
 SRCS := $(wildcard gateway/*.c)
 CXXSRCS := $(wildcard gateway/*.cc)
-OBJS := $(SRCS:gateway/%.c=$(BUILD)/%.o) $(CXXSRCS:gateway/%.cc=$(BUILD)/%.o)
+OBJS := $(SRCS:gateway/%.c=$(BUILD)/%.o) $(CXXSRCS:gateway/%.cc=$(BUILD)/%.o) \
+	$(BUILD)/catalogue_data.o
 LIB_OBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -46,6 +47,14 @@ $(BUILD)/%.o: gateway/%.cc gateway/*.h | $(BUILD)
 
 $(BUILD):
 	mkdir -p $(BUILD)/tests
+
+# The built-in message catalogue is data, gateway/catalogue.yaml, compiled
+# in as one string (catalogue.c reads it with the messages: file's loader).
+$(BUILD)/catalogue_data.c: gateway/catalogue.yaml | $(BUILD)
+	scripts/embed catalogue_builtin_yaml $< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/catalogue_data.o: $(BUILD)/catalogue_data.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Igateway $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) -lcmocka

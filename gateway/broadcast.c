@@ -818,11 +818,21 @@ static void send_to_kannel(struct outgoing *o)
 	char *pass = evhttp_uriencode(cfg->kannel.password ? cfg->kannel.password : "", -1, 0);
 	char *from = evhttp_uriencode(cfg->kannel.from ? cfg->kannel.from : "", -1, 0);
 	char *to = evhttp_uriencode(o->phone, -1, 0);
-	char *text = evhttp_uriencode(o->text, -1, 0);
+	/* Config gsm7_substitute: see text.h. */
+	struct buf plain = BUF_INIT;
+	bool ucs2 = o->ucs2;
+	if (cfg->gsm7_substitute && ucs2) {
+		struct sms_cost cost;
+		gsm7_substitute(o->text, strlen(o->text), &plain);
+		sms_cost(buf_str(&plain), plain.len, &cost);
+		ucs2 = cost.ucs2;
+	}
+	char *text = evhttp_uriencode(plain.len ? buf_str(&plain) : o->text, -1, 0);
+	buf_release(&plain);
 	char *dlr_enc = evhttp_uriencode(dlr.data, -1, 0);
 	buf_printf(&uri, "%s?username=%s&password=%s&from=%s&to=%s&text=%s&charset=UTF-8%s"
 			 "&dlr-mask=3&dlr-url=%s",
-		   b->kannel_path, user, pass, from, to, text, o->ucs2 ? "&coding=2" : "", dlr_enc);
+		   b->kannel_path, user, pass, from, to, text, ucs2 ? "&coding=2" : "", dlr_enc);
 	struct evhttp_request *req = evhttp_request_new(on_kannel_answer, o);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", b->kannel_host);
 	if (evhttp_make_request(b->kannel[o->conn], req, EVHTTP_REQ_GET, uri.data) < 0) {

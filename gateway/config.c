@@ -53,6 +53,7 @@ static const char *check_country(const char *v);
 static const char *check_log_level(const char *v);
 static const char *check_url(const char *v);
 static const char *check_address(const char *v);
+static const char *check_language(const char *v);
 
 #define OFF(field) offsetof(struct config, field)
 
@@ -110,6 +111,12 @@ static const struct config_key config_table[] = {
 	 -1, 23, NULL, NULL},
 	{"quiet_hours", "end", CONFIG_INT, OFF(quiet_hours.end), 0, NULL, -1, -1,
 	 23, NULL, NULL},
+	{NULL, "messages", CONFIG_STRING, OFF(messages), 0, NULL, 0, 0, 0, NULL,
+	 NULL},
+	{NULL, "fallback_language", CONFIG_STRING, OFF(fallback_language), 0,
+	 "en", 0, 0, 0, check_language, NULL},
+	{NULL, "gsm7_substitute", CONFIG_BOOL, OFF(gsm7_substitute), 0, NULL, 0,
+	 0, 1, NULL, NULL},
 	{"words", "stop", CONFIG_LIST, OFF(words.stop), OFF(words.nstop), NULL,
 	 0, 0, 0, NULL, NULL},
 	{"words", "join", CONFIG_LIST, OFF(words.join), OFF(words.njoin), NULL,
@@ -175,6 +182,14 @@ static const char *check_address(const char *v)
 	    inet_pton(AF_INET6, v, addr) == 1)
 		return NULL;
 	return "must be an IP address, like 127.0.0.1";
+}
+
+static const char *check_language(const char *v)
+{
+	size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyz");
+	if (n >= 2 && n <= 3 && !v[n])
+		return NULL;
+	return "must be a language code (ISO 639), like en, sw or tw";
 }
 
 /* HOST:PORT or [IPV6]:PORT. */

@@ -63,6 +63,9 @@ struct config {
 		char **stop, **join, **help, **language;
 		size_t nstop, njoin, nhelp, nlanguage;
 	} words;
+	char *messages;           /* the message catalogue file; NULL: built-in only */
+	char *fallback_language;  /* for a language without catalogue texts; "en" */
+	bool gsm7_substitute;     /* send ' for ’, - for – ... (text.h) */
 	int redis_timeout_ms;     /* a Redis command not answered by then fails */
 	int redis_wait_replicas;  /* commits wait for this many replicas (WAIT) */
 	size_t max_body;          /* largest request body accepted, bytes */

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "catalogue.h"
 #include "text.h"
-#include "words.h"
 
 #define NAV_MORE "98"
 #define NAV_BACK "0"
@@ -85,13 +85,6 @@ void engine_out_release(struct engine_out *out)
 static void out_init(struct engine_out *out)
 {
 	memset(out, 0, sizeof(*out));
-}
-
-/* ---- languages ----------------------------------------------------------- */
-
-static const char *own_name(const char *code)
-{
-	return code ? language_own_name(code) : "";
 }
 
 /* ---- placeholders -------------------------------------------------------- */
@@ -173,7 +166,7 @@ static void put_answer(const struct view *v, const char *name,
 	}
 	if (step && step->type == STEP_LANGUAGE &&
 	    flow_lang_index(v->flow, value) >= 0) {
-		buf_puts(out, own_name(value));
+		buf_puts(out, language_own_name(v->ctx->catalogue, value));
 		return;
 	}
 	utf8_append_clean(out, value, strlen(value));
@@ -306,7 +299,7 @@ static void put_option_label(const struct view *v, const struct flow_step *s,
 			     size_t i, struct buf *out)
 {
 	if (s->type == STEP_LANGUAGE)
-		buf_puts(out, own_name(v->flow->langs[i]));
+		buf_puts(out, language_own_name(v->ctx->catalogue, v->flow->langs[i]));
 	else
 		put_text(v, &s->choices[i].label, out);
 }
@@ -349,11 +342,11 @@ static void put_nav(const struct view *v, bool more, bool back,
 {
 	if (more) {
 		put_line(out, NAV_MORE ". ");
-		msg_render(MSG_PAGE_MORE, view_code(v), NULL, out);
+		msg_render(v->ctx->catalogue, MSG_PAGE_MORE, view_code(v), NULL, out);
 	}
 	if (back) {
 		put_line(out, NAV_BACK ". ");
-		msg_render(MSG_PAGE_BACK, view_code(v), NULL, out);
+		msg_render(v->ctx->catalogue, MSG_PAGE_BACK, view_code(v), NULL, out);
 	}
 }
 
@@ -674,13 +667,18 @@ static void put_builtin_invalid(const struct view *v,
 				struct buf *out)
 {
 	size_t n = option_count(v, s);
-	char lo[64], hi[64], count[24];
+	/* A language whose catalogue entry lacks the finer texts (words.h)
+	 * says the base one: "..." then stands for a bound not given. */
+	char lo[64] = "...", hi[64] = "...", count[24];
 	struct msg_args args = {.min = lo, .max = hi};
 	enum msg msg;
 
-	number_format(s->min, lo, sizeof(lo));
-	number_format(s->max, hi, sizeof(hi));
+	if (s->has_min)
+		number_format(s->min, lo, sizeof(lo));
+	if (s->has_max)
+		number_format(s->max, hi, sizeof(hi));
 	if (n == 1) {
+		args.max = "1";
 		msg = MSG_INVALID_CHOICE_ONE;
 	} else if (n > 1 || s->ask == ASK_CHOICES) {
 		snprintf(count, sizeof(count), "%zu", n);
@@ -695,9 +693,11 @@ static void put_builtin_invalid(const struct view *v,
 		args.max = count;
 		msg = MSG_INVALID_TEXT;
 	} else {
+		snprintf(count, sizeof(count), "%zu", text_max(s));
+		args.max = count;
 		msg = MSG_INVALID_TEXT_EMPTY;
 	}
-	msg_render(msg, view_code(v), &args, out);
+	msg_render(v->ctx->catalogue, msg, view_code(v), &args, out);
 }
 
 static size_t sms_parts(const struct buf *b)
@@ -872,8 +872,8 @@ static int read_language(const struct view *v, const char *input,
 	if (reply_number(input, &x) == 0 &&
 	    !(x >= 1 && x <= (double)v->flow->nlangs))
 		return -1;
-	l = language_pick(input, (const char *const *)v->flow->langs,
-			  (int)v->flow->nlangs);
+	l = language_pick(v->ctx->catalogue, input,
+			  (const char *const *)v->flow->langs, (int)v->flow->nlangs);
 	if (l < 0)
 		return -1;
 	*index = (size_t)l;
@@ -1111,9 +1111,10 @@ void engine_screen(const struct engine_ctx *ctx, const struct run *run,
 }
 
 bool engine_screen_fits(const struct flow *flow, const struct flow_step *s,
-			int lang, size_t max, struct buf *out, bool *paged)
+			int lang, size_t max, const struct catalogue *catalogue,
+			struct buf *out, bool *paged)
 {
-	struct engine_ctx ctx = {flow, NULL, NULL, NULL, max};
+	struct engine_ctx ctx = {flow, NULL, NULL, NULL, max, catalogue};
 	struct run run;
 	struct view v;
 	bool ok = true;
@@ -1150,9 +1151,9 @@ bool engine_screen_fits(const struct flow *flow, const struct flow_step *s,
 }
 
 void engine_render_retry(const struct flow *flow, int step, int lang,
-			 struct buf *out)
+			 const struct catalogue *catalogue, struct buf *out)
 {
-	struct engine_ctx ctx = {flow, NULL, NULL, NULL, 0};
+	struct engine_ctx ctx = {flow, NULL, NULL, NULL, 0, catalogue};
 	struct engine_out eo;
 	struct view v;
 	struct run run;
@@ -1173,9 +1174,9 @@ void engine_render_retry(const struct flow *flow, int step, int lang,
 }
 
 void engine_render_step(const struct flow *flow, int step, int lang,
-			struct buf *out)
+			const struct catalogue *catalogue, struct buf *out)
 {
-	struct engine_ctx ctx = {flow, NULL, NULL, NULL, 0};
+	struct engine_ctx ctx = {flow, NULL, NULL, NULL, 0, catalogue};
 	struct view v;
 
 	if (!flow || step < 0 || (size_t)step >= flow->nsteps)

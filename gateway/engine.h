@@ -14,6 +14,8 @@
 #include "fields.h"
 #include "flow.h"
 
+struct catalogue;
+
 enum channel { CHANNEL_SMS, CHANNEL_USSD };
 /* How a run stands; an ended one says why: finished, its time ran out, STOP,
  * or the person started another flow (docs/flows.md "Never interrupted"). */
@@ -56,6 +58,9 @@ struct engine_ctx {
 	engine_stats_fn stats;          /* may be NULL */
 	void *stats_data;
 	size_t ussd_max_chars;          /* 0 for SMS: no paging */
+	/* What the engine says by itself (paging, invalid replies, language
+	 * names); NULL: the built-in catalogue. */
+	const struct catalogue *catalogue;
 };
 
 struct engine_out {
@@ -84,20 +89,21 @@ void engine_screen(const struct engine_ctx *ctx, const struct run *run,
  * placeholders other than vars left as written; used by `flows check` for
  * the cost of each step. */
 void engine_render_step(const struct flow *flow, int step, int lang,
-			struct buf *out);
+			const struct catalogue *catalogue, struct buf *out);
 
 /* Whether every USSD screen of step s in language lang fits max characters
  * as the engine lays them out (its choices paged), with {vars} expanded and
  * other placeholders as written (`flows check`).  When one does not, out is
  * that screen; *paged tells whether the choices were paged. */
 bool engine_screen_fits(const struct flow *flow, const struct flow_step *s,
-			int lang, size_t max, struct buf *out, bool *paged);
+			int lang, size_t max, const struct catalogue *catalogue,
+			struct buf *out, bool *paged);
 
 /* The SMS a prompt step sends after an invalid reply (the invalid text and
  * the question, shortened to one SMS where the question alone fits one),
  * rendered as engine_render_step() does; nothing for other steps. */
 void engine_render_retry(const struct flow *flow, int step, int lang,
-			 struct buf *out);
+			 const struct catalogue *catalogue, struct buf *out);
 
 /* Replaces {contact.X}, {answers.X}, {vars.X}, {stats.X} in text. */
 void engine_expand(const struct engine_ctx *ctx, const struct run *run,

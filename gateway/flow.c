@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "text.h"
+#include "catalogue.h"
 #include "yamlnode.h"
 
 #define USSD_MAX_CHARS 182
@@ -41,17 +42,23 @@
  * Diagnostics
  * ------------------------------------------------------------------------ */
 
-static void diags_add(struct flow_diags *diags, const char *file,
-		      struct ypos pos, bool warning, const char *message)
+void flow_diags_add(struct flow_diags *diags, const char *file, int line,
+		    int column, bool warning, const char *message)
 {
 	diags->items = xrealloc(diags->items,
 				(diags->n + 1) * sizeof(*diags->items));
 	struct flow_diag *d = &diags->items[diags->n++];
 	d->file = xstrdup(file);
-	d->line = pos.line;
-	d->column = pos.column;
+	d->line = line;
+	d->column = column;
 	d->warning = warning;
 	d->message = xstrdup(message);
+}
+
+static void diags_add(struct flow_diags *diags, const char *file,
+		      struct ypos pos, bool warning, const char *message)
+{
+	flow_diags_add(diags, file, pos.line, pos.column, warning, message);
 }
 
 /* Orders the diagnostics of one file by place; stable, and n is small. */
@@ -162,6 +169,7 @@ struct loader {
 	struct ydoc doc;
 	const char *file;
 	size_t ussd_max;
+	const struct catalogue *catalogue;
 	struct flow_diags *diags;
 	size_t errors;
 	struct flow *flow;
@@ -585,7 +593,7 @@ static void check_screens(struct loader *ld, const struct flow_step *s,
 	struct buf screen = BUF_INIT;
 	for (size_t li = 0; li < f->nlangs; li++) {
 		bool paged = false, ucs2;
-		if (engine_screen_fits(f, s, (int)li, ld->ussd_max, &screen, &paged))
+		if (engine_screen_fits(f, s, (int)li, ld->ussd_max, ld->catalogue, &screen, &paged))
 			continue;
 		size_t len = ussd_length(buf_str(&screen), &ucs2);
 		error_pos(ld, ynode_pos(nodes->n[li]),
@@ -687,6 +695,14 @@ static void parse_languages(struct loader *ld, yaml_node_t *n)
 	}
 	if (!bad && f->nlangs == 0)
 		error_at(ld, n, "languages must list at least one language");
+	for (size_t i = 0; !bad && i < f->nlangs; i++)
+		if (!catalogue_has(ld->catalogue, f->langs[i]))
+			warn_pos(ld, ynode_pos(n),
+				 "language '%s' has no texts in the message catalogue: "
+				 "what sauti says by itself (invalid replies, paging, help) "
+				 "goes in '%s', the fallback_language; add %s to the "
+				 "messages: file",
+				 f->langs[i], catalogue_fallback(ld->catalogue), f->langs[i]);
 	if (bad) {
 		/* Texts are not checked against a list known to be wrong. */
 		for (size_t i = 0; i < f->nlangs; i++) {
@@ -696,11 +712,6 @@ static void parse_languages(struct loader *ld, yaml_node_t *n)
 		f->nlangs = 0;
 	}
 }
-
-static const char *const always_words[] = {
-	"STOP", "ACHA", "SITAKI", "JOIN", "JIUNGE",
-	"HELP", "MSAADA", "LUGHA", "LANGUAGE", NULL,
-};
 
 /* lang: the index of the language the keyword is in, -1 for any. */
 static void add_keyword(struct loader *ld, yaml_node_t *n, int lang)
@@ -731,13 +742,12 @@ static void add_keyword(struct loader *ld, yaml_node_t *n, int lang)
 			return;
 		}
 	}
-	for (size_t i = 0; always_words[i]; i++)
-		if (!strcmp(always_words[i], upper))
-			warn_pos(ld, ynode_pos(n),
-				 "keyword '%s' is a word that always works "
-				 "(opt-out, help, language); a message of just "
-				 "'%s' does not start this flow",
-				 upper, upper);
+	if (word_lookup(ld->catalogue, upper, NULL) != WORD_NONE)
+		warn_pos(ld, ynode_pos(n),
+			 "keyword '%s' is a word that always works "
+			 "(opt-out, help, language); a message of just "
+			 "'%s' does not start this flow",
+			 upper, upper);
 	f->keywords = xrealloc(f->keywords,
 			       (f->nkeywords + 1) * sizeof(*f->keywords));
 	f->keyword_langs = xrealloc(f->keyword_langs,
@@ -1514,7 +1524,8 @@ static void check_against(struct loader *ld, const struct flow_set *set)
 
 /* Loads one file; NULL when it has an error (reported in diags). */
 static struct flow *load_file(const char *path, const struct flow_set *set,
-			      size_t ussd_max, struct flow_diags *diags)
+			      const struct flow_load_opts *opts,
+			      struct flow_diags *diags)
 {
 	struct loader ld;
 	struct ypos pos;
@@ -1523,7 +1534,8 @@ static struct flow *load_file(const char *path, const struct flow_set *set,
 
 	memset(&ld, 0, sizeof(ld));
 	ld.file = path;
-	ld.ussd_max = ussd_max;
+	ld.ussd_max = opts->ussd_max_chars;
+	ld.catalogue = opts->catalogue;
 	ld.diags = diags;
 	if (ydoc_load(&ld.doc, path, &pos, err, sizeof(err)) < 0) {
 		diags_add(diags, path, pos, false, err);
@@ -1556,9 +1568,10 @@ static void set_add(struct flow_set *set, struct flow *f)
 }
 
 static void load_into(struct flow_set *set, const char *path,
-		      size_t ussd_max, struct flow_diags *diags)
+		      const struct flow_load_opts *opts,
+		      struct flow_diags *diags)
 {
-	struct flow *f = load_file(path, set, ussd_max, diags);
+	struct flow *f = load_file(path, set, opts, diags);
 	if (f)
 		set_add(set, f);
 }
@@ -1577,8 +1590,8 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void load_dir(struct flow_set *set, const char *dir, size_t ussd_max,
-		     struct flow_diags *diags)
+static void load_dir(struct flow_set *set, const char *dir,
+		     const struct flow_load_opts *opts, struct flow_diags *diags)
 {
 	char **names = NULL;
 	size_t n = 0;
@@ -1609,7 +1622,7 @@ static void load_dir(struct flow_set *set, const char *dir, size_t ussd_max,
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_names);
 	for (size_t i = 0; i < n; i++) {
-		load_into(set, names[i], ussd_max, diags);
+		load_into(set, names[i], opts, diags);
 		free(names[i]);
 	}
 	free(names);
@@ -1623,17 +1636,21 @@ struct flow_set *flow_set_load(const char *const *paths, size_t npaths,
 {
 	struct flow_diags scratch = {NULL, 0};
 	struct flow_set *set = xcalloc(1, sizeof(*set));
-	size_t ussd_max = opts && opts->ussd_max_chars ? opts->ussd_max_chars
-						       : USSD_MAX_CHARS;
+	struct flow_load_opts o = {
+		.ussd_max_chars = opts && opts->ussd_max_chars ? opts->ussd_max_chars
+							       : USSD_MAX_CHARS,
+		.catalogue = opts ? opts->catalogue : NULL,
+	};
+	set->catalogue = catalogue_ref(o.catalogue);
 	if (!diags)
 		diags = &scratch;
 	set->refcount = 1;
 	for (size_t i = 0; i < npaths; i++) {
 		struct stat st;
 		if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
-			load_dir(set, paths[i], ussd_max, diags);
+			load_dir(set, paths[i], &o, diags);
 		else
-			load_into(set, paths[i], ussd_max, diags);
+			load_into(set, paths[i], &o, diags);
 	}
 	flow_diags_release(&scratch);
 	set->nowned = set->n;
@@ -1659,6 +1676,7 @@ void flow_set_unref(struct flow_set *set)
 		free(set->stats_flows[i]);
 	free(set->stats_flows);
 	flow_set_unref(set->lender);
+	catalogue_unref(set->catalogue);
 	free(set);
 }
 

@@ -95,6 +95,8 @@ struct flow_diags {
 	size_t n;
 };
 
+struct catalogue;
+
 struct flow_set {
 	int refcount;
 	struct flow **flows;
@@ -102,12 +104,20 @@ struct flow_set {
 	size_t nowned;               /* flows[0..nowned) are this set's own; the
 				      * rest are borrowed from lender */
 	struct flow_set *lender;     /* a reference, or NULL */
+	struct catalogue *catalogue; /* what the set was checked against and
+				      * speaks by itself (a reference; NULL:
+				      * the built-in one) */
 	char **stats_flows;          /* the flows some {stats.FLOW...} names */
 	size_t nstats_flows;
 };
 
 struct flow_load_opts {
 	size_t ussd_max_chars;       /* 182 unless configured */
+	/* The texts sauti adds to a flow's screens (paging entries, language
+	 * names), and the languages it has texts for: the set keeps a
+	 * reference, so that a reload swaps both at once; NULL: the built-in
+	 * catalogue. */
+	struct catalogue *catalogue;
 };
 
 /* Loads the flow files named by paths (each a directory, whose *.yaml and
@@ -146,6 +156,10 @@ const char *flow_keyword_for(const struct flow *flow, const char *lang);
 const struct flow_step *flow_step_saving(const struct flow *flow,
 					 const char *name);
 
+/* Appends a diagnostic (copies file and message); line 0: the whole file.
+ * The message catalogue's loader reports through the same list. */
+void flow_diags_add(struct flow_diags *diags, const char *file, int line,
+		    int column, bool warning, const char *message);
 void flow_diags_format(const struct flow_diag *d, char *out, size_t size);
 size_t flow_diags_errors(const struct flow_diags *diags);
 void flow_diags_release(struct flow_diags *diags);

@@ -41,7 +41,7 @@ static json_t *step_json(const struct flow *flow, int s, struct buf *msg)
 	for (size_t l = 0; l < flow->nlangs; l++) {
 		struct sms_cost cost;
 		buf_reset(msg);
-		engine_render_step(flow, s, (int)l, msg);
+		engine_render_step(flow, s, (int)l, NULL, msg);
 		sms_cost(buf_str(msg), msg->len, &cost);
 		json_object_set_new(message, flow->langs[l], json_string(buf_str(msg)));
 		json_object_set_new(sms, flow->langs[l],

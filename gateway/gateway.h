@@ -19,12 +19,14 @@ struct http_req;
 struct broadcaster;
 struct retention;
 struct convo_cache;
+struct catalogue;
 
 struct gateway {
 	struct config cfg;
 	struct event_base *base;
 	struct db *db;
 	struct flow_set *flows;
+	struct catalogue *catalogue; /* loaded last; flows holds it too */
 	struct http_server *http;
 	struct turn_env turns;      /* what every conversation turn shares */
 	struct broadcaster *broadcaster;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "config.h"
 #include "flow.h"
 #include "text.h"
@@ -57,11 +58,7 @@ const char *inbox_reason_name(enum inbox_reason r)
 
 const char *policy_default_lang(const char *country)
 {
-	static const char *const swahili[] = {"TZ", "KE", "UG", "CD", "RW", "BI"};
-	for (size_t i = 0; country && i < sizeof(swahili) / sizeof(swahili[0]); i++)
-		if (strcmp(country, swahili[i]) == 0)
-			return "sw";
-	return "en";
+	return catalogue_country_lang(country);
 }
 
 void policy_config_init(struct policy_config *pc, const struct config *cfg)
@@ -77,6 +74,7 @@ void policy_config_init(struct policy_config *pc, const struct config *cfg)
 	pc->words.counts[WORD_LANGUAGE] = cfg->words.nlanguage;
 	pc->ussd_max = (size_t)cfg->ussd.max_chars;
 	pc->default_lang = policy_default_lang(cfg->country);
+	pc->country = cfg->country;
 	pc->replies_free = cfg->replies_free;
 }
 
@@ -98,6 +96,13 @@ void decision_release(struct decision *d)
 }
 
 /* ---- what the conversation holds ----------------------------------------- */
+
+/* What the gateway says by itself comes from the catalogue the flows were
+ * loaded with (they are reloaded together). */
+static const struct catalogue *texts(const struct policy *p)
+{
+	return p->flows->catalogue;
+}
 
 /* The language of the gateway's own texts for this person. */
 static const char *contact_lang(const struct policy *p)
@@ -161,10 +166,12 @@ static void say(struct policy *p, enum msg msg, const char *lang)
 	if (msg == MSG_UNKNOWN || msg == MSG_HELP)
 		start_keywords(p->flows, lang, &keywords);
 	struct msg_args args = {.keywords = buf_str(&keywords)};
-	msg_render(msg, lang, &args, &p->d->reply);
-	if (msg == MSG_HELP && p->cfg->replies_free) {
+	msg_render(texts(p), msg, lang, &args, &p->d->reply);
+	/* A language whose catalogue has no replies_free says nothing more. */
+	const char *free_text = msg_text(texts(p), MSG_REPLIES_FREE, lang);
+	if (msg == MSG_HELP && p->cfg->replies_free && *free_text) {
 		buf_putc(&p->d->reply, ' ');
-		msg_render(MSG_REPLIES_FREE, lang, NULL, &p->d->reply);
+		msg_render(texts(p), MSG_REPLIES_FREE, lang, NULL, &p->d->reply);
 	}
 	buf_release(&keywords);
 }
@@ -200,6 +207,7 @@ static void ctx_init(struct policy *p, struct engine_ctx *ctx, const struct flow
 	ctx->stats = stats_value;
 	ctx->stats_data = p;
 	ctx->ussd_max_chars = screen_max(p);
+	ctx->catalogue = texts(p);
 }
 
 /* Copies the engine's view of a run into the stored one; the answers move
@@ -382,7 +390,8 @@ static void repeat_screen(struct policy *p, const struct flow *flow, const char 
 /* ---- SMS ------------------------------------------------------------------- */
 
 /* The languages a language menu offers: the flow at hand's (the active
- * run's), else those of every flow, in the order they first appear. */
+ * run's), else those of every flow, the configured country's first, then
+ * in the order they first appear. */
 static int menu_languages(const struct policy *p, const char **langs, int max)
 {
 	const struct flow *at_hand = active_flow(p);
@@ -399,6 +408,13 @@ static int menu_languages(const struct policy *p, const char **langs, int max)
 				langs[n++] = f->langs[l];
 		}
 	}
+	for (int i = 1; !at_hand && i < n; i++) { /* insertion sort: stable */
+		const char *code = langs[i];
+		int rank = catalogue_country_rank(p->cfg->country, code), j = i;
+		for (; j > 0 && catalogue_country_rank(p->cfg->country, langs[j - 1]) > rank; j--)
+			langs[j] = langs[j - 1];
+		langs[j] = code;
+	}
 	return n;
 }
 
@@ -408,7 +424,7 @@ static void ask_language(struct policy *p)
 	int n = menu_languages(p, langs, MAX_MENU_LANGS);
 	say(p, MSG_LANGUAGE_ASK, contact_lang(p));
 	for (int i = 0; i < n; i++)
-		buf_printf(&p->d->reply, "\n%d. %s", i + 1, language_own_name(langs[i]));
+		buf_printf(&p->d->reply, "\n%d. %s", i + 1, language_own_name(texts(p), langs[i]));
 	fields_set(&p->d->contact_set, "_await", "lang");
 	p->d->commit = true;
 }
@@ -419,15 +435,15 @@ static int take_language(struct policy *p)
 {
 	const char *langs[MAX_MENU_LANGS];
 	int n = menu_languages(p, langs, MAX_MENU_LANGS);
-	int pick = language_pick(p->in->text, langs, n);
+	int pick = language_pick(texts(p), p->in->text, langs, n);
 	struct decision *d = p->d;
 	d->contact_del[d->ncontact_del++] = "_await";
 	d->commit = true;
 	if (pick < 0)
 		return -1;
 	set_chosen_lang(d, langs[pick]);
-	struct msg_args args = {.language = language_own_name(langs[pick])};
-	msg_render(MSG_LANGUAGE_SET, langs[pick], &args, &d->reply);
+	struct msg_args args = {.language = language_own_name(texts(p), langs[pick])};
+	msg_render(texts(p), MSG_LANGUAGE_SET, langs[pick], &args, &d->reply);
 	const struct flow *flow = active_flow(p);
 	if (flow && flow_lang_index(flow, langs[pick]) >= 0) {
 		/* The run goes on in the new language, at the same question. */
@@ -488,12 +504,12 @@ static void not_understood(struct policy *p)
 
 static bool is_word(const struct policy *p, enum word *w)
 {
-	*w = word_lookup(p->in->text, &p->cfg->words);
+	*w = word_lookup(texts(p), p->in->text, &p->cfg->words);
 	if (*w != WORD_NONE)
 		return true;
 	/* "MSAADA pampu imeharibika": help, and the rest for the inbox. */
 	const char *rest = NULL;
-	if (word_lookup_first(p->in->text, &p->cfg->words, &rest) == WORD_HELP &&
+	if (word_lookup_first(texts(p), p->in->text, &p->cfg->words, &rest) == WORD_HELP &&
 	    rest && *rest && !active_flow(p)) {
 		*w = WORD_HELP;
 		p->d->inbox = INBOX_HELP;
@@ -592,11 +608,11 @@ static bool same_session(const struct policy *p)
 static void resume_screen(struct policy *p, const char *lang)
 {
 	struct buf *r = &p->d->reply;
-	msg_render(MSG_RESUME_ASK, lang, NULL, r);
+	msg_render(texts(p), MSG_RESUME_ASK, lang, NULL, r);
 	buf_puts(r, "\n1. ");
-	msg_render(MSG_RESUME_CONTINUE, lang, NULL, r);
+	msg_render(texts(p), MSG_RESUME_CONTINUE, lang, NULL, r);
 	buf_puts(r, "\n2. ");
-	msg_render(MSG_RESUME_RESTART, lang, NULL, r);
+	msg_render(texts(p), MSG_RESUME_RESTART, lang, NULL, r);
 }
 
 static void offer_resume(struct policy *p)
@@ -697,10 +713,30 @@ static bool repeat_of_last(struct policy *p, enum ussd_state state)
 	return true;
 }
 
+/* The person left: the run stays where it was and forgets the session, so
+ * that the next dial offers to resume (even should the aggregator reuse
+ * the session's id) and a late request in it is closed. */
+static void on_left(struct policy *p)
+{
+	if (active_flow(p) && same_session(p)) {
+		keep_loaded_run(p);
+		free(p->d->run.ussd_session);
+		p->d->run.ussd_session = NULL;
+		free(p->d->run.ussd_text);
+		p->d->run.ussd_text = NULL;
+	}
+	p->d->ended = true;
+	p->d->state = USSD_ENDED;
+}
+
 /* The USSD session machine: one request, from the state it finds to the
  * state it leaves. */
 static void ussd_decide(struct policy *p)
 {
+	if (p->in->left) {
+		on_left(p);
+		return;
+	}
 	enum ussd_state state = ussd_state_of(p);
 	if (repeat_of_last(p, state))
 		return;

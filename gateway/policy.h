@@ -53,11 +53,12 @@ struct policy_config {
 	struct word_lists words;
 	size_t ussd_max;            /* ussd.max_chars */
 	const char *default_lang;   /* for a contact who never chose one */
+	const char *country;        /* config country: its languages first in menus */
 	bool replies_free;          /* HELP says replies cost nothing */
 };
 void policy_config_init(struct policy_config *pc, const struct config *cfg);
 /* The language of the gateway's texts for a country's people ("sw" in
- * East Africa, else "en"). */
+ * Tanzania and Kenya, "fr" in Burkina Faso, else "en"; catalogue.h). */
 const char *policy_default_lang(const char *country);
 
 /* One message in.  Every pointer is borrowed for the call. */
@@ -71,8 +72,12 @@ struct policy_in {
 	const char *session;        /* the session id */
 	const char *code;           /* the service code dialled */
 	bool dial;                  /* a dial (no input yet) */
-	bool one_input;             /* text is the newest input alone (SMPP),
-				     * not every input joined by '*' */
+	bool one_input;             /* text is the newest input alone (SMPP,
+				     * the JSON dialects), not every input
+				     * joined by '*' */
+	bool left;                  /* the aggregator says the person left
+				     * (Hubtel Release/Timeout, Beem
+				     * terminate): the session is over */
 };
 
 /* What to do.  Owns its reply, run and contact_set (decision_release);

@@ -17,6 +17,7 @@
 
 #include "api.h"
 #include "broadcast.h"
+#include "catalogue.h"
 #include "cli.h"
 #include "commands.h"
 #include "convo_cache.h"
@@ -92,6 +93,9 @@ static const struct http_route routes[] = {
 	{"/kannel/sms", HTTP_GET | HTTP_POST, kannel_sms_handler},
 	{"/kannel/dlr", HTTP_GET | HTTP_POST, kannel_dlr_handler},
 	{"/ussd", HTTP_POST, ussd_handler},
+	{"/ussd/hubtel", HTTP_POST, ussd_dialect_handler},
+	{"/ussd/beem", HTTP_POST, ussd_dialect_handler},
+	{"/ussd/arkesel", HTTP_POST, ussd_dialect_handler},
 	{"/api/", HTTP_GET | HTTP_POST | HTTP_DELETE, api_handler},
 	/* last: every other path is one of the console's files, or a 404 */
 	{"/", HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_DELETE, web_handler},
@@ -99,21 +103,39 @@ static const struct http_route routes[] = {
 
 /* -- flows --------------------------------------------------------------------- */
 
-static struct flow_set *load_flows(const struct config *cfg,
-				   struct flow_diags *out_diags)
+static void log_diags(const struct flow_diags *diags)
 {
-	struct flow_diags diags = {0};
-	struct flow_load_opts opts = {.ussd_max_chars = (size_t)cfg->ussd.max_chars};
-	const char *paths[] = {cfg->flows};
-	struct flow_set *set = flow_set_load(paths, 1, &opts, &diags);
-	for (size_t i = 0; i < diags.n; i++) {
+	for (size_t i = 0; i < diags->n; i++) {
 		char line[1024];
-		flow_diags_format(&diags.items[i], line, sizeof(line));
-		if (diags.items[i].warning)
+		flow_diags_format(&diags->items[i], line, sizeof(line));
+		if (diags->items[i].warning)
 			log_warn("%s", line);
 		else
 			log_error("%s", line);
 	}
+}
+
+/* The message catalogue (config messages:), or NULL when it has an error. */
+static struct catalogue *load_catalogue(const struct config *cfg)
+{
+	struct flow_diags diags = {0};
+	struct catalogue *c = catalogue_load(cfg->messages, cfg->fallback_language, &diags);
+	log_diags(&diags);
+	flow_diags_release(&diags);
+	return c;
+}
+
+/* The flows, checked against and speaking with gw->catalogue. */
+static struct flow_set *load_flows(const struct gateway *gw,
+				   struct flow_diags *out_diags)
+{
+	const struct config *cfg = &gw->cfg;
+	struct flow_diags diags = {0};
+	struct flow_load_opts opts = {.ussd_max_chars = (size_t)cfg->ussd.max_chars,
+				      .catalogue = gw->catalogue};
+	const char *paths[] = {cfg->flows};
+	struct flow_set *set = flow_set_load(paths, 1, &opts, &diags);
+	log_diags(&diags);
 	if (out_diags)
 		*out_diags = diags;
 	else
@@ -135,9 +157,20 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	struct gateway *gw = arg;
+	if (gw->cfg.messages) {
+		log_info("SIGHUP: reloading the message catalogue from %s", gw->cfg.messages);
+		struct catalogue *c = load_catalogue(&gw->cfg);
+		if (c) {
+			catalogue_unref(gw->catalogue);
+			gw->catalogue = c;
+		} else {
+			log_error("%s has errors: the catalogue loaded before goes on serving",
+				  gw->cfg.messages);
+		}
+	}
 	log_info("SIGHUP: reloading flows from %s", gw->cfg.flows);
 	struct flow_diags diags = {0};
-	struct flow_set *fresh = load_flows(&gw->cfg, &diags);
+	struct flow_set *fresh = load_flows(gw, &diags);
 	struct flow_set *kept = flow_set_keep_broken(fresh, gw->flows, &diags);
 	flow_diags_release(&diags);
 	flow_set_unref(gw->flows);
@@ -216,10 +249,16 @@ int cmd_serve(int argc, char **argv)
 		log_warn("no pseudonym_key configured: using a development key; set "
 			 "SAUTI_PSEUDONYM_KEY before collecting real answers");
 	signal(SIGPIPE, SIG_IGN);
+	gw.catalogue = load_catalogue(&gw.cfg);
+	if (!gw.catalogue) {
+		log_error("the message catalogue has errors; not starting");
+		config_release(&gw.cfg);
+		return 1;
+	}
 
 	int status = 1;
 	gw.base = new_event_base();
-	gw.flows = load_flows(&gw.cfg, NULL);
+	gw.flows = load_flows(&gw, NULL);
 	log_loaded(gw.flows);
 	gw.convos = convo_cache_new(CONVO_CACHE_ENTRIES, CONVO_CACHE_IDLE);
 	gw.db = db_new(gw.base, gw.cfg.redis, gw.cfg.redis_timeout_ms, err, sizeof(err));
@@ -228,6 +267,7 @@ int cmd_serve(int argc, char **argv)
 		.convos = gw.convos,
 		.limit = gw.cfg.limits.max_per_window,
 		.window = gw.cfg.limits.window,
+		.gsm7_substitute = gw.cfg.gsm7_substitute,
 	};
 	policy_config_init(&gw.turns.policy, &gw.cfg);
 	if (!gw.db) {
@@ -285,6 +325,7 @@ out:
 	http_server_free(gw.http);
 	convo_cache_free(gw.convos);
 	flow_set_unref(gw.flows);
+	catalogue_unref(gw.catalogue);
 	if (gw.base)
 		event_base_free(gw.base);
 	config_release(&gw.cfg);

@@ -617,3 +617,69 @@ size_t utf8_length(const char *s, size_t len)
 		n += ((unsigned char)s[i] & 0xC0) != 0x80;
 	return n;
 }
+
+/* ---- GSM-7 substitutes ----------------------------------------------------- */
+
+/* Characters a word processor or a phone's keyboard puts in where the
+ * writer meant a plain GSM-7 one: each alone makes a whole SMS UCS-2 (70
+ * characters a part instead of 160).  Sorted by code point. */
+static const struct {
+	uint32_t cp;
+	const char *gsm7;
+} gsm7_substitutes[] = {
+	{0x00A0, " "},   /* no-break space */
+	{0x00AB, "\""},  /* « */
+	{0x00BB, "\""},  /* » */
+	{0x2002, " "},   {0x2003, " "},   {0x2009, " "},
+	{0x2010, "-"},   {0x2011, "-"},   {0x2012, "-"},
+	{0x2013, "-"},   /* – en dash */
+	{0x2014, "-"},   /* — em dash */
+	{0x2018, "'"},   /* ‘ */
+	{0x2019, "'"},   /* ’ */
+	{0x201A, "'"},
+	{0x201C, "\""},  /* “ */
+	{0x201D, "\""},  /* ” */
+	{0x201E, "\""},
+	{0x2026, "..."}, /* … */
+	{0x202F, " "},   /* narrow no-break space */
+	{0x2032, "'"},   {0x2033, "\""},
+};
+
+const char *gsm7_substitute_of(const char *utf8, size_t len, size_t *n)
+{
+	uint32_t cp;
+	size_t used = utf8 && len ? utf8_next((const unsigned char *)utf8, len, &cp) : 0;
+	if (n)
+		*n = used;
+	if (!used)
+		return NULL;
+	size_t lo = 0, hi = sizeof(gsm7_substitutes) / sizeof(gsm7_substitutes[0]);
+	while (lo < hi) { /* invariant: the entry, if any, is in [lo, hi) */
+		size_t mid = lo + (hi - lo) / 2;
+		if (gsm7_substitutes[mid].cp == cp)
+			return gsm7_substitutes[mid].gsm7;
+		if (gsm7_substitutes[mid].cp < cp)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void gsm7_substitute(const char *utf8, size_t len, struct buf *out)
+{
+	size_t i = 0, start = 0, n;
+	while (i < len) {
+		const char *sub = (unsigned char)utf8[i] < 0x80 ? NULL :
+				  gsm7_substitute_of(utf8 + i, len - i, &n);
+		if (!sub) {
+			i++;
+			continue;
+		}
+		buf_append(out, utf8 + start, i - start);
+		buf_puts(out, sub);
+		i += n;
+		start = i;
+	}
+	buf_append(out, utf8 + start, len - start);
+}

@@ -85,4 +85,15 @@ size_t first_word_upper(const char *text, char *out, size_t size);
  * a new string (free()). */
 char *gsm7_to_utf8(const unsigned char *septets, size_t n);
 
+/* The plain GSM-7 text a writer most likely meant by the character at
+ * utf8 (len bytes available): "'" for a curly quote, "-" for a dash, "..."
+ * for an ellipsis, " " for a no-break space; NULL when there is none.  *n
+ * (may be NULL) gets the character's length in bytes (0 if invalid). */
+const char *gsm7_substitute_of(const char *utf8, size_t len, size_t *n);
+/* Appends utf8 to out with every such character replaced by its substitute
+ * (config gsm7_substitute: a stray curly quote must not double a
+ * message's cost). */
+struct buf;
+void gsm7_substitute(const char *utf8, size_t len, struct buf *out);
+
 #endif

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
+#include "text.h"
 
 #define MAX_ATTEMPTS 5
 
@@ -98,6 +99,26 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Config gsm7_substitute: ' for ’, - for –, ... for … in what is sent, so
+ * that a stray curly quote does not make a message UCS-2 (twice the SMS).
+ * A USSD screen keeps its original when the substitutes would not fit. */
+static void substitute_gsm7(struct turn *t)
+{
+	struct buf *reply = &t->d.reply;
+	const char *r = buf_str(reply);
+	bool prefixed = t->in.channel == CHANNEL_USSD &&
+			(!strncmp(r, "CON ", 4) || !strncmp(r, "END ", 4));
+	struct buf b = BUF_INIT;
+	gsm7_substitute(r, reply->len, &b);
+	if (t->in.channel != CHANNEL_USSD ||
+	    ussd_fits(buf_str(&b) + (prefixed ? 4 : 0), t->env->policy.ussd_max)) {
+		buf_release(reply);
+		*reply = b;
+	} else {
+		buf_release(&b);
+	}
+}
+
 static void turn_finish(struct turn *t, int rc)
 {
 	/* Not after a STOP, a refusal or a repeat: their state is not the
@@ -105,6 +126,8 @@ static void turn_finish(struct turn *t, int rc)
 	const struct decision *d = &t->d;
 	t->keep = rc == 0 && t->convo && !d->stop && !t->over_limit &&
 		  !t->convo->dup_reply;
+	if (rc == 0 && t->env->gsm7_substitute && t->d.reply.len)
+		substitute_gsm7(t);
 	if (rc == 0) {
 		metrics_observe_step(seconds_since(&t->started));
 		if (d->has_run && d->run.version == 0)

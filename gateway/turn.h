@@ -33,6 +33,7 @@ struct turn_env {
 	struct convo_cache *convos;     /* may be NULL: nothing kept */
 	struct policy_config policy;
 	int limit, window;              /* limits.max_per_window, limits.window */
+	bool gsm7_substitute;           /* config gsm7_substitute (text.h) */
 };
 
 struct turn {

@@ -21,6 +21,7 @@
 #include "phone.h"
 #include "text.h"
 #include "turn.h"
+#include "ussd_dialect.h"
 
 #define MAX_SESSION_ID 128
 #define MAX_USSD_TEXT 4096
@@ -28,13 +29,24 @@
 #define REPEAT_TTL 900
 
 struct ussd_in {
-	char session[MAX_SESSION_ID + 8];
+	char session[MAX_SESSION_ID + 16];
 	char code[64];
 	bool dial;
 	bool smpp;
+	/* Each request has an id of its own (Kannel's message id, a dialect's
+	 * hop number), by which repeats are told: every reply is remembered. */
+	bool keyed;
 	unsigned char session_info[8];
 	size_t session_len;
+	bool json;                  /* a JSON dialect, answered in it */
+	struct ussd_request dialect;
 };
+
+static void ussd_in_free(struct ussd_in *u)
+{
+	ussd_request_release(&u->dialect);
+	free(u);
+}
 
 /* -- answers ---------------------------------------------------------------- */
 
@@ -76,7 +88,7 @@ static void at_answer(struct turn *t, int rc)
 		http_reply(req, 200, "text/plain; charset=utf-8", body.data, body.len);
 		buf_release(&body);
 	}
-	free(t->channel_data);
+	ussd_in_free(t->channel_data);
 	turn_free(t);
 }
 
@@ -104,7 +116,36 @@ static void smpp_answer(struct turn *t, int rc)
 		count_reply(t, screen);
 		http_reply(req, 200, "text/plain; charset=UTF-8", screen, strlen(screen));
 	}
-	free(t->channel_data);
+	ussd_in_free(t->channel_data);
+	turn_free(t);
+}
+
+/* A JSON dialect's refusal, in its own shape. */
+static void dialect_refuse(struct http_req *req, const struct ussd_request *r, int code,
+			   const char *why)
+{
+	struct buf body = BUF_INIT;
+	metrics_inc(code == 503 ? M_UNAVAILABLE : M_REJECTED, CHANNEL_USSD);
+	ussd_dialect_error(r, why, &body);
+	http_reply(req, code, "application/json", body.data, body.len);
+	buf_release(&body);
+}
+
+static void dialect_answer(struct turn *t, int rc)
+{
+	struct http_req *req = t->req;
+	struct ussd_in *u = t->channel_data;
+	if (rc < 0) {
+		dialect_refuse(req, &u->dialect, 503, "storage unavailable, retry later");
+	} else {
+		split_stored(t);
+		struct buf body = BUF_INIT;
+		ussd_dialect_answer(&u->dialect, buf_str(&t->d.reply), t->d.ended, &body);
+		count_reply(t, buf_str(&t->d.reply));
+		http_reply(req, 200, "application/json", body.data, body.len);
+		buf_release(&body);
+	}
+	ussd_in_free(u);
 	turn_free(t);
 }
 
@@ -119,7 +160,7 @@ static void remember_with_prefix(struct turn *t)
 	/* A key per request is kept only when the run ends (its pointer then
 	 * goes, so a repeat cannot be told from the run) and over SMPP. */
 	struct ussd_in *u = t->channel_data;
-	t->forget_reply = !u->smpp && !d->ended;
+	t->forget_reply = !u->keyed && !d->ended && !(u->json && u->dial);
 }
 
 /* -- requests ----------------------------------------------------------------- */
@@ -145,15 +186,16 @@ static void start_turn(struct gateway *gw, struct http_req *req, const char *pho
 	t->in.session = u->session;
 	t->in.code = u->code;
 	t->in.dial = u->dial;
-	t->in.one_input = u->smpp;
+	t->in.one_input = u->smpp || u->json;
+	t->in.left = u->dialect.left;
 	t->msg_id = xstrdup(msg_id);
 	t->msg_ttl = REPEAT_TTL;
 	/* Over HTTP, a repeat within the session is answered from the run, and
 	 * a key per request is kept only once the run ends (below); SMPP
 	 * requests carry Kannel's ids, each remembered. */
-	t->session = u->smpp ? NULL : xstrdup(u->session);
+	t->session = u->keyed ? NULL : xstrdup(u->session);
 	t->decided = remember_with_prefix;
-	t->answer = u->smpp ? smpp_answer : at_answer;
+	t->answer = u->json ? dialect_answer : u->smpp ? smpp_answer : at_answer;
 	turn_run(t);
 }
 
@@ -202,6 +244,62 @@ void ussd_handler(struct http_req *req, void *data)
 	start_turn(gw, req, phone, text, u, key);
 }
 
+/* The code a dial string names for the flows: the whole string when a flow
+ * claims it ("*713*5#"), else its first part ("*713#"). */
+static void dial_code(const struct gateway *gw, const char *dialled, char *out, size_t size)
+{
+	snprintf(out, size, "%s", dialled);
+	if (flow_set_by_ussd(gw->flows, dialled))
+		return;
+	size_t n = strcspn(dialled + 1, "*#") + 1;
+	if (dialled[0] == '*' && dialled[n] == '*')
+		snprintf(out, size, "%.*s#", (int)n, dialled);
+}
+
+void ussd_dialect_handler(struct http_req *req, void *data)
+{
+	struct gateway *gw = data;
+	struct ussd_in *u = xcalloc(1, sizeof(*u));
+	struct ussd_request *r = &u->dialect;
+	enum ussd_dialect d = USSD_HUBTEL;
+	char why[256], phone[PHONE_E164_SIZE];
+	const char *bad = NULL;
+	ussd_dialect_from_path(req->path, &d);
+	r->dialect = d;
+	if (!gateway_client_allowed(gw, req)) {
+		dialect_refuse(req, r, 403, "client not allowed");
+	} else if (ussd_dialect_parse(d, req->body, req->body_len, http_param(req, "code"), r,
+				      why, sizeof(why)) < 0) {
+		dialect_refuse(req, r, 400, why);
+	} else if (phone_normalise(r->number, ussd_dialect_country(d), phone, sizeof(phone),
+				   &bad) < 0) {
+		snprintf(why, sizeof(why), "bad sender number: %s", bad ? bad : "unreadable");
+		dialect_refuse(req, r, 400, why);
+	} else if (!db_ready(gw->db)) {
+		dialect_refuse(req, r, 503, "storage unavailable, retry later");
+	} else {
+		u->json = true;
+		u->dial = r->dial;
+		/* Each aggregator's session ids are its own. */
+		snprintf(u->session, sizeof(u->session), "%s:%s", ussd_dialect_name(d), r->session);
+		if (r->dial)
+			dial_code(gw, r->code, u->code, sizeof(u->code));
+		/* A repeat is the same hop with the same input.  A dialect
+		 * without hop numbers (Arkesel) cannot tell one from the same
+		 * answer given twice: there only a repeated dial is told. */
+		u->keyed = r->hop >= 0;
+		struct buf hop = BUF_INIT;
+		buf_printf(&hop, "%ld:%s:%s", r->hop, r->left ? "left" : r->dial ? "dial" : "",
+			   r->input);
+		char key[40];
+		repeat_key(u->session, buf_str(&hop), key);
+		buf_release(&hop);
+		start_turn(gw, req, phone, r->dial || r->left ? "" : r->input, u, key);
+		return;
+	}
+	ussd_in_free(u);
+}
+
 void ussd_kannel(struct gateway *gw, struct http_req *req, const char *phone,
 		 int op, const unsigned char *session_info, size_t session_len,
 		 const char *text, const char *msg_id)
@@ -211,7 +309,7 @@ void ussd_kannel(struct gateway *gw, struct http_req *req, const char *phone,
 		return;
 	}
 	struct ussd_in *u = xcalloc(1, sizeof(*u));
-	u->smpp = true;
+	u->smpp = u->keyed = true;
 	u->dial = op == 1;
 	u->session_len = session_len < sizeof(u->session_info) ? session_len : sizeof(u->session_info);
 	memcpy(u->session_info, session_info, u->session_len);

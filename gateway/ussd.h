@@ -15,6 +15,9 @@ struct http_req;
 /* POST /ussd: an aggregator's request, Africa's Talking style (data: the
  * struct gateway, gateway.h). */
 void ussd_handler(struct http_req *req, void *gw);
+/* POST /ussd/hubtel, /ussd/beem, /ussd/arkesel: the JSON dialects of those
+ * aggregators (ussd_dialect.h), walking the same flows. */
+void ussd_dialect_handler(struct http_req *req, void *gw);
 
 /* Serves a /kannel/sms request whose meta carries ussd_service_op (op 1: a
  * dial, op 18: an answer).  session_info is the raw its_session_info TLV,

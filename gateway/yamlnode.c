@@ -163,29 +163,23 @@ static int check_single(yaml_parser_t *p, const struct buf *data,
 	return rc;
 }
 
-int ydoc_load(struct ydoc *d, const char *path, struct ypos *pos, char *err,
-	      size_t errsize)
+/* Parses data (which stays the caller's) into d. */
+static int load_buf(struct ydoc *d, const struct buf *data, struct ypos *pos,
+		    char *err, size_t errsize)
 {
-	struct buf data = BUF_INIT;
 	yaml_parser_t parser;
 	int rc = -1;
 
-	memset(d, 0, sizeof(*d));
-	*pos = (struct ypos){0, 0};
-	if (read_all(path, &data, err, errsize) < 0) {
-		buf_release(&data);
-		return -1;
-	}
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser,
-				     (const unsigned char *)buf_str(&data),
-				     data.len);
+				     (const unsigned char *)buf_str(data),
+				     data->len);
 	if (!yaml_parser_load(&parser, &d->doc)) {
-		syntax_error(&parser, &data, pos, err, errsize);
+		syntax_error(&parser, data, pos, err, errsize);
 		goto out;
 	}
 	d->loaded = true;
-	if (ydoc_root(d) && (check_single(&parser, &data, pos, err,
+	if (ydoc_root(d) && (check_single(&parser, data, pos, err,
 					  errsize) < 0 ||
 			     check_nul(d, pos, err, errsize) < 0)) {
 		ydoc_release(d);
@@ -194,8 +188,31 @@ int ydoc_load(struct ydoc *d, const char *path, struct ypos *pos, char *err,
 	rc = 0;
 out:
 	yaml_parser_delete(&parser);
+	return rc;
+}
+
+int ydoc_load(struct ydoc *d, const char *path, struct ypos *pos, char *err,
+	      size_t errsize)
+{
+	struct buf data = BUF_INIT;
+	int rc = -1;
+
+	memset(d, 0, sizeof(*d));
+	*pos = (struct ypos){0, 0};
+	if (read_all(path, &data, err, errsize) == 0)
+		rc = load_buf(d, &data, pos, err, errsize);
 	buf_release(&data);
 	return rc;
+}
+
+int ydoc_load_string(struct ydoc *d, const char *text, size_t len,
+		     struct ypos *pos, char *err, size_t errsize)
+{
+	struct buf data = {(char *)text, len, len};
+
+	memset(d, 0, sizeof(*d));
+	*pos = (struct ypos){0, 0};
+	return load_buf(d, &data, pos, err, errsize);
 }
 
 void ydoc_release(struct ydoc *d)

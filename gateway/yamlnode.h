@@ -28,6 +28,10 @@ struct ypos {
  * in *pos and a sentence in err; d then needs no release. */
 int ydoc_load(struct ydoc *d, const char *path, struct ypos *pos, char *err,
 	      size_t errsize);
+/* The same for a document in memory (text[len] must be '\0'; it stays the
+ * caller's): the texts compiled into the binary. */
+int ydoc_load_string(struct ydoc *d, const char *text, size_t len,
+		     struct ypos *pos, char *err, size_t errsize);
 void ydoc_release(struct ydoc *d);
 
 yaml_node_t *ydoc_root(struct ydoc *d);

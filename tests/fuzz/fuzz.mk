@@ -39,7 +39,8 @@ FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_GW_OBJS := $(patsubst gateway/%.c,$(FUZZ_OBJDIR)/%.o,\
 	$(filter-out gateway/main.c,$(wildcard gateway/*.c))) \
-	$(patsubst gateway/%.cc,$(FUZZ_OBJDIR)/%.o,$(wildcard gateway/*.cc))
+	$(patsubst gateway/%.cc,$(FUZZ_OBJDIR)/%.o,$(wildcard gateway/*.cc)) \
+	$(FUZZ_OBJDIR)/catalogue_data.o
 # An archive, so that each target links only the objects it reaches.
 FUZZ_LIB := $(FUZZ_DIR)/libsauti-fuzz.a
 FUZZ_TOOLCHAIN := $(FUZZ_DIR)/.toolchain-ok
@@ -70,6 +71,12 @@ $(FUZZ_OBJDIR)/%.o: gateway/%.c gateway/*.h | $(FUZZ_TOOLCHAIN)
 
 $(FUZZ_OBJDIR)/%.o: gateway/%.cc gateway/*.h | $(FUZZ_TOOLCHAIN)
 	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_OBJDIR)/catalogue_data.c: gateway/catalogue.yaml | $(FUZZ_TOOLCHAIN)
+	scripts/embed catalogue_builtin_yaml $< >$@.tmp && mv $@.tmp $@
+
+$(FUZZ_OBJDIR)/catalogue_data.o: $(FUZZ_OBJDIR)/catalogue_data.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_LIB): $(FUZZ_GW_OBJS)
 	@rm -f $@

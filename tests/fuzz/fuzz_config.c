@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "config.h"
 #include "fuzzutil.h"
 #include "log.h"
@@ -60,7 +61,7 @@ static void check_words(const struct config *cfg)
 	};
 	for (int w = WORD_STOP; w <= WORD_LANGUAGE; w++)
 		for (size_t i = 0; i < lists.counts[w]; i++)
-			FUZZ_CHECK(word_lookup(lists.lists[w][i], &lists) !=
+			FUZZ_CHECK(word_lookup(NULL, lists.lists[w][i], &lists) !=
 				   WORD_NONE);
 }
 

@@ -37,7 +37,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *dir = getenv("SAUTI_FUZZ_FLOWS");
 	struct buf district = BUF_INIT, good = BUF_INIT;
-	struct flow_load_opts opts = {CHECKED_MAX};
+	struct flow_load_opts opts = {CHECKED_MAX, NULL};
 	struct flow_diags diags = {NULL, 0};
 	char line[512];
 

@@ -73,7 +73,7 @@ static void walk(const struct flow *f)
 	}
 	for (size_t i = 0; i < f->nsteps; i++) {
 		struct buf out = BUF_INIT;
-		engine_render_step(f, (int)i, 0, &out);
+		engine_render_step(f, (int)i, 0, NULL, &out);
 		buf_release(&out);
 	}
 }
@@ -92,7 +92,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *path = fuzz_file_write(data, size);
-	struct flow_load_opts opts = {USSD_MAX};
+	struct flow_load_opts opts = {USSD_MAX, NULL};
 	struct flow_diags diags = {NULL, 0};
 	char line[1024];
 

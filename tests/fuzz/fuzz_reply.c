@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "fuzzutil.h"
 #include "text.h"
 #include "words.h"
@@ -60,7 +61,7 @@ static void check_number(const char *reply)
 
 static void check_pick(const char *reply, const char *const *langs, int n)
 {
-	int i = language_pick(reply, langs, n);
+	int i = language_pick(NULL, reply, langs, n);
 	FUZZ_CHECK(i >= -1 && i < n);
 }
 
@@ -83,9 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_fold(reply);
 	check_number(reply);
-	enum word w = word_lookup(reply, NULL);
+	enum word w = word_lookup(NULL, reply, NULL);
 	FUZZ_CHECK(w >= WORD_NONE && w <= WORD_LANGUAGE);
-	w = word_lookup(reply, &configured);
+	w = word_lookup(NULL, reply, &configured);
 	FUZZ_CHECK(w >= WORD_NONE && w <= WORD_LANGUAGE);
 	check_pick(reply, langs_sw_en, 2);
 	check_pick(reply, langs_en, 1);

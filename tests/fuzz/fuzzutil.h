@@ -147,7 +147,7 @@ static inline void fuzz_engine_run(const struct flow *flow, int lang,
 				   int screens)
 {
 	struct fields contact = FIELDS_INIT;
-	struct engine_ctx ctx = {flow, &contact, fuzz_stats, NULL, ussd_max};
+	struct engine_ctx ctx = {flow, &contact, fuzz_stats, NULL, ussd_max, NULL};
 	struct engine_out out;
 	struct run run;
 

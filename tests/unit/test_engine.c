@@ -659,7 +659,7 @@ static void run_case(const struct engine_case *c)
 {
 	struct flow *flow = c->build();
 	struct fields contact = FIELDS_INIT;
-	struct engine_ctx ctx = {flow, &contact, stats_fake, NULL, c->ussd};
+	struct engine_ctx ctx = {flow, &contact, stats_fake, NULL, c->ussd, NULL};
 	struct run run;
 	char *answers;
 
@@ -761,7 +761,7 @@ static void test_expand(void **state)
 {
 	struct flow *f = flow_echo();
 	struct fields contact = FIELDS_INIT;
-	struct engine_ctx ctx = {f, &contact, stats_fake, NULL, 0};
+	struct engine_ctx ctx = {f, &contact, stats_fake, NULL, 0, NULL};
 	struct buf out = BUF_INIT;
 	struct run run;
 	(void)state;
@@ -820,25 +820,25 @@ static void test_render_step(void **state)
 	struct buf out = BUF_INIT;
 	(void)state;
 
-	engine_render_step(f, 0, 1, &out);
+	engine_render_step(f, 0, 1, NULL, &out);
 	assert_string_equal(buf_str(&out), EN_CONSENT);
 	buf_reset(&out);
-	engine_render_step(f, 1, 0, &out);
+	engine_render_step(f, 1, 0, NULL, &out);
 	assert_string_equal(buf_str(&out), SW_MINERAL);
 	buf_reset(&out);
-	engine_render_step(f, 5, 0, &out);
+	engine_render_step(f, 5, 0, NULL, &out);
 	assert_string_equal(buf_str(&out), SW_GOODBYE);
 	buf_reset(&out);
-	engine_render_step(l, 0, 1, &out);
+	engine_render_step(l, 0, 1, NULL, &out);
 	assert_string_equal(buf_str(&out),
 			    "Choose your language:\n1. Kiswahili\n2. English");
 	/* only vars are expanded: the rest is not known yet */
 	buf_reset(&out);
-	engine_render_step(e, 2, 1, &out);
+	engine_render_step(e, 2, 1, NULL, &out);
 	assert_string_equal(buf_str(&out), e->steps[2].text.t[1]);
 	buf_reset(&out);
-	engine_render_step(f, 99, 0, &out);
-	engine_render_step(f, -1, 0, &out);
+	engine_render_step(f, 99, 0, NULL, &out);
+	engine_render_step(f, -1, 0, NULL, &out);
 	assert_string_equal(buf_str(&out), "");
 	buf_release(&out);
 	fb_free(f);
@@ -851,7 +851,7 @@ static void test_render_step(void **state)
 static void test_screen(void **state)
 {
 	struct flow *f = flow_says(), *t = flow_twelve();
-	struct engine_ctx ctx = {f, NULL, NULL, NULL, 0};
+	struct engine_ctx ctx = {f, NULL, NULL, NULL, 0, NULL};
 	struct engine_out out;
 	struct run run;
 	(void)state;
@@ -904,7 +904,7 @@ static void test_screen(void **state)
 static void test_out_flags(void **state)
 {
 	struct flow *f = flow_language();
-	struct engine_ctx ctx = {f, NULL, NULL, NULL, 0};
+	struct engine_ctx ctx = {f, NULL, NULL, NULL, 0, NULL};
 	struct engine_out out;
 	struct run run;
 	(void)state;
@@ -938,7 +938,7 @@ static void test_ussd_always_fits(void **state)
 {
 	struct flow *f = flow_twelve();
 	struct fields contact = FIELDS_INIT;
-	struct engine_ctx ctx = {f, &contact, NULL, NULL, 182};
+	struct engine_ctx ctx = {f, &contact, NULL, NULL, 182, NULL};
 	struct engine_out out;
 	struct buf big = BUF_INIT;
 	struct run run;
@@ -1077,7 +1077,7 @@ static void run_page_case(const struct page_case *c)
 	struct flow *f = fb_flow("edge", "en");
 	struct flow_step *s = fb_ask(f, "pick", ASK_CHOICES, "pick",
 				     tx(c->question, NULL));
-	struct engine_ctx ctx = {f, NULL, NULL, NULL, c->ussd};
+	struct engine_ctx ctx = {f, NULL, NULL, NULL, c->ussd, NULL};
 	struct engine_out out;
 	struct run run;
 	size_t npages = 0;
@@ -1140,7 +1140,7 @@ static void test_page_boundaries(void **state)
 static void test_page_ways(void **state)
 {
 	struct flow *f = flow_twelve();
-	struct engine_ctx ctx = {f, NULL, NULL, NULL, 120};
+	struct engine_ctx ctx = {f, NULL, NULL, NULL, 120, NULL};
 	struct engine_out out;
 	struct run run;
 	char *page1;
@@ -1247,7 +1247,7 @@ static void test_random_replies(void **state)
 			size_t ussd = round % 3 == 0 ? 0 :
 				      round % 3 == 1 ? 182 : 40 + round % 50;
 			struct engine_ctx ctx = {f, NULL, stats_fake, NULL,
-						 ussd};
+						 ussd, NULL};
 			struct engine_out out;
 			struct run run;
 			char in[200];
@@ -1274,7 +1274,7 @@ static void test_random_replies(void **state)
 static void test_bad_jumps(void **state)
 {
 	struct flow *f = fb_flow("loop", "en");
-	struct engine_ctx ctx = {f, NULL, NULL, NULL, 0};
+	struct engine_ctx ctx = {f, NULL, NULL, NULL, 0, NULL};
 	struct engine_out out;
 	struct run run;
 	(void)state;
@@ -1315,7 +1315,7 @@ static void test_bad_jumps(void **state)
 static void test_huge_reply(void **state)
 {
 	struct flow *f = flow_baseline();
-	struct engine_ctx ctx = {f, NULL, NULL, NULL, 182};
+	struct engine_ctx ctx = {f, NULL, NULL, NULL, 182, NULL};
 	struct engine_out out;
 	struct run run;
 	size_t n = 1 << 20;

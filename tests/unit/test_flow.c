@@ -25,7 +25,7 @@ static struct flow_set *load_max(const char *path, size_t ussd_max,
 				 struct flow_diags *diags)
 {
 	const char *paths[] = {path};
-	struct flow_load_opts opts = {ussd_max};
+	struct flow_load_opts opts = {ussd_max, NULL};
 	return flow_set_load(paths, 1, &opts, diags);
 }
 

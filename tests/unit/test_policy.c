@@ -383,7 +383,7 @@ static void test_language_menu_names_own_languages(void **state)
 	CONVERSE(&w,
 		{"sms", "SONDAGE", "Travaillez-vous", NULL},
 		{"sms", "LANGUAGE", "1. Français\n2. English", NULL},
-		{"sms", "1", "Your language is now Français.\nTravaillez-vous", "lang=fr"},
+		{"sms", "1", "Votre langue est maintenant : Français.\nTravaillez-vous", "lang=fr"},
 		/* without a run: every flow's languages */
 		{"sms", "oui", "Merci !", "status:sondage=completed"},
 		{"sms", "lugha", "1. Kiswahili\n2. English\n3. Français", NULL},
@@ -473,11 +473,12 @@ static void test_help(void **state)
 	 * (one without keywords per language by its first). */
 	w.contact.lang = xstrdup("en");
 	CONVERSE(&w, {"sms", "HELP", "Send MEETING, SONDAGE, SURVEY, WILAYA to start.", NULL});
-	/* In French: only the flow that speaks it. */
+	/* In French (built in), its own word AIDE too: only the flow that
+	 * speaks it. */
 	free(w.contact.lang);
 	w.contact.lang = xstrdup("fr");
-	CONVERSE(&w, {"sms", "aide", "Send SONDAGE to start, or HELP for help.", NULL},
-		{"sms", "help", "Send SONDAGE to start.", NULL});
+	CONVERSE(&w, {"sms", "aide", "Envoyez SONDAGE pour commencer. ARRET", NULL},
+		{"sms", "help", "LANGUE : changer de langue. Les r\xC3\xA9ponses sont gratuites.", NULL});
 	world_release(&w);
 }
 

@@ -1,0 +1,49 @@
+/* fuzz_catalogue.c -- libFuzzer target: catalogue_load() on one messages:
+ * file.
+ *
+ * The input is the file.  Loading must not crash, leak or hit undefined
+ * behaviour; every problem must name the file and, but for a file that
+ * cannot be read, a line; a catalogue that loads must answer every text of
+ * every language it may be asked for, and render each. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalogue.h"
+#include "fuzzutil.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const asked[] = {"en", "sw", "fr", "tw", "ee", "zz", "sw-TZ", NULL};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *path = fuzz_file_write(data, size);
+	struct flow_diags diags = {0};
+	struct catalogue *c = catalogue_load(path, "en", &diags);
+	size_t errors = flow_diags_errors(&diags);
+
+	FUZZ_CHECK(!c == (errors > 0));
+	for (size_t i = 0; i < diags.n; i++) {
+		FUZZ_CHECK(strcmp(diags.items[i].file, path) == 0);
+		FUZZ_CHECK(diags.items[i].message && *diags.items[i].message);
+	}
+	for (size_t l = 0; c && l < sizeof(asked) / sizeof(asked[0]); l++) {
+		const struct cat_args args = {"A, B", "Twi", "1", "9"};
+		struct buf b = BUF_INIT;
+		for (int m = 0; m < CAT_NMSGS; m++) {
+			const char *t = catalogue_text(c, asked[l], (enum cat_msg)m);
+			FUZZ_CHECK(t != NULL && (m == CAT_NAME || *t));
+			catalogue_render(c, asked[l], (enum cat_msg)m, &args, &b);
+		}
+		FUZZ_CHECK(b.len == strlen(buf_str(&b)));
+		buf_release(&b);
+		char *text = fuzz_strndup(data, size < 64 ? size : 64);
+		enum word w = catalogue_word(c, text, NULL);
+		FUZZ_CHECK(w >= WORD_NONE && w <= WORD_LANGUAGE);
+		free(text);
+	}
+	catalogue_unref(c);
+	flow_diags_release(&diags);
+	return 0;
+}
