@@ -29,17 +29,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(diags.items[i].message && *diags.items[i].message);
 	}
 	for (size_t l = 0; c && l < sizeof(asked) / sizeof(asked[0]); l++) {
-		const struct cat_args args = {"A, B", "Twi", "1", "9"};
+		const struct msg_args args = {"A, B", "Twi", "1", "9"};
 		struct buf b = BUF_INIT;
-		for (int m = 0; m < CAT_NMSGS; m++) {
-			const char *t = catalogue_text(c, asked[l], (enum cat_msg)m);
-			FUZZ_CHECK(t != NULL && (m == CAT_NAME || *t));
-			catalogue_render(c, asked[l], (enum cat_msg)m, &args, &b);
+		for (int m = 0; m < MSG_COUNT; m++) {
+			const char *t = msg_text(c, (enum msg)m, asked[l]);
+			/* every text says something, but replies_free may not */
+			FUZZ_CHECK(t != NULL && (m == MSG_NAME || m == MSG_REPLIES_FREE || *t));
+			msg_render(c, (enum msg)m, asked[l], &args, &b);
 		}
 		FUZZ_CHECK(b.len == strlen(buf_str(&b)));
 		buf_release(&b);
 		char *text = fuzz_strndup(data, size < 64 ? size : 64);
-		enum word w = catalogue_word(c, text, NULL);
+		enum word w = word_lookup(c, text, NULL);
 		FUZZ_CHECK(w >= WORD_NONE && w <= WORD_LANGUAGE);
 		free(text);
 	}

@@ -23,6 +23,9 @@
 #include "fields.h"
 #include "flow.h"
 #include "text.h"
+#include "ussd_dialect.h"
+
+#include <jansson.h>
 
 /* Stops the run the way a sanitizer does, so libFuzzer keeps the input: an
  * invariant of the API broke even though nothing crashed. */
@@ -174,6 +177,39 @@ static inline void fuzz_engine_run(const struct flow *flow, int lang,
 	}
 	run_release(&run);
 	fields_release(&contact);
+}
+
+/* ---- USSD dialects ------------------------------------------------------- */
+
+/* One body through a dialect's parser, and what it reads back out through
+ * its encoder: a request is read whole or refused with a reason, and every
+ * answer is a JSON object, whatever the body held. */
+static inline void fuzz_ussd_dialect(enum ussd_dialect d, const uint8_t *data,
+				     size_t size)
+{
+	struct ussd_request r;
+	char why[256] = "";
+	struct buf out = BUF_INIT;
+	/* The first line is Beem's ?code= (the others ignore it). */
+	char *code = fuzz_split(&data, &size, '\n');
+	int rc = ussd_dialect_parse(d, (const char *)data, size, code, &r, why, sizeof(why));
+
+	if (rc == 0) {
+		FUZZ_CHECK(r.input && strlen(r.input) <= USSD_DIALECT_INPUT_MAX);
+		FUZZ_CHECK(*r.session && *r.number);
+		FUZZ_CHECK(!(r.dial && r.left));
+		FUZZ_CHECK(!r.dial || (*r.code && !*r.input));
+		ussd_dialect_answer(&r, r.input, r.left, &out);
+	} else {
+		FUZZ_CHECK(*why && !r.input);
+		ussd_dialect_error(&r, why, &out);
+	}
+	json_t *o = json_loads(buf_str(&out), 0, NULL);
+	FUZZ_CHECK(json_is_object(o));
+	json_decref(o);
+	buf_release(&out);
+	ussd_request_release(&r);
+	free(code);
 }
 
 #endif

@@ -117,7 +117,7 @@ t_like "$(field "$b" payload.request)" "Unafanya kazi mgodini" "choice 2 taken f
 b=$(beem terminate b1 4 '')
 t_is "$(field "$b" command)" terminate "terminate is answered with terminate"
 b=$(beem initiate b2 0 '')
-t_like "$(field "$b" payload.request)" "^Karibu tena! Uendelee ulipoishia\?" \
+t_like "$(field "$b" payload.request)" "^Karibu tena! Je, ungependa kuendelea ulipoishia\?" \
 	"after the person left, the next dial offers to resume"
 b=$(beem continue b2 1 1)
 t_like "$(field "$b" payload.request)" "^Unafanya kazi mgodini sasa\?" "continuing shows the screen left"
