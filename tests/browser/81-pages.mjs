@@ -57,6 +57,7 @@ run(async (b) => {
   await b.check('the flows are listed, with their languages and keywords', async () => {
     await expect.text(page.locator('.cards'), /livelihoods[\s\S]*UTAFITI/);
   });
+  await b.shots(page, 'flows-sw');
   const bytes = await weight(page);
   process.stdout.write(`first load, sign-in to the flows page: ${bytes} bytes (${(bytes / KB).toFixed(1)} KB)\n`);
   await b.check(`the first load weighs well under 300 KB (${(bytes / KB).toFixed(1)} KB)`, () => bytes < 150 * KB);
