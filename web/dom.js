@@ -1,3 +1,5 @@
+import { lang } from './i18n.js';
+
 // h('p', {class: 'x', onclick: fn}, 'text', child...): an element built
 // without innerHTML, so nothing from the server is ever read as markup.
 export function h(tag, attrs, ...children) {
@@ -51,5 +53,6 @@ export function table(headers, rows) {
 export function when(iso) {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+  return Number.isNaN(d.getTime()) ? iso
+    : d.toLocaleString(lang() === 'sw' ? 'sw-TZ' : 'en-GB', {dateStyle: 'medium', timeStyle: 'short'});
 }

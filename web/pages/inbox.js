@@ -40,7 +40,8 @@ function item(it, reload) {
       h('span', {class: 'tag'}, open ? t('inbox.open') : t('inbox.closed'))),
     h('p', {class: 'text'}, it.text ?? ''),
     replies.length ? h('div', {}, h('h3', {}, t('inbox.replies')),
-      replies.map((r) => h('p', {class: 'reply'}, replyText(r), r.at ? h('span', {class: 'muted'}, ` · ${when(r.at)}`) : null))) : null,
+      replies.map((r) => h('p', {class: 'reply'}, replyText(r), r.at ? h('span', {class: 'muted'}, ` · ${when(r.at)}`) : null,
+        r.status ? h('span', {class: 'tag'}, r.status) : null))) : null,
     form, out);
 }
 
@@ -56,7 +57,7 @@ export async function inboxPage(view) {
       showError(box, err);
       return;
     }
-    clear(box).append(items.length ? items.map((it) => item(it, reload)) : h('p', {class: 'muted'}, t('inbox.none')));
+    clear(box).append(...(items.length ? items.map((it) => item(it, reload)) : [h('p', {class: 'muted'}, t('inbox.none'))]));
   }
   all.addEventListener('change', reload);
   view.append(h('h1', {}, t('inbox.title')),
