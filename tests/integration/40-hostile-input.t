@@ -217,7 +217,7 @@ t_ok "PATCH /kannel/dlr: 405" answers 405 PATCH "/kannel/dlr?id=d1&status=1"
 t_ok "POST /healthz: 405" answers 405 POST /healthz -d x=1
 t_ok "DELETE /metrics: 405" answers 405 DELETE /metrics
 t_ok "OPTIONS /ussd: 405" answers 405 OPTIONS /ussd
-t_ok "GET /api/contacts with the token: 405" answers 405 GET /api/contacts "${AUTH[@]}"
+t_ok "DELETE /api/contacts with the token: 405" answers 405 DELETE /api/contacts "${AUTH[@]}"
 t_ok "PUT /api/contacts with the token: 405" answers 405 PUT /api/contacts "${AUTH[@]}" -d x
 t_ok "POST to an export with the token: 405" answers 405 POST \
 	/api/flows/district/export.csv "${AUTH[@]}" -d x

@@ -15,8 +15,8 @@ cp "$T_ROOT/tests/flows/people/poll.yaml" "$T/flows/"
 write_config "$T/flows"
 start_sauti
 
-A=+255700000101     # answers twice, is then forgotten
-B=+255700000102     # answers once, stays
+A=+255712900101     # answers twice, is then forgotten
+B=+255712900102     # answers once, stays
 sauti() { "$SAUTI_BIN" "$@" -c "$SAUTI_CONFIG"; }
 pseudo() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$TEST_PSEUDONYM_KEY" -r | cut -c1-16; }
 # ussd SESSION TEXT PHONE: one aggregator request; prints the body.
@@ -35,7 +35,7 @@ answer() {
 printf 'phone,name,language,groups,district\n%s,Neema,sw,wachimbaji;geita,Geita\n%s,Baraka,en,wachimbaji,Chunya\n' \
 	"$A" "$B" >"$T/contacts.csv"
 t_ok "two contacts imported" sauti contacts import "$T/contacts.csv"
-t_like "$(answer a1 "$A" 1 3 'call me on 0700000101')" "^END Asante" "A completes the poll"
+t_like "$(answer a1 "$A" 1 3 'call me on 0712900101')" "^END Asante" "A completes the poll"
 t_like "$(answer a2 "$A" 2 5 'second time')" "^END Asante" "A completes it again"
 t_like "$(answer b1 "$B" 3 4 'hello')" "^END Thank you! Finished so far: 2" "B completes it, told of A's two runs"
 # a broadcast for later whose audience names A
@@ -48,7 +48,7 @@ t_is "$(jq -r .contact.name <<<"$show")" Neema "show has the contact's fields"
 t_is "$(jq -r .contact._groups <<<"$show")" "wachimbaji;geita" "and its groups"
 t_is "$(jq '.runs | length' <<<"$show")" 2 "show has both runs"
 t_is "$(jq -r '[.runs[] | ."a:days"] | sort | join(",")' <<<"$show")" "3,5" "with their answers"
-t_like "$(jq -r '.runs[0] | ."a:note"' <<<"$show")" "0700000101|second time" "text answers included"
+t_like "$(jq -r '.runs[0] | ."a:note"' <<<"$show")" "0712900101|second time" "text answers included"
 t_is "$(jq '.replies | length > 0' <<<"$show")" true "the replies kept for repeats are listed"
 t_is "$(jq -r '.broadcasts[0].state // "none"' <<<"$show")" none "no broadcast state before planning"
 t_is "$(redis_cli HGET sauti:stats:poll count)" 3 "stats count three completed runs"
@@ -97,7 +97,7 @@ t_like "$(redis_cli HGET "$(redis_cli --scan --pattern 'sauti:bc:*' | grep -v ':
 	"^phones:\\$B\$" "the broadcast's audience lost A and kept B"
 
 t_fails "forgetting A again fails: nothing is held" sauti contacts forget "$A"
-t_fails "forgetting a number never seen fails" sauti contacts forget +255700000199
+t_fails "forgetting a number never seen fails" sauti contacts forget +255712900199
 t_fails "showing a forgotten number fails" sauti contacts show "$A"
 t_is "$(sauti contacts list | wc -l)" 2 "contacts list: a header and B"
 
@@ -110,7 +110,7 @@ t_is "$(sauti contacts show "$A" | jq '.runs | length')" 1 "A's new run only"
 audit=$(sauti audit)
 t_like "$audit" '"who":"cli","action":"forget","what":"contacts","count":1' "the forget is in the audit trail"
 t_like "$audit" '"action":"broadcast","what":"poll to phones:#,#","count":2' "the broadcast too, numbers scrubbed"
-t_unlike "$audit" "700000" "the audit trail holds no number"
+t_unlike "$audit" "712900" "the audit trail holds no number"
 
 # -- the API --------------------------------------------------------------------------------------
 t_is "$(api DELETE "/api/contacts/$B" >/dev/null; http_status)" 200 "DELETE /api/contacts/PHONE forgets"
@@ -121,7 +121,7 @@ printf 'phone,name\n%s,Neema\n' "$A" >"$T/again.csv"
 t_ok "A imported again" sauti contacts import "$T/again.csv"
 t_is "$(api GET /api/contacts?format=jsonl | jq -r .contact)" "$PA" \
 	"GET /api/contacts lists A, by pseudonym, and B no more"
-t_unlike "$(api GET /api/contacts)" "700000" "GET /api/contacts carries no number"
+t_unlike "$(api GET /api/contacts)" "712900" "GET /api/contacts carries no number"
 t_is "$(redis_cli HGET sauti:stats:poll count)" 1 "B's run is out of the counters too"
 
 t_ok "sauti stops cleanly" stop_sauti

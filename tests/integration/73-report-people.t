@@ -23,9 +23,9 @@ ussd() {
 }
 answer() { for t in "" "$3" "$3*$4" "$3*$4*$5"; do ussd "$1" "$t" "$2" >/dev/null; done; }
 
-A=+255700000401     # Swahili; answers twice: gold 3 days, then tanzanite 5 days
-B=+255700000402     # English; once: gold 4 days
-C=+255700000403     # starts and stops half-way: no completed run
+A=+255712900401     # Swahili; answers twice: gold 3 days, then tanzanite 5 days
+B=+255712900402     # English; once: gold 4 days
+C=+255712900403     # starts and stops half-way: no completed run
 printf 'phone,language\n%s,sw\n%s,en\n%s,en\n' "$A" "$B" "$C" >"$T/c.csv"
 sauti contacts import "$T/c.csv" 2>/dev/null
 # next_second: until the clock's second turns, so that A's second run
@@ -57,7 +57,7 @@ t_like "$(sauti report poll)" "days .*2 people, sum 9, mean 4.5, median 4.5, min
 t_is "$(api GET /api/flows/poll/report | jq -c '.questions.days.people.number.sum')" 9 "and the API's JSON"
 
 # -- the invitation: a maybe, then a yes after DIALOGUE ------------------------------------------
-P=+255700000404
+P=+255712900404
 sms() { fakesmsc_send "$P" 15055 "$1"; }
 t_like "$(sms DIALOGUE)" "Will you come|utakuja" "DIALOGUE starts the invitation"
 t_like "$(sms 3)" "MKUTANO|DIALOGUE" "maybe: told to send the keyword once decided"

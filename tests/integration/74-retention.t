@@ -18,8 +18,8 @@ ussd() {
 		--data-urlencode "phoneNumber=$3" --data-urlencode "text=$2"
 }
 answer() { for t in "" "$3" "$3*$4" "$3*$4*$5"; do ussd "$1" "$t" "$2" >/dev/null; done; }
-A=+255700000501
-B=+255700000502
+A=+255712900501
+B=+255712900502
 answer a1 "$A" 1 3 zamani
 answer b1 "$B" 2 4 sasa
 old=$(redis_cli ZRANGE sauti:pr:$A 0 -1)
