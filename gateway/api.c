@@ -33,6 +33,7 @@
 #include "pseudo.h"
 #include "report.h"
 #include "session.h"
+#include "store.h"
 #include "timeutil.h"
 
 static void reply_json(struct http_req *req, int code, json_t *body)
@@ -245,7 +246,7 @@ static void api_contacts(struct api_call *call)
 	cr->rejected = imp.nerrors;
 	for (size_t i = 0; i < imp.nerrors; i++)
 		json_array_append_new(cr->errors, json_string(imp.errors[i].message));
-	contacts_store(gw->db, &imp, on_api_contacts_stored, cr);
+	store_contacts(gw->db, &imp, on_api_contacts_stored, cr);
 	contacts_import_release(&imp);
 }
 

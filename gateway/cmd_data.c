@@ -13,6 +13,7 @@
 #include "export.h"
 #include "phone.h"
 #include "exportfmt.h"
+#include "store.h"
 #include "timeutil.h"
 #include "usage.h"
 
@@ -125,7 +126,7 @@ int cmd_contacts(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", file, imp.errors[i].message);
 	c.status = imp.nerrors ? 1 : 0;
 	struct import_cli ic = {.cli = &c, .path = file};
-	contacts_store(c.db, &imp, on_contacts_stored, &ic);
+	store_contacts(c.db, &imp, on_contacts_stored, &ic);
 	cli_run(&c);
 	fprintf(stderr, "%zu rows read, %zu rejected\n", imp.nrows + imp.nerrors, imp.nerrors);
 	status = c.status;

@@ -1,5 +1,5 @@
-/* export.h -- streaming the runs of a flow out of Redis (export.c) and
- * importing contacts into it.
+/* export.h -- streaming the runs of a flow out of Redis (export.c); contacts
+ * go in through store.h (store_contacts).
  *
  * An export walks the flow's runs index in batches of EXPORT_BATCH runs, one
  * round trip each, and hands each batch, formatted, to emit(); the next batch
@@ -11,8 +11,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-
-#include "contacts.h"
 
 struct db;
 struct stored_run;
@@ -54,10 +52,5 @@ struct exporter *export_start(struct db *db, const struct export_opts *opts,
 void export_resume(struct exporter *e);
 /* The consumer went away: stop and free, calling nothing more. */
 void export_cancel(struct exporter *e);
-
-/* Stores parsed contacts (upsert).  done gets the number stored, or -1. */
-typedef void (*contacts_done_fn)(long stored, void *arg);
-int contacts_store(struct db *db, const struct contacts_import *imp,
-		   contacts_done_fn done, void *arg);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "contacts.h"
 #include "db.h"
 
 /* load_convo(phone, msg_id, pointer key, limit, window, session, stats flows):
@@ -757,4 +758,103 @@ const struct person_part *store_person_parts(size_t *n)
 {
 	*n = sizeof(person_parts) / sizeof(person_parts[0]);
 	return person_parts;
+}
+
+/* -- contacts imported ------------------------------------------------------ */
+
+/* ARGV: phone, groups (';'-joined, added to those kept), then the
+ * field/value pairs to set. */
+static const char contact_script[] =
+	"local k = 'sauti:c:' .. ARGV[1]\n"
+	/* A language the person chose is theirs (store.h, CONTACT_LANG_BY). */
+	"local chosen = redis.call('HGET', k, '" CONTACT_LANG_BY "') == '" CONTACT_LANG_BY_PERSON "'\n"
+	"local fields = {}\n"
+	"for i = 3, #ARGV - 1, 2 do\n"
+	"  if not (chosen and ARGV[i] == '_lang') then\n"
+	"    fields[#fields + 1] = ARGV[i]; fields[#fields + 1] = ARGV[i + 1]\n"
+	"  end\n"
+	"end\n"
+	"if #fields > 0 then redis.call('HSET', k, unpack(fields)) end\n"
+	"redis.call('SADD', 'sauti:contacts', ARGV[1])\n"
+	"redis.call('HINCRBY', k, '_v', 1)\n" /* see store.h */
+	"if ARGV[2] ~= '' then\n"
+	"  local have = redis.call('HGET', k, '_groups') or ''\n"
+	"  local set = {}\n"
+	"  for g in string.gmatch(have, '[^;]+') do set[g] = true end\n"
+	"  for g in string.gmatch(ARGV[2], '[^;]+') do\n"
+	"    redis.call('SADD', 'sauti:g:' .. g, ARGV[1])\n"
+	"    if not set[g] then have = (have == '' and g) or (have .. ';' .. g); set[g] = true end\n"
+	"  end\n"
+	"  redis.call('HSET', k, '_groups', have)\n"
+	"end\n"
+	"return 1\n";
+
+struct contacts_call {
+	store_contacts_fn done;
+	void *arg;
+	long waiting;
+	long stored;
+	bool failed;
+};
+
+static void on_contact_stored(redisReply *reply, void *data)
+{
+	struct contacts_call *call = data;
+	if (reply && reply->type == REDIS_REPLY_INTEGER)
+		call->stored++;
+	else
+		call->failed = true;
+	if (--call->waiting == 0) {
+		call->done(call->failed ? -1 : call->stored, call->arg);
+		free(call);
+	}
+}
+
+static int send_contact(struct db *db, const struct contact_row *row,
+			struct contacts_call *call)
+{
+	struct buf groups = BUF_INIT;
+	for (size_t g = 0; g < row->ngroups; g++)
+		buf_printf(&groups, "%s%s", g ? ";" : "", row->groups[g]);
+	size_t argc = 5 + row->fields.n * 2;
+	const char **argv = xcalloc(argc, sizeof(*argv));
+	size_t n = 0;
+	argv[n++] = "EVAL";
+	argv[n++] = contact_script;
+	argv[n++] = "0";
+	argv[n++] = row->phone;
+	argv[n++] = buf_str(&groups);
+	for (size_t f = 0; f < row->fields.n; f++) {
+		const char *name = row->fields.items[f].name;
+		/* The language column is the contact's language, not a field. */
+		argv[n++] = strcmp(name, "language") == 0 ? "_lang" : name;
+		argv[n++] = row->fields.items[f].value;
+	}
+	int rc = db_command(db, on_contact_stored, call, (int)n, argv, NULL);
+	free(argv);
+	buf_release(&groups);
+	return rc;
+}
+
+int store_contacts(struct db *db, const struct contacts_import *imp,
+		   store_contacts_fn done, void *arg)
+{
+	struct contacts_call *call = xcalloc(1, sizeof(*call));
+	call->done = done;
+	call->arg = arg;
+	/* One extra count held while sending, so that a reply arriving
+	 * mid-loop cannot finish the call early. */
+	call->waiting = 1;
+	for (size_t i = 0; i < imp->nrows; i++) {
+		if (send_contact(db, &imp->rows[i], call) < 0) {
+			call->failed = true;
+			break;
+		}
+		call->waiting++;
+	}
+	if (--call->waiting == 0) {
+		done(call->failed ? -1 : call->stored, arg);
+		free(call);
+	}
+	return 0;
 }

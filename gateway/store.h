@@ -46,7 +46,7 @@ struct redisReply;
 
 /* _lang as the person chose it (a LANGUAGE reply, a flow's language step)
  * comes with _lang_by "person"; an import then leaves _lang alone
- * (contacts_store), so a re-import never undoes a person's choice. */
+ * (store_contacts), so a re-import never undoes a person's choice. */
 #define CONTACT_LANG_BY "_lang_by"
 #define CONTACT_LANG_BY_PERSON "person"
 
@@ -206,5 +206,12 @@ const struct person_part *store_person_parts(size_t *n);
 /* Ends every active run of a phone (STOP) with status "stopped". */
 int store_stop_runs(struct db *db, const char *phone, long now,
 		    store_commit_fn fn, void *data);
+
+struct contacts_import;
+/* Stores parsed contacts (upsert; a language the person chose stays
+ * theirs).  done gets the number stored, or -1. */
+typedef void (*store_contacts_fn)(long stored, void *arg);
+int store_contacts(struct db *db, const struct contacts_import *imp,
+		   store_contacts_fn done, void *arg);
 
 #endif
