@@ -7,7 +7,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 cd "$T" || bail_out "no $T"
-for cmd in serve flows "flows check" contacts "contacts import" broadcast \
+for cmd in serve flows "flows check" contacts "contacts import" "contacts list" \
+	"contacts show" "contacts forget" audit broadcast \
 	"broadcast status" export report phone; do
 	# shellcheck disable=SC2086 # cmd may be two words
 	out=$("$SAUTI_BIN" $cmd --help 2>"$T/err")
