@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "db_url.h"
 #include "log.h"
+#include "phone.h"
 #include "yamlnode.h"
 
 enum config_type {
@@ -151,10 +152,12 @@ static const char *check_redis(const char *v)
 
 static const char *check_country(const char *v)
 {
-	if (strlen(v) == 2 && isupper((unsigned char)v[0]) &&
-	    isupper((unsigned char)v[1]))
-		return NULL;
-	return "must be two capital letters (ISO 3166), like TZ or GH";
+	if (strlen(v) != 2 || !isupper((unsigned char)v[0]) ||
+	    !isupper((unsigned char)v[1]))
+		return "must be two capital letters (ISO 3166), like TZ or GH";
+	if (!phone_country_known(v))
+		return "is no country with a numbering plan (ISO 3166), like TZ or GH";
+	return NULL;
 }
 
 static const char *check_log_level(const char *v)

@@ -264,6 +264,7 @@ static const struct {
      ":1:22: redis_wait_replicas must be a whole number from 0 to 16"},
     {"country: tz\n", ":1:10: country 'tz' must be two capital letters"},
     {"country: TZA\n", ":1:10: country 'TZA' must be two capital letters"},
+    {"country: XX\n", ":1:10: country 'XX' is no country with a numbering plan"},
     {"log_level: verbose\n",
      ":1:12: log_level 'verbose' must be debug, info, warn or error"},
     {"redis_timeout_ms: 5\n",
