@@ -67,7 +67,12 @@ int cli_open(struct cli *c, int *argc, char **argv, int need)
 			cli_close(c);
 			return -1;
 		}
-		if (db_wait_ready(c->db, CONNECT_TIMEOUT_MS) < 0) {
+		/* Each failed attempt would log a warning; the one sentence
+		 * below says it all for a person at the command line. */
+		log_set_level(LOG_ERROR);
+		int ready = db_wait_ready(c->db, CONNECT_TIMEOUT_MS);
+		log_set_level(LOG_WARN);
+		if (ready < 0) {
 			fprintf(stderr,
 				"sauti: cannot reach redis at %s, named by %s (%s); "
 				"is it running?\n",
