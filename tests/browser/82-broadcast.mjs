@@ -6,6 +6,11 @@ const TOKEN = process.env.TOKEN;
 const INBOX = process.env.INBOX === '1';
 const CANCEL = process.env.CANCEL === '1';
 
+async function fits(b, page, name) {
+  const wide = await b.shots(page, name);
+  await b.check(`${name} fits 360 px (${wide} px)`, () => wide <= 360);
+}
+
 run(async (b) => {
   const page = await b.page(1280);
   page.on('dialog', (d) => d.accept());
@@ -30,7 +35,7 @@ run(async (b) => {
     await expect.text(form.locator('.dry-run'), /2 recipients \(and 0 opted out, skipped\)\. Total: 2 SMS/);
     await expect.text(form.locator('.dry-run'), /sw: 1 people, 1 SMS per message/);
   });
-  await b.shots(page, 'broadcast-dry-run');
+  await fits(b, page, 'broadcast-dry-run');
   let id;
   await b.check('sent now, the broadcast is made', async () => {
     await send.click();
@@ -59,13 +64,13 @@ run(async (b) => {
       id = text.match(/Broadcast ([0-9a-z]+) created/)[1];
       await page.waitForFunction((x) => document.querySelector(`tr[data-id="${x}"]`)?.dataset.state === 'scheduled', id);
     });
-    await b.shots(page, 'broadcasts');
+    await fits(b, page, 'broadcasts');
     await b.check('cancel stops it: the state becomes cancelled', async () => {
       await page.locator(`tr[data-id="${id}"]`).getByRole('button', {name: 'Cancel'}).click();
       await page.waitForFunction((x) => document.querySelector(`tr[data-id="${x}"]`)?.dataset.state === 'cancelled', id);
     });
   } else {
-    await b.shots(page, 'broadcasts');
+    await fits(b, page, 'broadcasts');
   }
 
   if (INBOX) {
@@ -79,7 +84,7 @@ run(async (b) => {
       await item.getByRole('button', {name: 'Send reply'}).click();
       await expect.text(page.locator('.inbox-item', {hasText: 'mvua imeharibu'}).locator('.reply'), /Asante, tutarekebisha/);
     });
-    await b.shots(page, 'inbox');
+    await fits(b, page, 'inbox');
     await b.check('closing it takes it off the open list', async () => {
       await page.locator('.inbox-item', {hasText: 'mvua imeharibu'}).getByRole('button', {name: 'Close'}).click();
       await expect.text(page.locator('main'), /No open messages/);
@@ -93,6 +98,6 @@ run(async (b) => {
     await b.check('without GET /api/inbox the inbox says it is not available here', async () => {
       await expect.text(page.locator('main'), /not available on this server/);
     });
-    await b.shots(page, 'inbox');
+    await fits(b, page, 'inbox');
   }
 });

@@ -66,22 +66,20 @@ class Browser {
     await page.screenshot({path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true});
   }
 
-  // The same page at 360 and 1280 px (the second in a fresh page that
-  // shares page's cookies and storage), screenshots of both.
+  // The page as it is at 360 and at 1280 px (the viewport resized and put
+  // back, so what the page shows stays), a screenshot of each; returns how
+  // wide the document is at 360 px.
   async shots(page, name) {
-    await this.shot(page, name);
-    const other = page.viewportSize().width === 360 ? 1280 : 360;
-    const twin = await page.context().newPage();
-    this.pages.push(twin);
-    twin.on('pageerror', (e) => this.errors.push(`page error: ${e.message}`));
-    await twin.setViewportSize({width: other, height: other < 600 ? 740 : 900});
-    await twin.goto(page.url());
-    await twin.locator('main h1').first().waitFor();
-    await twin.waitForLoadState('networkidle');
-    await this.shot(twin, name);
-    const wide = await twin.evaluate(() => document.documentElement.scrollWidth);
-    await twin.close();
-    return other === 360 ? wide : await page.evaluate(() => document.documentElement.scrollWidth);
+    const size = page.viewportSize();
+    let wide = 0;
+    for (const width of [360, 1280]) {
+      await page.setViewportSize({width, height: width < 600 ? 740 : 900});
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      if (width === 360) wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      await this.shot(page, name);
+    }
+    await page.setViewportSize(size);
+    return wide;
   }
 }
 
