@@ -27,6 +27,7 @@
 #include "exportfmt.h"
 #include "gateway.h"
 #include "http.h"
+#include "inbox.h"
 #include "metrics.h"
 #include "person.h"
 #include "phone.h"
@@ -674,6 +675,104 @@ static void api_contacts_show(struct api_call *call)
 	}
 }
 
+/* -- the inbox (inbox.h): GET /api/inbox, POST /api/inbox/ID/close|reply ---------- */
+
+/* One inbox request waiting for Redis: what it needs of its api_call,
+ * which lives only as long as the handler. */
+struct inbox_call {
+	struct http_req *req;
+	struct db *db;
+	const char *key;              /* the pseudonym key (configuration's) */
+	char id[sizeof(((struct api_call *)0)->arg)];
+	char who[64];                 /* for the audit trail, when a reply */
+	bool reply;
+};
+
+static struct inbox_call *inbox_call_new(const struct api_call *call, bool reply)
+{
+	struct inbox_call *ic = xcalloc(1, sizeof(*ic));
+	ic->req = call->req;
+	ic->db = call->gw->db;
+	ic->key = config_pseudonym_key(&call->gw->cfg);
+	snprintf(ic->id, sizeof(ic->id), "%s", call->arg);
+	snprintf(ic->who, sizeof(ic->who), "%s", call->who.name ? call->who.name : "");
+	ic->reply = reply;
+	return ic;
+}
+
+static void on_api_inbox(int rc, const struct inbox_list *l, void *arg)
+{
+	struct inbox_call *ic = arg;
+	if (rc < 0) {
+		reply_error(ic->req, 503, "storage unavailable, retry later");
+	} else {
+		struct buf b = BUF_INIT;
+		inbox_list_write(l, INBOX_JSON, ic->key, &b); /* pseudonyms only */
+		http_reply(ic->req, 200, "application/json", b.data, b.len);
+		buf_release(&b);
+	}
+	free(ic);
+}
+
+static void api_inbox(struct api_call *call)
+{
+	long since = 0;
+	if (query_time(call->req, "since", &since) < 0)
+		return;
+	const char *all = http_param(call->req, "all");
+	bool with_closed = all && (strcmp(all, "1") == 0 || strcmp(all, "true") == 0);
+	struct inbox_call *ic = inbox_call_new(call, false);
+	if (inbox_list(call->gw->db, since, with_closed, on_api_inbox, ic) < 0) {
+		free(ic);
+		reply_error(call->req, 503, "storage unavailable, retry later");
+	}
+}
+
+static void on_api_inbox_done(long rc, void *arg)
+{
+	struct inbox_call *ic = arg;
+	if (rc < 0) {
+		reply_error(ic->req, 503, "storage unavailable, retry later");
+	} else if (rc == 0) {
+		reply_error(ic->req, 404, "no such inbox item");
+	} else {
+		if (ic->reply)
+			audit_record(ic->db, ic->who, AUDIT_INBOX_REPLY, ic->id, 1, NULL, NULL);
+		reply_json(ic->req, 200, json_pack("{s:b,s:s}", "ok", 1, "id", ic->id));
+	}
+	free(ic);
+}
+
+static void api_inbox_close(struct api_call *call)
+{
+	struct inbox_call *ic = inbox_call_new(call, false);
+	if (inbox_close(call->gw->db, call->arg, (long)time(NULL), call->gw->cfg.inbox_keep_days,
+			on_api_inbox_done, ic) < 0) {
+		free(ic);
+		reply_error(call->req, 503, "storage unavailable, retry later");
+	}
+}
+
+static void api_inbox_reply(struct api_call *call)
+{
+	json_error_t jerr;
+	json_t *body = json_loadb(call->req->body, call->req->body_len, 0, &jerr);
+	const char *text = NULL;
+	if (!body || json_unpack_ex(body, &jerr, 0, "{s:s}", "text", &text) < 0 || !*text) {
+		reply_error(call->req, 400, "body must be JSON {\"text\": \"...\"} with a text");
+	} else if (strlen(text) > INBOX_REPLY_MAX) {
+		reply_error(call->req, 413, "a reply is at most 918 bytes");
+	} else {
+		struct inbox_call *ic = inbox_call_new(call, true);
+		if (inbox_reply(call->gw->db, call->arg, text, (long)time(NULL), on_api_inbox_done,
+				ic) < 0) {
+			free(ic);
+			reply_error(call->req, 503, "storage unavailable, retry later");
+		}
+	}
+	json_decref(body);
+}
+
 /* -- routing ------------------------------------------------------------------------ */
 
 #define CONVENORS (ROLE_ADMIN | ROLE_CONVENOR)
@@ -701,6 +800,9 @@ static const struct api_route {
 	{HTTP_DELETE, "/api/contacts/*", CONVENORS, api_contacts_forget},
 	{HTTP_POST, "/api/broadcasts", CONVENORS, api_broadcast_create},
 	{HTTP_GET, "/api/broadcasts/*", CONVENORS, api_broadcast_status},
+	{HTTP_GET, "/api/inbox", CONVENORS, api_inbox},
+	{HTTP_POST, "/api/inbox/*/close", CONVENORS, api_inbox_close},
+	{HTTP_POST, "/api/inbox/*/reply", CONVENORS, api_inbox_reply},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "phone.h"
+#include "reminder.h"
 #include "store.h"
 #include "text.h"
 
@@ -535,6 +536,7 @@ static int enqueue(struct plan *p, struct recipient *r)
 		run.started = run.updated = p->now;
 		run.completed = r->run.status == RUN_COMPLETED ? p->now : 0;
 		run.expires = p->now + p->flow->expire;
+		run.remind_after = p->flow->remind.after;
 		run.answers = r->run.answers;
 		store_run_fields(&a, &run);
 	} else {
@@ -629,12 +631,27 @@ static const char grant_script[] =
 	"redis.call('SET', 'sauti:rate', string.format('%.0f', nxt), 'PX', 10000)\n"
 	"return out\n";
 
+/* admit(rate, member): whether one more message fits the last second's
+ * `rate` (true, and it is counted) or not.  The window is 1.02 s: 20 ms of
+ * guard for the time between this admission and the hand-off.  Every
+ * message handed to Kannel, broadcast or priority, passes here. */
+#define ADMIT_FUNCTION \
+	"local function admit(rate, member)\n" \
+	"  local t = redis.call('TIME')\n" \
+	"  local now = t[1] * 1000000 + t[2]\n" \
+	"  redis.call('ZREMRANGEBYSCORE', 'sauti:rate:log', '-inf', now - 1020000)\n" \
+	"  if redis.call('ZCARD', 'sauti:rate:log') >= tonumber(rate) then return false end\n" \
+	"  redis.call('ZADD', 'sauti:rate:log', now, member .. ':' .. now)\n" \
+	"  redis.call('PEXPIRE', 'sauti:rate:log', 2000)\n" \
+	"  return true\n" \
+	"end\n"
+
 /* ARGV: broadcast, phone, rate.  Right before handing a message to Kannel:
  * 0 when it must not go (sent already, or the person said STOP meanwhile),
  * -1 when the last second already holds `rate` messages (try again soon),
- * 1 when it may go now.  The window is 1.02 s: 20 ms of guard for the time
- * between this admission and the hand-off. */
+ * 1 when it may go now. */
 static const char begin_script[] =
+	ADMIT_FUNCTION
 	"local rk = 'sauti:bc:' .. ARGV[1] .. ':r'\n"
 	"local st = redis.call('HGET', rk, ARGV[2])\n"
 	"if st ~= 'queued' and st ~= 'sending' then return 0 end\n"
@@ -642,25 +659,31 @@ static const char begin_script[] =
 	"  redis.call('HSET', rk, ARGV[2], 'skipped')\n"
 	"  return 0\n"
 	"end\n"
-	"local t = redis.call('TIME')\n"
-	"local now = t[1] * 1000000 + t[2]\n"
-	"redis.call('ZREMRANGEBYSCORE', 'sauti:rate:log', '-inf', now - 1020000)\n"
-	"if redis.call('ZCARD', 'sauti:rate:log') >= tonumber(ARGV[3]) then return -1 end\n"
-	"redis.call('ZADD', 'sauti:rate:log', now, ARGV[1] .. ':' .. ARGV[2] .. ':' .. now)\n"
-	"redis.call('PEXPIRE', 'sauti:rate:log', 2000)\n"
+	"if not admit(ARGV[3], ARGV[1] .. ':' .. ARGV[2]) then return -1 end\n"
 	"redis.call('HSET', rk, ARGV[2], 'sending')\n"
+	"return 1\n";
+
+/* ARGV: phone, rate.  begin_script for a priority message: 0 opted out. */
+static const char priority_begin_script[] =
+	ADMIT_FUNCTION
+	"if redis.call('HGET', 'sauti:c:' .. ARGV[1], '_optout') == '1' then return 0 end\n"
+	"if not admit(ARGV[2], 'p:' .. ARGV[1]) then return -1 end\n"
 	"return 1\n";
 
 /* ARGV: entry id, broadcast, phone, outcome (1 accepted, 0 refused, 2 held
  * back by quiet hours), attempt, ucs2, text, retry time (ms), max attempts.
  * Settles one send: 1 sent, 2 failed for good, 3 queued again for later. */
 static const char done_script[] =
+	REMINDER_ARM_FUNCTION
 	"redis.call('XACK', 'sauti:outbox', 'senders', ARGV[1])\n"
 	"redis.call('XDEL', 'sauti:outbox', ARGV[1])\n"
 	"local rk = 'sauti:bc:' .. ARGV[2] .. ':r'\n"
 	"local st = redis.call('HGET', rk, ARGV[3])\n"
 	"if ARGV[4] == '1' then\n"
-	"  if st == 'sending' or st == 'queued' then redis.call('HSET', rk, ARGV[3], 'sent') end\n"
+	"  if st == 'sending' or st == 'queued' then\n"
+	"    redis.call('HSET', rk, ARGV[3], 'sent')\n"
+	"    remind_arm(ARGV[3], tonumber(redis.call('TIME')[1]))\n" /* the silence starts now */
+	"  end\n"
 	"  return 1\n"
 	"end\n"
 	"if st ~= 'sending' and st ~= 'queued' then return 0 end\n"
@@ -694,6 +717,11 @@ struct outgoing {
 	int attempt;
 	struct event *timer;
 	int conn;                       /* sendsms connection held, or -1 */
+	/* A priority message (broadcast_send_priority) has no broadcast: its
+	 * outcome goes to priority_done instead of the outbox. */
+	void (*priority_done)(int rc, void *arg);
+	void *priority_arg;
+	char *dlr_id;
 	struct outgoing *next;          /* in b->queue, while not yet slotted */
 	LIST_ENTRY(outgoing) alive;     /* in b->all */
 };
@@ -714,7 +742,15 @@ static void outgoing_free(struct outgoing *o)
 	if (o->timer)
 		event_free(o->timer);
 	free(o->text);
+	free(o->dlr_id);
 	free(o);
+}
+
+/* A priority message is over: rc as broadcast_send_priority's done. */
+static void priority_finish(struct outgoing *o, int rc)
+{
+	o->priority_done(rc, o->priority_arg);
+	outgoing_free(o);
 }
 
 static int kannel_rate(const struct broadcaster *b)
@@ -771,9 +807,7 @@ static void settle(struct outgoing *o, bool accepted)
 	settle_at(o, accepted ? ACCEPTED : REFUSED, now_ms() + backoff * 1000LL);
 }
 
-/* Milliseconds until quiet hours end for this recipient, or 0 when they
- * are not on: no message at night in the recipient's country. */
-static long long quiet_for(const struct config *cfg, const char *phone, long long now)
+long long broadcast_quiet_ms(const struct config *cfg, const char *phone, long long now)
 {
 	int start = cfg->quiet_hours.start, end = cfg->quiet_hours.end, offset;
 	if (start < 0 || end < 0 || start == end || phone_utc_offset(phone, &offset) < 0)
@@ -801,8 +835,12 @@ static void on_kannel_answer(struct evhttp_request *req, void *arg)
 		accepted = head[0] == '0' || head[0] == '3';
 	}
 	if (!accepted)
-		log_warn("broadcast %s: kannel answered %d; will retry", o->bc, code);
-	settle(o, accepted);
+		log_warn("%s %s: kannel answered %d; will retry", o->priority_done ? "priority message" : "broadcast",
+			 o->priority_done ? o->dlr_id : o->bc, code);
+	if (o->priority_done)
+		priority_finish(o, accepted ? 1 : 0);
+	else
+		settle(o, accepted);
 }
 
 static void send_to_kannel(struct outgoing *o)
@@ -811,7 +849,10 @@ static void send_to_kannel(struct outgoing *o)
 	const struct config *cfg = b->env.cfg;
 	const char *host = strcmp(cfg->listen_host, "0.0.0.0") == 0 ? "127.0.0.1" : cfg->listen_host;
 	struct buf dlr_id = BUF_INIT, dlr = BUF_INIT, uri = BUF_INIT;
-	buf_printf(&dlr_id, "b.%s.%s", o->bc, o->phone);
+	if (o->dlr_id)
+		buf_puts(&dlr_id, o->dlr_id);
+	else
+		buf_printf(&dlr_id, "b.%s.%s", o->bc, o->phone);
 	char *id_enc = evhttp_uriencode(dlr_id.data, -1, 0);
 	buf_printf(&dlr, "http://%s:%d/kannel/dlr?id=%s&status=%%d", host, cfg->listen_port, id_enc);
 	char *user = evhttp_uriencode(cfg->kannel.username ? cfg->kannel.username : "", -1, 0);
@@ -837,7 +878,10 @@ static void send_to_kannel(struct outgoing *o)
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", b->kannel_host);
 	if (evhttp_make_request(b->kannel[o->conn], req, EVHTTP_REQ_GET, uri.data) < 0) {
 		release_conn(o);
-		settle(o, false);
+		if (o->priority_done)
+			priority_finish(o, 0);
+		else
+			settle(o, false);
 	}
 	free(id_enc);
 	free(user);
@@ -857,7 +901,10 @@ static void on_begin(redisReply *reply, void *data)
 {
 	struct outgoing *o = data;
 	if (!reply || reply->type != REDIS_REPLY_INTEGER || !o->b->kannel) {
-		outgoing_free(o); /* stays pending in the stream: reclaimed later */
+		if (o->priority_done)
+			priority_finish(o, 0);
+		else
+			outgoing_free(o); /* stays pending in the stream: reclaimed later */
 		return;
 	}
 	if (reply->integer == 1) {
@@ -865,6 +912,9 @@ static void on_begin(redisReply *reply, void *data)
 	} else if (reply->integer == -1) {
 		release_conn(o);
 		schedule(o, 50 * 1000);
+	} else if (o->priority_done) {
+		release_conn(o);
+		priority_finish(o, 2);
 	} else {
 		release_conn(o);
 		settle(o, true); /* nothing to send: acknowledge the entry */
@@ -878,7 +928,8 @@ static void on_slot(evutil_socket_t fd, short what, void *arg)
 	struct outgoing *o = arg;
 	struct broadcaster *b = o->b;
 	long long now = now_ms();
-	long long wait = quiet_for(b->env.cfg, o->phone, now);
+	/* A priority message's time was chosen when it was queued. */
+	long long wait = o->priority_done ? 0 : broadcast_quiet_ms(b->env.cfg, o->phone, now);
 	if (wait > 0) {
 		settle_at(o, HELD, now + wait);
 		return;
@@ -896,8 +947,17 @@ static void on_slot(evutil_socket_t fd, short what, void *arg)
 	}
 	char rate[16];
 	snprintf(rate, sizeof(rate), "%d", kannel_rate(o->b));
-	const char *argv[] = {"EVAL", begin_script, "0", o->bc, o->phone, rate};
-	if (db_command(b->env.db, on_begin, o, 6, argv, NULL) < 0)
+	int rc;
+	if (o->priority_done) {
+		const char *argv[] = {"EVAL", priority_begin_script, "0", o->phone, rate};
+		rc = db_command(b->env.db, on_begin, o, 5, argv, NULL);
+	} else {
+		const char *argv[] = {"EVAL", begin_script, "0", o->bc, o->phone, rate};
+		rc = db_command(b->env.db, on_begin, o, 6, argv, NULL);
+	}
+	if (rc < 0 && o->priority_done)
+		priority_finish(o, 0);
+	else if (rc < 0)
 		outgoing_free(o);
 }
 
@@ -1109,12 +1169,42 @@ void broadcast_free(struct broadcaster *b)
 {
 	if (!b)
 		return;
-	/* What is left stays pending in the stream for the next daemon. */
+	/* What is left stays pending in the stream (or the priority lane)
+	 * for the next daemon. */
 	b->queue = NULL;
-	while (!LIST_EMPTY(&b->all))
-		outgoing_free(LIST_FIRST(&b->all));
+	while (!LIST_EMPTY(&b->all)) {
+		struct outgoing *o = LIST_FIRST(&b->all);
+		if (o->priority_done)
+			priority_finish(o, -1);
+		else
+			outgoing_free(o);
+	}
 	free(b->kannel_busy);
 	free(b);
+}
+
+int broadcast_send_priority(struct broadcaster *b, const char *phone, const char *text,
+			    bool ucs2, const char *dlr_id, void (*done)(int rc, void *arg),
+			    void *arg)
+{
+	if (!b || !b->kannel)
+		return -1;
+	struct outgoing *o = xcalloc(1, sizeof(*o));
+	o->b = b;
+	o->conn = -1;
+	snprintf(o->phone, sizeof(o->phone), "%s", phone);
+	o->text = xstrdup(text);
+	o->ucs2 = ucs2;
+	o->dlr_id = dlr_id ? xstrdup(dlr_id) : NULL;
+	o->priority_done = done;
+	o->priority_arg = arg;
+	b->in_hand++;
+	LIST_INSERT_HEAD(&b->all, o, alive);
+	/* First in the queue: the next slot granted is its. */
+	o->next = b->queue;
+	b->queue = o;
+	request_slots(b);
+	return 0;
 }
 
 /* -- status and delivery reports ------------------------------------------------- */

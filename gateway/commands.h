@@ -15,5 +15,6 @@ int cmd_broadcast(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_phone(int argc, char **argv);
+int cmd_inbox(int argc, char **argv);         /* inbox [reply|close] */
 
 #endif

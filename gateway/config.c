@@ -88,6 +88,8 @@ static const struct config_key config_table[] = {
 	 1000000, NULL, NULL},
 	{NULL, "replies_free", CONFIG_BOOL, OFF(replies_free), 0, NULL, 0, 0, 1,
 	 NULL, NULL},
+	{NULL, "inbox_keep_days", CONFIG_INT, OFF(inbox_keep_days), 0, NULL,
+	 365, 1, 36500, NULL, NULL},
 	{NULL, "max_body", CONFIG_SIZE, OFF(max_body), 0, NULL, 65536, 1024,
 	 64LL << 20, NULL, NULL},
 	{"kannel", "sendsms", CONFIG_STRING, OFF(kannel.sendsms), 0,

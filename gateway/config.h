@@ -66,6 +66,7 @@ struct config {
 	char *messages;           /* the message catalogue file; NULL: built-in only */
 	char *fallback_language;  /* for a language without catalogue texts; "en" */
 	bool gsm7_substitute;     /* send ' for ’, - for – ... (text.h) */
+	int inbox_keep_days;      /* a closed inbox item is kept this long */
 	int redis_timeout_ms;     /* a Redis command not answered by then fails */
 	int redis_wait_replicas;  /* commits wait for this many replicas (WAIT) */
 	size_t max_body;          /* largest request body accepted, bytes */

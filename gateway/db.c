@@ -707,6 +707,30 @@ int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a
 	return rc;
 }
 
+struct integer_call {
+	db_integer_fn fn;
+	void *arg;
+};
+
+static void on_integer(redisReply *reply, void *data)
+{
+	struct integer_call *call = data;
+	call->fn(reply && reply->type == REDIS_REPLY_INTEGER ? (long)reply->integer : -1, call->arg);
+	free(call);
+}
+
+int db_command_integer(struct db *db, struct db_args *a, db_integer_fn fn, void *arg)
+{
+	struct integer_call *call = xcalloc(1, sizeof(*call));
+	call->fn = fn;
+	call->arg = arg;
+	if (db_command_args(db, on_integer, call, a) < 0) {
+		free(call);
+		return -1;
+	}
+	return 0;
+}
+
 /* -- commits that wait for the replicas ------------------------------------- */
 
 /* A copy of a reply, for a callback that must wait for a later one: hiredis

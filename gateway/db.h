@@ -81,6 +81,12 @@ void db_args_release(struct db_args *a);
 /* Sends a as one command and releases it, sent or not. */
 int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a);
 
+/* As db_command_args for a command or script that answers an integer: fn
+ * gets it, or -1 when the command failed or answered something else (a
+ * caller's integers are never negative). */
+typedef void (*db_integer_fn)(long n, void *arg);
+int db_command_integer(struct db *db, struct db_args *a, db_integer_fn fn, void *arg);
+
 /* As db_command_args, for a write a person is told has been saved: when the
  * db waits for replicas, fn gets the reply only once they have the write,
  * and NULL (failed) when they do not confirm in time, though the master

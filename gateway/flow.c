@@ -150,6 +150,7 @@ static void flow_free(struct flow *f)
 	free(f->keywords);
 	free(f->keyword_langs);
 	free(f->ussd);
+	text_free(&f->remind.text);
 	for (size_t i = 0; i < f->nvars; i++) {
 		free(f->vars[i].name);
 		text_free(&f->vars[i].value);
@@ -885,6 +886,47 @@ static void parse_expire(struct loader *ld, yaml_node_t *n)
 	}
 }
 
+#define MAX_REMIND_TIMES 10
+
+/* remind: {after: 24h, times: 2, text: {...}}; after must be shorter than
+ * expire, which parse_flow() reads first. */
+static void parse_remind(struct loader *ld, yaml_node_t *n)
+{
+	static const char *const keys[] = {"after", "times", "text", NULL};
+	struct flow_remind *r = &ld->flow->remind;
+	if (!ynode_is_map(n)) {
+		error_at(ld, n, "remind must be a map with after, times and text, not %s",
+			 ynode_what(n));
+		return;
+	}
+	check_keys(ld, n, keys);
+	yaml_node_t *after = ymap_get(&ld->doc, n, "after");
+	yaml_node_t *times = ymap_get(&ld->doc, n, "times");
+	yaml_node_t *text = ymap_get(&ld->doc, n, "text");
+	if (!after)
+		error_at(ld, n, "remind is missing 'after' (how long a silence, like 24h)");
+	if (!text)
+		error_at(ld, n, "remind is missing 'text' (sent before the question again)");
+	r->times = 1;
+	long v;
+	if (times && (parse_long(ynode_str(times), &v) < 0 || v < 1 || v > MAX_REMIND_TIMES))
+		error_at(ld, times, "remind times must be a whole number from 1 to %d",
+			 MAX_REMIND_TIMES);
+	else if (times)
+		r->times = (int)v;
+	const char *s = after ? want_scalar(ld, after, "remind after") : NULL;
+	if (s && parse_duration(s, &v) < 0)
+		error_at(ld, after, "remind after '%s' is not a duration like 24h, 30m or 90s", s);
+	else if (s && v >= ld->flow->expire)
+		error_at(ld, after, "remind after '%s' must be shorter than expire (%lds)", s,
+			 ld->flow->expire);
+	else if (s)
+		r->after = v;
+	if (text)
+		parse_text(ld, text, "remind text", &r->text, NULL,
+			   TEXT_PLACEHOLDERS | TEXT_SHOWN);
+}
+
 static void parse_vars(struct loader *ld, yaml_node_t *n)
 {
 	struct flow *f = ld->flow;
@@ -1443,8 +1485,8 @@ static void parse_steps(struct loader *ld, yaml_node_t *n)
  * ------------------------------------------------------------------------ */
 
 static const char *const flow_keys[] = {
-	"flow", "kind", "title", "languages", "triggers", "expire", "vars",
-	"steps", NULL,
+	"flow", "kind", "title", "languages", "triggers", "expire", "remind",
+	"vars", "steps", NULL,
 };
 
 static yaml_node_t *required(struct loader *ld, yaml_node_t *root,
@@ -1496,6 +1538,8 @@ static void parse_flow(struct loader *ld, yaml_node_t *root)
 		parse_expire(ld, n);
 	if ((n = ymap_get(&ld->doc, root, "vars")))
 		parse_vars(ld, n);
+	if ((n = ymap_get(&ld->doc, root, "remind")))
+		parse_remind(ld, n);
 	parse_title(ld, ymap_get(&ld->doc, root, "title"));
 	if ((n = required(ld, root, "steps", "the list of steps")))
 		parse_steps(ld, n);

@@ -60,6 +60,14 @@ struct flow_step {
 	int line, column;           /* where the step starts in its file */
 };
 
+/* remind: {after, times, text}: what an SMS run waiting for a reply gets
+ * when it hears nothing for `after` (docs/flows.md, "Reminders"). */
+struct flow_remind {
+	long after;                  /* seconds; 0: the flow sends no reminders */
+	int times;                   /* at most this many per run (default 1) */
+	struct flow_text text;       /* sent before the pending question */
+};
+
 struct flow_var {
 	char *name;
 	struct flow_text value;
@@ -77,6 +85,7 @@ struct flow {
 	size_t nkeywords;
 	char *ussd;                  /* service code, or NULL */
 	long expire;                 /* seconds */
+	struct flow_remind remind;
 	struct flow_var *vars;
 	size_t nvars;
 	struct flow_step *steps;

@@ -18,6 +18,7 @@ struct http_server;
 struct http_req;
 struct broadcaster;
 struct retention;
+struct dispatch;
 struct convo_cache;
 struct catalogue;
 
@@ -31,6 +32,7 @@ struct gateway {
 	struct turn_env turns;      /* what every conversation turn shares */
 	struct broadcaster *broadcaster;
 	struct retention *retention; /* the daily sweep, or NULL (retention.h) */
+	struct dispatch *dispatch;  /* the priority lane and reminders (dispatch.h) */
 	struct convo_cache *convos; /* kept from the last turns (turn.c) */
 	char consumer[32];          /* this daemon's name in the outbox group */
 	struct event *drain_timer;  /* set once SIGTERM asked us to stop */

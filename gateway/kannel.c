@@ -16,6 +16,7 @@
 #include "broadcast.h"
 #include "gateway.h"
 #include "http.h"
+#include "inbox.h"
 #include "log.h"
 #include "metrics.h"
 #include "phone.h"
@@ -161,7 +162,10 @@ static void on_dlr_saved(int rc, void *data)
 		http_reply(req, 200, "text/plain", "ok\n", 3);
 }
 
-/* Delivery reports of broadcast messages: the id is ours ("b.BC.PHONE"). */
+static void on_inbox_dlr_saved(long rc, void *data) { on_dlr_saved(rc < 0 ? -1 : 0, data); }
+
+/* Delivery reports of broadcast messages ("b.BC.PHONE") and of replies to
+ * inbox items ("i.ITEM.N"): the id is ours. */
 void kannel_dlr_handler(struct http_req *req, void *data)
 {
 	struct gateway *gw = data;
@@ -184,6 +188,8 @@ void kannel_dlr_handler(struct http_req *req, void *data)
 		return;
 	}
 	int rc = broadcast_dlr(gw->db, id, (int)code, on_dlr_saved, req);
+	if (rc == -1) /* not a broadcast's: perhaps a reply to an inbox item */
+		rc = inbox_dlr(gw->db, id, (int)code, on_inbox_dlr_saved, req);
 	if (rc == -1) /* not ours: nothing to record, nothing for Kannel to retry */
 		http_reply(req, 200, "text/plain", "ignored\n", 8);
 	else if (rc < 0)

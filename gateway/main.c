@@ -19,6 +19,7 @@ static const struct {
 	{"report", cmd_report},
 	{"audit", cmd_audit},
 	{"phone", cmd_phone},
+	{"inbox", cmd_inbox},
 };
 
 int main(int argc, char **argv)

@@ -10,6 +10,9 @@ static const double bucket_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025,
 #define NBUCKETS (sizeof(bucket_bounds) / sizeof(bucket_bounds[0]))
 static unsigned long buckets[NBUCKETS];
 static unsigned long step_count;
+static long inbox_open = -1;  /* -1: not counted yet */
+
+void metrics_set_inbox_open(long n) { inbox_open = n; }
 static double step_sum;
 
 static const struct {
@@ -25,6 +28,8 @@ static const struct {
 	[M_UNAVAILABLE] = {"sauti_requests_unavailable_total", "Requests answered 503 (Redis unavailable or overload).", 0},
 	[M_RATE_LIMITED] = {"sauti_rate_limited_total", "Messages ignored because their sender exceeded the per-number limit.", 0},
 	[M_CONFLICTS] = {"sauti_commit_conflicts_total", "Steps served again because another daemon served the same person meanwhile.", 0},
+	[M_INBOX_ITEMS] = {"sauti_inbox_items_total", "Messages kept in the inbox: no flow took them as an answer.", 1},
+	[M_REMINDERS_SENT] = {"sauti_reminders_sent_total", "Reminders sent to people silent in a run (put in the priority lane).", 0},
 };
 
 void metrics_inc(enum metric m, enum channel ch)
@@ -68,6 +73,10 @@ void metrics_render(struct buf *out, unsigned long redis_errors,
 	buf_printf(out, "# HELP sauti_redis_commands_total Redis commands sent.\n"
 			"# TYPE sauti_redis_commands_total counter\nsauti_redis_commands_total %lu\n",
 		   redis_commands);
+	if (inbox_open >= 0)
+		buf_printf(out, "# HELP sauti_inbox_open Inbox items open (counted in Redis, every second).\n"
+				"# TYPE sauti_inbox_open gauge\nsauti_inbox_open %ld\n",
+			   inbox_open);
 	buf_printf(out, "# HELP sauti_flows_loaded Flows loaded and serving.\n"
 			"# TYPE sauti_flows_loaded gauge\nsauti_flows_loaded %d\n",
 		   flows_loaded);

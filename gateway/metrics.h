@@ -15,10 +15,14 @@ enum metric {
 	M_UNAVAILABLE,        /* requests answered 503 */
 	M_RATE_LIMITED,       /* messages dropped by the per-number limit */
 	M_CONFLICTS,          /* commits retried because of a concurrent writer */
+	M_INBOX_ITEMS,        /* inbox items added, by channel */
+	M_REMINDERS_SENT,     /* reminders queued for sending (reminder.h) */
 	M_COUNT
 };
 
 void metrics_inc(enum metric m, enum channel ch);
+/* The inbox's open items as last counted (a gauge). */
+void metrics_set_inbox_open(long n);
 /* Records how long serving one step took, in seconds. */
 void metrics_observe_step(double seconds);
 /* Appends the exposition; redis_errors comes from the db module. */

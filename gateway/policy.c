@@ -320,6 +320,7 @@ static void start_run(struct policy *p, const struct flow *flow)
 	d->run.phone = xstrdup(p->in->phone);
 	d->run.started = p->in->now;
 	d->run.expires = p->in->now + flow->expire;
+	d->run.remind_after = flow->remind.after;
 	d->pointer = POINTER_SET;
 	take_engine_out(p, flow, &run, &out);
 	run_release(&run);

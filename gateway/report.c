@@ -24,6 +24,7 @@ struct report {
 	json_t *questions;   /* name -> {type, keys, total, values, by_language, by_channel} */
 	json_t *latest;      /* phone -> {t, lang, ch, answers}: latest completed run */
 	long runs;
+	long reminded, answered_after_reminder;  /* reminder.h */
 	report_done_fn done;
 	void *arg;
 };
@@ -65,6 +66,15 @@ static void visit(const struct stored_run *r, void *arg)
 	struct report *rep = arg;
 	rep->runs++;
 	bump(rep->status, run_status_name(r->status));
+	if (r->reminders > 0) {
+		rep->reminded++;
+		/* the person wrote after the last reminder (a STOP or an
+		 * interruption is no answer); the same second is after, since
+		 * a reminder goes only `after` seconds past the last message */
+		if (r->updated >= r->reminded_at &&
+		    (r->status == RUN_ACTIVE || r->status == RUN_COMPLETED))
+			rep->answered_after_reminder++;
+	}
 	if (r->status != RUN_COMPLETED)
 		bump(rep->drop_off, r->step ? r->step : "(end)");
 	else if (r->phone)
@@ -238,6 +248,9 @@ static void on_done(int rc, void *arg)
 				    json_integer((json_int_t)json_object_size(rep->latest)));
 		json_object_set_new(rep->root, "completion_pct",
 				    json_integer(rep->runs ? (done * 100 + rep->runs / 2) / rep->runs : 0));
+		json_object_set_new(rep->root, "reminded", json_integer(rep->reminded));
+		json_object_set_new(rep->root, "answered_after_reminder",
+				    json_integer(rep->answered_after_reminder));
 		json_object_set(rep->root, "status", rep->status);
 		json_object_set(rep->root, "drop_off", rep->drop_off);
 		json_object_set(rep->root, "questions", rep->questions);
@@ -349,6 +362,9 @@ void report_text(const char *json, struct buf *out)
 	buf_puts(out, "status:");
 	json_object_foreach(json_object_get(root, "status"), key, v)
 		buf_printf(out, " %s %lld", key, json_integer_value(v));
+	buf_printf(out, "\nreminded: %lld runs, %lld answered after a reminder",
+		   json_integer_value(json_object_get(root, "reminded")),
+		   json_integer_value(json_object_get(root, "answered_after_reminder")));
 	buf_puts(out, "\ndrop-off (runs not completed, by the step they stopped at):");
 	json_object_foreach(json_object_get(root, "drop_off"), key, v)
 		buf_printf(out, " %s %lld", key, json_integer_value(v));

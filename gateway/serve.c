@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "convo_cache.h"
 #include "db.h"
+#include "dispatch.h"
 #include "http.h"
 #include "kannel.h"
 #include "log.h"
@@ -287,7 +288,7 @@ int cmd_serve(int argc, char **argv)
 		.cfg = &gw.cfg,
 		.consumer = gw.consumer,
 	};
-	if (!(gw.broadcaster = broadcast_start(&bc_env)))
+	if (!(gw.broadcaster = broadcast_start(&bc_env)) || dispatch_start(&gw) < 0)
 		goto out;
 	gw.retention = retention_start(gw.base, gw.db, &gw.flows, gw.cfg.retention_days,
 				       gw.consumer);
@@ -316,12 +317,14 @@ int cmd_serve(int argc, char **argv)
 out:
 	/* Redis goes first: freeing it runs the last callbacks (NULL replies),
 	 * which may still answer requests and touch the broadcaster. */
+	dispatch_stop(&gw);
 	broadcast_stop(gw.broadcaster);
 	retention_stop(gw.retention);
 	db_free(gw.db);
 	retention_free(gw.retention);
 	broadcast_free(gw.broadcaster);
 	gw.broadcaster = NULL;
+	dispatch_free(&gw);
 	http_server_free(gw.http);
 	convo_cache_free(gw.convos);
 	flow_set_unref(gw.flows);

@@ -12,6 +12,8 @@
 #include "buf.h"
 #include "contacts.h"
 #include "db.h"
+#include "inbox.h"
+#include "reminder.h"
 
 /* load_convo(phone, msg_id, pointer key, limit, window, session, stats flows):
  * what serving one message needs to know.  The reply given to msg_id is
@@ -63,13 +65,17 @@ static const char load_script[] =
  * contact version, 16 the message's id and 17 its USSD session (to load
  * with), then five counted lists: run field/value pairs (those that
  * changed), run fields to delete, contact field/value pairs, contact fields
- * to delete, stats fields to increment.
+ * to delete, stats fields to increment; then the reminder's due time (see
+ * struct commit's remind_at) and an inbox item: its id ("" none) and a
+ * counted list of its field/value pairs.
  * Returns 1, or, when the pointer, the run or the contact changed since they
  * were read, what load_convo() finds now: the turn decides again without another
  * round trip. */
 static const char commit_script[] =
 	LOAD_FUNCTION
+	INBOX_ADD_FUNCTION
 	"local A = ARGV\n"
+	"local REMIND_KEY = '" REMINDER_KEY "'\n"
 	"local function conflict() return load_convo(A[1], A[16], A[4], '0', '0', A[17], {}) end\n"
 	"if A[5] ~= '*' and (redis.call('GET', A[4]) or '') ~= A[5] then return conflict() end\n"
 	"local ck = 'sauti:c:' .. A[1]\n"
@@ -82,7 +88,7 @@ static const char commit_script[] =
 	"local df, dl, j = span(i)\n"
 	"local cf, cl, k = span(j)\n"
 	"local xf, xl, m = span(k)\n"
-	"local sf, sl = span(m)\n"
+	"local sf, sl, q = span(m)\n"
 	"if A[7] ~= '' then\n"
 	"  local rk = 'sauti:r:' .. A[7]\n"
 	"  local v = redis.call('HGET', rk, 'v') or '0'\n"
@@ -116,6 +122,13 @@ static const char commit_script[] =
 	"  redis.call('ZREMRANGEBYSCORE', pm, '-inf', A[13])\n"
 	"  redis.call('ZADD', pm, A[13] + A[14], A[2])\n"
 	"  if redis.call('TTL', pm) < tonumber(A[14]) then redis.call('EXPIRE', pm, A[14]) end\n"
+	"end\n"
+	"local due = tonumber(A[q])\n"
+	"if due > 0 then redis.call('ZADD', REMIND_KEY, due, A[7])\n"
+	"elseif due < 0 then redis.call('ZREM', REMIND_KEY, A[7]) end\n"
+	"if A[q + 1] ~= '' then\n"
+	"  local f, l = span(q + 2)\n"
+	"  inbox_add(A[q + 1], A[1], A[13], {unpack(A, f, l)})\n"
 	"end\n"
 	"return 1\n";
 
@@ -370,6 +383,12 @@ int stored_run_decode(struct stored_run *r, const char *id, const redisReply *ha
 			r->ussd_text = xstrdup(v);
 		else if (strcmp(name, "aw") == 0)
 			r->await_resume = strcmp(v, "resume") == 0;
+		else if (strcmp(name, "ra") == 0)
+			r->remind_after = to_long(v);
+		else if (strcmp(name, "rn") == 0)
+			r->reminders = (int)to_long(v);
+		else if (strcmp(name, "rt") == 0)
+			r->reminded_at = to_long(v);
 	}
 	if (!r->flow || !r->phone || !r->lang) {
 		stored_run_release(r);
@@ -501,6 +520,8 @@ static void put_run_fields(struct db_args *a, const struct stored_run *r,
 	put_number(a, "t1", r->completed, was, w->completed);
 	put_number(a, "tu", r->updated, was, w->updated);
 	put_number(a, "exp", r->expires, was, w->expires);
+	if (r->remind_after > 0)
+		put_number(a, "ra", r->remind_after, was, w->remind_after);
 	if (r->channel == CHANNEL_USSD) {
 		put_text(a, "us", r->ussd_session, was, w->ussd_session);
 		put_text(a, "ut", r->ussd_text, was, w->ussd_text);
@@ -626,6 +647,8 @@ int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 	db_args_addl(&a, c->nstats);
 	for (int i = 0; i < c->nstats; i++)
 		db_args_add(&a, c->stats[i]);
+	db_args_addl(&a, c->run ? c->remind_at : 0);
+	inbox_item_args(&a, c->inbox);
 	return send_script(db, &a, c->phone, fn, data);
 }
 
@@ -658,6 +681,8 @@ static const struct person_part person_parts[] = {
 	 "end\n"
 	 "n = n + redis.call('SREM', 'sauti:contacts', p)\n"
 	 "return n + redis.call('DEL', 'sauti:c:' .. p)\n"},
+	/* The inbox (inbox.h), before the runs: their reminders go with it. */
+	{"inbox", true, INBOX_PERSON_SHOW, INBOX_PERSON_FORGET},
 	{"runs", true,
 	 "local out = {}\n"
 	 "for _, id in ipairs(redis.call('ZRANGE', 'sauti:pr:' .. p, 0, -1)) do\n"

@@ -25,7 +25,9 @@
  *   cur:KIND:PHONE   str   id of the active run on that channel (sms, ussd)
  *   r:ID             hash  run: flow ph lang ch st step try pg t0 t1 tu exp v
  *                          us ut aw (USSD) a:NAME (answers), sc (1 once
- *                          its completion was counted in stats:FLOW)
+ *                          its completion was counted in stats:FLOW), ra
+ *                          (remind after, s), rn rt (reminders sent, the
+ *                          last at)
  *   runs:FLOW        zset  run ids by start time (export, report)
  *   pr:PHONE         zset  the person's run ids by start time
  *   pm:PHONE         zset  the person's mo:MSGID ids by expiry
@@ -41,6 +43,7 @@
 
 struct db;
 struct redisReply;
+struct inbox_new;
 
 #define RUN_ID_LEN 16
 
@@ -86,6 +89,9 @@ struct stored_run {
 	int retries;
 	int page;
 	long started, updated, completed, expires;
+	long remind_after;   /* ra: seconds of silence before a reminder; 0 none */
+	int reminders;       /* rn: reminders sent (written by reminder.c only) */
+	long reminded_at;    /* rt: when the last was sent */
 	long version;        /* 0: not stored yet */
 	struct fields answers;
 	/* USSD only: the session last seen, its last text (to tell the newest
@@ -173,6 +179,11 @@ struct commit {
 	const char *const *stats;
 	int nstats;
 	long now;
+	/* An inbox item to add (inbox.h), or NULL. */
+	const struct inbox_new *inbox;
+	/* The run's reminder (reminder.h): due then (> 0), dropped (< 0), or
+	 * left as it is (0). */
+	long remind_at;
 	/* On a conflict the state is loaded again for these (convo_query). */
 	const char *load_msg_id;
 	const char *session;

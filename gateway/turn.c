@@ -7,8 +7,10 @@
 
 #include "convo_cache.h"
 #include "db.h"
+#include "inbox.h"
 #include "log.h"
 #include "metrics.h"
+#include "reminder.h"
 #include "text.h"
 
 #define MAX_ATTEMPTS 5
@@ -134,6 +136,8 @@ static void turn_finish(struct turn *t, int rc)
 			metrics_inc(M_SESSIONS_STARTED, t->in.channel);
 		if (d->has_run && d->run.status == RUN_COMPLETED)
 			metrics_inc(M_SESSIONS_COMPLETED, t->in.channel);
+		if (d->inbox != INBOX_NONE && d->commit && !d->stop)
+			metrics_inc(M_INBOX_ITEMS, t->in.channel);
 	}
 	t->answer(t, rc);
 }
@@ -190,6 +194,15 @@ static int completion_stats(const struct turn *t, struct buf *names, const char 
 	return (int)n + 1;
 }
 
+/* What an inbox item keeps of the message: on USSD, where the text holds
+ * every input of the session joined by '*', the newest one. */
+static const char *inbox_text(const struct turn *t)
+{
+	const char *star = t->in.channel == CHANNEL_USSD && !t->in.one_input ?
+			   strrchr(t->text, '*') : NULL;
+	return star ? star + 1 : t->text;
+}
+
 static void commit(struct turn *t)
 {
 	const struct decision *d = &t->d;
@@ -200,6 +213,17 @@ static void commit(struct turn *t)
 		struct buf stat_names = BUF_INIT;
 		const char **stats = NULL;
 		int nstats = completion_stats(t, &stat_names, &stats);
+		struct inbox_new item = {
+			.lang = d->has_run ? d->run.lang
+				    : t->convo->contact.lang ? t->convo->contact.lang
+							     : t->env->policy.default_lang,
+			.channel = t->kind,
+			.text = inbox_text(t),
+			.flow = d->inbox_flow,
+			.why = inbox_reason_name(d->inbox),
+		};
+		if (d->inbox != INBOX_NONE)
+			inbox_id_new(item.id);
 		struct commit c = {
 			.phone = t->phone,
 			.kind = t->kind,
@@ -218,6 +242,8 @@ static void commit(struct turn *t)
 			.ncontact_del = d->ncontact_del,
 			.stats = stats,
 			.nstats = nstats,
+			.inbox = d->inbox != INBOX_NONE ? &item : NULL,
+			.remind_at = d->has_run ? reminder_due_at(&d->run, t->in.now) : 0,
 			.now = t->in.now,
 			.load_msg_id = t->msg_id,
 			.session = t->session,
@@ -270,6 +296,8 @@ static void on_loaded(int rc, struct convo *c, void *data)
 		run_id_new(t->d.run.id); /* a new run */
 	if (t->decided)
 		t->decided(t);
+	if (t->d.inbox != INBOX_NONE)
+		t->d.commit = true; /* the item is written with the turn */
 	if (t->d.commit || t->d.stop)
 		commit(t);
 	else

@@ -82,6 +82,27 @@ static const struct usage usages[] = {
 	 "usage: sauti broadcast status [-c FILE] ID\n\n"
 	 "Prints the state and the queued, sent, delivered, failed and skipped\n"
 	 "counts of broadcast ID.\n" COMMON},
+	{"inbox", "what people sent that no flow took as an answer; reply, close",
+	 "usage: sauti inbox [-c FILE] [--all] [--since TIME] [--format text|csv|jsonl]\n"
+	 "                   [--raw-phone]\n"
+	 "       sauti inbox reply [-c FILE] ID TEXT\n"
+	 "       sauti inbox close [-c FILE] ID\n\n"
+	 "Lists what people sent that no flow took as a valid answer: text matching\n"
+	 "no keyword, an answer given up as invalid, text after a run ended, the\n"
+	 "words after HELP.  Open items by default; --all includes closed ones;\n"
+	 "--since takes ISO 8601 with an offset.  CSV columns: id, at, contact,\n"
+	 "language, channel, flow, status, text; contact is the pseudonym unless\n"
+	 "--raw-phone.  JSON lines add why, thread and the replies.\n" COMMON},
+	{"inbox reply", NULL,
+	 "usage: sauti inbox reply [-c FILE] ID TEXT\n\n"
+	 "Sends TEXT (at most 918 bytes) by SMS to item ID's sender through Kannel,\n"
+	 "ahead of any broadcast, and keeps it with the item with its delivery\n"
+	 "state.  The person's answer comes back to the inbox in the same thread.\n"
+	 "An opted-out number is not sent to (the reply shows skipped).\n" COMMON},
+	{"inbox close", NULL,
+	 "usage: sauti inbox close [-c FILE] ID\n\n"
+	 "Marks item ID handled: it leaves the open list, and is erased\n"
+	 "inbox_keep_days (default 365) later.\n" COMMON},
 	{"export", "write the runs of a flow as CSV or JSON lines",
 	 "usage: sauti export [-c FILE] FLOW [--format csv|jsonl] [--since TIME]\n"
 	 "                    [--until TIME] [--fields F1,F2] [--raw-phone]\n"

@@ -596,6 +596,24 @@ static const struct bad_case {
      "must be between 1s and 365d"},
     {"flow: t\nlanguages: [en]\nexpire: 72\nsteps:\n" BYE1, 3, 9,
      "not a duration"},
+    {"flow: t\nlanguages: [en]\nexpire: 1h\nremind: {after: 2h, text: R}\n"
+     "steps:\n" BYE1,
+     4, 17, "remind after '2h' must be shorter than expire (3600s)"},
+    {"flow: t\nlanguages: [en]\nremind: {after: soon, text: R}\nsteps:\n" BYE1,
+     3, 17, "remind after 'soon' is not a duration"},
+    {"flow: t\nlanguages: [en]\nremind: {after: 1h, times: 0, text: R}\n"
+     "steps:\n" BYE1,
+     3, 28, "remind times must be a whole number from 1 to 10"},
+    {"flow: t\nlanguages: [en]\nremind: {text: R}\nsteps:\n" BYE1, 3, 9,
+     "remind is missing 'after'"},
+    {"flow: t\nlanguages: [sw, en]\nremind: {after: 1h, text: {en: R}}\n"
+     "steps:\n" BYE2,
+     3, 27, "remind text is missing language 'sw'"},
+    {"flow: t\nlanguages: [en]\nremind: {after: 1h, text: R, every: 2h}\n"
+     "steps:\n" BYE1,
+     3, 30, "unknown key 'every'"},
+    {"flow: t\nlanguages: [en]\nremind: 24h\nsteps:\n" BYE1, 3, 9,
+     "remind must be a map"},
     {"flow: t\ntitle: {en: Hi}\nlanguages: [sw, en]\nsteps:\n" BYE2, 2, 8,
      "title is missing language 'sw'"},
     {"flow: t\nlanguages: [en]\nvars:\n  my org: X\nsteps:\n" BYE1, 4, 3,
@@ -707,6 +725,38 @@ static void test_bad_utf8(void **state)
 	flow_set_unref(set);
 	flow_diags_release(&d);
 	assert_true(ok);
+}
+
+static void test_remind(void **state)
+{
+	(void)state;
+	struct flow_diags d = {NULL, 0};
+	struct flow_set *set = load_yaml(
+	    "flow: t\nlanguages: [sw, en]\nexpire: 2d\n"
+	    "remind: {after: 3s, times: 2, text: {sw: Kumbusho, en: Reminder}}\n"
+	    "steps:\n" BYE2, &d);
+	print_diags(&d);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(set->n, 1);
+	const struct flow *f = set->flows[0];
+	assert_int_equal(f->remind.after, 3);
+	assert_int_equal(f->remind.times, 2);
+	assert_string_equal(f->remind.text.t[1], "Reminder");
+	flow_set_unref(set);
+	flow_diags_release(&d);
+
+	set = load_yaml("flow: t\nlanguages: [en]\nremind: {after: 24h, text: R}\n"
+			"steps:\n" BYE1, &d);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(set->flows[0]->remind.after, 24 * 3600);
+	assert_int_equal(set->flows[0]->remind.times, 1); /* the default */
+	flow_set_unref(set);
+	flow_diags_release(&d);
+	/* no remind: none */
+	set = load_yaml("flow: t\nlanguages: [en]\nsteps:\n" BYE1, &d);
+	assert_int_equal(set->flows[0]->remind.after, 0);
+	flow_set_unref(set);
+	flow_diags_release(&d);
 }
 
 static void test_good_cases(void **state)
@@ -964,6 +1014,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_cases),
 	    cmocka_unit_test(test_bad_utf8),
 	    cmocka_unit_test(test_good_cases),
+	    cmocka_unit_test(test_remind),
 	    cmocka_unit_test(test_ussd_end_text),
 	    cmocka_unit_test(test_ussd_paged_choices),
 	    cmocka_unit_test(test_ussd_swahili_and_vars),

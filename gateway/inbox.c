@@ -1,0 +1,460 @@
+/* inbox.c -- see inbox.h. */
+#include "inbox.h"
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "csv.h"
+#include "db.h"
+#include "lane.h"
+#include "pseudo.h"
+#include "timeutil.h"
+
+void inbox_id_new(char out[INBOX_ID_LEN + 1])
+{
+	/* Letters only: an id never looks like a phone number, which the
+	 * audit trail would scrub (audit_scrub). */
+	for (int i = 0; i < INBOX_ID_LEN; i++)
+		out[i] = (char)('a' + randombytes_uniform(26));
+	out[INBOX_ID_LEN] = '\0';
+}
+
+void inbox_item_args(struct db_args *a, const struct inbox_new *item)
+{
+	if (!item) {
+		db_args_add(a, "");
+		return;
+	}
+	db_args_add(a, item->id);
+	db_args_add(a, "10");
+	db_args_add(a, "lang");
+	db_args_add(a, item->lang ? item->lang : "");
+	db_args_add(a, "ch");
+	db_args_add(a, item->channel);
+	db_args_add(a, "text");
+	db_args_add(a, item->text);
+	db_args_add(a, "flow");
+	db_args_add(a, item->flow ? item->flow : "");
+	db_args_add(a, "why");
+	db_args_add(a, item->why);
+}
+
+/* An id as typed on a command line or in a path: INBOX_ID_LEN letters. */
+static bool id_ok(const char *id)
+{
+	if (strlen(id) != INBOX_ID_LEN)
+		return false;
+	for (const char *p = id; *p; p++)
+		if (*p < 'a' || *p > 'z')
+			return false;
+	return true;
+}
+
+/* -- listing ------------------------------------------------------------------ */
+
+/* ARGV: since, all ("1").  {id, hash, ...} oldest first. */
+static const char list_script[] =
+	"local idx = ARGV[2] == '1' and 'sauti:inbox' or 'sauti:inbox:open'\n"
+	"local ids = redis.call('ZRANGEBYSCORE', idx, ARGV[1], '+inf')\n"
+	"local out = {}\n"
+	"for _, id in ipairs(ids) do\n"
+	"  local h = redis.call('HGETALL', 'sauti:in:' .. id)\n"
+	"  if #h > 0 then out[#out + 1] = id; out[#out + 1] = h end\n"
+	"end\n"
+	"return out\n";
+
+struct list_call {
+	inbox_list_fn fn;
+	void *arg;
+};
+
+static char *dup_field(const char *v) { return xstrdup(v ? v : ""); }
+
+static void item_release(struct inbox_item *it)
+{
+	free(it->phone);
+	free(it->lang);
+	free(it->channel);
+	free(it->text);
+	free(it->flow);
+	free(it->why);
+	free(it->status);
+	free(it->thread);
+	for (size_t i = 0; i < it->nreplies; i++) {
+		free(it->replies[i].text);
+		free(it->replies[i].status);
+	}
+	free(it->replies);
+}
+
+void inbox_list_release(struct inbox_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		item_release(&l->items[i]);
+	free(l->items);
+	l->items = NULL;
+	l->n = 0;
+}
+
+/* Reply N's field ("at", "text", "st") of "r:N:FIELD"; 0 when not one. */
+static size_t reply_field(const char *name, const char **field)
+{
+	if (strncmp(name, "r:", 2) != 0)
+		return 0;
+	char *end;
+	unsigned long n = strtoul(name + 2, &end, 10);
+	if (*end != ':' || n == 0 || n > 1000)
+		return 0;
+	*field = end + 1;
+	return n;
+}
+
+static void item_decode(struct inbox_item *it, const char *id, const redisReply *h)
+{
+	snprintf(it->id, sizeof(it->id), "%s", id);
+	const char *ph = NULL, *lang = NULL, *ch = NULL, *text = NULL, *flow = NULL;
+	const char *why = NULL, *st = NULL, *th = NULL;
+	for (size_t i = 0; i + 1 < h->elements; i += 2) {
+		const char *n = h->element[i]->str, *v = h->element[i + 1]->str, *field;
+		size_t r = reply_field(n, &field);
+		if (r) {
+			if (r > it->nreplies) {
+				it->replies = xrealloc(it->replies, r * sizeof(*it->replies));
+				memset(it->replies + it->nreplies, 0,
+				       (r - it->nreplies) * sizeof(*it->replies));
+				it->nreplies = r;
+			}
+			struct inbox_reply *rp = &it->replies[r - 1];
+			if (strcmp(field, "at") == 0)
+				rp->at = strtol(v, NULL, 10);
+			else if (strcmp(field, "text") == 0 && !rp->text)
+				rp->text = xstrdup(v);
+			else if (strcmp(field, "st") == 0 && !rp->status)
+				rp->status = xstrdup(v);
+		} else if (strcmp(n, "at") == 0) {
+			it->at = strtol(v, NULL, 10);
+		} else if (strcmp(n, "tc") == 0) {
+			it->closed = strtol(v, NULL, 10);
+		} else if (strcmp(n, "ph") == 0) {
+			ph = v;
+		} else if (strcmp(n, "lang") == 0) {
+			lang = v;
+		} else if (strcmp(n, "ch") == 0) {
+			ch = v;
+		} else if (strcmp(n, "text") == 0) {
+			text = v;
+		} else if (strcmp(n, "flow") == 0) {
+			flow = v;
+		} else if (strcmp(n, "why") == 0) {
+			why = v;
+		} else if (strcmp(n, "st") == 0) {
+			st = v;
+		} else if (strcmp(n, "th") == 0) {
+			th = v;
+		}
+	}
+	it->phone = dup_field(ph);
+	it->lang = dup_field(lang);
+	it->channel = dup_field(ch);
+	it->text = dup_field(text);
+	it->flow = dup_field(flow);
+	it->why = dup_field(why);
+	it->status = dup_field(st);
+	it->thread = xstrdup(th ? th : id);
+	for (size_t i = 0; i < it->nreplies; i++) {
+		if (!it->replies[i].text)
+			it->replies[i].text = xstrdup("");
+		if (!it->replies[i].status)
+			it->replies[i].status = xstrdup("");
+	}
+}
+
+static void on_list(redisReply *reply, void *data)
+{
+	struct list_call *call = data;
+	if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+		call->fn(-1, NULL, call->arg);
+		free(call);
+		return;
+	}
+	struct inbox_list l = {0};
+	l.items = xcalloc(reply->elements / 2 + 1, sizeof(*l.items));
+	for (size_t i = 0; i + 1 < reply->elements; i += 2)
+		if (reply->element[i + 1]->type == REDIS_REPLY_ARRAY)
+			item_decode(&l.items[l.n++], reply->element[i]->str, reply->element[i + 1]);
+	call->fn(0, &l, call->arg);
+	inbox_list_release(&l);
+	free(call);
+}
+
+int inbox_list(struct db *db, long since, bool all, inbox_list_fn fn, void *arg)
+{
+	struct list_call *call = xcalloc(1, sizeof(*call));
+	call->fn = fn;
+	call->arg = arg;
+	struct db_args a = {0};
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, list_script);
+	db_args_add(&a, "0");
+	db_args_addl(&a, since);
+	db_args_add(&a, all ? "1" : "0");
+	if (db_command_args(db, on_list, call, &a) < 0) {
+		free(call);
+		return -1;
+	}
+	return 0;
+}
+
+/* -- close, reply, delivery reports ---------------------------------------------- */
+
+/* ARGV: id, now, sweep at. */
+static const char close_script[] =
+	"local k = 'sauti:in:' .. ARGV[1]\n"
+	"if redis.call('EXISTS', k) == 0 then return 0 end\n"
+	"if redis.call('HGET', k, 'st') == 'closed' then return 1 end\n"
+	"redis.call('HSET', k, 'st', 'closed', 'tc', ARGV[2])\n"
+	"redis.call('ZREM', 'sauti:inbox:open', ARGV[1])\n"
+	"redis.call('ZADD', 'sauti:inbox:closed', ARGV[3], ARGV[1])\n"
+	"return 1\n";
+
+int inbox_close(struct db *db, const char *id, long now, int keep_days,
+		inbox_done_fn fn, void *arg)
+{
+	if (!id_ok(id)) {
+		fn(0, arg);
+		return 0;
+	}
+	struct db_args a = {0};
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, close_script);
+	db_args_add(&a, "0");
+	db_args_add(&a, id);
+	db_args_addl(&a, now);
+	db_args_addl(&a, now + (long)keep_days * 86400);
+	return db_command_integer(db, &a, fn, arg);
+}
+
+/* ARGV: id, text, now, ucs2, lane id, due ms, thread ttl.  Records reply N
+ * and queues it; the sender's answer joins this item's thread. */
+static const char reply_script[] =
+	LANE_PUSH_FUNCTION
+	"local k = 'sauti:in:' .. ARGV[1]\n"
+	"local ph = redis.call('HGET', k, 'ph')\n"
+	"if not ph then return 0 end\n"
+	"local n = redis.call('HINCRBY', k, 'nr', 1)\n"
+	"local r = 'r:' .. n .. ':'\n"
+	"redis.call('HSET', k, r .. 'at', ARGV[3], r .. 'text', ARGV[2])\n"
+	"lane_push(ARGV[5], ph, ARGV[2], ARGV[4], 'i.' .. ARGV[1] .. '.' .. n, k, r .. 'st', ARGV[6])\n"
+	"redis.call('SET', 'sauti:in:t:' .. ph, redis.call('HGET', k, 'th') or ARGV[1], 'EX', ARGV[7])\n"
+	"return 1\n";
+
+int inbox_reply(struct db *db, const char *id, const char *text, long now,
+		inbox_done_fn fn, void *arg)
+{
+	if (!id_ok(id)) {
+		fn(0, arg);
+		return 0;
+	}
+	struct db_args a = {0};
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, reply_script);
+	db_args_add(&a, "0");
+	db_args_add(&a, id);
+	db_args_add(&a, text);
+	db_args_addl(&a, now);
+	lane_push_args(&a, text);
+	db_args_addf(&a, "%lld", (long long)now * 1000);
+	db_args_addl(&a, INBOX_THREAD_TTL);
+	return db_command_integer(db, &a, fn, arg);
+}
+
+/* ARGV: id, reply number, state. */
+static const char dlr_script[] =
+	"local k = 'sauti:in:' .. ARGV[1]\n"
+	"if redis.call('EXISTS', k) == 0 then return 1 end\n"
+	"local f = 'r:' .. ARGV[2] .. ':st'\n"
+	"if redis.call('HGET', k, f) == 'delivered' then return 1 end\n"
+	"redis.call('HSET', k, f, ARGV[3])\n"
+	"return 1\n";
+
+int inbox_dlr(struct db *db, const char *id, int status, inbox_done_fn fn, void *arg)
+{
+	/* "i.ITEM.N" */
+	if (strncmp(id, "i.", 2) != 0 || strlen(id) < 2 + INBOX_ID_LEN + 2 ||
+	    id[2 + INBOX_ID_LEN] != '.')
+		return -1;
+	char item[INBOX_ID_LEN + 1];
+	memcpy(item, id + 2, INBOX_ID_LEN);
+	item[INBOX_ID_LEN] = '\0';
+	char *end;
+	long n = strtol(id + 3 + INBOX_ID_LEN, &end, 10);
+	if (!id_ok(item) || *end || n <= 0)
+		return -1;
+	/* Kannel's %d: 1 delivered, 2 failed, 16 rejected; 4 and 8 are on
+	 * their way (buffered, acknowledged by the SMSC). */
+	const char *state = status == 1 ? "delivered" : status == 2 || status == 16 ? "failed" : NULL;
+	if (!state) {
+		fn(1, arg);
+		return 0;
+	}
+	struct db_args a = {0};
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, dlr_script);
+	db_args_add(&a, "0");
+	db_args_add(&a, item);
+	db_args_addl(&a, n);
+	db_args_add(&a, state);
+	return db_command_integer(db, &a, fn, arg) < 0 ? -2 : 0;
+}
+
+/* ARGV: now.  Erases items whose keeping time after closing is over. */
+static const char sweep_script[] =
+	"local ids = redis.call('ZRANGEBYSCORE', 'sauti:inbox:closed', '-inf', ARGV[1], 'LIMIT', 0, 500)\n"
+	"for _, id in ipairs(ids) do\n"
+	"  local k = 'sauti:in:' .. id\n"
+	"  local ph = redis.call('HGET', k, 'ph')\n"
+	"  if ph then redis.call('ZREM', 'sauti:in:p:' .. ph, id) end\n"
+	"  redis.call('DEL', k)\n"
+	"  redis.call('ZREM', 'sauti:inbox', id)\n"
+	"  redis.call('ZREM', 'sauti:inbox:open', id)\n"
+	"  redis.call('ZREM', 'sauti:inbox:closed', id)\n"
+	"end\n"
+	"return #ids\n";
+
+void inbox_sweep(struct db *db, long now)
+{
+	struct db_args a = {0};
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, sweep_script);
+	db_args_add(&a, "0");
+	db_args_addl(&a, now);
+	db_command_args(db, NULL, NULL, &a);
+}
+
+int inbox_count_open(struct db *db, db_integer_fn fn, void *arg)
+{
+	struct db_args a = {0};
+	db_args_add(&a, "ZCARD");
+	db_args_add(&a, "sauti:inbox:open");
+	return db_command_integer(db, &a, fn, arg);
+}
+
+/* -- output ---------------------------------------------------------------------- */
+
+static void csv_header(struct buf *out)
+{
+	static const char *const cols[] = {"id", "at", "contact", "language", "channel",
+					   "flow", "status", "text"};
+	csv_write_row(out, cols, 8);
+}
+
+static void item_csv(const struct inbox_item *it, const char *contact, struct buf *out)
+{
+	char at[TIME_ISO8601_SIZE];
+	time_iso8601(it->at, at);
+	const char *cells[] = {it->id, at, contact, it->lang, it->channel,
+			       it->flow, it->status, it->text};
+	csv_write_row(out, cells, 8);
+}
+
+static json_t *item_json(const struct inbox_item *it, const char *contact)
+{
+	char at[TIME_ISO8601_SIZE];
+	time_iso8601(it->at, at);
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", it->id, "at", at,
+			      "contact", contact, "language", it->lang, "channel", it->channel,
+			      "flow", it->flow, "status", it->status, "text", it->text,
+			      "why", it->why, "thread", it->thread);
+	if (it->closed) {
+		char tc[TIME_ISO8601_SIZE];
+		time_iso8601(it->closed, tc);
+		json_object_set_new(o, "closed_at", json_string(tc));
+	}
+	json_t *replies = json_array();
+	for (size_t i = 0; i < it->nreplies; i++) {
+		char rat[TIME_ISO8601_SIZE];
+		time_iso8601(it->replies[i].at, rat);
+		json_array_append_new(replies, json_pack("{s:s,s:s,s:s}", "at", rat, "text",
+							 it->replies[i].text, "status",
+							 it->replies[i].status));
+	}
+	json_object_set_new(o, "replies", replies);
+	return o;
+}
+
+static void item_text(const struct inbox_item *it, const char *contact, struct buf *out)
+{
+	char at[TIME_ISO8601_SIZE];
+	time_iso8601(it->at, at);
+	buf_printf(out, "%s  %s  %s  %s/%s  %s%s%s\n", it->id, at, contact, it->channel,
+		   it->lang, it->status, *it->flow ? "  flow " : "", it->flow);
+	if (strcmp(it->thread, it->id) != 0)
+		buf_printf(out, "  (answer in the thread of %s)\n", it->thread);
+	buf_printf(out, "  > %s\n", it->text);
+	for (size_t i = 0; i < it->nreplies; i++) {
+		char rat[TIME_ISO8601_SIZE];
+		time_iso8601(it->replies[i].at, rat);
+		buf_printf(out, "  < %s (%s, %s)\n", it->replies[i].text, rat,
+			   it->replies[i].status);
+	}
+	buf_putc(out, '\n');
+}
+
+int inbox_format_parse(const char *name, enum inbox_format *f)
+{
+	static const char *const names[] = {[INBOX_TEXT] = "text", [INBOX_CSV] = "csv",
+					    [INBOX_JSONL] = "jsonl"};
+	for (int i = 0; i <= INBOX_JSONL; i++)
+		if (strcmp(name, names[i]) == 0) {
+			*f = (enum inbox_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+static void append_json(json_t *o, struct buf *out)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	buf_puts(out, s);
+	free(s);
+	json_decref(o);
+}
+
+void inbox_list_write(const struct inbox_list *l, enum inbox_format f, const char *key,
+		      struct buf *out)
+{
+	json_t *array = f == INBOX_JSON ? json_array() : NULL;
+	if (f == INBOX_CSV)
+		csv_header(out);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct inbox_item *it = &l->items[i];
+		char who[PSEUDONYM_SIZE];
+		if (key)
+			pseudonym(key, strlen(key), it->phone, who);
+		const char *contact = key ? who : it->phone;
+		switch (f) {
+		case INBOX_TEXT:
+			item_text(it, contact, out);
+			break;
+		case INBOX_CSV:
+			item_csv(it, contact, out);
+			break;
+		case INBOX_JSONL:
+			append_json(item_json(it, contact), out);
+			buf_putc(out, '\n');
+			break;
+		case INBOX_JSON:
+			json_array_append_new(array, item_json(it, contact));
+			break;
+		}
+	}
+	if (array) {
+		append_json(array, out);
+		buf_putc(out, '\n');
+	}
+}
