@@ -543,6 +543,45 @@ static void test_random_bytes(void **state)
 	}
 }
 
+/* ---- GSM-7 substitutes ------------------------------------------------ */
+
+static void test_gsm7_substitute(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"It\xE2\x80\x99s \xE2\x80\x9Cmain\xE2\x80\x9D \xE2\x80\x93 ok\xE2\x80\xA6",
+		 "It's \"main\" - ok..."},
+		{"\xC2\xABOui\xC2\xBB\xC2\xA0!", "\"Oui\" !"},
+		{"plain GSM-7 text", "plain GSM-7 text"},
+		{"Tw\xC9\x9B \xE2\x80\x98x\xE2\x80\x99", "Tw\xC9\x9B 'x'"}, /* ɛ stays */
+		{"caf\xC3\xA9 \xE2\x80\x94", "caf\xC3\xA9 -"},
+		{"", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b = BUF_INIT;
+		gsm7_substitute(cases[i].in, strlen(cases[i].in), &b);
+		assert_string_equal(buf_str(&b), cases[i].out);
+		buf_release(&b);
+	}
+	size_t n;
+	assert_string_equal(gsm7_substitute_of("\xE2\x80\xA6x", 4, &n), "...");
+	assert_int_equal(n, 3);
+	assert_null(gsm7_substitute_of("\xC9\x9B", 2, &n));
+	assert_int_equal(n, 2);
+	assert_null(gsm7_substitute_of("\xE2\x80", 2, &n)); /* cut short */
+	assert_int_equal(n, 0);
+	/* What it is for: the SMS becomes GSM-7 again. */
+	struct buf b = BUF_INIT;
+	const char *curly = "Asante \xE2\x80\x98sana\xE2\x80\x99";
+	gsm7_substitute(curly, strlen(curly), &b);
+	struct sms_cost cost;
+	sms_cost(buf_str(&b), b.len, &cost);
+	assert_false(cost.ucs2);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -557,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_number_format),
 		cmocka_unit_test(test_first_word_upper),
 		cmocka_unit_test(test_random_bytes),
+		cmocka_unit_test(test_gsm7_substitute),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
