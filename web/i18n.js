@@ -22,6 +22,10 @@ const words = {
     'flow.message': 'Ujumbe ({lang})', 'flow.sms': 'SMS', 'flow.cost': 'SMS {n}', 'flow.ucs2': 'UCS-2: ghali mara mbili',
     'flow.total': 'Jumla ya SMS kwa mtu anayemaliza (njia ndefu zaidi haijakadiriwa): {n}',
     'type.say': 'sema', 'type.ask': 'uliza', 'type.language': 'lugha', 'type.end': 'mwisho',
+    'ask.choices': 'chaguo', 'ask.number': 'namba', 'ask.text': 'maandishi',
+    'fact.contact': 'Jina bandia', 'fact.fields': 'Taarifa', 'fact.runs': 'Mazungumzo',
+    'fact.replies': 'Majibu yaliyotumwa', 'fact.broadcasts': 'Matangazo', 'fact.inbox': 'Ujumbe',
+    'fact.pointers': 'Mazungumzo yanayoendelea',
     'results.title': 'Matokeo: {flow}', 'results.runs': 'Mazungumzo', 'results.completed': 'Yamekamilika',
     'results.completion': 'Ukamilishaji', 'results.status': 'Hali ya mazungumzo',
     'results.dropoff': 'Walipoachia (kwa hatua)', 'results.questions': 'Majibu kwa swali',
@@ -87,6 +91,10 @@ const words = {
     'flow.message': 'Message ({lang})', 'flow.sms': 'SMS', 'flow.cost': '{n} SMS', 'flow.ucs2': 'UCS-2: twice the cost',
     'flow.total': 'SMS for one person through every step (branches not worked out): {n}',
     'type.say': 'say', 'type.ask': 'ask', 'type.language': 'language', 'type.end': 'end',
+    'ask.choices': 'choices', 'ask.number': 'number', 'ask.text': 'text',
+    'fact.contact': 'Pseudonym', 'fact.fields': 'Fields', 'fact.runs': 'Conversations',
+    'fact.replies': 'Replies sent', 'fact.broadcasts': 'Broadcasts', 'fact.inbox': 'Messages',
+    'fact.pointers': 'Conversations going on',
     'results.title': 'Results: {flow}', 'results.runs': 'Conversations', 'results.completed': 'Completed',
     'results.completion': 'Completion', 'results.status': 'Conversations by status',
     'results.dropoff': 'Where people stopped (by step)', 'results.questions': 'Answers by question',
@@ -153,7 +161,7 @@ export function other() { return current === 'sw' ? 'en' : 'sw'; }
 
 // t('key', {n: 3}): the text in the current language, {names} filled in.
 export function t(key, vars) {
-  const s = words[current][key] ?? words.en[key] ?? key;
+  const s = words[current][key] ?? words.en[key] ?? (vars && vars.otherwise) ?? key;
   return vars ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s;
 }
 

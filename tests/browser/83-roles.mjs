@@ -51,7 +51,7 @@ run(async (b) => {
   await b.check('find by number shows what is held about the person', async () => {
     await page.getByLabel('Phone number').fill('0712300842');
     await page.getByRole('button', {name: 'Find'}).click();
-    await expect.text(page.locator('form', {hasText: 'Find by number'}).locator('dl.facts'), /contact[\s\S]*[0-9a-f]{16}[\s\S]*Juma/);
+    await expect.text(page.locator('form', {hasText: 'Find by number'}).locator('dl.facts'), /Pseudonym[\s\S]*[0-9a-f]{16}[\s\S]*Juma/);
   });
   await b.shots(page, 'contacts');
   await b.check('forget erases the person after a confirmation', async () => {

@@ -52,7 +52,7 @@ function facts(obj) {
   for (const [k, v] of Object.entries(obj)) {
     const text = Array.isArray(v) ? (v.length && typeof v[0] === 'object' ? `${v.length}` : v.join(', '))
       : (v && typeof v === 'object' ? Object.entries(v).map(([a, b]) => `${a}: ${b}`).join(', ') : String(v));
-    dl.append(h('dt', {}, k), h('dd', {}, text));
+    dl.append(h('dt', {}, t(`fact.${k}`, {otherwise: k})), h('dd', {}, text));
   }
   return dl;
 }

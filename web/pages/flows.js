@@ -69,7 +69,7 @@ export async function flowPage(view, {args: [id]}) {
       return h('p', {}, h('span', {class: 'tag'}, l), ' ', h('span', {class: 'msg'}, s.message[l]), ' ', smsTag(s.sms[l]));
     });
     steps.append(h('li', {class: 'panel step'},
-      h('h3', {}, s.id, ' ', h('span', {class: 'tag'}, t(`type.${s.type}`) + (s.ask ? ` · ${s.ask}` : ''))),
+      h('h3', {}, s.id, ' ', h('span', {class: 'tag'}, t(`type.${s.type}`) + (s.ask ? ` · ${t(`ask.${s.ask}`)}` : ''))),
       s.save ? h('p', {class: 'muted'}, `${t('flow.save')}: ${s.save}`) : null,
       langs));
   }
