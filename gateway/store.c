@@ -14,21 +14,44 @@
 #include "db.h"
 #include "inbox.h"
 #include "reminder.h"
+#include "keys.h"
 
-/* load_convo(phone, msg_id, pointer key, limit, window, session, stats flows):
- * what serving one message needs to know.  The reply given to msg_id is
- * looked up always when session is "", else only when the active run is not
- * that USSD session's (a repeat within a session is answered from the run
- * itself).  Returns {reply already given or false, contact hash, run id or
- * false, run hash (both hashes as names and values joined by NUL bytes),
- * messages from this phone in the current window (0 when unlimited),
- * {flow, stats hash, ...}}.  Both scripts below begin with it. */
+/* -- the scripts' protocol ------------------------------------------------------
+ * Each script is given its keys as KEYS and its other arguments as ARGV, in
+ * the orders of the lists below.  A list is the one statement of an order:
+ * C fills each position by its enum name, and the script's first lines,
+ * generated from the same list, make each position a Lua local of that name
+ * (SCRIPT_LOCALS).  A key a command does not need is given as the contact's
+ * key (always in the person's slot, docs/keys.md) and left alone. */
+#define NAME_ENUM(prefix, n) prefix##n,
+#define LUA_NAME(n) #n ","
+#define LUA_ONE(n) "+1"
+/* "local a,b,c,_ = unpack(KEYS, 1, 0+1+1+1)": the last name takes the nil
+ * after the list, so that the generated list may end with a comma. */
+#define SCRIPT_LOCALS(LIST, TABLE) \
+	"local " LIST(LUA_NAME) "_ = unpack(" TABLE ", 1, 0" LIST(LUA_ONE) ")\n"
+#define SCRIPT_COUNT(NAME, LIST) "local " NAME " = 0" LIST(LUA_ONE) "\n"
+
+/* The run the pointer names: the one key a script finds by reading, not by
+ * being told (its id is in the pointer); it is the person's, in the
+ * person's slot once run keys carry the person's tag (docs/keys.md). */
+#define LUA_RUN_KEY(id) "'" KEYS_RUN_PREFIX "' .. " id
+
+/* load_convo(keys, msg_id, limit, window, session, stat_keys, flows): what
+ * serving one message needs to know; keys holds the contact's, the
+ * pointer's, the limit counter's and the reply's keys.  The reply given to
+ * msg_id is looked up always when session is "", else only when the active
+ * run is not that USSD session's (a repeat within a session is answered from
+ * the run itself).  Returns {reply already given or false, contact hash, run
+ * id or false, run hash (both hashes as names and values joined by NUL
+ * bytes), messages from this phone in the current window (0 when
+ * unlimited), {flow, stats hash, ...}}.  Both scripts below begin with it. */
 #define LOAD_FUNCTION \
-	"local function load_convo(phone, msg_id, ptr, limit, window, session, flows)\n" \
-	"  local c = redis.call('HGETALL', 'sauti:c:' .. phone)\n" \
-	"  local id = redis.call('GET', ptr)\n" \
+	"local function load_convo(kc, kp, kl, km, msg_id, limit, window, session, stat_keys, flows)\n" \
+	"  local c = redis.call('HGETALL', kc)\n" \
+	"  local id = redis.call('GET', kp)\n" \
 	"  local r = {}\n" \
-	"  if id then r = redis.call('HGETALL', 'sauti:r:' .. id) end\n" \
+	"  if id then r = redis.call('HGETALL', " LUA_RUN_KEY("id") ") end\n" \
 	"  local dup = false\n" \
 	"  if msg_id ~= '' then\n" \
 	"    local mine = false\n" \
@@ -37,120 +60,176 @@
 	"        if r[i] == 'us' then mine = r[i + 1] == session; break end\n" \
 	"      end\n" \
 	"    end\n" \
-	"    if not mine then dup = redis.call('GET', 'sauti:mo:' .. msg_id) end\n" \
+	"    if not mine then dup = redis.call('GET', km) end\n" \
 	"  end\n" \
 	"  local n = 0\n" \
 	"  if tonumber(limit) > 0 and not dup then\n" \
-	"    n = redis.call('INCR', 'sauti:lim:' .. phone)\n" \
-	"    if n == 1 then redis.call('EXPIRE', 'sauti:lim:' .. phone, window) end\n" \
+	"    n = redis.call('INCR', kl)\n" \
+	"    if n == 1 then redis.call('EXPIRE', kl, window) end\n" \
 	"  end\n" \
 	"  local stats = {}\n" \
-	"  for _, f in ipairs(flows) do\n" \
+	"  for i, f in ipairs(flows) do\n" \
 	"    stats[#stats + 1] = f\n" \
-	"    stats[#stats + 1] = redis.call('HGETALL', 'sauti:stats:' .. f)\n" \
+	"    stats[#stats + 1] = redis.call('HGETALL', stat_keys[i])\n" \
 	"  end\n" \
 	"  return {dup, table.concat(c, '\\0'), id, table.concat(r, '\\0'), n, stats}\n" \
 	"end\n"
 
-/* ARGV: phone, msg_id, pointer key, limit, window, session, then flows whose
- * stats the texts show. */
+/* The load: these KEYS, then stats:FLOW of each flow whose counters the
+ * texts show; these ARGV, then those flows' names, in the same order. */
+#define LOAD_KEYS(X) X(k_contact) X(k_pointer) X(k_limit) X(k_reply)
+#define LOAD_ARGS(X) X(phone) X(msg_id) X(limit) X(window) X(session)
+#define LK(n) NAME_ENUM(LK_, n)
+#define LA(n) NAME_ENUM(LA_, n)
+enum { LOAD_KEYS(LK) LK_COUNT };
+enum { LOAD_ARGS(LA) LA_COUNT };
+
 static const char load_script[] =
 	LOAD_FUNCTION
-	"return load_convo(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], {unpack(ARGV, 7)})\n";
+	SCRIPT_LOCALS(LOAD_KEYS, "KEYS")
+	SCRIPT_LOCALS(LOAD_ARGS, "ARGV")
+	SCRIPT_COUNT("NKEYS", LOAD_KEYS)
+	SCRIPT_COUNT("NARGS", LOAD_ARGS)
+	"return load_convo(k_contact, k_pointer, k_limit, k_reply, msg_id, limit, window, session,\n"
+	"                  {unpack(KEYS, NKEYS + 1)}, {unpack(ARGV, NARGS + 1)})\n";
 
-/* ARGV: 1 phone, 2 msg_id, 3 reply, 4 pointer key, 5 expected pointer ("*":
- * not read, see store_commit), 6 pointer action (set|clear|keep), 7 run id,
- * 8 expected version, 9 flow,
- * 10 started, 11 end run, 12 end status, 13 now, 14 reply ttl, 15 expected
- * contact version, 16 the message's id and 17 its USSD session (to load
- * with), then five counted lists: run field/value pairs (those that
+/* The commit.  KEYS: the contact, the pointer, the run written and the run
+ * ended (when there are), the reply remembered (when a message id is), the
+ * person's runs and replies, the contacts set, the flow's runs and stats.
+ * ARGV: these, then five counted lists: run field/value pairs (those that
  * changed), run fields to delete, contact field/value pairs, contact fields
  * to delete, stats fields to increment; then the reminder's due time (see
  * struct commit's remind_at) and an inbox item: its id ("" none) and a
- * counted list of its field/value pairs.
- * Returns 1, or, when the pointer, the run or the contact changed since they
- * were read, what load_convo() finds now: the turn decides again without another
- * round trip. */
+ * counted list of its field/value pairs (the reminders' and the inbox's
+ * keys are still named in Lua: docs/keys.md).  expect_ptr "*": not read (see
+ * store_commit).  Returns 1, or, when the pointer, the run or the contact
+ * changed since they were read, what load_convo() finds now: the turn
+ * decides again without another round trip.
+ * ("local A = ARGV" is how tests/integration/42-faults.t knows it.) */
+#define COMMIT_KEYS(X) \
+	X(k_contact) X(k_pointer) X(k_run) X(k_end_run) X(k_reply) X(k_person_runs) \
+	X(k_person_replies) X(k_contacts) X(k_flow_runs) X(k_stats)
+#define COMMIT_ARGS(X) \
+	X(phone) X(msg_id) X(reply) X(expect_ptr) X(ptr_action) X(run_id) X(run_v) \
+	X(started) X(end_run) X(end_status) X(now) X(reply_ttl) X(contact_v) \
+	X(load_msg_id) X(session)
+#define CK(n) NAME_ENUM(CK_, n)
+#define CA(n) NAME_ENUM(CA_, n)
+enum { COMMIT_KEYS(CK) CK_COUNT };
+enum { COMMIT_ARGS(CA) CA_COUNT };
+
 static const char commit_script[] =
 	LOAD_FUNCTION
 	INBOX_ADD_FUNCTION
 	"local A = ARGV\n"
 	"local REMIND_KEY = '" REMINDER_KEY "'\n"
-	"local function conflict() return load_convo(A[1], A[16], A[4], '0', '0', A[17], {}) end\n"
-	"if A[5] ~= '*' and (redis.call('GET', A[4]) or '') ~= A[5] then return conflict() end\n"
-	"local ck = 'sauti:c:' .. A[1]\n"
-	"if (redis.call('HGET', ck, '_v') or '0') ~= A[15] then return conflict() end\n"
+	SCRIPT_LOCALS(COMMIT_KEYS, "KEYS")
+	SCRIPT_LOCALS(COMMIT_ARGS, "ARGV")
+	SCRIPT_COUNT("NARGS", COMMIT_ARGS)
+	"local function conflict()\n"
+	"  return load_convo(k_contact, k_pointer, k_contact, k_reply, load_msg_id, '0', '0', session, {}, {})\n"
+	"end\n"
+	"if expect_ptr ~= '*' and (redis.call('GET', k_pointer) or '') ~= expect_ptr then return conflict() end\n"
+	"if (redis.call('HGET', k_contact, '_v') or '0') ~= contact_v then return conflict() end\n"
 	"local function span(i)\n" /* a counted list: its first and last index */
 	"  local n = tonumber(A[i])\n"
 	"  return i + 1, i + n, i + n + 1\n"
 	"end\n"
-	"local rf, rl, i = span(18)\n"
+	"local rf, rl, i = span(NARGS + 1)\n"
 	"local df, dl, j = span(i)\n"
 	"local cf, cl, k = span(j)\n"
 	"local xf, xl, m = span(k)\n"
 	"local sf, sl, q = span(m)\n"
-	"if A[7] ~= '' then\n"
-	"  local rk = 'sauti:r:' .. A[7]\n"
-	"  local v = redis.call('HGET', rk, 'v') or '0'\n"
-	"  if v ~= A[8] then return conflict() end\n"
-	"  redis.call('HSET', rk, 'v', tonumber(v) + 1, unpack(A, rf, rl))\n"
-	"  if dl >= df then redis.call('HDEL', rk, unpack(A, df, dl)) end\n"
+	"if run_id ~= '' then\n"
+	"  local v = redis.call('HGET', k_run, 'v') or '0'\n"
+	"  if v ~= run_v then return conflict() end\n"
+	"  redis.call('HSET', k_run, 'v', tonumber(v) + 1, unpack(A, rf, rl))\n"
+	"  if dl >= df then redis.call('HDEL', k_run, unpack(A, df, dl)) end\n"
 	"  if v == '0' then\n"
-	"    redis.call('ZADD', 'sauti:runs:' .. A[9], A[10], A[7])\n"
-	"    redis.call('ZADD', 'sauti:pr:' .. A[1], A[10], A[7])\n"
+	"    redis.call('ZADD', k_flow_runs, started, run_id)\n"
+	"    redis.call('ZADD', k_person_runs, started, run_id)\n"
 	"  end\n"
-	"  if sl >= sf then redis.call('HSET', rk, 'sc', '1') end\n"
+	"  if sl >= sf then redis.call('HSET', k_run, 'sc', '1') end\n"
 	"end\n"
-	"if A[11] ~= '' then\n"
-	"  local ek = 'sauti:r:' .. A[11]\n"
-	"  if redis.call('HGET', ek, 'st') == 'active' then\n"
-	"    redis.call('HSET', ek, 'st', A[12], 'tu', A[13])\n"
-	"    redis.call('HINCRBY', ek, 'v', 1)\n"
+	"if end_run ~= '' then\n"
+	"  if redis.call('HGET', k_end_run, 'st') == 'active' then\n"
+	"    redis.call('HSET', k_end_run, 'st', end_status, 'tu', now)\n"
+	"    redis.call('HINCRBY', k_end_run, 'v', 1)\n"
 	"  end\n"
 	"end\n"
 	"if cl >= cf or xl >= xf then\n"
-	"  redis.call('HSET', ck, '_v', tonumber(A[15]) + 1, unpack(A, cf, cl))\n"
-	"  if cl >= cf then redis.call('SADD', 'sauti:contacts', A[1]) end\n"
+	"  redis.call('HSET', k_contact, '_v', tonumber(contact_v) + 1, unpack(A, cf, cl))\n"
+	"  if cl >= cf then redis.call('SADD', k_contacts, phone) end\n"
 	"end\n"
-	"if xl >= xf then redis.call('HDEL', ck, unpack(A, xf, xl)) end\n"
-	"for x = sf, sl do redis.call('HINCRBY', 'sauti:stats:' .. A[9], A[x], 1) end\n"
-	"if A[6] == 'set' then redis.call('SET', A[4], A[7])\n"
-	"elseif A[6] == 'clear' then redis.call('DEL', A[4]) end\n"
-	"if A[2] ~= '' then\n"
-	"  redis.call('SET', 'sauti:mo:' .. A[2], A[3], 'EX', A[14])\n"
-	"  local pm = 'sauti:pm:' .. A[1]\n" /* the person's replies, for forget */
-	"  redis.call('ZREMRANGEBYSCORE', pm, '-inf', A[13])\n"
-	"  redis.call('ZADD', pm, A[13] + A[14], A[2])\n"
-	"  if redis.call('TTL', pm) < tonumber(A[14]) then redis.call('EXPIRE', pm, A[14]) end\n"
+	"if xl >= xf then redis.call('HDEL', k_contact, unpack(A, xf, xl)) end\n"
+	"for x = sf, sl do redis.call('HINCRBY', k_stats, A[x], 1) end\n"
+	"if ptr_action == 'set' then redis.call('SET', k_pointer, run_id)\n"
+	"elseif ptr_action == 'clear' then redis.call('DEL', k_pointer) end\n"
+	"if msg_id ~= '' then\n"
+	"  redis.call('SET', k_reply, reply, 'EX', reply_ttl)\n"
+	/* the person's replies, for forget */
+	"  redis.call('ZREMRANGEBYSCORE', k_person_replies, '-inf', now)\n"
+	"  redis.call('ZADD', k_person_replies, now + reply_ttl, msg_id)\n"
+	"  if redis.call('TTL', k_person_replies) < tonumber(reply_ttl) then\n"
+	"    redis.call('EXPIRE', k_person_replies, reply_ttl)\n"
+	"  end\n"
 	"end\n"
 	"local due = tonumber(A[q])\n"
-	"if due > 0 then redis.call('ZADD', REMIND_KEY, due, A[7])\n"
-	"elseif due < 0 then redis.call('ZREM', REMIND_KEY, A[7]) end\n"
+	"if due > 0 then redis.call('ZADD', REMIND_KEY, due, run_id)\n"
+	"elseif due < 0 then redis.call('ZREM', REMIND_KEY, run_id) end\n"
 	"if A[q + 1] ~= '' then\n"
 	"  local f, l = span(q + 2)\n"
-	"  inbox_add(A[q + 1], A[1], A[13], {unpack(A, f, l)})\n"
+	"  inbox_add(A[q + 1], phone, now, {unpack(A, f, l)})\n"
 	"end\n"
 	"return 1\n";
 
-/* ARGV: phone, now.  Opts the phone out and ends its active runs. */
+/* STOP: opts the phone out and ends its active runs.  KEYS: the contact,
+ * both pointers, the contacts set; ARGV: phone, now. */
+#define STOP_KEYS(X) X(k_contact) X(k_sms) X(k_ussd) X(k_contacts)
+#define STOP_ARGS(X) X(phone) X(now)
+#define SK(n) NAME_ENUM(SK_, n)
+#define SA(n) NAME_ENUM(SA_, n)
+enum { STOP_KEYS(SK) SK_COUNT };
+enum { STOP_ARGS(SA) SA_COUNT };
+
 static const char stop_script[] =
-	"local p = ARGV[1]\n"
-	"for _, kind in ipairs({'sms', 'ussd'}) do\n"
-	"  local pk = 'sauti:cur:' .. kind .. ':' .. p\n"
+	SCRIPT_LOCALS(STOP_KEYS, "KEYS")
+	SCRIPT_LOCALS(STOP_ARGS, "ARGV")
+	"for _, pk in ipairs({k_sms, k_ussd}) do\n"
 	"  local id = redis.call('GET', pk)\n"
 	"  if id then\n"
-	"    local rk = 'sauti:r:' .. id\n"
+	"    local rk = " LUA_RUN_KEY("id") "\n"
 	"    if redis.call('HGET', rk, 'st') == 'active' then\n"
-	"      redis.call('HSET', rk, 'st', 'stopped', 'tu', ARGV[2])\n"
+	"      redis.call('HSET', rk, 'st', 'stopped', 'tu', now)\n"
 	"      redis.call('HINCRBY', rk, 'v', 1)\n"
 	"    end\n"
 	"    redis.call('DEL', pk)\n"
 	"  end\n"
 	"end\n"
-	"redis.call('HSET', 'sauti:c:' .. p, '_optout', '1')\n"
-	"redis.call('HINCRBY', 'sauti:c:' .. p, '_v', 1)\n"
-	"redis.call('SADD', 'sauti:contacts', p)\n"
+	"redis.call('HSET', k_contact, '_optout', '1')\n"
+	"redis.call('HINCRBY', k_contact, '_v', 1)\n"
+	"redis.call('SADD', k_contacts, phone)\n"
 	"return 1\n";
+
+/* Reserves n arguments (keys or ARGV) of a, to be set by position; returns
+ * the first one's index. */
+static int args_reserve(struct db_args *a, int n)
+{
+	int first = a->n;
+	for (int i = 0; i < n; i++)
+		db_args_add(a, "");
+	return first;
+}
+
+/* Starts "EVAL script numkeys", then the keys reserved; returns the first
+ * key's index (the ARGV follow at that + nkeys). */
+static int script_begin(struct db_args *a, const char *script, int nkeys)
+{
+	db_args_add(a, "EVAL");
+	db_args_add(a, script);
+	db_args_addl(a, nkeys);
+	return args_reserve(a, nkeys);
+}
 
 void contact_release(struct contact *c)
 {
@@ -450,6 +529,28 @@ bool convo_covers(const struct convo *c, const struct convo_query *q)
 	       strcmp(c->run.ussd_session, q->session) == 0;
 }
 
+void store_load_command(struct db_args *a, const struct convo_query *q)
+{
+	int k = script_begin(a, load_script, LK_COUNT + (int)q->nstats);
+	keys_contact(a, k + LK_k_contact, q->phone);
+	keys_pointer(a, k + LK_k_pointer, q->kind, q->phone);
+	keys_limit(a, k + LK_k_limit, q->phone);
+	if (q->msg_id)
+		keys_reply(a, k + LK_k_reply, q->msg_id);
+	else
+		keys_contact(a, k + LK_k_reply, q->phone); /* not read */
+	for (size_t i = 0; i < q->nstats; i++)
+		keys_stats(a, k + LK_COUNT + (int)i, q->stats_flows[i]);
+	int v = args_reserve(a, LA_COUNT);
+	db_args_set(a, v + LA_phone, q->phone);
+	db_args_set(a, v + LA_msg_id, q->msg_id ? q->msg_id : "");
+	db_args_setl(a, v + LA_limit, q->limit);
+	db_args_setl(a, v + LA_window, q->window > 0 ? q->window : 60);
+	db_args_set(a, v + LA_session, q->session ? q->session : "");
+	for (size_t i = 0; i < q->nstats; i++)
+		db_args_add(a, q->stats_flows[i]);
+}
+
 int store_load_convo(struct db *db, const struct convo_query *q,
 		     store_convo_fn fn, void *data)
 {
@@ -458,17 +559,7 @@ int store_load_convo(struct db *db, const struct convo_query *q,
 	call->data = data;
 	call->phone = xstrdup(q->phone);
 	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, load_script);
-	db_args_add(&a, "0");
-	db_args_add(&a, q->phone);
-	db_args_add(&a, q->msg_id ? q->msg_id : "");
-	db_args_addf(&a, "sauti:cur:%s:%s", q->kind, q->phone);
-	db_args_addl(&a, q->limit);
-	db_args_addl(&a, q->window > 0 ? q->window : 60);
-	db_args_add(&a, q->session ? q->session : "");
-	for (size_t i = 0; i < q->nstats; i++)
-		db_args_add(&a, q->stats_flows[i]);
+	store_load_command(&a, q);
 	if (db_command_args(db, on_load, call, &a) < 0) {
 		free(call->phone);
 		free(call);
@@ -593,62 +684,93 @@ static int send_script(struct db *db, struct db_args *a, const char *phone,
 	return rc;
 }
 
-int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
-		 void *data)
+void store_commit_command(struct db_args *a, const struct commit *c)
 {
-	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, commit_script);
-	db_args_add(&a, "0");
-	db_args_add(&a, c->phone);
-	db_args_add(&a, c->msg_id ? c->msg_id : "");
+	const struct stored_run *run = c->run;
+	/* The reply to remember, and the one to look up on a conflict: the
+	 * same message's (store.h). */
+	const char *reply_id = c->msg_id ? c->msg_id : c->load_msg_id;
+	int k = script_begin(a, commit_script, CK_COUNT);
+	keys_contact(a, k + CK_k_contact, c->phone);
+	keys_pointer(a, k + CK_k_pointer, c->kind, c->phone);
+	if (run)
+		keys_run(a, k + CK_k_run, run->id);
+	else
+		keys_contact(a, k + CK_k_run, c->phone); /* not touched */
+	if (c->end_run)
+		keys_run(a, k + CK_k_end_run, c->end_run);
+	else
+		keys_contact(a, k + CK_k_end_run, c->phone);
+	if (reply_id)
+		keys_reply(a, k + CK_k_reply, reply_id);
+	else
+		keys_contact(a, k + CK_k_reply, c->phone);
+	keys_person_runs(a, k + CK_k_person_runs, c->phone);
+	keys_person_replies(a, k + CK_k_person_replies, c->phone);
+	keys_contacts(a, k + CK_k_contacts);
+	keys_flow_runs(a, k + CK_k_flow_runs, run ? run->flow : "");
+	keys_stats(a, k + CK_k_stats, run ? run->flow : "");
+
+	int v = args_reserve(a, CA_COUNT);
+	db_args_set(a, v + CA_phone, c->phone);
+	db_args_set(a, v + CA_msg_id, c->msg_id ? c->msg_id : "");
 	/* The reply goes to Redis only when it is to be remembered. */
-	db_args_add(&a, c->msg_id && c->reply ? c->reply : "");
-	db_args_addf(&a, "sauti:cur:%s:%s", c->kind, c->phone);
+	db_args_set(a, v + CA_reply, c->msg_id && c->reply ? c->reply : "");
 	/* Writing on to the run the pointer names, the run's version check
 	 * implies the pointer's: every script that moves a pointer away from an
 	 * active run bumps that run's version in the same step (here,
 	 * stop_script, broadcast.c's enqueue_script). */
-	bool pointer_implied = c->run && c->run->version > 0 && c->pointer != POINTER_SET &&
-			       c->expect_pointer && strcmp(c->expect_pointer, c->run->id) == 0 &&
+	bool pointer_implied = run && run->version > 0 && c->pointer != POINTER_SET &&
+			       c->expect_pointer && strcmp(c->expect_pointer, run->id) == 0 &&
 			       !c->end_run && c->stored && c->stored->status == RUN_ACTIVE;
-	db_args_add(&a, pointer_implied ? "*" : c->expect_pointer ? c->expect_pointer : "");
-	db_args_add(&a, c->pointer == POINTER_SET ? "set" : c->pointer == POINTER_CLEAR ? "clear" : "keep");
-	db_args_add(&a, c->run ? c->run->id : "");
-	db_args_addl(&a, c->run ? c->run->version : 0);
-	db_args_add(&a, c->run ? c->run->flow : "");
-	db_args_addl(&a, c->run ? c->run->started : 0);
-	db_args_add(&a, c->end_run ? c->end_run : "");
-	db_args_add(&a, c->end_status ? c->end_status : "");
-	db_args_addl(&a, c->now);
-	db_args_addl(&a, c->msg_ttl > 0 ? c->msg_ttl : 86400);
-	db_args_addl(&a, c->contact_version);
-	db_args_add(&a, c->load_msg_id ? c->load_msg_id : "");
-	db_args_add(&a, c->session ? c->session : "");
-	/* A run already stored gets only what changed in this turn. */
-	const struct stored_run *was = c->run && c->run->version && c->stored &&
-				       strcmp(c->stored->id, c->run->id) == 0 ? c->stored : NULL;
-	if (c->run) {
-		put_run_fields(&a, c->run, was);
-		put_run_deletions(&a, c->run, was);
+	db_args_set(a, v + CA_expect_ptr,
+		    pointer_implied ? "*" : c->expect_pointer ? c->expect_pointer : "");
+	db_args_set(a, v + CA_ptr_action,
+		    c->pointer == POINTER_SET ? "set" : c->pointer == POINTER_CLEAR ? "clear" : "keep");
+	db_args_set(a, v + CA_run_id, run ? run->id : "");
+	db_args_setl(a, v + CA_run_v, run ? run->version : 0);
+	db_args_setl(a, v + CA_started, run ? run->started : 0);
+	db_args_set(a, v + CA_end_run, c->end_run ? c->end_run : "");
+	db_args_set(a, v + CA_end_status, c->end_status ? c->end_status : "");
+	db_args_setl(a, v + CA_now, c->now);
+	db_args_setl(a, v + CA_reply_ttl, c->msg_ttl > 0 ? c->msg_ttl : 86400);
+	db_args_setl(a, v + CA_contact_v, c->contact_version);
+	db_args_set(a, v + CA_load_msg_id, c->load_msg_id ? c->load_msg_id : "");
+	db_args_set(a, v + CA_session, c->session ? c->session : "");
+
+	/* The counted lists.  A run already stored gets only what changed in
+	 * this turn. */
+	const struct stored_run *was = run && run->version && c->stored &&
+				       strcmp(c->stored->id, run->id) == 0 ? c->stored : NULL;
+	if (run) {
+		put_run_fields(a, run, was);
+		put_run_deletions(a, run, was);
 	} else {
-		db_args_add(&a, "0");
-		db_args_add(&a, "0");
+		db_args_add(a, "0");
+		db_args_add(a, "0");
 	}
 	size_t ncon = c->contact_set ? c->contact_set->n : 0;
-	db_args_addl(&a, (long)ncon * 2);
+	db_args_addl(a, (long)ncon * 2);
 	for (size_t i = 0; i < ncon; i++) {
-		db_args_add(&a, c->contact_set->items[i].name);
-		db_args_add(&a, c->contact_set->items[i].value);
+		db_args_add(a, c->contact_set->items[i].name);
+		db_args_add(a, c->contact_set->items[i].value);
 	}
-	db_args_addl(&a, c->ncontact_del);
+	db_args_addl(a, c->ncontact_del);
 	for (int i = 0; i < c->ncontact_del; i++)
-		db_args_add(&a, c->contact_del[i]);
-	db_args_addl(&a, c->nstats);
+		db_args_add(a, c->contact_del[i]);
+	db_args_addl(a, c->nstats);
 	for (int i = 0; i < c->nstats; i++)
-		db_args_add(&a, c->stats[i]);
-	db_args_addl(&a, c->run ? c->remind_at : 0);
-	inbox_item_args(&a, c->inbox);
+		db_args_add(a, c->stats[i]);
+	/* the reminder and the inbox item after the lists (inbox.h) */
+	db_args_addl(a, c->run ? c->remind_at : 0);
+	inbox_item_args(a, c->inbox);
+}
+
+int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
+		 void *data)
+{
+	struct db_args a = {0};
+	store_commit_command(&a, c);
 	return send_script(db, &a, c->phone, fn, data);
 }
 
@@ -656,11 +778,14 @@ int store_stop_runs(struct db *db, const char *phone, long now,
 		    store_commit_fn fn, void *data)
 {
 	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, stop_script);
-	db_args_add(&a, "0");
-	db_args_add(&a, phone);
-	db_args_addl(&a, now);
+	int k = script_begin(&a, stop_script, SK_COUNT);
+	keys_contact(&a, k + SK_k_contact, phone);
+	keys_pointer(&a, k + SK_k_sms, "sms", phone);
+	keys_pointer(&a, k + SK_k_ussd, "ussd", phone);
+	keys_contacts(&a, k + SK_k_contacts);
+	int v = args_reserve(&a, SA_COUNT);
+	db_args_set(&a, v + SA_phone, phone);
+	db_args_setl(&a, v + SA_now, now);
 	return send_script(db, &a, phone, fn, data);
 }
 
@@ -896,4 +1021,32 @@ int store_contacts(struct db *db, const struct contacts_import *imp,
 		free(call);
 	}
 	return 0;
+/* -- for tests: where each named argument is ------------------------------------ */
+
+#define NAME_STR(n) #n,
+static const char *const load_names[] = {LOAD_KEYS(NAME_STR) LOAD_ARGS(NAME_STR)};
+static const char *const commit_names[] = {COMMIT_KEYS(NAME_STR) COMMIT_ARGS(NAME_STR)};
+
+/* Position in "EVAL script numkeys KEYS... ARGV..." of the argument called
+ * name, among names (nkeys keys', then the ARGV's), when extra keys follow
+ * the named ones. */
+static int position(const char *const *names, size_t n, int nkeys, int extra,
+		    const char *name)
+{
+	for (int i = 0; i < (int)n; i++)
+		if (strcmp(names[i], name) == 0)
+			return 3 + i + (i >= nkeys ? extra : 0);
+	return -1;
+}
+
+int store_load_position(const struct convo_query *q, const char *name)
+{
+	return position(load_names, sizeof(load_names) / sizeof(load_names[0]), LK_COUNT,
+			(int)q->nstats, name);
+}
+
+int store_commit_position(const char *name)
+{
+	return position(commit_names, sizeof(commit_names) / sizeof(commit_names[0]), CK_COUNT,
+			0, name);
 }

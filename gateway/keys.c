@@ -1,0 +1,99 @@
+/* keys.c -- see keys.h.  The table below is the layout docs/keys.md
+ * describes; tests/unit/test_keys.c holds the two together. */
+#include "keys.h"
+
+#include "db.h"
+
+void keys_contact(struct db_args *a, int i, const char *phone)
+{
+	db_args_setf(a, i, KEYS_PREFIX "c:%s", phone);
+}
+
+void keys_pointer(struct db_args *a, int i, const char *kind, const char *phone)
+{
+	db_args_setf(a, i, KEYS_PREFIX "cur:%s:%s", kind, phone);
+}
+
+void keys_limit(struct db_args *a, int i, const char *phone)
+{
+	db_args_setf(a, i, KEYS_PREFIX "lim:%s", phone);
+}
+
+void keys_person_runs(struct db_args *a, int i, const char *phone)
+{
+	db_args_setf(a, i, KEYS_PREFIX "pr:%s", phone);
+}
+
+void keys_person_replies(struct db_args *a, int i, const char *phone)
+{
+	db_args_setf(a, i, KEYS_PREFIX "pm:%s", phone);
+}
+
+void keys_run(struct db_args *a, int i, const char *id) { db_args_setf(a, i, KEYS_RUN_PREFIX "%s", id); }
+
+void keys_reply(struct db_args *a, int i, const char *msg_id)
+{
+	db_args_setf(a, i, KEYS_PREFIX "mo:%s", msg_id);
+}
+
+void keys_contacts(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "contacts"); }
+
+void keys_group(struct db_args *a, int i, const char *group)
+{
+	db_args_setf(a, i, KEYS_PREFIX "g:%s", group);
+}
+
+void keys_flow_runs(struct db_args *a, int i, const char *flow)
+{
+	db_args_setf(a, i, KEYS_PREFIX "runs:%s", flow);
+}
+
+void keys_stats(struct db_args *a, int i, const char *flow)
+{
+	db_args_setf(a, i, KEYS_PREFIX "stats:%s", flow);
+}
+
+static const struct keys_family layout[] = {
+	{"c:PHONE", "hash", KEYS_PERSON, "store, contacts",
+	 "the contact: _lang, _optout, _await, _groups, _since, _last, _v (version), fields"},
+	{"cur:KIND:PHONE", "string", KEYS_PERSON, "store, broadcast",
+	 "id of the person's active run on that channel (sms, ussd)"},
+	{"r:ID", "hash", KEYS_PERSON, "store, broadcast",
+	 "a run: flow ph lang ch st step try pg t0 t1 tu exp v, us ut aw (USSD), a:NAME (answers), sc"},
+	{"pr:PHONE", "zset", KEYS_PERSON, "store, broadcast", "the person's run ids by start time"},
+	{"pm:PHONE", "zset", KEYS_PERSON, "store", "the person's mo:MSGID ids by expiry"},
+	{"mo:MSGID", "string", KEYS_PERSON, "store",
+	 "the reply already given to a Kannel message id (or USSD request), with a TTL"},
+	{"lim:PHONE", "string", KEYS_PERSON, "store", "messages from the number in the limit window, with a TTL"},
+	{"contacts", "set", KEYS_INDEX, "store, contacts", "every contact's phone"},
+	{"g:GROUP", "set", KEYS_INDEX, "contacts", "the phones in a group"},
+	{"runs:FLOW", "zset", KEYS_INDEX, "store, broadcast", "run ids of a flow by start time (export, report)"},
+	{"stats:FLOW", "hash", KEYS_INDEX, "store", "completed runs of a flow: count, a:NAME:VALUE counts"},
+	{"bc:ID", "hash", KEYS_GLOBAL, "broadcast", "a broadcast: flow, to, at, created, state"},
+	{"bc:ID:r", "hash", KEYS_GLOBAL, "broadcast", "phone -> recipient state"},
+	{"bc:due", "zset", KEYS_GLOBAL, "broadcast", "broadcast ids by when they are due"},
+	{"outbox", "stream", KEYS_GLOBAL, "broadcast", "one entry per message to send (group senders)"},
+	{"outbox:retry", "zset", KEYS_GLOBAL, "broadcast", "outbox entries waiting for their retry"},
+	{"rate", "string", KEYS_GLOBAL, "broadcast", "the next free sending slot, microseconds"},
+	{"rate:log", "zset", KEYS_GLOBAL, "broadcast", "messages handed to Kannel, for the rate"},
+	{"audit", "stream", KEYS_GLOBAL, "audit", "the audit trail"},
+	{"bc:totals", "hash", KEYS_GLOBAL, "broadcast", "recipients of all broadcasts by state"},
+	{"in:ID", "hash", KEYS_PERSON, "inbox", "an inbox item: at ph lang ch text flow why st, its replies r:N:*"},
+	{"in:p:PHONE", "zset", KEYS_PERSON, "inbox", "one person's item ids by time"},
+	{"in:t:PHONE", "string", KEYS_PERSON, "inbox", "the item last replied to (the thread an answer joins)"},
+	{"inbox", "zset", KEYS_INDEX, "inbox", "every item id by time"},
+	{"inbox:open", "zset", KEYS_INDEX, "inbox", "open item ids by time"},
+	{"inbox:closed", "zset", KEYS_INDEX, "inbox", "closed item ids by when closed (the sweep)"},
+	{"lane", "zset", KEYS_GLOBAL, "lane", "replies to send ahead of broadcasts, by due time"},
+	{"lane:ID", "hash", KEYS_GLOBAL, "lane", "one reply waiting in the lane: ph txt ucs ..."},
+	{"remind", "zset", KEYS_INDEX, "reminder", "run ids by when their reminder is due"},
+	{"remind:lease", "string", KEYS_GLOBAL, "reminder", "the daemon that sends reminders now (expires)"},
+	{"sess:TOKEN", "hash", KEYS_GLOBAL, "session", "a console sign-in, with a TTL"},
+	{"retention", "string", KEYS_GLOBAL, "retention", "the daily retention sweep's lease"},
+};
+
+const struct keys_family *keys_layout(size_t *n)
+{
+	*n = sizeof(layout) / sizeof(layout[0]);
+	return layout;
+}

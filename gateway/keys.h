@@ -1,0 +1,53 @@
+/* keys.h -- the names of sauti's Redis keys, in one place (docs/keys.md is
+ * the layout with each key's type, fields and what moves where on Redis
+ * Cluster).
+ *
+ * Each keys_* sets argument i of a command under construction (db.h's
+ * db_args) to one key's name, so that a script is given its keys as KEYS,
+ * as Redis' scripting contract asks, instead of building names in Lua.
+ * keys_layout lists every key family for the docs and the tests. */
+#ifndef SAUTI_KEYS_H
+#define SAUTI_KEYS_H
+
+#include <stddef.h>
+
+#define KEYS_PREFIX "sauti:"
+/* A run's key is this and its id (a script that finds a run by its id). */
+#define KEYS_RUN_PREFIX KEYS_PREFIX "r:"
+
+struct db_args;
+
+/* One person's keys. */
+void keys_contact(struct db_args *a, int i, const char *phone);          /* c:PHONE */
+void keys_pointer(struct db_args *a, int i, const char *kind, const char *phone); /* cur:KIND:PHONE */
+void keys_limit(struct db_args *a, int i, const char *phone);            /* lim:PHONE */
+void keys_person_runs(struct db_args *a, int i, const char *phone);      /* pr:PHONE */
+void keys_person_replies(struct db_args *a, int i, const char *phone);   /* pm:PHONE */
+void keys_run(struct db_args *a, int i, const char *id);                 /* r:ID */
+void keys_reply(struct db_args *a, int i, const char *msg_id);           /* mo:MSGID */
+
+/* Indexes across people. */
+void keys_contacts(struct db_args *a, int i);                            /* contacts */
+void keys_group(struct db_args *a, int i, const char *group);            /* g:GROUP */
+void keys_flow_runs(struct db_args *a, int i, const char *flow);         /* runs:FLOW */
+void keys_stats(struct db_args *a, int i, const char *flow);             /* stats:FLOW */
+
+/* Who a key belongs to, which says where it lives on a cluster. */
+enum keys_scope {
+	KEYS_PERSON,   /* one person's: kept in the person's slot */
+	KEYS_INDEX,    /* spans people: a slot of its own */
+	KEYS_GLOBAL,   /* the gateway's own (queues, counters, sessions) */
+};
+
+struct keys_family {
+	const char *pattern;   /* after KEYS_PREFIX, e.g. "c:PHONE" */
+	const char *type;      /* Redis type */
+	enum keys_scope scope;
+	const char *owner;     /* the module that writes it */
+	const char *what;
+};
+
+/* Every key family sauti uses; *n is set to their number. */
+const struct keys_family *keys_layout(size_t *n);
+
+#endif

@@ -1,0 +1,101 @@
+/* test_keys.c -- the key layout: each name as keys.c builds it, every
+ * family in the table once, and every family documented in docs/keys.md
+ * (the unit tests run from the repository's root). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "keys.h"
+
+#define PHONE "+255700000001"
+
+static void names_are_built_under_the_prefix(void **state)
+{
+	(void)state;
+	struct db_args a = {0};
+	for (int i = 0; i < 11; i++)
+		db_args_add(&a, "");
+	keys_contact(&a, 0, PHONE);
+	keys_pointer(&a, 1, "ussd", PHONE);
+	keys_limit(&a, 2, PHONE);
+	keys_person_runs(&a, 3, PHONE);
+	keys_person_replies(&a, 4, PHONE);
+	keys_run(&a, 5, "0123456789abcdef");
+	keys_reply(&a, 6, "kannel-17");
+	keys_contacts(&a, 7);
+	keys_group(&a, 8, "wachimbaji");
+	keys_flow_runs(&a, 9, "roster");
+	keys_stats(&a, 10, "roster");
+	static const char *const want[] = {
+		"sauti:c:" PHONE, "sauti:cur:ussd:" PHONE, "sauti:lim:" PHONE,
+		"sauti:pr:" PHONE, "sauti:pm:" PHONE, "sauti:r:0123456789abcdef",
+		"sauti:mo:kannel-17", "sauti:contacts", "sauti:g:wachimbaji",
+		"sauti:runs:roster", "sauti:stats:roster",
+	};
+	for (int i = 0; i < 11; i++) {
+		const char *v = a.own[i] >= 0 ? a.text.data + a.own[i] : a.v[i];
+		assert_string_equal(v, want[i]);
+		assert_int_equal(a.len[i], strlen(want[i]));
+	}
+	assert_memory_equal(KEYS_RUN_PREFIX, "sauti:r:", 8);
+	db_args_release(&a);
+}
+
+static void every_family_once(void **state)
+{
+	(void)state;
+	size_t n;
+	const struct keys_family *f = keys_layout(&n);
+	assert_true(n >= 11);
+	for (size_t i = 0; i < n; i++) {
+		assert_non_null(f[i].pattern);
+		assert_non_null(f[i].type);
+		assert_non_null(f[i].what);
+		for (size_t j = i + 1; j < n; j++)
+			assert_string_not_equal(f[i].pattern, f[j].pattern);
+	}
+}
+
+/* docs/keys.md names each family as `PATTERN` in its table. */
+static void every_family_documented(void **state)
+{
+	(void)state;
+	FILE *fp = fopen("docs/keys.md", "r");
+	assert_non_null(fp);
+	struct buf doc = BUF_INIT;
+	char chunk[4096];
+	size_t got;
+	while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&doc, chunk, got);
+	fclose(fp);
+	size_t n, missing = 0;
+	const struct keys_family *f = keys_layout(&n);
+	for (size_t i = 0; i < n; i++) {
+		char want[128];
+		snprintf(want, sizeof(want), "| `%s` |", f[i].pattern);
+		if (!strstr(buf_str(&doc), want)) {
+			print_message("docs/keys.md has no row for %s\n", f[i].pattern);
+			missing++;
+		}
+	}
+	buf_release(&doc);
+	assert_int_equal(missing, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(names_are_built_under_the_prefix),
+		cmocka_unit_test(every_family_once),
+		cmocka_unit_test(every_family_documented),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,399 @@
+/* test_store.c -- the scripts' protocol as data: each key and argument of
+ * the load and the commit at the position its name says, in C and in the
+ * Lua locals the scripts declare; only what changed is sent; and the
+ * decoders of a contact's and a run's hash, in both reply forms. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "store.h"
+
+#define PHONE "+255700000001"
+
+/* Argument i of a, as a string. */
+static const char *arg(const struct db_args *a, int i)
+{
+	assert_true(i >= 0 && i < a->n);
+	return a->v[i];
+}
+
+/* Resolves owned arguments' pointers, as db_command_args does. */
+static void settle(struct db_args *a)
+{
+	for (int i = 0; i < a->n; i++)
+		if (a->own[i] >= 0)
+			a->v[i] = a->text.data + a->own[i];
+}
+
+/* The names of "local a,b,c,_ = unpack(TABLE, 1, ...)" in script, in order,
+ * into names (at most max); returns how many. */
+static int lua_locals(const char *script, const char *table, char names[][32], int max)
+{
+	char pattern[64];
+	snprintf(pattern, sizeof(pattern), "_ = unpack(%s, 1,", table);
+	const char *end = strstr(script, pattern);
+	assert_non_null(end);
+	const char *start = end;
+	while (start > script && start[-1] != '\n')
+		start--;
+	assert_memory_equal(start, "local ", 6);
+	start += 6;
+	int n = 0;
+	while (start < end) {
+		const char *comma = strchr(start, ',');
+		assert_true(comma && comma < end && n < max);
+		snprintf(names[n], 32, "%.*s", (int)(comma - start), start);
+		n++;
+		start = comma + 1;
+	}
+	return n;
+}
+
+/* Every local the script declares for KEYS and ARGV sits where the C side
+ * puts the argument of that name. */
+static void locals_match_positions(const struct db_args *a, int (*position)(const char *))
+{
+	char names[64][32];
+	int nkeys = atoi(arg(a, 2));
+	int n = lua_locals(arg(a, 1), "KEYS", names, 64);
+	assert_true(n > 0 && n <= nkeys);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(position(names[i]), 3 + i);
+	n = lua_locals(arg(a, 1), "ARGV", names, 64);
+	assert_true(n > 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(position(names[i]), 3 + nkeys + i);
+}
+
+#define AT(a, pos, name) arg(a, pos(name))
+
+static void commit_sends_each_thing_where_its_name_says(void **state)
+{
+	(void)state;
+	struct stored_run was = {.id = "0123456789abcdef", .version = 3, .status = RUN_ACTIVE,
+				 .channel = CHANNEL_SMS, .started = 100, .updated = 150,
+				 .expires = 9000, .retries = 0};
+	was.flow = xstrdup("roster");
+	was.phone = xstrdup(PHONE);
+	was.lang = xstrdup("en");
+	was.step = xstrdup("days");
+	fields_set(&was.answers, "ready", "yes");
+	fields_set(&was.answers, "note", "x");
+	struct stored_run run;
+	stored_run_copy(&run, &was);
+	free(run.step);
+	run.step = xstrdup("hours");
+	run.updated = 160;
+	fields_set(&run.answers, "days", "4");
+	fields_del(&run.answers, "note");
+	struct fields set = FIELDS_INIT;
+	fields_set(&set, "_lang", "sw");
+	const char *stats[] = {"count", "a:days:4"};
+	struct commit c = {
+		.phone = PHONE, .kind = "ussd", .msg_id = "m1", .msg_ttl = 600,
+		.reply = "How many hours?", .expect_pointer = run.id, .contact_version = 7,
+		.pointer = POINTER_KEEP, .run = &run, .stored = &was,
+		.end_run = "fedcba9876543210", .end_status = "interrupted",
+		.contact_set = &set, .stats = stats, .nstats = 2, .now = 160,
+		.load_msg_id = "m1", .session = "s1",
+	};
+	struct db_args a = {0};
+	store_commit_command(&a, &c);
+	settle(&a);
+	assert_string_equal(arg(&a, 0), "EVAL");
+	locals_match_positions(&a, store_commit_position);
+	int (*pos)(const char *) = store_commit_position;
+	assert_string_equal(AT(&a, pos, "k_contact"), "sauti:c:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_pointer"), "sauti:cur:ussd:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_run"), "sauti:r:0123456789abcdef");
+	assert_string_equal(AT(&a, pos, "k_end_run"), "sauti:r:fedcba9876543210");
+	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:mo:m1");
+	assert_string_equal(AT(&a, pos, "k_person_runs"), "sauti:pr:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_person_replies"), "sauti:pm:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_contacts"), "sauti:contacts");
+	assert_string_equal(AT(&a, pos, "k_flow_runs"), "sauti:runs:roster");
+	assert_string_equal(AT(&a, pos, "k_stats"), "sauti:stats:roster");
+	assert_string_equal(AT(&a, pos, "phone"), PHONE);
+	assert_string_equal(AT(&a, pos, "msg_id"), "m1");
+	assert_string_equal(AT(&a, pos, "reply"), "How many hours?");
+	/* writing on to the active run the pointer names: the pointer is
+	 * implied by the run's version, unless another run ends too */
+	assert_string_equal(AT(&a, pos, "expect_ptr"), run.id);
+	assert_string_equal(AT(&a, pos, "ptr_action"), "keep");
+	assert_string_equal(AT(&a, pos, "run_id"), run.id);
+	assert_string_equal(AT(&a, pos, "run_v"), "3");
+	assert_string_equal(AT(&a, pos, "started"), "100");
+	assert_string_equal(AT(&a, pos, "end_run"), "fedcba9876543210");
+	assert_string_equal(AT(&a, pos, "end_status"), "interrupted");
+	assert_string_equal(AT(&a, pos, "now"), "160");
+	assert_string_equal(AT(&a, pos, "reply_ttl"), "600");
+	assert_string_equal(AT(&a, pos, "contact_v"), "7");
+	assert_string_equal(AT(&a, pos, "load_msg_id"), "m1");
+	assert_string_equal(AT(&a, pos, "session"), "s1");
+
+	/* The counted lists: only what changed of the run, the answer gone,
+	 * the contact's field, the counters. */
+	int i = pos("session") + 1;
+	const char *want[] = {"6", "step", "hours", "tu", "160", "a:days", "4",
+			      "1", "a:note",
+			      "2", "_lang", "sw",
+			      "0",
+			      "2", "count", "a:days:4"};
+	assert_int_equal(a.n, i + (int)(sizeof(want) / sizeof(want[0])));
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+		assert_string_equal(arg(&a, i + (int)k), want[k]);
+	db_args_release(&a);
+
+	/* A new run is sent whole; with no run, run to end or message id the
+	 * keys stand in as the contact's (same slot, never touched). */
+	c.stored = NULL;
+	c.end_run = NULL;
+	c.expect_pointer = "";
+	store_commit_command(&a, &c);
+	settle(&a);
+	assert_string_equal(AT(&a, pos, "expect_ptr"), "");
+	assert_string_equal(AT(&a, pos, "k_end_run"), "sauti:c:" PHONE);
+	assert_string_equal(AT(&a, pos, "end_run"), "");
+	assert_int_equal(atoi(arg(&a, pos("session") + 1)) % 2, 0);
+	assert_true(atoi(arg(&a, pos("session") + 1)) >= 2 * 14);
+	db_args_release(&a);
+
+	c.run = NULL;
+	c.msg_id = NULL;
+	c.load_msg_id = NULL;
+	c.nstats = 0;
+	store_commit_command(&a, &c);
+	settle(&a);
+	assert_string_equal(AT(&a, pos, "k_run"), "sauti:c:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:c:" PHONE);
+	assert_string_equal(AT(&a, pos, "run_id"), "");
+	assert_string_equal(AT(&a, pos, "msg_id"), "");
+	assert_string_equal(AT(&a, pos, "reply"), ""); /* not remembered: not sent */
+	db_args_release(&a);
+
+	fields_release(&set);
+	stored_run_release(&run);
+	stored_run_release(&was);
+}
+
+static const struct convo_query *load_query;
+static int load_position(const char *name) { return store_load_position(load_query, name); }
+
+static void load_sends_each_thing_where_its_name_says(void **state)
+{
+	(void)state;
+	char *flows[] = {"roster", "pulse"};
+	struct convo_query q = {.kind = "sms", .phone = PHONE, .msg_id = "k7", .limit = 5,
+				.window = 0, .stats_flows = flows, .nstats = 2};
+	struct db_args a = {0};
+	store_load_command(&a, &q);
+	settle(&a);
+	load_query = &q;
+	locals_match_positions(&a, load_position);
+	int (*pos)(const char *) = load_position;
+	assert_string_equal(arg(&a, 2), "6"); /* four keys and two stats */
+	assert_string_equal(AT(&a, pos, "k_contact"), "sauti:c:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_pointer"), "sauti:cur:sms:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_limit"), "sauti:lim:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:mo:k7");
+	assert_string_equal(arg(&a, pos("k_reply") + 1), "sauti:stats:roster");
+	assert_string_equal(arg(&a, pos("k_reply") + 2), "sauti:stats:pulse");
+	assert_string_equal(AT(&a, pos, "phone"), PHONE);
+	assert_string_equal(AT(&a, pos, "msg_id"), "k7");
+	assert_string_equal(AT(&a, pos, "limit"), "5");
+	assert_string_equal(AT(&a, pos, "window"), "60"); /* the default */
+	assert_string_equal(AT(&a, pos, "session"), "");
+	assert_string_equal(arg(&a, pos("session") + 1), "roster");
+	assert_string_equal(arg(&a, pos("session") + 2), "pulse");
+	assert_int_equal(a.n, pos("session") + 3);
+	assert_int_equal(load_position("nothing"), -1);
+	db_args_release(&a);
+}
+
+/* -- decoders ----------------------------------------------------------------------- */
+
+static redisReply *str_reply(const char *s, size_t len)
+{
+	redisReply *r = xcalloc(1, sizeof(*r));
+	r->type = REDIS_REPLY_STRING;
+	r->str = xmalloc(len + 1);
+	memcpy(r->str, s, len);
+	r->str[len] = '\0';
+	r->len = len;
+	return r;
+}
+
+/* HGETALL's flat array of the NULL-ended names and values. */
+static redisReply *flat_reply(const char *const *kv)
+{
+	redisReply *r = xcalloc(1, sizeof(*r));
+	r->type = REDIS_REPLY_ARRAY;
+	while (kv[r->elements])
+		r->elements++;
+	r->element = xcalloc(r->elements, sizeof(*r->element));
+	for (size_t i = 0; i < r->elements; i++)
+		r->element[i] = str_reply(kv[i], strlen(kv[i]));
+	return r;
+}
+
+/* The load script's form: names and values joined by NUL bytes. */
+static redisReply *joined_reply(const char *const *kv)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; kv[i]; i++) {
+		if (i)
+			buf_putc(&b, '\0');
+		buf_puts(&b, kv[i]);
+	}
+	redisReply *r = str_reply(b.data ? b.data : "", b.len);
+	buf_release(&b);
+	return r;
+}
+
+static void reply_free(redisReply *r)
+{
+	for (size_t i = 0; i < r->elements; i++)
+		reply_free(r->element[i]);
+	free(r->element);
+	free(r->str);
+	free(r);
+}
+
+static void contact_decodes_in_both_forms(void **state)
+{
+	(void)state;
+	static const char *const kv[] = {"_lang", "sw", "_optout", "1", "_await", "lang",
+					 "_v", "12", "_last", "1700000000 roster", "name", "Amina",
+					 "_groups", "a;b", NULL};
+	redisReply *(*forms[])(const char *const *) = {flat_reply, joined_reply};
+	for (size_t f = 0; f < 2; f++) {
+		redisReply *r = forms[f](kv);
+		struct contact c = {0};
+		contact_decode(&c, PHONE, r);
+		assert_string_equal(c.phone, PHONE);
+		assert_string_equal(c.lang, "sw");
+		assert_true(c.opted_out);
+		assert_string_equal(c.await, "lang");
+		assert_int_equal(c.version, 12);
+		assert_true(c.known);
+		assert_string_equal(c.last_flow, "roster");
+		assert_int_equal(c.last_ended, 1700000000);
+		assert_string_equal(fields_get(&c.fields, "name"), "Amina");
+		assert_null(fields_get(&c.fields, "_groups")); /* internal fields stay out */
+		contact_release(&c);
+		reply_free(r);
+	}
+	/* A version alone (everything else deleted) is not a contact. */
+	static const char *const only_v[] = {"_v", "3", NULL};
+	redisReply *r = joined_reply(only_v);
+	struct contact c = {0};
+	contact_decode(&c, PHONE, r);
+	assert_false(c.known);
+	assert_int_equal(c.version, 3);
+	contact_release(&c);
+	reply_free(r);
+}
+
+static void run_decodes_in_both_forms(void **state)
+{
+	(void)state;
+	static const char *const kv[] = {"flow", "roster", "ph", PHONE, "lang", "en", "ch", "ussd",
+					 "st", "active", "step", "days", "try", "1", "pg", "2",
+					 "t0", "100", "t1", "0", "tu", "150", "exp", "9000", "v", "4",
+					 "us", "s1", "ut", "1*2", "aw", "resume", "a:ready", "yes",
+					 "sc", "1", NULL};
+	redisReply *(*forms[])(const char *const *) = {flat_reply, joined_reply};
+	for (size_t f = 0; f < 2; f++) {
+		redisReply *r = forms[f](kv);
+		struct stored_run run = {0};
+		assert_int_equal(stored_run_decode(&run, "0123456789abcdef", r), 0);
+		assert_string_equal(run.id, "0123456789abcdef");
+		assert_string_equal(run.flow, "roster");
+		assert_string_equal(run.phone, PHONE);
+		assert_string_equal(run.lang, "en");
+		assert_int_equal(run.channel, CHANNEL_USSD);
+		assert_int_equal(run.status, RUN_ACTIVE);
+		assert_string_equal(run.step, "days");
+		assert_int_equal(run.retries, 1);
+		assert_int_equal(run.page, 2);
+		assert_int_equal(run.started, 100);
+		assert_int_equal(run.updated, 150);
+		assert_int_equal(run.expires, 9000);
+		assert_int_equal(run.version, 4);
+		assert_string_equal(run.ussd_session, "s1");
+		assert_string_equal(run.ussd_text, "1*2");
+		assert_true(run.await_resume);
+		assert_string_equal(fields_get(&run.answers, "ready"), "yes");
+		stored_run_release(&run);
+		reply_free(r);
+	}
+	/* Not a run: a hash without flow, phone or language. */
+	static const char *const partial[] = {"flow", "roster", "v", "1", NULL};
+	redisReply *r = joined_reply(partial);
+	struct stored_run run = {0};
+	assert_int_equal(stored_run_decode(&run, "x", r), -1);
+	reply_free(r);
+}
+
+/* What the encoder writes for a whole run, the decoder reads back. */
+static void run_fields_round_trip(void **state)
+{
+	(void)state;
+	struct stored_run r = {.id = "0123456789abcdef", .status = RUN_COMPLETED,
+			       .channel = CHANNEL_USSD, .started = 5, .updated = 6,
+			       .completed = 7, .expires = 8, .retries = 1, .page = 3,
+			       .await_resume = true};
+	r.flow = xstrdup("roster");
+	r.phone = xstrdup(PHONE);
+	r.lang = xstrdup("sw");
+	r.ussd_session = xstrdup("sess");
+	r.ussd_text = xstrdup("1*1");
+	fields_set(&r.answers, "days", "3");
+	struct db_args a = {0};
+	store_run_fields(&a, &r);
+	settle(&a);
+	int n = atoi(arg(&a, 0));
+	assert_int_equal(n, a.n - 1);
+	const char *kv[64];
+	for (int i = 0; i < n; i++)
+		kv[i] = arg(&a, i + 1);
+	kv[n] = NULL;
+	redisReply *reply = flat_reply(kv);
+	struct stored_run back = {0};
+	assert_int_equal(stored_run_decode(&back, r.id, reply), 0);
+	assert_string_equal(back.flow, "roster");
+	assert_string_equal(back.lang, "sw");
+	assert_int_equal(back.status, RUN_COMPLETED);
+	assert_int_equal(back.channel, CHANNEL_USSD);
+	assert_null(back.step);
+	assert_int_equal(back.completed, 7);
+	assert_int_equal(back.page, 3);
+	assert_true(back.await_resume);
+	assert_string_equal(back.ussd_text, "1*1");
+	assert_string_equal(fields_get(&back.answers, "days"), "3");
+	stored_run_release(&back);
+	reply_free(reply);
+	db_args_release(&a);
+	stored_run_release(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(commit_sends_each_thing_where_its_name_says),
+		cmocka_unit_test(load_sends_each_thing_where_its_name_says),
+		cmocka_unit_test(contact_decodes_in_both_forms),
+		cmocka_unit_test(run_decodes_in_both_forms),
+		cmocka_unit_test(run_fields_round_trip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
