@@ -1021,6 +1021,8 @@ int store_contacts(struct db *db, const struct contacts_import *imp,
 		free(call);
 	}
 	return 0;
+}
+
 /* -- for tests: where each named argument is ------------------------------------ */
 
 #define NAME_STR(n) #n,
