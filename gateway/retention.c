@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "db.h"
 #include "flow.h"
+#include "inbox.h"
 #include "log.h"
 
 #define LEASE_KEY "sauti:retention"
@@ -40,6 +41,7 @@ struct retention {
 	struct db *db;
 	struct flow_set *const *flows;
 	int days;
+	int inbox_keep_days;
 	char consumer[64];
 	struct event *timer;
 	bool stopped;
@@ -143,6 +145,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct retention *r = arg;
 	(void)fd;
 	(void)what;
+	/* A closed item's score is its closing time plus inbox_keep_days
+	 * (inbox.h): closed `days` ago is that score minus the difference. */
+	if (r->days < r->inbox_keep_days)
+		inbox_sweep(r->db, (long)time(NULL) + (long)(r->inbox_keep_days - r->days) * 86400);
 	char ttl[32];
 	snprintf(ttl, sizeof(ttl), "%ld", RETENTION_LEASE_S);
 	const char *argv[] = {"SET", LEASE_KEY, r->consumer, "NX", "EX", ttl};
@@ -153,7 +159,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 }
 
 struct retention *retention_start(struct event_base *base, struct db *db,
-				  struct flow_set *const *flows, int days,
+				  struct flow_set *const *flows, int days, int inbox_keep_days,
 				  const char *consumer)
 {
 	if (days <= 0)
@@ -163,6 +169,7 @@ struct retention *retention_start(struct event_base *base, struct db *db,
 	r->db = db;
 	r->flows = flows;
 	r->days = days;
+	r->inbox_keep_days = inbox_keep_days;
 	snprintf(r->consumer, sizeof(r->consumer), "%s", consumer);
 	r->timer = evtimer_new(base, on_tick, r);
 	arm(r, 1); /* soon after the start: a daemon restarted daily still sweeps */

@@ -8,7 +8,9 @@
  * RETENTION_BATCH, erasing the runs that started before the cutoff with
  * their answers and their place in the person's index and pointers; the
  * {stats...} counters are left as they are, so figures shown to people keep
- * counting what was answered. */
+ * counting what was answered.  Closed inbox items are erased once they were
+ * closed retention_days ago (or inbox_keep_days, whichever comes first):
+ * each check hands inbox_sweep() the cutoff that means. */
 #ifndef SAUTI_RETENTION_H
 #define SAUTI_RETENTION_H
 
@@ -25,7 +27,7 @@ struct retention;
  * flows points at the daemon's current flow set, which a reload replaces;
  * consumer names this daemon in the lease. */
 struct retention *retention_start(struct event_base *base, struct db *db,
-				  struct flow_set *const *flows, int days,
+				  struct flow_set *const *flows, int days, int inbox_keep_days,
 				  const char *consumer);
 /* Stops the checks; a sweep under way stops at its next batch.  Call
  * before the db is freed; retention_free after.  NULL is let be. */

@@ -291,7 +291,7 @@ int cmd_serve(int argc, char **argv)
 	if (!(gw.broadcaster = broadcast_start(&bc_env)) || dispatch_start(&gw) < 0)
 		goto out;
 	gw.retention = retention_start(gw.base, gw.db, &gw.flows, gw.cfg.retention_days,
-				       gw.consumer);
+				       gw.cfg.inbox_keep_days, gw.consumer);
 	gw.http = http_server_new(gw.base, gw.cfg.listen_host, gw.cfg.listen_port,
 				  gw.cfg.max_body, routes, sizeof(routes) / sizeof(routes[0]),
 				  &gw, err, sizeof(err));

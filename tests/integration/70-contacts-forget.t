@@ -38,6 +38,9 @@ t_ok "two contacts imported" sauti contacts import "$T/contacts.csv"
 t_like "$(answer a1 "$A" 1 3 'call me on 0712900101')" "^END Asante" "A completes the poll"
 t_like "$(answer a2 "$A" 2 5 'second time')" "^END Asante" "A completes it again"
 t_like "$(answer b1 "$B" 3 4 'hello')" "^END Thank you! Finished so far: 2" "B completes it, told of A's two runs"
+# A writes something no flow takes: an inbox item (smsbox's request, made here by hand)
+http GET "/kannel/sms?from=%2B255712900101&to=15055&text=nimepoteza+simu+yangu&id=m-a-1" >/dev/null
+t_is "$(http_status)" 200 "A's unmatched SMS is taken"
 # a broadcast for later whose audience names A
 t_ok "a broadcast for 2030 to A and B" sauti broadcast poll --to "phones:$A,$B" --at 2030-01-01T00:00:00Z
 
@@ -50,6 +53,7 @@ t_is "$(jq '.runs | length' <<<"$show")" 2 "show has both runs"
 t_is "$(jq -r '[.runs[] | ."a:days"] | sort | join(",")' <<<"$show")" "3,5" "with their answers"
 t_like "$(jq -r '.runs[0] | ."a:note"' <<<"$show")" "0712900101|second time" "text answers included"
 t_is "$(jq '.replies | length > 0' <<<"$show")" true "the replies kept for repeats are listed"
+t_like "$(jq -r '.inbox[0].text // .inbox[0].tx // empty' <<<"$show")" "nimepoteza simu yangu" "and A's inbox message"
 t_is "$(jq -r '.broadcasts[0].state // "none"' <<<"$show")" none "no broadcast state before planning"
 t_is "$(redis_cli HGET sauti:stats:poll count)" 3 "stats count three completed runs"
 
@@ -81,6 +85,7 @@ for f in "${forms[@]}"; do
 done
 t_fails "no key holds A's pseudonym" grep -F -- "$PA" "$T/keys"
 t_fails "not even the note that held A's number" grep -F -- "call me" "$T/dump"
+t_fails "nor A's inbox message" grep -F -- "nimepoteza" "$T/dump"
 
 # -- the others untouched; the counts exact -------------------------------------------
 t_is "$(redis_cli HGET sauti:stats:poll count)" 1 "stats count B's run alone"

@@ -30,6 +30,18 @@ redis_cli HSET "sauti:r:$old" t0 "$then" >/dev/null
 redis_cli ZADD sauti:runs:poll "$then" "$old" >/dev/null
 redis_cli ZADD "sauti:pr:$A" "$then" "$old" >/dev/null
 t_is "$(redis_cli HGET sauti:stats:poll count)" 2 "two completed runs counted"
+# two inbox items: one closed three days ago, one closed now
+for n in 1 2; do
+	http GET "/kannel/sms?from=%2B255712900502&to=15055&text=ujumbe+$n&id=m-$n" >/dev/null
+done
+ids=$("$SAUTI_BIN" inbox --format jsonl -c "$SAUTI_CONFIG" | jq -r .id | sort)
+t_is "$(wc -l <<<"$ids")" 2 "two inbox items"
+old_item=$(head -1 <<<"$ids")
+new_item=$(tail -1 <<<"$ids")
+for i in $ids; do "$SAUTI_BIN" inbox close "$i" -c "$SAUTI_CONFIG" >/dev/null 2>&1; done
+score=$(redis_cli ZSCORE sauti:inbox:closed "$old_item")
+t_like "$score" "^[0-9]+" "a closed item is kept until a time"
+redis_cli ZADD sauti:inbox:closed "$((${score%.*} - 3 * 86400))" "$old_item" >/dev/null
 run_kept() { [ "$(redis_cli EXISTS "sauti:r:$old")" = 1 ]; }
 t_ok "without retention_days nothing is swept" run_kept
 t_is "$(redis_cli EXISTS sauti:retention)" 0 "and no lease is taken"
@@ -43,6 +55,9 @@ t_ok "the sweep erases the run older than 2 days" t_wait_for 20 gone
 t_is "$(redis_cli ZSCORE sauti:runs:poll "$old")" "" "it left the flow's index"
 t_is "$(redis_cli ZCARD "sauti:pr:$A")" 0 "and the person's"
 t_is "$(redis_cli ZCARD sauti:runs:poll)" 1 "B's run of today stays"
+item_gone() { [ "$(redis_cli EXISTS "sauti:in:$old_item")" = 0 ]; }
+t_ok "the inbox item closed three days ago is erased" t_wait_for 20 item_gone
+t_is "$(redis_cli EXISTS "sauti:in:$new_item")" 1 "the one closed today stays"
 t_is "$(redis_cli HGET sauti:stats:poll count)" 2 "the counters keep counting both"
 t_like "$(redis_cli TTL sauti:retention)" "^[0-9]{4,}$" "the day's lease is held"
 t_like "$(cat "$T/sauti.log")" "retention: erased 1 runs older than 2 days" "the sweep is logged"
