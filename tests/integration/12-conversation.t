@@ -40,6 +40,9 @@ In which district do you mine these days?" \
 	"a retry that would need two SMS with the whole list leaves the list out"
 t_is "$(printf '%s' "$retry" | wc -c | tr -d ' ')" 81 "... and is one SMS"
 t_like "$(sms 3)" "Thank you!" "the retried question is answered"
+out=$("$SAUTI_BIN" flows check "$T_ROOT/tests/flows/policy/wilaya.yaml" 2>&1)
+t_like "$out" "wilaya.yaml:[0-9]+:[0-9]+: step 'district' \[en\] retry: 1 SMS, GSM-7, 81 septets" \
+	"flows check prints what the retry costs"
 
 t_like "$(sms SURVEY)" "Which mineral do you mine\?" "the English keyword starts the survey"
 t_like "$(sms 1)" "How many shillings do you earn a week\?" "a choice"
