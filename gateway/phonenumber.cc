@@ -99,7 +99,7 @@ void copy_out(const std::string &s, char *out, size_t size)
 }  // namespace
 
 extern "C" enum pn_status pn_parse(const char *text, const char *region,
-				   struct pn_number *n)
+				   struct pn_number *n) noexcept
 {
 	const PhoneNumberUtil *u = util();
 	PhoneNumber number;
@@ -123,7 +123,7 @@ extern "C" enum pn_status pn_parse(const char *text, const char *region,
 	return PN_OK;
 }
 
-extern "C" bool pn_is_short_code(const char *text, const char *region)
+extern "C" bool pn_is_short_code(const char *text, const char *region) noexcept
 {
 	std::string r = region_code(region);
 	PhoneNumber number;
@@ -132,13 +132,13 @@ extern "C" bool pn_is_short_code(const char *text, const char *region)
 	return short_info().IsPossibleShortNumberForRegion(number, r);
 }
 
-extern "C" bool pn_region_known(const char *region)
+extern "C" bool pn_region_known(const char *region) noexcept
 {
 	std::string r = region_code(region);
 	return r != "ZZ" && util()->GetCountryCodeForRegion(r) != 0;
 }
 
-extern "C" bool pn_region_of(const char *e164, char *out)
+extern "C" bool pn_region_of(const char *e164, char *out) noexcept
 {
 	PhoneNumber number;
 	std::string reg;

@@ -14,6 +14,10 @@
 
 #ifdef __cplusplus
 extern "C" {
+/* No exception may unwind into C: one (out of memory) ends the process. */
+#define PN_NOEXCEPT noexcept
+#else
+#define PN_NOEXCEPT
 #endif
 
 /* Why text is not a possible number (libphonenumber's ErrorType and
@@ -57,18 +61,19 @@ struct pn_number {
  * international forms).  Returns PN_OK with *n filled when the library
  * parses it and its length is possible for its country, else why not (*n
  * is then undefined). */
-enum pn_status pn_parse(const char *text, const char *region, struct pn_number *n);
+enum pn_status pn_parse(const char *text, const char *region,
+			struct pn_number *n) PN_NOEXCEPT;
 
 /* true when text, read in region, is a possible short code there
  * ("15055", "100"): a service number, not a person's. */
-bool pn_is_short_code(const char *text, const char *region);
+bool pn_is_short_code(const char *text, const char *region) PN_NOEXCEPT;
 
 /* true when region (any case) is one the library has a plan for. */
-bool pn_region_known(const char *region);
+bool pn_region_known(const char *region) PN_NOEXCEPT;
 
 /* The region of an E.164 number ("TZ") into out (size >= 4); false when it
  * does not parse or its calling code has no region. */
-bool pn_region_of(const char *e164, char *out);
+bool pn_region_of(const char *e164, char *out) PN_NOEXCEPT;
 
 #ifdef __cplusplus
 }
