@@ -867,6 +867,14 @@ static const struct person_part person_parts[] = {
 	 "  local st = redis.call('HGET', rk, p)\n"
 	 "  if st then out[#out + 1] = {broadcast = string.sub(rk, 10, -3), state = st} end\n"
 	 "end\n"
+	 "for _, bk in ipairs(scan('sauti:bc:*')) do\n"
+	 "  if redis.call('TYPE', bk).ok == 'hash' then\n"
+	 "    local to = redis.call('HGET', bk, 'to') or ''\n"
+	 "    if string.sub(to, 1, 7) == 'phones:' and string.find(',' .. string.sub(to, 8) .. ',', ',' .. p .. ',', 1, true) then\n"
+	 "      out[#out + 1] = {broadcast = string.sub(bk, 10), audience = to}\n"
+	 "    end\n"
+	 "  end\n"
+	 "end\n"
 	 "return out\n",
 	 "local n = 0\n"
 	 /* out of the recipients, and out of the per-state counters where

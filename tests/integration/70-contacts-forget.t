@@ -54,7 +54,31 @@ t_is "$(jq -r '[.runs[] | ."a:days"] | sort | join(",")' <<<"$show")" "3,5" "wit
 t_like "$(jq -r '.runs[0] | ."a:note"' <<<"$show")" "0712900101|second time" "text answers included"
 t_is "$(jq '.replies | length > 0' <<<"$show")" true "the replies kept for repeats are listed"
 t_like "$(jq -r '.inbox[0].text // .inbox[0].tx // empty' <<<"$show")" "nimepoteza simu yangu" "and A's inbox message"
-t_is "$(jq -r '.broadcasts[0].state // "none"' <<<"$show")" none "no broadcast state before planning"
+t_like "$(jq -r '.broadcasts[0].audience' <<<"$show")" "^phones:.*\\$A" "the broadcast whose audience names A"
+# Everything held: each key that names A, or holds A's number in a value,
+# is in what show gave (its id, or its part).
+shown() {
+	local key=$1 id=${1##*:}
+	case $key in
+	*"$A"*) return 0 ;;                     # a key of A's own: one of the parts
+	sauti:contacts) [ "$(jq -r '.contact | length' <<<"$show")" -gt 0 ] ;;
+	sauti:g:*) jq -r '.contact._groups' <<<"$show" | tr ';' '\n' | grep -qx "$id" ;;
+	sauti:bc:*:r) id=${key#sauti:bc:}; grep -qF "${id%:r}" <<<"$show" ;;
+	*) grep -qF "$id" <<<"$show" ;;
+	esac
+}
+missing=
+while IFS= read -r key; do
+	case $(redis_cli TYPE "$key") in
+	string) v=$(redis_cli GET "$key") ;;
+	hash) v=$(redis_cli HGETALL "$key") ;;
+	set) v=$(redis_cli SMEMBERS "$key") ;;
+	zset) v=$(redis_cli ZRANGE "$key" 0 -1) ;;
+	*) v= ;;
+	esac
+	if [[ $key == *"$A"* || $v == *"$A"* ]] && ! shown "$key"; then missing="$missing $key"; fi
+done < <(redis_cli --scan)
+t_is "$missing" "" "show gave every key that holds A's number"
 t_is "$(redis_cli HGET sauti:stats:poll count)" 3 "stats count three completed runs"
 
 out=$(sauti contacts forget "$A")
