@@ -333,6 +333,22 @@ static void test_keyword_in_a_run(void **state)
 	world_release(&w);
 }
 
+/* {contact.name|rafiki}: the name when there is one, the default for an
+ * empty or missing one. */
+static void test_placeholder_default(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	fields_set(&w.contact.fields, "name", "Amina");
+	CONVERSE(&w, {"sms", "MKUTANO", SW_RSVP, NULL},
+		{"sms", "2", "Asante, Amina.", "exact"});
+	fields_set(&w.contact.fields, "name", "");
+	CONVERSE(&w, {"sms", "MKUTANO", SW_RSVP, NULL},
+		{"sms", "2", "Asante, rafiki.", "exact"});
+	world_release(&w);
+}
+
 static void test_same_keyword_restarts(void **state)
 {
 	(void)state;
@@ -579,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_survey_by_sms),
 		cmocka_unit_test(test_stop_in_a_run),
 		cmocka_unit_test(test_keyword_in_a_run),
+		cmocka_unit_test(test_placeholder_default),
 		cmocka_unit_test(test_same_keyword_restarts),
 		cmocka_unit_test(test_expired_run_then_text),
 		cmocka_unit_test(test_language_change),
