@@ -388,11 +388,13 @@ struct broadcast_req {
 	long count;
 };
 
-static void on_api_created(const char *id, void *arg)
+static void on_api_created(int rc, const char *id, const char *why, void *arg)
 {
 	struct broadcast_req *br = arg;
-	if (!id) {
+	if (rc < 0) {
 		reply_error(br->call.req, 503, "storage unavailable, retry later");
+	} else if (rc == 1) {
+		reply_error(br->call.req, 422, why);
 	} else {
 		audit(&br->call, AUDIT_BROADCAST, br->what, br->count);
 		reply_json(br->call.req, 200, json_pack("{s:s}", "id", id));
@@ -421,11 +423,12 @@ static void api_broadcast_create(struct api_call *call)
 	json_error_t jerr;
 	json_t *body = json_loadb(req->body, req->body_len, 0, &jerr);
 	const char *flow = NULL, *to = NULL, *at_text = NULL;
-	int dry = 0;
-	if (!body || json_unpack_ex(body, &jerr, 0, "{s:s,s:s,s?s,s?b}", "flow", &flow, "to", &to,
-				    "at", &at_text, "dry_run", &dry) < 0) {
+	int dry = 0, force = 0;
+	if (!body || json_unpack_ex(body, &jerr, 0, "{s:s,s:s,s?s,s?b,s?b}", "flow", &flow, "to", &to,
+				    "at", &at_text, "dry_run", &dry, "force", &force) < 0) {
 		char msg[300];
-		snprintf(msg, sizeof(msg), "body must be JSON {\"flow\", \"to\", \"at\"?, \"dry_run\"?}: %s",
+		snprintf(msg, sizeof(msg), "body must be JSON {\"flow\", \"to\", \"at\"?, \"dry_run\"?, "
+					   "\"force\"?}: %s",
 			 jerr.text);
 		json_decref(body);
 		reply_error(req, 400, msg);
@@ -440,7 +443,7 @@ static void api_broadcast_create(struct api_call *call)
 	} else if (at_text && time_parse_iso8601(at_text, &at) < 0) {
 		reply_error(req, 400, "at must be ISO 8601 with an offset");
 	} else if (dry) {
-		if (broadcast_dry_run(gw->db, gw->flows, flow, audience, on_api_dry_run, req) < 0)
+		if (broadcast_dry_run(gw->db, gw->flows, flow, audience, NULL, on_api_dry_run, req) < 0)
 			reply_error(req, 503, "storage unavailable, retry later");
 	} else {
 		struct broadcast_req *br = xcalloc(1, sizeof(*br));
@@ -449,7 +452,9 @@ static void api_broadcast_create(struct api_call *call)
 		buf_printf(&what, "%s to %s", flow, audience);
 		br->what = buf_detach(&what);
 		br->count = audit_audience_size(audience);
-		if (broadcast_create(gw->db, flow, audience, at, on_api_created, br) < 0) {
+		struct broadcast_request bq = {.flow = flow, .audience = audience, .at = at,
+					       .force = force};
+		if (broadcast_create(gw->db, gw->flows, &bq, on_api_created, br) < 0) {
 			free(br->what);
 			free(br);
 			reply_error(req, 503, "storage unavailable, retry later");
@@ -467,9 +472,59 @@ static void on_api_counts(int rc, const struct broadcast_counts *c, void *arg)
 		reply_error(req, 404, "no such broadcast");
 	} else {
 		struct buf b = BUF_INIT;
-		broadcast_counts_json(c, req->path + strlen("/api/broadcasts/"), &b);
+		broadcast_counts_json(c, &b);
 		reply_json_text(req, 200, b.data);
 		buf_release(&b);
+	}
+}
+
+static void on_api_list(int rc, const struct broadcast_counts *all, size_t n, void *arg)
+{
+	struct http_req *req = arg;
+	if (rc < 0) {
+		reply_error(req, 503, "storage unavailable, retry later");
+		return;
+	}
+	struct buf b = BUF_INIT;
+	broadcast_list_json(all, n, &b);
+	reply_json_text(req, 200, b.data);
+	buf_release(&b);
+}
+
+static void api_broadcast_list(struct api_call *call)
+{
+	if (broadcast_list(call->gw->db, on_api_list, call->req) < 0)
+		reply_error(call->req, 503, "storage unavailable, retry later");
+}
+
+struct cancel_req {
+	struct api_call call;
+};
+
+static void on_api_cancelled(int rc, void *arg)
+{
+	struct cancel_req *cr = arg;
+	struct http_req *req = cr->call.req;
+	if (rc < 0) {
+		reply_error(req, 503, "storage unavailable, retry later");
+	} else if (rc == 0) {
+		reply_error(req, 404, "no such broadcast");
+	} else if (rc == 2) {
+		reply_error(req, 409, "that broadcast has ended already");
+	} else {
+		audit(&cr->call, AUDIT_CANCEL, cr->call.arg, 1);
+		reply_json(req, 200, json_pack("{s:s,s:s}", "id", cr->call.arg, "state", "cancelled"));
+	}
+	free(cr);
+}
+
+static void api_broadcast_cancel(struct api_call *call)
+{
+	struct cancel_req *cr = xcalloc(1, sizeof(*cr));
+	cr->call = *call;
+	if (broadcast_cancel(call->gw->db, call->arg, on_api_cancelled, cr) < 0) {
+		free(cr);
+		reply_error(call->req, 503, "storage unavailable, retry later");
 	}
 }
 
@@ -798,11 +853,13 @@ static const struct api_route {
 	{HTTP_POST, "/api/contacts", CONVENORS, api_contacts},
 	{HTTP_GET, "/api/contacts/*", CONVENORS, api_contacts_show},
 	{HTTP_DELETE, "/api/contacts/*", CONVENORS, api_contacts_forget},
+	{HTTP_GET, "/api/broadcasts", CONVENORS, api_broadcast_list},
 	{HTTP_POST, "/api/broadcasts", CONVENORS, api_broadcast_create},
 	{HTTP_GET, "/api/broadcasts/*", CONVENORS, api_broadcast_status},
 	{HTTP_GET, "/api/inbox", CONVENORS, api_inbox},
 	{HTTP_POST, "/api/inbox/*/close", CONVENORS, api_inbox_close},
 	{HTTP_POST, "/api/inbox/*/reply", CONVENORS, api_inbox_reply},
+	{HTTP_DELETE, "/api/broadcasts/*", CONVENORS, api_broadcast_cancel},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

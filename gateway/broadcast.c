@@ -1,9 +1,12 @@
 /* broadcast.c -- see broadcast.h.
  *
- *   create -> bc:due --claim--> plan + enqueue --> outbox --pace--> sendsms
- *                                                    ^  |
- *                          retry (backoff) ----------+  +--> DLR -> delivered
- */
+ *   create -> bc:due --claim--> plan (page by page) --> outbox --pace--> sendsms
+ *                                                        ^  |
+ *              retry (backoff), waiting (in a run) ------+  +--> DLR -> delivered
+ *
+ * Every change of a recipient's state goes through move() in Lua, which also
+ * keeps the broadcast's per-state counters (n:STATE in bc:ID) and the totals
+ * over all broadcasts (bc:totals): so status and /metrics cost O(1). */
 #include "broadcast.h"
 
 #include <event2/buffer.h>
@@ -20,7 +23,6 @@
 #include <sys/queue.h>
 #include <time.h>
 
-#include "config.h"
 #include "db.h"
 #include "engine.h"
 #include "flow.h"
@@ -28,28 +30,69 @@
 #include "metrics.h"
 #include "phone.h"
 #include "reminder.h"
+#include "config.h"
 #include "store.h"
 #include "text.h"
+#include "timeutil.h"
 
 #define BROADCAST_ID_LEN 12
-#define CLAIM_LEASE 60          /* seconds a claimed broadcast is ours */
+#define CLAIM_LEASE "60"        /* seconds a claimed broadcast is ours */
 #define RECLAIM_IDLE_MS 15000   /* unacknowledged this long: orphaned (> SENDSMS_TIMEOUT) */
 #define MAX_ATTEMPTS 10
 #define MAX_BACKOFF 30
 #define TICK_MS 100
 #define SENDSMS_TIMEOUT 10
+#define WAIT_POLL_MS 3000       /* how often a waiting recipient is looked at again */
+#define PAGE_SIZE 100           /* audience members read per command */
+#define PLAN_WINDOW 4           /* enqueue commands in flight while planning */
+#define LIST_MAX 1000           /* broadcasts `broadcast list` shows */
+
+/* The recipient states, in the order of struct broadcast_counts. */
+static const char *const state_names[BC_NSTATES] = {
+	"queued", "waiting", "sending", "sent", "delivered", "failed", "skipped", "cancelled",
+};
+
+/* move(bc, phone, from, to): the one way a recipient changes state (from is
+ * false for a new one); keeps the counters of bc:ID and bc:totals. */
+#define MOVE_FUNCTION \
+	"local function move(bc, ph, from, to)\n" \
+	"  local k = 'sauti:bc:' .. bc\n" \
+	"  redis.call('HSET', k .. ':r', ph, to)\n" \
+	"  if from then\n" \
+	"    redis.call('HINCRBY', k, 'n:' .. from, -1)\n" \
+	"    redis.call('HINCRBY', 'sauti:bc:totals', from, -1)\n" \
+	"  end\n" \
+	"  redis.call('HINCRBY', k, 'n:' .. to, 1)\n" \
+	"  redis.call('HINCRBY', 'sauti:bc:totals', to, 1)\n" \
+	"end\n"
 
 /* -- audiences --------------------------------------------------------------- */
 
-static bool valid_name(const char *s)
+static bool valid_name(const char *s, size_t len)
 {
-	if (!*s || strlen(s) > 64)
+	if (!len || len > 64)
 		return false;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-' || *s == '.'))
+	for (size_t i = 0; i < len; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-' || s[i] == '.'))
 			return false;
 	return true;
 }
+
+/* answer:FLOW.NAME=KEY: the three parts, or -1. */
+static int answer_parts(const char *arg, struct buf *flow, struct buf *name, struct buf *key)
+{
+	const char *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
+	if (!dot || !eq || eq < dot || !valid_name(arg, (size_t)(dot - arg)) ||
+	    !valid_name(dot + 1, (size_t)(eq - dot - 1)) || !eq[1] || strlen(eq + 1) > 64)
+		return -1;
+	buf_append(flow, arg, (size_t)(dot - arg));
+	buf_append(name, dot + 1, (size_t)(eq - dot - 1));
+	buf_puts(key, eq + 1);
+	return 0;
+}
+
+static const char audience_kinds[] =
+	"group:NAME, respondents:FLOW, answer:FLOW.NAME=KEY, phones:+255...,+233... or all";
 
 int audience_check(const char *audience, const char *country, char *normalised,
 		   size_t size, char *err, size_t errsize)
@@ -60,24 +103,37 @@ int audience_check(const char *audience, const char *country, char *normalised,
 	}
 	const char *colon = strchr(audience, ':');
 	if (!colon) {
-		snprintf(err, errsize, "audience '%s' must be group:NAME, respondents:FLOW, "
-				       "phones:+255...,+233... or all", audience);
+		snprintf(err, errsize, "audience '%s' must be %s", audience, audience_kinds);
 		return -1;
 	}
 	size_t kind = (size_t)(colon - audience);
 	const char *arg = colon + 1;
 	if ((kind == 5 && strncmp(audience, "group", 5) == 0) ||
 	    (kind == 11 && strncmp(audience, "respondents", 11) == 0)) {
-		if (!valid_name(arg)) {
+		if (!valid_name(arg, strlen(arg))) {
 			snprintf(err, errsize, "'%s' is not a group or flow name", arg);
 			return -1;
 		}
 		snprintf(normalised, size, "%s", audience);
 		return 0;
 	}
+	if (kind == 6 && strncmp(audience, "answer", 6) == 0) {
+		struct buf f = BUF_INIT, n = BUF_INIT, k = BUF_INIT;
+		int rc = answer_parts(arg, &f, &n, &k);
+		buf_release(&f);
+		buf_release(&n);
+		buf_release(&k);
+		if (rc < 0) {
+			snprintf(err, errsize, "'%s' must be answer:FLOW.NAME=KEY, e.g. answer:mkutano.rsvp=ndiyo",
+				 audience);
+			return -1;
+		}
+		snprintf(normalised, size, "%s", audience);
+		return 0;
+	}
 	if (kind != 6 || strncmp(audience, "phones", 6) != 0) {
-		snprintf(err, errsize, "unknown audience '%.*s': use group, respondents, phones or all",
-			 (int)kind, audience);
+		snprintf(err, errsize, "unknown audience '%.*s': use %s", (int)kind, audience,
+			 audience_kinds);
 		return -1;
 	}
 	struct buf out = BUF_INIT;
@@ -108,93 +164,189 @@ int audience_check(const char *audience, const char *country, char *normalised,
 	return 0;
 }
 
-/* ARGV: kind, argument, then the flows whose stats to return.
- * Returns {{phone, contact hash, ...}, {flow, stats hash, ...}}. */
-static const char audience_script[] =
-	"local kind, arg = ARGV[1], ARGV[2]\n"
-	"local phones = {}\n"
-	"if kind == 'group' then phones = redis.call('SMEMBERS', 'sauti:g:' .. arg)\n"
-	"elseif kind == 'all' then phones = redis.call('SMEMBERS', 'sauti:contacts')\n"
-	"elseif kind == 'phones' then\n"
-	"  for p in string.gmatch(arg, '[^,]+') do phones[#phones + 1] = p end\n"
-	"elseif kind == 'respondents' then\n"
-	"  local seen = {}\n"
-	"  for _, id in ipairs(redis.call('ZRANGE', 'sauti:runs:' .. arg, 0, -1)) do\n"
-	"    local v = redis.call('HMGET', 'sauti:r:' .. id, 'st', 'ph')\n"
-	"    if v[1] == 'completed' and v[2] and not seen[v[2]] then\n"
-	"      seen[v[2]] = true; phones[#phones + 1] = v[2]\n"
+/* -- reading an audience, a page at a time ------------------------------------ */
+
+/* ARGV: 1 mode, 2 key (set, runs index) or phones (','-joined), 3 cursor,
+ * 4 count, 5 seen-set key, 6 answer field, 7 answer value, 8 the
+ * broadcast's flow (runs of others make a recipient busy), 9 broadcast id
+ * or '', 10 now.
+ *   set:    SSCAN of a set of phones (group, all)
+ *   runs:   respondents: completed runs, each phone once (seen set)
+ *   answer: latest completed run per phone (newest first, seen set) whose
+ *           answer field is the value
+ *   phones: the list itself
+ * Returns {next cursor ('0' at the end), {phone, contact hash (NUL-joined),
+ * busy, ...}, state of the broadcast or ''}.  Renews the claim of a
+ * broadcast being planned.  One page costs O(count). */
+static const char page_script[] =
+	"local mode, key, cur, count = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])\n"
+	"local phones, nxt = {}, '0'\n"
+	"if mode == 'set' then\n"
+	"  local r = redis.call('SSCAN', key, cur, 'COUNT', count)\n"
+	"  nxt, phones = r[1], r[2]\n"
+	"elseif mode == 'phones' then\n"
+	"  for p in string.gmatch(key, '[^,]+') do phones[#phones + 1] = p end\n"
+	"else\n"
+	"  local first = tonumber(cur)\n"
+	"  local ids\n"
+	"  if mode == 'runs' then ids = redis.call('ZRANGE', key, first, first + count - 1)\n"
+	"  else ids = redis.call('ZREVRANGE', key, first, first + count - 1) end\n"
+	"  if #ids == count then nxt = tostring(first + count) end\n"
+	"  for _, id in ipairs(ids) do\n"
+	"    local v = redis.call('HMGET', 'sauti:r:' .. id, 'st', 'ph', 'a:' .. ARGV[6])\n"
+	"    if v[1] == 'completed' and v[2] and redis.call('SADD', ARGV[5], v[2]) == 1 then\n"
+	"      if mode == 'runs' or v[3] == ARGV[7] then phones[#phones + 1] = v[2] end\n"
+	"    end\n"
+	"  end\n"
+	"  redis.call('EXPIRE', ARGV[5], 3600)\n"
+	"end\n"
+	"local now = tonumber(ARGV[10])\n"
+	"local out = {}\n"
+	"for _, p in ipairs(phones) do\n"
+	"  local busy = 0\n"
+	"  for _, kind in ipairs({'sms', 'ussd'}) do\n"
+	"    local id = redis.call('GET', 'sauti:cur:' .. kind .. ':' .. p)\n"
+	"    if id then\n"
+	"      local v = redis.call('HMGET', 'sauti:r:' .. id, 'st', 'flow', 'exp')\n"
+	"      if v[1] == 'active' and v[2] ~= ARGV[8] and tonumber(v[3] or '0') > now then busy = 1 end\n"
+	"    end\n"
+	"  end\n"
+	"  out[#out + 1] = p\n"
+	"  out[#out + 1] = table.concat(redis.call('HGETALL', 'sauti:c:' .. p), '\\0')\n"
+	"  out[#out + 1] = busy\n"
+	"end\n"
+	"local state = ''\n"
+	"if ARGV[9] ~= '' then\n"
+	"  local bk = 'sauti:bc:' .. ARGV[9]\n"
+	"  state = redis.call('HGET', bk, 'state') or ''\n"
+	"  if state == 'planning' then\n"
+	"    redis.call('ZADD', 'sauti:bc:due', 'XX', now + " CLAIM_LEASE ", ARGV[9])\n"
+	"  end\n"
+	"end\n"
+	"return {nxt, out, state}\n";
+
+/* Where an audience's members come from: the page script's first ARGVs. */
+struct source {
+	const char *mode;
+	struct buf key;
+	struct buf field, value;       /* answer: only */
+};
+
+static void source_release(struct source *s)
+{
+	buf_release(&s->key);
+	buf_release(&s->field);
+	buf_release(&s->value);
+}
+
+/* audience is normalised (audience_check). */
+static void source_init(struct source *s, const char *audience)
+{
+	memset(s, 0, sizeof(*s));
+	const char *colon = strchr(audience, ':');
+	const char *arg = colon ? colon + 1 : "";
+	if (strcmp(audience, "all") == 0) {
+		s->mode = "set";
+		buf_puts(&s->key, "sauti:contacts");
+	} else if (strncmp(audience, "group:", 6) == 0) {
+		s->mode = "set";
+		buf_printf(&s->key, "sauti:g:%s", arg);
+	} else if (strncmp(audience, "respondents:", 12) == 0) {
+		s->mode = "runs";
+		buf_printf(&s->key, "sauti:runs:%s", arg);
+	} else if (strncmp(audience, "answer:", 7) == 0) {
+		struct buf flow = BUF_INIT;
+		s->mode = "answer";
+		answer_parts(arg, &flow, &s->field, &s->value);
+		buf_printf(&s->key, "sauti:runs:%s", buf_str(&flow));
+		buf_release(&flow);
+	} else {
+		s->mode = "phones";
+		buf_puts(&s->key, arg);
+	}
+}
+
+/* -- planning: what each recipient gets, a page at a time ----------------------- */
+
+/* ARGV: bc, now, flow, then per recipient: phone, opted out, ucs2, text,
+ * language, first step ('' once ended), run done.  Enqueues each recipient
+ * once (a second planning of the same broadcast changes nothing); -1 when
+ * the broadcast was cancelled meanwhile.  The run is not created here but
+ * when the message is handed to Kannel (begin_script): a queued recipient
+ * costs a stream entry and a hash field. */
+static const char enqueue_script[] =
+	MOVE_FUNCTION
+	"local bc, flow = ARGV[1], ARGV[3]\n"
+	"local bk = 'sauti:bc:' .. bc\n"
+	"if redis.call('HGET', bk, 'state') == 'cancelled' then return -1 end\n"
+	"local rk = bk .. ':r'\n"
+	"local n = 0\n"
+	"for i = 4, #ARGV, 7 do\n"
+	"  local ph = ARGV[i]\n"
+	"  if redis.call('HEXISTS', rk, ph) == 0 then\n"
+	"    if ARGV[i + 1] == '1' then move(bc, ph, false, 'skipped')\n"
+	"    else\n"
+	"      move(bc, ph, false, 'queued')\n"
+	"      redis.call('XADD', 'sauti:outbox', '*', 'bc', bc, 'ph', ph, 'fl', flow,\n"
+	"        'ucs', ARGV[i + 2], 'txt', ARGV[i + 3], 'lg', ARGV[i + 4], 'sp', ARGV[i + 5],\n"
+	"        'd', ARGV[i + 6], 'n', 0)\n"
+	"      n = n + 1\n"
 	"    end\n"
 	"  end\n"
 	"end\n"
-	"table.sort(phones)\n"
-	"local out, seen = {}, {}\n"
-	"for _, p in ipairs(phones) do\n"
-	"  if not seen[p] then\n"
-	"    seen[p] = true\n"
-	"    out[#out + 1] = p; out[#out + 1] = redis.call('HGETALL', 'sauti:c:' .. p)\n"
-	"  end\n"
-	"end\n"
-	"local stats = {}\n"
-	"for i = 3, #ARGV do\n"
-	"  stats[#stats + 1] = ARGV[i]\n"
-	"  stats[#stats + 1] = redis.call('HGETALL', 'sauti:stats:' .. ARGV[i])\n"
-	"end\n"
-	"return {out, stats}\n";
+	"return n\n";
 
-/* -- planning: what each recipient gets -------------------------------------- */
-
-struct recipient {
-	struct contact contact;
-	struct run run;
-	char *text;
-	struct sms_cost cost;
-};
+/* ARGV: the flows whose stats texts show.  {flow, stats hash, ...} */
+static const char stats_script[] =
+	"local out = {}\n"
+	"for _, f in ipairs(ARGV) do\n"
+	"  out[#out + 1] = f\n"
+	"  out[#out + 1] = redis.call('HGETALL', 'sauti:stats:' .. f)\n"
+	"end\n"
+	"return out\n";
 
 struct plan {
 	struct db *db;
 	struct flow_set *flows;       /* a reference */
 	const struct flow *flow;
 	char *id;                     /* broadcast id; NULL for a dry run */
-	struct recipient *r;
-	size_t n;
-	const redisReply *stats;      /* {flow, hash, ...}: valid while planning */
+	struct source src;
+	char cursor[32];
+	char seen[48];                /* this plan's set of phones already seen */
+	bool at_end;
+	bool fetching;                /* a page command is pending */
+	int in_flight;                /* enqueue commands pending */
+	bool failed, cancelled;
+	struct fields stats;          /* "FLOW:FIELD" -> count, for {stats...} */
+	struct broadcast_plan_summary sum;
+	long members, queued;
 	void (*done)(int rc, struct plan *p);
+	broadcast_progress_fn progress;
+	void *progress_arg;
 	void *arg;
 	long now;
-	long waiting;                 /* enqueue replies still to come */
-	bool failed;
 };
 
 static void plan_free(struct plan *p)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		contact_release(&p->r[i].contact);
-		run_release(&p->r[i].run);
-		free(p->r[i].text);
+	if (p->seen[0]) {
+		const char *argv[] = {"DEL", p->seen};
+		db_command(p->db, NULL, NULL, 2, argv, NULL);
 	}
-	free(p->r);
+	source_release(&p->src);
+	fields_release(&p->stats);
 	free(p->id);
 	flow_set_unref(p->flows);
 	free(p);
 }
 
-static const redisReply *stats_of(const struct plan *p, const char *flow, size_t len)
-{
-	for (size_t i = 0; p->stats && i + 1 < p->stats->elements; i += 2) {
-		const redisReply *name = p->stats->element[i];
-		if (name->len == len && memcmp(name->str, flow, len) == 0)
-			return p->stats->element[i + 1];
-	}
-	return NULL;
-}
-
 static long stat_count(void *data, const char *flow, size_t flow_len, const char *field)
 {
-	const redisReply *hash = stats_of(data, flow, flow_len);
-	for (size_t i = 0; hash && i + 1 < hash->elements; i += 2)
-		if (strcmp(hash->element[i]->str, field) == 0)
-			return strtol(hash->element[i + 1]->str, NULL, 10);
-	return 0;
+	const struct plan *p = data;
+	char name[256];
+	snprintf(name, sizeof(name), "%.*s:%s", (int)flow_len, flow, field);
+	const char *v = fields_get(&p->stats, name);
+	return v ? strtol(v, NULL, 10) : 0;
 }
 
 static int plan_stats(void *data, const char *path, struct buf *out)
@@ -202,14 +354,21 @@ static int plan_stats(void *data, const char *path, struct buf *out)
 	return engine_stats_value(path, stat_count, data, out);
 }
 
-static void plan_recipient(struct plan *p, struct recipient *r)
+/* What one recipient gets: the flow started for them. */
+struct recipient {
+	struct run run;
+	char *text;
+	struct sms_cost cost;
+};
+
+static void recipient_plan(struct plan *p, const struct contact *c, struct recipient *r)
 {
 	const struct flow *flow = p->flow;
-	int lang = r->contact.lang ? flow_lang_index(flow, r->contact.lang) : -1;
+	int lang = c->lang ? flow_lang_index(flow, c->lang) : -1;
 	run_init(&r->run, lang >= 0 ? lang : 0, CHANNEL_SMS);
 	struct engine_ctx ctx = {
 		.flow = flow,
-		.contact = &r->contact.fields,
+		.contact = &c->fields,
 		.stats = plan_stats,
 		.stats_data = p,
 	};
@@ -220,45 +379,219 @@ static void plan_recipient(struct plan *p, struct recipient *r)
 	engine_out_release(&out);
 }
 
-static void on_audience(redisReply *reply, void *data);
+static void recipient_release(struct recipient *r)
+{
+	run_release(&r->run);
+	free(r->text);
+}
+
+static void add_ucs2_char(char *chars, size_t size, const char *text, const struct sms_cost *c)
+{
+	if (!c->ucs2 || strlen(chars) + c->first_ucs2_len + 2 >= size)
+		return;
+	char one[8];
+	snprintf(one, sizeof(one), "%.*s", (int)c->first_ucs2_len, text + c->first_ucs2);
+	if (!strstr(chars, one))
+		strcat(chars, one);
+}
+
+/* The country a contact is counted under: its `country` field, else its
+ * number's region, else "?". */
+static void contact_country(const struct contact *c, char *out, size_t size)
+{
+	const char *cc = fields_get(&c->fields, "country");
+	char region[PHONE_REGION_SIZE];
+	if (cc && *cc)
+		snprintf(out, size, "%s", cc);
+	else if (phone_region(c->phone, region) == 0)
+		snprintf(out, size, "%s", region);
+	else
+		snprintf(out, size, "?");
+}
+
+static void summary_add(struct broadcast_plan_summary *s, const struct flow *flow,
+			const struct contact *c, const struct recipient *r, bool busy)
+{
+	if (c->opted_out) {
+		s->skipped++;
+		return;
+	}
+	s->recipients++;
+	s->sms_total += (long)r->cost.segments;
+	if (busy)
+		s->in_run++;
+	const char *lang = flow->langs[r->run.lang];
+	int k = 0;
+	while (k < s->nlangs && strcmp(s->langs[k].lang, lang) != 0)
+		k++;
+	if (k == s->nlangs && s->nlangs < BC_MAX_LANGS)
+		snprintf(s->langs[s->nlangs++].lang, sizeof(s->langs[0].lang), "%s", lang);
+	if (k < BC_MAX_LANGS) {
+		s->langs[k].recipients++;
+		s->langs[k].sms += (long)r->cost.segments;
+		if (r->cost.segments > s->langs[k].segments)
+			s->langs[k].segments = r->cost.segments;
+		s->langs[k].ucs2 |= r->cost.ucs2;
+		add_ucs2_char(s->langs[k].ucs2_chars, sizeof(s->langs[k].ucs2_chars), r->text,
+			      &r->cost);
+	}
+	char cc[8];
+	contact_country(c, cc, sizeof(cc));
+	k = 0;
+	while (k < s->ncountries && strcmp(s->countries[k].country, cc) != 0)
+		k++;
+	if (k == s->ncountries && s->ncountries < BC_MAX_COUNTRIES)
+		snprintf(s->countries[s->ncountries++].country, sizeof(s->countries[0].country), "%s", cc);
+	if (k < BC_MAX_COUNTRIES)
+		s->countries[k].recipients++;
+}
+
+static void plan_next(struct plan *p);
+
+static void plan_finish(struct plan *p)
+{
+	p->done(p->failed ? -1 : 0, p);
+	plan_free(p);
+}
+
+static void on_enqueued(redisReply *reply, void *data)
+{
+	struct plan *p = data;
+	p->in_flight--;
+	if (!reply || reply->type != REDIS_REPLY_INTEGER)
+		p->failed = true;
+	else if (reply->integer < 0)
+		p->cancelled = true;
+	else
+		p->queued += reply->integer;
+	plan_next(p);
+}
+
+static void on_page(redisReply *reply, void *data)
+{
+	struct plan *p = data;
+	p->fetching = false;
+	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+	    reply->element[1]->type != REDIS_REPLY_ARRAY) {
+		p->failed = true;
+		plan_next(p);
+		return;
+	}
+	const redisReply *list = reply->element[1];
+	snprintf(p->cursor, sizeof(p->cursor), "%s", reply->element[0]->str);
+	p->at_end = strcmp(p->cursor, "0") == 0;
+	if (p->id && strcmp(reply->element[2]->str, "cancelled") == 0)
+		p->cancelled = true;
+	struct db_args a = {0};
+	if (p->id && !p->cancelled) {
+		db_args_add(&a, "EVAL");
+		db_args_add(&a, enqueue_script);
+		db_args_add(&a, "0");
+		db_args_add(&a, p->id);
+		db_args_addl(&a, p->now);
+		db_args_add(&a, p->flow->id);
+	}
+	for (size_t i = 0; i + 2 < list->elements && !p->cancelled; i += 3) {
+		struct contact c = {0};
+		struct recipient r = {0};
+		contact_decode(&c, list->element[i]->str, list->element[i + 1]);
+		p->members++;
+		if (!c.opted_out)
+			recipient_plan(p, &c, &r);
+		if (!p->id) {
+			summary_add(&p->sum, p->flow, &c, &r, list->element[i + 2]->integer == 1);
+		} else {
+			/* Copied (addf): c and r are gone before it is sent. */
+			db_args_addf(&a, "%s", c.phone);
+			db_args_add(&a, c.opted_out ? "1" : "0");
+			db_args_add(&a, r.cost.ucs2 ? "1" : "0");
+			db_args_addf(&a, "%s", r.text ? r.text : "");
+			db_args_add(&a, p->flow->langs[r.run.lang]);
+			db_args_add(&a, r.run.step >= 0 ? p->flow->steps[r.run.step].id : "");
+			db_args_add(&a, r.run.status == RUN_COMPLETED ? "1" : "0");
+		}
+		recipient_release(&r);
+		contact_release(&c);
+	}
+	if (a.n > 6) {
+		p->in_flight++;
+		if (db_command_args(p->db, on_enqueued, p, &a) < 0) {
+			p->in_flight--;
+			p->failed = true;
+		}
+	} else {
+		db_args_release(&a);
+	}
+	if (p->progress)
+		p->progress(p->members, p->progress_arg);
+	plan_next(p);
+}
+
+static void plan_fetch(struct plan *p)
+{
+	char count[16], now[24];
+	snprintf(count, sizeof(count), "%d", PAGE_SIZE);
+	snprintf(now, sizeof(now), "%ld", p->now);
+	const char *argv[] = {"EVAL", page_script, "0", p->src.mode, buf_str(&p->src.key), p->cursor,
+			      count, p->seen, buf_str(&p->src.field), buf_str(&p->src.value),
+			      p->flow->id, p->id ? p->id : "", now};
+	p->fetching = db_command(p->db, on_page, p, 13, argv, NULL) == 0;
+	if (!p->fetching)
+		p->failed = true;
+}
+
+/* Fetches the next page while fewer than PLAN_WINDOW enqueues are in flight,
+ * and finishes once all is read and written. */
+static void plan_next(struct plan *p)
+{
+	if (p->fetching)
+		return;
+	bool stop = p->failed || p->cancelled || p->at_end;
+	if (!stop && p->in_flight < PLAN_WINDOW)
+		plan_fetch(p);
+	if (!p->fetching && p->in_flight == 0 && (stop || p->failed))
+		plan_finish(p);
+}
+
+static void on_stats(redisReply *reply, void *data)
+{
+	struct plan *p = data;
+	if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+		p->failed = true;
+		plan_next(p);
+		return;
+	}
+	for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+		const redisReply *h = reply->element[i + 1];
+		for (size_t k = 0; k + 1 < h->elements; k += 2) {
+			char name[256];
+			snprintf(name, sizeof(name), "%s:%s", reply->element[i]->str, h->element[k]->str);
+			fields_set(&p->stats, name, h->element[k + 1]->str);
+		}
+	}
+	plan_next(p);
+}
 
 static int plan_start(struct plan *p, const char *audience)
 {
-	const char *colon = strchr(audience, ':');
+	source_init(&p->src, audience);
+	snprintf(p->cursor, sizeof(p->cursor), "0");
+	unsigned char raw[6];
+	char hex[13];
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
+	snprintf(p->seen, sizeof(p->seen), "sauti:plan:%s", hex);
+	if (p->flows->nstats_flows == 0) {
+		plan_fetch(p);
+		return p->fetching ? 0 : -1;
+	}
 	struct db_args a = {0};
 	db_args_add(&a, "EVAL");
-	db_args_add(&a, audience_script);
+	db_args_add(&a, stats_script);
 	db_args_add(&a, "0");
-	if (colon) {
-		db_args_addn(&a, audience, (size_t)(colon - audience));
-		db_args_add(&a, colon + 1);
-	} else {
-		db_args_add(&a, audience);
-		db_args_add(&a, "");
-	}
 	for (size_t i = 0; i < p->flows->nstats_flows; i++)
 		db_args_add(&a, p->flows->stats_flows[i]);
-	return db_command_args(p->db, on_audience, p, &a);
-}
-
-static void on_audience(redisReply *reply, void *data)
-{
-	struct plan *p = data;
-	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-		p->done(-1, p);
-		return;
-	}
-	const redisReply *list = reply->element[0];
-	p->stats = reply->element[1];
-	p->n = list->elements / 2;
-	p->r = xcalloc(p->n ? p->n : 1, sizeof(*p->r));
-	for (size_t i = 0; i < p->n; i++) {
-		contact_decode(&p->r[i].contact, list->element[2 * i]->str, list->element[2 * i + 1]);
-		if (!p->r[i].contact.opted_out)
-			plan_recipient(p, &p->r[i]);
-	}
-	p->stats = NULL; /* the reply is freed after this callback */
-	p->done(0, p);
+	return db_command_args(p->db, on_stats, p, &a);
 }
 
 static struct plan *plan_new(struct db *db, const struct flow_set *flows, const struct flow *flow)
@@ -278,57 +611,16 @@ struct dry {
 	void *arg;
 };
 
-static void add_ucs2_char(char *chars, size_t size, const char *text, const struct sms_cost *c)
-{
-	if (!c->ucs2 || strlen(chars) + c->first_ucs2_len + 2 >= size)
-		return;
-	char one[8];
-	snprintf(one, sizeof(one), "%.*s", (int)c->first_ucs2_len, text + c->first_ucs2);
-	if (!strstr(chars, one))
-		strcat(chars, one);
-}
-
-static void summarise(const struct plan *p, struct broadcast_plan_summary *s)
-{
-	memset(s, 0, sizeof(*s));
-	for (size_t i = 0; i < p->n; i++) {
-		const struct recipient *r = &p->r[i];
-		if (r->contact.opted_out) {
-			s->skipped++;
-			continue;
-		}
-		const char *lang = p->flow->langs[r->run.lang];
-		int k = 0;
-		while (k < s->nlangs && strcmp(s->langs[k].lang, lang) != 0)
-			k++;
-		if (k == s->nlangs && s->nlangs < 8)
-			snprintf(s->langs[s->nlangs++].lang, sizeof(s->langs[0].lang), "%s", lang);
-		if (k >= 8)
-			continue;
-		s->recipients++;
-		s->sms_total += (long)r->cost.segments;
-		s->langs[k].recipients++;
-		s->langs[k].sms += (long)r->cost.segments;
-		if (r->cost.segments > s->langs[k].segments)
-			s->langs[k].segments = r->cost.segments;
-		s->langs[k].ucs2 |= r->cost.ucs2;
-		add_ucs2_char(s->langs[k].ucs2_chars, sizeof(s->langs[k].ucs2_chars), r->text, &r->cost);
-	}
-}
-
 static void on_dry_planned(int rc, struct plan *p)
 {
 	struct dry *d = p->arg;
-	struct broadcast_plan_summary s;
-	if (rc == 0)
-		summarise(p, &s);
-	d->fn(rc, rc == 0 ? &s : NULL, d->arg);
+	d->fn(rc, rc == 0 ? &p->sum : NULL, d->arg);
 	free(d);
-	plan_free(p);
 }
 
 int broadcast_dry_run(struct db *db, const struct flow_set *flows, const char *flow_id,
-		      const char *audience, broadcast_plan_fn done, void *arg)
+		      const char *audience, broadcast_progress_fn progress,
+		      broadcast_plan_fn done, void *arg)
 {
 	const struct flow *flow = flow_set_find(flows, flow_id);
 	if (!flow)
@@ -339,12 +631,431 @@ int broadcast_dry_run(struct db *db, const struct flow_set *flows, const char *f
 	d->arg = arg;
 	p->arg = d;
 	p->done = on_dry_planned;
+	p->progress = progress;
+	p->progress_arg = arg;
 	if (plan_start(p, audience) < 0) {
 		free(d);
+		p->seen[0] = '\0';
 		plan_free(p);
 		return -1;
 	}
 	return 0;
+}
+
+/* -- creating, claiming, listing, cancelling ------------------------------------- */
+
+/* ARGV: id, flow, audience, at, created, audience size. */
+static const char create_script[] =
+	"redis.call('HSET', 'sauti:bc:' .. ARGV[1], 'flow', ARGV[2], 'to', ARGV[3],\n"
+	"  'at', ARGV[4], 'created', ARGV[5], 'size', ARGV[6], 'state', 'scheduled')\n"
+	"redis.call('ZADD', 'sauti:bc:due', ARGV[4], ARGV[1])\n"
+	"redis.call('ZADD', 'sauti:bcs', ARGV[5], ARGV[1])\n"
+	"return 1\n";
+
+/* ARGV: mode and key as page_script.  The audience's size: the members of
+ * a set (opted-out ones included), else -1 (it takes a walk). */
+static const char size_script[] =
+	"if ARGV[1] == 'set' then return redis.call('SCARD', ARGV[2]) end\n"
+	"return -1\n";
+
+struct created {
+	struct broadcast_request req;   /* strings owned */
+	broadcast_created_fn fn;
+	void *arg;
+	char id[BROADCAST_ID_LEN + 1];
+	struct db *db;
+	struct flow_set *flows;         /* a reference */
+	long size;
+};
+
+static void created_free(struct created *c)
+{
+	free((char *)c->req.flow);
+	free((char *)c->req.audience);
+	flow_set_unref(c->flows);
+	free(c);
+}
+
+static void on_created(redisReply *reply, void *data)
+{
+	struct created *c = data;
+	c->fn(reply && reply->type != REDIS_REPLY_ERROR ? 0 : -1, c->id, NULL, c->arg);
+	created_free(c);
+}
+
+static void create_now(struct created *c)
+{
+	long now = (long)time(NULL);
+	struct db_args a = {0};
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, create_script);
+	db_args_add(&a, "0");
+	db_args_add(&a, c->id);
+	db_args_add(&a, c->req.flow);
+	db_args_add(&a, c->req.audience);
+	db_args_addl(&a, c->req.at > 0 ? c->req.at : now);
+	db_args_addl(&a, now);
+	db_args_addl(&a, c->size);
+	if (db_command_args(c->db, on_created, c, &a) < 0) {
+		c->fn(-1, NULL, NULL, c->arg);
+		created_free(c);
+	}
+}
+
+static void sized(struct created *c, long size)
+{
+	c->size = size;
+	if (size == 0 && !c->req.force) {
+		char why[512];
+		snprintf(why, sizeof(why), "the audience %s is empty: nobody would get this broadcast "
+					   "(--force creates it anyway)", c->req.audience);
+		c->fn(1, NULL, why, c->arg);
+		created_free(c);
+		return;
+	}
+	create_now(c);
+}
+
+static void on_walked(int rc, const struct broadcast_plan_summary *s, void *arg)
+{
+	struct created *c = arg;
+	if (rc < 0) {
+		c->fn(-1, NULL, NULL, c->arg);
+		created_free(c);
+		return;
+	}
+	sized(c, s->recipients + s->skipped);
+}
+
+static void on_size(redisReply *reply, void *data)
+{
+	struct created *c = data;
+	if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+		c->fn(-1, NULL, NULL, c->arg);
+		created_free(c);
+	} else if (reply->integer >= 0) {
+		sized(c, reply->integer);
+	} else if (broadcast_dry_run(c->db, c->flows, c->req.flow, c->req.audience, NULL,
+				     on_walked, c) < 0) {
+		c->fn(-1, NULL, NULL, c->arg);
+		created_free(c);
+	}
+}
+
+int broadcast_create(struct db *db, const struct flow_set *flows,
+		     const struct broadcast_request *req, broadcast_created_fn done, void *arg)
+{
+	long now = (long)time(NULL);
+	if (req->at > 0 && req->at < now && !req->force) {
+		char why[256], when[TIME_ISO8601_SIZE];
+		time_iso8601(req->at, when);
+		snprintf(why, sizeof(why), "--at %s is in the past (--force sends it now)", when);
+		done(1, NULL, why, arg);
+		return 0;
+	}
+	struct created *c = xcalloc(1, sizeof(*c));
+	c->req = *req;
+	c->req.flow = xstrdup(req->flow);
+	c->req.audience = xstrdup(req->audience);
+	c->fn = done;
+	c->arg = arg;
+	c->db = db;
+	c->flows = flow_set_ref((struct flow_set *)flows);
+	unsigned char raw[BROADCAST_ID_LEN / 2];
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(c->id, sizeof(c->id), raw, sizeof(raw));
+	struct source s;
+	source_init(&s, req->audience);
+	const char *argv[] = {"EVAL", size_script, "0", s.mode, buf_str(&s.key)};
+	int rc = db_command(db, on_size, c, 5, argv, NULL);
+	source_release(&s);
+	if (rc < 0)
+		created_free(c);
+	return rc;
+}
+
+/* ARGV: now.  Claims the earliest due broadcast for CLAIM_LEASE seconds:
+ * {id, its hash} or false.  A broadcast being planned renews its claim with
+ * every page, so only one abandoned by its daemon is claimed again. */
+static const char claim_script[] =
+	"local due = redis.call('ZRANGEBYSCORE', 'sauti:bc:due', '-inf', ARGV[1], 'LIMIT', 0, 1)\n"
+	"if #due == 0 then return false end\n"
+	"local k = 'sauti:bc:' .. due[1]\n"
+	"if redis.call('HGET', k, 'state') == 'cancelled' then\n"
+	"  redis.call('ZREM', 'sauti:bc:due', due[1])\n"
+	"  return false\n"
+	"end\n"
+	"redis.call('ZADD', 'sauti:bc:due', ARGV[1] + " CLAIM_LEASE ", due[1])\n"
+	"redis.call('HSET', k, 'state', 'planning')\n"
+	"return {due[1], redis.call('HGETALL', k)}\n";
+
+/* ARGV: bc.  Planning is over: the broadcast sends (unless cancelled). */
+static const char planned_script[] =
+	"local k = 'sauti:bc:' .. ARGV[1]\n"
+	"if redis.call('HGET', k, 'state') == 'planning' then redis.call('HSET', k, 'state', 'sending') end\n"
+	"redis.call('ZREM', 'sauti:bc:due', ARGV[1])\n"
+	"return 1\n";
+
+static void on_planned(int rc, struct plan *p)
+{
+	if (rc < 0) {
+		log_warn("broadcast %s: planning failed after %ld recipients; retried when its claim lapses",
+			 p->id, p->members);
+		return;
+	}
+	const char *argv[] = {"EVAL", planned_script, "0", p->id};
+	db_command(p->db, NULL, NULL, 4, argv, NULL);
+	log_info("broadcast %s: %ld audience members, %ld enqueued%s", p->id, p->members, p->queued,
+		 p->cancelled ? " (cancelled meanwhile)" : "");
+}
+
+static const char *hash_get(const redisReply *h, const char *name)
+{
+	for (size_t i = 0; i + 1 < h->elements; i += 2)
+		if (strcmp(h->element[i]->str, name) == 0)
+			return h->element[i + 1]->str;
+	return NULL;
+}
+
+/* ARGV: bc.  1 cancelled now; 0 no such broadcast; 2 it had ended. */
+static const char cancel_script[] =
+	"local k = 'sauti:bc:' .. ARGV[1]\n"
+	"local st = redis.call('HGET', k, 'state')\n"
+	"if not st then return 0 end\n"
+	"if st == 'cancelled' then return 2 end\n"
+	"local left = 0\n"
+	"for _, s in ipairs({'n:queued', 'n:waiting', 'n:sending'}) do\n"
+	"  left = left + tonumber(redis.call('HGET', k, s) or '0')\n"
+	"end\n"
+	"if st == 'sending' and left == 0 then return 2 end\n"
+	"redis.call('HSET', k, 'state', 'cancelled')\n"
+	"redis.call('ZREM', 'sauti:bc:due', ARGV[1])\n"
+	"return 1\n";
+
+struct cancel_call {
+	broadcast_cancel_fn fn;
+	void *arg;
+};
+
+static void on_cancelled(redisReply *reply, void *data)
+{
+	struct cancel_call *c = data;
+	c->fn(reply && reply->type == REDIS_REPLY_INTEGER ? (int)reply->integer : -1, c->arg);
+	free(c);
+}
+
+int broadcast_cancel(struct db *db, const char *id, broadcast_cancel_fn done, void *arg)
+{
+	struct cancel_call *c = xcalloc(1, sizeof(*c));
+	c->fn = done;
+	c->arg = arg;
+	const char *argv[] = {"EVAL", cancel_script, "0", id};
+	if (db_command(db, on_cancelled, c, 4, argv, NULL) < 0) {
+		free(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* -- status and list -------------------------------------------------------------- */
+
+static long hash_long(const redisReply *h, const char *name)
+{
+	const char *v = hash_get(h, name);
+	return v ? strtol(v, NULL, 10) : 0;
+}
+
+/* Fills c from a broadcast's hash (its counters included). */
+static void counts_decode(struct broadcast_counts *c, const char *id, const redisReply *h)
+{
+	memset(c, 0, sizeof(*c));
+	c->found = true;
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	const char *flow = hash_get(h, "flow"), *to = hash_get(h, "to"), *state = hash_get(h, "state");
+	snprintf(c->flow, sizeof(c->flow), "%s", flow ? flow : "");
+	snprintf(c->audience, sizeof(c->audience), "%s", to ? to : "");
+	c->at = hash_long(h, "at");
+	c->size = hash_long(h, "size");
+	long n[BC_NSTATES];
+	for (int i = 0; i < BC_NSTATES; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "n:%s", state_names[i]);
+		n[i] = hash_long(h, name);
+	}
+	c->queued = n[BC_QUEUED] + n[BC_SENDING];
+	c->waiting = n[BC_WAITING];
+	/* "sent" counts every message Kannel accepted, delivered or not. */
+	c->sent = n[BC_SENT] + n[BC_DELIVERED];
+	c->delivered = n[BC_DELIVERED];
+	c->failed = n[BC_FAILED];
+	c->skipped = n[BC_SKIPPED];
+	c->cancelled = n[BC_CANCELLED];
+	c->answered = hash_long(h, "n:answered");
+	c->total = c->queued + c->waiting + c->sent + c->failed + c->skipped + c->cancelled;
+	bool finished = state && strcmp(state, "sending") == 0 && c->queued + c->waiting == 0;
+	snprintf(c->state, sizeof(c->state), "%s", finished ? "done" : state ? state : "?");
+}
+
+struct status_call {
+	broadcast_counts_fn fn;
+	void *arg;
+	char id[BROADCAST_ID_LEN + 8];
+};
+
+static void on_status(redisReply *reply, void *data)
+{
+	struct status_call *s = data;
+	struct broadcast_counts c = {0};
+	int rc = -1;
+	if (reply && reply->type == REDIS_REPLY_ARRAY) {
+		rc = 0;
+		if (reply->elements)
+			counts_decode(&c, s->id, reply);
+	}
+	s->fn(rc, rc == 0 ? &c : NULL, s->arg);
+	free(s);
+}
+
+int broadcast_status(struct db *db, const char *id, broadcast_counts_fn done, void *arg)
+{
+	if (strlen(id) > BROADCAST_ID_LEN) {
+		struct broadcast_counts none = {0};
+		done(0, &none, arg);
+		return 0;
+	}
+	struct status_call *s = xcalloc(1, sizeof(*s));
+	s->fn = done;
+	s->arg = arg;
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	char key[64];
+	snprintf(key, sizeof(key), "sauti:bc:%s", id);
+	const char *argv[] = {"HGETALL", key};
+	if (db_command(db, on_status, s, 2, argv, NULL) < 0) {
+		free(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* {id, hash, id, hash, ...}, newest first. */
+static const char list_script[] =
+	"local out = {}\n"
+	"for _, id in ipairs(redis.call('ZREVRANGE', 'sauti:bcs', 0, " "999" ")) do\n"
+	"  out[#out + 1] = id\n"
+	"  out[#out + 1] = redis.call('HGETALL', 'sauti:bc:' .. id)\n"
+	"end\n"
+	"return out\n";
+
+struct list_call {
+	broadcast_list_fn fn;
+	void *arg;
+};
+
+static void on_list(redisReply *reply, void *data)
+{
+	struct list_call *l = data;
+	if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+		l->fn(-1, NULL, 0, l->arg);
+		free(l);
+		return;
+	}
+	size_t n = 0;
+	struct broadcast_counts *all = xcalloc(reply->elements / 2 + 1, sizeof(*all));
+	for (size_t i = 0; i + 1 < reply->elements; i += 2)
+		if (reply->element[i + 1]->elements)
+			counts_decode(&all[n++], reply->element[i]->str, reply->element[i + 1]);
+	l->fn(0, all, n, l->arg);
+	free(all);
+	free(l);
+}
+
+int broadcast_list(struct db *db, broadcast_list_fn done, void *arg)
+{
+	struct list_call *l = xcalloc(1, sizeof(*l));
+	l->fn = done;
+	l->arg = arg;
+	const char *argv[] = {"EVAL", list_script, "0"};
+	if (db_command(db, on_list, l, 3, argv, NULL) < 0) {
+		free(l);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *counts_object(const struct broadcast_counts *c)
+{
+	char at[TIME_ISO8601_SIZE];
+	time_iso8601(c->at, at);
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+			      "id", c->id, "flow", c->flow, "audience", c->audience, "state", c->state,
+			      "at", at, "size", (json_int_t)c->size, "total", (json_int_t)c->total,
+			      "queued", (json_int_t)c->queued, "waiting", (json_int_t)c->waiting,
+			      "sent", (json_int_t)c->sent, "delivered", (json_int_t)c->delivered,
+			      "failed", (json_int_t)c->failed, "skipped", (json_int_t)c->skipped,
+			      "cancelled", (json_int_t)c->cancelled,
+			      "answered", (json_int_t)c->answered);
+	json_object_set_new(o, "reply_rate", json_real(broadcast_reply_rate(c)));
+	return o;
+}
+
+static void json_out(json_t *o, struct buf *out)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+	buf_puts(out, text);
+	free(text);
+	json_decref(o);
+}
+
+double broadcast_reply_rate(const struct broadcast_counts *c)
+{
+	return c->sent ? (double)c->answered / (double)c->sent : 0.0;
+}
+
+void broadcast_counts_json(const struct broadcast_counts *c, struct buf *out)
+{
+	json_out(counts_object(c), out);
+}
+
+void broadcast_list_json(const struct broadcast_counts *all, size_t n, struct buf *out)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, counts_object(&all[i]));
+	json_out(json_pack("{s:o}", "broadcasts", a), out);
+}
+
+void broadcast_counts_text(const struct broadcast_counts *c, struct buf *out)
+{
+	char at[TIME_ISO8601_SIZE];
+	time_iso8601(c->at, at);
+	buf_printf(out, "flow: %s\naudience: %s\nstate: %s\nat: %s\n", c->flow, c->audience,
+		   c->state, at);
+	if (strcmp(c->state, "scheduled") == 0)
+		buf_printf(out, "audience size: %ld\n", c->size);
+	buf_printf(out, "total: %ld\nqueued: %ld\nwaiting: %ld\nsent: %ld\ndelivered: %ld\n"
+			"failed: %ld\nskipped: %ld\n",
+		   c->total, c->queued, c->waiting, c->sent, c->delivered, c->failed, c->skipped);
+	if (c->cancelled)
+		buf_printf(out, "cancelled: %ld\n", c->cancelled);
+	buf_printf(out, "answered: %ld\nreply rate: %.0f%%\n", c->answered,
+		   100.0 * broadcast_reply_rate(c));
+}
+
+void broadcast_list_text(const struct broadcast_counts *all, size_t n, struct buf *out)
+{
+	buf_printf(out, "%-12s %-12s %-24s %-9s %-20s %7s %7s %7s %7s %9s %6s %7s\n", "id", "flow",
+		   "audience", "state", "at", "total", "queued", "waiting", "sent", "delivered",
+		   "failed", "skipped");
+	for (size_t i = 0; i < n; i++) {
+		const struct broadcast_counts *c = &all[i];
+		char at[TIME_ISO8601_SIZE];
+		time_iso8601(c->at, at);
+		/* A scheduled broadcast's total is its audience's size. */
+		long total = strcmp(c->state, "scheduled") == 0 ? c->size : c->total;
+		buf_printf(out, "%-12s %-12s %-24s %-9s %-20s %7ld %7ld %7ld %7ld %9ld %6ld %7ld\n",
+			   c->id, c->flow, c->audience, c->state, at, total, c->queued, c->waiting,
+			   c->sent, c->delivered, c->failed, c->skipped);
+	}
 }
 
 void broadcast_plan_text(const struct broadcast_plan_summary *s, struct buf *out)
@@ -358,12 +1069,31 @@ void broadcast_plan_text(const struct broadcast_plan_summary *s, struct buf *out
 			buf_printf(out, ", forced by: %s", s->langs[k].ucs2_chars);
 		buf_printf(out, ", %ld SMS\n", s->langs[k].sms);
 	}
+	/* Countries by recipients, most first, then by name. */
+	int order[BC_MAX_COUNTRIES];
+	for (int k = 0; k < s->ncountries; k++) {
+		int j = k;
+		for (; j > 0; j--) {
+			long a = s->countries[order[j - 1]].recipients, b = s->countries[k].recipients;
+			if (a > b || (a == b && strcmp(s->countries[order[j - 1]].country,
+						       s->countries[k].country) < 0))
+				break;
+			order[j] = order[j - 1];
+		}
+		order[j] = k;
+	}
+	buf_puts(out, "countries:");
+	for (int k = 0; k < s->ncountries; k++)
+		buf_printf(out, " %s %ld", s->countries[order[k]].country,
+			   s->countries[order[k]].recipients);
+	buf_printf(out, "\nin a run of another flow now: %ld (they get it when that run ends)\n",
+		   s->in_run);
 	buf_printf(out, "total: %ld SMS\n", s->sms_total);
 }
 
 void broadcast_plan_json(const struct broadcast_plan_summary *s, struct buf *out)
 {
-	json_t *langs = json_object();
+	json_t *langs = json_object(), *countries = json_object();
 	for (int k = 0; k < s->nlangs; k++)
 		json_object_set_new(langs, s->langs[k].lang,
 				    json_pack("{s:I,s:I,s:I,s:b,s:s}",
@@ -372,244 +1102,14 @@ void broadcast_plan_json(const struct broadcast_plan_summary *s, struct buf *out
 					      "sms", (json_int_t)s->langs[k].sms,
 					      "ucs2", s->langs[k].ucs2,
 					      "ucs2_chars", s->langs[k].ucs2_chars));
-	json_t *root = json_pack("{s:I,s:I,s:I,s:o}", "recipients", (json_int_t)s->recipients,
-				 "skipped", (json_int_t)s->skipped, "sms_total",
-				 (json_int_t)s->sms_total, "languages", langs);
-	char *text = json_dumps(root, JSON_COMPACT);
-	buf_puts(out, text);
-	free(text);
-	json_decref(root);
-}
-
-/* -- creating and claiming -------------------------------------------------------- */
-
-struct created {
-	broadcast_created_fn fn;
-	void *arg;
-	char id[BROADCAST_ID_LEN + 1];
-};
-
-static void on_created(redisReply *reply, void *data)
-{
-	struct created *c = data;
-	c->fn(reply && reply->type != REDIS_REPLY_ERROR ? c->id : NULL, c->arg);
-	free(c);
-}
-
-static const char create_script[] =
-	"redis.call('HSET', 'sauti:bc:' .. ARGV[1], 'flow', ARGV[2], 'to', ARGV[3],\n"
-	"  'at', ARGV[4], 'created', ARGV[5], 'state', 'scheduled')\n"
-	"redis.call('ZADD', 'sauti:bc:due', ARGV[4], ARGV[1])\n"
-	"return 1\n";
-
-int broadcast_create(struct db *db, const char *flow, const char *audience,
-		     long at, broadcast_created_fn done, void *arg)
-{
-	struct created *c = xcalloc(1, sizeof(*c));
-	unsigned char raw[BROADCAST_ID_LEN / 2];
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(c->id, sizeof(c->id), raw, sizeof(raw));
-	c->fn = done;
-	c->arg = arg;
-	long now = (long)time(NULL);
-	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, create_script);
-	db_args_add(&a, "0");
-	db_args_add(&a, c->id);
-	db_args_add(&a, flow);
-	db_args_add(&a, audience);
-	db_args_addl(&a, at > 0 ? at : now);
-	db_args_addl(&a, now);
-	if (db_command_args(db, on_created, c, &a) < 0) {
-		free(c);
-		return -1;
-	}
-	return 0;
-}
-
-/* ARGV: now.  Claims the earliest due broadcast for CLAIM_LEASE seconds:
- * {id, its hash} or false. */
-static const char claim_script[] =
-	"local due = redis.call('ZRANGEBYSCORE', 'sauti:bc:due', '-inf', ARGV[1], 'LIMIT', 0, 1)\n"
-	"if #due == 0 then return false end\n"
-	"redis.call('ZADD', 'sauti:bc:due', ARGV[1] + " "60" ", due[1])\n"
-	"redis.call('HSET', 'sauti:bc:' .. due[1], 'state', 'planning')\n"
-	"return {due[1], redis.call('HGETALL', 'sauti:bc:' .. due[1])}\n";
-
-/* ARGV: broadcast, phone, opted out, flow, ucs2, text, then the run fields
- * (count first) of the run to start, and its id.  Enqueues one recipient
- * once: a second expansion of the same broadcast changes nothing. */
-static const char enqueue_script[] =
-	"local bc, ph = ARGV[1], ARGV[2]\n"
-	"local rk = 'sauti:bc:' .. bc .. ':r'\n"
-	"if redis.call('HEXISTS', rk, ph) == 1 then return 0 end\n"
-	"if ARGV[3] == '1' then redis.call('HSET', rk, ph, 'skipped') return 2 end\n"
-	"local n = tonumber(ARGV[7])\n"
-	"local fields = {}\n"
-	"for i = 1, n do fields[i] = ARGV[7 + i] end\n"
-	"local id = ARGV[8 + n]\n"
-	"local done = ARGV[9 + n] == '1'\n"
-	"local ptr = 'sauti:cur:sms:' .. ph\n"
-	"local cur = redis.call('GET', ptr)\n"
-	"if cur and redis.call('HGET', 'sauti:r:' .. cur, 'st') == 'active' then\n"
-	"  redis.call('HSET', 'sauti:r:' .. cur, 'st', 'expired')\n"
-	"  redis.call('HINCRBY', 'sauti:r:' .. cur, 'v', 1)\n"
-	"end\n"
-	"redis.call('HSET', 'sauti:r:' .. id, 'v', 1, unpack(fields))\n"
-	"redis.call('ZADD', 'sauti:runs:' .. ARGV[4], ARGV[10 + n], id)\n"
-	"redis.call('ZADD', 'sauti:pr:' .. ph, ARGV[10 + n], id)\n"
-	"if done then redis.call('DEL', ptr) else redis.call('SET', ptr, id) end\n"
-	"redis.call('HSET', rk, ph, 'queued')\n"
-	"redis.call('XADD', 'sauti:outbox', '*', 'bc', bc, 'ph', ph, 'ucs', ARGV[5], 'txt', ARGV[6], 'n', 0)\n"
-	"return 1\n";
-
-struct broadcaster {
-	struct broadcast_env env;
-	struct event *tick;
-	bool claiming;
-	bool reading;
-	bool granting;
-	long ticks;
-	/* sendsms connections: an admitted message goes out at once on an idle
-	 * one, never queued behind a slow answer to another (which would bunch
-	 * hand-offs and break the one-second window). */
-	struct evhttp_connection **kannel;
-	bool *kannel_busy;
-	int nkannel;
-	char kannel_host[128];
-	int kannel_port;
-	char kannel_path[256];
-	struct outgoing *queue;       /* read from the outbox, not yet slotted */
-	LIST_HEAD(, outgoing) all;    /* every outgoing alive */
-	size_t in_hand;               /* read and not yet finished */
-};
-
-/* One enqueue answered (or the planner's own hold released). */
-static void enqueue_settle(struct plan *p)
-{
-	if (--p->waiting > 0)
-		return;
-	if (!p->failed) {
-		char key[64];
-		snprintf(key, sizeof(key), "sauti:bc:%s", p->id);
-		const char *state[] = {"HSET", key, "state", "sending"};
-		const char *undue[] = {"ZREM", "sauti:bc:due", p->id};
-		db_command(p->db, NULL, NULL, 4, state, NULL);
-		db_command(p->db, NULL, NULL, 3, undue, NULL);
-		log_info("broadcast %s: %zu recipients enqueued", p->id, p->n);
-	} else {
-		log_warn("broadcast %s: enqueueing failed; retried when its claim lapses", p->id);
-	}
-	plan_free(p);
-}
-
-static void on_enqueued(redisReply *reply, void *data)
-{
-	struct plan *p = data;
-	if (!reply || reply->type != REDIS_REPLY_INTEGER)
-		p->failed = true;
-	enqueue_settle(p);
-}
-
-static int enqueue(struct plan *p, struct recipient *r)
-{
-	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, enqueue_script);
-	db_args_add(&a, "0");
-	db_args_add(&a, p->id);
-	db_args_add(&a, r->contact.phone);
-	db_args_add(&a, r->contact.opted_out ? "1" : "0");
-	db_args_add(&a, p->flow->id);
-	db_args_add(&a, r->cost.ucs2 ? "1" : "0");
-	db_args_add(&a, r->text ? r->text : "");
-	struct stored_run run = {0};
-	if (!r->contact.opted_out) {
-		run_id_new(run.id);
-		run.flow = p->flow->id;
-		run.phone = r->contact.phone;
-		run.lang = p->flow->langs[r->run.lang];
-		run.step = r->run.step >= 0 ? p->flow->steps[r->run.step].id : NULL;
-		run.channel = CHANNEL_SMS;
-		run.status = r->run.status;
-		run.started = run.updated = p->now;
-		run.completed = r->run.status == RUN_COMPLETED ? p->now : 0;
-		run.expires = p->now + p->flow->expire;
-		run.remind_after = p->flow->remind.after;
-		run.answers = r->run.answers;
-		store_run_fields(&a, &run);
-	} else {
-		db_args_add(&a, "0");
-	}
-	db_args_add(&a, run.id);
-	db_args_add(&a, r->run.status == RUN_COMPLETED ? "1" : "0");
-	db_args_addl(&a, p->now);
-	return db_command_args(p->db, on_enqueued, p, &a);
-}
-
-static void on_planned(int rc, struct plan *p)
-{
-	if (rc < 0) {
-		log_warn("broadcast %s: could not read its audience; retried later", p->id);
-		plan_free(p);
-		return;
-	}
-	p->waiting = 1;
-	for (size_t i = 0; i < p->n; i++) {
-		if (enqueue(p, &p->r[i]) < 0) {
-			p->failed = true;
-			break;
-		}
-		p->waiting++;
-	}
-	enqueue_settle(p); /* drops the hold taken above */
-}
-
-static const char *hash_get(const redisReply *h, const char *name)
-{
-	for (size_t i = 0; i + 1 < h->elements; i += 2)
-		if (strcmp(h->element[i]->str, name) == 0)
-			return h->element[i + 1]->str;
-	return NULL;
-}
-
-/* The audience as the log may name it: a phones: list is numbers, which
- * no log at info shows (README.md, "Privacy"), so it is counted. */
-static void audience_for_log(const char *audience, char *out, size_t size)
-{
-	if (strncmp(audience, "phones:", 7) != 0) {
-		snprintf(out, size, "%s", audience);
-		return;
-	}
-	size_t n = 1;
-	for (const char *p = audience + 7; *p; p++)
-		n += *p == ',';
-	snprintf(out, size, "phones (%zu listed)", n);
-}
-
-static void on_claimed(redisReply *reply, void *data)
-{
-	struct broadcaster *b = data;
-	b->claiming = false;
-	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
-		return;
-	const char *id = reply->element[0]->str;
-	const char *flow_id = hash_get(reply->element[1], "flow");
-	const char *audience = hash_get(reply->element[1], "to");
-	const struct flow *flow = flow_id ? flow_set_find(*b->env.flows, flow_id) : NULL;
-	if (!flow || !audience) {
-		log_error("broadcast %s: flow '%s' is not loaded; it waits", id, flow_id ? flow_id : "?");
-		return;
-	}
-	char shown[256];
-	audience_for_log(audience, shown, sizeof(shown));
-	log_info("broadcast %s: planning %s to %s", id, flow_id, shown);
-	struct plan *p = plan_new(b->env.db, *b->env.flows, flow);
-	p->id = xstrdup(id);
-	p->done = on_planned;
-	if (plan_start(p, audience) < 0)
-		plan_free(p);
+	for (int k = 0; k < s->ncountries; k++)
+		json_object_set_new(countries, s->countries[k].country,
+				    json_integer((json_int_t)s->countries[k].recipients));
+	json_out(json_pack("{s:I,s:I,s:I,s:I,s:o,s:o}", "recipients", (json_int_t)s->recipients,
+			   "skipped", (json_int_t)s->skipped, "sms_total", (json_int_t)s->sms_total,
+			   "in_run", (json_int_t)s->in_run, "languages", langs,
+			   "countries", countries),
+		 out);
 }
 
 /* -- sending ---------------------------------------------------------------------- */
@@ -646,21 +1146,57 @@ static const char grant_script[] =
 	"  return true\n" \
 	"end\n"
 
-/* ARGV: broadcast, phone, rate.  Right before handing a message to Kannel:
- * 0 when it must not go (sent already, or the person said STOP meanwhile),
- * -1 when the last second already holds `rate` messages (try again soon),
- * 1 when it may go now. */
+/* ARGV: 1 broadcast, 2 phone, 3 rate, 4 flow, 5 run id, 6 now (s), then the
+ * run's fields (count first).  Right before handing a message to Kannel:
+ *   0  it must not go (sent already, cancelled, or the person said STOP
+ *      meanwhile),
+ *  -2  the person is in an active run of another flow, on either channel:
+ *      the recipient waits (never interrupted),
+ *  -1  the last second already holds `rate` messages (try again soon),
+ *   1  it may go now: the run is created (once: its id is the recipient's)
+ *      and the SMS pointer set, as a keyword would. */
 static const char begin_script[] =
+	MOVE_FUNCTION
 	ADMIT_FUNCTION
-	"local rk = 'sauti:bc:' .. ARGV[1] .. ':r'\n"
-	"local st = redis.call('HGET', rk, ARGV[2])\n"
-	"if st ~= 'queued' and st ~= 'sending' then return 0 end\n"
-	"if redis.call('HGET', 'sauti:c:' .. ARGV[2], '_optout') == '1' then\n"
-	"  redis.call('HSET', rk, ARGV[2], 'skipped')\n"
+	"local bc, ph, flow, id, now = ARGV[1], ARGV[2], ARGV[4], ARGV[5], tonumber(ARGV[6])\n"
+	"local bk = 'sauti:bc:' .. bc\n"
+	"local st = redis.call('HGET', bk .. ':r', ph)\n"
+	"if st ~= 'queued' and st ~= 'sending' and st ~= 'waiting' then return 0 end\n"
+	"if redis.call('HGET', bk, 'state') == 'cancelled' then\n"
+	"  move(bc, ph, st, 'cancelled')\n"
 	"  return 0\n"
 	"end\n"
-	"if not admit(ARGV[3], ARGV[1] .. ':' .. ARGV[2]) then return -1 end\n"
-	"redis.call('HSET', rk, ARGV[2], 'sending')\n"
+	"if redis.call('HGET', 'sauti:c:' .. ph, '_optout') == '1' then\n"
+	"  move(bc, ph, st, 'skipped')\n"
+	"  return 0\n"
+	"end\n"
+	"for _, kind in ipairs({'sms', 'ussd'}) do\n"
+	"  local cur = redis.call('GET', 'sauti:cur:' .. kind .. ':' .. ph)\n"
+	"  if cur and cur ~= id then\n"
+	"    local v = redis.call('HMGET', 'sauti:r:' .. cur, 'st', 'flow', 'exp')\n"
+	"    if v[1] == 'active' and v[2] ~= flow and tonumber(v[3] or '0') > now then\n"
+	"      if st ~= 'waiting' then move(bc, ph, st, 'waiting') end\n"
+	"      return -2\n"
+	"    end\n"
+	"  end\n"
+	"end\n"
+	"if not admit(ARGV[3], bc .. ':' .. ph) then return -1 end\n"
+	"local rk = 'sauti:r:' .. id\n"
+	"if redis.call('EXISTS', rk) == 0 then\n"
+	"  local ptr = 'sauti:cur:sms:' .. ph\n"
+	"  local cur = redis.call('GET', ptr)\n"
+	"  if cur and redis.call('HGET', 'sauti:r:' .. cur, 'st') == 'active' then\n"
+	"    redis.call('HSET', 'sauti:r:' .. cur, 'st', 'expired')\n"
+	"    redis.call('HINCRBY', 'sauti:r:' .. cur, 'v', 1)\n"
+	"  end\n"
+	"  local n = tonumber(ARGV[7])\n"
+	"  redis.call('HSET', rk, 'v', 1, 'bc', bc, unpack(ARGV, 8, 7 + n))\n"
+	"  redis.call('ZADD', 'sauti:runs:' .. flow, now, id)\n"
+	"  redis.call('ZADD', 'sauti:pr:' .. ph, now, id)\n"
+	"  if redis.call('HGET', rk, 'st') == 'active' then redis.call('SET', ptr, id)\n"
+	"  else redis.call('DEL', ptr) end\n"
+	"end\n"
+	"if st ~= 'sending' then move(bc, ph, st, 'sending') end\n"
 	"return 1\n";
 
 /* ARGV: phone, rate.  begin_script for a priority message: 0 opted out. */
@@ -670,48 +1206,84 @@ static const char priority_begin_script[] =
 	"if not admit(ARGV[2], 'p:' .. ARGV[1]) then return -1 end\n"
 	"return 1\n";
 
-/* ARGV: entry id, broadcast, phone, outcome (1 accepted, 0 refused, 2 held
- * back by quiet hours), attempt, ucs2, text, retry time (ms), max attempts.
- * Settles one send: 1 sent, 2 failed for good, 3 queued again for later. */
+/* ARGV: 1 entry id, 2 broadcast, 3 phone, 4 outcome (1 accepted, 0 refused,
+ * 2 held back by quiet hours, 3 waiting for a run to end), 5 attempt, 6
+ * retry time (ms), 7 max attempts, then the entry's other fields (name,
+ * value, ...) to queue it again with.  Settles one send: 1 sent, 2 failed
+ * for good, 3 queued again for later. */
 static const char done_script[] =
+	MOVE_FUNCTION
 	REMINDER_ARM_FUNCTION
-	"redis.call('XACK', 'sauti:outbox', 'senders', ARGV[1])\n"
-	"redis.call('XDEL', 'sauti:outbox', ARGV[1])\n"
-	"local rk = 'sauti:bc:' .. ARGV[2] .. ':r'\n"
-	"local st = redis.call('HGET', rk, ARGV[3])\n"
-	"if ARGV[4] == '1' then\n"
+	"local A = ARGV\n"
+	"redis.call('XACK', 'sauti:outbox', 'senders', A[1])\n"
+	"redis.call('XDEL', 'sauti:outbox', A[1])\n"
+	"local st = redis.call('HGET', 'sauti:bc:' .. A[2] .. ':r', A[3])\n"
+	"if A[4] == '1' then\n"
 	"  if st == 'sending' or st == 'queued' then\n"
-	"    redis.call('HSET', rk, ARGV[3], 'sent')\n"
-	"    remind_arm(ARGV[3], tonumber(redis.call('TIME')[1]))\n" /* the silence starts now */
+	"    move(A[2], A[3], st, 'sent')\n"
+	"    remind_arm(A[3], tonumber(redis.call('TIME')[1]))\n" /* the silence starts now */
 	"  end\n"
 	"  return 1\n"
 	"end\n"
-	"if st ~= 'sending' and st ~= 'queued' then return 0 end\n"
-	"local n = tonumber(ARGV[5])\n"
-	"if ARGV[4] == '0' then n = n + 1 end\n"
-	"if n >= tonumber(ARGV[9]) then redis.call('HSET', rk, ARGV[3], 'failed') return 2 end\n"
-	"redis.call('HSET', rk, ARGV[3], 'queued')\n"
-	"redis.call('ZADD', 'sauti:outbox:retry', ARGV[8], cjson.encode({bc = ARGV[2],\n"
-	"  ph = ARGV[3], ucs = ARGV[6], txt = ARGV[7], n = n}))\n"
+	"if st ~= 'sending' and st ~= 'queued' and st ~= 'waiting' then return 0 end\n"
+	"local n = tonumber(A[5])\n"
+	"if A[4] == '0' then n = n + 1 end\n"
+	"if n >= tonumber(A[7]) then move(A[2], A[3], st, 'failed') return 2 end\n"
+	"local to = A[4] == '3' and 'waiting' or 'queued'\n"
+	"if st ~= to then move(A[2], A[3], st, to) end\n"
+	"local e = {'bc', A[2], 'ph', A[3], unpack(A, 8)}\n"
+	"e[#e + 1] = 'n'; e[#e + 1] = tostring(n)\n"
+	"redis.call('ZADD', 'sauti:outbox:retry', A[6], cjson.encode(e))\n"
 	"return 3\n";
 
 /* Moves retries that are due back into the outbox. */
 static const char retry_script[] =
 	"local t = redis.call('TIME')\n"
 	"local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-	"local due = redis.call('ZRANGEBYSCORE', 'sauti:outbox:retry', '-inf', now, 'LIMIT', 0, 100)\n"
+	"local due = redis.call('ZRANGEBYSCORE', 'sauti:outbox:retry', '-inf', now, 'LIMIT', 0, 200)\n"
 	"for _, m in ipairs(due) do\n"
-	"  local e = cjson.decode(m)\n"
-	"  redis.call('XADD', 'sauti:outbox', '*', 'bc', e.bc, 'ph', e.ph, 'ucs', e.ucs, 'txt', e.txt, 'n', e.n)\n"
+	"  redis.call('XADD', 'sauti:outbox', '*', unpack(cjson.decode(m)))\n"
 	"  redis.call('ZREM', 'sauti:outbox:retry', m)\n"
 	"end\n"
 	"return #due\n";
+
+/* ARGV: consumer, count.  Reads new outbox entries for this daemon, and
+ * settles on the way those of cancelled broadcasts (at most 1000 a call),
+ * so that a cancelled broadcast is not paced out at kannel.rate.  Entries
+ * begin with bc and ph. */
+static const char read_script[] =
+	MOVE_FUNCTION
+	"local want = tonumber(ARGV[2])\n"
+	"local out, seen, states = {}, 0, {}\n"
+	"while #out < want and seen < 1000 do\n"
+	"  local r = redis.call('XREADGROUP', 'GROUP', 'senders', ARGV[1], 'COUNT', want - #out,\n"
+	"    'STREAMS', 'sauti:outbox', '>')\n"
+	"  if not r or #r[1][2] == 0 then break end\n"
+	"  for _, e in ipairs(r[1][2]) do\n"
+	"    seen = seen + 1\n"
+	"    local bc, ph = e[2][2], e[2][4]\n"
+	"    if states[bc] == nil then states[bc] = redis.call('HGET', 'sauti:bc:' .. bc, 'state') or '' end\n"
+	"    if states[bc] == 'cancelled' then\n"
+	"      redis.call('XACK', 'sauti:outbox', 'senders', e[1])\n"
+	"      redis.call('XDEL', 'sauti:outbox', e[1])\n"
+	"      local st = redis.call('HGET', 'sauti:bc:' .. bc .. ':r', ph)\n"
+	"      if st == 'queued' or st == 'waiting' then move(bc, ph, st, 'cancelled') end\n"
+	"    else\n"
+	"      out[#out + 1] = e\n"
+	"    end\n"
+	"  end\n"
+	"end\n"
+	"return out\n";
 
 struct outgoing {
 	struct broadcaster *b;
 	char entry[48];
 	char bc[BROADCAST_ID_LEN + 1];
 	char phone[PHONE_E164_SIZE];
+	char flow[64];
+	char lang[16];
+	char *step;                     /* the run's first step; "" once ended */
+	bool done;                      /* the run ends with this message */
 	char *text;
 	bool ucs2;
 	int attempt;
@@ -724,6 +1296,27 @@ struct outgoing {
 	char *dlr_id;
 	struct outgoing *next;          /* in b->queue, while not yet slotted */
 	LIST_ENTRY(outgoing) alive;     /* in b->all */
+};
+
+struct broadcaster {
+	struct broadcast_env env;
+	struct event *tick;
+	bool claiming;
+	bool reading;
+	bool granting;
+	long ticks;
+	/* sendsms connections: an admitted message goes out at once on an idle
+	 * one, never queued behind a slow answer to another (which would bunch
+	 * hand-offs and break the one-second window). */
+	struct evhttp_connection **kannel;
+	bool *kannel_busy;
+	int nkannel;
+	char kannel_host[128];
+	int kannel_port;
+	char kannel_path[256];
+	struct outgoing *queue;       /* read from the outbox, not yet slotted */
+	LIST_HEAD(, outgoing) all;    /* every outgoing alive */
+	size_t in_hand;               /* read and not yet finished */
 };
 
 static void release_conn(struct outgoing *o)
@@ -742,6 +1335,7 @@ static void outgoing_free(struct outgoing *o)
 	if (o->timer)
 		event_free(o->timer);
 	free(o->text);
+	free(o->step);
 	free(o->dlr_id);
 	free(o);
 }
@@ -766,11 +1360,12 @@ static void on_done(redisReply *reply, void *data)
 	outgoing_free(o);
 }
 
-enum outcome { REFUSED, ACCEPTED, HELD };
+enum outcome { REFUSED, ACCEPTED, HELD, WAITING };
 
 static void settle_at(struct outgoing *o, enum outcome outcome, long long retry_ms)
 {
-	bool accepted = outcome == ACCEPTED;
+	static const char *const codes[] = {[REFUSED] = "0", [ACCEPTED] = "1", [HELD] = "2",
+					    [WAITING] = "3"};
 	struct db_args a = {0};
 	db_args_add(&a, "EVAL");
 	db_args_add(&a, done_script);
@@ -778,13 +1373,15 @@ static void settle_at(struct outgoing *o, enum outcome outcome, long long retry_
 	db_args_add(&a, o->entry);
 	db_args_add(&a, o->bc);
 	db_args_add(&a, o->phone);
-	db_args_add(&a, outcome == ACCEPTED ? "1" : outcome == HELD ? "2" : "0");
+	db_args_add(&a, codes[outcome]);
 	db_args_addl(&a, o->attempt);
-	db_args_add(&a, o->ucs2 ? "1" : "0");
-	db_args_add(&a, o->text);
 	db_args_addl(&a, retry_ms);
 	db_args_addl(&a, MAX_ATTEMPTS);
-	if (accepted)
+	const char *fields[] = {"fl", o->flow, "ucs", o->ucs2 ? "1" : "0", "txt", o->text,
+				"lg", o->lang, "sp", o->step, "d", o->done ? "1" : "0"};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		db_args_add(&a, fields[i]);
+	if (outcome == ACCEPTED)
 		metrics_inc(M_MESSAGES_OUT, CHANNEL_SMS);
 	/* When Redis is away the entry stays pending in the stream and is
 	 * claimed again later: nothing is lost, at worst sent twice. */
@@ -834,9 +1431,14 @@ static void on_kannel_answer(struct evhttp_request *req, void *arg)
 		/* "0: Accepted for delivery", "3: Queued for later delivery" */
 		accepted = head[0] == '0' || head[0] == '3';
 	}
-	if (!accepted)
-		log_warn("%s %s: kannel answered %d; will retry", o->priority_done ? "priority message" : "broadcast",
+	if (!accepted) {
+		metrics_sendsms_error(code == 0			   ? SENDSMS_UNREACHABLE
+				      : code >= 200 && code < 300 ? SENDSMS_REFUSED
+								  : SENDSMS_HTTP);
+		log_warn("%s %s: kannel answered %d; will retry",
+			 o->priority_done ? "priority message" : "broadcast",
 			 o->priority_done ? o->dlr_id : o->bc, code);
+	}
 	if (o->priority_done)
 		priority_finish(o, accepted ? 1 : 0);
 	else
@@ -878,6 +1480,7 @@ static void send_to_kannel(struct outgoing *o)
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", b->kannel_host);
 	if (evhttp_make_request(b->kannel[o->conn], req, EVHTTP_REQ_GET, uri.data) < 0) {
 		release_conn(o);
+		metrics_sendsms_error(SENDSMS_UNREACHABLE);
 		if (o->priority_done)
 			priority_finish(o, 0);
 		else
@@ -909,16 +1512,62 @@ static void on_begin(redisReply *reply, void *data)
 	}
 	if (reply->integer == 1) {
 		send_to_kannel(o);
-	} else if (reply->integer == -1) {
-		release_conn(o);
-		schedule(o, 50 * 1000);
-	} else if (o->priority_done) {
-		release_conn(o);
-		priority_finish(o, 2);
-	} else {
-		release_conn(o);
-		settle(o, true); /* nothing to send: acknowledge the entry */
+		return;
 	}
+	release_conn(o);
+	if (reply->integer == -1)
+		schedule(o, 50 * 1000);
+	else if (o->priority_done)
+		priority_finish(o, 2);
+	else if (reply->integer == -2)
+		settle_at(o, WAITING, now_ms() + WAIT_POLL_MS);
+	else
+		settle(o, true); /* nothing to send: acknowledge the entry */
+}
+
+/* The id of the run a recipient's message starts: the same however often
+ * its entry is retried or reclaimed, so the run is created once. */
+static void recipient_run_id(const struct outgoing *o, char out[RUN_ID_LEN + 1])
+{
+	unsigned char hash[RUN_ID_LEN / 2];
+	char in[BROADCAST_ID_LEN + PHONE_E164_SIZE + 2];
+	int n = snprintf(in, sizeof(in), "%s.%s", o->bc, o->phone);
+	crypto_generichash(hash, sizeof(hash), (const unsigned char *)in, (size_t)n, NULL, 0);
+	sodium_bin2hex(out, RUN_ID_LEN + 1, hash, sizeof(hash));
+}
+
+static void begin(struct outgoing *o)
+{
+	struct broadcaster *b = o->b;
+	const struct flow *flow = flow_set_find(*b->env.flows, o->flow);
+	long now = (long)time(NULL);
+	struct stored_run run = {
+		.flow = o->flow,
+		.phone = o->phone,
+		.lang = o->lang,
+		.step = o->step[0] ? o->step : NULL,
+		.channel = CHANNEL_SMS,
+		.status = o->done ? RUN_COMPLETED : RUN_ACTIVE,
+		.started = now,
+		.updated = now,
+		.completed = o->done ? now : 0,
+		.expires = now + (flow ? flow->expire : 24 * 3600),
+		.remind_after = flow ? flow->remind.after : 0,
+	};
+	recipient_run_id(o, run.id);
+	struct db_args a = {0};
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, begin_script);
+	db_args_add(&a, "0");
+	db_args_add(&a, o->bc);
+	db_args_add(&a, o->phone);
+	db_args_addl(&a, kannel_rate(b));
+	db_args_add(&a, o->flow);
+	db_args_add(&a, run.id);
+	db_args_addl(&a, now);
+	store_run_fields(&a, &run);
+	if (db_command_args(b->env.db, on_begin, o, &a) < 0)
+		outgoing_free(o);
 }
 
 static void on_slot(evutil_socket_t fd, short what, void *arg)
@@ -945,20 +1594,15 @@ static void on_slot(evutil_socket_t fd, short what, void *arg)
 		schedule(o, 5 * 1000);
 		return;
 	}
+	if (!o->priority_done) {
+		begin(o);
+		return;
+	}
 	char rate[16];
 	snprintf(rate, sizeof(rate), "%d", kannel_rate(o->b));
-	int rc;
-	if (o->priority_done) {
-		const char *argv[] = {"EVAL", priority_begin_script, "0", o->phone, rate};
-		rc = db_command(b->env.db, on_begin, o, 5, argv, NULL);
-	} else {
-		const char *argv[] = {"EVAL", begin_script, "0", o->bc, o->phone, rate};
-		rc = db_command(b->env.db, on_begin, o, 6, argv, NULL);
-	}
-	if (rc < 0 && o->priority_done)
+	const char *argv[] = {"EVAL", priority_begin_script, "0", o->phone, rate};
+	if (db_command(b->env.db, on_begin, o, 5, argv, NULL) < 0)
 		priority_finish(o, 0);
-	else if (rc < 0)
-		outgoing_free(o);
 }
 
 static void schedule(struct outgoing *o, long usec)
@@ -1017,10 +1661,11 @@ static void take_entries(struct broadcaster *b, const redisReply *entries)
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
 		    e->element[1]->type != REDIS_REPLY_ARRAY)
 			continue;
-		const char *bc = entry_field(e->element[1], "bc");
-		const char *ph = entry_field(e->element[1], "ph");
-		const char *txt = entry_field(e->element[1], "txt");
-		if (!bc || !ph || !txt)
+		const redisReply *f = e->element[1];
+		const char *bc = entry_field(f, "bc"), *ph = entry_field(f, "ph");
+		const char *txt = entry_field(f, "txt"), *fl = entry_field(f, "fl");
+		const char *lg = entry_field(f, "lg"), *sp = entry_field(f, "sp");
+		if (!bc || !ph || !txt || !fl || !lg || !sp)
 			continue;
 		struct outgoing *o = xcalloc(1, sizeof(*o));
 		o->b = b;
@@ -1028,10 +1673,14 @@ static void take_entries(struct broadcaster *b, const redisReply *entries)
 		snprintf(o->entry, sizeof(o->entry), "%s", e->element[0]->str);
 		snprintf(o->bc, sizeof(o->bc), "%s", bc);
 		snprintf(o->phone, sizeof(o->phone), "%s", ph);
+		snprintf(o->flow, sizeof(o->flow), "%s", fl);
+		snprintf(o->lang, sizeof(o->lang), "%s", lg);
+		o->step = xstrdup(sp);
 		o->text = xstrdup(txt);
-		const char *ucs = entry_field(e->element[1], "ucs");
-		const char *n = entry_field(e->element[1], "n");
+		const char *ucs = entry_field(f, "ucs"), *n = entry_field(f, "n");
+		const char *d = entry_field(f, "d");
 		o->ucs2 = ucs && strcmp(ucs, "1") == 0;
+		o->done = d && strcmp(d, "1") == 0;
 		o->attempt = n ? atoi(n) : 0;
 		b->in_hand++;
 		LIST_INSERT_HEAD(&b->all, o, alive);
@@ -1045,10 +1694,9 @@ static void on_read(redisReply *reply, void *data)
 {
 	struct broadcaster *b = data;
 	b->reading = false;
-	/* [[stream, [[id, fields], ...]]], or nil when there is nothing. */
-	if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
-	    reply->element[0]->elements == 2)
-		take_entries(b, reply->element[0]->element[1]);
+	/* [[id, fields], ...] */
+	if (reply && reply->type == REDIS_REPLY_ARRAY)
+		take_entries(b, reply);
 }
 
 static void on_autoclaim(redisReply *reply, void *data)
@@ -1078,9 +1726,48 @@ static void read_outbox(struct broadcaster *b, bool reclaim)
 				      idle, "0-0", "COUNT", count};
 		b->reading = db_command(b->env.db, on_autoclaim, b, 8, argv, NULL) == 0;
 	} else {
-		const char *argv[] = {"XREADGROUP", "GROUP", "senders", b->env.consumer,
-				      "COUNT", count, "STREAMS", "sauti:outbox", ">"};
-		b->reading = db_command(b->env.db, on_read, b, 9, argv, NULL) == 0;
+		const char *argv[] = {"EVAL", read_script, "0", b->env.consumer, count};
+		b->reading = db_command(b->env.db, on_read, b, 5, argv, NULL) == 0;
+	}
+}
+
+/* The audience as the log may name it: a phones: list is numbers, which
+ * no log at info shows (README.md, "Privacy"), so it is counted. */
+static void audience_for_log(const char *audience, char *out, size_t size)
+{
+	if (strncmp(audience, "phones:", 7) != 0) {
+		snprintf(out, size, "%s", audience);
+		return;
+	}
+	size_t n = 1;
+	for (const char *p = audience + 7; *p; p++)
+		n += *p == ',';
+	snprintf(out, size, "phones (%zu listed)", n);
+}
+
+static void on_claimed(redisReply *reply, void *data)
+{
+	struct broadcaster *b = data;
+	b->claiming = false;
+	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+		return;
+	const char *id = reply->element[0]->str;
+	const char *flow_id = hash_get(reply->element[1], "flow");
+	const char *audience = hash_get(reply->element[1], "to");
+	const struct flow *flow = flow_id ? flow_set_find(*b->env.flows, flow_id) : NULL;
+	if (!flow || !audience) {
+		log_error("broadcast %s: flow '%s' is not loaded; it waits", id, flow_id ? flow_id : "?");
+		return;
+	}
+	char shown[256];
+	audience_for_log(audience, shown, sizeof(shown));
+	log_info("broadcast %s: planning %s to %s", id, flow_id, shown);
+	struct plan *p = plan_new(b->env.db, *b->env.flows, flow);
+	p->id = xstrdup(id);
+	p->done = on_planned;
+	if (plan_start(p, audience) < 0) {
+		p->seen[0] = '\0';
+		plan_free(p);
 	}
 }
 
@@ -1092,6 +1779,17 @@ static void claim_due(struct broadcaster *b)
 	snprintf(now, sizeof(now), "%ld", (long)time(NULL));
 	const char *argv[] = {"EVAL", claim_script, "0", now};
 	b->claiming = db_command(b->env.db, on_claimed, b, 4, argv, NULL) == 0;
+}
+
+static void on_totals(redisReply *reply, void *data)
+{
+	(void)data;
+	if (!reply || reply->type != REDIS_REPLY_ARRAY)
+		return;
+	long n[BC_NSTATES];
+	for (int i = 0; i < BC_NSTATES; i++)
+		n[i] = hash_long(reply, state_names[i]);
+	metrics_broadcast_recipients(state_names, n, BC_NSTATES);
 }
 
 /* pcall: the group exists already but for the very first start. */
@@ -1118,6 +1816,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		claim_due(b);
 		const char *argv[] = {"EVAL", retry_script, "0"};
 		db_command(b->env.db, NULL, NULL, 3, argv, NULL);
+		const char *totals[] = {"HGETALL", "sauti:bc:totals"};
+		db_command(b->env.db, on_totals, NULL, 2, totals, NULL);
 	}
 }
 
@@ -1207,85 +1907,18 @@ int broadcast_send_priority(struct broadcaster *b, const char *phone, const char
 	return 0;
 }
 
-/* -- status and delivery reports ------------------------------------------------- */
-
-static const char status_script[] =
-	"local h = redis.call('HGETALL', 'sauti:bc:' .. ARGV[1])\n"
-	"if #h == 0 then return false end\n"
-	"local c = {queued = 0, sending = 0, sent = 0, delivered = 0, failed = 0, skipped = 0}\n"
-	"for _, v in ipairs(redis.call('HVALS', 'sauti:bc:' .. ARGV[1] .. ':r')) do\n"
-	"  c[v] = (c[v] or 0) + 1\n"
-	"end\n"
-	"return {h, c.queued + c.sending, c.sent, c.delivered, c.failed, c.skipped}\n";
-
-struct status_call {
-	broadcast_counts_fn fn;
-	void *arg;
-};
-
-static void on_status(redisReply *reply, void *data)
-{
-	struct status_call *s = data;
-	struct broadcast_counts c = {0};
-	int rc = -1;
-	if (reply && reply->type == REDIS_REPLY_NIL) {
-		rc = 0;
-	} else if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 6) {
-		rc = 0;
-		c.found = true;
-		const char *flow = hash_get(reply->element[0], "flow");
-		const char *state = hash_get(reply->element[0], "state");
-		snprintf(c.flow, sizeof(c.flow), "%s", flow ? flow : "");
-		c.queued = reply->element[1]->integer;
-		/* "sent" counts every message Kannel accepted, delivered or not. */
-		c.sent = reply->element[2]->integer + reply->element[3]->integer;
-		c.delivered = reply->element[3]->integer;
-		c.failed = reply->element[4]->integer;
-		c.skipped = reply->element[5]->integer;
-		c.total = c.queued + c.sent + c.failed + c.skipped;
-		bool finished = state && strcmp(state, "sending") == 0 && c.queued == 0;
-		snprintf(c.state, sizeof(c.state), "%s", finished ? "done" : state ? state : "?");
-	}
-	s->fn(rc, rc == 0 ? &c : NULL, s->arg);
-	free(s);
-}
-
-int broadcast_status(struct db *db, const char *id, broadcast_counts_fn done, void *arg)
-{
-	struct status_call *s = xcalloc(1, sizeof(*s));
-	s->fn = done;
-	s->arg = arg;
-	const char *argv[] = {"EVAL", status_script, "0", id};
-	if (db_command(db, on_status, s, 4, argv, NULL) < 0) {
-		free(s);
-		return -1;
-	}
-	return 0;
-}
-
-void broadcast_counts_json(const struct broadcast_counts *c, const char *id, struct buf *out)
-{
-	json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "id", id, "flow", c->flow,
-			      "state", c->state, "total", (json_int_t)c->total,
-			      "queued", (json_int_t)c->queued, "sent", (json_int_t)c->sent,
-			      "delivered", (json_int_t)c->delivered, "failed", (json_int_t)c->failed,
-			      "skipped", (json_int_t)c->skipped);
-	char *text = json_dumps(o, JSON_COMPACT);
-	buf_puts(out, text);
-	free(text);
-	json_decref(o);
-}
+/* -- delivery reports ------------------------------------------------------------ */
 
 /* ARGV: broadcast, phone, Kannel's DLR type (1 delivered, 2 failed, 16
  * rejected; 8 and 4 are intermediate).  A message in several parts reports
  * once per part; the state moves once. */
 static const char dlr_script[] =
-	"local rk = 'sauti:bc:' .. ARGV[1] .. ':r'\n"
-	"local st = redis.call('HGET', rk, ARGV[2])\n"
+	MOVE_FUNCTION
+	"local st = redis.call('HGET', 'sauti:bc:' .. ARGV[1] .. ':r', ARGV[2])\n"
 	"if st ~= 'sent' and st ~= 'sending' then return 0 end\n"
 	"local s = tonumber(ARGV[3])\n"
-	"if s == 1 then redis.call('HSET', rk, ARGV[2], 'delivered')\n"
-	"elseif s == 2 or s == 16 then redis.call('HSET', rk, ARGV[2], 'failed') end\n"
+	"if s == 1 then move(ARGV[1], ARGV[2], st, 'delivered')\n"
+	"elseif s == 2 or s == 16 then move(ARGV[1], ARGV[2], st, 'failed') end\n"
 	"return 1\n";
 
 struct dlr_call {
@@ -1311,6 +1944,8 @@ int broadcast_dlr(struct db *db, const char *id, int status,
 	char bc[BROADCAST_ID_LEN + 8], st[8];
 	snprintf(bc, sizeof(bc), "%.*s", (int)(dot - id - 2), id + 2);
 	snprintf(st, sizeof(st), "%d", status);
+	metrics_dlr(status == 1 ? DLR_DELIVERED : status == 2 ? DLR_FAILED
+				: status == 16 ? DLR_REJECTED : DLR_OTHER);
 	struct dlr_call *d = xcalloc(1, sizeof(*d));
 	d->fn = done;
 	d->arg = arg;

@@ -1,23 +1,37 @@
 /* broadcast.h -- dialogue invitations and report-backs sent to groups.
  *
  * A broadcast is created (CLI or API) as a hash and a due time; whichever
- * daemon sees it due first claims it, plans it (audience, language, text)
- * and enqueues one outbox entry per recipient.  Every daemon then sends from
- * the shared outbox (a Redis stream with a consumer group), paced by one
- * Redis-held schedule so that all daemons together hand Kannel at most
- * kannel.rate SMS in any second.  Recipient states (queued, sending, sent,
- * delivered, failed, skipped) live in Redis, so a daemon killed at any point
- * leaves nothing lost: its unacknowledged entries are claimed by another
- * daemon, or by itself when it comes back, and a recipient already sent is
- * never sent again.
+ * daemon sees it due first claims it and plans it: it reads the audience a
+ * page at a time (SSCAN, ZRANGE: no Redis command grows with the audience),
+ * works out each recipient's language and text, and enqueues one outbox
+ * entry per recipient, with a bounded number of commands in flight.  Every
+ * daemon then sends from the shared outbox (a Redis stream with a consumer
+ * group), paced by one Redis-held schedule so that all daemons together
+ * hand Kannel at most kannel.rate SMS in any second.  A recipient's run is
+ * created when its message is handed to Kannel, not when it is queued; a
+ * recipient in an active run of another flow (either channel) waits until
+ * that run ends (state waiting), so a broadcast never cuts into a
+ * conversation.  Recipient states (queued, waiting, sending, sent,
+ * delivered, failed, skipped, cancelled) live in Redis with a counter per
+ * state, so status is O(1) and a daemon killed at any point leaves nothing
+ * lost: its unacknowledged entries are claimed by another daemon, or by
+ * itself when it comes back, and a recipient already sent is never sent
+ * again.  docs/broadcasts.md describes the commands.
  *
  * Keys (under "sauti:"):
- *   bc:ID          hash  flow, to, at, created, state
+ *   bc:ID          hash  flow, to, at, created, size, state, n:STATE counters,
+ *                        n:answered
  *   bc:ID:r        hash  phone -> recipient state
+ *   bcs            zset  broadcast ids by creation time (broadcast list)
  *   bc:due         zset  broadcast ids by when they are due (claim leases)
+ *   bc:totals      hash  recipients by state over every broadcast (/metrics)
+ *   plan:RANDOM    set   phones seen while planning (respondents, answer);
+ *                        deleted after, expires in an hour
  *   outbox         stream  one entry per message to send (group "senders")
  *   outbox:retry   zset  entries waiting for their retry, by due time
- *   rate           str   the next free sending slot, in microseconds */
+ *   rate           str   the next free sending slot, in microseconds
+ * A broadcast's run has the field bc (its broadcast) beside those of
+ * store.h; its id is derived from the broadcast and the phone. */
 #ifndef SAUTI_BROADCAST_H
 #define SAUTI_BROADCAST_H
 
@@ -51,31 +65,70 @@ struct broadcaster *broadcast_start(const struct broadcast_env *env);
 void broadcast_stop(struct broadcaster *b);
 void broadcast_free(struct broadcaster *b);
 
-/* Reads AUDIENCE (group:NAME, respondents:FLOW, phones:A,B, all).  Numbers
- * in phones: are normalised with country.  Returns 0, or -1 with why. */
+/* Reads AUDIENCE (group:NAME, respondents:FLOW, answer:FLOW.NAME=KEY,
+ * phones:A,B, all).  Numbers in phones: are normalised with country.
+ * Returns 0, or -1 with why. */
 int audience_check(const char *audience, const char *country, char *normalised,
 		   size_t size, char *err, size_t errsize);
 
-/* Creates a broadcast of flow to audience at `at` (Unix time; 0 = now).
- * done gets the new id, or NULL when Redis failed. */
-typedef void (*broadcast_created_fn)(const char *id, void *arg);
-int broadcast_create(struct db *db, const char *flow, const char *audience,
-		     long at, broadcast_created_fn done, void *arg);
+struct broadcast_request {
+	const char *flow;
+	const char *audience;        /* normalised by audience_check */
+	long at;                     /* Unix time; 0 = now */
+	bool force;                  /* an empty audience or a past `at` too */
+};
 
-/* Counts of a broadcast's recipients by state. */
+/* rc 0: created, id set; 1: refused, why says why in a sentence (an empty
+ * audience, an `at` in the past); -1: Redis failed. */
+typedef void (*broadcast_created_fn)(int rc, const char *id, const char *why, void *arg);
+/* Returns -1 (done not called) when Redis is not connected. */
+int broadcast_create(struct db *db, const struct flow_set *flows,
+		     const struct broadcast_request *req, broadcast_created_fn done, void *arg);
+
+/* Recipient states, in counting order. */
+enum broadcast_state {
+	BC_QUEUED, BC_WAITING, BC_SENDING, BC_SENT, BC_DELIVERED, BC_FAILED, BC_SKIPPED,
+	BC_CANCELLED, BC_NSTATES
+};
+
+/* A broadcast and its recipients' counts.  state is scheduled, planning,
+ * sending, done or cancelled. */
 struct broadcast_counts {
 	bool found;
+	char id[24];
 	char flow[64];
+	char audience[128];
 	char state[16];
-	long total, queued, sent, delivered, failed, skipped;
+	long at, size;               /* size: the audience's, when created */
+	long total, queued, waiting, sent, delivered, failed, skipped, cancelled;
+	long answered;               /* recipients who replied */
 };
 typedef void (*broadcast_counts_fn)(int rc, const struct broadcast_counts *c, void *arg);
 int broadcast_status(struct db *db, const char *id, broadcast_counts_fn done, void *arg);
-void broadcast_counts_json(const struct broadcast_counts *c, const char *id, struct buf *out);
+/* Answered per message sent (0 when none sent). */
+double broadcast_reply_rate(const struct broadcast_counts *c);
+void broadcast_counts_json(const struct broadcast_counts *c, struct buf *out);
+void broadcast_counts_text(const struct broadcast_counts *c, struct buf *out);
+
+/* Every broadcast (the newest 1000), newest first; all is valid during the
+ * call only. */
+typedef void (*broadcast_list_fn)(int rc, const struct broadcast_counts *all, size_t n,
+				  void *arg);
+int broadcast_list(struct db *db, broadcast_list_fn done, void *arg);
+void broadcast_list_json(const struct broadcast_counts *all, size_t n, struct buf *out);
+void broadcast_list_text(const struct broadcast_counts *all, size_t n, struct buf *out);
+
+/* rc 1 cancelled; 0 no such broadcast; 2 it had ended already; -1 Redis
+ * failed.  No recipient not yet handed to Kannel is sent to after it. */
+typedef void (*broadcast_cancel_fn)(int rc, void *arg);
+int broadcast_cancel(struct db *db, const char *id, broadcast_cancel_fn done, void *arg);
 
 /* A dry run: who would get what, and what it would cost. */
+#define BC_MAX_LANGS 8
+#define BC_MAX_COUNTRIES 16
 struct broadcast_plan_summary {
 	long recipients, skipped, sms_total;
+	long in_run;                 /* recipients in a run of another flow now */
 	struct {
 		char lang[8];
 		long recipients;
@@ -83,14 +136,37 @@ struct broadcast_plan_summary {
 		long sms;
 		bool ucs2;
 		char ucs2_chars[64]; /* the characters that force UCS-2 */
-	} langs[8];
+	} langs[BC_MAX_LANGS];
 	int nlangs;
+	struct {
+		char country[8];     /* the contact's country, else its number's */
+		long recipients;
+	} countries[BC_MAX_COUNTRIES];
+	int ncountries;
 };
 typedef void (*broadcast_plan_fn)(int rc, const struct broadcast_plan_summary *s, void *arg);
+/* Called after each page with the audience members read so far. */
+typedef void (*broadcast_progress_fn)(long members, void *arg);
+/* progress may be NULL; it and done get arg. */
 int broadcast_dry_run(struct db *db, const struct flow_set *flows, const char *flow,
-		      const char *audience, broadcast_plan_fn done, void *arg);
+		      const char *audience, broadcast_progress_fn progress,
+		      broadcast_plan_fn done, void *arg);
 void broadcast_plan_json(const struct broadcast_plan_summary *s, struct buf *out);
 void broadcast_plan_text(const struct broadcast_plan_summary *s, struct buf *out);
+
+/* Milliseconds from now_ms until quiet hours end for this recipient, or 0
+ * when they are not on: no message at night in the recipient's country. */
+long long broadcast_quiet_ms(const struct config *cfg, const char *phone, long long now_ms);
+
+/* The priority lane (lane.h): hands one message to Kannel ahead of every
+ * broadcast message this daemon holds, within the same kannel.rate, with
+ * dlr_id (or none) in its dlr-url.  Quiet hours are the caller's to heed.
+ * done gets 1 accepted by Kannel, 0 not (retry later), 2 not sent: the
+ * number is opted out, or -1 when the daemon stops first; it is called
+ * exactly once unless -1 is returned (the sender is not running). */
+int broadcast_send_priority(struct broadcaster *b, const char *phone, const char *text,
+			    bool ucs2, const char *dlr_id, void (*done)(int rc, void *arg),
+			    void *arg);
 
 /* Milliseconds from now_ms until quiet hours end for this recipient, or 0
  * when they are not on: no message at night in the recipient's country. */

@@ -86,7 +86,9 @@ int cli_open(struct cli *c, int *argc, char **argv, int need)
 
 void cli_run(struct cli *c)
 {
-	event_base_dispatch(c->base);
+	/* The work may have finished without waiting (a refusal). */
+	if (!c->done)
+		event_base_dispatch(c->base);
 	if (!c->done) {
 		fprintf(stderr, "sauti: stopped before the work was done\n");
 		c->status = 1;

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "commands.h"
+#include "progress.h"
 #include "report.h"
 #include "timeutil.h"
 #include "usage.h"
@@ -28,14 +29,14 @@ static void on_counts(int rc, const struct broadcast_counts *c, void *arg)
 		cli_done(cli, 1);
 		return;
 	}
-	printf("flow: %s\nstate: %s\ntotal: %ld\nqueued: %ld\nsent: %ld\ndelivered: %ld\n"
-	       "failed: %ld\nskipped: %ld\n",
-	       c->flow, c->state, c->total, c->queued, c->sent, c->delivered, c->failed,
-	       c->skipped);
+	struct buf out = BUF_INIT;
+	broadcast_counts_text(c, &out);
+	fputs(buf_str(&out), stdout);
+	buf_release(&out);
 	cli_done(cli, 0);
 }
 
-static void on_dry_run(int rc, const struct broadcast_plan_summary *s, void *arg)
+static void on_list(int rc, const struct broadcast_counts *all, size_t n, void *arg)
 {
 	struct cli *cli = arg;
 	if (rc < 0) {
@@ -44,7 +45,7 @@ static void on_dry_run(int rc, const struct broadcast_plan_summary *s, void *arg
 		return;
 	}
 	struct buf out = BUF_INIT;
-	broadcast_plan_text(s, &out);
+	broadcast_list_text(all, n, &out);
 	fputs(buf_str(&out), stdout);
 	buf_release(&out);
 	cli_done(cli, 0);
@@ -56,17 +57,71 @@ static void on_audited(int rc, void *arg)
 	cli_done(arg, 0);
 }
 
+struct cancel_cli {
+	struct cli *cli;
+	const char *id;
+};
+
+static void on_cancel(int rc, void *arg)
+{
+	struct cancel_cli *cc = arg;
+	if (rc < 0)
+		fprintf(stderr, "sauti: redis failed; nothing was cancelled\n");
+	else if (rc == 0)
+		fprintf(stderr, "sauti: no such broadcast\n");
+	else if (rc == 2)
+		fprintf(stderr, "sauti: that broadcast has ended already; nothing to cancel\n");
+	if (rc != 1) {
+		cli_done(cc->cli, 1);
+		return;
+	}
+	fprintf(stderr, "broadcast %s cancelled: nobody not yet handed to Kannel gets it\n", cc->id);
+	if (audit_record(cc->cli->db, AUDIT_WHO_CLI, AUDIT_CANCEL, cc->id, 1, on_audited,
+			 cc->cli) < 0)
+		cli_done(cc->cli, 0);
+}
+
+struct dry_cli {
+	struct cli *cli;
+	struct progress progress;
+};
+
+static void on_dry_progress(long members, void *arg)
+{
+	struct dry_cli *d = arg;
+	progress_update(&d->progress, 0, members);
+}
+
+static void on_dry_run(int rc, const struct broadcast_plan_summary *s, void *arg)
+{
+	struct dry_cli *d = arg;
+	progress_end(&d->progress);
+	if (rc < 0) {
+		fprintf(stderr, "sauti: redis failed\n");
+		cli_done(d->cli, 1);
+		return;
+	}
+	struct buf out = BUF_INIT;
+	broadcast_plan_text(s, &out);
+	fputs(buf_str(&out), stdout);
+	buf_release(&out);
+	cli_done(d->cli, 0);
+}
+
 struct create_cli {
 	struct cli *cli;
 	const char *flow, *audience;
 };
 
-static void on_created(const char *id, void *arg)
+static void on_created(int rc, const char *id, const char *why, void *arg)
 {
 	struct create_cli *cc = arg;
 	struct cli *cli = cc->cli;
-	if (!id) {
-		fprintf(stderr, "sauti: redis failed; nothing was created\n");
+	if (rc != 0) {
+		if (rc < 0)
+			fprintf(stderr, "sauti: redis failed; nothing was created\n");
+		else
+			fprintf(stderr, "sauti: %s\n", why);
 		cli_done(cli, 1);
 		return;
 	}
@@ -81,12 +136,34 @@ static void on_created(const char *id, void *arg)
 	buf_release(&what);
 }
 
-static int broadcast_status_cmd(struct cli *c, const char *id)
+/* status ID, list, cancel ID; -2 for bad usage. */
+static int broadcast_manage(struct cli *c, int argc, char **argv)
 {
-	if (broadcast_status(c->db, id, on_counts, c) < 0)
+	int rc = -2;
+	const char *name = strcmp(argv[1], "status") == 0 ? "broadcast status"
+			   : strcmp(argv[1], "list") == 0 ? "broadcast list"
+							  : "broadcast cancel";
+	struct cancel_cli cc = {.cli = c, .id = argc == 3 ? argv[2] : NULL};
+	if (argc == 3 && strcmp(argv[1], "status") == 0)
+		rc = broadcast_status(c->db, argv[2], on_counts, c);
+	else if (argc == 2 && strcmp(argv[1], "list") == 0)
+		rc = broadcast_list(c->db, on_list, c);
+	else if (argc == 3 && strcmp(argv[1], "cancel") == 0)
+		rc = broadcast_cancel(c->db, argv[2], on_cancel, &cc);
+	if (rc == -2)
+		return usage_print(name, 2);
+	if (rc < 0) {
+		fprintf(stderr, "sauti: redis not available\n");
 		return 1;
+	}
 	cli_run(c);
 	return c->status;
+}
+
+static bool is_manage(const char *word)
+{
+	return strcmp(word, "status") == 0 || strcmp(word, "list") == 0 ||
+	       strcmp(word, "cancel") == 0;
 }
 
 int cmd_broadcast(int argc, char **argv)
@@ -96,9 +173,9 @@ int cmd_broadcast(int argc, char **argv)
 		return 1;
 	int status = 2;
 	const char *flow = NULL, *to = NULL, *at_text = NULL;
-	bool dry = false;
-	if (argc == 3 && strcmp(argv[1], "status") == 0) {
-		status = broadcast_status_cmd(&c, argv[2]);
+	bool dry = false, force = false;
+	if (argc >= 2 && is_manage(argv[1])) {
+		status = broadcast_manage(&c, argc, argv);
 		goto out;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -109,6 +186,8 @@ int cmd_broadcast(int argc, char **argv)
 			at_text = argv[++i];
 		else if (strcmp(argv[i], "--dry-run") == 0)
 			dry = true;
+		else if (strcmp(argv[i], "--force") == 0)
+			force = true;
 		else if (argv[i][0] != '-' && !flow)
 			flow = argv[i];
 		else
@@ -134,8 +213,15 @@ int cmd_broadcast(int argc, char **argv)
 		goto out;
 	}
 	struct create_cli cc = {.cli = &c, .flow = flow, .audience = audience};
-	int rc = dry ? broadcast_dry_run(c.db, c.flows, flow, audience, on_dry_run, &c)
-		     : broadcast_create(c.db, flow, audience, at, on_created, &cc);
+	struct dry_cli d = {.cli = &c};
+	struct broadcast_request req = {.flow = flow, .audience = audience, .at = at, .force = force};
+	int rc;
+	if (dry) {
+		progress_init(&d.progress, "planning", "audience members", -1);
+		rc = broadcast_dry_run(c.db, c.flows, flow, audience, on_dry_progress, on_dry_run, &d);
+	} else {
+		rc = broadcast_create(c.db, c.flows, &req, on_created, &cc);
+	}
 	if (rc < 0) {
 		fprintf(stderr, "sauti: redis not available\n");
 		goto out;

@@ -3,42 +3,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "audit.h"
 #include "buf.h"
 #include "cli.h"
 #include "commands.h"
-#include "contacts.h"
 #include "export.h"
+#include "import.h"
 #include "phone.h"
+#include "progress.h"
 #include "exportfmt.h"
-#include "store.h"
 #include "timeutil.h"
 #include "usage.h"
 
 /* -- contacts import ---------------------------------------------------------- */
-
-static int read_file(const char *path, struct buf *out)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "sauti: cannot open %s: %m\n", path);
-		return -1;
-	}
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(out, chunk, n);
-	int failed = ferror(f);
-	if (f != stdin)
-		fclose(f);
-	if (failed) {
-		fprintf(stderr, "sauti: cannot read %s\n", path);
-		return -1;
-	}
-	return 0;
-}
 
 static void on_audited(int rc, void *arg)
 {
@@ -58,20 +38,37 @@ static const char *base_name(const char *path)
 struct import_cli {
 	struct cli *cli;
 	const char *path;
+	struct progress progress;
+	bool bad;                    /* a row or the file was rejected */
 };
 
-static void on_contacts_stored(long stored, void *arg)
+static void on_import_problem(const char *message, void *arg)
 {
-	struct import_cli *imp = arg;
-	struct cli *c = imp->cli;
-	if (stored < 0) {
+	struct import_cli *x = arg;
+	x->bad = true;
+	/* Below a bar drawn in place, not on it. */
+	fprintf(stderr, "%s%s: %s\n", x->progress.shown && x->progress.tty ? "\n" : "", x->path,
+		message);
+}
+
+static void on_import_progress(const struct import_totals *t, void *arg)
+{
+	struct import_cli *x = arg;
+	progress_update(&x->progress, t->bytes, t->stored);
+}
+
+static void on_import_done(int rc, const struct import_totals *t, void *arg)
+{
+	struct import_cli *x = arg;
+	struct cli *c = x->cli;
+	progress_end(&x->progress);
+	if (rc < 0 && !x->bad)
 		fprintf(stderr, "sauti: redis failed while storing contacts\n");
-		cli_done(c, 1);
-		return;
-	}
-	fprintf(stderr, "%ld contacts stored\n", stored);
-	if (audit_record(c->db, AUDIT_WHO_CLI, AUDIT_IMPORT, base_name(imp->path), stored,
-			 on_audited, c) < 0)
+	fprintf(stderr, "%ld contacts stored\n%ld rows read, %ld rejected\n", t->stored, t->rows,
+		t->rejected);
+	c->status = rc < 0 || x->bad ? 1 : 0;
+	if (t->stored == 0 || audit_record(c->db, AUDIT_WHO_CLI, AUDIT_IMPORT, base_name(x->path),
+					    t->stored, on_audited, c) < 0)
 		cli_done(c, c->status);
 }
 
@@ -104,35 +101,31 @@ int cmd_contacts(int argc, char **argv)
 				"(ISO 3166 alpha-2, like TZ or GH)\n", country);
 		return 2;
 	}
-	struct buf data = BUF_INIT;
-	if (read_file(file, &data) < 0) {
-		buf_release(&data);
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
+	if (!f) {
+		fprintf(stderr, "sauti: cannot open %s: %m\n", file);
 		return 1;
 	}
 	struct cli c;
 	if (cli_open(&c, &argc, argv, CLI_NEED_DB) < 0) {
-		buf_release(&data);
+		if (f != stdin)
+			fclose(f);
 		return 1;
 	}
-	struct contacts_import imp = CONTACTS_IMPORT_INIT;
-	char err[512];
+	struct import_cli x = {.cli = &c, .path = file};
+	struct stat st;
+	progress_init(&x.progress, "contacts import", "contacts",
+		      fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (long)st.st_size : -1);
+	struct import_cbs cbs = {on_import_problem, on_import_progress, on_import_done, &x};
 	int status = 1;
-	if (contacts_parse(buf_str(&data), data.len, country ? country : c.cfg.country,
-			   &imp, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", file, err);
-		goto out;
+	if (import_file(c.db, f, country ? country : c.cfg.country, &cbs) < 0) {
+		fprintf(stderr, "sauti: redis not available\n");
+	} else {
+		cli_run(&c);
+		status = c.status;
 	}
-	for (size_t i = 0; i < imp.nerrors; i++)
-		fprintf(stderr, "%s: %s\n", file, imp.errors[i].message);
-	c.status = imp.nerrors ? 1 : 0;
-	struct import_cli ic = {.cli = &c, .path = file};
-	store_contacts(c.db, &imp, on_contacts_stored, &ic);
-	cli_run(&c);
-	fprintf(stderr, "%zu rows read, %zu rejected\n", imp.nrows + imp.nerrors, imp.nerrors);
-	status = c.status;
-out:
-	contacts_import_release(&imp);
-	buf_release(&data);
+	if (f != stdin)
+		fclose(f);
 	cli_close(&c);
 	return status;
 }

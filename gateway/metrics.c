@@ -32,6 +32,53 @@ static const struct {
 	[M_REMINDERS_SENT] = {"sauti_reminders_sent_total", "Reminders sent to people silent in a run (put in the priority lane).", 0},
 };
 
+static unsigned long sendsms_errors[SENDSMS_NERRORS];
+static const char *const sendsms_error_names[SENDSMS_NERRORS] = {
+	[SENDSMS_UNREACHABLE] = "unreachable", /* no answer: refused, reset, timed out */
+	[SENDSMS_HTTP] = "http_status",         /* an HTTP status other than 2xx */
+	[SENDSMS_REFUSED] = "refused",          /* 2xx, but not accepted or queued */
+};
+static unsigned long dlrs[DLR_NKINDS];
+static const char *const dlr_names[DLR_NKINDS] = {
+	[DLR_DELIVERED] = "delivered", [DLR_FAILED] = "failed",
+	[DLR_REJECTED] = "rejected", [DLR_OTHER] = "other",
+};
+#define MAX_BC_STATES 16
+static const char *bc_state_names[MAX_BC_STATES];
+static long bc_state_counts[MAX_BC_STATES];
+static int bc_nstates;
+
+void metrics_sendsms_error(enum sendsms_error kind) { sendsms_errors[kind]++; }
+
+void metrics_dlr(enum dlr_kind kind) { dlrs[kind]++; }
+
+void metrics_broadcast_recipients(const char *const *names, const long *counts, int n)
+{
+	bc_nstates = n < MAX_BC_STATES ? n : MAX_BC_STATES;
+	for (int i = 0; i < bc_nstates; i++) {
+		bc_state_names[i] = names[i];
+		bc_state_counts[i] = counts[i];
+	}
+}
+
+static void render_broadcasts(struct buf *out)
+{
+	buf_puts(out, "# HELP sauti_broadcast_recipients Broadcast recipients by state, over every broadcast.\n"
+		      "# TYPE sauti_broadcast_recipients gauge\n");
+	for (int i = 0; i < bc_nstates; i++)
+		buf_printf(out, "sauti_broadcast_recipients{state=\"%s\"} %ld\n", bc_state_names[i],
+			   bc_state_counts[i]);
+	buf_puts(out, "# HELP sauti_broadcast_dlr_total Delivery reports received, by status.\n"
+		      "# TYPE sauti_broadcast_dlr_total counter\n");
+	for (int i = 0; i < DLR_NKINDS; i++)
+		buf_printf(out, "sauti_broadcast_dlr_total{status=\"%s\"} %lu\n", dlr_names[i], dlrs[i]);
+	buf_puts(out, "# HELP sauti_sendsms_errors_total Messages Kannel's sendsms did not take, by kind.\n"
+		      "# TYPE sauti_sendsms_errors_total counter\n");
+	for (int i = 0; i < SENDSMS_NERRORS; i++)
+		buf_printf(out, "sauti_sendsms_errors_total{kind=\"%s\"} %lu\n",
+			   sendsms_error_names[i], sendsms_errors[i]);
+}
+
 void metrics_inc(enum metric m, enum channel ch)
 {
 	counters[m][ch == CHANNEL_USSD ? 1 : 0]++;
@@ -80,4 +127,5 @@ void metrics_render(struct buf *out, unsigned long redis_errors,
 	buf_printf(out, "# HELP sauti_flows_loaded Flows loaded and serving.\n"
 			"# TYPE sauti_flows_loaded gauge\nsauti_flows_loaded %d\n",
 		   flows_loaded);
+	render_broadcasts(out);
 }

@@ -25,6 +25,16 @@ void metrics_inc(enum metric m, enum channel ch);
 void metrics_set_inbox_open(long n);
 /* Records how long serving one step took, in seconds. */
 void metrics_observe_step(double seconds);
+/* Broadcasts: sendsms errors by kind, delivery reports by status (counted
+ * by the daemon that got them), and recipients by state over every
+ * broadcast (a gauge, as last read from Redis by the sender's tick). */
+enum sendsms_error { SENDSMS_UNREACHABLE, SENDSMS_HTTP, SENDSMS_REFUSED, SENDSMS_NERRORS };
+enum dlr_kind { DLR_DELIVERED, DLR_FAILED, DLR_REJECTED, DLR_OTHER, DLR_NKINDS };
+void metrics_sendsms_error(enum sendsms_error kind);
+void metrics_dlr(enum dlr_kind kind);
+/* names are static strings; n at most 16. */
+void metrics_broadcast_recipients(const char *const *names, const long *counts, int n);
+
 /* Appends the exposition; redis_errors comes from the db module. */
 void metrics_render(struct buf *out, unsigned long redis_errors,
 		    unsigned long redis_commands, int flows_loaded);

@@ -150,6 +150,12 @@ static const char commit_script[] =
 	"    redis.call('ZADD', k_person_runs, started, run_id)\n"
 	"  end\n"
 	"  if sl >= sf then redis.call('HSET', k_run, 'sc', '1') end\n"
+	/* A reply to a broadcast's run counts once as its recipient's answer
+	 * (broadcast.h: n:answered, the reply rate). */
+	"  local bc = v ~= '0' and redis.call('HGET', k_run, 'bc')\n"
+	"  if bc and redis.call('HSETNX', k_run, 'rp', 1) == 1 then\n"
+	"    redis.call('HINCRBY', 'sauti:bc:' .. bc, 'n:answered', 1)\n"
+	"  end\n"
 	"end\n"
 	"if end_run ~= '' then\n"
 	"  if redis.call('HGET', k_end_run, 'st') == 'active' then\n"
@@ -934,100 +940,119 @@ const struct person_part *store_person_parts(size_t *n)
 
 /* -- contacts imported ------------------------------------------------------ */
 
-/* ARGV: phone, groups (';'-joined, added to those kept), then the
- * field/value pairs to set. */
-static const char contact_script[] =
-	"local k = 'sauti:c:' .. ARGV[1]\n"
+/* ARGV: per contact: phone, groups (';'-joined), field count, then field,
+ * value pairs.  Returns the number stored. */
+static const char contacts_script[] =
+	"local i, stored = 1, 0\n"
+	"while i <= #ARGV do\n"
+	"  local ph, groups, nf = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])\n"
+	"  local k = 'sauti:c:' .. ph\n"
 	/* A language the person chose is theirs (store.h, CONTACT_LANG_BY). */
-	"local chosen = redis.call('HGET', k, '" CONTACT_LANG_BY "') == '" CONTACT_LANG_BY_PERSON "'\n"
-	"local fields = {}\n"
-	"for i = 3, #ARGV - 1, 2 do\n"
-	"  if not (chosen and ARGV[i] == '_lang') then\n"
-	"    fields[#fields + 1] = ARGV[i]; fields[#fields + 1] = ARGV[i + 1]\n"
+	"  local chosen = redis.call('HGET', k, '" CONTACT_LANG_BY "') == '" CONTACT_LANG_BY_PERSON "'\n"
+	"  local fields = {}\n"
+	"  for f = i + 3, i + 1 + 2 * nf, 2 do\n"
+	"    if not (chosen and ARGV[f] == '_lang') then\n"
+	"      fields[#fields + 1] = ARGV[f]; fields[#fields + 1] = ARGV[f + 1]\n"
+	"    end\n"
 	"  end\n"
-	"end\n"
-	"if #fields > 0 then redis.call('HSET', k, unpack(fields)) end\n"
-	"redis.call('SADD', 'sauti:contacts', ARGV[1])\n"
-	"redis.call('HINCRBY', k, '_v', 1)\n" /* see store.h */
-	"if ARGV[2] ~= '' then\n"
-	"  local have = redis.call('HGET', k, '_groups') or ''\n"
-	"  local set = {}\n"
-	"  for g in string.gmatch(have, '[^;]+') do set[g] = true end\n"
-	"  for g in string.gmatch(ARGV[2], '[^;]+') do\n"
-	"    redis.call('SADD', 'sauti:g:' .. g, ARGV[1])\n"
-	"    if not set[g] then have = (have == '' and g) or (have .. ';' .. g); set[g] = true end\n"
+	"  if #fields > 0 then redis.call('HSET', k, unpack(fields)) end\n"
+	"  redis.call('SADD', 'sauti:contacts', ph)\n"
+	"  redis.call('HINCRBY', k, '_v', 1)\n" /* see store.h */
+	"  if groups ~= '' then\n"
+	"    local have = redis.call('HGET', k, '_groups') or ''\n"
+	"    local set = {}\n"
+	"    for g in string.gmatch(have, '[^;]+') do set[g] = true end\n"
+	"    for g in string.gmatch(groups, '[^;]+') do\n"
+	"      redis.call('SADD', 'sauti:g:' .. g, ph)\n"
+	"      if not set[g] then have = (have == '' and g) or (have .. ';' .. g); set[g] = true end\n"
+	"    end\n"
+	"    redis.call('HSET', k, '_groups', have)\n"
 	"  end\n"
-	"  redis.call('HSET', k, '_groups', have)\n"
+	"  i = i + 3 + 2 * nf\n"
+	"  stored = stored + 1\n"
 	"end\n"
-	"return 1\n";
+	"return stored\n";
 
 struct contacts_call {
-	store_contacts_fn done;
-	void *arg;
-	long waiting;
+	struct db *db;
+	struct contacts_import imp;   /* taken over from the caller */
+	size_t next;                  /* the first row not yet sent */
+	int in_flight;
 	long stored;
 	bool failed;
+	store_contacts_fn done;
+	void *arg;
 };
 
-static void on_contact_stored(redisReply *reply, void *data)
+static void store_more(struct contacts_call *call);
+
+static void on_batch_stored(redisReply *reply, void *data)
 {
 	struct contacts_call *call = data;
+	call->in_flight--;
 	if (reply && reply->type == REDIS_REPLY_INTEGER)
-		call->stored++;
+		call->stored += reply->integer;
 	else
 		call->failed = true;
-	if (--call->waiting == 0) {
-		call->done(call->failed ? -1 : call->stored, call->arg);
-		free(call);
-	}
+	store_more(call);
 }
 
-static int send_contact(struct db *db, const struct contact_row *row,
-			struct contacts_call *call)
+static int send_batch(struct contacts_call *call, size_t from, size_t to)
 {
-	struct buf groups = BUF_INIT;
-	for (size_t g = 0; g < row->ngroups; g++)
-		buf_printf(&groups, "%s%s", g ? ";" : "", row->groups[g]);
-	size_t argc = 5 + row->fields.n * 2;
-	const char **argv = xcalloc(argc, sizeof(*argv));
-	size_t n = 0;
-	argv[n++] = "EVAL";
-	argv[n++] = contact_script;
-	argv[n++] = "0";
-	argv[n++] = row->phone;
-	argv[n++] = buf_str(&groups);
-	for (size_t f = 0; f < row->fields.n; f++) {
-		const char *name = row->fields.items[f].name;
-		/* The language column is the contact's language, not a field. */
-		argv[n++] = strcmp(name, "language") == 0 ? "_lang" : name;
-		argv[n++] = row->fields.items[f].value;
+	struct db_args a = {0};
+	db_args_add(&a, "EVAL");
+	db_args_add(&a, contacts_script);
+	db_args_add(&a, "0");
+	for (size_t i = from; i < to; i++) {
+		const struct contact_row *row = &call->imp.rows[i];
+		struct buf g = BUF_INIT;
+		for (size_t k = 0; k < row->ngroups; k++)
+			buf_printf(&g, "%s%s", k ? ";" : "", row->groups[k]);
+		db_args_add(&a, row->phone);
+		db_args_addf(&a, "%s", buf_str(&g));
+		buf_release(&g);
+		db_args_addl(&a, (long)row->fields.n);
+		for (size_t f = 0; f < row->fields.n; f++) {
+			const char *name = row->fields.items[f].name;
+			/* The language column is the contact's language, not a field. */
+			db_args_add(&a, strcmp(name, "language") == 0 ? "_lang" : name);
+			db_args_add(&a, row->fields.items[f].value);
+		}
 	}
-	int rc = db_command(db, on_contact_stored, call, (int)n, argv, NULL);
-	free(argv);
-	buf_release(&groups);
-	return rc;
+	return db_command_args(call->db, on_batch_stored, call, &a);
 }
 
-int store_contacts(struct db *db, const struct contacts_import *imp,
-		   store_contacts_fn done, void *arg)
+/* Keeps STORE_CONTACTS_WINDOW batches in flight; done once all are answered. */
+static void store_more(struct contacts_call *call)
 {
-	struct contacts_call *call = xcalloc(1, sizeof(*call));
-	call->done = done;
-	call->arg = arg;
-	/* One extra count held while sending, so that a reply arriving
-	 * mid-loop cannot finish the call early. */
-	call->waiting = 1;
-	for (size_t i = 0; i < imp->nrows; i++) {
-		if (send_contact(db, &imp->rows[i], call) < 0) {
+	while (!call->failed && call->in_flight < STORE_CONTACTS_WINDOW && call->next < call->imp.nrows) {
+		size_t to = call->next + STORE_CONTACTS_BATCH;
+		if (to > call->imp.nrows)
+			to = call->imp.nrows;
+		if (send_batch(call, call->next, to) < 0) {
 			call->failed = true;
 			break;
 		}
-		call->waiting++;
+		call->in_flight++;
+		call->next = to;
 	}
-	if (--call->waiting == 0) {
-		done(call->failed ? -1 : call->stored, arg);
-		free(call);
-	}
+	if (call->in_flight > 0 || (!call->failed && call->next < call->imp.nrows))
+		return;
+	call->done(call->failed ? -1 : call->stored, call->arg);
+	contacts_import_release(&call->imp);
+	free(call);
+}
+
+int store_contacts(struct db *db, struct contacts_import *imp,
+		   store_contacts_fn done, void *arg)
+{
+	struct contacts_call *call = xcalloc(1, sizeof(*call));
+	call->db = db;
+	call->imp = *imp;
+	*imp = (struct contacts_import)CONTACTS_IMPORT_INIT;
+	call->done = done;
+	call->arg = arg;
+	store_more(call);
 	return 0;
 }
 

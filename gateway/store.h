@@ -230,9 +230,15 @@ int store_stop_runs(struct db *db, const char *phone, long now,
 
 struct contacts_import;
 /* Stores parsed contacts (upsert; a language the person chose stays
- * theirs).  done gets the number stored, or -1. */
+ * theirs), taking over imp's rows: imp is left empty (releasing it is still
+ * fine).  STORE_CONTACTS_WINDOW commands of STORE_CONTACTS_BATCH contacts
+ * each are in flight at most, so neither memory nor Redis' buffers grow
+ * with the file and no command runs long.  done gets the number stored, or
+ * -1 when Redis failed. */
+#define STORE_CONTACTS_BATCH 200
+#define STORE_CONTACTS_WINDOW 8
 typedef void (*store_contacts_fn)(long stored, void *arg);
-int store_contacts(struct db *db, const struct contacts_import *imp,
+int store_contacts(struct db *db, struct contacts_import *imp,
 		   store_contacts_fn done, void *arg);
 
 #endif

@@ -68,20 +68,37 @@ static const struct usage usages[] = {
 	 "(a token's name, admin, or cli), action (export, raw_phone, import,\n"
 	 "forget, broadcast, cancel, inbox_reply), what and count.  TIME is ISO\n"
 	 "8601 with an offset.\n" COMMON},
-	{"broadcast", "send a flow to an audience, or show a broadcast's status",
-	 "usage: sauti broadcast [-c FILE] FLOW --to AUDIENCE [--at TIME] [--dry-run]\n"
-	 "       sauti broadcast status [-c FILE] ID\n\n"
+	{"broadcast", "send a flow to an audience; list, cancel or follow broadcasts",
+	 "usage: sauti broadcast [-c FILE] FLOW --to AUDIENCE [--at TIME] [--dry-run] [--force]\n"
+	 "       sauti broadcast status [-c FILE] ID\n"
+	 "       sauti broadcast list [-c FILE]\n"
+	 "       sauti broadcast cancel [-c FILE] ID\n\n"
 	 "Starts FLOW by SMS for every contact in AUDIENCE: group:NAME,\n"
-	 "respondents:FLOW (completed runs of FLOW), phones:+255...,+233... or all.\n"
-	 "Opted-out numbers are skipped.  TIME is ISO 8601 with an offset; the\n"
-	 "running `sauti serve` daemons send it then, at most kannel.rate SMS a\n"
-	 "second.  Prints the broadcast id alone on stdout.  --dry-run prints the\n"
-	 "recipients, SMS per message per language and the total SMS, and sends\n"
-	 "nothing.\n" COMMON},
+	 "respondents:FLOW (completed runs of FLOW), answer:FLOW.NAME=KEY (whose\n"
+	 "latest completed run of FLOW saved NAME as KEY), phones:+255...,+233...\n"
+	 "or all.  Opted-out numbers are skipped; someone in the middle of another\n"
+	 "flow's run gets it when that run ends (counted waiting).  TIME is ISO\n"
+	 "8601 with an offset; the running `sauti serve` daemons send it then, at\n"
+	 "most kannel.rate SMS a second.  Prints the broadcast id alone on stdout.\n"
+	 "An empty audience or a TIME in the past is refused (exit 1) unless\n"
+	 "--force.  --dry-run prints the recipients, per language (SMS per\n"
+	 "message), per country, how many are in a run now and the total SMS, and\n"
+	 "sends nothing.\n" COMMON},
 	{"broadcast status", NULL,
 	 "usage: sauti broadcast status [-c FILE] ID\n\n"
-	 "Prints the state and the queued, sent, delivered, failed and skipped\n"
-	 "counts of broadcast ID.\n" COMMON},
+	 "Prints the state (scheduled, planning, sending, done, cancelled), the\n"
+	 "time, the audience's size while scheduled, the total, queued, waiting,\n"
+	 "sent, delivered, failed and skipped counts of broadcast ID, and its reply\n"
+	 "rate (recipients who answered, per message sent).\n" COMMON},
+	{"broadcast list", NULL,
+	 "usage: sauti broadcast list [-c FILE]\n\n"
+	 "One line per broadcast, newest first: id, flow, audience, state, at,\n"
+	 "total, queued, waiting, sent, delivered, failed, skipped.\n" COMMON},
+	{"broadcast cancel", NULL,
+	 "usage: sauti broadcast cancel [-c FILE] ID\n\n"
+	 "Stops a scheduled or sending broadcast: no recipient not yet handed to\n"
+	 "Kannel is sent to; its state becomes cancelled.  Exit 1 when there is\n"
+	 "no such broadcast or it has ended.\n" COMMON},
 	{"inbox", "what people sent that no flow took as an answer; reply, close",
 	 "usage: sauti inbox [-c FILE] [--all] [--since TIME] [--format text|csv|jsonl]\n"
 	 "                   [--raw-phone]\n"

@@ -94,9 +94,11 @@ t_is "$(http_status)" 404 "an unknown flow is a 404"
 api POST /api/broadcasts -d '{"flow":"invite","to":"everyone"}' >/dev/null
 t_is "$(http_status)" 400 "a bad audience is a 400"
 
-# --at: the broadcast waits for its time, across a daemon restart.
+# --at: the broadcast waits for its time, across a daemon restart.  (Not
+# to Baraka or Grace: they are in the middle of the report-back's question,
+# and a broadcast waits until that run ends: 33-never-interrupted.t.)
 at=$(date -u -d '+4 seconds' +%Y-%m-%dT%H:%M:%SZ)
-id3=$(S broadcast invite --to phones:0712000002 --at "$at" 2>/dev/null)
+id3=$(S broadcast invite --to phones:0712000005 --at "$at" 2>/dev/null)
 t_like "$(S broadcast status "$id3")" "state: scheduled" "a broadcast --at a later time waits"
 t_ok "the daemon stops cleanly" stop_sauti
 start_sauti
