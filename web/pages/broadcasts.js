@@ -42,15 +42,18 @@ function dryRunView(d) {
 }
 
 function progress(b) {
-  const total = b.total || 0;
+  // before planning, a scheduled broadcast's total is its audience's size
+  const total = (b.state === 'scheduled' ? b.size ?? b.total : b.total) || 0;
   const pending = (b.queued || 0) + (b.waiting || 0);
   const done = Math.max(0, total - pending);
   return h('div', {},
     h('progress', {max: String(Math.max(total, 1)), value: String(total ? done : 0),
       'aria-label': `${b.id}: ${done}/${total}`}),
-    h('div', {class: 'muted counts'}, t('bc.counts', {total: b.total ?? 0, queued: b.queued ?? 0,
+    h('div', {class: 'muted counts'}, t('bc.counts', {total, queued: b.queued ?? 0,
       waiting: b.waiting ?? 0, sent: b.sent ?? 0, delivered: b.delivered ?? 0,
-      failed: b.failed ?? 0, skipped: b.skipped ?? 0})));
+      failed: b.failed ?? 0, skipped: b.skipped ?? 0})),
+    b.answered !== undefined && b.sent ? h('div', {class: 'muted'},
+      t('bc.answered', {n: b.answered, pct: Math.round(100 * (b.reply_rate ?? b.answered / b.sent))})) : null);
 }
 
 export async function broadcastsPage(view) {
