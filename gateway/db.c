@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include "buf.h"
 #include "log.h"
@@ -32,6 +33,9 @@ struct script {
  * times out, or Redis answers that it is not (or no longer) the master. */
 enum db_state { DB_DOWN, DB_ASKING, DB_CONNECTING, DB_READY };
 
+struct durable;
+TAILQ_HEAD(durable_list, durable);
+
 struct db {
 	struct event_base *base;
 	struct script scripts[MAX_SCRIPTS];
@@ -54,6 +58,8 @@ struct db {
 	bool flush_due;
 	db_ready_fn on_ready;
 	void *on_ready_data;
+	struct durable_list unwaited; /* writes sent, no WAIT out for them yet */
+	bool wait_out;                /* a WAIT is out */
 	unsigned long errors;
 	unsigned long commands;
 	unsigned long connections;
@@ -305,6 +311,7 @@ struct db *db_new(struct event_base *base, const char *url, int timeout_ms,
 	struct timeval tv = {db->timeout_ms / 1000, (db->timeout_ms % 1000) * 1000};
 	db->timeout = event_base_init_common_timeout(base, &tv);
 	db->reconnect_ms = RECONNECT_MIN_MS;
+	TAILQ_INIT(&db->unwaited);
 	if (db_url_parse(url, &db->url, err, errsize) < 0) {
 		free(db);
 		return NULL;
@@ -765,12 +772,28 @@ static void reply_free(redisReply *r)
 	free(r);
 }
 
+/* A write waiting for the replicas.  WAIT blocks the connection it is sent
+ * on, and every command behind it, until the replicas answer or its time is
+ * up; so at most one WAIT is out at a time, for every write sent before it
+ * (WAIT covers all of the connection's earlier writes), and the writes sent
+ * meanwhile wait for the next.  A command queued behind a WAIT is delayed at
+ * most WAIT_MS(db), half the db's timeout, and never times out for it; a
+ * write is confirmed or failed within two WAITs, the db's timeout. */
+#define WAIT_MS(db) ((db)->timeout_ms / 2 > 0 ? (db)->timeout_ms / 2 : 1)
+
 struct durable {
+	TAILQ_ENTRY(durable) link;  /* in db->unwaited or its batch's items */
 	struct db *db;
 	db_reply_fn fn;
 	void *data;
-	redisReply *reply;   /* the command's, copied */
-	bool no_wait;        /* WAIT could not be sent: answer with NULL */
+	redisReply *reply;   /* the command's, copied, once it came */
+	bool replied;
+	struct wait_batch *batch;   /* the WAIT that covers it, or NULL */
+};
+
+struct wait_batch {
+	struct db *db;
+	struct durable_list items;
 };
 
 /* Whether a reply can have written anything that WAIT should confirm: an
@@ -781,36 +804,99 @@ static bool reply_wrote(const redisReply *r)
 	return r && r->type != REDIS_REPLY_ERROR;
 }
 
-static void on_durable_reply(redisReply *reply, void *data)
+/* Calls d's callback: its reply, or NULL when it wrote and the replicas did
+ * not confirm; frees d. */
+static void durable_finish(struct durable *d, bool confirmed)
 {
-	struct durable *d = data;
-	if (d->no_wait) {
-		d->fn(reply_wrote(reply) ? NULL : reply, d->data);
-		free(d);
-		return;
-	}
-	d->reply = reply ? reply_copy(reply) : NULL;
-}
-
-static void on_durable_wait(redisReply *reply, void *data)
-{
-	struct durable *d = data;
-	struct db *db = d->db;
 	redisReply *answer = d->reply;
-	if (reply_wrote(answer)) {
-		bool confirmed = reply && reply->type == REDIS_REPLY_INTEGER &&
-				 reply->integer >= db->wait_replicas;
-		if (!confirmed) {
-			if (reply && reply->type == REDIS_REPLY_INTEGER)
-				log_warn("redis: %lld of %d replicas confirmed a commit within %d ms",
-					 reply->integer, db->wait_replicas, db->timeout_ms);
-			db->errors++;
-			answer = NULL;
-		}
-	}
+	if (reply_wrote(answer) && !confirmed)
+		answer = NULL;
 	d->fn(answer, d->data);
 	reply_free(d->reply);
 	free(d);
+}
+
+/* Writes whose reply came but that no WAIT will cover (the connection is
+ * going): failed now. */
+static void durable_fail_unwaited(struct db *db)
+{
+	struct durable *d, *next;
+	for (d = TAILQ_FIRST(&db->unwaited); d; d = next) {
+		next = TAILQ_NEXT(d, link);
+		if (d->replied) {
+			TAILQ_REMOVE(&db->unwaited, d, link);
+			durable_finish(d, false);
+		}
+	}
+}
+
+static void on_wait_done(redisReply *reply, void *data);
+
+/* Sends one WAIT for every write not yet covered. */
+static void send_wait(struct db *db)
+{
+	if (db->wait_out || TAILQ_EMPTY(&db->unwaited))
+		return;
+	struct wait_batch *b = xcalloc(1, sizeof(*b));
+	b->db = db;
+	TAILQ_INIT(&b->items);
+	char n[16], ms[16];
+	snprintf(n, sizeof(n), "%d", db->wait_replicas);
+	snprintf(ms, sizeof(ms), "%d", WAIT_MS(db));
+	const char *argv[] = {"WAIT", n, ms};
+	if (!db->ac || send_command(db, on_wait_done, b, 3, argv, NULL,
+				    WAIT_MS(db) + db->timeout_ms) < 0) {
+		free(b);
+		durable_fail_unwaited(db); /* the others fail with their command */
+		return;
+	}
+	struct durable *d;
+	while ((d = TAILQ_FIRST(&db->unwaited))) {
+		TAILQ_REMOVE(&db->unwaited, d, link);
+		d->batch = b;
+		TAILQ_INSERT_TAIL(&b->items, d, link);
+	}
+	db->wait_out = true;
+}
+
+static void on_durable_reply(redisReply *reply, void *data)
+{
+	struct durable *d = data;
+	d->replied = true;
+	d->reply = reply ? reply_copy(reply) : NULL;
+	if (!reply && !d->batch) {
+		/* Lost before any WAIT was sent for it: none will come. */
+		TAILQ_REMOVE(&d->db->unwaited, d, link);
+		durable_finish(d, false);
+	}
+}
+
+/* The WAIT's answer: the replicas that have every write it covers.  Every
+ * write it covers has had its reply (they were sent before it). */
+static void on_wait_done(redisReply *reply, void *data)
+{
+	struct wait_batch *b = data;
+	struct db *db = b->db;
+	bool confirmed = reply && reply->type == REDIS_REPLY_INTEGER &&
+			 reply->integer >= db->wait_replicas;
+	if (reply && reply->type == REDIS_REPLY_INTEGER && !confirmed)
+		log_warn("redis: %lld of %d replicas confirmed a commit within %d ms",
+			 reply->integer, db->wait_replicas, WAIT_MS(db));
+	if (!confirmed)
+		db->errors++;
+	/* Still out while the callbacks run: a write they send joins the
+	 * next WAIT, sent below. */
+	struct durable *d;
+	while ((d = TAILQ_FIRST(&b->items))) {
+		TAILQ_REMOVE(&b->items, d, link);
+		durable_finish(d, confirmed);
+	}
+	free(b);
+	db->wait_out = false;
+	if (reply && db_ready(db) && !db->closing)
+		send_wait(db);
+	else
+		durable_fail_unwaited(db);
 }
 
 int db_command_args_durable(struct db *db, db_reply_fn fn, void *data,
@@ -826,16 +912,8 @@ int db_command_args_durable(struct db *db, db_reply_fn fn, void *data,
 		free(d);
 		return -1;
 	}
-	/* Pipelined behind the command, on the same connection: it answers
-	 * after the command's reply, once the replicas have everything up to
-	 * it or the time is up.  Its own timer allows WAIT its whole time. */
-	char n[16], ms[16];
-	snprintf(n, sizeof(n), "%d", db->wait_replicas);
-	snprintf(ms, sizeof(ms), "%d", db->timeout_ms);
-	const char *argv[] = {"WAIT", n, ms};
-	if (!db->ac || send_command(db, on_durable_wait, d, 3, argv, NULL,
-				    db->timeout_ms + db->timeout_ms / 2 + 100) < 0)
-		d->no_wait = true;
+	TAILQ_INSERT_TAIL(&db->unwaited, d, link);
+	send_wait(db);
 	return 0;
 }
 

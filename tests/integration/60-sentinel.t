@@ -188,7 +188,11 @@ has_replica() { rc "$1" info replication | grep -q '^slave[0-9]*:.*state=online'
 # The replicas of the newest master are stopped: its commits are not confirmed.
 P4=+255712600004
 t_ok "the newest master has a replica" t_wait_for 30 has_replica "$NEWER"
-t_like "$(sms_direct w1 $P4 WILAYA)" "^Karibu! Chagua lugha" "a run starts"
+# (a replica that has just resynced may not confirm at once: retried, as
+# smsbox does)
+_served() { sms_direct "$@" >"$T/served.out" && [ "$(http_status)" = 200 ]; }
+t_ok "a run starts (retried while a replica catches up)" t_wait_for 20 _served w1 $P4 WILAYA
+t_like "$(cat "$T/served.out")" "^Karibu! Chagua lugha" "... with the first question"
 stopped=()
 for n in "${NODES[@]}"; do
 	[ "${PORT[$n]}" != "$NEWER" ] && kill -STOP "$(t_pid "redis-$n")" && stopped+=("$n")
@@ -197,8 +201,13 @@ start_ms=$(_t_now_ms)
 sms_direct w2 $P4 2 >/dev/null
 took=$(($(_t_now_ms) - start_ms))
 t_is "$(http_status)" 503 "no replica confirms the commit: 503 (smsbox will retry)"
-t_ok "... after redis_timeout_ms, within 3 s ($took ms)" test "$took" -ge 900 -a "$took" -lt 3000
-t_is "$(http GET /healthz >/dev/null; http_status)" 200 "/healthz is still 200 (the master answers)"
+t_ok "... within redis_timeout_ms, after WAIT gave them half of it ($took ms)" \
+	test "$took" -ge 450 -a "$took" -lt 2000
+# Another request while a commit's WAIT holds the connection: it is served
+# after the WAIT, well within its own timeout.
+curl -s -o /dev/null --max-time 10 "$SAUTI_URL/kannel/sms?id=w9&from=%2B255712600005&to=15055&text=WILAYA" &
+t_is "$(http GET /healthz >/dev/null; http_status)" 200 "/healthz is still 200 (the master answers) while a commit waits"
+wait
 for n in "${stopped[@]}"; do kill -CONT "$(t_pid "redis-$n")"; done
 t_ok "the replicas are back" t_wait_for 30 has_replica "$NEWER"
 t_like "$(sms_direct w2 $P4 2)" "^Which district" "the retry is answered"
