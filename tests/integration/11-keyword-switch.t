@@ -2,7 +2,8 @@
 # Never interrupted (docs/flows.md): a miner halfway through a survey sends
 # the keyword of another flow.  That flow starts (they asked for it), and the
 # survey run they left ends as `interrupted`, never `expired`, as the export
-# shows.  Through real bearerbox + smsbox + fakesmsc.
+# shows.  Through real bearerbox + smsbox + fakesmsc; then the same on USSD
+# (POST /ussd), where dialling another flow's code is the switch.
 . "$(dirname "$0")/../lib.sh"
 
 start_redis
@@ -41,4 +42,17 @@ t_like "$(sms UTAFITI)" "Unachimba" "and again"
 csv=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" utafiti)
 t_is "$(printf '%s\n' "$csv" | grep -c ',expired,')" 1 "a restart of the same flow leaves the run as expired"
 t_is "$(printf '%s\n' "$csv" | grep -c ',interrupted,')" 1 "the interrupted run stays interrupted"
+# On USSD, dialling another flow's code is asking for it the same way.
+USSD_PHONE=+255700000112
+ussd() {
+	http POST /ussd --data-urlencode "sessionId=$1" --data-urlencode "serviceCode=$2" \
+		--data-urlencode "phoneNumber=$USSD_PHONE" --data-urlencode "text=$3"
+}
+t_like "$(ussd u1 '*150*88#' '')" "^CON Unachimba madini gani\?" "the survey's code opens it"
+t_like "$(ussd u1 '*150*88#' 1)" "^CON Je, unapata shilingi ngapi" "one answer"
+t_like "$(ussd u2 '*150*99#' '')" "^CON Je, utakuja kwenye mkutano\?" \
+	"the invitation's code, dialled mid-survey, opens the invitation"
+csv=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" utafiti)
+t_is "$(printf '%s\n' "$csv" | grep -c ',ussd,interrupted,')" 1 \
+	"the USSD survey left for the other code exports as interrupted"
 done_testing
