@@ -19,6 +19,10 @@ root, out_path = sys.argv[1], sys.argv[2]
 check = sys.argv[3:]
 pid, fd = pty.fork()
 if pid == 0:
+    # A make of its own, as typed on a terminal: not a part of `make test`
+    # (no jobserver, no SANITIZER=... from the make that runs the tests).
+    for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+        os.environ.pop(k, None)
     os.chdir(root)
     os.execvp("make", ["make", "-s", "run"])
 out = b""
