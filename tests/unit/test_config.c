@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -381,9 +382,47 @@ static void test_missing_file(void **state)
 	assert_null(c.path);
 }
 
+/* Which file a command reads without -c, and what it says of the choice. */
+static void test_choose_path(void **state)
+{
+	char old[4096], dir[] = "/tmp/sauti-test-config-XXXXXX";
+	const char *why = NULL;
+	(void)state;
+	assert_non_null(getcwd(old, sizeof(old)));
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chdir(dir), 0);
+	unsetenv("SAUTI_CONFIG");
+
+	assert_string_equal(config_choose_path("mine.yaml", &why), "mine.yaml");
+	assert_string_equal(why, "given with -c");
+	assert_string_equal(config_choose_path(NULL, &why), "config/sauti.yaml");
+	assert_non_null(strstr(why, "the default"));
+
+	assert_int_equal(mkdir("run", 0700), 0);
+	FILE *f = fopen("run/sauti.yaml", "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_string_equal(config_choose_path(NULL, &why), "run/sauti.yaml");
+	assert_non_null(strstr(why, "make run"));
+
+	setenv("SAUTI_CONFIG", "/etc/sauti/sauti.yaml", 1);
+	assert_string_equal(config_choose_path(NULL, &why), "/etc/sauti/sauti.yaml");
+	assert_string_equal(why, "named by SAUTI_CONFIG");
+	assert_string_equal(config_choose_path("mine.yaml", NULL), "mine.yaml");
+	setenv("SAUTI_CONFIG", "", 1);      /* empty: as if unset */
+	assert_string_equal(config_choose_path(NULL, NULL), "run/sauti.yaml");
+	unsetenv("SAUTI_CONFIG");
+
+	assert_int_equal(unlink("run/sauti.yaml"), 0);
+	assert_int_equal(rmdir("run"), 0);
+	assert_int_equal(chdir(old), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_choose_path),
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_empty_file),
 	    cmocka_unit_test(test_example),
