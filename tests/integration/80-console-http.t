@@ -85,8 +85,10 @@ t_like "$who" '"role":"admin"' "... as the token's role"
 cookie=$(http_header Set-Cookie)
 t_like "$cookie" '^sauti_session=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=/; Max-Age=28800$' \
 	"the cookie is HttpOnly, SameSite=Strict, for 8 hours"
-sid=$(sed 's/^sauti_session=\([0-9a-f]*\);.*/\1/' <<<"$cookie")
-csrf=$(sed 's/.*"csrf":"\([0-9a-f]*\)".*/\1/' <<<"$who")
+sid=${cookie#sauti_session=}
+sid=${sid%%;*}
+csrf=${who#*\"csrf\":\"}
+csrf=${csrf%%\"*}
 t_like "$csrf" '^[0-9a-f]{64}$' "the answer carries the CSRF token"
 t_unlike "$who$cookie" "$TEST_API_TOKEN" "neither echoes the API token"
 t_like "$(redis_cli ttl "sauti:sess:$sid")" '^28[0-9]{3}$' "the session is in Redis, expiring"

@@ -18,7 +18,7 @@ start_sauti
 # ussd_run PHONE ANSWER...: one USSD session answering in turn; prints the
 # last screen.
 ussd_run() {
-	local phone=$1 text= screen a session
+	local phone=$1 text='' screen a session
 	shift
 	session="s$RANDOM$RANDOM"
 	screen=$(http POST /ussd --data-urlencode "sessionId=$session" --data-urlencode 'serviceCode=*150*88#' \

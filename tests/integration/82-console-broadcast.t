@@ -11,6 +11,7 @@
 . "$T_ROOT/tests/browser/browser.sh"
 
 start_redis
+# shellcheck disable=SC2119 # the default port
 start_kannel
 write_config "$T_ROOT/flows"
 start_sauti

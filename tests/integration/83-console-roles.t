@@ -26,7 +26,8 @@ session() {
 	local who
 	who=$(http POST /api/session -H 'Content-Type: application/json' -d "{\"token\":\"$1\"}")
 	SID=$(http_header Set-Cookie | sed 's/^sauti_session=\([0-9a-f]*\);.*/\1/')
-	CSRF=$(sed 's/.*"csrf":"\([0-9a-f]*\)".*/\1/' <<<"$who")
+	CSRF=${who#*\"csrf\":\"}
+	CSRF=${CSRF%%\"*}
 	echo "$who"
 }
 CSV=(-H 'Content-Type: text/csv' --data-binary $'phone,name,language,groups\n+255712300841,Zawadi,sw,geita;wanawake\n+255712300842,Juma,sw,kahama\n+255712300843,Grace,en,geita\n')
