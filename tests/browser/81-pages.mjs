@@ -37,6 +37,7 @@ run(async (b) => {
   const firstMs = Date.now() - t0;
   process.stdout.write(`first load of the sign-in page, empty cache: ${firstMs} ms\n`);
   await b.check(`the sign-in page shows in under a second (${firstMs} ms), in Swahili first`, () => firstMs < 1000);
+  await b.check('before signing in there is no sign-out button', async () => !(await page.locator('#signout').isVisible()));
   await b.check('the token field has the focus, so one can type at once', () =>
     page.evaluate(() => document.activeElement && document.activeElement.name === 'token'));
   let wide = await b.shots(page, 'signin');
