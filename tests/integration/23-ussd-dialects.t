@@ -177,5 +177,14 @@ t_is "$(field "$r" continueSession)" false "a code no flow serves closes the ses
 t_like "$(field "$r" message)" "Sorry, this service is not available now|haipatikani" "with the catalogue's text"
 t_like "$(http GET /metrics)" 'sauti_messages_in_total\{channel="ussd"\} [1-9]' "dialect requests count as ussd"
 
+# Redis away: 503, in the dialect's shape, and nothing is answered as if saved.
+stop_redis
+t_ok "sauti sees Redis gone" t_wait_for 15 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $SAUTI_URL/healthz)\" = 503 ]"
+r=$(hubtel Initiation h9 1 '*150*77#')
+t_is "$(http_status)" 503 "Hubtel while Redis is away: 503"
+t_is "$(field "$r" Type)" Release "in Hubtel's shape"
+r=$(beem initiate b9 0 '')
+t_is "$(http_status)" 503 "Beem too"
+t_is "$(field "$r" command)" terminate "in Beem's shape"
 t_ok "stop_sauti" stop_sauti
 done_testing

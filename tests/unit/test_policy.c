@@ -117,7 +117,8 @@ static void world_apply(struct world *w, enum channel ch, struct decision *d)
 
 /* ---- a conversation ------------------------------------------------------- */
 
-/* One message: how it comes ("sms", "dial S CODE", "ussd S", "smpp S"),
+/* One message: how it comes ("sms", "dial S CODE", "ussd S", "smpp S", or
+ * "left S": a dialect saying the person left session S),
  * optionally after "+N" seconds; what is typed; the reply expected (a
  * substring; "" an empty reply; NULL not looked at); and checks of what is
  * stored after it, as space-separated words:
@@ -248,7 +249,8 @@ static void send_one(struct world *w, const struct typed *m, int n)
 		.session = session,
 		.code = code,
 		.dial = strcmp(how, "dial") == 0,
-		.one_input = strcmp(how, "smpp") == 0,
+		.one_input = strcmp(how, "smpp") == 0 || strcmp(how, "left") == 0,
+		.left = strcmp(how, "left") == 0,
 	};
 	struct convo c;
 	load(w, in.channel, &c);
@@ -520,6 +522,27 @@ static void test_ussd_resume_offer(void **state)
 	world_release(&w);
 }
 
+/* A dialect's "the person left" (Hubtel Release, Beem terminate): the run
+ * waits where it was, the session is over for sauti too, and the next dial
+ * offers to resume even in a session id the aggregator uses again. */
+static void test_ussd_person_left(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	CONVERSE(&w,
+		{"dial S1 *150*88#", "", SW_MINERAL, NULL},
+		{"smpp S1", "1", SW_INCOME, "answer:mineral=gold"},
+		{"left S1", "", "", "end state=ended status:utafiti=active"},
+		{"smpp S1", "5", "Samahani, huduma hii haipatikani", "end state=ended"},
+		{"dial S1 *150*88#", "", "Karibu tena!", "state=resume_offered"},
+		{"smpp S1", "1", SW_INCOME, "exact state=in_run"},
+		{"smpp S1", "500", SW_CHANGE, "answer:income=500 runs=1"},
+		/* leaving a session sauti holds no run for changes nothing */
+		{"left S9", "", "", "end state=ended runs=1"});
+	world_release(&w);
+}
+
 static void test_ussd_repeats(void **state)
 {
 	(void)state;
@@ -606,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_unmatched_and_after_end),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_ussd_resume_offer),
+		cmocka_unit_test(test_ussd_person_left),
 		cmocka_unit_test(test_ussd_repeats),
 		cmocka_unit_test(test_ussd_lost_requests),
 		cmocka_unit_test(test_ussd_star_in_text_answer),
