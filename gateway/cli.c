@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "db.h"
 #include "log.h"
 
@@ -52,10 +53,16 @@ int cli_open(struct cli *c, int *argc, char **argv, int need)
 	}
 	log_set_level(LOG_WARN);
 	if (need & CLI_NEED_FLOWS) {
+		/* The flows speak with the deployment's catalogue, as the
+		 * daemon's do (a broadcast's first message, a language menu). */
 		struct flow_diags diags = {0};
-		struct flow_load_opts opts = {.ussd_max_chars = (size_t)c->cfg.ussd.max_chars};
+		struct catalogue *cat = catalogue_load(c->cfg.messages, c->cfg.fallback_language,
+						       &diags);
+		struct flow_load_opts opts = {.ussd_max_chars = (size_t)c->cfg.ussd.max_chars,
+					      .catalogue = cat};
 		const char *paths[] = {c->cfg.flows};
 		c->flows = flow_set_load(paths, 1, &opts, &diags);
+		catalogue_unref(cat); /* the set holds its own reference */
 		report_errors(&diags);
 		flow_diags_release(&diags);
 	}

@@ -4,7 +4,12 @@
  * The run, not the session, holds the person's progress: a redial of the
  * same code finds the run through the "ussd" pointer and offers to continue.
  * Each request is one turn (turn.h); a repeated request (same session, same
- * text) finds its earlier answer under its msg id and gets the same screen. */
+ * text) finds its earlier answer under its msg id and gets the same screen.
+ *
+ * Three ways in share the turn: the form of POST /ussd (every input so far,
+ * '*'-joined), Kannel's SMPP meta, and the JSON dialects (ussd_dialect.h),
+ * which send the newest input alone and number their hops, so that, like
+ * SMPP, each request is remembered under its own key. */
 #include "ussd.h"
 
 #include <ctype.h>
