@@ -276,6 +276,10 @@ Try it:
 
   $phone +255712345678                      answer a survey by SMS
   $phone +255712345678 --ussd '*150*88#'    the same over USSD
+  ./sauti contacts import contacts.csv              import contacts (phone,name,...)
+  ./sauti broadcast dialogue_invite --to all --dry-run
+                                                   what a broadcast would cost
+  ./sauti export livelihoods                       the answers, pseudonymised
 
 or send one SMS through Kannel as a phone would (UTAFITI in Swahili, SURVEY
 in English); each line of the reply shows as "Got message N: <...>", and
