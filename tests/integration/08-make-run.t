@@ -53,13 +53,16 @@ with open(out_path, "wb") as f:
         f.write(b"\n--- check ---\n" + (checked.stdout + checked.stderr).encode())
 print(os.waitstatus_to_exitcode(status))
 PY
+# shellcheck disable=SC2016 # $0 is for the inner sh
 rc=$("$T_PYTHON" "$T/terminal.py" "$T_ROOT" "$T/make.out" \
-	env SAUTI_CONFIG="$T/run/sauti.yaml" "$T_ROOT/sauti" broadcast status nosuch)
+	env SAUTI_CONFIG="$T/run/sauti.yaml" sh -c \
+	'"$0" broadcast status nosuch; "$0" export livelihoods | head -n 1' "$T_ROOT/sauti")
 out=$(tr -d '\r' <"$T/make.out")
 t_like "$out" "sauti is running at http://127.0.0.1:$SAUTI_PORT" "make run starts the stack"
 t_like "$out" "export SAUTI_CONFIG=$T/run/sauti.yaml" "and says how the other commands find its config"
-t_like "$out" "--- check ---"$'\n'"sauti: no such broadcast" \
+t_like "$out" "--- check ---.*sauti: no such broadcast" \
 	"a convenor's command with that SAUTI_CONFIG reaches this run's Redis"
+t_like "$out" $'\n''run_id,contact,language,channel,status' "so does a researcher's export"
 t_is "$rc" 0 "Ctrl-C ends make run with exit status 0"
 t_like "$out" $'\n''stopped; logs are in ' "with a short stopped line"
 t_unlike "$out" "make: \*\*\*|Interrupt|Error" "and no complaint from make"
