@@ -139,6 +139,7 @@ struct export_cli {
 	const char *flow;
 	bool raw_phone;
 	long rows;
+	struct progress progress;
 };
 
 static void on_export_emit(const char *data, size_t len, void *arg)
@@ -150,6 +151,10 @@ static void on_export_emit(const char *data, size_t len, void *arg)
 		cli_done(x->cli, 1);
 		return;
 	}
+	long done, total;
+	export_position(x->exporter, &done, &total);
+	x->progress.total = total;
+	progress_update(&x->progress, done, done);
 	export_resume(x->exporter);
 }
 
@@ -169,6 +174,7 @@ static void on_export_audited(int rc, void *arg)
 static void on_export_done(int rc, void *arg)
 {
 	struct export_cli *x = arg;
+	progress_end(&x->progress);
 	if (rc < 0) {
 		fprintf(stderr, "sauti: redis failed during the export\n");
 		cli_done(x->cli, 1);
@@ -281,6 +287,7 @@ int cmd_export(int argc, char **argv)
 
 	struct export_cli x = {.cli = &c, .flow = flow_id, .raw_phone = opts.raw_phone};
 	opts.rows = &x.rows;
+	progress_init(&x.progress, "export", "runs", -1);
 	x.exporter = export_start(c.db, &opts, on_export_emit, on_export_done, &x);
 	if (!x.exporter) {
 		fprintf(stderr, "sauti: redis not available\n");

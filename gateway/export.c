@@ -58,7 +58,7 @@ struct exporter {
 	size_t nsave;
 	char **fields;        /* contact fields wanted */
 	size_t nfields;
-	long next_rank, last_rank;
+	long first_rank, next_rank, last_rank;
 	bool header_sent;
 	bool cancelled;
 	bool in_flight;       /* a batch command is pending */
@@ -194,7 +194,7 @@ static void on_range(redisReply *reply, void *data)
 		finish(e, -1);
 		return;
 	}
-	e->next_rank = reply->element[0]->integer;
+	e->first_rank = e->next_rank = reply->element[0]->integer;
 	e->last_rank = reply->element[1]->integer;
 	buf_reset(&e->out);
 	if (e->opts.jsonl || e->opts.visit) {
@@ -251,4 +251,11 @@ void export_cancel(struct exporter *e)
 		e->cancelled = true; /* freed when the pending reply arrives */
 	else
 		exporter_free(e);
+}
+
+void export_position(const struct exporter *e, long *done, long *total)
+{
+	long end = e->next_rank <= e->last_rank ? e->next_rank : e->last_rank + 1;
+	*total = e->last_rank - e->first_rank + 1;
+	*done = end - e->first_rank;
 }

@@ -50,6 +50,9 @@ struct exporter *export_start(struct db *db, const struct export_opts *opts,
 			      export_emit_fn emit, export_done_fn done, void *arg);
 /* Fetches the next batch; call once after each emit(). */
 void export_resume(struct exporter *e);
+/* How far it has got: runs read so far and runs in all (both 0 until the
+ * range is known), for a progress bar. */
+void export_position(const struct exporter *e, long *done, long *total);
 /* The consumer went away: stop and free, calling nothing more. */
 void export_cancel(struct exporter *e);
 

@@ -20,7 +20,8 @@
 # the server's CPU (ussd_steps_1cpu).
 #
 # Environment: SAUTI_BIN, BENCH_BIN (the tools of bench.mk), QUICK=1 (short),
-# BENCH_ONLY="ussd kannel throttle memory export" (some stages; ussd gives
+# BENCH_BULK_N (contacts of the bulk stage: 1000000, QUICK 100000),
+# BENCH_ONLY="ussd kannel throttle memory export bulk" (some stages; ussd gives
 # ussd_steps and ussd_p99), BENCH_PIN=0 (no pinning), BENCH_REDIS_CPU=LIST
 # (pin Redis to these CPUs, e.g. 1 for sauti's), BENCH_PROFILE=1|0 (the perf profile;
 # on by default in a full run), BENCH_KEEP=1 (keep the temporary directory).
@@ -62,12 +63,14 @@ if [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; then
 	P99_TRIALS=3 P99_WARM=0.5 P99_SECS=1.5
 	KAN_TRIALS=2 KAN_WARM=0.5 KAN_SECS=2
 	MEM_N=1000 TH_N=500 TH_RATE=100 EXP_N=20000 EXP_TRIALS=3
+	BULK_N=${BENCH_BULK_N:-100000}
 else
 	MODE=full
 	TRIALS=5 USSD_WARM=1 USSD_SECS=4
 	P99_TRIALS=3 P99_WARM=1 P99_SECS=5
 	KAN_TRIALS=3 KAN_WARM=2 KAN_SECS=5
 	MEM_N=10000 TH_N=2000 TH_RATE=50 EXP_N=100000 EXP_TRIALS=3
+	BULK_N=${BENCH_BULK_N:-1000000}
 fi
 USSD_CONNS=64     # concurrent USSD sessions, one connection each
 P99_MAX_CONNS=2000
@@ -619,6 +622,78 @@ bench_export() {
 	[ -n "$ex_fail_msg" ] && note "export stopped short: $ex_fail_msg"
 }
 
+# -- bulk: a national contact list imported, and a broadcast to all of it --------
+# slowlog_max: the longest Redis command of the stage (SLOWLOG, every command
+# over 1 ms kept); bulk_ussd_p99: /ussd steps at a modest rate while the
+# broadcast is planned; status_ms: GET /api/broadcasts/ID meanwhile.
+bench_bulk() {
+	say "bulk: import of $BULK_N contacts, then a broadcast to all of them"
+	redis_cli flushall >/dev/null
+	redis_cli config set slowlog-log-slower-than 1000 >/dev/null
+	redis_cli config set slowlog-max-len 10000 >/dev/null
+	redis_cli slowlog reset >/dev/null
+	# Valid Tanzanian mobile numbers (libphonenumber): 0712xxxxxx, 0754xxxxxx.
+	awk -v n="$BULK_N" 'BEGIN { print "phone,name,language,groups,district"
+		for (i = 0; i < n; i++)
+			printf "07%s%06d,Mchimbaji %d,%s,kundi;g%d,Geita\n", i < 1000000 ? "12" : "54",
+				i % 1000000, i, i % 3 ? "sw" : "en", i % 10 }' >"$T/bulk.csv"
+	m0=$(used_memory)
+	s0=$(now_s)
+	load /usr/bin/time -f %M -o "$T/import.time" "$SAUTI_BIN" contacts import -c "$SAUTI_CONFIG" \
+		"$T/bulk.csv" >/dev/null 2>"$T/import.err"
+	rc=$?
+	s1=$(now_s)
+	stored=$(redis_cli scard sauti:contacts)
+	IM_RSS=$(tail -1 "$T/import.time")
+	m1=$(settled_memory)
+	if [ $rc -ne 0 ] || [ "$stored" -ne "$BULK_N" ]; then
+		figure import_rate - contacts/s - - "-" ERROR
+		note "import stopped short: exit $rc, $stored of $BULK_N stored: $(tail -3 "$T/import.err" | tr '\n' ' ')"
+		return
+	fi
+	IM_RATE=$(calc "$BULK_N / ($s1 - $s0)" 0)
+	figure import_rate "$IM_RATE" contacts/s - - "-" INFO
+	figure import_rss "$(calc "$IM_RSS / 1024" 1)" MiB 64 "$(calc "$IM_RSS / 1024 / 64" 2)" "<= 64" \
+		"$(verdict "$IM_RSS / 1024 <= 64")"
+	note "import of $BULK_N contacts: $(calc "$s1 - $s0" 1) s, peak RSS $IM_RSS KiB, Redis $(calc "($m1 - $m0) / $BULK_N" 0) bytes per contact"
+
+	# The broadcast to all: planned by the daemon while /ussd is served.
+	next_base
+	s0=$(now_s)
+	id=$("$SAUTI_BIN" broadcast invite --to all -c "$SAUTI_CONFIG" 2>/dev/null)
+	p99s=() status_ms=() state=scheduled
+	while [ "$state" = scheduled ] || [ "$state" = planning ]; do
+		out=$(load "$BENCH_BIN/ussd_load" -p "$SAUTI_PORT" -r 100 -c 200 -d 2 -w 0.2 -P "$BASE" -k)
+		BASE=$((BASE + 10000))
+		p99s+=("$(kv "$out" p99_ms)")
+		st=$(curl -s -o "$T/status.json" -w '%{time_total}' -H "Authorization: Bearer $TEST_API_TOKEN" \
+			"$SAUTI_URL/api/broadcasts/$id")
+		status_ms+=("$(calc "$st * 1000" 2)")
+		state=$(jq -r .state "$T/status.json" 2>/dev/null)
+		[ "$(calc "$(now_s) - $s0" 0)" -gt 900 ] && break
+	done
+	s1=$(now_s)
+	m2=$(settled_memory)
+	queued=$(jq -r '.queued + .skipped' "$T/status.json")
+	if [ "$state" != sending ] || [ "$queued" -lt "$BULK_N" ]; then
+		figure plan_rate - recipients/s - - "-" ERROR
+		note "the broadcast to all: state $state after $(calc "$s1 - $s0" 0) s, $queued of $BULK_N queued"
+		return
+	fi
+	PL_RATE=$(calc "$BULK_N / ($s1 - $s0)" 0)
+	figure plan_rate "$PL_RATE" recipients/s - - "-" INFO
+	P99_MAX=$(printf '%s\n' "${p99s[@]}" | sort -g | tail -1)
+	figure bulk_ussd_p99 "$P99_MAX" ms - - "<= 50" "$(verdict "$P99_MAX <= 50")"
+	ST_MAX=$(printf '%s\n' "${status_ms[@]}" | sort -g | tail -1)
+	figure status_ms "$ST_MAX" ms - - "<= 5" "$(verdict "$ST_MAX <= 5")"
+	SLOW_MAX=$(redis_cli slowlog get 10000 | awk '$1 == "3)" && $2 == "(integer)" { if ($3 > m) m = $3 } END { print m / 1000 }')
+	figure slowlog_max "$SLOW_MAX" ms - - "<= 10" "$(verdict "$SLOW_MAX <= 10")"
+	note "broadcast to all $BULK_N: planned and queued in $(calc "$s1 - $s0" 1) s, Redis $(calc "($m2 - $m1) / $BULK_N" 0) bytes per queued recipient; /ussd p99 per 2 s window while planning ${p99s[*]} ms; status ${status_ms[*]} ms; $(redis_cli slowlog len) commands over 1 ms"
+	# The rest need not go out: cancelled, the outbox drains without Kannel.
+	"$SAUTI_BIN" broadcast cancel "$id" -c "$SAUTI_CONFIG" >/dev/null 2>&1
+	redis_cli config set slowlog-log-slower-than 10000 >/dev/null
+}
+
 # -- run ------------------------------------------------------------------------------
 
 if stage ussd; then
@@ -630,6 +705,7 @@ stage kannel && bench_kannel
 stage throttle && bench_throttle
 stage memory && bench_memory
 stage export && bench_export
+stage bulk && bench_bulk
 
 # -- report ---------------------------------------------------------------------------
 
@@ -649,7 +725,8 @@ echo "baselines: ussd_steps, ussd_p99 - tests/bench/hello.c (bare evhttp), same 
 echo "  ussd_cpu - CPU time of the sauti process per step and of hello per request (ratio hello/sauti);"
 echo "  kannel_mo - the same Kannel set-up pointed at hello; session_bytes* - the bytes of the"
 echo "  keys, fields and values themselves; throttle* - kannel.rate; export_rss, export_rate -"
-echo "  redis-cli --scan over the same keys (keys/s; ratio = export runs/s over it); export_rows - runs stored."
+echo "  redis-cli --scan over the same keys (keys/s; ratio = export runs/s over it); export_rows - runs stored;"
+echo "  import_rss - the level (64 MiB); import_rate, plan_rate, bulk_ussd_p99, status_ms, slowlog_max - none."
 for n in "${NOTES[@]}"; do
 	echo "- $n"
 done
