@@ -924,6 +924,11 @@ static const struct person_part person_parts[] = {
 	 "    n = n + redis.call('ZREM', 'sauti:outbox:retry', m)\n"
 	 "  end\n"
 	 "end\n"
+	 /* a planner's set of the phones it has seen (broadcast.c), while
+	  * it plans */
+	 "for _, k in ipairs(scan('sauti:plan:*')) do\n"
+	 "  if redis.call('TYPE', k).ok == 'set' then n = n + redis.call('SREM', k, p) end\n"
+	 "end\n"
 	 "for _, m in ipairs(redis.call('ZRANGE', 'sauti:rate:log', 0, -1)) do\n"
 	 "  if string.find(m, ':' .. p .. ':', 1, true) then\n"
 	 "    redis.call('ZREM', 'sauti:rate:log', m)\n"
