@@ -27,9 +27,11 @@ static const struct usage usages[] = {
 	 "usage: sauti flows check [-c FILE] [PATH...]\n\n"
 	 "Checks flow files (each PATH a file or a directory; default: the\n"
 	 "configured flows directory).  Errors and warnings go to stderr as\n"
-	 "file:line:column: sentence; an error makes the exit status 1.  For every\n"
-	 "step of every good flow, stdout shows per language how many SMS its\n"
-	 "message costs, and which character forces UCS-2 where one does.\n" COMMON},
+	 "file:line:column: sentence; an error makes the exit status 1.  The\n"
+	 "message catalogue (config messages:) is checked first.  For every step\n"
+	 "of every good flow, stdout shows per language how many SMS its message\n"
+	 "and its retry cost, and each character that forces UCS-2 with its GSM-7\n"
+	 "substitute where one exists.\n" COMMON},
 	{"contacts", "import, list, show or forget contacts",
 	 "usage: sauti contacts import [-c FILE] [--country CC] CONTACTS.csv\n"
 	 "       sauti contacts list [-c FILE] [--group NAME] [--format csv|jsonl] [--raw-phone]\n"

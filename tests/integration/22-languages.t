@@ -87,6 +87,8 @@ t_like "$s" "^CON Akwaaba bio! Wopɛ sɛ wotoa so" "a redial offers to resume, i
 t_like "$s" "1\. Toa so.2\. Fi ase bio$" "with the Twi answers"
 s=$(ussd tw2 '*920*44#' $TWI_USSD '1')
 t_like "$s" "0\. San kɔ" "continuing shows the page left"
+s=$(ussd tw3 '*920*99#' $TWI_USSD '')
+t_is "$s" "END Kafra, saa dwumadi yi nni hɔ seesei." "a code no flow serves: Twi"
 
 # -- French, built in ------------------------------------------------------------------
 r=$(sms $FR SONDAGE)
