@@ -3,7 +3,6 @@
 import { expect, run, signIn } from './console.mjs';
 
 const TOKEN = process.env.TOKEN;
-const CANCEL = process.env.CANCEL === '1';
 
 async function fits(b, page, name) {
   const wide = await b.shots(page, name);
@@ -41,13 +40,19 @@ run(async (b) => {
     const text = await expect.text(form.locator('.ok'), /Broadcast [0-9a-z]+ created/);
     id = text.match(/Broadcast ([0-9a-z]+) created/)[1];
   });
-  await b.check('the list shows it progress to done, with its counts', async () => {
+  await b.check('the list shows it progress to done, with its counts, live (no reload)', async () => {
     const row = page.locator(`tr[data-id="${id}"]`);
     await row.waitFor();
-    await page.waitForFunction((x) => {
-      const r = document.querySelector(`tr[data-id="${x}"]`);
-      return r && r.dataset.state === 'done';
-    }, id, {timeout: 30000});
+    const seen = [];
+    const deadline = Date.now() + 30000;
+    while (Date.now() < deadline) {
+      const state = await page.evaluate((x) => document.querySelector(`tr[data-id="${x}"]`)?.dataset.state, id);
+      if (state && seen[seen.length - 1] !== state) seen.push(state);
+      if (state === 'done') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (seen[seen.length - 1] !== 'done' || seen.length < 2) throw new Error(`states seen: ${seen.join(' -> ')}`);
+    process.stdout.write(`states seen in the list: ${seen.join(' -> ')}\n`);
     await expect.text(row, /sent 2/);
   });
 
@@ -65,12 +70,15 @@ run(async (b) => {
     });
     await fits(b, page, 'broadcasts');
   }
-  if (CANCEL) {
-    await b.check('cancel stops it: the state becomes cancelled', async () => {
-      await page.locator(`tr[data-id="${id}"]`).getByRole('button', {name: 'Cancel'}).click();
-      await page.waitForFunction((x) => document.querySelector(`tr[data-id="${x}"]`)?.dataset.state === 'cancelled', id);
-    });
-  }
+  await b.check('the scheduled one has made no progress yet', async () => {
+    const value = await page.locator(`tr[data-id="${id}"] progress`).getAttribute('value');
+    if (value !== '0') throw new Error(`progress ${value}`);
+  });
+  await b.check('cancel stops it: the state becomes cancelled', async () => {
+    await page.locator(`tr[data-id="${id}"]`).getByRole('button', {name: 'Cancel'}).click();
+    await page.waitForFunction((x) => document.querySelector(`tr[data-id="${x}"]`)?.dataset.state === 'cancelled', id);
+    await expect.text(page.locator('main .ok[role=status]').last(), /cancelled/);
+  });
 
   await page.getByRole('link', {name: 'Inbox'}).click();
   const item = page.locator('.inbox-item', {hasText: 'mvua imeharibu'});

@@ -9,16 +9,6 @@ import { inLang, loadFlows } from './flows.js';
 const POLL_MS = 1500;
 const live = ['scheduled', 'planning', 'sending'];
 const enc = encodeURIComponent;
-const MINE = 'sauti.broadcasts'; // ids made in this browser, for a server without the list
-
-function remembered() {
-  try { return JSON.parse(localStorage.getItem(MINE) || '[]'); } catch (e) { return []; }
-}
-
-function remember(id) {
-  const ids = [id].concat(remembered().filter((x) => x !== id)).slice(0, 20);
-  localStorage.setItem(MINE, JSON.stringify(ids));
-}
 
 function audienceControls() {
   const kind = h('select', {name: 'audience'},
@@ -44,8 +34,7 @@ function dryRunView(d) {
 function progress(b) {
   // before planning, a scheduled broadcast's total is its audience's size
   const total = (b.state === 'scheduled' ? b.size ?? b.total : b.total) || 0;
-  const pending = (b.queued || 0) + (b.waiting || 0);
-  const done = Math.max(0, total - pending);
+  const done = ['sent', 'failed', 'skipped', 'cancelled'].reduce((n, k) => n + (b[k] || 0), 0);
   return h('div', {},
     h('progress', {max: String(Math.max(total, 1)), value: String(total ? done : 0),
       'aria-label': `${b.id}: ${done}/${total}`}),
@@ -109,7 +98,6 @@ export async function broadcastsPage(view) {
     send.disabled = true;
     try {
       const {id} = await api.post('/api/broadcasts', body);
-      remember(id);
       clear(result).append(h('p', {class: 'ok', role: 'status'}, t('bc.created', {id})));
       checked = null;
       refresh();
@@ -124,25 +112,6 @@ export async function broadcastsPage(view) {
   const listNote = h('div', {});
   let timer = null;
   let stopped = false;
-  let haveList = true;
-
-  async function fetchList() {
-    if (haveList) {
-      try {
-        return api.list(await api.get('/api/broadcasts'), 'broadcasts');
-      } catch (err) {
-        if (!err.unavailable) throw err;
-        haveList = false;
-        listNote.append(h('p', {class: 'notice'}, `GET /api/broadcasts: ${t('err.unavailable')}`));
-      }
-    }
-    // without the list: the ones made here, each by GET /api/broadcasts/ID
-    const out = [];
-    for (const id of remembered()) {
-      try { out.push(await api.get(`/api/broadcasts/${enc(id)}`)); } catch (err) { if (err.status !== 404) throw err; }
-    }
-    return out;
-  }
 
   function row(b) {
     const cancel = live.includes(b.state) ? h('button', {type: 'button', class: 'danger', onclick: async () => {
@@ -165,7 +134,7 @@ export async function broadcastsPage(view) {
     if (timer) { clearTimeout(timer); timer = null; }
     let items;
     try {
-      items = await fetchList();
+      items = api.list(await api.get('/api/broadcasts'), 'broadcasts');
     } catch (err) {
       clear(listBox);
       showError(listBox, err);
