@@ -101,6 +101,8 @@ static void on_reminder_sent(long rc, void *arg)
 {
 	if (rc == 1)
 		metrics_inc(M_REMINDERS_SENT, CHANNEL_SMS);
+	else if (rc == 0)
+		log_debug("reminder: the run moved on or is done; none sent");
 	on_reminder_done(rc, arg);
 }
 
@@ -130,6 +132,8 @@ static void on_reminders_taken(int rc, const struct reminder_due *due, size_t n,
 	struct dispatch *d = arg;
 	d->pending--;
 	long now = (long)time(NULL);
+	if (n)
+		log_debug("reminders: %zu due", n);
 	for (size_t i = 0; rc == 1 && i < n; i++)
 		remind_one(d, &due[i], now);
 }
