@@ -498,6 +498,10 @@ static struct pending *pending_new(struct db *db, db_reply_fn fn, void *data,
 	p->fn = fn;
 	p->data = data;
 	evtimer_assign(pending_timer(p), db->base, on_timeout, p);
+	/* The loop's cached time is that of the turn's start: after a long
+	 * computation in a callback (parsing a chunk of an import) a timer
+	 * taken from it would expire before Redis could answer. */
+	event_base_update_cache_time(db->base);
 	if (timeout_ms > 0) {
 		struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
 		evtimer_add(pending_timer(p), &tv);
