@@ -291,11 +291,12 @@ static void row_set_phone(struct buf *problems, struct contact_row *row,
 	const char *reason;
 	char *input = xstrndup(c.s, c.len);
 
-	if (phone_normalise_mobile(input, country, e164, sizeof(e164), &reason) < 0) {
+	if (phone_normalise_mobile(input, country, e164, sizeof(e164), region,
+				   &reason) < 0) {
 		value_problem(problems, "phone", c, reason);
 	} else {
 		row->phone = xstrdup(e164);
-		if (phone_region(e164, region) == 0)
+		if (region[0])          /* a valid mobile always has one */
 			fields_set(&row->fields, "country", region);
 	}
 	free(input);

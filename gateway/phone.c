@@ -185,7 +185,7 @@ static int read_00(const char *text, const char *country, enum take take,
 }
 
 static int normalise(const char *input, const char *country, bool mobile,
-		     char *out, size_t outsize, const char **reason)
+		     char *out, size_t outsize, char *region, const char **reason)
 {
 	const char *ignored;
 	struct scan sc;
@@ -222,19 +222,21 @@ static int normalise(const char *input, const char *country, bool mobile,
 		return -1;
 	}
 	memcpy(out, n.e164, len + 1);
+	if (region)
+		memcpy(region, n.region, PHONE_REGION_SIZE);
 	return 0;
 }
 
 int phone_normalise(const char *input, const char *country, char *out,
 		    size_t outsize, const char **reason)
 {
-	return normalise(input, country, false, out, outsize, reason);
+	return normalise(input, country, false, out, outsize, NULL, reason);
 }
 
 int phone_normalise_mobile(const char *input, const char *country, char *out,
-			   size_t outsize, const char **reason)
+			   size_t outsize, char *region, const char **reason)
 {
-	return normalise(input, country, true, out, outsize, reason);
+	return normalise(input, country, true, out, outsize, region, reason);
 }
 
 int phone_country_known(const char *country)

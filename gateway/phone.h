@@ -45,9 +45,11 @@ int phone_normalise(const char *input, const char *country, char *out,
 /* As phone_normalise(), but only a valid mobile number of its country is
  * taken (FIXED_LINE_OR_MOBILE counts, where the plan cannot tell): the rule
  * for contacts, who are sent SMS.  A landline, a toll-free number or a
- * number in no range in use is refused, saying which. */
+ * number in no range in use is refused, saying which.  region, when not
+ * NULL (size PHONE_REGION_SIZE), gets the number's country, as
+ * phone_region() would give it without reading the number again. */
 int phone_normalise_mobile(const char *input, const char *country, char *out,
-			   size_t outsize, const char **reason);
+			   size_t outsize, char *region, const char **reason);
 
 /* 1 when country (e.g. "TZ", "gh") is a region libphonenumber knows. */
 int phone_country_known(const char *country);

@@ -117,9 +117,10 @@ extern "C" enum pn_status pn_parse(const char *text, const char *region,
 	u->GetRegionCodeForNumber(number, &reg);
 	copy_out(reg == "ZZ" || reg == "001" ? std::string() : reg, n->region,
 		 sizeof(n->region));
-	n->valid = u->IsValidNumber(number);
-	n->type = n->valid ? static_cast<enum pn_type>(u->GetNumberType(number))
-			   : PN_UNKNOWN;
+	// A number is valid exactly when its type is known (IsValidNumber asks
+	// the same patterns again: half the cost of a parse, saved per row).
+	n->type = static_cast<enum pn_type>(u->GetNumberType(number));
+	n->valid = n->type != PN_UNKNOWN;
 	return PN_OK;
 }
 

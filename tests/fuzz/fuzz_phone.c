@@ -43,14 +43,15 @@ static void try_country(const char *input, const char *country, size_t room)
 				     strncmp(full, "+233", 4) != 0));
 	}
 	char mobile[PHONE_E164_SIZE], region[PHONE_REGION_SIZE];
+	char own[PHONE_REGION_SIZE];
 	reason = NULL;
-	if (phone_normalise_mobile(input, country, mobile, sizeof(mobile),
+	if (phone_normalise_mobile(input, country, mobile, sizeof(mobile), own,
 				   &reason) == 0) {
 		FUZZ_CHECK(ok && strcmp(mobile, full) == 0);
 		FUZZ_CHECK(phone_region(mobile, region) == 0);
-		FUZZ_CHECK(strlen(region) == 2);
+		FUZZ_CHECK(strlen(region) == 2 && strcmp(region, own) == 0);
 		FUZZ_CHECK(phone_normalise_mobile(mobile, NULL, again,
-						  sizeof(again), NULL) == 0);
+						  sizeof(again), NULL, NULL) == 0);
 		FUZZ_CHECK(strcmp(mobile, again) == 0);
 	} else {
 		FUZZ_CHECK(reason && *reason);

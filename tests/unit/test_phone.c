@@ -23,10 +23,10 @@ struct phone_case {
 
 static void check_one(const struct phone_case *c, int mobile)
 {
-	char out[PHONE_E164_SIZE] = "untouched";
+	char out[PHONE_E164_SIZE] = "untouched", region[PHONE_REGION_SIZE] = "";
 	const char *reason = NULL;
 	int rc = mobile ? phone_normalise_mobile(c->input, c->country, out,
-						 sizeof(out), &reason)
+						 sizeof(out), region, &reason)
 			: phone_normalise(c->input, c->country, out, sizeof(out),
 					  &reason);
 	const char *what = mobile ? "mobile" : "any";
@@ -39,6 +39,11 @@ static void check_one(const struct phone_case *c, int mobile)
 			fail_msg("'%s' (%s, %s): %s, expected %s", c->input,
 				 country, what, out, c->want);
 		assert_true(phone_is_e164(out));
+		if (mobile) {   /* the region given is the number's own */
+			char again[PHONE_REGION_SIZE];
+			assert_int_equal(phone_region(out, again), 0);
+			assert_string_equal(region, again);
+		}
 		return;
 	}
 	if (rc == 0)
