@@ -443,7 +443,8 @@ static void api_broadcast_create(struct api_call *call)
 	} else if (at_text && time_parse_iso8601(at_text, &at) < 0) {
 		reply_error(req, 400, "at must be ISO 8601 with an offset");
 	} else if (dry) {
-		if (broadcast_dry_run(gw->db, gw->flows, flow, audience, NULL, on_api_dry_run, req) < 0)
+		if (broadcast_dry_run(gw->db, gw->flows, flow, audience, gw->cfg.gsm7_substitute,
+				      NULL, on_api_dry_run, req) < 0)
 			reply_error(req, 503, "storage unavailable, retry later");
 	} else {
 		struct broadcast_req *br = xcalloc(1, sizeof(*br));

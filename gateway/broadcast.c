@@ -325,6 +325,7 @@ struct plan {
 	void *progress_arg;
 	void *arg;
 	long now;
+	bool gsm7_substitute;         /* config gsm7_substitute (text.h) */
 };
 
 static void plan_free(struct plan *p)
@@ -371,10 +372,17 @@ static void recipient_plan(struct plan *p, const struct contact *c, struct recip
 		.contact = &c->fields,
 		.stats = plan_stats,
 		.stats_data = p,
+		.catalogue = p->flows->catalogue,
 	};
 	struct engine_out out = {0};
 	engine_start(&ctx, &r->run, &out);
-	r->text = buf_detach(&out.reply);
+	if (p->gsm7_substitute) { /* what is sent, and so what it costs */
+		struct buf plain = BUF_INIT;
+		gsm7_substitute(buf_str(&out.reply), out.reply.len, &plain);
+		r->text = buf_detach(&plain);
+	} else {
+		r->text = buf_detach(&out.reply);
+	}
 	sms_cost(r->text, strlen(r->text), &r->cost);
 	engine_out_release(&out);
 }
@@ -619,13 +627,14 @@ static void on_dry_planned(int rc, struct plan *p)
 }
 
 int broadcast_dry_run(struct db *db, const struct flow_set *flows, const char *flow_id,
-		      const char *audience, broadcast_progress_fn progress,
-		      broadcast_plan_fn done, void *arg)
+		      const char *audience, bool gsm7_substitute,
+		      broadcast_progress_fn progress, broadcast_plan_fn done, void *arg)
 {
 	const struct flow *flow = flow_set_find(flows, flow_id);
 	if (!flow)
 		return -1;
 	struct plan *p = plan_new(db, flows, flow);
+	p->gsm7_substitute = gsm7_substitute;
 	struct dry *d = xcalloc(1, sizeof(*d));
 	d->fn = done;
 	d->arg = arg;
@@ -735,8 +744,8 @@ static void on_size(redisReply *reply, void *data)
 		created_free(c);
 	} else if (reply->integer >= 0) {
 		sized(c, reply->integer);
-	} else if (broadcast_dry_run(c->db, c->flows, c->req.flow, c->req.audience, NULL,
-				     on_walked, c) < 0) {
+	} else if (broadcast_dry_run(c->db, c->flows, c->req.flow, c->req.audience, false,
+				     NULL, on_walked, c) < 0) {
 		c->fn(-1, NULL, NULL, c->arg);
 		created_free(c);
 	}
@@ -1763,6 +1772,7 @@ static void on_claimed(redisReply *reply, void *data)
 	audience_for_log(audience, shown, sizeof(shown));
 	log_info("broadcast %s: planning %s to %s", id, flow_id, shown);
 	struct plan *p = plan_new(b->env.db, *b->env.flows, flow);
+	p->gsm7_substitute = b->env.cfg->gsm7_substitute;
 	p->id = xstrdup(id);
 	p->done = on_planned;
 	if (plan_start(p, audience) < 0) {

@@ -147,10 +147,11 @@ struct broadcast_plan_summary {
 typedef void (*broadcast_plan_fn)(int rc, const struct broadcast_plan_summary *s, void *arg);
 /* Called after each page with the audience members read so far. */
 typedef void (*broadcast_progress_fn)(long members, void *arg);
-/* progress may be NULL; it and done get arg. */
+/* progress may be NULL; it and done get arg.  gsm7_substitute: cost the
+ * messages as config gsm7_substitute sends them. */
 int broadcast_dry_run(struct db *db, const struct flow_set *flows, const char *flow,
-		      const char *audience, broadcast_progress_fn progress,
-		      broadcast_plan_fn done, void *arg);
+		      const char *audience, bool gsm7_substitute,
+		      broadcast_progress_fn progress, broadcast_plan_fn done, void *arg);
 void broadcast_plan_json(const struct broadcast_plan_summary *s, struct buf *out);
 void broadcast_plan_text(const struct broadcast_plan_summary *s, struct buf *out);
 

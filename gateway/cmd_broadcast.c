@@ -218,7 +218,8 @@ int cmd_broadcast(int argc, char **argv)
 	int rc;
 	if (dry) {
 		progress_init(&d.progress, "planning", "audience members", -1);
-		rc = broadcast_dry_run(c.db, c.flows, flow, audience, on_dry_progress, on_dry_run, &d);
+		rc = broadcast_dry_run(c.db, c.flows, flow, audience, c.cfg.gsm7_substitute,
+				       on_dry_progress, on_dry_run, &d);
 	} else {
 		rc = broadcast_create(c.db, c.flows, &req, on_created, &cc);
 	}

@@ -17,6 +17,8 @@ t_ok "contacts import" S contacts import "$T/c.csv"
 r=$(fakesmsc_send +255712000303 15055 QUOTES)
 t_like "$r" "^It’s short – what’s your “main” work…\?" "without gsm7_substitute the text goes as written"
 t_like "$(mt_meta 1)" " ucs-2 " "as UCS-2"
+t_like "$(S broadcast quotes --to phones:+255712000301 --dry-run 2>&1)" "en: 1 recipients, 1 SMS per message \(UCS-2" \
+	"and a broadcast's dry run costs it as UCS-2"
 t_ok "stop_sauti" stop_sauti
 
 echo "gsm7_substitute: true" >>"$SAUTI_CONFIG"
@@ -30,6 +32,8 @@ r=$(fakesmsc_send +255712000302 15055 QUOTES)
 t_like "$r" "^Wo adwuma titiriw ne dɛn\?" "a Twi text keeps its ɛ"
 t_like "$(mt_meta 1)" " ucs-2 " "and goes as UCS-2, the coding it needs"
 
+t_like "$(S broadcast quotes --to phones:+255712000301 --dry-run 2>&1)" "en: 1 recipients, 1 SMS per message \(GSM-7\)" \
+	"the dry run costs the broadcast as it will go: GSM-7"
 fakesmsc_sink_start
 id=$(S broadcast quotes --to phones:+255712000301 2>/dev/null)
 t_like "$id" '^[0-9a-f]{12}$' "a broadcast of the flow"
