@@ -52,9 +52,10 @@ print(json.dumps({"msisdn": sys.argv[5], "operator": "vodacom", "session_id": sy
 	http POST '/ussd/beem?code=%2A150%2A77%23' -H 'Content-Type: application/json' \
 		--data-binary "$body"
 }
-# arkesel NEW SESSION USERDATA [MSISDN]
+# arkesel NEW SESSION USERDATA [MSISDN]: to $ARKESEL (this test's daemon
+# unless set).
 arkesel() {
-	http POST /ussd/arkesel -H 'Content-Type: application/json' --data-binary \
+	http POST "${ARKESEL:-/ussd/arkesel}" -H 'Content-Type: application/json' --data-binary \
 		"$(json sessionID="$2" userID=sauti-test newSession="$1" msisdn="${4:-233200000103}" \
 			userData="$3" network=MTN)"
 }
@@ -141,9 +142,26 @@ k=$(arkesel false k1 2)
 t_is "$(field "$k" continueSession)" false "'no' branches to the end (continueSession false)"
 t_is "$(field "$k" message)" "Thank you for your time." "with its text"
 
+# -- two daemons on one Redis: any of them serves the next hop --------------------------
+PORT2=$(free_port)
+sed "s/^listen: .*/listen: 127.0.0.1:$PORT2/" "$SAUTI_CONFIG" >"$T/sauti2.yaml"
+t_spawn sauti2 "$T/sauti2.log" "$SAUTI_BIN" serve -c "$T/sauti2.yaml"
+t_ok "a second daemon on the same Redis" t_wait_for 15 \
+	sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT2/healthz)\" = 200 ]"
+B=http://127.0.0.1:$PORT2/ussd/arkesel
+arkesel true k2 '*150*77#' 233200000105 >/dev/null
+k=$(ARKESEL=$B arkesel false k2 1 233200000105)
+t_like "$(field "$k" message)" "^Unachimba wilaya gani\?" "hop 2 on daemon B goes on from hop 1 on daemon A"
+k=$(arkesel false k2 98 233200000105)
+t_like "$(field "$k" message)" "0\. Rudi" "hop 3 back on A: the page daemon B left"
+k=$(ARKESEL=$B arkesel false k2 3 233200000105)
+t_like "$(field "$k" message)" "^Unafanya kazi mgodini sasa\?" "hop 4 on B: choice 3 of the list"
+t_ok "daemon B stops cleanly" t_stop sauti2 10
+
 # -- the export --------------------------------------------------------------------------
 csv=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" district | tr -d '\r')
 t_is "$(printf '%s\n' "$csv" | grep -c ',completed,')" 3 "three completed runs, one per dialect (the resumed one counted once)"
+t_like "$csv" ",sw,ussd,active,[^,]*,[^,]*,sw,chunya," "the two-daemon run holds its answer"
 t_like "$csv" ",en,ussd,expired," "the run started again is exported as expired"
 t_like "$csv" ",en,ussd,completed,[^,]*,[^,]*,en,musoma,yes,3,8,\"A licence, and a loan\*for tools\"" \
 	"Hubtel's run: English, every answer, the text with '*' and ',' kept whole"
