@@ -231,7 +231,14 @@ static void api_contacts(struct api_call *call)
 		reply_error(req, 400, "empty body: send the contacts CSV");
 		return;
 	}
-	if (contacts_parse(req->body, req->body_len, gw->cfg.country, &imp, err, sizeof(err)) < 0) {
+	/* ?country=CC: the file's default, as `contacts import --country`. */
+	const char *country = http_param(req, "country");
+	if (country && !phone_country_known(country)) {
+		reply_error(req, 400, "country: use a country code of 2 letters, such as TZ or GH");
+		return;
+	}
+	if (contacts_parse(req->body, req->body_len, country ? country : gw->cfg.country, &imp,
+			   err, sizeof(err)) < 0) {
 		contacts_import_release(&imp);
 		reply_error(req, 400, err);
 		return;

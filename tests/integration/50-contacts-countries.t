@@ -52,6 +52,12 @@ res=$(api POST /api/contacts -H 'Content-Type: text/csv' --data-binary "$body")
 t_like "$res" '"stored": *1' "POST /api/contacts stores the mobile row"
 t_like "$res" "line 3: phone '0222 000 000': a landline" "and names the landline's line"
 t_is "$(c +233244000009 country)" GH "the API keeps the country too"
+res=$(api POST "/api/contacts?country=GH" -H 'Content-Type: text/csv' \
+	--data-binary $'phone,name\n0244 000 010,Kofi\n')
+t_like "$res" '"stored": *1' "POST /api/contacts?country=GH reads the file's local numbers as Ghanaian"
+t_is "$(c +233244000010 name)" Kofi "as contacts import --country does"
+api POST "/api/contacts?country=XX" -H 'Content-Type: text/csv' --data-binary $'phone\n0244000011\n' >/dev/null
+t_is "$(http_status)" 400 "an unknown country is a 400"
 
 # -- a language the person chose survives a re-import -----------------------------
 printf 'phone,name,language\n0712300010,Neema,sw\n0712300011,Zawadi,sw\n' >"$T/lang.csv"
