@@ -43,8 +43,8 @@
 #define TICK_MS 100
 #define SENDSMS_TIMEOUT 10
 #define WAIT_POLL_MS 3000       /* how often a waiting recipient is looked at again */
-#define PAGE_SIZE 100           /* audience members read per command */
-#define PLAN_WINDOW 4           /* enqueue commands in flight while planning */
+#define PAGE_SIZE 50           /* audience members read per command */
+#define PLAN_WINDOW 2           /* enqueue commands in flight while planning */
 #define LIST_MAX 1000           /* broadcasts `broadcast list` shows */
 
 /* The recipient states, in the order of struct broadcast_counts. */

@@ -235,7 +235,7 @@ struct contacts_import;
  * each are in flight at most, so neither memory nor Redis' buffers grow
  * with the file and no command runs long.  done gets the number stored, or
  * -1 when Redis failed. */
-#define STORE_CONTACTS_BATCH 200
+#define STORE_CONTACTS_BATCH 50
 #define STORE_CONTACTS_WINDOW 8
 typedef void (*store_contacts_fn)(long stored, void *arg);
 int store_contacts(struct db *db, struct contacts_import *imp,
