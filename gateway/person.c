@@ -334,6 +334,72 @@ int person_list(struct db *db, const char *group, const char *pseudonym_key,
 	return 0;
 }
 
+/* -- the index of a store written before it ------------------------------------ */
+
+/* ARGV: cursor.  One SCAN batch of runs indexed; the next cursor, "0" at
+ * the end (then the store is marked indexed). */
+static const char index_script[] =
+	"if redis.call('EXISTS', 'sauti:people:indexed') == 1 then return '0' end\n"
+	"local r = redis.call('SCAN', ARGV[1], 'MATCH', 'sauti:r:*', 'COUNT', 500)\n"
+	"for _, k in ipairs(r[2]) do\n"
+	"  if redis.call('TYPE', k).ok == 'hash' then\n"
+	"    local v = redis.call('HMGET', k, 'ph', 't0', 'st', 'sc')\n"
+	"    if v[1] then\n"
+	"      redis.call('ZADD', 'sauti:pr:' .. v[1], tonumber(v[2]) or 0, string.sub(k, 9))\n"
+	"    end\n"
+	/* a completion was counted unless the run had no answer (a broadcast
+	 * that ended as it began) */
+	"    if v[3] == 'completed' and not v[4] then\n"
+	"      for _, f in ipairs(redis.call('HKEYS', k)) do\n"
+	"        if string.sub(f, 1, 2) == 'a:' then redis.call('HSET', k, 'sc', '1') break end\n"
+	"      end\n"
+	"    end\n"
+	"  end\n"
+	"end\n"
+	"if r[1] == '0' then redis.call('SET', 'sauti:people:indexed', '1') end\n"
+	"return r[1]\n";
+
+struct indexer {
+	struct db *db;
+	person_index_fn done;
+	void *arg;
+};
+
+static void index_finish(struct indexer *x, int rc)
+{
+	x->done(rc, x->arg);
+	free(x);
+}
+
+static int index_next(struct indexer *x, const char *cursor);
+
+static void on_index_batch(redisReply *reply, void *data)
+{
+	struct indexer *x = data;
+	if (!reply || reply->type != REDIS_REPLY_STRING)
+		index_finish(x, -1);
+	else if (strcmp(reply->str, "0") == 0)
+		index_finish(x, 0);
+	else if (index_next(x, reply->str) < 0)
+		index_finish(x, -1);
+}
+
+static int index_next(struct indexer *x, const char *cursor)
+{
+	const char *argv[] = {"EVAL", index_script, "0", cursor};
+	return db_command(x->db, on_index_batch, x, 4, argv, NULL);
+}
+
+void person_index_upgrade(struct db *db, person_index_fn done, void *arg)
+{
+	struct indexer *x = xcalloc(1, sizeof(*x));
+	x->db = db;
+	x->done = done;
+	x->arg = arg;
+	if (index_next(x, "0") < 0)
+		index_finish(x, -1);
+}
+
 /* -- formats ------------------------------------------------------------------ */
 
 static const char *const list_columns[] = {"contact", "language", "country", "groups",

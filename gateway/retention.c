@@ -13,6 +13,7 @@
 #include "flow.h"
 #include "inbox.h"
 #include "log.h"
+#include "person.h"
 
 #define LEASE_KEY "sauti:retention"
 
@@ -45,6 +46,8 @@ struct retention {
 	char consumer[64];
 	struct event *timer;
 	bool stopped;
+	bool indexed;            /* person_index_upgrade() has finished */
+	bool indexing;
 	bool busy;               /* a command is pending: freed after it */
 	bool free_asked;
 	/* the sweep under way */
@@ -140,11 +143,35 @@ static void on_lease(redisReply *reply, void *data)
 		sweep_end(r);
 }
 
+static void on_indexed(int rc, void *arg)
+{
+	struct retention *r = arg;
+	r->indexing = false;
+	if (r->free_asked) {
+		retention_free(r);
+		return;
+	}
+	if (rc == 0 && !r->indexed)
+		log_info("people: the per-person index of runs is complete");
+	r->indexed = rc == 0;
+	if (!r->days)
+		arm(r, RETENTION_CHECK_S);
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct retention *r = arg;
 	(void)fd;
 	(void)what;
+	if (!r->indexed && !r->indexing && db_ready(r->db)) {
+		r->indexing = true;
+		person_index_upgrade(r->db, on_indexed, r);
+	}
+	if (!r->days) {
+		if (!r->indexing)
+			arm(r, RETENTION_CHECK_S);
+		return;
+	}
 	/* A closed item's score is its closing time plus inbox_keep_days
 	 * (inbox.h): closed `days` ago is that score minus the difference. */
 	if (r->days < r->inbox_keep_days)
@@ -162,8 +189,6 @@ struct retention *retention_start(struct event_base *base, struct db *db,
 				  struct flow_set *const *flows, int days, int inbox_keep_days,
 				  const char *consumer)
 {
-	if (days <= 0)
-		return NULL;
 	struct retention *r = xcalloc(1, sizeof(*r));
 	r->base = base;
 	r->db = db;
@@ -188,7 +213,7 @@ void retention_free(struct retention *r)
 {
 	if (!r)
 		return;
-	if (r->busy) {
+	if (r->busy || r->indexing) {
 		r->free_asked = true; /* freed when the pending reply arrives */
 		return;
 	}

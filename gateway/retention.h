@@ -23,7 +23,9 @@ struct retention;
 #define RETENTION_BATCH 500
 #define RETENTION_LEASE_S (23L * 3600)
 
-/* Starts the checks when days > 0 (else returns NULL and does nothing).
+/* Starts the checks (the sweep only when days > 0).  The same checks
+ * build, once per store, the per-person index of runs written before it
+ * existed (person_index_upgrade).
  * flows points at the daemon's current flow set, which a reload replaces;
  * consumer names this daemon in the lease. */
 struct retention *retention_start(struct event_base *base, struct db *db,
