@@ -24,7 +24,7 @@ bc=$(S broadcast maoni --to "$audience" 2>/dev/null)
 started() { S broadcast status "$bc" | grep -Eq 'sent: [1-9]'; }
 t_ok "the broadcast is sending" t_wait_for 20 started
 t_ok "a reply is queued while it sends" S inbox reply "$item" "Mkutano ni Jumamosi saa nne."
-fakesmsc_sink_wait 11 40
+fakesmsc_sink_wait 11 60
 fakesmsc_sink_stop
 t_is "$(mt_count)" 11 "ten broadcast messages and the reply went out"
 pos=0
@@ -36,7 +36,7 @@ t_ok "the reply did not wait behind the broadcast ($after of its messages went a
 # A broadcast's run is reminded, counted from when its message went out.
 fakesmsc_sink_start
 bc2=$(S broadcast kumbuka --to phones:+255712000420 2>/dev/null)
-fakesmsc_sink_wait 3 40
+fakesmsc_sink_wait 3 60
 fakesmsc_sink_stop
 
 t_is "$(mt_count) $(for i in 1 2 3; do mt_meta "$i" | cut -d' ' -f2; done | sort -u)" "3 +255712000420" "three messages to the invited one"
