@@ -90,6 +90,7 @@ static const struct keys_family layout[] = {
 	{"remind:lease", "string", KEYS_GLOBAL, "reminder", "the daemon that sends reminders now (expires)"},
 	{"sess:TOKEN", "hash", KEYS_GLOBAL, "session", "a console sign-in, with a TTL"},
 	{"retention", "string", KEYS_GLOBAL, "retention", "the daily retention sweep's lease"},
+	{"people:indexed", "string", KEYS_GLOBAL, "person", "set once old runs are in pr:PHONE (person_index_upgrade)"},
 };
 
 const struct keys_family *keys_layout(size_t *n)
