@@ -112,6 +112,12 @@ t_like "$audit" '"who":"admin","action":"import"' "the admin token's import unde
 t_like "$audit" '"who":"hakimadini","action":"broadcast","what":"poll to group:wachimbaji"' \
 	"the convenor's broadcast under its name"
 t_unlike "$audit" "$CONVENOR_TOKEN|$RESEARCHER_TOKEN|$TEST_API_TOKEN|$RESEARCHER_SHA" "no token in the trail"
+t_is "$("$SAUTI_BIN" audit --since 2099-01-01T00:00:00Z -c "$SAUTI_CONFIG")" "" "audit --since the future: nothing"
+t_is "$("$SAUTI_BIN" audit --since 2020-01-01T00:00:00+03:00 -c "$SAUTI_CONFIG" | wc -l)" "$(wc -l <<<"$audit")" \
+	"audit --since the past: every entry"
+t_is "$(jq -r .at <<<"$audit" | grep -cv '^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z$')" 0 \
+	"each entry's at is ISO 8601 UTC"
+t_fails "audit --since a non-time is refused" "$SAUTI_BIN" audit --since yesterday -c "$SAUTI_CONFIG"
 
 # -- a console session carries the role --------------------------------------------------------------
 http POST /api/session -c "$T/jar" -H 'Content-Type: application/json' \
