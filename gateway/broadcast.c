@@ -1216,7 +1216,8 @@ static const char priority_begin_script[] =
 	"return 1\n";
 
 /* ARGV: 1 entry id, 2 broadcast, 3 phone, 4 outcome (1 accepted, 0 refused,
- * 2 held back by quiet hours, 3 waiting for a run to end), 5 attempt, 6
+ * 2 held back by quiet hours, 3 waiting for a run to end, 4 nothing to send:
+ * begin_script's 0), 5 attempt, 6
  * retry time (ms), 7 max attempts, then the entry's other fields (name,
  * value, ...) to queue it again with.  Settles one send: 1 sent, 2 failed
  * for good, 3 queued again for later. */
@@ -1226,11 +1227,14 @@ static const char done_script[] =
 	"local A = ARGV\n"
 	"redis.call('XACK', 'sauti:outbox', 'senders', A[1])\n"
 	"redis.call('XDEL', 'sauti:outbox', A[1])\n"
+	"if A[4] == '4' then return 0 end\n"
 	"local st = redis.call('HGET', 'sauti:bc:' .. A[2] .. ':r', A[3])\n"
 	"if A[4] == '1' then\n"
-	"  if st == 'sending' or st == 'queued' then\n"
-	"    move(A[2], A[3], st, 'sent')\n"
-	"    remind_arm(A[3], tonumber(redis.call('TIME')[1]))\n" /* the silence starts now */
+	"  if st == 'sending' or st == 'queued' then move(A[2], A[3], st, 'sent') end\n"
+	/* the silence starts now; also when the delivery report got here
+	 * before sendsms's answer (st already delivered) */
+	"  if st == 'sending' or st == 'queued' or st == 'delivered' then\n"
+	"    remind_arm(A[3], tonumber(redis.call('TIME')[1]))\n"
 	"  end\n"
 	"  return 1\n"
 	"end\n"
@@ -1369,12 +1373,12 @@ static void on_done(redisReply *reply, void *data)
 	outgoing_free(o);
 }
 
-enum outcome { REFUSED, ACCEPTED, HELD, WAITING };
+enum outcome { REFUSED, ACCEPTED, HELD, WAITING, NOTHING };
 
 static void settle_at(struct outgoing *o, enum outcome outcome, long long retry_ms)
 {
 	static const char *const codes[] = {[REFUSED] = "0", [ACCEPTED] = "1", [HELD] = "2",
-					    [WAITING] = "3"};
+					    [WAITING] = "3", [NOTHING] = "4"};
 	struct db_args a = {0};
 	db_args_add(&a, "EVAL");
 	db_args_add(&a, done_script);
@@ -1531,7 +1535,7 @@ static void on_begin(redisReply *reply, void *data)
 	else if (reply->integer == -2)
 		settle_at(o, WAITING, now_ms() + WAIT_POLL_MS);
 	else
-		settle(o, true); /* nothing to send: acknowledge the entry */
+		settle_at(o, NOTHING, 0); /* nothing to send: acknowledge the entry */
 }
 
 /* The id of the run a recipient's message starts: the same however often

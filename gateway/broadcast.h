@@ -16,7 +16,7 @@
  * state, so status is O(1) and a daemon killed at any point leaves nothing
  * lost: its unacknowledged entries are claimed by another daemon, or by
  * itself when it comes back, and a recipient already sent is never sent
- * again.  docs/broadcasts.md describes the commands.
+ * again.  docs/commands.md describes the commands.
  *
  * Keys (under "sauti:"):
  *   bc:ID          hash  flow, to, at, created, size, state, n:STATE counters,
@@ -154,20 +154,6 @@ int broadcast_dry_run(struct db *db, const struct flow_set *flows, const char *f
 		      broadcast_progress_fn progress, broadcast_plan_fn done, void *arg);
 void broadcast_plan_json(const struct broadcast_plan_summary *s, struct buf *out);
 void broadcast_plan_text(const struct broadcast_plan_summary *s, struct buf *out);
-
-/* Milliseconds from now_ms until quiet hours end for this recipient, or 0
- * when they are not on: no message at night in the recipient's country. */
-long long broadcast_quiet_ms(const struct config *cfg, const char *phone, long long now_ms);
-
-/* The priority lane (lane.h): hands one message to Kannel ahead of every
- * broadcast message this daemon holds, within the same kannel.rate, with
- * dlr_id (or none) in its dlr-url.  Quiet hours are the caller's to heed.
- * done gets 1 accepted by Kannel, 0 not (retry later), 2 not sent: the
- * number is opted out, or -1 when the daemon stops first; it is called
- * exactly once unless -1 is returned (the sender is not running). */
-int broadcast_send_priority(struct broadcaster *b, const char *phone, const char *text,
-			    bool ucs2, const char *dlr_id, void (*done)(int rc, void *arg),
-			    void *arg);
 
 /* Milliseconds from now_ms until quiet hours end for this recipient, or 0
  * when they are not on: no message at night in the recipient's country. */

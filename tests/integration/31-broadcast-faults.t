@@ -37,7 +37,8 @@ t_like "$(S broadcast status "$id")" "sent: $N" "status counts $N sent"
 # (Numbers outside the invitation: those in its run would wait for it.)
 t_stop smsbox 3
 id2=$(S broadcast findings --to phones:0713000091,0713000092 2>/dev/null)
-sleep 3
+unreachable() { curl -s "$SAUTI_URL/metrics" | grep -Eq '^sauti_sendsms_errors_total\{kind="unreachable"\} [1-9]'; }
+t_ok "/metrics counts the sendsms attempts that found nobody" t_wait_for 20 unreachable
 t_like "$(S broadcast status "$id2")" "queued: 2" "with Kannel's smsbox down the messages wait, queued"
 t_spawn smsbox "$T/kannel/smsbox.out" smsbox -v 2 "$KANNEL_CONF"
 t_wait_for 15 sh -c "curl -s 'http://127.0.0.1:$KANNEL_ADMIN_PORT/status.txt?password=$KANNEL_ADMIN_PASSWORD' | grep -q 'smsbox:.*on-line'"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reminders (flow `remind: {after: 5s, times: 2}`): a silent person gets
 # exactly two, each the reminder text and the question again; a prompt one
-# gets none; one who said STOP, or is opted out, none; they are counted in
-# /metrics and in `sauti report`.
+# gets none; one who said STOP, or is opted out, none; the schedule, in
+# Redis, survives the daemon's restart; they are counted in /metrics and in
+# `sauti report`.
 . "$(dirname "$0")/../lib.sh"
 
 start_redis
@@ -28,6 +29,14 @@ redis_cli hset "sauti:c:$OPTED" _optout 1 >/dev/null # opted out elsewhere, run 
 fakesmsc_send $LATE 15055 KUMBUKA >/dev/null
 late_run=$(run_of $LATE)
 
+# The schedule is Redis': a restarted daemon sends what is due.  The old one
+# may have sent some already; what it sent is counted in the runs (rn).
+cp "$T/sauti.log" "$T/sauti-first.log"
+stop_sauti
+rn_of() { local n; n=$(redis_cli hget "sauti:r:$1" rn); echo "${n:-0}"; }
+sent_before=$(( $(rn_of "$silent_run") + $(rn_of "$late_run") ))
+start_sauti
+
 fakesmsc_sink_start
 spent() { [ "$(redis_cli hget "sauti:r:$1" rn)" = 2 ] && [ -z "$(redis_cli zscore sauti:remind "$1")" ]; }
 t_ok "the silent one's reminders are spent" t_wait_for 40 spent "$silent_run"
@@ -50,5 +59,6 @@ t_is "$(redis_cli hget "sauti:r:$stopped_run" rn)" "" "nor to the one who said S
 t_like "$(fakesmsc_send $LATE 15055 2)" "Asante" "an answer after the reminders ends the run"
 t_is "$(redis_cli zscore sauti:remind "$late_run")" "" "and drops its schedule"
 t_like "$(S report kumbuka)" "reminded: 2 runs, 1 answered after a reminder" "sauti report counts who answered after a reminder"
-t_like "$(curl -s "$SAUTI_URL/metrics")" "sauti_reminders_sent_total 4" "/metrics counts the reminders sent"
+t_like "$(curl -s "$SAUTI_URL/metrics")" "sauti_reminders_sent_total $((4 - sent_before))" \
+	"/metrics counts the reminders sent (by this daemon: $((4 - sent_before)) of 4)"
 done_testing
