@@ -34,8 +34,17 @@ past=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
 out=$(S broadcast invite --to group:geita --at "$past" 2>&1)
 t_is "$?" 1 "a time in the past is refused"
 t_like "$out" "is in the past" "saying so"
+out=$(api POST /api/broadcasts -d '{"flow":"invite","to":"group:nobody"}')
+t_is "$(http_status)" 422 "the API refuses an empty audience with a 422"
+t_like "$out" '"error":"the audience group:nobody is empty' "and the same sentence"
+out=$(api POST /api/broadcasts -d "{\"flow\":\"invite\",\"to\":\"group:geita\",\"at\":\"$past\"}")
+t_is "$(http_status)" 422 "and a past at"
+t_like "$out" "is in the past" "saying so"
+t_is "$(redis_cli zcard sauti:bcs)" 0 "neither is created"
 t_like "$(S broadcast findings --to group:nobody --force 2>/dev/null)" '^[0-9a-f]{12}$' \
 	"--force creates it anyway"
+t_like "$(api POST /api/broadcasts -d '{"flow":"findings","to":"group:nobody","force":true}')" \
+	'^\{"id":"[0-9a-f]{12}"\}' "and so does force in the API"
 
 # The invitation goes out; three answer.
 fakesmsc_sink_start
@@ -75,7 +84,7 @@ t_like "$(echo "$list" | sed -n 2p)" "^$rem +findings +answer:invite.rsvp=yes +s
 t_like "$list" "$inv +invite +group:geita +done " "the invitation is done"
 t_like "$list" "$inv2 +invite +phones:\+255712000002,\+233200000004 +done +[0-9TZ:-]+ +2 +0 +0 +2 " \
 	"the second one too, with its counts"
-t_is "$(echo "$list" | wc -l)" 5 "one line per broadcast"
+t_is "$(echo "$list" | wc -l)" 6 "one line per broadcast"
 api_list=$(api GET /api/broadcasts)
 t_like "$api_list" "\"id\":\"$rem\"" "GET /api/broadcasts lists them"
 t_like "$api_list" '"state":"scheduled"' "with their states"
@@ -126,6 +135,12 @@ t_ok "only some were sent ($sent of $N)" test "$sent" -lt $N
 t_is "$((sent + cancelled))" $N "the rest are counted cancelled"
 t_like "$st" "state: cancelled" "the state is cancelled"
 t_is "$(mt_count)" "$sent" "the phones got exactly what status says was sent"
+audit=$(S audit)
+t_like "$audit" "\"who\":\"cli\",\"action\":\"cancel\",\"what\":\"$rem\",\"count\":1" \
+	"a cancel from the CLI is in the audit trail"
+t_like "$audit" "\"who\":\"admin\",\"action\":\"cancel\",\"what\":\"$big\"" "one through the API too"
+api DELETE "/api/broadcasts/$big" >/dev/null
+t_is "$(http_status)" 409 "cancelling an ended one through the API is a 409"
 api DELETE /api/broadcasts/ffffffffffff >/dev/null
 t_is "$(http_status)" 404 "DELETE of an unknown broadcast is a 404"
 api PUT /api/broadcasts >/dev/null
