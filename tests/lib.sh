@@ -330,6 +330,9 @@ _t_cleanup() {
 			sleep 0.01
 		done
 	done
+	while read -r f; do
+		rmdir "$T_PORT_CLAIMS/$f" 2>/dev/null
+	done <"$T/ports"
 	if [ -n "${T_KEEP:-}" ]; then
 		diag "kept $T"
 	else
@@ -350,14 +353,18 @@ t_random() {
 }
 
 # free_port [N]: N (default 1) free TCP ports on 127.0.0.1, one a line,
-# never one this test was given before (a port handed out is not bound until
-# its daemon starts, so the kernel may offer it again).
+# never one this test or another one running beside it (prove -j) was given:
+# a port handed out is not bound until its daemon starts, so the kernel may
+# offer it again.  A port is claimed with an atomic mkdir in
+# $T_PORT_CLAIMS and given back when the test exits.
+T_PORT_CLAIMS=${T_PORT_CLAIMS:-${TMPDIR:-/tmp}/sauti-test-ports}
 free_port() {
 	local n=${1:-1} port got=()
+	mkdir -p "$T_PORT_CLAIMS"
 	while [ ${#got[@]} -lt "$n" ]; do
 		for port in $("$T_PYTHON" -c "$_T_FREE_PORTS" "$n"); do
 			[ ${#got[@]} -lt "$n" ] || break
-			grep -qx "$port" "$T/ports" && continue
+			mkdir "$T_PORT_CLAIMS/$port" 2>/dev/null || continue
 			echo "$port" >>"$T/ports"
 			got+=("$port")
 		done
@@ -365,12 +372,30 @@ free_port() {
 	printf '%s\n' "${got[@]}"
 }
 
+# Ports below the kernel's ephemeral range (ip_local_port_range), so that
+# no outgoing connection can be given one while its server is down: a client
+# reconnecting to a stopped Redis could otherwise take the port itself (a TCP
+# self-connect) and keep the server from coming back on it.
 _T_FREE_PORTS='
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
+import random, socket, sys
+try:
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError):
+    low = 32768
+low = max(low, 12000)
+ports = []
+while len(ports) < int(sys.argv[1]):
+    port = random.randrange(10000, low)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    if port not in ports:
+        ports.append(port)
+print(" ".join(map(str, ports)))
 '
 
 # port_listening PORT: something listens on PORT (any address), as the kernel

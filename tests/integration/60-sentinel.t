@@ -75,7 +75,31 @@ sentinels_see_all() {
 }
 # master_port: the master's port as the first Sentinel names it.
 master_port() { rc "$S1" sentinel get-master-addr-by-name sauti | tail -n 1; }
-master_is_not() { local p; p=$(master_port) && [ -n "$p" ] && [ "$p" != "$1" ]; }
+# master_settled_off PORT: every Sentinel names one master, not PORT, and that
+# server says it is a master: the failover is over, not just begun (under
+# load a Sentinel may abort a slow promotion and try another replica).
+master_settled_off() {
+	local s p first=
+	for s in $S1 $S2 $S3; do
+		p=$(rc "$s" sentinel get-master-addr-by-name sauti | tail -n 1)
+		[ -n "$p" ] && [ "$p" != "$1" ] || return 1
+		[ -z "$first" ] && first=$p
+		[ "$p" = "$first" ] || return 1
+	done
+	[ "$(rc "$first" role 2>/dev/null | head -n 1)" = master ]
+}
+# topology: who is what, as the servers and each Sentinel tell (a failure's
+# diagnostic).
+topology() {
+	local n s
+	for n in "${NODES[@]}"; do
+		echo "redis-$n :${PORT[$n]}: $(rc "${PORT[$n]}" role 2>&1 | head -n 3 | tr '\n' ' ')"
+	done
+	for s in $S1 $S2 $S3; do
+		echo "sentinel :$s names :$(master_port_of "$s"), flags $(sentinel_field "$s" flags)"
+	done
+}
+master_port_of() { rc "$1" sentinel get-master-addr-by-name sauti | tail -n 1; }
 # node_at PORT: the name (a, b, c) of the server on PORT.
 node_at() {
 	local n
@@ -140,12 +164,16 @@ t_like "$(ussd u1 2*3 $P2)" "^CON Do you work at the site now\?" "USSD: Chunya"
 kill -KILL "$(t_pid redis-a)"
 t_like "$(sms $P1 Yes)" "^How many days did you work last week\?" \
 	"an answer sent as the master dies is served once a replica is promoted (smsbox retried the 503s)"
-t_ok "the Sentinels promoted a replica" t_wait_for 30 master_is_not "$PORT_A"
+t_ok "the Sentinels promoted a replica" t_wait_for 30 master_settled_off "$PORT_A" || diag "$(topology)"
 NEW=$(master_port)
 OTHER=$(for n in b c; do [ "${PORT[$n]}" != "$NEW" ] && echo "${PORT[$n]}"; done)
 t_ok "sauti found the new master (127.0.0.1:$NEW)" t_wait_for 10 logged "127.0.0.1:$NEW"
 t_ok "/healthz is 200" t_wait_for 10 _sauti_healthy
 t_ok "the USSD state kept from the old master was dropped on reconnecting" logged "dropping 1 kept conversations"
+# With redis_wait_replicas: 1 a commit needs a replica of the new master: a
+# USSD step before the Sentinels have moved one over is a 503 (the person
+# dials again and is offered to resume), which is not what is tested here.
+t_ok "the other replica follows the new master" t_wait_for 30 replica_of "$OTHER" "$NEW" || diag "$(topology)"
 t_like "$(ussd u1 2*3*1 $P2)" "^CON How many days" "the USSD session goes on where it was"
 t_like "$(ussd u1 2*3*1*5 $P2)" "^CON About how many hours" "USSD: the days"
 t_is "$(ussd u1 2*3*1*5*8 $P2)" "CON What would help you most?" "USSD: the hours"
@@ -155,13 +183,12 @@ t_like "$(sms $P1 6)" "^What would help you most\?" "SMS: the hours"
 t_is "$(sms $P1 Water)" "Thank you! Geita (Nyarugusu): 4 days." "SMS: the run completes"
 t_is "$(answers $P1)" "completed en,geita,yes,4,6,Water" "the export has every SMS answer that got a reply, once"
 t_is "$(answers $P2)" "completed en,chunya,yes,5,8,Roads" "... and every USSD answer"
-t_ok "the other replica follows the new master" t_wait_for 15 replica_of "$OTHER" "$NEW"
 
 # -- the old master comes back ---------------------------------------------------------
 
 redis_node a
 t_ok "the old master comes back and the Sentinels make it a replica of the new one" \
-	t_wait_for 60 replica_of "$PORT_A" "$NEW"
+	t_wait_for 60 replica_of "$PORT_A" "$NEW" || diag "$(topology)"
 P3=+255712600003
 t_like "$(sms $P3 WILAYA)" "^Karibu! Chagua lugha" "service goes on: a new run starts"
 t_like "$(sms $P3 1)" "^Unachimba wilaya gani\?" "... and goes on"
@@ -171,7 +198,7 @@ t_ok "the old master holds what the new master has" t_wait_for 10 same_keys
 # -- a failover asked of the Sentinels (no crash) ----------------------------------------
 
 t_is "$(rc "$S1" sentinel failover sauti)" OK "the Sentinels are asked to fail over"
-t_ok "they move the master off 127.0.0.1:$NEW" t_wait_for 30 master_is_not "$NEW"
+t_ok "they move the master off 127.0.0.1:$NEW" t_wait_for 30 master_settled_off "$NEW" || diag "$(topology)"
 NEWER=$(master_port)
 t_like "$(sms $P3 5)" "^Unafanya kazi mgodini sasa\?" "the next answer is served (by the newer master)"
 t_ok "sauti moved to 127.0.0.1:$NEWER when the Sentinels announced it" \
