@@ -2,8 +2,8 @@
 # Reminders (flow `remind: {after: 5s, times: 2}`): a silent person gets
 # exactly two, each the reminder text and the question again; a prompt one
 # gets none; one who said STOP, or is opted out, none; the schedule, in
-# Redis, survives the daemon's restart; they are counted in /metrics and in
-# `sauti report`.
+# Redis, survives the daemon's restart, and with two daemons on one Redis
+# one sends each; they are counted in /metrics and in `sauti report`.
 . "$(dirname "$0")/../lib.sh"
 
 start_redis
@@ -36,6 +36,11 @@ stop_sauti
 rn_of() { local n; n=$(redis_cli hget "sauti:r:$1" rn); echo "${n:-0}"; }
 sent_before=$(( $(rn_of "$silent_run") + $(rn_of "$late_run") ))
 start_sauti
+PORT2=$(free_port)
+sed "s/^listen: .*/listen: 127.0.0.1:$PORT2/" "$SAUTI_CONFIG" >"$T/sauti2.yaml"
+t_spawn sauti2 "$T/sauti2.log" "$SAUTI_BIN" serve -c "$T/sauti2.yaml"
+t_ok "a second daemon on the same Redis" t_wait_for 15 \
+	sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT2/healthz)\" = 200 ]"
 
 fakesmsc_sink_start
 spent() { [ "$(redis_cli hget "sauti:r:$1" rn)" = 2 ] && [ -z "$(redis_cli zscore sauti:remind "$1")" ]; }
@@ -59,6 +64,9 @@ t_is "$(redis_cli hget "sauti:r:$stopped_run" rn)" "" "nor to the one who said S
 t_like "$(fakesmsc_send $LATE 15055 2)" "Asante" "an answer after the reminders ends the run"
 t_is "$(redis_cli zscore sauti:remind "$late_run")" "" "and drops its schedule"
 t_like "$(S report kumbuka)" "reminded: 2 runs, 1 answered after a reminder" "sauti report counts who answered after a reminder"
-t_like "$(curl -s "$SAUTI_URL/metrics")" "sauti_reminders_sent_total $((4 - sent_before))" \
-	"/metrics counts the reminders sent (by this daemon: $((4 - sent_before)) of 4)"
+reminded() { curl -s "$1/metrics" | sed -n 's/^sauti_reminders_sent_total //p'; }
+t_is "$(( $(reminded "$SAUTI_URL") + $(reminded "http://127.0.0.1:$PORT2") ))" $((4 - sent_before)) \
+	"/metrics counts the reminders sent (by the two daemons: $((4 - sent_before)) of 4)"
+t_ok "the second daemon stops cleanly" t_stop sauti2 10
+t_unlike "$(cat "$T/sauti2.log")" "Sanitizer|runtime error:" "with no sanitizer report"
 done_testing
