@@ -30,7 +30,7 @@ const words = {
     'results.dropoff': 'Walipoachia (kwa hatua)', 'results.questions': 'Majibu kwa swali',
     'results.by_language': 'kwa lugha', 'results.by_channel': 'kwa njia',
     'results.none': 'Bado hakuna majibu.', 'results.downloads': 'Pakua',
-    'results.csv': 'Majibu (CSV)', 'results.jsonl': 'Majibu (JSONL)', 'results.codebook': 'Kitabu cha misimbo (CSV)', 'results.answers': 'majibu {n}', 'results.people_n': 'watu {n}',
+    'results.csv': 'Majibu (CSV)', 'results.jsonl': 'Majibu (JSONL)', 'results.codebook': 'Kitabu cha misimbo (CSV)', 'results.answers': 'majibu {n}', 'results.answers.one': 'jibu 1', 'results.people_n': 'watu {n}', 'results.people_n.one': 'mtu 1',
     'results.people_by_language': 'watu, kwa lugha', 'results.people_by_channel': 'watu, kwa njia',
     'num.count': 'idadi', 'num.mean': 'wastani', 'num.median': 'kati', 'num.min': 'chini', 'num.max': 'juu', 'num.sum': 'jumla',
     'status.completed': 'yamekamilika', 'status.active': 'yanaendelea', 'status.expired': 'muda umekwisha',
@@ -42,6 +42,7 @@ const words = {
     'bc.check': 'Angalia gharama', 'bc.send': 'Tuma sasa', 'bc.schedule': 'Panga kutuma',
     'bc.dry': 'Wapokeaji {n} (na {s} waliojiondoa, hawatatumiwa). Jumla: SMS {sms}.',
     'bc.dry.lang': '{lang}: watu {n}, SMS {seg} kwa ujumbe, SMS {sms} jumla',
+    'bc.dry.lang.one': '{lang}: mtu 1, SMS {seg} kwa ujumbe, SMS {sms} jumla',
     'bc.dry.country': 'Kwa nchi', 'bc.created': 'Tangazo {id} limeundwa.',
     'bc.list': 'Matangazo yaliyopita na yanayoendelea', 'bc.none': 'Hakuna matangazo bado.',
     'bc.id': 'Kitambulisho', 'bc.state': 'Hali', 'bc.progress': 'Maendeleo', 'bc.cancel': 'Sitisha',
@@ -58,12 +59,13 @@ const words = {
     'contacts.upload.help': 'Safu: phone (lazima), name, language, groups (zitenganishwe kwa ;), country, na nyingine.',
     'contacts.file': 'Faili ya CSV', 'contacts.send': 'Pakia',
     'contacts.stored': 'Watu {n} wamehifadhiwa.', 'contacts.rejected': 'Mistari {n} yenye makosa:',
+    'contacts.stored.one': 'Mtu 1 amehifadhiwa.', 'contacts.rejected.one': 'Mstari 1 wenye makosa:',
     'contacts.groups': 'Vikundi', 'contacts.group': 'Kikundi', 'contacts.all_groups': 'Vikundi vyote',
     'contacts.list': 'Orodha', 'contacts.none': 'Hakuna watu.', 'contacts.find': 'Tafuta kwa namba',
     'contacts.phone': 'Namba ya simu', 'contacts.find.go': 'Tafuta', 'contacts.forget': 'Futa kabisa',
     'contacts.confirm_forget': 'Futa kila kitu kuhusu {phone}: majibu, ujumbe, vikundi? Haiwezi kurudishwa.',
     'contacts.forgotten': 'Taarifa zote za {phone} zimefutwa.', 'contacts.notfound': 'Namba hii haijulikani.',
-    'contacts.count': 'watu {n}', 'col.contact': 'Mtu (jina bandia)', 'col.language': 'Lugha',
+    'contacts.count': 'watu {n}', 'contacts.count.one': 'mtu 1', 'col.contact': 'Mtu (jina bandia)', 'col.language': 'Lugha',
     'col.country': 'Nchi', 'col.groups': 'Vikundi', 'col.opted_out': 'Amejiondoa',
     'yes': 'ndiyo', 'no': 'hapana',
   },
@@ -81,7 +83,7 @@ const words = {
     'err.page': 'There is no such page.',
     'loading': 'Loading…',
     'flows.title': 'Surveys and invitations', 'flows.none': 'No flows are loaded.',
-    'flows.steps': '{n} steps', 'flows.languages': 'Languages', 'flows.keywords': 'Keywords',
+    'flows.steps': '{n} steps', 'flows.steps.one': '1 step', 'flows.languages': 'Languages', 'flows.keywords': 'Keywords',
     'flows.ussd': 'USSD code', 'flows.open': 'Steps and cost', 'flows.results': 'Results',
     'kind.survey': 'survey', 'kind.invitation': 'invitation', 'kind.report_back': 'report-back',
     'flow.steps': 'Steps', 'flow.save': 'Answer saved as', 'flow.cost': '{n} SMS', 'flow.ucs2': 'UCS-2: twice the cost',
@@ -96,7 +98,7 @@ const words = {
     'results.dropoff': 'Where people stopped (by step)', 'results.questions': 'Answers by question',
     'results.by_language': 'by language', 'results.by_channel': 'by channel',
     'results.none': 'No answers yet.', 'results.downloads': 'Downloads',
-    'results.csv': 'Answers (CSV)', 'results.jsonl': 'Answers (JSONL)', 'results.codebook': 'Codebook (CSV)', 'results.answers': '{n} answers', 'results.people_n': '{n} people',
+    'results.csv': 'Answers (CSV)', 'results.jsonl': 'Answers (JSONL)', 'results.codebook': 'Codebook (CSV)', 'results.answers': '{n} answers', 'results.answers.one': '1 answer', 'results.people_n': '{n} people', 'results.people_n.one': '1 person',
     'results.people_by_language': 'people by language', 'results.people_by_channel': 'people by channel',
     'num.count': 'count', 'num.mean': 'mean', 'num.median': 'median', 'num.min': 'min', 'num.max': 'max', 'num.sum': 'sum',
     'status.completed': 'completed', 'status.active': 'active', 'status.expired': 'expired',
@@ -107,7 +109,9 @@ const words = {
     'bc.aud.all': 'Everyone', 'bc.value': 'Value', 'bc.at': 'Send at (leave empty to send now)',
     'bc.check': 'Check the cost', 'bc.send': 'Send now', 'bc.schedule': 'Schedule',
     'bc.dry': '{n} recipients (and {s} opted out, skipped). Total: {sms} SMS.',
+    'bc.dry.one': '1 recipient (and {s} opted out, skipped). Total: {sms} SMS.',
     'bc.dry.lang': '{lang}: {n} people, {seg} SMS per message, {sms} SMS in all',
+    'bc.dry.lang.one': '{lang}: 1 person, {seg} SMS per message, {sms} SMS in all',
     'bc.dry.country': 'By country', 'bc.created': 'Broadcast {id} created.',
     'bc.list': 'Past and current broadcasts', 'bc.none': 'No broadcasts yet.',
     'bc.id': 'Id', 'bc.state': 'State', 'bc.progress': 'Progress', 'bc.cancel': 'Cancel',
@@ -124,12 +128,13 @@ const words = {
     'contacts.upload.help': 'Columns: phone (required), name, language, groups (separated by ;), country, and any others.',
     'contacts.file': 'CSV file', 'contacts.send': 'Upload',
     'contacts.stored': '{n} contacts stored.', 'contacts.rejected': '{n} rows with errors:',
+    'contacts.stored.one': '1 contact stored.', 'contacts.rejected.one': '1 row with errors:',
     'contacts.groups': 'Groups', 'contacts.group': 'Group', 'contacts.all_groups': 'All groups',
     'contacts.list': 'List', 'contacts.none': 'No contacts.', 'contacts.find': 'Find by number',
     'contacts.phone': 'Phone number', 'contacts.find.go': 'Find', 'contacts.forget': 'Forget',
     'contacts.confirm_forget': 'Erase everything about {phone}: answers, messages, groups? This cannot be undone.',
     'contacts.forgotten': 'Everything about {phone} was erased.', 'contacts.notfound': 'This number is not known.',
-    'contacts.count': '{n} contacts', 'col.contact': 'Contact (pseudonym)', 'col.language': 'Language',
+    'contacts.count': '{n} contacts', 'contacts.count.one': '1 contact', 'col.contact': 'Contact (pseudonym)', 'col.language': 'Language',
     'col.country': 'Country', 'col.groups': 'Groups', 'col.opted_out': 'Opted out',
     'yes': 'yes', 'no': 'no',
   },
@@ -154,8 +159,11 @@ export function setLang(l) {
 export function other() { return current === 'sw' ? 'en' : 'sw'; }
 
 // t('key', {n: 3}): the text in the current language, {names} filled in.
+// A count of one takes the key's '.one' form where there is one ("1 person",
+// "mtu 1"), so that no page says "1 people".
 export function t(key, vars) {
-  const s = words[current][key] ?? words.en[key] ?? (vars && vars.otherwise) ?? key;
+  const one = vars && Number(vars.n) === 1 ? words[current][key + '.one'] : undefined;
+  const s = one ?? words[current][key] ?? words.en[key] ?? (vars && vars.otherwise) ?? key;
   return vars ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s;
 }
 

@@ -31,7 +31,7 @@ run(async (b) => {
   await b.check('the dry run shows the recipients and what it costs', async () => {
     await form.getByRole('button', {name: 'Check the cost'}).click();
     await expect.text(form.locator('.dry-run'), /2 recipients \(and 0 opted out, skipped\)\. Total: 2 SMS/);
-    await expect.text(form.locator('.dry-run'), /sw: 1 people, 1 SMS per message/);
+    await expect.text(form.locator('.dry-run'), /sw: 1 person, 1 SMS per message/);
   });
   await fits(b, page, 'broadcast-dry-run');
   let id;
