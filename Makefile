@@ -91,11 +91,13 @@ run: deps
 	./scripts/run.sh
 
 # -- tests ----------------------------------------------------------------------
+# The builds use both cores (BUILD_JOBS); the steps run one after another.
+BUILD_JOBS ?= 2
 test: deps
-	$(MAKE) all
+	$(MAKE) -j$(BUILD_JOBS) all
 	$(MAKE) layers
-	$(MAKE) clang-check
-	$(MAKE) unit
+	$(MAKE) -j$(BUILD_JOBS) clang-check
+	$(MAKE) -j$(BUILD_JOBS) unit
 	$(MAKE) integration
 	$(MAKE) asan
 	$(MAKE) fuzz-replay
@@ -115,7 +117,7 @@ integration: $(BIN)
 	SAUTI_BIN=$(abspath $(BIN)) prove -j$(PROVE_JOBS) $(if $(filter 1,$(PROVE_JOBS)),-v) tests/integration/
 
 asan:
-	$(MAKE) SANITIZER=address all unit
+	$(MAKE) -j$(BUILD_JOBS) SANITIZER=address all unit
 	$(MAKE) SANITIZER=address integration
 
 # Which modules may include which: the table is scripts/layers.txt.
