@@ -44,6 +44,21 @@ t_spawn smsbox "$T/kannel/smsbox.out" smsbox -v 2 "$KANNEL_CONF"
 t_wait_for 15 sh -c "curl -s 'http://127.0.0.1:$KANNEL_ADMIN_PORT/status.txt?password=$KANNEL_ADMIN_PASSWORD' | grep -q 'smsbox:.*on-line'"
 t_wait_for 40 sh -c "\"$SAUTI_BIN\" broadcast status $id2 -c \"$SAUTI_CONFIG\" | grep -q 'sent: 2'"
 t_like "$(S broadcast status "$id2")" "sent: 2" "when it is back, they go"
+
+# sendsms refuses sauti (a wrong password: an HTTP 403): counted by kind,
+# the message waits, queued, and goes once the password is right.
+cp "$T/sauti.log" "$T/sauti-first.log"
+stop_sauti
+SAUTI_KANNEL_PASSWORD=wrong start_sauti
+id3=$(S broadcast findings --to phones:0713000093 2>/dev/null)
+http_err() { curl -s "$SAUTI_URL/metrics" | grep -Eq '^sauti_sendsms_errors_total\{kind="http_status"\} [1-9]'; }
+t_ok "/metrics counts the sendsms answers with an error status" t_wait_for 20 http_err
+t_like "$(S broadcast status "$id3")" "queued: 1" "the refused message waits, queued"
+cp "$T/sauti.log" "$T/sauti-refused.log"
+stop_sauti
+start_sauti
+t_wait_for 40 sh -c "\"$SAUTI_BIN\" broadcast status $id3 -c \"$SAUTI_CONFIG\" | grep -q 'sent: 1'"
+t_like "$(S broadcast status "$id3")" "sent: 1" "with the right password it goes"
 fakesmsc_sink_stop
 
 done_testing
