@@ -652,22 +652,11 @@ static void args_own_end(struct db_args *a, int i)
 	buf_putc(&a->text, '\0');
 }
 
-void db_args_addl(struct db_args *a, long v)
+/* Argument i becomes fmt's text, kept in a->text. */
+static void args_vsetf(struct db_args *a, int i, const char *fmt, va_list ap)
 {
-	int i = args_slot(a);
 	args_own_begin(a, i);
-	buf_put_long(&a->text, v);
-	args_own_end(a, i);
-}
-
-void db_args_addf(struct db_args *a, const char *fmt, ...)
-{
-	int i = args_slot(a);
-	args_own_begin(a, i);
-	va_list ap;
-	va_start(ap, fmt);
 	buf_vprintf(&a->text, fmt, ap);
-	va_end(ap);
 	args_own_end(a, i);
 }
 
@@ -678,21 +667,32 @@ void db_args_setl(struct db_args *a, int i, long v)
 	args_own_end(a, i);
 }
 
+void db_args_addl(struct db_args *a, long v)
+{
+	db_args_setl(a, args_slot(a), v);
+}
+
+void db_args_setf(struct db_args *a, int i, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	args_vsetf(a, i, fmt, ap);
+	va_end(ap);
+}
+
+void db_args_addf(struct db_args *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	args_vsetf(a, args_slot(a), fmt, ap);
+	va_end(ap);
+}
+
 void db_args_set(struct db_args *a, int i, const char *s)
 {
 	a->v[i] = s;
 	a->len[i] = strlen(s);
 	a->own[i] = -1;
-}
-
-void db_args_setf(struct db_args *a, int i, const char *fmt, ...)
-{
-	args_own_begin(a, i);
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(&a->text, fmt, ap);
-	va_end(ap);
-	args_own_end(a, i);
 }
 
 void db_args_release(struct db_args *a)
