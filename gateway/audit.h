@@ -4,7 +4,8 @@
  * Entries go to the Redis stream sauti:audit, capped near AUDIT_MAXLEN
  * (XADD MAXLEN ~), and to the log at info.  An entry never carries a phone
  * number or a token: `what` is scrubbed of anything that looks like a
- * number (audit_scrub), and `who` is a token's configured name. */
+ * number (audit_scrub), but for an id sauti made itself (a cancel's
+ * broadcast, a reply's inbox item), and `who` is a token's configured name. */
 #ifndef SAUTI_AUDIT_H
 #define SAUTI_AUDIT_H
 
