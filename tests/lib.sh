@@ -245,7 +245,8 @@ t_spawn() {
 		"$@" >"$log" 2>&1 </dev/null &
 		echo $! >"$T/pids/$name.pid.new"
 		mv "$T/pids/$name.pid.new" "$T/pids/$name.pid"
-		wait $!
+		# (bash's "PID Killed" line for a daemon stopped at exit is noise)
+		{ wait $!; } 2>/dev/null
 		{ echo $? >"$T/pids/$name.rc"; } 2>/dev/null
 	) &
 	disown $!
