@@ -100,7 +100,7 @@ test: deps
 	$(MAKE) -j$(BUILD_JOBS) unit
 	$(MAKE) integration
 	$(MAKE) asan
-	$(MAKE) fuzz-replay
+	$(MAKE) -j$(BUILD_JOBS) fuzz-replay
 	$(MAKE) compose-check
 
 # The layer check comes first: it takes a second, and a module missing from
