@@ -188,8 +188,11 @@ void kannel_dlr_handler(struct http_req *req, void *data)
 		return;
 	}
 	int rc = broadcast_dlr(gw->db, id, (int)code, on_dlr_saved, req);
-	if (rc == -1) /* not a broadcast's: perhaps a reply to an inbox item */
+	if (rc == -1) { /* not a broadcast's: perhaps a reply to an inbox item */
 		rc = inbox_dlr(gw->db, id, (int)code, on_inbox_dlr_saved, req);
+		if (rc != -1)
+			metrics_dlr(DLR_OF_REPLY, (int)code);
+	}
 	if (rc == -1) /* not ours: nothing to record, nothing for Kannel to retry */
 		http_reply(req, 200, "text/plain", "ignored\n", 8);
 	else if (rc < 0)

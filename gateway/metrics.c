@@ -38,7 +38,14 @@ static const char *const sendsms_error_names[SENDSMS_NERRORS] = {
 	[SENDSMS_HTTP] = "http_status",         /* an HTTP status other than 2xx */
 	[SENDSMS_REFUSED] = "refused",          /* 2xx, but not accepted or queued */
 };
-static unsigned long dlrs[DLR_NKINDS];
+static unsigned long dlrs[DLR_OF_N][DLR_NKINDS];
+static const char *const dlr_metric[DLR_OF_N] = {
+	[DLR_OF_BROADCAST] = "sauti_broadcast_dlr_total", [DLR_OF_REPLY] = "sauti_reply_dlr_total",
+};
+static const char *const dlr_help[DLR_OF_N] = {
+	[DLR_OF_BROADCAST] = "Delivery reports of broadcast messages received, by status.",
+	[DLR_OF_REPLY] = "Delivery reports of replies to inbox items received, by status.",
+};
 static const char *const dlr_names[DLR_NKINDS] = {
 	[DLR_DELIVERED] = "delivered", [DLR_FAILED] = "failed",
 	[DLR_REJECTED] = "rejected", [DLR_OTHER] = "other",
@@ -50,7 +57,14 @@ static int bc_nstates;
 
 void metrics_sendsms_error(enum sendsms_error kind) { sendsms_errors[kind]++; }
 
-void metrics_dlr(enum dlr_kind kind) { dlrs[kind]++; }
+void metrics_dlr(enum dlr_of of, int kannel_status)
+{
+	enum dlr_kind kind = kannel_status == 1    ? DLR_DELIVERED
+			     : kannel_status == 2  ? DLR_FAILED
+			     : kannel_status == 16 ? DLR_REJECTED
+						   : DLR_OTHER;
+	dlrs[of][kind]++;
+}
 
 void metrics_broadcast_recipients(const char *const *names, const long *counts, int n)
 {
@@ -68,10 +82,13 @@ static void render_broadcasts(struct buf *out)
 	for (int i = 0; i < bc_nstates; i++)
 		buf_printf(out, "sauti_broadcast_recipients{state=\"%s\"} %ld\n", bc_state_names[i],
 			   bc_state_counts[i]);
-	buf_puts(out, "# HELP sauti_broadcast_dlr_total Delivery reports received, by status.\n"
-		      "# TYPE sauti_broadcast_dlr_total counter\n");
-	for (int i = 0; i < DLR_NKINDS; i++)
-		buf_printf(out, "sauti_broadcast_dlr_total{status=\"%s\"} %lu\n", dlr_names[i], dlrs[i]);
+	for (int of = 0; of < DLR_OF_N; of++) {
+		buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", dlr_metric[of], dlr_help[of],
+			   dlr_metric[of]);
+		for (int i = 0; i < DLR_NKINDS; i++)
+			buf_printf(out, "%s{status=\"%s\"} %lu\n", dlr_metric[of], dlr_names[i],
+				   dlrs[of][i]);
+	}
 	buf_puts(out, "# HELP sauti_sendsms_errors_total Messages Kannel's sendsms did not take, by kind.\n"
 		      "# TYPE sauti_sendsms_errors_total counter\n");
 	for (int i = 0; i < SENDSMS_NERRORS; i++)

@@ -30,8 +30,11 @@ void metrics_observe_step(double seconds);
  * broadcast (a gauge, as last read from Redis by the sender's tick). */
 enum sendsms_error { SENDSMS_UNREACHABLE, SENDSMS_HTTP, SENDSMS_REFUSED, SENDSMS_NERRORS };
 enum dlr_kind { DLR_DELIVERED, DLR_FAILED, DLR_REJECTED, DLR_OTHER, DLR_NKINDS };
+/* Whose message a delivery report is about. */
+enum dlr_of { DLR_OF_BROADCAST, DLR_OF_REPLY, DLR_OF_N };
 void metrics_sendsms_error(enum sendsms_error kind);
-void metrics_dlr(enum dlr_kind kind);
+/* kannel_status is Kannel's %d (1 delivered, 2 failed, 16 rejected, ...). */
+void metrics_dlr(enum dlr_of of, int kannel_status);
 /* names are static strings; n at most 16. */
 void metrics_broadcast_recipients(const char *const *names, const long *counts, int n);
 

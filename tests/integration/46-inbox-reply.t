@@ -29,6 +29,8 @@ t_ok "the delivery report is kept with the reply" t_wait_for 10 delivered "$idA"
 t_like "$(S inbox --format jsonl | grep "\"id\":\"$idA\"")" '"replies":\[\{"at":"[0-9T:Z-]+","text":"Habari, tutakupigia kesho kuhusu leseni.","status":"delivered"\}\]' \
 	"the reply is recorded with the item"
 t_like "$(S inbox)" "< Habari, tutakupigia kesho kuhusu leseni\. \(.*, delivered\)" "and shown in the text listing"
+t_like "$(curl -s "$SAUTI_URL/metrics")" 'sauti_reply_dlr_total\{status="delivered"\} [1-9]' \
+	"/metrics counts the replies' delivery reports"
 
 # Through the API.
 fakesmsc_sink_start
