@@ -142,6 +142,27 @@ k=$(arkesel false k1 2)
 t_is "$(field "$k" continueSession)" false "'no' branches to the end (continueSession false)"
 t_is "$(field "$k" message)" "Thank you for your time." "with its text"
 
+# -- Arkesel: the whole survey, paging on and back ---------------------------------------
+arkesel true k3 '*150*77#' 233200000106 >/dev/null
+k=$(arkesel false k3 2 233200000106)
+t_like "$(field "$k" message)" "98\. More" "Arkesel: the 12-choice list pages with 98. More"
+k=$(arkesel false k3 98 233200000106)
+t_like "$(field "$k" message)" "0\. Back" "98 shows the next page"
+k=$(arkesel false k3 0 233200000106)
+t_like "$(field "$k" message)" "^Which district do you mine in\?.*1\. Geita" "0 goes back to the first page"
+k=$(arkesel false k3 98 233200000106)
+k=$(arkesel false k3 10 233200000106)
+t_like "$(field "$k" message)" "^Do you work at the site now\?" "choice 10 taken from the second page"
+k=$(arkesel false k3 1 233200000106)
+k=$(arkesel false k3 eight 233200000106)
+t_like "$(field "$k" message)" "^Please send a number from 0 to 7\." "a word where a number belongs gets the invalid text"
+t_is "$(field "$k" continueSession)" true "and the session goes on"
+k=$(arkesel false k3 6 233200000106)
+k=$(arkesel false k3 10 233200000106)
+k=$(arkesel false k3 'Water*and a road' 233200000106)
+t_is "$(field "$k" continueSession)" false "the end closes the session"
+t_is "$(field "$k" message)" "Thank you! Singida (Sambaru): 6 days." "with the end text and the answers"
+
 # -- two daemons on one Redis: any of them serves the next hop --------------------------
 PORT2=$(free_port)
 sed "s/^listen: .*/listen: 127.0.0.1:$PORT2/" "$SAUTI_CONFIG" >"$T/sauti2.yaml"
@@ -160,13 +181,14 @@ t_ok "daemon B stops cleanly" t_stop sauti2 10
 
 # -- the export --------------------------------------------------------------------------
 csv=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" district | tr -d '\r')
-t_is "$(printf '%s\n' "$csv" | grep -c ',completed,')" 3 "three completed runs, one per dialect (the resumed one counted once)"
+t_is "$(printf '%s\n' "$csv" | grep -c ',completed,')" 4 "four completed runs: two over Arkesel, one over each other dialect (the resumed one counted once)"
 t_like "$csv" ",sw,ussd,active,[^,]*,[^,]*,sw,chunya," "the two-daemon run holds its answer"
 t_like "$csv" ",en,ussd,expired," "the run started again is exported as expired"
 t_like "$csv" ",en,ussd,completed,[^,]*,[^,]*,en,musoma,yes,3,8,\"A licence, and a loan\*for tools\"" \
 	"Hubtel's run: English, every answer, the text with '*' and ',' kept whole"
 t_like "$csv" ",sw,ussd,completed,[^,]*,[^,]*,sw,kahama,yes,5,10,Mtaji" "Beem's resumed run"
 t_like "$csv" ",en,ussd,completed,[^,]*,[^,]*,en,other,no,,," "Arkesel's run took the other branch"
+t_like "$csv" ",en,ussd,completed,[^,]*,[^,]*,en,singida,yes,6,10,Water\*and a road" "Arkesel's whole survey, every answer"
 raw=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" district --raw-phone | tr -d '\r')
 t_like "$raw" "\+233200000101,en" "Hubtel's Mobile 233... is stored as +233..."
 t_like "$raw" "\+255700000102,sw" "Beem's msisdn 255... as +255..."
