@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # No phone number in any log at info: after every kind of traffic (imports
-# by the CLI and the API, an SMS survey through Kannel, USSD, a broadcast to
-# listed numbers and to a group, STOP, API calls, errors of every channel),
+# by the CLI and the API, an SMS survey through Kannel, USSD in each dialect
+# (Africa's Talking, Hubtel, Beem, Arkesel), a broadcast to listed numbers and
+# to a group, STOP, inbox items and their replies from the CLI and the API,
+# contacts show and forget from the CLI and the API, API calls, errors of
+# every channel and dialect),
 # neither sauti's log nor bearerbox's access log holds any of the numbers in
 # any form: E.164, without '+', local with its 0, the bare national number,
 # with spaces, dots or dashes.  smsbox writes no access log.
@@ -15,7 +18,9 @@ S() { "$SAUTI_BIN" "$@" -c "$SAUTI_CONFIG"; }
 
 # Every number this test uses, in E.164; each is searched for in all forms.
 NUMBERS=(+255712300021 +255712300022 +233241000023 +233201000024 +255754300025
-	+255712300026 +255712300027 +255712300028 +255712300029 +255712300099)
+	+255712300026 +255712300027 +255712300028 +255712300029 +255712300099
+	+255712300031 +233200000032 +255754300033 +233241000034 +255712300035
+	+255712300036)
 
 cat >"$T/contacts.csv" <<'CSV'
 phone,country,name,groups
@@ -48,6 +53,33 @@ ussd u3 "0712 300 02x" "" >/dev/null
 t_is "$(http_status)" 400 "a USSD request from a bad number is refused"
 http POST /ussd --data-urlencode "sessionId=u4" >/dev/null
 
+# USSD in the JSON dialects, each with "the person left" and a refusal.
+jpost() { http POST "$1" -H 'Content-Type: application/json' --data-binary "$2"; }
+t_like "$(jpost /ussd/hubtel '{"Type":"Initiation","Mobile":"233200000032","SessionId":"h1","ServiceCode":"150","Message":"*150*88#","Operator":"mtn","Sequence":1}')" \
+	'"Type": *"Response"' "a Hubtel session opens"
+jpost /ussd/hubtel '{"Type":"Response","Mobile":"233200000032","SessionId":"h1","Message":"1","Sequence":2}' >/dev/null
+jpost /ussd/hubtel '{"Type":"Timeout","Mobile":"233200000032","SessionId":"h1","Message":"","Sequence":3}' >/dev/null
+jpost /ussd/hubtel '{"Type":"Initiation","Mobile":"0712 300 03x","SessionId":"h2","Message":"*150*88#"}' >/dev/null
+t_is "$(http_status)" 400 "Hubtel: a bad number is refused"
+t_like "$(jpost '/ussd/beem?code=%2A150%2A88%23' '{"msisdn":"255754300033","operator":"vodacom","session_id":"b1","command":"initiate","payload":{"request_id":0,"response":""}}')" \
+	'"command": *"continue"' "a Beem session opens"
+jpost '/ussd/beem?code=%2A150%2A88%23' '{"msisdn":"255754300033","session_id":"b1","command":"continue","payload":{"request_id":1,"response":"1"}}' >/dev/null
+jpost '/ussd/beem?code=%2A150%2A88%23' '{"msisdn":"255754300033","session_id":"b1","command":"terminate","payload":{"request_id":2,"response":""}}' >/dev/null
+jpost /ussd/beem '{"msisdn":"255754300033","session_id":"b2","command":"initiate"}' >/dev/null
+t_is "$(http_status)" 400 "Beem: a callback without its code is refused"
+t_like "$(jpost /ussd/arkesel '{"sessionID":"k1","userID":"u","newSession":true,"msisdn":"233241000034","userData":"*150*88#","network":"MTN"}')" \
+	'"continueSession": *true' "an Arkesel session opens"
+jpost /ussd/arkesel '{"sessionID":"k1","userID":"u","newSession":false,"msisdn":"233241000034","userData":"1"}' >/dev/null
+jpost /ussd/arkesel '{"sessionID":"k2","newSession":true,"msisdn":"233241000034x","userData":"*150*88#"}' >/dev/null
+t_is "$(http_status)" 400 "Arkesel: a bad number is refused"
+jpost /ussd/arkesel '{"sessionID":"k3","msisdn":"233241000034",' >/dev/null
+t_is "$(http_status)" 400 "Arkesel: malformed JSON is refused"
+
+# Inbox items: text no flow takes, and the number of the person asked about.
+fakesmsc_send +255712300031 15055 "habari, mimi ni 0712 300 035" >/dev/null
+fakesmsc_send +255712300035 15055 "nipigie 0754300033" >/dev/null
+t_is "$(S inbox --format csv | grep -c habari)" 1 "an inbox item is kept"
+
 # Errors on the SMS channel.
 http GET "/kannel/sms?from=0712300029x&to=15055&text=hi&id=e1" >/dev/null
 t_is "$(http_status)" 400 "an SMS from a bad number is refused"
@@ -61,6 +93,23 @@ t_like "$id1 $id2" '^[0-9a-f]+ [0-9a-f]+$' "two broadcasts created"
 t_ok "the broadcasts' messages reach the SMSC" fakesmsc_sink_wait 6 30
 fakesmsc_sink_stop
 S broadcast dialogue_invite --to phones:+255712300029 --dry-run >/dev/null 2>&1
+
+# Replies to the inbox items from the CLI and the API, sent through Kannel.
+idA=$(S inbox --format csv | grep habari | cut -d, -f1)
+idB=$(S inbox --format csv | grep nipigie | cut -d, -f1)
+fakesmsc_sink_start
+t_ok "inbox reply from the CLI" S inbox reply "$idA" "Asante, tutakupigia."
+api POST "/api/inbox/$idB/reply" -d '{"text":"Sawa."}' >/dev/null
+t_is "$(http_status)" 200 "inbox reply through the API"
+t_ok "both replies reach the SMSC" fakesmsc_sink_wait 2 30
+fakesmsc_sink_stop
+S inbox close "$idA" >/dev/null 2>&1
+api POST "/api/inbox/$idB/close" >/dev/null 2>&1
+
+# A person's data shown and erased from the CLI; a number never seen.
+t_like "$(S contacts show +255712300035)" "nipigie" "contacts show gives the person's inbox"
+t_ok "contacts forget from the CLI" S contacts forget +255712300035
+t_fails "forget of a number never seen" S contacts forget +255712300036
 
 # API calls, good and bad.
 api GET "/api/broadcasts/$id1" >/dev/null
