@@ -1158,7 +1158,8 @@ static const char grant_script[] =
 /* ARGV: 1 broadcast, 2 phone, 3 rate, 4 flow, 5 run id, 6 now (s), then the
  * run's fields (count first).  Right before handing a message to Kannel:
  *   0  it must not go (sent already, cancelled, or the person said STOP
- *      meanwhile),
+ *      meanwhile), or the person is answering this very flow already (an
+ *      active run of it with an answer in it: skipped, never restarted),
  *  -2  the person is in an active run of another flow, on either channel:
  *      the recipient waits (never interrupted),
  *  -1  the last second already holds `rate` messages (try again soon),
@@ -1183,9 +1184,17 @@ static const char begin_script[] =
 	"  local cur = redis.call('GET', 'sauti:cur:' .. kind .. ':' .. ph)\n"
 	"  if cur and cur ~= id then\n"
 	"    local v = redis.call('HMGET', 'sauti:r:' .. cur, 'st', 'flow', 'exp')\n"
-	"    if v[1] == 'active' and v[2] ~= flow and tonumber(v[3] or '0') > now then\n"
-	"      if st ~= 'waiting' then move(bc, ph, st, 'waiting') end\n"
-	"      return -2\n"
+	"    if v[1] == 'active' and tonumber(v[3] or '0') > now then\n"
+	"      if v[2] ~= flow then\n"
+	"        if st ~= 'waiting' then move(bc, ph, st, 'waiting') end\n"
+	"        return -2\n"
+	"      end\n"
+	"      for _, f in ipairs(redis.call('HKEYS', 'sauti:r:' .. cur)) do\n"
+	"        if string.sub(f, 1, 2) == 'a:' then\n"
+	"          move(bc, ph, st, 'skipped')\n"
+	"          return 0\n"
+	"        end\n"
+	"      end\n"
 	"    end\n"
 	"  end\n"
 	"end\n"

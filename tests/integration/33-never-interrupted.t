@@ -82,4 +82,21 @@ t_like "$st" "sent: 3" "all three sent, each once"
 t_like "$st" "answered: 1" "Amina's answer counts in the reply rate"
 t_like "$st" "reply rate: 33%" "one of three answered"
 
+# A broadcast of the very survey someone is answering does not restart it:
+# Baraka, halfway through it by keyword, is skipped and goes on where he was
+# (docs/commands.md, "Never interrupted").
+t_like "$(fakesmsc_send +255712000002 15055 WILAYA)" "Chagua lugha" "Baraka starts the survey"
+t_like "$(fakesmsc_send +255712000002 15055 1)" "Unachimba wilaya gani" "in Swahili"
+t_like "$(fakesmsc_send +255712000002 15055 2)" "Unafanya kazi mgodini sasa" "and names his district"
+fakesmsc_sink_start
+again=$(S broadcast district --to phones:0712000002 2>/dev/null)
+t_ok "the survey sent to him as a broadcast is done" t_wait_for 20 sh -c \
+	"\"$SAUTI_BIN\" broadcast status $again -c \"$SAUTI_CONFIG\" | grep -q 'state: done'"
+fakesmsc_sink_stop
+st=$(S broadcast status "$again")
+t_like "$st" "skipped: 1" "he is skipped: he is answering it already"
+t_like "$st" "sent: 0" "nothing was sent to him"
+t_is "$(mt_count)" 0 "no message reached his phone"
+t_like "$(fakesmsc_send +255712000002 15055 1)" "siku ngapi" "his next answer goes on where he was"
+
 done_testing
