@@ -1,8 +1,9 @@
 /* serve.c -- `sauti serve`: the daemon.  Sets up the loop, Redis, the HTTP
  * routes and the signals, and serves /healthz and /metrics itself.
  *
- * SIGHUP reloads flows/: a file with an error is reported with
- * file:line:column and the other flows go on serving.  SIGTERM (and SIGINT)
+ * SIGHUP reloads the message catalogue, then flows/: a file with an error
+ * is reported with file:line:column and the last good one goes on serving
+ * (docs/operations.md).  SIGTERM (and SIGINT)
  * stop accepting connections, let the requests in flight finish (at most
  * DRAIN_SECONDS), and exit. */
 #include "gateway.h"
@@ -149,7 +150,7 @@ static void log_loaded(const struct flow_set *set)
 	struct buf names = BUF_INIT;
 	for (size_t i = 0; i < set->n; i++)
 		buf_printf(&names, "%s%s", i ? ", " : "", set->flows[i]->id);
-	log_info("%zu flows serving: %s", set->n, buf_str(&names));
+	log_info("flows serving: %s (%zu)", buf_str(&names), set->n);
 	buf_release(&names);
 }
 
