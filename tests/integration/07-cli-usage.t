@@ -69,6 +69,18 @@ out=$("$SAUTI_BIN" broadcast -c "$SAUTI_CONFIG" status nosuch 2>&1)
 t_unlike "$out" "warning" "broadcast status does not print flow warnings"
 "$SAUTI_BIN" broadcast -c "$SAUTI_CONFIG" >/dev/null 2>&1
 t_is "$?" 2 "broadcast without a flow is bad usage (2)"
+# A messages: file with warnings of its own: the same rule.
+printf 'sw:\n  more: "Zaidi…"\n' >"$T/warn-messages.yaml"
+printf 'messages: %s\n' "$T/warn-messages.yaml" >>"$SAUTI_CONFIG"
+out=$("$SAUTI_BIN" flows check -c "$SAUTI_CONFIG" 2>&1)
+t_like "$out" "warn-messages.yaml:2:[0-9]+: warning: the sw more needs UCS-2 because of '…'" \
+	"flows check prints the catalogue's warnings"
+out=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" nosuch 2>&1)
+t_unlike "$out" "warning" "export does not print them"
+t_like "$out" "no flow 'nosuch'" "(export ran with that catalogue)"
+out=$("$SAUTI_BIN" inbox -c "$SAUTI_CONFIG" 2>&1)
+t_unlike "$out" "warning" "nor does inbox"
 start_sauti
 t_like "$(cat "$T/sauti.log")" "warn .*ucs2.yaml:[0-9]+:[0-9]+: warning: " "serve logs the warnings"
+t_like "$(cat "$T/sauti.log")" "warn .*warn-messages.yaml:2:[0-9]+: warning: " "and the catalogue's"
 done_testing
