@@ -113,6 +113,8 @@ b=$(beem continue b1 1 1)
 t_like "$(field "$b" payload.request)" "98\. Zaidi" "Kiswahili: the list pages with 98. Zaidi"
 b=$(beem continue b1 2 98)
 t_like "$(field "$b" payload.request)" "0\. Rudi" "and 0. Rudi"
+b2=$(beem continue b1 2 98)
+t_is "$b2" "$b" "a repeated hop (same request_id) gets the same screen"
 b=$(beem continue b1 3 2)
 t_like "$(field "$b" payload.request)" "Unafanya kazi mgodini" "choice 2 taken from the second page's view"
 b=$(beem terminate b1 4 '')
