@@ -106,7 +106,7 @@ static void smpp_answer(struct turn *t, int rc)
 	} else {
 		split_stored(t);
 		/* Kannel reads the op in decimal and the session info as
-		 * percent-encoded bytes (kannel.md). */
+		 * percent-encoded bytes (docs/http.md, "USSD over SMPP"). */
 		struct buf meta = BUF_INIT;
 		buf_printf(&meta, "?smpp?ussd_service_op=%d&its_session_info=", t->d.ended ? 17 : 2);
 		for (size_t i = 0; i < u->session_len; i++)

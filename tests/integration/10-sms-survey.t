@@ -42,7 +42,7 @@ export_csv=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" district)
 t_is "$(printf '%s\n' "$export_csv" | wc -l)" 2 "the export has a header and one run"
 header=$(printf '%s\n' "$export_csv" | head -1 | tr -d '\r')
 t_is "$header" "run_id,contact,language,channel,status,started_at,completed_at,lang,district,works,days,hours,need" \
-	"the columns are those of interfaces.md, then the save names in step order"
+	"the columns are those of docs/commands.md (sauti export), then the save names in step order"
 row=$(printf '%s\n' "$export_csv" | sed -n 2p | tr -d '\r')
 pseudo=$(printf '%s' "$PHONE" | openssl dgst -sha256 -hmac "$TEST_PSEUDONYM_KEY" -r | cut -c1-16)
 IFS=, read -r run_id contact lang channel status started completed a_lang a_district a_works a_days a_hours a_need <<<"$row"

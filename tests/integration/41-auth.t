@@ -18,7 +18,7 @@ start_sauti
 CSV=$'phone,name\n+255712000111,Neema\n'
 # a real broadcast, not a dry run, but not due before 2030
 BROADCAST='{"flow":"district","to":"phones:+255712000999","at":"2030-01-01T00:00:00+03:00"}'
-# Every /api/ path of interfaces.md, and two that do not exist.
+# Every /api/ path of docs/http.md, and two that do not exist.
 API=(
 	"POST /api/contacts"
 	"GET /api/flows/district/export.csv"
