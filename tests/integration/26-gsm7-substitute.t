@@ -2,9 +2,8 @@
 # A stray curly quote must not double what a message costs: with
 # gsm7_substitute: true, ’ “ ” – … go out as ' " - ... and the SMS as GSM-7,
 # replies, USSD screens and broadcasts alike, through real Kannel; a text
-# that truly needs
-# UCS-2 (Twi's ɛ) still goes as UCS-2.  Without it, the text goes as written,
-# as UCS-2.
+# that truly needs UCS-2 (Twi's ɛ) still goes as UCS-2.  Without it, the
+# text goes as written, as UCS-2.
 . "$(dirname "$0")/../lib.sh"
 
 start_redis
