@@ -2,7 +2,7 @@
 # No phone number in any log at info: after every kind of traffic (imports
 # by the CLI and the API, an SMS survey through Kannel, USSD in each dialect
 # (Africa's Talking, Hubtel, Beem, Arkesel), a broadcast to listed numbers and
-# to a group, STOP, inbox items and their replies from the CLI and the API,
+# to a group, STOP, reminders, inbox items and their replies from the CLI and the API,
 # contacts show and forget from the CLI and the API, API calls, errors of
 # every channel and dialect),
 # neither sauti's log nor bearerbox's access log holds any of the numbers in
@@ -12,7 +12,9 @@
 
 start_redis
 start_kannel
-SAUTI_LOG_LEVEL=info write_config
+mkdir -p "$T/flows"
+cp "$T_ROOT"/flows/*.yaml "$T_ROOT/tests/flows/remind/kumbuka.yaml" "$T/flows/"
+SAUTI_LOG_LEVEL=info write_config "$T/flows"
 start_sauti
 S() { "$SAUTI_BIN" "$@" -c "$SAUTI_CONFIG"; }
 
@@ -20,7 +22,7 @@ S() { "$SAUTI_BIN" "$@" -c "$SAUTI_CONFIG"; }
 NUMBERS=(+255712300021 +255712300022 +233241000023 +233201000024 +255754300025
 	+255712300026 +255712300027 +255712300028 +255712300029 +255712300099
 	+255712300031 +233200000032 +255754300033 +233241000034 +255712300035
-	+255712300036)
+	+255712300036 +255712300037)
 
 cat >"$T/contacts.csv" <<'CSV'
 phone,country,name,groups
@@ -80,6 +82,10 @@ fakesmsc_send +255712300031 15055 "habari, mimi ni 0712 300 035" >/dev/null
 fakesmsc_send +255712300035 15055 "nipigie 0754300033" >/dev/null
 t_is "$(S inbox --format csv | grep -c habari)" 1 "an inbox item is kept"
 
+# A run that hears nothing gets its reminders (kumbuka: two, 5 s apart).
+t_like "$(fakesmsc_send +255712300037 15055 KUMBUKA)" "Utakuja" "a reminded flow starts"
+remind_run=$(redis_cli get "sauti:cur:sms:+255712300037")
+
 # Errors on the SMS channel.
 http GET "/kannel/sms?from=0712300029x&to=15055&text=hi&id=e1" >/dev/null
 t_is "$(http_status)" 400 "an SMS from a bad number is refused"
@@ -101,7 +107,9 @@ fakesmsc_sink_start
 t_ok "inbox reply from the CLI" S inbox reply "$idA" "Asante, tutakupigia."
 api POST "/api/inbox/$idB/reply" -d '{"text":"Sawa."}' >/dev/null
 t_is "$(http_status)" 200 "inbox reply through the API"
-t_ok "both replies reach the SMSC" fakesmsc_sink_wait 2 30
+spent() { [ "$(redis_cli hget "sauti:r:$1" rn)" = 2 ] && [ -z "$(redis_cli zscore sauti:remind "$1")" ]; }
+t_ok "the silent one's two reminders are sent" t_wait_for 40 spent "$remind_run"
+t_ok "both replies and both reminders reach the SMSC" fakesmsc_sink_wait 4 30
 fakesmsc_sink_stop
 S inbox close "$idA" >/dev/null 2>&1
 api POST "/api/inbox/$idB/close" >/dev/null 2>&1
