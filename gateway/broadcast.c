@@ -1967,7 +1967,6 @@ int broadcast_dlr(struct db *db, const char *id, int status,
 	char bc[BROADCAST_ID_LEN + 8], st[8];
 	snprintf(bc, sizeof(bc), "%.*s", (int)(dot - id - 2), id + 2);
 	snprintf(st, sizeof(st), "%d", status);
-	metrics_dlr(DLR_OF_BROADCAST, status);
 	struct dlr_call *d = xcalloc(1, sizeof(*d));
 	d->fn = done;
 	d->arg = arg;

@@ -187,12 +187,16 @@ void kannel_dlr_handler(struct http_req *req, void *data)
 		gateway_reject(req, CHANNEL_SMS, 400, "id is not valid UTF-8");
 		return;
 	}
+	/* Counted here, whoever's message it was about, once it is known to be
+	 * sauti's (also when Redis is away and Kannel will send it again). */
+	enum dlr_of of = DLR_OF_BROADCAST;
 	int rc = broadcast_dlr(gw->db, id, (int)code, on_dlr_saved, req);
 	if (rc == -1) { /* not a broadcast's: perhaps a reply to an inbox item */
+		of = DLR_OF_REPLY;
 		rc = inbox_dlr(gw->db, id, (int)code, on_inbox_dlr_saved, req);
-		if (rc != -1)
-			metrics_dlr(DLR_OF_REPLY, (int)code);
 	}
+	if (rc != -1)
+		metrics_dlr(of, (int)code);
 	if (rc == -1) /* not ours: nothing to record, nothing for Kannel to retry */
 		http_reply(req, 200, "text/plain", "ignored\n", 8);
 	else if (rc < 0)
