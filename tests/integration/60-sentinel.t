@@ -73,15 +73,17 @@ sentinels_see_all() {
 			[ "$(sentinel_field "$s" num-slaves)" = 2 ] || return 1
 	done
 }
-# master_port: the master's port as the first Sentinel names it.
-master_port() { rc "$S1" sentinel get-master-addr-by-name sauti | tail -n 1; }
+# master_port_of SENTINEL: the master's port as that Sentinel names it;
+# master_port: as the first one does.
+master_port_of() { rc "$1" sentinel get-master-addr-by-name sauti | tail -n 1; }
+master_port() { master_port_of "$S1"; }
 # master_settled_off PORT: every Sentinel names one master, not PORT, and that
 # server says it is a master: the failover is over, not just begun (under
 # load a Sentinel may abort a slow promotion and try another replica).
 master_settled_off() {
 	local s p first=
 	for s in $S1 $S2 $S3; do
-		p=$(rc "$s" sentinel get-master-addr-by-name sauti | tail -n 1)
+		p=$(master_port_of "$s")
 		[ -n "$p" ] && [ "$p" != "$1" ] || return 1
 		[ -z "$first" ] && first=$p
 		[ "$p" = "$first" ] || return 1
@@ -99,7 +101,6 @@ topology() {
 		echo "sentinel :$s names :$(master_port_of "$s"), flags $(sentinel_field "$s" flags)"
 	done
 }
-master_port_of() { rc "$1" sentinel get-master-addr-by-name sauti | tail -n 1; }
 # node_at PORT: the name (a, b, c) of the server on PORT.
 node_at() {
 	local n
