@@ -112,9 +112,14 @@ unit: $(UNIT_BINS)
 # The tests wait on daemons more than they compute: two at a time halve the
 # suite's time on two cores (each has its own ports, see free_port in
 # tests/lib.sh, and its own temporary directory).  PROVE_JOBS=1 for one.
+# The console's tests (8*) come after, one at a time and alone: they time a
+# page's first load in chromium, which another test beside them would slow.
 PROVE_JOBS ?= 2
+ALONE_TESTS := $(wildcard tests/integration/8*.t)
+PAIRED_TESTS := $(filter-out $(ALONE_TESTS),$(wildcard tests/integration/*.t))
 integration: $(BIN)
-	SAUTI_BIN=$(abspath $(BIN)) prove -j$(PROVE_JOBS) $(if $(filter 1,$(PROVE_JOBS)),-v) tests/integration/
+	SAUTI_BIN=$(abspath $(BIN)) prove -j$(PROVE_JOBS) $(if $(filter 1,$(PROVE_JOBS)),-v) $(PAIRED_TESTS)
+	SAUTI_BIN=$(abspath $(BIN)) prove $(if $(filter 1,$(PROVE_JOBS)),-v) $(ALONE_TESTS)
 
 asan:
 	$(MAKE) -j$(BUILD_JOBS) SANITIZER=address all unit
