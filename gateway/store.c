@@ -15,22 +15,13 @@
 #include "inbox.h"
 #include "reminder.h"
 #include "keys.h"
+#include "script.h"
 
 /* -- the scripts' protocol ------------------------------------------------------
  * Each script is given its keys as KEYS and its other arguments as ARGV, in
- * the orders of the lists below.  A list is the one statement of an order:
- * C fills each position by its enum name, and the script's first lines,
- * generated from the same list, make each position a Lua local of that name
- * (SCRIPT_LOCALS).  A key a command does not need is given as the contact's
- * key (always in the person's slot, docs/keys.md) and left alone. */
-#define NAME_ENUM(prefix, n) prefix##n,
-#define LUA_NAME(n) #n ","
-#define LUA_ONE(n) "+1"
-/* "local a,b,c,_ = unpack(KEYS, 1, 0+1+1+1)": the last name takes the nil
- * after the list, so that the generated list may end with a comma. */
-#define SCRIPT_LOCALS(LIST, TABLE) \
-	"local " LIST(LUA_NAME) "_ = unpack(" TABLE ", 1, 0" LIST(LUA_ONE) ")\n"
-#define SCRIPT_COUNT(NAME, LIST) "local " NAME " = 0" LIST(LUA_ONE) "\n"
+ * the orders of the lists below (script.h says how).  A key a command does
+ * not need is given as the contact's key (always in the person's slot,
+ * docs/keys.md) and left alone. */
 
 /* The run the pointer names: the one key a script finds by reading, not by
  * being told (its id is in the pointer); it is the person's, in the
@@ -79,8 +70,8 @@
  * texts show; these ARGV, then those flows' names, in the same order. */
 #define LOAD_KEYS(X) X(k_contact) X(k_pointer) X(k_limit) X(k_reply)
 #define LOAD_ARGS(X) X(phone) X(msg_id) X(limit) X(window) X(session)
-#define LK(n) NAME_ENUM(LK_, n)
-#define LA(n) NAME_ENUM(LA_, n)
+#define LK(n) SCRIPT_ENUM(LK_, n)
+#define LA(n) SCRIPT_ENUM(LA_, n)
 enum { LOAD_KEYS(LK) LK_COUNT };
 enum { LOAD_ARGS(LA) LA_COUNT };
 
@@ -113,8 +104,8 @@ static const char load_script[] =
 	X(phone) X(msg_id) X(reply) X(expect_ptr) X(ptr_action) X(run_id) X(run_v) \
 	X(started) X(end_run) X(end_status) X(now) X(reply_ttl) X(contact_v) \
 	X(load_msg_id) X(session)
-#define CK(n) NAME_ENUM(CK_, n)
-#define CA(n) NAME_ENUM(CA_, n)
+#define CK(n) SCRIPT_ENUM(CK_, n)
+#define CA(n) SCRIPT_ENUM(CA_, n)
 enum { COMMIT_KEYS(CK) CK_COUNT };
 enum { COMMIT_ARGS(CA) CA_COUNT };
 
@@ -193,8 +184,8 @@ static const char commit_script[] =
  * both pointers, the contacts set; ARGV: phone, now. */
 #define STOP_KEYS(X) X(k_contact) X(k_sms) X(k_ussd) X(k_contacts)
 #define STOP_ARGS(X) X(phone) X(now)
-#define SK(n) NAME_ENUM(SK_, n)
-#define SA(n) NAME_ENUM(SA_, n)
+#define SK(n) SCRIPT_ENUM(SK_, n)
+#define SA(n) SCRIPT_ENUM(SA_, n)
 enum { STOP_KEYS(SK) SK_COUNT };
 enum { STOP_ARGS(SA) SA_COUNT };
 
@@ -216,26 +207,6 @@ static const char stop_script[] =
 	"redis.call('HINCRBY', k_contact, '_v', 1)\n"
 	"redis.call('SADD', k_contacts, phone)\n"
 	"return 1\n";
-
-/* Reserves n arguments (keys or ARGV) of a, to be set by position; returns
- * the first one's index. */
-static int args_reserve(struct db_args *a, int n)
-{
-	int first = a->n;
-	for (int i = 0; i < n; i++)
-		db_args_add(a, "");
-	return first;
-}
-
-/* Starts "EVAL script numkeys", then the keys reserved; returns the first
- * key's index (the ARGV follow at that + nkeys). */
-static int script_begin(struct db_args *a, const char *script, int nkeys)
-{
-	db_args_add(a, "EVAL");
-	db_args_add(a, script);
-	db_args_addl(a, nkeys);
-	return args_reserve(a, nkeys);
-}
 
 void contact_release(struct contact *c)
 {
@@ -547,7 +518,7 @@ void store_load_command(struct db_args *a, const struct convo_query *q)
 		keys_contact(a, k + LK_k_reply, q->phone); /* not read */
 	for (size_t i = 0; i < q->nstats; i++)
 		keys_stats(a, k + LK_COUNT + (int)i, q->stats_flows[i]);
-	int v = args_reserve(a, LA_COUNT);
+	int v = script_reserve(a, LA_COUNT);
 	db_args_set(a, v + LA_phone, q->phone);
 	db_args_set(a, v + LA_msg_id, q->msg_id ? q->msg_id : "");
 	db_args_setl(a, v + LA_limit, q->limit);
@@ -717,7 +688,7 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 	keys_flow_runs(a, k + CK_k_flow_runs, run ? run->flow : "");
 	keys_stats(a, k + CK_k_stats, run ? run->flow : "");
 
-	int v = args_reserve(a, CA_COUNT);
+	int v = script_reserve(a, CA_COUNT);
 	db_args_set(a, v + CA_phone, c->phone);
 	db_args_set(a, v + CA_msg_id, c->msg_id ? c->msg_id : "");
 	/* The reply goes to Redis only when it is to be remembered. */
@@ -789,7 +760,7 @@ int store_stop_runs(struct db *db, const char *phone, long now,
 	keys_pointer(&a, k + SK_k_sms, "sms", phone);
 	keys_pointer(&a, k + SK_k_ussd, "ussd", phone);
 	keys_contacts(&a, k + SK_k_contacts);
-	int v = args_reserve(&a, SA_COUNT);
+	int v = script_reserve(&a, SA_COUNT);
 	db_args_set(&a, v + SA_phone, phone);
 	db_args_setl(&a, v + SA_now, now);
 	return send_script(db, &a, phone, fn, data);
@@ -1063,30 +1034,17 @@ int store_contacts(struct db *db, struct contacts_import *imp,
 
 /* -- for tests: where each named argument is ------------------------------------ */
 
-#define NAME_STR(n) #n,
-static const char *const load_names[] = {LOAD_KEYS(NAME_STR) LOAD_ARGS(NAME_STR)};
-static const char *const commit_names[] = {COMMIT_KEYS(NAME_STR) COMMIT_ARGS(NAME_STR)};
-
-/* Position in "EVAL script numkeys KEYS... ARGV..." of the argument called
- * name, among names (nkeys keys', then the ARGV's), when extra keys follow
- * the named ones. */
-static int position(const char *const *names, size_t n, int nkeys, int extra,
-		    const char *name)
-{
-	for (int i = 0; i < (int)n; i++)
-		if (strcmp(names[i], name) == 0)
-			return 3 + i + (i >= nkeys ? extra : 0);
-	return -1;
-}
+static const char *const load_names[] = {LOAD_KEYS(SCRIPT_NAME_STR) LOAD_ARGS(SCRIPT_NAME_STR)};
+static const char *const commit_names[] = {COMMIT_KEYS(SCRIPT_NAME_STR) COMMIT_ARGS(SCRIPT_NAME_STR)};
 
 int store_load_position(const struct convo_query *q, const char *name)
 {
-	return position(load_names, sizeof(load_names) / sizeof(load_names[0]), LK_COUNT,
+	return script_position(load_names, sizeof(load_names) / sizeof(load_names[0]), LK_COUNT,
 			(int)q->nstats, name);
 }
 
 int store_commit_position(const char *name)
 {
-	return position(commit_names, sizeof(commit_names) / sizeof(commit_names[0]), CK_COUNT,
+	return script_position(commit_names, sizeof(commit_names) / sizeof(commit_names[0]), CK_COUNT,
 			0, name);
 }
