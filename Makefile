@@ -64,7 +64,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
 DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libyaml-dev \
 	libsodium-dev libjansson-dev libcmocka-dev redis-server redis-tools \
 	kannel kannel-extras curl python3 perl libnet-smpp-perl openssl \
-	clang libclang-rt-14-dev valgrind chromium nodejs libphonenumber-dev
+	clang libclang-rt-14-dev valgrind chromium nodejs libphonenumber-dev jq
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
