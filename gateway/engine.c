@@ -783,6 +783,35 @@ static bool folded_equal(const char *folded, const char *text)
 	return eq;
 }
 
+/* Whether folded is option i's key, from the key the loader folded when
+ * there is one (struct flow_choice). */
+static bool is_option_key(const struct view *v, const struct flow_step *s,
+			  size_t i, const char *folded)
+{
+	if (s->type != STEP_LANGUAGE && s->choices[i].folded_key)
+		return *s->choices[i].folded_key &&
+		       strcmp(s->choices[i].folded_key, folded) == 0;
+	return folded_equal(folded, option_key(v, s, i));
+}
+
+/* Whether folded is option i's label as language l shows it; scratch is
+ * for a label folded here (a language step's names, a label with
+ * placeholders). */
+static bool is_option_label(const struct view *v, const struct flow_step *s,
+			    size_t i, int l, const char *folded, struct buf *scratch)
+{
+	if (s->type != STEP_LANGUAGE && l < FLOW_MAX_LANGS) {
+		const char *once = s->choices[i].folded_label.t[l];
+		if (once)
+			return *once && strcmp(once, folded) == 0;
+	}
+	struct view in_l = *v;
+	in_l.lang = l;
+	buf_reset(scratch);
+	put_option_label(&in_l, s, i, scratch);
+	return folded_equal(folded, buf_str(scratch));
+}
+
 /* The option a reply names: by its number, its key, or its label in any of
  * the flow's languages.  The number wins over a key that looks like one. */
 static int read_option(const struct view *v, const struct flow_step *s,
@@ -800,18 +829,14 @@ static int read_option(const struct view *v, const struct flow_step *s,
 		goto out;
 	}
 	for (size_t i = 0; i < n && ret < 0; i++) {
-		if (folded_equal(folded, option_key(v, s, i))) {
+		if (is_option_key(v, s, i, folded)) {
 			*index = i;
 			ret = 0;
 		}
 	}
 	for (size_t i = 0; i < n && ret < 0; i++) {
 		for (size_t l = 0; l < v->flow->nlangs && ret < 0; l++) {
-			struct view in_l = *v;
-			in_l.lang = (int)l;
-			buf_reset(&label);
-			put_option_label(&in_l, s, i, &label);
-			if (folded_equal(folded, buf_str(&label))) {
+			if (is_option_label(v, s, i, (int)l, folded, &label)) {
 				*index = i;
 				ret = 0;
 			}

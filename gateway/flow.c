@@ -127,6 +127,8 @@ static void step_free(struct flow_step *s)
 	for (size_t i = 0; i < s->nchoices; i++) {
 		free(s->choices[i].key);
 		text_free(&s->choices[i].label);
+		free(s->choices[i].folded_key);
+		text_free(&s->choices[i].folded_label);
 	}
 	free(s->choices);
 	free(s->save);
@@ -1567,6 +1569,23 @@ static void check_against(struct loader *ld, const struct flow_set *set)
 }
 
 /* Loads one file; NULL when it has an error (reported in diags). */
+/* What replies are compared with, folded once here rather than for every
+ * message (struct flow_choice). */
+static void fold_choices(struct flow *f)
+{
+	for (size_t s = 0; s < f->nsteps; s++) {
+		for (size_t i = 0; i < f->steps[s].nchoices; i++) {
+			struct flow_choice *c = &f->steps[s].choices[i];
+			c->folded_key = reply_fold(c->key);
+			for (size_t l = 0; l < f->nlangs && l < FLOW_MAX_LANGS; l++) {
+				const char *shown = flow_text_get(f, &c->label, (int)l);
+				if (!strchr(shown, '{'))
+					c->folded_label.t[l] = reply_fold(shown);
+			}
+		}
+	}
+}
+
 static struct flow *load_file(const char *path, const struct flow_set *set,
 			      const struct flow_load_opts *opts,
 			      struct flow_diags *diags)
@@ -1591,6 +1610,8 @@ static struct flow *load_file(const char *path, const struct flow_set *set,
 	parse_flow(&ld, ydoc_root(&ld.doc));
 	if (ld.errors == 0)
 		check_against(&ld, set);
+	if (ld.errors == 0)
+		fold_choices(ld.flow);
 	diags_sort(diags, first);
 	struct flow *f = ld.flow;
 	if (ld.errors) {

@@ -32,6 +32,11 @@ struct flow_text {
 struct flow_choice {
 	char *key;
 	struct flow_text label;
+	/* For reading replies, folded once at load (reply_fold): the key, and
+	 * the label as each language shows it, unless it has placeholders
+	 * (NULL: the engine folds it as shown). */
+	char *folded_key;
+	struct flow_text folded_label;
 };
 
 struct flow_branch {

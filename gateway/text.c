@@ -446,6 +446,17 @@ static void drop_thousands(struct buf *b)
 	*b = out;
 }
 
+/* strtod() reads the decimal point of the current locale; number_syntax()
+ * writes C's, so numbers are read in the C locale: made once and kept (a
+ * newlocale() per reply cost more than the rest of the parse). */
+static locale_t c_numeric(void)
+{
+	static locale_t loc;
+	if (!loc)
+		loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	return loc;
+}
+
 int reply_number(const char *input, double *value)
 {
 	char *folded = reply_fold(input);
@@ -458,9 +469,7 @@ int reply_number(const char *input, double *value)
 		drop_thousands(&amount);
 	}
 	if (amount.len && number_syntax(buf_str(&amount), &c) == 0) {
-		/* strtod() reads the decimal point of the current locale;
-		 * the syntax above is C's, so read it in the C locale. */
-		locale_t loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+		locale_t loc = c_numeric();
 		if (loc) {
 			char *end;
 			double v = strtod_l(buf_str(&c), &end, loc);
@@ -469,7 +478,6 @@ int reply_number(const char *input, double *value)
 					*value = v == 0 ? 0 : v; /* no -0 */
 				ret = 0;
 			}
-			freelocale(loc);
 		}
 	}
 	buf_release(&amount);

@@ -84,8 +84,8 @@ static void fb_choice(struct flow_step *s, const char *key,
 {
 	s->choices = xrealloc(s->choices,
 			      (s->nchoices + 1) * sizeof(*s->choices));
-	s->choices[s->nchoices].key = xstrdup(key);
-	s->choices[s->nchoices++].label = label;
+	/* nothing folded: the engine folds as it reads (struct flow_choice) */
+	s->choices[s->nchoices++] = (struct flow_choice){.key = xstrdup(key), .label = label};
 }
 
 static void fb_range(struct flow_step *s, double min, double max)

@@ -993,6 +993,35 @@ static void test_ussd_swahili_and_vars(void **state)
 	free(ask);
 }
 
+/* The choices replies are compared with are folded once, at load: the key,
+ * each language's label, and no label with a placeholder (it is folded as
+ * shown, per message). */
+static void test_choices_folded_at_load(void **state)
+{
+	(void)state;
+	struct flow_diags d = {NULL, 0};
+	struct flow_set *set = load_yaml_max(
+		"flow: f\nlanguages: [sw, en]\nsteps:\n"
+		"  - id: q\n    ask: {sw: \"Je?\", en: \"So?\"}\n"
+		"    choices:\n"
+		"      - Yes: {sw: \"  Ndiyo.\", en: \"YES  please\"}\n"
+		"      - other: {sw: \"Nyingine\", en: \"Other,\"}\n"
+		"      - mine: {sw: \"{contact.name|yangu}\", en: \"Mine\"}\n"
+		"    save: a\n", 0, &d);
+	print_diags(&d);
+	assert_true(set && set->n == 1);
+	const struct flow_step *q = &set->flows[0]->steps[0];
+	assert_int_equal(q->nchoices, 3);
+	assert_string_equal(q->choices[0].folded_key, "yes");
+	assert_string_equal(q->choices[0].folded_label.t[0], "ndiyo");
+	assert_string_equal(q->choices[0].folded_label.t[1], "yes please");
+	assert_string_equal(q->choices[1].folded_label.t[1], "other");
+	assert_null(q->choices[2].folded_label.t[0]);
+	assert_string_equal(q->choices[2].folded_label.t[1], "mine");
+	flow_set_unref(set);
+	flow_diags_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1018,6 +1047,7 @@ int main(void)
 	    cmocka_unit_test(test_ussd_end_text),
 	    cmocka_unit_test(test_ussd_paged_choices),
 	    cmocka_unit_test(test_ussd_swahili_and_vars),
+	    cmocka_unit_test(test_choices_folded_at_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
