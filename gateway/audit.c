@@ -10,10 +10,11 @@
 #include <time.h>
 
 #include "db.h"
+#include "keys.h"
+#include "script.h"
 #include "log.h"
 #include "timeutil.h"
 
-#define AUDIT_KEY "sauti:audit"
 #define SCRUB_DIGITS 7
 #define READ_BATCH 500
 
@@ -118,14 +119,20 @@ int audit_record(struct db *db, const char *who, const char *action, const char 
 	log_info("audit: %s %s %s count %ld", who, action, scrubbed, count);
 	snprintf(at, sizeof(at), "%ld", now);
 	snprintf(n, sizeof(n), "%ld", count);
-	char maxlen[32];
-	snprintf(maxlen, sizeof(maxlen), "%d", AUDIT_MAXLEN);
-	const char *argv[] = {"XADD", AUDIT_KEY, "MAXLEN", "~", maxlen, "*", "at", at, "who", who,
-			      "action", action, "what", scrubbed, "count", n};
+	struct db_args a = {0};
+	db_args_add(&a, "XADD");
+	keys_audit(&a, script_reserve(&a, 1));
+	db_args_add(&a, "MAXLEN");
+	db_args_add(&a, "~");
+	db_args_addl(&a, AUDIT_MAXLEN);
+	const char *rest[] = {"*", "at", at, "who", who, "action", action, "what", scrubbed,
+			      "count", n};
+	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
+		db_args_add(&a, rest[i]);
 	struct audit_call *c = xcalloc(1, sizeof(*c));
 	c->done = done;
 	c->arg = arg;
-	int rc = db_command(db, on_recorded, c, (int)(sizeof(argv) / sizeof(argv[0])), argv, NULL);
+	int rc = db_command_args(db, on_recorded, c, &a);
 	free(scrubbed);
 	if (rc < 0) {
 		log_error("audit: redis not connected; the entry is only in this log");
@@ -187,10 +194,14 @@ static void on_batch(redisReply *reply, void *data)
 
 static int read_from(struct audit_call *c, const char *start)
 {
-	char count[16];
-	snprintf(count, sizeof(count), "%d", READ_BATCH);
-	const char *argv[] = {"XRANGE", AUDIT_KEY, start, "+", "COUNT", count};
-	return db_command(c->db, on_batch, c, 6, argv, NULL);
+	struct db_args a = {0};
+	db_args_add(&a, "XRANGE");
+	keys_audit(&a, script_reserve(&a, 1));
+	db_args_add(&a, start);
+	db_args_add(&a, "+");
+	db_args_add(&a, "COUNT");
+	db_args_addl(&a, READ_BATCH);
+	return db_command_args(c->db, on_batch, c, &a);
 }
 
 int audit_read(struct db *db, long since, audit_each_fn each, audit_done_fn done, void *arg)

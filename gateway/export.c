@@ -10,29 +10,54 @@
 #include "db.h"
 #include "exportfmt.h"
 #include "flow.h"
+#include "keys.h"
 #include "pseudo.h"
+#include "script.h"
 #include "store.h"
 
-/* ARGV: flow, since, until.  The ranks of the first and last run in range;
- * fixed at the start, so runs begun during the export are not in it. */
+/* Both scripts read the flow's runs:FLOW (k_flow_runs).  The range: the
+ * ranks of the first and last run started in [since, till]; fixed at the
+ * start, so runs begun during the export are not in it. */
+#define RANGE_KEYS(X) X(k_flow_runs)
+#define RANGE_ARGS(X) X(since) X(till)
+#define RK(n) SCRIPT_ENUM(RK_, n)
+#define RA(n) SCRIPT_ENUM(RA_, n)
+enum { RANGE_KEYS(RK) RK_COUNT };
+enum { RANGE_ARGS(RA) RA_COUNT };
+
 static const char range_script[] =
-	"local k = 'sauti:runs:' .. ARGV[1]\n"
-	"local first = redis.call('ZCOUNT', k, '-inf', '(' .. ARGV[2])\n"
-	"local upto = redis.call('ZCOUNT', k, '-inf', ARGV[3])\n"
+	SCRIPT_LOCALS(RANGE_KEYS, "KEYS")
+	SCRIPT_LOCALS(RANGE_ARGS, "ARGV")
+	"local first = redis.call('ZCOUNT', k_flow_runs, '-inf', '(' .. since)\n"
+	"local upto = redis.call('ZCOUNT', k_flow_runs, '-inf', till)\n"
 	"return {first, upto - 1}\n";
 
-/* ARGV: flow, first rank, last rank, then contact fields wanted.
- * {id, run hash, the contact's fields (HMGET), id, ...} */
+/* The batch: the runs ranked first to last, then the contact fields wanted
+ * (after these ARGV).  {id, run hash, the contact's fields (HMGET), id,
+ * ...}.  A run's key is found by its id in the index, its contact's by the
+ * number in the run (docs/keys.md). */
+#define BATCH_KEYS(X) X(k_flow_runs)
+#define BATCH_ARGS(X) X(first) X(last)
+#define BK(n) SCRIPT_ENUM(BK_, n)
+#define BA(n) SCRIPT_ENUM(BA_, n)
+enum { BATCH_KEYS(BK) BK_COUNT };
+enum { BATCH_ARGS(BA) BA_COUNT };
+
 static const char batch_script[] =
-	"local ids = redis.call('ZRANGE', 'sauti:runs:' .. ARGV[1], ARGV[2], ARGV[3])\n"
+	SCRIPT_LOCALS(BATCH_KEYS, "KEYS")
+	SCRIPT_LOCALS(BATCH_ARGS, "ARGV")
+	SCRIPT_COUNT("NARGS", BATCH_ARGS)
+	"local ids = redis.call('ZRANGE', k_flow_runs, first, last)\n"
 	"local out = {}\n"
 	"for _, id in ipairs(ids) do\n"
-	"  local r = redis.call('HGETALL', 'sauti:r:' .. id)\n"
+	"  local r = redis.call('HGETALL', " KEYS_LUA(KEYS_RUN_PREFIX, "id") ")\n"
 	"  local f = {}\n"
-	"  if #ARGV > 3 then\n"
+	"  if #ARGV > NARGS then\n"
 	"    local ph\n"
 	"    for i = 1, #r, 2 do if r[i] == 'ph' then ph = r[i + 1] end end\n"
-	"    if ph then f = redis.call('HMGET', 'sauti:c:' .. ph, unpack(ARGV, 4)) end\n"
+	"    if ph then\n"
+	"      f = redis.call('HMGET', " KEYS_LUA(KEYS_CONTACT_PREFIX, "ph") ", unpack(ARGV, NARGS + 1))\n"
+	"    end\n"
 	"  end\n"
 	"  out[#out + 1] = id\n"
 	"  out[#out + 1] = r\n"
@@ -162,17 +187,13 @@ void export_resume(struct exporter *e)
 		finish(e, 0);
 		return;
 	}
-	char first[32], last[32];
 	long stop = e->next_rank + EXPORT_BATCH - 1;
-	snprintf(first, sizeof(first), "%ld", e->next_rank);
-	snprintf(last, sizeof(last), "%ld", stop < e->last_rank ? stop : e->last_rank);
 	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, batch_script);
-	db_args_add(&a, "0");
-	db_args_add(&a, e->flow_id);
-	db_args_add(&a, first);
-	db_args_add(&a, last);
+	int k = script_begin(&a, batch_script, BK_COUNT);
+	keys_flow_runs(&a, k + BK_k_flow_runs, e->flow_id);
+	int v = script_reserve(&a, BA_COUNT);
+	db_args_setl(&a, v + BA_first, e->next_rank);
+	db_args_setl(&a, v + BA_last, stop < e->last_rank ? stop : e->last_rank);
 	for (size_t i = 0; i < e->nfields; i++)
 		db_args_add(&a, e->fields[i]);
 	e->in_flight = true;
@@ -230,15 +251,17 @@ struct exporter *export_start(struct db *db, const struct export_opts *opts,
 		e->fields[e->nfields++] = xstrdup(opts->fields[i]);
 	e->opts.fields = NULL;
 	e->opts.flow = NULL;
-	char since[32], until[32];
-	snprintf(since, sizeof(since), "%ld", opts->since);
+	struct db_args a = {0};
+	int k = script_begin(&a, range_script, RK_COUNT);
+	keys_flow_runs(&a, k + RK_k_flow_runs, e->flow_id);
+	int v = script_reserve(&a, RA_COUNT);
+	db_args_setl(&a, v + RA_since, opts->since);
 	if (opts->until)
-		snprintf(until, sizeof(until), "%ld", opts->until);
+		db_args_setl(&a, v + RA_till, opts->until);
 	else
-		snprintf(until, sizeof(until), "+inf");
-	const char *argv[] = {"EVAL", range_script, "0", e->flow_id, since, until};
+		db_args_set(&a, v + RA_till, "+inf");
 	e->in_flight = true;
-	if (db_command(db, on_range, e, 6, argv, NULL) < 0) {
+	if (db_command_args(db, on_range, e, &a) < 0) {
 		exporter_free(e);
 		return NULL;
 	}

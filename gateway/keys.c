@@ -6,12 +6,12 @@
 
 void keys_contact(struct db_args *a, int i, const char *phone)
 {
-	db_args_setf(a, i, KEYS_PREFIX "c:%s", phone);
+	db_args_setf(a, i, KEYS_CONTACT_PREFIX "%s", phone);
 }
 
 void keys_pointer(struct db_args *a, int i, const char *kind, const char *phone)
 {
-	db_args_setf(a, i, KEYS_PREFIX "cur:%s:%s", kind, phone);
+	db_args_setf(a, i, KEYS_POINTER_PREFIX "%s:%s", kind, phone);
 }
 
 void keys_limit(struct db_args *a, int i, const char *phone)
@@ -21,7 +21,7 @@ void keys_limit(struct db_args *a, int i, const char *phone)
 
 void keys_person_runs(struct db_args *a, int i, const char *phone)
 {
-	db_args_setf(a, i, KEYS_PREFIX "pr:%s", phone);
+	db_args_setf(a, i, KEYS_PERSON_RUNS_PREFIX "%s", phone);
 }
 
 void keys_person_replies(struct db_args *a, int i, const char *phone)
@@ -51,6 +51,47 @@ void keys_flow_runs(struct db_args *a, int i, const char *flow)
 void keys_stats(struct db_args *a, int i, const char *flow)
 {
 	db_args_setf(a, i, KEYS_PREFIX "stats:%s", flow);
+}
+
+/* -- inbox, lane and reminders -- */
+
+void keys_inbox_item(struct db_args *a, int i, const char *id)
+{
+	db_args_setf(a, i, KEYS_INBOX_ITEM_PREFIX "%s", id);
+}
+
+void keys_inbox_person(struct db_args *a, int i, const char *phone)
+{
+	db_args_setf(a, i, KEYS_INBOX_PERSON_PREFIX "%s", phone);
+}
+
+void keys_inbox_thread(struct db_args *a, int i, const char *phone)
+{
+	db_args_setf(a, i, KEYS_INBOX_THREAD_PREFIX "%s", phone);
+}
+
+void keys_inbox(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "inbox"); }
+void keys_inbox_open(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "inbox:open"); }
+void keys_inbox_closed(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "inbox:closed"); }
+void keys_lane(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "lane"); }
+
+void keys_lane_item(struct db_args *a, int i, const char *id)
+{
+	db_args_setf(a, i, KEYS_LANE_ITEM_PREFIX "%s", id);
+}
+
+void keys_remind(struct db_args *a, int i) { db_args_set(a, i, KEYS_REMIND); }
+void keys_remind_lease(struct db_args *a, int i) { db_args_set(a, i, KEYS_REMIND ":lease"); }
+
+/* -- export, retention, people, audit and sessions -- */
+
+void keys_retention(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "retention"); }
+void keys_people_indexed(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "people:indexed"); }
+void keys_audit(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "audit"); }
+
+void keys_session(struct db_args *a, int i, const char *token)
+{
+	db_args_setf(a, i, KEYS_PREFIX "sess:%s", token);
 }
 
 static const struct keys_family layout[] = {

@@ -15,6 +15,15 @@
 /* A run's key is this and its id (a script that finds a run by its id). */
 #define KEYS_RUN_PREFIX KEYS_PREFIX "r:"
 
+/* The prefixes of the keys a script finds by reading data (an id or a
+ * number read from an index or a hash), so that it cannot be given them:
+ * the key is the prefix and what was read (docs/keys.md lists each).
+ * KEYS_LUA(PREFIX, expr) is that key as a Lua expression. */
+#define KEYS_LUA(prefix, expr) "('" prefix "' .. " expr ")"
+#define KEYS_CONTACT_PREFIX KEYS_PREFIX "c:"
+#define KEYS_POINTER_PREFIX KEYS_PREFIX "cur:"       /* then KIND:PHONE */
+#define KEYS_PERSON_RUNS_PREFIX KEYS_PREFIX "pr:"
+
 struct db_args;
 
 /* One person's keys. */
@@ -31,6 +40,29 @@ void keys_contacts(struct db_args *a, int i);                            /* cont
 void keys_group(struct db_args *a, int i, const char *group);            /* g:GROUP */
 void keys_flow_runs(struct db_args *a, int i, const char *flow);         /* runs:FLOW */
 void keys_stats(struct db_args *a, int i, const char *flow);             /* stats:FLOW */
+
+/* -- inbox, lane and reminders (inbox.h, lane.h, reminder.h) -- */
+#define KEYS_INBOX_ITEM_PREFIX KEYS_PREFIX "in:"
+#define KEYS_INBOX_PERSON_PREFIX KEYS_PREFIX "in:p:"
+#define KEYS_INBOX_THREAD_PREFIX KEYS_PREFIX "in:t:"
+#define KEYS_LANE_ITEM_PREFIX KEYS_PREFIX "lane:"
+#define KEYS_REMIND KEYS_PREFIX "remind"
+void keys_inbox_item(struct db_args *a, int i, const char *id);          /* in:ID */
+void keys_inbox_person(struct db_args *a, int i, const char *phone);     /* in:p:PHONE */
+void keys_inbox_thread(struct db_args *a, int i, const char *phone);     /* in:t:PHONE */
+void keys_inbox(struct db_args *a, int i);                               /* inbox */
+void keys_inbox_open(struct db_args *a, int i);                          /* inbox:open */
+void keys_inbox_closed(struct db_args *a, int i);                        /* inbox:closed */
+void keys_lane(struct db_args *a, int i);                                /* lane */
+void keys_lane_item(struct db_args *a, int i, const char *id);           /* lane:ID */
+void keys_remind(struct db_args *a, int i);                              /* remind */
+void keys_remind_lease(struct db_args *a, int i);                        /* remind:lease */
+
+/* -- export, retention, people, audit and sessions -- */
+void keys_retention(struct db_args *a, int i);                           /* retention */
+void keys_people_indexed(struct db_args *a, int i);                      /* people:indexed */
+void keys_audit(struct db_args *a, int i);                               /* audit */
+void keys_session(struct db_args *a, int i, const char *token);          /* sess:TOKEN */
 
 /* Who a key belongs to, which says where it lives on a cluster. */
 enum keys_scope {

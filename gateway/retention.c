@@ -12,28 +12,38 @@
 #include "db.h"
 #include "flow.h"
 #include "inbox.h"
+#include "keys.h"
 #include "log.h"
 #include "person.h"
+#include "script.h"
 
-#define LEASE_KEY "sauti:retention"
+/* Erases up to a batch of the oldest runs of a flow (its runs:FLOW is
+ * k_flow_runs) that started before the cutoff; returns how many.  Each
+ * run's key, and its person's index and pointers, are found by reading:
+ * the ids in the index, the number in the run (docs/keys.md). */
+#define SWEEP_KEYS(X) X(k_flow_runs)
+#define SWEEP_ARGS(X) X(cutoff) X(batch)
+#define WK(n) SCRIPT_ENUM(WK_, n)
+#define WA(n) SCRIPT_ENUM(WA_, n)
+enum { SWEEP_KEYS(WK) WK_COUNT };
+enum { SWEEP_ARGS(WA) WA_COUNT };
 
-/* ARGV: flow, cutoff (start times before it go), batch.  Erases up to a
- * batch of the oldest runs before the cutoff; returns how many. */
 static const char sweep_script[] =
-	"local idx = 'sauti:runs:' .. ARGV[1]\n"
-	"local ids = redis.call('ZRANGEBYSCORE', idx, '-inf', '(' .. ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))\n"
+	SCRIPT_LOCALS(SWEEP_KEYS, "KEYS")
+	SCRIPT_LOCALS(SWEEP_ARGS, "ARGV")
+	"local ids = redis.call('ZRANGEBYSCORE', k_flow_runs, '-inf', '(' .. cutoff, 'LIMIT', 0, tonumber(batch))\n"
 	"for _, id in ipairs(ids) do\n"
-	"  local rk = 'sauti:r:' .. id\n"
+	"  local rk = " KEYS_LUA(KEYS_RUN_PREFIX, "id") "\n"
 	"  local ph = redis.call('HGET', rk, 'ph')\n"
 	"  if ph then\n"
-	"    redis.call('ZREM', 'sauti:pr:' .. ph, id)\n"
+	"    redis.call('ZREM', " KEYS_LUA(KEYS_PERSON_RUNS_PREFIX, "ph") ", id)\n"
 	"    for _, kind in ipairs({'sms', 'ussd'}) do\n"
-	"      local pk = 'sauti:cur:' .. kind .. ':' .. ph\n"
+	"      local pk = " KEYS_LUA(KEYS_POINTER_PREFIX, "kind .. ':' .. ph") "\n"
 	"      if redis.call('GET', pk) == id then redis.call('DEL', pk) end\n"
 	"    end\n"
 	"  end\n"
 	"  redis.call('DEL', rk)\n"
-	"  redis.call('ZREM', idx, id)\n"
+	"  redis.call('ZREM', k_flow_runs, id)\n"
 	"end\n"
 	"return #ids\n";
 
@@ -111,11 +121,13 @@ static int sweep_next(struct retention *r)
 		sweep_end(r);
 		return 0;
 	}
-	char cutoff[32], batch[16];
-	snprintf(cutoff, sizeof(cutoff), "%ld", r->cutoff);
-	snprintf(batch, sizeof(batch), "%d", RETENTION_BATCH);
-	const char *argv[] = {"EVAL", sweep_script, "0", r->flow_ids[r->next], cutoff, batch};
-	if (db_command(r->db, on_batch, r, 6, argv, NULL) < 0)
+	struct db_args a = {0};
+	int k = script_begin(&a, sweep_script, WK_COUNT);
+	keys_flow_runs(&a, k + WK_k_flow_runs, r->flow_ids[r->next]);
+	int v = script_reserve(&a, WA_COUNT);
+	db_args_setl(&a, v + WA_cutoff, r->cutoff);
+	db_args_setl(&a, v + WA_batch, RETENTION_BATCH);
+	if (db_command_args(r->db, on_batch, r, &a) < 0)
 		return -1;
 	r->busy = true;
 	return 0;
@@ -176,10 +188,14 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	 * (inbox.h): closed `days` ago is that score minus the difference. */
 	if (r->days < r->inbox_keep_days)
 		inbox_sweep(r->db, (long)time(NULL) + (long)(r->inbox_keep_days - r->days) * 86400);
-	char ttl[32];
-	snprintf(ttl, sizeof(ttl), "%ld", RETENTION_LEASE_S);
-	const char *argv[] = {"SET", LEASE_KEY, r->consumer, "NX", "EX", ttl};
-	if (db_command(r->db, on_lease, r, 6, argv, NULL) < 0)
+	struct db_args a = {0};
+	db_args_add(&a, "SET");
+	keys_retention(&a, script_reserve(&a, 1));
+	db_args_add(&a, r->consumer);
+	db_args_add(&a, "NX");
+	db_args_add(&a, "EX");
+	db_args_addl(&a, RETENTION_LEASE_S);
+	if (db_command_args(r->db, on_lease, r, &a) < 0)
 		arm(r, RETENTION_CHECK_S);
 	else
 		r->busy = true;

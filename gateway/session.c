@@ -11,8 +11,8 @@
 #include "buf.h"
 #include "db.h"
 #include "http.h"
-
-#define SESSION_KEY "sauti:sess:"
+#include "keys.h"
+#include "script.h"
 
 static bool is_hex(const char *s, size_t n)
 {
@@ -120,10 +120,19 @@ static int send_args(struct db *db, db_reply_fn cb, struct pending *p, struct db
 	return 0;
 }
 
+/* Both scripts are given the session's hash, sess:TOKEN. */
+#define SESSION_KEYS(X) X(k_session)
+#define CREATE_ARGS(X) X(name) X(role) X(tok) X(csrf) X(ttl)
+#define SK(n) SCRIPT_ENUM(SK_, n)
+#define CA(n) SCRIPT_ENUM(CA_, n)
+enum { SESSION_KEYS(SK) SK_COUNT };
+enum { CREATE_ARGS(CA) CA_COUNT };
+
 static const char create_script[] =
-	"redis.call('HSET', KEYS[1], 'name', ARGV[1], 'role', ARGV[2], 'tok', ARGV[3],"
-	" 'csrf', ARGV[4])\n"
-	"redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
+	SCRIPT_LOCALS(SESSION_KEYS, "KEYS")
+	SCRIPT_LOCALS(CREATE_ARGS, "ARGV")
+	"redis.call('HSET', k_session, 'name', name, 'role', role, 'tok', tok, 'csrf', csrf)\n"
+	"redis.call('EXPIRE', k_session, ttl)\n"
 	"return 1\n";
 
 int session_create(struct db *db, long ttl, const char *name, const char *role,
@@ -137,22 +146,22 @@ int session_create(struct db *db, long ttl, const char *name, const char *role,
 	snprintf(p->s.tok, sizeof(p->s.tok), "%s", tok);
 	p->s.ttl = ttl;
 	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, create_script);
-	db_args_add(&a, "1");
-	db_args_addf(&a, SESSION_KEY "%s", p->s.id);
-	db_args_add(&a, p->s.name);
-	db_args_add(&a, p->s.role);
-	db_args_add(&a, p->s.tok);
-	db_args_add(&a, p->s.csrf);
-	db_args_addl(&a, ttl);
+	int k = script_begin(&a, create_script, SK_COUNT);
+	keys_session(&a, k + SK_k_session, p->s.id);
+	int v = script_reserve(&a, CA_COUNT);
+	db_args_set(&a, v + CA_name, p->s.name);
+	db_args_set(&a, v + CA_role, p->s.role);
+	db_args_set(&a, v + CA_tok, p->s.tok);
+	db_args_set(&a, v + CA_csrf, p->s.csrf);
+	db_args_setl(&a, v + CA_ttl, ttl);
 	return send_args(db, on_written, p, &a);
 }
 
 static const char load_script[] =
-	"local v = redis.call('HMGET', KEYS[1], 'name', 'role', 'tok', 'csrf')\n"
+	SCRIPT_LOCALS(SESSION_KEYS, "KEYS")
+	"local v = redis.call('HMGET', k_session, 'name', 'role', 'tok', 'csrf')\n"
 	"if not v[1] then return nil end\n"
-	"v[5] = redis.call('TTL', KEYS[1])\n"
+	"v[5] = redis.call('TTL', k_session)\n"
 	"return v\n";
 
 int session_load(struct db *db, const char *id, session_fn fn, void *arg)
@@ -160,10 +169,8 @@ int session_load(struct db *db, const char *id, session_fn fn, void *arg)
 	struct pending *p = pending_new(fn, arg);
 	snprintf(p->s.id, sizeof(p->s.id), "%s", id);
 	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, load_script);
-	db_args_add(&a, "1");
-	db_args_addf(&a, SESSION_KEY "%s", p->s.id);
+	int k = script_begin(&a, load_script, SK_COUNT);
+	keys_session(&a, k + SK_k_session, p->s.id);
 	return send_args(db, on_loaded, p, &a);
 }
 
@@ -172,7 +179,7 @@ int session_delete(struct db *db, const char *id, session_fn fn, void *arg)
 	struct pending *p = pending_new(fn, arg);
 	struct db_args a = {0};
 	db_args_add(&a, "DEL");
-	db_args_addf(&a, SESSION_KEY "%s", id);
+	keys_session(&a, script_reserve(&a, 1), id);
 	return send_args(db, on_written, p, &a);
 }
 

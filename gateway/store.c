@@ -916,35 +916,47 @@ const struct person_part *store_person_parts(size_t *n)
 
 /* -- contacts imported ------------------------------------------------------ */
 
-/* ARGV: per contact: phone, groups (';'-joined), field count, then field,
- * value pairs.  Returns the number stored. */
+/* KEYS: the contacts set, then per contact its hash c:PHONE and the set
+ * g:GROUP of each of its groups; ARGV per contact: phone, the group count,
+ * the groups' names, the field count, then field, value pairs.  Returns
+ * the number stored. */
+#define IMPORT_KEYS(X) X(k_contacts)
+#define IK(n) SCRIPT_ENUM(IK_, n)
+enum { IMPORT_KEYS(IK) IK_COUNT };
+
 static const char contacts_script[] =
-	"local i, stored = 1, 0\n"
+	SCRIPT_LOCALS(IMPORT_KEYS, "KEYS")
+	SCRIPT_COUNT("NKEYS", IMPORT_KEYS)
+	"local i, key, stored = 1, NKEYS + 1, 0\n"
 	"while i <= #ARGV do\n"
-	"  local ph, groups, nf = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])\n"
-	"  local k = 'sauti:c:' .. ph\n"
+	"  local ph, ng = ARGV[i], tonumber(ARGV[i + 1])\n"
+	"  local k = KEYS[key]\n"
+	"  local nf = tonumber(ARGV[i + 2 + ng])\n"
+	"  local f0 = i + 3 + ng\n"
 	/* A language the person chose is theirs (store.h, CONTACT_LANG_BY). */
 	"  local chosen = redis.call('HGET', k, '" CONTACT_LANG_BY "') == '" CONTACT_LANG_BY_PERSON "'\n"
 	"  local fields = {}\n"
-	"  for f = i + 3, i + 1 + 2 * nf, 2 do\n"
+	"  for f = f0, f0 + 2 * nf - 2, 2 do\n"
 	"    if not (chosen and ARGV[f] == '_lang') then\n"
 	"      fields[#fields + 1] = ARGV[f]; fields[#fields + 1] = ARGV[f + 1]\n"
 	"    end\n"
 	"  end\n"
 	"  if #fields > 0 then redis.call('HSET', k, unpack(fields)) end\n"
-	"  redis.call('SADD', 'sauti:contacts', ph)\n"
+	"  redis.call('SADD', k_contacts, ph)\n"
 	"  redis.call('HINCRBY', k, '_v', 1)\n" /* see store.h */
-	"  if groups ~= '' then\n"
+	"  if ng > 0 then\n"
 	"    local have = redis.call('HGET', k, '_groups') or ''\n"
 	"    local set = {}\n"
 	"    for g in string.gmatch(have, '[^;]+') do set[g] = true end\n"
-	"    for g in string.gmatch(groups, '[^;]+') do\n"
-	"      redis.call('SADD', 'sauti:g:' .. g, ph)\n"
+	"    for x = 1, ng do\n"
+	"      local g = ARGV[i + 1 + x]\n"
+	"      redis.call('SADD', KEYS[key + x], ph)\n"
 	"      if not set[g] then have = (have == '' and g) or (have .. ';' .. g); set[g] = true end\n"
 	"    end\n"
 	"    redis.call('HSET', k, '_groups', have)\n"
 	"  end\n"
-	"  i = i + 3 + 2 * nf\n"
+	"  key = key + 1 + ng\n"
+	"  i = f0 + 2 * nf\n"
 	"  stored = stored + 1\n"
 	"end\n"
 	"return stored\n";
@@ -973,28 +985,37 @@ static void on_batch_stored(redisReply *reply, void *data)
 	store_more(call);
 }
 
-static int send_batch(struct contacts_call *call, size_t from, size_t to)
+void store_contacts_command(struct db_args *a, const struct contact_row *rows, size_t n)
 {
-	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, contacts_script);
-	db_args_add(&a, "0");
-	for (size_t i = from; i < to; i++) {
-		const struct contact_row *row = &call->imp.rows[i];
-		struct buf g = BUF_INIT;
-		for (size_t k = 0; k < row->ngroups; k++)
-			buf_printf(&g, "%s%s", k ? ";" : "", row->groups[k]);
-		db_args_add(&a, row->phone);
-		db_args_addf(&a, "%s", buf_str(&g));
-		buf_release(&g);
-		db_args_addl(&a, (long)row->fields.n);
+	int nkeys = IK_COUNT;
+	for (size_t i = 0; i < n; i++)
+		nkeys += 1 + (int)rows[i].ngroups;
+	int k = script_begin(a, contacts_script, nkeys);
+	keys_contacts(a, k + IK_k_contacts);
+	k += IK_COUNT;
+	for (size_t i = 0; i < n; i++) {
+		const struct contact_row *row = &rows[i];
+		keys_contact(a, k++, row->phone);
+		db_args_add(a, row->phone);
+		db_args_addl(a, (long)row->ngroups);
+		for (size_t g = 0; g < row->ngroups; g++) {
+			keys_group(a, k++, row->groups[g]);
+			db_args_add(a, row->groups[g]);
+		}
+		db_args_addl(a, (long)row->fields.n);
 		for (size_t f = 0; f < row->fields.n; f++) {
 			const char *name = row->fields.items[f].name;
 			/* The language column is the contact's language, not a field. */
-			db_args_add(&a, strcmp(name, "language") == 0 ? "_lang" : name);
-			db_args_add(&a, row->fields.items[f].value);
+			db_args_add(a, strcmp(name, "language") == 0 ? "_lang" : name);
+			db_args_add(a, row->fields.items[f].value);
 		}
 	}
+}
+
+static int send_batch(struct contacts_call *call, size_t from, size_t to)
+{
+	struct db_args a = {0};
+	store_contacts_command(&a, call->imp.rows + from, to - from);
 	return db_command_args(call->db, on_batch_stored, call, &a);
 }
 

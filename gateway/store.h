@@ -240,5 +240,9 @@ struct contacts_import;
 typedef void (*store_contacts_fn)(long stored, void *arg);
 int store_contacts(struct db *db, struct contacts_import *imp,
 		   store_contacts_fn done, void *arg);
+/* For the tests: the command one batch of n rows is (KEYS: the contacts
+ * set, then each row's contact hash and group sets), into a. */
+struct contact_row;
+void store_contacts_command(struct db_args *a, const struct contact_row *rows, size_t n);
 
 #endif

@@ -49,6 +49,54 @@ static void names_are_built_under_the_prefix(void **state)
 	db_args_release(&a);
 }
 
+/* Argument i of a, as a string. */
+static const char *arg_at(const struct db_args *a, int i)
+{
+	return a->own[i] >= 0 ? a->text.data + a->own[i] : a->v[i];
+}
+
+/* The inbox's, the lane's, the reminders', export's and the others' keys,
+ * and the prefixes scripts build a found key from. */
+static void inbox_lane_and_other_names(void **state)
+{
+	(void)state;
+	struct db_args a = {0};
+	for (int i = 0; i < 14; i++)
+		db_args_add(&a, "");
+	keys_inbox_item(&a, 0, "abcdefghijkl");
+	keys_inbox_person(&a, 1, PHONE);
+	keys_inbox_thread(&a, 2, PHONE);
+	keys_inbox(&a, 3);
+	keys_inbox_open(&a, 4);
+	keys_inbox_closed(&a, 5);
+	keys_lane(&a, 6);
+	keys_lane_item(&a, 7, "00ff00ff00ff00ff");
+	keys_remind(&a, 8);
+	keys_remind_lease(&a, 9);
+	keys_retention(&a, 10);
+	keys_people_indexed(&a, 11);
+	keys_audit(&a, 12);
+	keys_session(&a, 13, "beef");
+	static const char *const want[] = {
+		"sauti:in:abcdefghijkl", "sauti:in:p:" PHONE, "sauti:in:t:" PHONE,
+		"sauti:inbox", "sauti:inbox:open", "sauti:inbox:closed", "sauti:lane",
+		"sauti:lane:00ff00ff00ff00ff", "sauti:remind", "sauti:remind:lease",
+		"sauti:retention", "sauti:people:indexed", "sauti:audit", "sauti:sess:beef",
+	};
+	for (int i = 0; i < 14; i++)
+		assert_string_equal(arg_at(&a, i), want[i]);
+	db_args_release(&a);
+	assert_string_equal(KEYS_CONTACT_PREFIX, "sauti:c:");
+	assert_string_equal(KEYS_POINTER_PREFIX, "sauti:cur:");
+	assert_string_equal(KEYS_PERSON_RUNS_PREFIX, "sauti:pr:");
+	assert_string_equal(KEYS_INBOX_ITEM_PREFIX, "sauti:in:");
+	assert_string_equal(KEYS_INBOX_PERSON_PREFIX, "sauti:in:p:");
+	assert_string_equal(KEYS_INBOX_THREAD_PREFIX, "sauti:in:t:");
+	assert_string_equal(KEYS_LANE_ITEM_PREFIX, "sauti:lane:");
+	assert_string_equal(KEYS_REMIND, "sauti:remind");
+	assert_string_equal(KEYS_LUA(KEYS_RUN_PREFIX, "id"), "('sauti:r:' .. id)");
+}
+
 static void every_family_once(void **state)
 {
 	(void)state;
@@ -94,6 +142,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(names_are_built_under_the_prefix),
+		cmocka_unit_test(inbox_lane_and_other_names),
 		cmocka_unit_test(every_family_once),
 		cmocka_unit_test(every_family_documented),
 	};
