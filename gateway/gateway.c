@@ -12,6 +12,10 @@
 
 void gateway_pseudonym(const struct gateway *gw, const char *phone, char out[17])
 {
+	if (gw->pseudonyms) {
+		pseudonym_keyed(gw->pseudonyms, phone, out);
+		return;
+	}
 	const char *key = config_pseudonym_key(&gw->cfg);
 	pseudonym(key, strlen(key), phone, out);
 }

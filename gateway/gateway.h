@@ -21,6 +21,7 @@ struct retention;
 struct dispatch;
 struct convo_cache;
 struct catalogue;
+struct pseudonym_key;
 
 struct gateway {
 	struct config cfg;
@@ -34,6 +35,7 @@ struct gateway {
 	struct retention *retention; /* the daily sweep, or NULL (retention.h) */
 	struct dispatch *dispatch;  /* the priority lane and reminders (dispatch.h) */
 	struct convo_cache *convos; /* kept from the last turns (turn.c) */
+	struct pseudonym_key *pseudonyms; /* cfg's pseudonym_key, set up once */
 	char consumer[32];          /* this daemon's name in the outbox group */
 	struct event *drain_timer;  /* set once SIGTERM asked us to stop */
 	int drain_ticks;

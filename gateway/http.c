@@ -178,27 +178,41 @@ static enum http_method method_of(enum evhttp_cmd_type cmd)
 	return 0;
 }
 
+/* The answer to a request refused under overload, as cheap as an answer
+ * gets: nothing of the request is copied or parsed (libevent 2.1 calls a
+ * server back only once the body is read, so this is the first moment to
+ * decide), the connection stays open for the next request, and the client
+ * is told when to come back. */
+static void refuse_busy(struct evhttp_request *ev)
+{
+	static const char body[] = "busy, retry later\n";
+	struct evkeyvalq *headers = evhttp_request_get_output_headers(ev);
+	evhttp_add_header(headers, "Retry-After", "1");
+	evhttp_add_header(headers, "Content-Type", "text/plain; charset=utf-8");
+	evbuffer_add(evhttp_request_get_output_buffer(ev), body, sizeof(body) - 1);
+	evhttp_send_reply(ev, 503, "Service Unavailable", NULL);
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
 	struct http_server *s = arg;
+	if (s->max_in_flight && s->in_flight >= s->max_in_flight) {
+		s->shed++;
+		refuse_busy(ev);
+		return;
+	}
+	s->in_flight++;
 	struct req_private *p = xcalloc(1, sizeof(*p));
 	TAILQ_INIT(&p->params);
 	p->pub.ev = ev;
 	p->pub.server = s;
 	p->pub.param_list = &p->params;
-	s->in_flight++;
 	evhttp_connection_set_closecb(evhttp_request_get_connection(ev),
 				      on_connection_close, &p->pub);
 
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(ev);
 	p->pub.method = method_of(cmd);
 	read_request(p, ev);
-	if (s->max_in_flight && s->in_flight > s->max_in_flight) {
-		s->shed++;
-		http_add_header(&p->pub, "Retry-After", "1");
-		http_error(&p->pub, 503, "busy, retry later");
-		return;
-	}
 
 	/* A NUL in the path would cut it short and reach another route. */
 	const char *raw_path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(ev));
@@ -264,6 +278,20 @@ size_t http_server_in_flight(const struct http_server *s) { return s->in_flight;
 void http_server_set_max_in_flight(struct http_server *s, size_t max) { s->max_in_flight = max; }
 
 unsigned long http_server_shed(const struct http_server *s) { return s->shed; }
+
+bool http_server_crowded(const struct http_server *s)
+{
+	return s->max_in_flight && s->in_flight * 4 > s->max_in_flight * 3;
+}
+
+void http_count_shed(struct http_req *req) { req->server->shed++; }
+
+void http_refuse_busy(struct http_req *req)
+{
+	http_count_shed(req);
+	http_add_header(req, "Retry-After", "1");
+	http_error(req, 503, "busy, retry later");
+}
 
 void http_server_free(struct http_server *s)
 {

@@ -16,4 +16,13 @@
 void pseudonym(const char *key, size_t keylen, const char *e164,
 	       char out[PSEUDONYM_SIZE]);
 
+/* The same, with the key set up once for many numbers (the daemon's logs):
+ * pseudonym_key_new() copies what it needs of key; pseudonym_key_free()
+ * wipes and frees it (NULL is fine). */
+struct pseudonym_key;
+struct pseudonym_key *pseudonym_key_new(const char *key, size_t keylen);
+void pseudonym_keyed(const struct pseudonym_key *k, const char *e164,
+		     char out[PSEUDONYM_SIZE]);
+void pseudonym_key_free(struct pseudonym_key *k);
+
 #endif

@@ -210,6 +210,22 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
 	on_drain_tick(-1, 0, gw);
 }
 
+/* Log lines are written once per loop turn, all of a turn's in one write
+ * (log.h): the event is made active by the first line of a turn and runs
+ * after the callbacks already due in it. */
+static void on_log_flush(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_flush();
+}
+
+static void schedule_log_flush(void *arg)
+{
+	event_active(arg, EV_TIMEOUT, 0);
+}
+
 /* With the changelist, the epoll backend applies the adds and deletes of an
  * fd once per loop turn instead of one epoll_ctl each: evhttp disables and
  * enables its read and write events around every answer and hiredis' adapter
@@ -260,6 +276,11 @@ int cmd_serve(int argc, char **argv)
 
 	int status = 1;
 	gw.base = new_event_base();
+	struct event *log_flush_ev = event_new(gw.base, -1, 0, on_log_flush, NULL);
+	if (log_flush_ev)
+		log_buffer_lines(schedule_log_flush, log_flush_ev);
+	gw.pseudonyms = pseudonym_key_new(config_pseudonym_key(&gw.cfg),
+					  strlen(config_pseudonym_key(&gw.cfg)));
 	gw.flows = load_flows(&gw, NULL);
 	log_loaded(gw.flows);
 	gw.convos = convo_cache_new(CONVO_CACHE_ENTRIES, CONVO_CACHE_IDLE);
@@ -330,6 +351,10 @@ out:
 	convo_cache_free(gw.convos);
 	flow_set_unref(gw.flows);
 	catalogue_unref(gw.catalogue);
+	pseudonym_key_free(gw.pseudonyms);
+	log_buffer_lines(NULL, NULL);
+	if (log_flush_ev)
+		event_free(log_flush_ev);
 	if (gw.base)
 		event_base_free(gw.base);
 	config_release(&gw.cfg);

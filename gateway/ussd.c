@@ -182,9 +182,30 @@ static void repeat_key(const char *session, const char *text, char out[40])
 	sodium_bin2hex(out + 2, 33, h, sizeof(h));
 }
 
+/* Under overload a new session waits (the aggregator tells the person to
+ * try again) so that the sessions begun go on: a person cut off in the
+ * middle of a survey loses more than one who dials again (http.h). */
+static bool refused_dial(struct http_req *req, struct ussd_in *u)
+{
+	if (!u->dial || !http_server_crowded(req->server))
+		return false;
+	if (u->json) {
+		http_count_shed(req);
+		http_add_header(req, "Retry-After", "1");
+		dialect_refuse(req, &u->dialect, 503, "busy, retry later");
+	} else {
+		metrics_inc(M_UNAVAILABLE, CHANNEL_USSD);
+		http_refuse_busy(req);
+	}
+	ussd_in_free(u);
+	return true;
+}
+
 static void start_turn(struct gateway *gw, struct http_req *req, const char *phone,
 		       const char *text, struct ussd_in *u, const char *msg_id)
 {
+	if (refused_dial(req, u))
+		return;
 	metrics_inc(M_MESSAGES_IN, CHANNEL_USSD);
 	struct turn *t = turn_new(&gw->turns, gw->flows, req, CHANNEL_USSD, phone, text);
 	t->channel_data = u;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Overload: beyond max_in_flight requests at once the daemon answers 503
 # at once (with Retry-After) instead of queueing without bound, counts it in
-# /metrics, and serves normally again when the load passes.
+# /metrics, and serves normally again when the load passes.  Past three
+# quarters of max_in_flight a new USSD session is refused while a session
+# begun goes on.
 . "$(dirname "$0")/../lib.sh"
 
 start_redis
@@ -25,4 +27,37 @@ wait
 t_like "$(http GET /metrics)" "sauti_requests_shed_total 1" "/metrics counts the shed request"
 t_like "$(http GET '/kannel/sms?from=%2B255700000004&text=WILAYA&id=w4')" "Chagua lugha" \
 	"once the load has passed, requests are served again"
+
+# -- a session begun goes on; a new one waits ------------------------------------
+stop_sauti
+sed -i 's/^max_in_flight: .*/max_in_flight: 8/' "$SAUTI_CONFIG"
+start_sauti
+# ussd SESSION TEXT PHONE: one aggregator request; the status code, then the body.
+ussd() {
+	curl -s -w '\n%{http_code}' --max-time 10 "$SAUTI_URL/ussd" --data-urlencode "sessionId=$1" \
+		--data-urlencode "serviceCode=*150*77#" --data-urlencode "phoneNumber=$3" \
+		--data-urlencode "text=$2"
+}
+t_like "$(ussd begun "" +255700000100)" "^CON " "a session begins"
+kill -STOP "$redis_pid"
+# Six requests wait for Redis: with them in flight a seventh is past three
+# quarters of 8.
+for i in 1 2 3 4 5 6; do
+	curl -s -o /dev/null --max-time 20 "$SAUTI_URL/kannel/sms?from=%2B25570000020$i&text=WILAYA&id=x$i" &
+done
+t_wait_for 10 sh -c "curl -s '$SAUTI_URL/metrics' | grep -q '^sauti_requests_in_flight 7'"
+dial=$(curl -s -D "$T/dial.h" -o /dev/null -w '%{http_code}' --max-time 5 "$SAUTI_URL/ussd" \
+	--data-urlencode "sessionId=new" --data-urlencode "serviceCode=*150*77#" \
+	--data-urlencode "phoneNumber=+255700000101" --data-urlencode "text=")
+t_is "$dial" 503 "a new session is refused at once while the daemon is crowded"
+t_like "$(tr -d '\r' <"$T/dial.h")" "Retry-After: 1" "with Retry-After"
+ussd begun "1" +255700000100 >"$T/step.out" &
+step_pid=$!
+t_wait_for 10 sh -c "curl -s '$SAUTI_URL/metrics' | grep -q '^sauti_requests_in_flight 8'"
+kill -CONT "$redis_pid"
+wait "$step_pid"
+t_like "$(tr '\n' ' ' <"$T/step.out")" "^CON .* 200$" "the session begun is taken and answered once Redis is back"
+wait
+t_like "$(http GET /metrics)" "sauti_requests_shed_total 1" "the refused dial is counted as shed"
+t_like "$(ussd new "" +255700000101)" "^CON " "the new session is taken once the load has passed"
 done_testing

@@ -9,6 +9,8 @@
 
 #include "pseudo.h"
 
+/* Both ways: the key set up for this call, and set up once and used twice
+ * (the second use must not see what the first left in the state). */
 static void expect_pseudonym(const char *key, size_t keylen, const char *e164,
 			     const char *want)
 {
@@ -16,6 +18,13 @@ static void expect_pseudonym(const char *key, size_t keylen, const char *e164,
 	memset(out, 'X', sizeof(out));
 	pseudonym(key, keylen, e164, out);
 	assert_string_equal(out, want);
+	struct pseudonym_key *k = pseudonym_key_new(key, keylen);
+	for (int i = 0; i < 2; i++) {
+		memset(out, 'X', sizeof(out));
+		pseudonym_keyed(k, e164, out);
+		assert_string_equal(out, want);
+	}
+	pseudonym_key_free(k);
 }
 
 /* Computed independently with Python's hmac module:
@@ -59,6 +68,23 @@ static void test_key_bytes_not_string(void **state)
 		assert_non_null(strchr("0123456789abcdef", a[i]));
 }
 
+/* One key set up, many numbers in turn: each as if set up afresh. */
+static void test_keyed_interleaved(void **state)
+{
+	static const char key[] = "sauti-test-key";
+	char out[PSEUDONYM_SIZE];
+	(void)state;
+	struct pseudonym_key *k = pseudonym_key_new(key, strlen(key));
+	pseudonym_keyed(k, "+255712345678", out);
+	assert_string_equal(out, "798c69248ea5ee7f");
+	pseudonym_keyed(k, "+233241234567", out);
+	assert_string_equal(out, "9279c19c67071054");
+	pseudonym_keyed(k, "+255712345678", out);
+	assert_string_equal(out, "798c69248ea5ee7f");
+	pseudonym_key_free(k);
+	pseudonym_key_free(NULL);
+}
+
 static void test_stable(void **state)
 {
 	char a[PSEUDONYM_SIZE], b[PSEUDONYM_SIZE];
@@ -77,6 +103,7 @@ int main(void)
 		cmocka_unit_test(test_rfc4231),
 		cmocka_unit_test(test_key_bytes_not_string),
 		cmocka_unit_test(test_stable),
+		cmocka_unit_test(test_keyed_interleaved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
