@@ -26,11 +26,13 @@
 #include "db.h"
 #include "engine.h"
 #include "flow.h"
+#include "keys.h"
 #include "log.h"
 #include "metrics.h"
 #include "phone.h"
 #include "reminder.h"
 #include "config.h"
+#include "script.h"
 #include "store.h"
 #include "text.h"
 #include "timeutil.h"
@@ -65,6 +67,54 @@ static const char *const state_names[BC_NSTATES] = {
 	"  redis.call('HINCRBY', k, 'n:' .. to, 1)\n" \
 	"  redis.call('HINCRBY', 'sauti:bc:totals', to, 1)\n" \
 	"end\n"
+
+/* recipient_move(bk, rk, ph, from, to): the same for a script given its
+ * keys: bk the broadcast's hash, rk its recipients; the script declares
+ * k_totals (bc:totals) before it. */
+#define RECIPIENT_MOVE_FUNCTION \
+	"local function recipient_move(bk, rk, ph, from, to)\n" \
+	"  redis.call('HSET', rk, ph, to)\n" \
+	"  if from then\n" \
+	"    redis.call('HINCRBY', bk, 'n:' .. from, -1)\n" \
+	"    redis.call('HINCRBY', k_totals, from, -1)\n" \
+	"  end\n" \
+	"  redis.call('HINCRBY', bk, 'n:' .. to, 1)\n" \
+	"  redis.call('HINCRBY', k_totals, to, 1)\n" \
+	"end\n"
+
+/* present(bk, ck, ph): whether ph is still someone to send to: their
+ * contact hash ck exists, or the broadcast's phones: audience names them
+ * (a number may be sent to without being a contact).  `contacts forget`
+ * deletes the one and edits the other, so a forgotten person is neither,
+ * even when a page of the audience was read before the forget
+ * (docs/keys.md, "One person's keys"). */
+#define PRESENT_FUNCTION \
+	"local listed\n" \
+	"local function present(bk, ck, ph)\n" \
+	"  if redis.call('EXISTS', ck) == 1 then return true end\n" \
+	"  if not listed then\n" \
+	"    local to = redis.call('HGET', bk, 'to') or ''\n" \
+	"    listed = string.sub(to, 1, 7) == 'phones:' and (',' .. string.sub(to, 8) .. ',') or ''\n" \
+	"  end\n" \
+	"  return string.find(listed, ',' .. ph .. ',', 1, true) ~= nil\n" \
+	"end\n"
+
+/* unrecipient(bk, rk, ph): takes ph out of a broadcast as forget does:
+ * out of the recipients and out of the per-state counters. */
+#define UNRECIPIENT_FUNCTION \
+	"local function unrecipient(bk, rk, ph)\n" \
+	"  local st = redis.call('HGET', rk, ph)\n" \
+	"  if not st then return end\n" \
+	"  redis.call('HDEL', rk, ph)\n" \
+	"  if redis.call('HEXISTS', bk, 'n:' .. st) == 1 then\n" \
+	"    redis.call('HINCRBY', bk, 'n:' .. st, -1)\n" \
+	"    redis.call('HINCRBY', k_totals, st, -1)\n" \
+	"  end\n" \
+	"end\n"
+
+/* A run's key from an id read in Redis (an index's, a pointer's): not
+ * known before the script runs. */
+#define LUA_RUN_KEY(id) "'" KEYS_RUN_PREFIX "' .. " id
 
 /* -- audiences --------------------------------------------------------------- */
 
@@ -166,75 +216,90 @@ int audience_check(const char *audience, const char *country, char *normalised,
 
 /* -- reading an audience, a page at a time ------------------------------------ */
 
-/* ARGV: 1 mode, 2 key (set, runs index) or phones (','-joined), 3 cursor,
- * 4 count, 5 seen-set key, 6 answer field, 7 answer value, 8 the
- * broadcast's flow (runs of others make a recipient busy), 9 broadcast id
- * or '', 10 now.
- *   set:    SSCAN of a set of phones (group, all)
- *   runs:   respondents: completed runs, each phone once (seen set)
- *   answer: latest completed run per phone (newest first, seen set) whose
- *           answer field is the value
- *   phones: the list itself
+/* One page of an audience, by mode:
+ *   set:    SSCAN of a set of phones (k_source: a group, all)
+ *   runs:   respondents: completed runs of k_source (runs:FLOW), each
+ *           phone once (k_seen)
+ *   answer: latest completed run per phone (newest first, k_seen) whose
+ *           answer `field` is `value`
+ *   phones: the list `phones` itself (k_source is not read)
  * Returns {next cursor ('0' at the end), {phone, contact hash (NUL-joined),
- * busy, ...}, state of the broadcast or ''}.  Renews the claim of a
- * broadcast being planned.  One page costs O(count). */
+ * busy (in a run of another flow than `flow`), ...}, state of the
+ * broadcast or ''}.  Renews the claim of a broadcast being planned (bc;
+ * '' for a dry run, whose k_bc is not read).  k_seen expires in an hour
+ * and is listed in k_plans till then, so that forget finds it.  The keys
+ * of the people and runs a page names are found by reading the page
+ * (KEYS_CONTACT_PREFIX, KEYS_POINTER_PREFIX, KEYS_RUN_PREFIX).  One page
+ * costs O(count). */
+#define PAGE_KEYS(X) X(k_source) X(k_seen) X(k_plans) X(k_bc) X(k_due)
+#define PAGE_ARGS(X) X(mode) X(phones) X(cursor) X(count) X(field) X(value) X(flow) X(bc) X(now)
+#define GK(n) SCRIPT_ENUM(GK_, n)
+#define GA(n) SCRIPT_ENUM(GA_, n)
+enum { PAGE_KEYS(GK) GK_COUNT };
+enum { PAGE_ARGS(GA) GA_COUNT };
+#define PLAN_TTL "3600"
 static const char page_script[] =
-	"local mode, key, cur, count = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])\n"
-	"local phones, nxt = {}, '0'\n"
+	SCRIPT_LOCALS(PAGE_KEYS, "KEYS")
+	SCRIPT_LOCALS(PAGE_ARGS, "ARGV")
+	"count, now = tonumber(count), tonumber(now)\n"
+	"local list, nxt = {}, '0'\n"
 	"if mode == 'set' then\n"
-	"  local r = redis.call('SSCAN', key, cur, 'COUNT', count)\n"
-	"  nxt, phones = r[1], r[2]\n"
+	"  local r = redis.call('SSCAN', k_source, cursor, 'COUNT', count)\n"
+	"  nxt, list = r[1], r[2]\n"
 	"elseif mode == 'phones' then\n"
-	"  for p in string.gmatch(key, '[^,]+') do phones[#phones + 1] = p end\n"
+	"  for p in string.gmatch(phones, '[^,]+') do list[#list + 1] = p end\n"
 	"else\n"
-	"  local first = tonumber(cur)\n"
+	"  local first = tonumber(cursor)\n"
 	"  local ids\n"
-	"  if mode == 'runs' then ids = redis.call('ZRANGE', key, first, first + count - 1)\n"
-	"  else ids = redis.call('ZREVRANGE', key, first, first + count - 1) end\n"
+	"  if mode == 'runs' then ids = redis.call('ZRANGE', k_source, first, first + count - 1)\n"
+	"  else ids = redis.call('ZREVRANGE', k_source, first, first + count - 1) end\n"
 	"  if #ids == count then nxt = tostring(first + count) end\n"
 	"  for _, id in ipairs(ids) do\n"
-	"    local v = redis.call('HMGET', 'sauti:r:' .. id, 'st', 'ph', 'a:' .. ARGV[6])\n"
-	"    if v[1] == 'completed' and v[2] and redis.call('SADD', ARGV[5], v[2]) == 1 then\n"
-	"      if mode == 'runs' or v[3] == ARGV[7] then phones[#phones + 1] = v[2] end\n"
+	"    local v = redis.call('HMGET', " LUA_RUN_KEY("id") ", 'st', 'ph', 'a:' .. field)\n"
+	"    if v[1] == 'completed' and v[2] and redis.call('SADD', k_seen, v[2]) == 1 then\n"
+	"      if mode == 'runs' or v[3] == value then list[#list + 1] = v[2] end\n"
 	"    end\n"
 	"  end\n"
-	"  redis.call('EXPIRE', ARGV[5], 3600)\n"
+	"  local t = tonumber(redis.call('TIME')[1])\n"
+	"  redis.call('EXPIRE', k_seen, " PLAN_TTL ")\n"
+	"  redis.call('ZREMRANGEBYSCORE', k_plans, '-inf', t)\n"
+	"  redis.call('ZADD', k_plans, t + " PLAN_TTL ", k_seen)\n"
 	"end\n"
-	"local now = tonumber(ARGV[10])\n"
 	"local out = {}\n"
-	"for _, p in ipairs(phones) do\n"
+	"for _, p in ipairs(list) do\n"
 	"  local busy = 0\n"
 	"  for _, kind in ipairs({'sms', 'ussd'}) do\n"
-	"    local id = redis.call('GET', 'sauti:cur:' .. kind .. ':' .. p)\n"
+	"    local id = redis.call('GET', '" KEYS_POINTER_PREFIX "' .. kind .. ':' .. p)\n"
 	"    if id then\n"
-	"      local v = redis.call('HMGET', 'sauti:r:' .. id, 'st', 'flow', 'exp')\n"
-	"      if v[1] == 'active' and v[2] ~= ARGV[8] and tonumber(v[3] or '0') > now then busy = 1 end\n"
+	"      local v = redis.call('HMGET', " LUA_RUN_KEY("id") ", 'st', 'flow', 'exp')\n"
+	"      if v[1] == 'active' and v[2] ~= flow and tonumber(v[3] or '0') > now then busy = 1 end\n"
 	"    end\n"
 	"  end\n"
 	"  out[#out + 1] = p\n"
-	"  out[#out + 1] = table.concat(redis.call('HGETALL', 'sauti:c:' .. p), '\\0')\n"
+	"  out[#out + 1] = table.concat(redis.call('HGETALL', '" KEYS_CONTACT_PREFIX "' .. p), '\\0')\n"
 	"  out[#out + 1] = busy\n"
 	"end\n"
 	"local state = ''\n"
-	"if ARGV[9] ~= '' then\n"
-	"  local bk = 'sauti:bc:' .. ARGV[9]\n"
-	"  state = redis.call('HGET', bk, 'state') or ''\n"
+	"if bc ~= '' then\n"
+	"  state = redis.call('HGET', k_bc, 'state') or ''\n"
 	"  if state == 'planning' then\n"
-	"    redis.call('ZADD', 'sauti:bc:due', 'XX', now + " CLAIM_LEASE ", ARGV[9])\n"
+	"    redis.call('ZADD', k_due, 'XX', now + " CLAIM_LEASE ", bc)\n"
 	"  end\n"
 	"end\n"
 	"return {nxt, out, state}\n";
 
-/* Where an audience's members come from: the page script's first ARGVs. */
+/* Where an audience's members come from. */
 struct source {
-	const char *mode;
-	struct buf key;
-	struct buf field, value;       /* answer: only */
+	const char *mode;             /* page_script's */
+	struct buf name;              /* the group's or the flow's */
+	struct buf phones;            /* phones: only */
+	struct buf field, value;      /* answer: only */
 };
 
 static void source_release(struct source *s)
 {
-	buf_release(&s->key);
+	buf_release(&s->name);
+	buf_release(&s->phones);
 	buf_release(&s->field);
 	buf_release(&s->value);
 }
@@ -247,47 +312,69 @@ static void source_init(struct source *s, const char *audience)
 	const char *arg = colon ? colon + 1 : "";
 	if (strcmp(audience, "all") == 0) {
 		s->mode = "set";
-		buf_puts(&s->key, "sauti:contacts");
 	} else if (strncmp(audience, "group:", 6) == 0) {
 		s->mode = "set";
-		buf_printf(&s->key, "sauti:g:%s", arg);
+		buf_puts(&s->name, arg);
 	} else if (strncmp(audience, "respondents:", 12) == 0) {
 		s->mode = "runs";
-		buf_printf(&s->key, "sauti:runs:%s", arg);
+		buf_puts(&s->name, arg);
 	} else if (strncmp(audience, "answer:", 7) == 0) {
-		struct buf flow = BUF_INIT;
 		s->mode = "answer";
-		answer_parts(arg, &flow, &s->field, &s->value);
-		buf_printf(&s->key, "sauti:runs:%s", buf_str(&flow));
-		buf_release(&flow);
+		answer_parts(arg, &s->name, &s->field, &s->value);
 	} else {
 		s->mode = "phones";
-		buf_puts(&s->key, arg);
+		buf_puts(&s->phones, arg);
 	}
+}
+
+/* Sets argument i to the key the members come from (contacts for a
+ * phones: list, which reads none). */
+static void source_key(const struct source *s, struct db_args *a, int i)
+{
+	if (strcmp(s->mode, "set") == 0 && s->name.len)
+		keys_group(a, i, buf_str(&s->name));
+	else if (strcmp(s->mode, "runs") == 0 || strcmp(s->mode, "answer") == 0)
+		keys_flow_runs(a, i, buf_str(&s->name));
+	else
+		keys_contacts(a, i);
 }
 
 /* -- planning: what each recipient gets, a page at a time ----------------------- */
 
-/* ARGV: bc, now, flow, then per recipient: phone, opted out, ucs2, text,
- * language, first step ('' once ended), run done.  Enqueues each recipient
- * once (a second planning of the same broadcast changes nothing); -1 when
- * the broadcast was cancelled meanwhile.  The run is not created here but
- * when the message is handed to Kannel (begin_script): a queued recipient
- * costs a stream entry and a hash field. */
+/* Enqueues each recipient of a page once (a second planning of the same
+ * broadcast changes nothing); -1 when the broadcast was cancelled
+ * meanwhile.  After the named keys, each recipient's contact key; after
+ * the named arguments, per recipient: phone, opted out, ucs2, text,
+ * language, first step ('' once ended), run done.  One no longer present
+ * (forgotten since the page was read: PRESENT_FUNCTION) is left out, as if
+ * never in the audience: no state, no counter, nothing queued.  The run is
+ * not created here but when the message is handed to Kannel
+ * (begin_script): a queued recipient costs a stream entry and a hash
+ * field. */
+#define ENQUEUE_KEYS(X) X(k_bc) X(k_recipients) X(k_totals) X(k_outbox)
+#define ENQUEUE_ARGS(X) X(bc) X(flow)
+#define EK(n) SCRIPT_ENUM(EK_, n)
+#define EA(n) SCRIPT_ENUM(EA_, n)
+enum { ENQUEUE_KEYS(EK) EK_COUNT };
+enum { ENQUEUE_ARGS(EA) EA_COUNT };
+#define ENQUEUE_PER_RECIPIENT 7
 static const char enqueue_script[] =
-	MOVE_FUNCTION
-	"local bc, flow = ARGV[1], ARGV[3]\n"
-	"local bk = 'sauti:bc:' .. bc\n"
-	"if redis.call('HGET', bk, 'state') == 'cancelled' then return -1 end\n"
-	"local rk = bk .. ':r'\n"
+	SCRIPT_LOCALS(ENQUEUE_KEYS, "KEYS")
+	SCRIPT_LOCALS(ENQUEUE_ARGS, "ARGV")
+	SCRIPT_COUNT("NKEYS", ENQUEUE_KEYS)
+	SCRIPT_COUNT("NARGS", ENQUEUE_ARGS)
+	RECIPIENT_MOVE_FUNCTION
+	PRESENT_FUNCTION
+	"if redis.call('HGET', k_bc, 'state') == 'cancelled' then return -1 end\n"
 	"local n = 0\n"
-	"for i = 4, #ARGV, 7 do\n"
+	"for j = 0, #KEYS - NKEYS - 1 do\n"
+	"  local i = NARGS + 1 + 7 * j\n"
 	"  local ph = ARGV[i]\n"
-	"  if redis.call('HEXISTS', rk, ph) == 0 then\n"
-	"    if ARGV[i + 1] == '1' then move(bc, ph, false, 'skipped')\n"
+	"  if redis.call('HEXISTS', k_recipients, ph) == 0 and present(k_bc, KEYS[NKEYS + 1 + j], ph) then\n"
+	"    if ARGV[i + 1] == '1' then recipient_move(k_bc, k_recipients, ph, false, 'skipped')\n"
 	"    else\n"
-	"      move(bc, ph, false, 'queued')\n"
-	"      redis.call('XADD', 'sauti:outbox', '*', 'bc', bc, 'ph', ph, 'fl', flow,\n"
+	"      recipient_move(k_bc, k_recipients, ph, false, 'queued')\n"
+	"      redis.call('XADD', k_outbox, '*', 'bc', bc, 'ph', ph, 'fl', flow,\n"
 	"        'ucs', ARGV[i + 2], 'txt', ARGV[i + 3], 'lg', ARGV[i + 4], 'sp', ARGV[i + 5],\n"
 	"        'd', ARGV[i + 6], 'n', 0)\n"
 	"      n = n + 1\n"
@@ -295,6 +382,36 @@ static const char enqueue_script[] =
 	"  end\n"
 	"end\n"
 	"return n\n";
+
+/* Starts the enqueue of a page of n recipients for broadcast bc; returns
+ * the index of the first recipient's contact key (enqueue_add fills it). */
+static int enqueue_begin(struct db_args *a, const char *bc, const char *flow, int n)
+{
+	int k = script_begin(a, enqueue_script, EK_COUNT + n);
+	keys_broadcast(a, k + EK_k_bc, bc);
+	keys_broadcast_recipients(a, k + EK_k_recipients, bc);
+	keys_broadcast_totals(a, k + EK_k_totals);
+	keys_outbox(a, k + EK_k_outbox);
+	int v = script_reserve(a, EA_COUNT);
+	db_args_set(a, v + EA_bc, bc);
+	db_args_set(a, v + EA_flow, flow);
+	return k + EK_COUNT;
+}
+
+/* Adds recipient j (from 0) of the page begun at first. */
+static void enqueue_add(struct db_args *a, int first, int j, const char *phone, bool opted_out,
+			bool ucs2, const char *text, const char *lang, const char *step, bool done)
+{
+	/* Copied (setf, addf): the caller's strings are gone before it is sent. */
+	keys_contact(a, first + j, phone);
+	db_args_addf(a, "%s", phone);
+	db_args_add(a, opted_out ? "1" : "0");
+	db_args_add(a, ucs2 ? "1" : "0");
+	db_args_addf(a, "%s", text);
+	db_args_add(a, lang);
+	db_args_add(a, step);
+	db_args_add(a, done ? "1" : "0");
+}
 
 /* ARGV: the flows whose stats texts show.  {flow, stats hash, ...} */
 static const char stats_script[] =
@@ -312,7 +429,7 @@ struct plan {
 	char *id;                     /* broadcast id; NULL for a dry run */
 	struct source src;
 	char cursor[32];
-	char seen[48];                /* this plan's set of phones already seen */
+	char seen[16];                /* the id of this plan's set of phones seen (plan:ID) */
 	bool at_end;
 	bool fetching;                /* a page command is pending */
 	int in_flight;                /* enqueue commands pending */
@@ -331,8 +448,17 @@ struct plan {
 static void plan_free(struct plan *p)
 {
 	if (p->seen[0]) {
-		const char *argv[] = {"DEL", p->seen};
-		db_command(p->db, NULL, NULL, 2, argv, NULL);
+		struct db_args del = {0}, zrem = {0};
+		db_args_add(&del, "DEL");
+		db_args_add(&del, "");
+		keys_plan(&del, 1, p->seen);
+		db_command_args(p->db, NULL, NULL, &del);
+		db_args_add(&zrem, "ZREM");
+		db_args_add(&zrem, "");
+		db_args_add(&zrem, "");
+		keys_plans(&zrem, 1);
+		keys_plan(&zrem, 2, p->seen);
+		db_command_args(p->db, NULL, NULL, &zrem);
 	}
 	source_release(&p->src);
 	fields_release(&p->stats);
@@ -491,14 +617,9 @@ static void on_page(redisReply *reply, void *data)
 	if (p->id && strcmp(reply->element[2]->str, "cancelled") == 0)
 		p->cancelled = true;
 	struct db_args a = {0};
-	if (p->id && !p->cancelled) {
-		db_args_add(&a, "EVAL");
-		db_args_add(&a, enqueue_script);
-		db_args_add(&a, "0");
-		db_args_add(&a, p->id);
-		db_args_addl(&a, p->now);
-		db_args_add(&a, p->flow->id);
-	}
+	int first = -1, j = 0;
+	if (p->id && !p->cancelled)
+		first = enqueue_begin(&a, p->id, p->flow->id, (int)(list->elements / 3));
 	for (size_t i = 0; i + 2 < list->elements && !p->cancelled; i += 3) {
 		struct contact c = {0};
 		struct recipient r = {0};
@@ -506,22 +627,17 @@ static void on_page(redisReply *reply, void *data)
 		p->members++;
 		if (!c.opted_out)
 			recipient_plan(p, &c, &r);
-		if (!p->id) {
+		if (!p->id)
 			summary_add(&p->sum, p->flow, &c, &r, list->element[i + 2]->integer == 1);
-		} else {
-			/* Copied (addf): c and r are gone before it is sent. */
-			db_args_addf(&a, "%s", c.phone);
-			db_args_add(&a, c.opted_out ? "1" : "0");
-			db_args_add(&a, r.cost.ucs2 ? "1" : "0");
-			db_args_addf(&a, "%s", r.text ? r.text : "");
-			db_args_add(&a, p->flow->langs[r.run.lang]);
-			db_args_add(&a, r.run.step >= 0 ? p->flow->steps[r.run.step].id : "");
-			db_args_add(&a, r.run.status == RUN_COMPLETED ? "1" : "0");
-		}
+		else
+			enqueue_add(&a, first, j++, c.phone, c.opted_out, r.cost.ucs2,
+				    r.text ? r.text : "", p->flow->langs[r.run.lang],
+				    r.run.step >= 0 ? p->flow->steps[r.run.step].id : "",
+				    r.run.status == RUN_COMPLETED);
 		recipient_release(&r);
 		contact_release(&c);
 	}
-	if (a.n > 6) {
+	if (j > 0) {
 		p->in_flight++;
 		if (db_command_args(p->db, on_enqueued, p, &a) < 0) {
 			p->in_flight--;
@@ -537,13 +653,27 @@ static void on_page(redisReply *reply, void *data)
 
 static void plan_fetch(struct plan *p)
 {
-	char count[16], now[24];
-	snprintf(count, sizeof(count), "%d", PAGE_SIZE);
-	snprintf(now, sizeof(now), "%ld", p->now);
-	const char *argv[] = {"EVAL", page_script, "0", p->src.mode, buf_str(&p->src.key), p->cursor,
-			      count, p->seen, buf_str(&p->src.field), buf_str(&p->src.value),
-			      p->flow->id, p->id ? p->id : "", now};
-	p->fetching = db_command(p->db, on_page, p, 13, argv, NULL) == 0;
+	struct db_args a = {0};
+	int k = script_begin(&a, page_script, GK_COUNT);
+	source_key(&p->src, &a, k + GK_k_source);
+	keys_plan(&a, k + GK_k_seen, p->seen);
+	keys_plans(&a, k + GK_k_plans);
+	if (p->id)
+		keys_broadcast(&a, k + GK_k_bc, p->id);
+	else
+		keys_plan(&a, k + GK_k_bc, p->seen); /* a dry run's: not read */
+	keys_broadcasts_due(&a, k + GK_k_due);
+	int v = script_reserve(&a, GA_COUNT);
+	db_args_set(&a, v + GA_mode, p->src.mode);
+	db_args_set(&a, v + GA_phones, buf_str(&p->src.phones));
+	db_args_set(&a, v + GA_cursor, p->cursor);
+	db_args_setl(&a, v + GA_count, PAGE_SIZE);
+	db_args_set(&a, v + GA_field, buf_str(&p->src.field));
+	db_args_set(&a, v + GA_value, buf_str(&p->src.value));
+	db_args_set(&a, v + GA_flow, p->flow->id);
+	db_args_set(&a, v + GA_bc, p->id ? p->id : "");
+	db_args_setl(&a, v + GA_now, p->now);
+	p->fetching = db_command_args(p->db, on_page, p, &a) == 0;
 	if (!p->fetching)
 		p->failed = true;
 }
@@ -588,7 +718,7 @@ static int plan_start(struct plan *p, const char *audience)
 	char hex[13];
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
-	snprintf(p->seen, sizeof(p->seen), "sauti:plan:%s", hex);
+	snprintf(p->seen, sizeof(p->seen), "%s", hex);
 	if (p->flows->nstats_flows == 0) {
 		plan_fetch(p);
 		return p->fetching ? 0 : -1;
@@ -661,10 +791,14 @@ static const char create_script[] =
 	"redis.call('ZADD', 'sauti:bcs', ARGV[5], ARGV[1])\n"
 	"return 1\n";
 
-/* ARGV: mode and key as page_script.  The audience's size: the members of
- * a set (opted-out ones included), else -1 (it takes a walk). */
+/* The audience's size: the members of a set (opted-out ones included),
+ * else -1 (it takes a walk).  k_source and mode as page_script's. */
+#define SIZE_KEYS(X) X(k_source)
+#define SIZE_ARGS(X) X(mode)
 static const char size_script[] =
-	"if ARGV[1] == 'set' then return redis.call('SCARD', ARGV[2]) end\n"
+	SCRIPT_LOCALS(SIZE_KEYS, "KEYS")
+	SCRIPT_LOCALS(SIZE_ARGS, "ARGV")
+	"if mode == 'set' then return redis.call('SCARD', k_source) end\n"
 	"return -1\n";
 
 struct created {
@@ -775,8 +909,10 @@ int broadcast_create(struct db *db, const struct flow_set *flows,
 	sodium_bin2hex(c->id, sizeof(c->id), raw, sizeof(raw));
 	struct source s;
 	source_init(&s, req->audience);
-	const char *argv[] = {"EVAL", size_script, "0", s.mode, buf_str(&s.key)};
-	int rc = db_command(db, on_size, c, 5, argv, NULL);
+	struct db_args a = {0};
+	source_key(&s, &a, script_begin(&a, size_script, 1));
+	db_args_add(&a, s.mode);
+	int rc = db_command_args(db, on_size, c, &a);
 	source_release(&s);
 	if (rc < 0)
 		created_free(c);
@@ -1140,88 +1276,115 @@ static const char grant_script[] =
 	"redis.call('SET', 'sauti:rate', string.format('%.0f', nxt), 'PX', 10000)\n"
 	"return out\n";
 
-/* admit(rate, member): whether one more message fits the last second's
- * `rate` (true, and it is counted) or not.  The window is 1.02 s: 20 ms of
- * guard for the time between this admission and the hand-off.  Every
- * message handed to Kannel, broadcast or priority, passes here. */
+/* admit(log, rate, member): whether one more message fits the last
+ * second's `rate` in log (rate:log): true, and it is counted, or false.
+ * The window is 1.02 s: 20 ms of guard for the time between this admission
+ * and the hand-off.  Every message handed to Kannel, broadcast or priority,
+ * passes here. */
 #define ADMIT_FUNCTION \
-	"local function admit(rate, member)\n" \
+	"local function admit(log, rate, member)\n" \
 	"  local t = redis.call('TIME')\n" \
 	"  local now = t[1] * 1000000 + t[2]\n" \
-	"  redis.call('ZREMRANGEBYSCORE', 'sauti:rate:log', '-inf', now - 1020000)\n" \
-	"  if redis.call('ZCARD', 'sauti:rate:log') >= tonumber(rate) then return false end\n" \
-	"  redis.call('ZADD', 'sauti:rate:log', now, member .. ':' .. now)\n" \
-	"  redis.call('PEXPIRE', 'sauti:rate:log', 2000)\n" \
+	"  redis.call('ZREMRANGEBYSCORE', log, '-inf', now - 1020000)\n" \
+	"  if redis.call('ZCARD', log) >= tonumber(rate) then return false end\n" \
+	"  redis.call('ZADD', log, now, member .. ':' .. now)\n" \
+	"  redis.call('PEXPIRE', log, 2000)\n" \
 	"  return true\n" \
 	"end\n"
 
-/* ARGV: 1 broadcast, 2 phone, 3 rate, 4 flow, 5 run id, 6 now (s), then the
- * run's fields (count first).  Right before handing a message to Kannel:
- *   0  it must not go (sent already, cancelled, or the person said STOP
- *      meanwhile), or the person is answering this very flow already (an
- *      active run of it with an answer in it: skipped, never restarted),
+/* Right before handing a message to Kannel; after the named arguments, the
+ * run's fields (count first):
+ *   0  it must not go (sent already, cancelled, the person said STOP or was
+ *      forgotten meanwhile: PRESENT_FUNCTION, then taken out of the
+ *      broadcast as forget does), or the person is answering this very
+ *      flow already (an active run of it with an answer in it: skipped,
+ *      never restarted),
  *  -2  the person is in an active run of another flow, on either channel:
  *      the recipient waits (never interrupted),
  *  -1  the last second already holds `rate` messages (try again soon),
  *   1  it may go now: the run is created (once: its id is the recipient's)
- *      and the SMS pointer set, as a keyword would. */
+ *      and the SMS pointer set, as a keyword would.
+ * The runs the pointers name are found by reading them (LUA_RUN_KEY). */
+#define BEGIN_KEYS(X) \
+	X(k_bc) X(k_recipients) X(k_totals) X(k_contact) X(k_sms) X(k_ussd) X(k_run) \
+	X(k_flow_runs) X(k_person_runs) X(k_rate_log)
+#define BEGIN_ARGS(X) X(bc) X(phone) X(rate) X(flow) X(run_id) X(now)
+#define BK(n) SCRIPT_ENUM(BK_, n)
+#define BA(n) SCRIPT_ENUM(BA_, n)
+enum { BEGIN_KEYS(BK) BK_COUNT };
+enum { BEGIN_ARGS(BA) BA_COUNT };
 static const char begin_script[] =
-	MOVE_FUNCTION
+	SCRIPT_LOCALS(BEGIN_KEYS, "KEYS")
+	SCRIPT_LOCALS(BEGIN_ARGS, "ARGV")
+	SCRIPT_COUNT("NARGS", BEGIN_ARGS)
+	RECIPIENT_MOVE_FUNCTION
+	PRESENT_FUNCTION
+	UNRECIPIENT_FUNCTION
 	ADMIT_FUNCTION
-	"local bc, ph, flow, id, now = ARGV[1], ARGV[2], ARGV[4], ARGV[5], tonumber(ARGV[6])\n"
-	"local bk = 'sauti:bc:' .. bc\n"
-	"local st = redis.call('HGET', bk .. ':r', ph)\n"
+	"now = tonumber(now)\n"
+	"local st = redis.call('HGET', k_recipients, phone)\n"
 	"if st ~= 'queued' and st ~= 'sending' and st ~= 'waiting' then return 0 end\n"
-	"if redis.call('HGET', bk, 'state') == 'cancelled' then\n"
-	"  move(bc, ph, st, 'cancelled')\n"
+	"if not present(k_bc, k_contact, phone) then\n"
+	"  unrecipient(k_bc, k_recipients, phone)\n"
 	"  return 0\n"
 	"end\n"
-	"if redis.call('HGET', 'sauti:c:' .. ph, '_optout') == '1' then\n"
-	"  move(bc, ph, st, 'skipped')\n"
+	"if redis.call('HGET', k_bc, 'state') == 'cancelled' then\n"
+	"  recipient_move(k_bc, k_recipients, phone, st, 'cancelled')\n"
 	"  return 0\n"
 	"end\n"
-	"for _, kind in ipairs({'sms', 'ussd'}) do\n"
-	"  local cur = redis.call('GET', 'sauti:cur:' .. kind .. ':' .. ph)\n"
-	"  if cur and cur ~= id then\n"
-	"    local v = redis.call('HMGET', 'sauti:r:' .. cur, 'st', 'flow', 'exp')\n"
+	"if redis.call('HGET', k_contact, '_optout') == '1' then\n"
+	"  recipient_move(k_bc, k_recipients, phone, st, 'skipped')\n"
+	"  return 0\n"
+	"end\n"
+	"for _, ptr in ipairs({k_sms, k_ussd}) do\n"
+	"  local cur = redis.call('GET', ptr)\n"
+	"  if cur and cur ~= run_id then\n"
+	"    local ck = " LUA_RUN_KEY("cur") "\n"
+	"    local v = redis.call('HMGET', ck, 'st', 'flow', 'exp')\n"
 	"    if v[1] == 'active' and tonumber(v[3] or '0') > now then\n"
 	"      if v[2] ~= flow then\n"
-	"        if st ~= 'waiting' then move(bc, ph, st, 'waiting') end\n"
+	"        if st ~= 'waiting' then recipient_move(k_bc, k_recipients, phone, st, 'waiting') end\n"
 	"        return -2\n"
 	"      end\n"
-	"      for _, f in ipairs(redis.call('HKEYS', 'sauti:r:' .. cur)) do\n"
+	"      for _, f in ipairs(redis.call('HKEYS', ck)) do\n"
 	"        if string.sub(f, 1, 2) == 'a:' then\n"
-	"          move(bc, ph, st, 'skipped')\n"
+	"          recipient_move(k_bc, k_recipients, phone, st, 'skipped')\n"
 	"          return 0\n"
 	"        end\n"
 	"      end\n"
 	"    end\n"
 	"  end\n"
 	"end\n"
-	"if not admit(ARGV[3], bc .. ':' .. ph) then return -1 end\n"
-	"local rk = 'sauti:r:' .. id\n"
-	"if redis.call('EXISTS', rk) == 0 then\n"
-	"  local ptr = 'sauti:cur:sms:' .. ph\n"
-	"  local cur = redis.call('GET', ptr)\n"
-	"  if cur and redis.call('HGET', 'sauti:r:' .. cur, 'st') == 'active' then\n"
-	"    redis.call('HSET', 'sauti:r:' .. cur, 'st', 'expired')\n"
-	"    redis.call('HINCRBY', 'sauti:r:' .. cur, 'v', 1)\n"
+	"if not admit(k_rate_log, rate, bc .. ':' .. phone) then return -1 end\n"
+	"if redis.call('EXISTS', k_run) == 0 then\n"
+	"  local cur = redis.call('GET', k_sms)\n"
+	"  if cur and redis.call('HGET', " LUA_RUN_KEY("cur") ", 'st') == 'active' then\n"
+	"    redis.call('HSET', " LUA_RUN_KEY("cur") ", 'st', 'expired')\n"
+	"    redis.call('HINCRBY', " LUA_RUN_KEY("cur") ", 'v', 1)\n"
 	"  end\n"
-	"  local n = tonumber(ARGV[7])\n"
-	"  redis.call('HSET', rk, 'v', 1, 'bc', bc, unpack(ARGV, 8, 7 + n))\n"
-	"  redis.call('ZADD', 'sauti:runs:' .. flow, now, id)\n"
-	"  redis.call('ZADD', 'sauti:pr:' .. ph, now, id)\n"
-	"  if redis.call('HGET', rk, 'st') == 'active' then redis.call('SET', ptr, id)\n"
-	"  else redis.call('DEL', ptr) end\n"
+	"  local n = tonumber(ARGV[NARGS + 1])\n"
+	"  redis.call('HSET', k_run, 'v', 1, 'bc', bc, unpack(ARGV, NARGS + 2, NARGS + 1 + n))\n"
+	"  redis.call('ZADD', k_flow_runs, now, run_id)\n"
+	"  redis.call('ZADD', k_person_runs, now, run_id)\n"
+	"  if redis.call('HGET', k_run, 'st') == 'active' then redis.call('SET', k_sms, run_id)\n"
+	"  else redis.call('DEL', k_sms) end\n"
 	"end\n"
-	"if st ~= 'sending' then move(bc, ph, st, 'sending') end\n"
+	"if st ~= 'sending' then recipient_move(k_bc, k_recipients, phone, st, 'sending') end\n"
 	"return 1\n";
 
-/* ARGV: phone, rate.  begin_script for a priority message: 0 opted out. */
+/* begin_script for a priority message: 0 opted out. */
+#define PRIORITY_KEYS(X) X(k_contact) X(k_rate_log)
+#define PRIORITY_ARGS(X) X(phone) X(rate)
+#define PK(n) SCRIPT_ENUM(PK_, n)
+#define PA(n) SCRIPT_ENUM(PA_, n)
+enum { PRIORITY_KEYS(PK) PK_COUNT };
+enum { PRIORITY_ARGS(PA) PA_COUNT };
 static const char priority_begin_script[] =
+	SCRIPT_LOCALS(PRIORITY_KEYS, "KEYS")
+	SCRIPT_LOCALS(PRIORITY_ARGS, "ARGV")
 	ADMIT_FUNCTION
-	"if redis.call('HGET', 'sauti:c:' .. ARGV[1], '_optout') == '1' then return 0 end\n"
-	"if not admit(ARGV[2], 'p:' .. ARGV[1]) then return -1 end\n"
+	"if redis.call('HGET', k_contact, '_optout') == '1' then return 0 end\n"
+	"if not admit(k_rate_log, rate, 'p:' .. phone) then return -1 end\n"
 	"return 1\n";
 
 /* ARGV: 1 entry id, 2 broadcast, 3 phone, 4 outcome (1 accepted, 0 refused,
@@ -1558,6 +1721,29 @@ static void recipient_run_id(const struct outgoing *o, char out[RUN_ID_LEN + 1])
 	sodium_bin2hex(out, RUN_ID_LEN + 1, hash, sizeof(hash));
 }
 
+static void begin_command(struct db_args *a, const char *bc, const char *phone, int rate,
+			  const char *flow, const char *run_id, long now)
+{
+	int k = script_begin(a, begin_script, BK_COUNT);
+	keys_broadcast(a, k + BK_k_bc, bc);
+	keys_broadcast_recipients(a, k + BK_k_recipients, bc);
+	keys_broadcast_totals(a, k + BK_k_totals);
+	keys_contact(a, k + BK_k_contact, phone);
+	keys_pointer(a, k + BK_k_sms, "sms", phone);
+	keys_pointer(a, k + BK_k_ussd, "ussd", phone);
+	keys_run(a, k + BK_k_run, run_id);
+	keys_flow_runs(a, k + BK_k_flow_runs, flow);
+	keys_person_runs(a, k + BK_k_person_runs, phone);
+	keys_rate_log(a, k + BK_k_rate_log);
+	int v = script_reserve(a, BA_COUNT);
+	db_args_setf(a, v + BA_bc, "%s", bc);
+	db_args_setf(a, v + BA_phone, "%s", phone);
+	db_args_setl(a, v + BA_rate, rate);
+	db_args_setf(a, v + BA_flow, "%s", flow);
+	db_args_setf(a, v + BA_run_id, "%s", run_id);
+	db_args_setl(a, v + BA_now, now);
+}
+
 static void begin(struct outgoing *o)
 {
 	struct broadcaster *b = o->b;
@@ -1578,15 +1764,7 @@ static void begin(struct outgoing *o)
 	};
 	recipient_run_id(o, run.id);
 	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, begin_script);
-	db_args_add(&a, "0");
-	db_args_add(&a, o->bc);
-	db_args_add(&a, o->phone);
-	db_args_addl(&a, kannel_rate(b));
-	db_args_add(&a, o->flow);
-	db_args_add(&a, run.id);
-	db_args_addl(&a, now);
+	begin_command(&a, o->bc, o->phone, kannel_rate(b), o->flow, run.id, now);
 	store_run_fields(&a, &run);
 	if (db_command_args(b->env.db, on_begin, o, &a) < 0)
 		outgoing_free(o);
@@ -1620,10 +1798,14 @@ static void on_slot(evutil_socket_t fd, short what, void *arg)
 		begin(o);
 		return;
 	}
-	char rate[16];
-	snprintf(rate, sizeof(rate), "%d", kannel_rate(o->b));
-	const char *argv[] = {"EVAL", priority_begin_script, "0", o->phone, rate};
-	if (db_command(b->env.db, on_begin, o, 5, argv, NULL) < 0)
+	struct db_args a = {0};
+	int k = script_begin(&a, priority_begin_script, PK_COUNT);
+	keys_contact(&a, k + PK_k_contact, o->phone);
+	keys_rate_log(&a, k + PK_k_rate_log);
+	int v = script_reserve(&a, PA_COUNT);
+	db_args_set(&a, v + PA_phone, o->phone);
+	db_args_setl(&a, v + PA_rate, kannel_rate(o->b));
+	if (db_command_args(b->env.db, on_begin, o, &a) < 0)
 		priority_finish(o, 0);
 }
 

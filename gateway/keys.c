@@ -94,6 +94,39 @@ void keys_session(struct db_args *a, int i, const char *token)
 	db_args_setf(a, i, KEYS_PREFIX "sess:%s", token);
 }
 
+/* -- broadcasts -- */
+
+void keys_broadcast(struct db_args *a, int i, const char *id)
+{
+	db_args_setf(a, i, KEYS_BROADCAST_PREFIX "%s", id);
+}
+
+void keys_broadcast_recipients(struct db_args *a, int i, const char *id)
+{
+	db_args_setf(a, i, KEYS_BROADCAST_PREFIX "%s" KEYS_RECIPIENTS_SUFFIX, id);
+}
+
+void keys_broadcasts_due(struct db_args *a, int i) { db_args_set(a, i, KEYS_BROADCAST_PREFIX "due"); }
+
+void keys_broadcasts(struct db_args *a, int i) { db_args_set(a, i, KEYS_BROADCASTS); }
+
+void keys_broadcast_totals(struct db_args *a, int i) { db_args_set(a, i, KEYS_BROADCAST_TOTALS); }
+
+void keys_plan(struct db_args *a, int i, const char *id)
+{
+	db_args_setf(a, i, KEYS_PREFIX "plan:%s", id);
+}
+
+void keys_plans(struct db_args *a, int i) { db_args_set(a, i, KEYS_PLANS); }
+
+void keys_outbox(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "outbox"); }
+
+void keys_outbox_retry(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "outbox:retry"); }
+
+void keys_rate(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "rate"); }
+
+void keys_rate_log(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "rate:log"); }
+
 static const struct keys_family layout[] = {
 	{"c:PHONE", "hash", KEYS_PERSON, "store, contacts",
 	 "the contact: _lang, _optout, _await, _groups, _since, _last, _v (version), fields"},
@@ -113,6 +146,9 @@ static const struct keys_family layout[] = {
 	{"bc:ID", "hash", KEYS_GLOBAL, "broadcast", "a broadcast: flow, to, at, created, state"},
 	{"bc:ID:r", "hash", KEYS_GLOBAL, "broadcast", "phone -> recipient state"},
 	{"bc:due", "zset", KEYS_GLOBAL, "broadcast", "broadcast ids by when they are due"},
+	{"bcs", "zset", KEYS_GLOBAL, "broadcast", "every broadcast id by creation time"},
+	{"plan:ID", "set", KEYS_GLOBAL, "broadcast", "the phones a planner has seen (expires)"},
+	{"plans", "zset", KEYS_GLOBAL, "broadcast", "the plan:ID sets by when they expire (forget)"},
 	{"outbox", "stream", KEYS_GLOBAL, "broadcast", "one entry per message to send (group senders)"},
 	{"outbox:retry", "zset", KEYS_GLOBAL, "broadcast", "outbox entries waiting for their retry"},
 	{"rate", "string", KEYS_GLOBAL, "broadcast", "the next free sending slot, microseconds"},

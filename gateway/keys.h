@@ -64,6 +64,28 @@ void keys_people_indexed(struct db_args *a, int i);                      /* peop
 void keys_audit(struct db_args *a, int i);                               /* audit */
 void keys_session(struct db_args *a, int i, const char *token);          /* sess:TOKEN */
 
+/* -- broadcasts (broadcast.h) -- */
+/* A broadcast's hash is this and its id, its recipients that and ":r" (a
+ * script that finds broadcasts by ids it reads: the bcs index, outbox
+ * entries). */
+#define KEYS_BROADCAST_PREFIX KEYS_PREFIX "bc:"
+#define KEYS_RECIPIENTS_SUFFIX ":r"
+/* Names a script without KEYS of its own reads (contacts forget's). */
+#define KEYS_BROADCASTS KEYS_PREFIX "bcs"
+#define KEYS_BROADCAST_TOTALS KEYS_BROADCAST_PREFIX "totals"
+#define KEYS_PLANS KEYS_PREFIX "plans"
+void keys_broadcast(struct db_args *a, int i, const char *id);            /* bc:ID */
+void keys_broadcast_recipients(struct db_args *a, int i, const char *id); /* bc:ID:r */
+void keys_broadcasts_due(struct db_args *a, int i);                       /* bc:due */
+void keys_broadcasts(struct db_args *a, int i);                           /* bcs */
+void keys_broadcast_totals(struct db_args *a, int i);                     /* bc:totals */
+void keys_plan(struct db_args *a, int i, const char *id);                 /* plan:ID */
+void keys_plans(struct db_args *a, int i);                                /* plans */
+void keys_outbox(struct db_args *a, int i);                               /* outbox */
+void keys_outbox_retry(struct db_args *a, int i);                         /* outbox:retry */
+void keys_rate(struct db_args *a, int i);                                 /* rate */
+void keys_rate_log(struct db_args *a, int i);                             /* rate:log */
+
 /* Who a key belongs to, which says where it lives on a cluster. */
 enum keys_scope {
 	KEYS_PERSON,   /* one person's: kept in the person's slot */

@@ -837,47 +837,44 @@ static const struct person_part person_parts[] = {
 	 * number in a phones: audience, and what waits in the outbox, its
 	 * retries and the rate log.  Without its entry a recipient is not
 	 * sent to (the sender's begin script), so a broadcast going out skips
-	 * the person from then on. */
+	 * the person from then on; a page of an audience read before the
+	 * forget is not enqueued for them either (the enqueue script asks for
+	 * their contact).  The broadcasts are those of the bcs index, their
+	 * keys built from the ids read there (docs/keys.md). */
 	{"broadcasts", true,
 	 "local out = {}\n"
-	 "for _, rk in ipairs(scan('sauti:bc:*:r')) do\n"
-	 "  local st = redis.call('HGET', rk, p)\n"
-	 "  if st then out[#out + 1] = {broadcast = string.sub(rk, 10, -3), state = st} end\n"
-	 "end\n"
-	 "for _, bk in ipairs(scan('sauti:bc:*')) do\n"
-	 "  if redis.call('TYPE', bk).ok == 'hash' then\n"
-	 "    local to = redis.call('HGET', bk, 'to') or ''\n"
-	 "    if string.sub(to, 1, 7) == 'phones:' and string.find(',' .. string.sub(to, 8) .. ',', ',' .. p .. ',', 1, true) then\n"
-	 "      out[#out + 1] = {broadcast = string.sub(bk, 10), audience = to}\n"
-	 "    end\n"
+	 "for _, id in ipairs(redis.call('ZRANGE', '" KEYS_BROADCASTS "', 0, -1)) do\n"
+	 "  local bk = '" KEYS_BROADCAST_PREFIX "' .. id\n"
+	 "  local st = redis.call('HGET', bk .. '" KEYS_RECIPIENTS_SUFFIX "', p)\n"
+	 "  if st then out[#out + 1] = {broadcast = id, state = st} end\n"
+	 "  local to = redis.call('HGET', bk, 'to') or ''\n"
+	 "  if string.sub(to, 1, 7) == 'phones:' and string.find(',' .. string.sub(to, 8) .. ',', ',' .. p .. ',', 1, true) then\n"
+	 "    out[#out + 1] = {broadcast = id, audience = to}\n"
 	 "  end\n"
 	 "end\n"
 	 "return out\n",
 	 "local n = 0\n"
+	 "for _, id in ipairs(redis.call('ZRANGE', '" KEYS_BROADCASTS "', 0, -1)) do\n"
+	 "  local bk = '" KEYS_BROADCAST_PREFIX "' .. id\n"
+	 "  local rk = bk .. '" KEYS_RECIPIENTS_SUFFIX "'\n"
 	 /* out of the recipients, and out of the per-state counters where
 	  * the broadcast keeps them (n:STATE of bc:ID, and bc:totals) */
-	 "for _, rk in ipairs(scan('sauti:bc:*:r')) do\n"
 	 "  local st = redis.call('HGET', rk, p)\n"
 	 "  if st then\n"
 	 "    n = n + redis.call('HDEL', rk, p)\n"
-	 "    local bk = string.sub(rk, 1, -3)\n"
 	 "    if redis.call('HEXISTS', bk, 'n:' .. st) == 1 then\n"
 	 "      redis.call('HINCRBY', bk, 'n:' .. st, -1)\n"
-	 "      redis.call('HINCRBY', 'sauti:bc:totals', st, -1)\n"
+	 "      redis.call('HINCRBY', '" KEYS_BROADCAST_TOTALS "', st, -1)\n"
 	 "    end\n"
 	 "  end\n"
-	 "end\n"
-	 "for _, bk in ipairs(scan('sauti:bc:*')) do\n"
-	 "  if redis.call('TYPE', bk).ok == 'hash' then\n"
-	 "    local to = redis.call('HGET', bk, 'to')\n"
-	 "    if to and string.sub(to, 1, 7) == 'phones:' then\n"
-	 "      local keep = {}\n"
-	 "      for q in string.gmatch(string.sub(to, 8), '[^,]+') do\n"
-	 "        if q ~= p then keep[#keep + 1] = q end\n"
-	 "      end\n"
-	 "      local now = 'phones:' .. table.concat(keep, ',')\n"
-	 "      if now ~= to then redis.call('HSET', bk, 'to', now); n = n + 1 end\n"
+	 "  local to = redis.call('HGET', bk, 'to')\n"
+	 "  if to and string.sub(to, 1, 7) == 'phones:' then\n"
+	 "    local keep = {}\n"
+	 "    for q in string.gmatch(string.sub(to, 8), '[^,]+') do\n"
+	 "      if q ~= p then keep[#keep + 1] = q end\n"
 	 "    end\n"
+	 "    local now = 'phones:' .. table.concat(keep, ',')\n"
+	 "    if now ~= to then redis.call('HSET', bk, 'to', now); n = n + 1 end\n"
 	 "  end\n"
 	 "end\n"
 	 "if redis.call('EXISTS', 'sauti:outbox') == 1 then\n"
@@ -896,9 +893,11 @@ static const struct person_part person_parts[] = {
 	 "  end\n"
 	 "end\n"
 	 /* a planner's set of the phones it has seen (broadcast.c), while
-	  * it plans */
-	 "for _, k in ipairs(scan('sauti:plan:*')) do\n"
-	 "  if redis.call('TYPE', k).ok == 'set' then n = n + redis.call('SREM', k, p) end\n"
+	  * it plans: the plans index names them until they expire */
+	 "local t = tonumber(redis.call('TIME')[1])\n"
+	 "redis.call('ZREMRANGEBYSCORE', '" KEYS_PLANS "', '-inf', t)\n"
+	 "for _, k in ipairs(redis.call('ZRANGE', '" KEYS_PLANS "', 0, -1)) do\n"
+	 "  n = n + redis.call('SREM', k, p)\n"
 	 "end\n"
 	 "for _, m in ipairs(redis.call('ZRANGE', 'sauti:rate:log', 0, -1)) do\n"
 	 "  if string.find(m, ':' .. p .. ':', 1, true) then\n"
