@@ -112,10 +112,6 @@ static const char *const state_names[BC_NSTATES] = {
 	"  end\n" \
 	"end\n"
 
-/* A run's key from an id read in Redis (an index's, a pointer's): not
- * known before the script runs. */
-#define LUA_RUN_KEY(id) "'" KEYS_RUN_PREFIX "' .. " id
-
 /* -- audiences --------------------------------------------------------------- */
 
 static bool valid_name(const char *s, size_t len)
@@ -255,7 +251,7 @@ static const char page_script[] =
 	"  else ids = redis.call('ZREVRANGE', k_source, first, first + count - 1) end\n"
 	"  if #ids == count then nxt = tostring(first + count) end\n"
 	"  for _, id in ipairs(ids) do\n"
-	"    local v = redis.call('HMGET', " LUA_RUN_KEY("id") ", 'st', 'ph', 'a:' .. field)\n"
+	"    local v = redis.call('HMGET', " KEYS_LUA(KEYS_RUN_PREFIX, "id") ", 'st', 'ph', 'a:' .. field)\n"
 	"    if v[1] == 'completed' and v[2] and redis.call('SADD', k_seen, v[2]) == 1 then\n"
 	"      if mode == 'runs' or v[3] == value then list[#list + 1] = v[2] end\n"
 	"    end\n"
@@ -269,14 +265,14 @@ static const char page_script[] =
 	"for _, p in ipairs(list) do\n"
 	"  local busy = 0\n"
 	"  for _, kind in ipairs({'sms', 'ussd'}) do\n"
-	"    local id = redis.call('GET', '" KEYS_POINTER_PREFIX "' .. kind .. ':' .. p)\n"
+	"    local id = redis.call('GET', " KEYS_LUA(KEYS_POINTER_PREFIX, "kind .. ':' .. p") ")\n"
 	"    if id then\n"
-	"      local v = redis.call('HMGET', " LUA_RUN_KEY("id") ", 'st', 'flow', 'exp')\n"
+	"      local v = redis.call('HMGET', " KEYS_LUA(KEYS_RUN_PREFIX, "id") ", 'st', 'flow', 'exp')\n"
 	"      if v[1] == 'active' and v[2] ~= flow and tonumber(v[3] or '0') > now then busy = 1 end\n"
 	"    end\n"
 	"  end\n"
 	"  out[#out + 1] = p\n"
-	"  out[#out + 1] = table.concat(redis.call('HGETALL', '" KEYS_CONTACT_PREFIX "' .. p), '\\0')\n"
+	"  out[#out + 1] = table.concat(redis.call('HGETALL', " KEYS_LUA(KEYS_CONTACT_PREFIX, "p") "), '\\0')\n"
 	"  out[#out + 1] = busy\n"
 	"end\n"
 	"local state = ''\n"
@@ -1304,7 +1300,7 @@ static const char grant_script[] =
  *  -1  the last second already holds `rate` messages (try again soon),
  *   1  it may go now: the run is created (once: its id is the recipient's)
  *      and the SMS pointer set, as a keyword would.
- * The runs the pointers name are found by reading them (LUA_RUN_KEY). */
+ * The runs the pointers name are found by reading them (KEYS_RUN_PREFIX). */
 #define BEGIN_KEYS(X) \
 	X(k_bc) X(k_recipients) X(k_totals) X(k_contact) X(k_sms) X(k_ussd) X(k_run) \
 	X(k_flow_runs) X(k_person_runs) X(k_rate_log)
@@ -1339,7 +1335,7 @@ static const char begin_script[] =
 	"for _, ptr in ipairs({k_sms, k_ussd}) do\n"
 	"  local cur = redis.call('GET', ptr)\n"
 	"  if cur and cur ~= run_id then\n"
-	"    local ck = " LUA_RUN_KEY("cur") "\n"
+	"    local ck = " KEYS_LUA(KEYS_RUN_PREFIX, "cur") "\n"
 	"    local v = redis.call('HMGET', ck, 'st', 'flow', 'exp')\n"
 	"    if v[1] == 'active' and tonumber(v[3] or '0') > now then\n"
 	"      if v[2] ~= flow then\n"
@@ -1358,9 +1354,9 @@ static const char begin_script[] =
 	"if not admit(k_rate_log, rate, bc .. ':' .. phone) then return -1 end\n"
 	"if redis.call('EXISTS', k_run) == 0 then\n"
 	"  local cur = redis.call('GET', k_sms)\n"
-	"  if cur and redis.call('HGET', " LUA_RUN_KEY("cur") ", 'st') == 'active' then\n"
-	"    redis.call('HSET', " LUA_RUN_KEY("cur") ", 'st', 'expired')\n"
-	"    redis.call('HINCRBY', " LUA_RUN_KEY("cur") ", 'v', 1)\n"
+	"  if cur and redis.call('HGET', " KEYS_LUA(KEYS_RUN_PREFIX, "cur") ", 'st') == 'active' then\n"
+	"    redis.call('HSET', " KEYS_LUA(KEYS_RUN_PREFIX, "cur") ", 'st', 'expired')\n"
+	"    redis.call('HINCRBY', " KEYS_LUA(KEYS_RUN_PREFIX, "cur") ", 'v', 1)\n"
 	"  end\n"
 	"  local n = tonumber(ARGV[NARGS + 1])\n"
 	"  redis.call('HSET', k_run, 'v', 1, 'bc', bc, unpack(ARGV, NARGS + 2, NARGS + 1 + n))\n"

@@ -844,7 +844,7 @@ static const struct person_part person_parts[] = {
 	{"broadcasts", true,
 	 "local out = {}\n"
 	 "for _, id in ipairs(redis.call('ZRANGE', '" KEYS_BROADCASTS "', 0, -1)) do\n"
-	 "  local bk = '" KEYS_BROADCAST_PREFIX "' .. id\n"
+	 "  local bk = " KEYS_LUA(KEYS_BROADCAST_PREFIX, "id") "\n"
 	 "  local st = redis.call('HGET', bk .. '" KEYS_RECIPIENTS_SUFFIX "', p)\n"
 	 "  if st then out[#out + 1] = {broadcast = id, state = st} end\n"
 	 "  local to = redis.call('HGET', bk, 'to') or ''\n"
@@ -855,7 +855,7 @@ static const struct person_part person_parts[] = {
 	 "return out\n",
 	 "local n = 0\n"
 	 "for _, id in ipairs(redis.call('ZRANGE', '" KEYS_BROADCASTS "', 0, -1)) do\n"
-	 "  local bk = '" KEYS_BROADCAST_PREFIX "' .. id\n"
+	 "  local bk = " KEYS_LUA(KEYS_BROADCAST_PREFIX, "id") "\n"
 	 "  local rk = bk .. '" KEYS_RECIPIENTS_SUFFIX "'\n"
 	 /* out of the recipients, and out of the per-state counters where
 	  * the broadcast keeps them (n:STATE of bc:ID, and bc:totals) */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A person forgotten while a big broadcast is being planned is never sent
-# to: 1,500 contacts, planned 50 a page (30 pages).  The page with the victim in it is
+# to: 200 contacts, planned 50 a page (4 pages).  The page with the victim in it is
 # read before `contacts forget` and written (the enqueue) after it: a proxy
 # in front of Redis (tests/redis_hold.py) holds the planner's write of that
 # page until the victim's contact is gone, so the interleaving happens every
@@ -10,11 +10,11 @@
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-N=1500
+N=200
 start_redis
 start_kannel
 PROXY_PORT=$(free_port)
-VICTIM=+255712900777
+VICTIM=+255712900123
 t_spawn redis-hold "$T/redis_hold.out" "$T_PYTHON" "$T_ROOT/tests/redis_hold.py" \
 	"$PROXY_PORT" "$REDIS_PORT" "$VICTIM" +2557129 5 "$T/redis_hold.log"
 t_wait_for 10 grep -q listening "$T/redis_hold.log"
@@ -45,7 +45,7 @@ t_ok "the held write then reaches Redis" t_wait_for 10 grep -q 'released: forgot
 
 count() { S broadcast status "$id" | sed -n "s/^$1: //p"; }
 over() { [ "$(count queued)" = 0 ] && [ "$(count waiting)" = 0 ] && [ "$(count state)" = "done" ]; }
-t_ok "the broadcast goes out to the end" t_wait_for 300 over
+t_ok "the broadcast goes out to the end" t_wait_for 120 over
 t_is "$(count total)" $((N - 1)) "every other recipient was planned"
 t_is "$(count sent)" $((N - 1)) "and sent to"
 t_is "$(count failed)/$(count skipped)" 0/0 "none failed or skipped"
@@ -70,7 +70,7 @@ while IFS= read -r key; do
 	stream) redis_cli XRANGE "$key" - + ;;
 	esac >>"$T/dump"
 done < <(redis_cli --scan)
-t_like "$(grep -c . "$T/dump")" "[0-9]{4}" "the scan found the others' keys"
+t_like "$(grep -c . "$T/dump")" "[0-9]{3}" "the scan found the others' keys"
 for f in "${forms[@]}"; do
 	t_fails "no key or value holds $f" grep -qF -- "$f" "$T/dump"
 done
