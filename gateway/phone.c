@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "phonenumber.h"
@@ -227,16 +228,104 @@ static int normalise(const char *input, const char *country, bool mobile,
 	return 0;
 }
 
+/* -- the answers given lately ---------------------------------------------------
+ * A reading through libphonenumber costs tens of microseconds (its ICU
+ * regular expressions: a third of a USSD step's CPU), and the same numbers
+ * come again and again: every step of a session, every SMS of a survey.
+ * An answer depends only on the input, the country and the rule (the
+ * library's state never changes), so the latest are kept in a small
+ * direct-mapped table: a slot per hash, the newest answer wins it. */
+#define MEMO_SLOTS 1024                 /* a power of two; ~90 KiB */
+#define MEMO_INPUT_MAX 40               /* longer inputs are not kept */
+
+struct memo {
+	bool used, mobile, has_country;
+	char input[MEMO_INPUT_MAX];
+	char country[PHONE_REGION_SIZE];
+	int rc;
+	char e164[PHONE_E164_SIZE];
+	char region[PHONE_REGION_SIZE];
+	const char *reason;             /* static, as normalise() gives it */
+};
+
+static struct memo memo[MEMO_SLOTS];
+
+/* The slot of a question, or NULL when it is not one to keep. */
+static struct memo *memo_slot(const char *input, const char *country, bool mobile)
+{
+	size_t in_len = strlen(input), c_len = country ? strlen(country) : 0;
+	if (in_len >= MEMO_INPUT_MAX || c_len >= PHONE_REGION_SIZE)
+		return NULL;
+	uint32_t h = 2166136261u;       /* FNV-1a */
+	for (size_t i = 0; i < in_len; i++)
+		h = (h ^ (unsigned char)input[i]) * 16777619u;
+	for (size_t i = 0; i < c_len; i++)
+		h = (h ^ (unsigned char)country[i]) * 16777619u;
+	h = (h ^ (mobile ? 1u : 2u) ^ (country ? 4u : 0u)) * 16777619u;
+	return &memo[h & (MEMO_SLOTS - 1)];
+}
+
+static bool memo_answers(const struct memo *m, const char *input, const char *country,
+			 bool mobile)
+{
+	return m->used && m->mobile == mobile && m->has_country == (country != NULL) &&
+	       strcmp(m->input, input) == 0 && (!country || strcmp(m->country, country) == 0);
+}
+
+static void memo_keep(struct memo *m, const char *input, const char *country, bool mobile,
+		      int rc, const char *e164, const char *region, const char *reason)
+{
+	m->used = true;
+	m->mobile = mobile;
+	m->has_country = country != NULL;
+	strcpy(m->input, input);                        /* lengths checked by memo_slot */
+	strcpy(m->country, country ? country : "");
+	m->rc = rc;
+	strcpy(m->e164, rc == 0 ? e164 : "");
+	memcpy(m->region, rc == 0 ? region : "", rc == 0 ? PHONE_REGION_SIZE : 1);
+	m->reason = reason;
+}
+
+/* normalise(), answered from the table when it can be. */
+static int normalise_kept(const char *input, const char *country, bool mobile,
+			  char *out, size_t outsize, char *region, const char **reason)
+{
+	struct memo *m = input ? memo_slot(input, country, mobile) : NULL;
+	if (!m)
+		return normalise(input, country, mobile, out, outsize, region, reason);
+	if (!memo_answers(m, input, country, mobile)) {
+		char e164[PHONE_E164_SIZE] = "", reg[PHONE_REGION_SIZE] = "";
+		const char *why = NULL;
+		int rc = normalise(input, country, mobile, e164, sizeof(e164), reg, &why);
+		memo_keep(m, input, country, mobile, rc, e164, reg, why);
+	}
+	if (m->rc < 0) {
+		if (reason)
+			*reason = m->reason;
+		return -1;
+	}
+	size_t len = strlen(m->e164);
+	if (len + 1 > outsize) {
+		if (reason)
+			*reason = "output buffer too small";
+		return -1;
+	}
+	memcpy(out, m->e164, len + 1);
+	if (region)
+		memcpy(region, m->region, PHONE_REGION_SIZE);
+	return 0;
+}
+
 int phone_normalise(const char *input, const char *country, char *out,
 		    size_t outsize, const char **reason)
 {
-	return normalise(input, country, false, out, outsize, NULL, reason);
+	return normalise_kept(input, country, false, out, outsize, NULL, reason);
 }
 
 int phone_normalise_mobile(const char *input, const char *country, char *out,
 			   size_t outsize, char *region, const char **reason)
 {
-	return normalise(input, country, true, out, outsize, region, reason);
+	return normalise_kept(input, country, true, out, outsize, region, reason);
 }
 
 int phone_country_known(const char *country)

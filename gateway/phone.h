@@ -4,7 +4,8 @@
  * phonenumber.h; this module holds sauti's rules on top of it: which
  * characters a number may be written with, which numbers are accepted
  * where, and the sentence that says why one is not.  No I/O; the library's
- * state is made once and never changes (phonenumber.h).
+ * state is made once and never changes (phonenumber.h), and the latest
+ * answers are kept, since the same numbers come again and again.
  *
  * Accepted, for a default country (ISO 3166 alpha-2, any case) such as TZ:
  *   "0712 345 678"       the national form, trunk prefix and all
