@@ -4,7 +4,7 @@
  *                                                        ^  |
  *              retry (backoff), waiting (in a run) ------+  +--> DLR -> delivered
  *
- * Every change of a recipient's state goes through move() in Lua, which also
+ * Every change of a recipient's state goes through recipient_move() in Lua, which also
  * keeps the broadcast's per-state counters (n:STATE in bc:ID) and the totals
  * over all broadcasts (bc:totals): so status and /metrics cost O(1). */
 #include "broadcast.h"
@@ -54,23 +54,10 @@ static const char *const state_names[BC_NSTATES] = {
 	"queued", "waiting", "sending", "sent", "delivered", "failed", "skipped", "cancelled",
 };
 
-/* move(bc, phone, from, to): the one way a recipient changes state (from is
- * false for a new one); keeps the counters of bc:ID and bc:totals. */
-#define MOVE_FUNCTION \
-	"local function move(bc, ph, from, to)\n" \
-	"  local k = 'sauti:bc:' .. bc\n" \
-	"  redis.call('HSET', k .. ':r', ph, to)\n" \
-	"  if from then\n" \
-	"    redis.call('HINCRBY', k, 'n:' .. from, -1)\n" \
-	"    redis.call('HINCRBY', 'sauti:bc:totals', from, -1)\n" \
-	"  end\n" \
-	"  redis.call('HINCRBY', k, 'n:' .. to, 1)\n" \
-	"  redis.call('HINCRBY', 'sauti:bc:totals', to, 1)\n" \
-	"end\n"
-
-/* recipient_move(bk, rk, ph, from, to): the same for a script given its
- * keys: bk the broadcast's hash, rk its recipients; the script declares
- * k_totals (bc:totals) before it. */
+/* recipient_move(bk, rk, ph, from, to): the one way a recipient changes
+ * state (from is false for a new one): bk the broadcast's hash, rk its
+ * recipients; keeps the counters of bk and of k_totals (bc:totals), which
+ * the script declares before it. */
 #define RECIPIENT_MOVE_FUNCTION \
 	"local function recipient_move(bk, rk, ph, from, to)\n" \
 	"  redis.call('HSET', rk, ph, to)\n" \
@@ -380,8 +367,9 @@ static const char enqueue_script[] =
 	"return n\n";
 
 /* Starts the enqueue of a page of n recipients for broadcast bc; returns
- * the index of the first recipient's contact key (enqueue_add fills it). */
-static int enqueue_begin(struct db_args *a, const char *bc, const char *flow, int n)
+ * the index of the first recipient's contact key (broadcast_enqueue_add
+ * fills it). */
+int broadcast_enqueue_command(struct db_args *a, const char *bc, const char *flow, int n)
 {
 	int k = script_begin(a, enqueue_script, EK_COUNT + n);
 	keys_broadcast(a, k + EK_k_bc, bc);
@@ -395,8 +383,9 @@ static int enqueue_begin(struct db_args *a, const char *bc, const char *flow, in
 }
 
 /* Adds recipient j (from 0) of the page begun at first. */
-static void enqueue_add(struct db_args *a, int first, int j, const char *phone, bool opted_out,
-			bool ucs2, const char *text, const char *lang, const char *step, bool done)
+void broadcast_enqueue_add(struct db_args *a, int first, int j, const char *phone,
+			   bool opted_out, bool ucs2, const char *text, const char *lang,
+			   const char *step, bool done)
 {
 	/* Copied (setf, addf): the caller's strings are gone before it is sent. */
 	keys_contact(a, first + j, phone);
@@ -409,12 +398,13 @@ static void enqueue_add(struct db_args *a, int first, int j, const char *phone, 
 	db_args_add(a, done ? "1" : "0");
 }
 
-/* ARGV: the flows whose stats texts show.  {flow, stats hash, ...} */
+/* KEYS: the stats:FLOW of each flow whose stats texts show; ARGV: those
+ * flows, in the same order.  {flow, stats hash, ...} */
 static const char stats_script[] =
 	"local out = {}\n"
-	"for _, f in ipairs(ARGV) do\n"
+	"for i, f in ipairs(ARGV) do\n"
 	"  out[#out + 1] = f\n"
-	"  out[#out + 1] = redis.call('HGETALL', 'sauti:stats:' .. f)\n"
+	"  out[#out + 1] = redis.call('HGETALL', KEYS[i])\n"
 	"end\n"
 	"return out\n";
 
@@ -615,7 +605,7 @@ static void on_page(redisReply *reply, void *data)
 	struct db_args a = {0};
 	int first = -1, j = 0;
 	if (p->id && !p->cancelled)
-		first = enqueue_begin(&a, p->id, p->flow->id, (int)(list->elements / 3));
+		first = broadcast_enqueue_command(&a, p->id, p->flow->id, (int)(list->elements / 3));
 	for (size_t i = 0; i + 2 < list->elements && !p->cancelled; i += 3) {
 		struct contact c = {0};
 		struct recipient r = {0};
@@ -626,10 +616,10 @@ static void on_page(redisReply *reply, void *data)
 		if (!p->id)
 			summary_add(&p->sum, p->flow, &c, &r, list->element[i + 2]->integer == 1);
 		else
-			enqueue_add(&a, first, j++, c.phone, c.opted_out, r.cost.ucs2,
-				    r.text ? r.text : "", p->flow->langs[r.run.lang],
-				    r.run.step >= 0 ? p->flow->steps[r.run.step].id : "",
-				    r.run.status == RUN_COMPLETED);
+			broadcast_enqueue_add(&a, first, j++, c.phone, c.opted_out, r.cost.ucs2,
+					      r.text ? r.text : "", p->flow->langs[r.run.lang],
+					      r.run.step >= 0 ? p->flow->steps[r.run.step].id : "",
+					      r.run.status == RUN_COMPLETED);
 		recipient_release(&r);
 		contact_release(&c);
 	}
@@ -647,28 +637,43 @@ static void on_page(redisReply *reply, void *data)
 	plan_next(p);
 }
 
+static void page_command(struct db_args *a, const struct source *src, const char *plan_id,
+			 const char *id, const char *cursor, const char *flow, long now)
+{
+	int k = script_begin(a, page_script, GK_COUNT);
+	source_key(src, a, k + GK_k_source);
+	keys_plan(a, k + GK_k_seen, plan_id);
+	keys_plans(a, k + GK_k_plans);
+	if (id)
+		keys_broadcast(a, k + GK_k_bc, id);
+	else
+		keys_plan(a, k + GK_k_bc, plan_id); /* a dry run's: not read */
+	keys_broadcasts_due(a, k + GK_k_due);
+	int v = script_reserve(a, GA_COUNT);
+	db_args_set(a, v + GA_mode, src->mode);
+	db_args_setf(a, v + GA_phones, "%s", buf_str(&src->phones));
+	db_args_setf(a, v + GA_cursor, "%s", cursor);
+	db_args_setl(a, v + GA_count, PAGE_SIZE);
+	db_args_setf(a, v + GA_field, "%s", buf_str(&src->field));
+	db_args_setf(a, v + GA_value, "%s", buf_str(&src->value));
+	db_args_setf(a, v + GA_flow, "%s", flow);
+	db_args_setf(a, v + GA_bc, "%s", id ? id : "");
+	db_args_setl(a, v + GA_now, now);
+}
+
+void broadcast_page_command(struct db_args *a, const char *audience, const char *plan_id,
+			    const char *id, const char *cursor, const char *flow, long now)
+{
+	struct source src;
+	source_init(&src, audience);
+	page_command(a, &src, plan_id, id, cursor, flow, now);
+	source_release(&src);
+}
+
 static void plan_fetch(struct plan *p)
 {
 	struct db_args a = {0};
-	int k = script_begin(&a, page_script, GK_COUNT);
-	source_key(&p->src, &a, k + GK_k_source);
-	keys_plan(&a, k + GK_k_seen, p->seen);
-	keys_plans(&a, k + GK_k_plans);
-	if (p->id)
-		keys_broadcast(&a, k + GK_k_bc, p->id);
-	else
-		keys_plan(&a, k + GK_k_bc, p->seen); /* a dry run's: not read */
-	keys_broadcasts_due(&a, k + GK_k_due);
-	int v = script_reserve(&a, GA_COUNT);
-	db_args_set(&a, v + GA_mode, p->src.mode);
-	db_args_set(&a, v + GA_phones, buf_str(&p->src.phones));
-	db_args_set(&a, v + GA_cursor, p->cursor);
-	db_args_setl(&a, v + GA_count, PAGE_SIZE);
-	db_args_set(&a, v + GA_field, buf_str(&p->src.field));
-	db_args_set(&a, v + GA_value, buf_str(&p->src.value));
-	db_args_set(&a, v + GA_flow, p->flow->id);
-	db_args_set(&a, v + GA_bc, p->id ? p->id : "");
-	db_args_setl(&a, v + GA_now, p->now);
+	page_command(&a, &p->src, p->seen, p->id, p->cursor, p->flow->id, p->now);
 	p->fetching = db_command_args(p->db, on_page, p, &a) == 0;
 	if (!p->fetching)
 		p->failed = true;
@@ -720,10 +725,11 @@ static int plan_start(struct plan *p, const char *audience)
 		return p->fetching ? 0 : -1;
 	}
 	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, stats_script);
-	db_args_add(&a, "0");
-	for (size_t i = 0; i < p->flows->nstats_flows; i++)
+	size_t n = p->flows->nstats_flows;
+	int k = script_begin(&a, stats_script, (int)n);
+	for (size_t i = 0; i < n; i++)
+		keys_stats(&a, k + (int)i, p->flows->stats_flows[i]);
+	for (size_t i = 0; i < n; i++)
 		db_args_add(&a, p->flows->stats_flows[i]);
 	return db_command_args(p->db, on_stats, p, &a);
 }
@@ -779,12 +785,20 @@ int broadcast_dry_run(struct db *db, const struct flow_set *flows, const char *f
 
 /* -- creating, claiming, listing, cancelling ------------------------------------- */
 
-/* ARGV: id, flow, audience, at, created, audience size. */
+/* A new broadcast, due at `at`; size is its audience's. */
+#define CREATE_KEYS(X) X(k_bc) X(k_due) X(k_all)
+#define CREATE_ARGS(X) X(id) X(flow) X(to) X(at) X(created) X(size)
+#define CK(n) SCRIPT_ENUM(CK_, n)
+#define CA(n) SCRIPT_ENUM(CA_, n)
+enum { CREATE_KEYS(CK) CK_COUNT };
+enum { CREATE_ARGS(CA) CA_COUNT };
 static const char create_script[] =
-	"redis.call('HSET', 'sauti:bc:' .. ARGV[1], 'flow', ARGV[2], 'to', ARGV[3],\n"
-	"  'at', ARGV[4], 'created', ARGV[5], 'size', ARGV[6], 'state', 'scheduled')\n"
-	"redis.call('ZADD', 'sauti:bc:due', ARGV[4], ARGV[1])\n"
-	"redis.call('ZADD', 'sauti:bcs', ARGV[5], ARGV[1])\n"
+	SCRIPT_LOCALS(CREATE_KEYS, "KEYS")
+	SCRIPT_LOCALS(CREATE_ARGS, "ARGV")
+	"redis.call('HSET', k_bc, 'flow', flow, 'to', to, 'at', at, 'created', created,\n"
+	"  'size', size, 'state', 'scheduled')\n"
+	"redis.call('ZADD', k_due, at, id)\n"
+	"redis.call('ZADD', k_all, created, id)\n"
 	"return 1\n";
 
 /* The audience's size: the members of a set (opted-out ones included),
@@ -822,19 +836,28 @@ static void on_created(redisReply *reply, void *data)
 	created_free(c);
 }
 
+void broadcast_create_command(struct db_args *a, const char *id, const char *flow,
+			      const char *to, long at, long created, long size)
+{
+	int k = script_begin(a, create_script, CK_COUNT);
+	keys_broadcast(a, k + CK_k_bc, id);
+	keys_broadcasts_due(a, k + CK_k_due);
+	keys_broadcasts(a, k + CK_k_all);
+	int v = script_reserve(a, CA_COUNT);
+	db_args_setf(a, v + CA_id, "%s", id);
+	db_args_setf(a, v + CA_flow, "%s", flow);
+	db_args_setf(a, v + CA_to, "%s", to);
+	db_args_setl(a, v + CA_at, at);
+	db_args_setl(a, v + CA_created, created);
+	db_args_setl(a, v + CA_size, size);
+}
+
 static void create_now(struct created *c)
 {
 	long now = (long)time(NULL);
 	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, create_script);
-	db_args_add(&a, "0");
-	db_args_add(&a, c->id);
-	db_args_add(&a, c->req.flow);
-	db_args_add(&a, c->req.audience);
-	db_args_addl(&a, c->req.at > 0 ? c->req.at : now);
-	db_args_addl(&a, now);
-	db_args_addl(&a, c->size);
+	broadcast_create_command(&a, c->id, c->req.flow, c->req.audience,
+				 c->req.at > 0 ? c->req.at : now, now, c->size);
 	if (db_command_args(c->db, on_created, c, &a) < 0) {
 		c->fn(-1, NULL, NULL, c->arg);
 		created_free(c);
@@ -915,27 +938,46 @@ int broadcast_create(struct db *db, const struct flow_set *flows,
 	return rc;
 }
 
-/* ARGV: now.  Claims the earliest due broadcast for CLAIM_LEASE seconds:
- * {id, its hash} or false.  A broadcast being planned renews its claim with
- * every page, so only one abandoned by its daemon is claimed again. */
+/* Claims the earliest broadcast due by now for CLAIM_LEASE seconds: {id,
+ * its hash} or false.  A broadcast being planned renews its claim with
+ * every page, so only one abandoned by its daemon is claimed again.  The
+ * broadcast's hash is found by the id read from k_due (KEYS_BROADCAST_PREFIX). */
+#define CLAIM_KEYS(X) X(k_due)
+#define CLAIM_ARGS(X) X(now)
 static const char claim_script[] =
-	"local due = redis.call('ZRANGEBYSCORE', 'sauti:bc:due', '-inf', ARGV[1], 'LIMIT', 0, 1)\n"
+	SCRIPT_LOCALS(CLAIM_KEYS, "KEYS")
+	SCRIPT_LOCALS(CLAIM_ARGS, "ARGV")
+	"local due = redis.call('ZRANGEBYSCORE', k_due, '-inf', now, 'LIMIT', 0, 1)\n"
 	"if #due == 0 then return false end\n"
-	"local k = 'sauti:bc:' .. due[1]\n"
+	"local k = " KEYS_LUA(KEYS_BROADCAST_PREFIX, "due[1]") "\n"
 	"if redis.call('HGET', k, 'state') == 'cancelled' then\n"
-	"  redis.call('ZREM', 'sauti:bc:due', due[1])\n"
+	"  redis.call('ZREM', k_due, due[1])\n"
 	"  return false\n"
 	"end\n"
-	"redis.call('ZADD', 'sauti:bc:due', ARGV[1] + " CLAIM_LEASE ", due[1])\n"
+	"redis.call('ZADD', k_due, now + " CLAIM_LEASE ", due[1])\n"
 	"redis.call('HSET', k, 'state', 'planning')\n"
 	"return {due[1], redis.call('HGETALL', k)}\n";
 
-/* ARGV: bc.  Planning is over: the broadcast sends (unless cancelled). */
+/* The keys of a script about one broadcast (planned, cancel). */
+#define ONE_BC_KEYS(X) X(k_bc) X(k_due)
+#define ONE_BC_ARGS(X) X(bc)
+
+/* Planning is over: the broadcast sends (unless cancelled). */
 static const char planned_script[] =
-	"local k = 'sauti:bc:' .. ARGV[1]\n"
-	"if redis.call('HGET', k, 'state') == 'planning' then redis.call('HSET', k, 'state', 'sending') end\n"
-	"redis.call('ZREM', 'sauti:bc:due', ARGV[1])\n"
+	SCRIPT_LOCALS(ONE_BC_KEYS, "KEYS")
+	SCRIPT_LOCALS(ONE_BC_ARGS, "ARGV")
+	"if redis.call('HGET', k_bc, 'state') == 'planning' then redis.call('HSET', k_bc, 'state', 'sending') end\n"
+	"redis.call('ZREM', k_due, bc)\n"
 	"return 1\n";
+
+/* "EVAL script 2 bc:ID bc:due ID" */
+static void one_bc_command(struct db_args *a, const char *script, const char *id)
+{
+	int k = script_begin(a, script, 2);
+	keys_broadcast(a, k, id);
+	keys_broadcasts_due(a, k + 1);
+	db_args_addf(a, "%s", id);
+}
 
 static void on_planned(int rc, struct plan *p)
 {
@@ -944,8 +986,9 @@ static void on_planned(int rc, struct plan *p)
 			 p->id, p->members);
 		return;
 	}
-	const char *argv[] = {"EVAL", planned_script, "0", p->id};
-	db_command(p->db, NULL, NULL, 4, argv, NULL);
+	struct db_args a = {0};
+	one_bc_command(&a, planned_script, p->id);
+	db_command_args(p->db, NULL, NULL, &a);
 	log_info("broadcast %s: %ld audience members, %ld enqueued%s", p->id, p->members, p->queued,
 		 p->cancelled ? " (cancelled meanwhile)" : "");
 }
@@ -958,9 +1001,11 @@ static const char *hash_get(const redisReply *h, const char *name)
 	return NULL;
 }
 
-/* ARGV: bc.  1 cancelled now; 0 no such broadcast; 2 it had ended. */
+/* 1 cancelled now; 0 no such broadcast; 2 it had ended. */
 static const char cancel_script[] =
-	"local k = 'sauti:bc:' .. ARGV[1]\n"
+	SCRIPT_LOCALS(ONE_BC_KEYS, "KEYS")
+	SCRIPT_LOCALS(ONE_BC_ARGS, "ARGV")
+	"local k = k_bc\n"
 	"local st = redis.call('HGET', k, 'state')\n"
 	"if not st then return 0 end\n"
 	"if st == 'cancelled' then return 2 end\n"
@@ -970,7 +1015,7 @@ static const char cancel_script[] =
 	"end\n"
 	"if st == 'sending' and left == 0 then return 2 end\n"
 	"redis.call('HSET', k, 'state', 'cancelled')\n"
-	"redis.call('ZREM', 'sauti:bc:due', ARGV[1])\n"
+	"redis.call('ZREM', k_due, bc)\n"
 	"return 1\n";
 
 struct cancel_call {
@@ -990,8 +1035,9 @@ int broadcast_cancel(struct db *db, const char *id, broadcast_cancel_fn done, vo
 	struct cancel_call *c = xcalloc(1, sizeof(*c));
 	c->fn = done;
 	c->arg = arg;
-	const char *argv[] = {"EVAL", cancel_script, "0", id};
-	if (db_command(db, on_cancelled, c, 4, argv, NULL) < 0) {
+	struct db_args a = {0};
+	one_bc_command(&a, cancel_script, id);
+	if (db_command_args(db, on_cancelled, c, &a) < 0) {
 		free(c);
 		return -1;
 	}
@@ -1068,22 +1114,26 @@ int broadcast_status(struct db *db, const char *id, broadcast_counts_fn done, vo
 	s->fn = done;
 	s->arg = arg;
 	snprintf(s->id, sizeof(s->id), "%s", id);
-	char key[64];
-	snprintf(key, sizeof(key), "sauti:bc:%s", id);
-	const char *argv[] = {"HGETALL", key};
-	if (db_command(db, on_status, s, 2, argv, NULL) < 0) {
+	struct db_args a = {0};
+	db_args_add(&a, "HGETALL");
+	db_args_add(&a, "");
+	keys_broadcast(&a, 1, id);
+	if (db_command_args(db, on_status, s, &a) < 0) {
 		free(s);
 		return -1;
 	}
 	return 0;
 }
 
-/* {id, hash, id, hash, ...}, newest first. */
+/* {id, hash, id, hash, ...}, newest first, of the ids in k_all (bcs); the
+ * hashes are found by those ids (KEYS_BROADCAST_PREFIX). */
+#define LIST_KEYS(X) X(k_all)
 static const char list_script[] =
+	SCRIPT_LOCALS(LIST_KEYS, "KEYS")
 	"local out = {}\n"
-	"for _, id in ipairs(redis.call('ZREVRANGE', 'sauti:bcs', 0, " "999" ")) do\n"
+	"for _, id in ipairs(redis.call('ZREVRANGE', k_all, 0, " "999" ")) do\n"
 	"  out[#out + 1] = id\n"
-	"  out[#out + 1] = redis.call('HGETALL', 'sauti:bc:' .. id)\n"
+	"  out[#out + 1] = redis.call('HGETALL', " KEYS_LUA(KEYS_BROADCAST_PREFIX, "id") ")\n"
 	"end\n"
 	"return out\n";
 
@@ -1115,8 +1165,9 @@ int broadcast_list(struct db *db, broadcast_list_fn done, void *arg)
 	struct list_call *l = xcalloc(1, sizeof(*l));
 	l->fn = done;
 	l->arg = arg;
-	const char *argv[] = {"EVAL", list_script, "0"};
-	if (db_command(db, on_list, l, 3, argv, NULL) < 0) {
+	struct db_args a = {0};
+	keys_broadcasts(&a, script_begin(&a, list_script, 1));
+	if (db_command_args(db, on_list, l, &a) < 0) {
 		free(l);
 		return -1;
 	}
@@ -1255,21 +1306,25 @@ void broadcast_plan_json(const struct broadcast_plan_summary *s, struct buf *out
 
 /* -- sending ---------------------------------------------------------------------- */
 
-/* ARGV: interval in microseconds, slots wanted.  Hands out the next free
- * sending slots, spaced by interval, up to a second ahead, by Redis' clock:
- * {now, slot, slot, ...}.  One schedule shared by every daemon. */
+/* Hands out the next free sending slots (`count` wanted), spaced by
+ * `interval` microseconds, up to a second ahead, by Redis' clock: {now,
+ * slot, slot, ...}.  One schedule (k_rate) shared by every daemon. */
+#define GRANT_KEYS(X) X(k_rate)
+#define GRANT_ARGS(X) X(interval) X(count)
 static const char grant_script[] =
+	SCRIPT_LOCALS(GRANT_KEYS, "KEYS")
+	SCRIPT_LOCALS(GRANT_ARGS, "ARGV")
 	"local t = redis.call('TIME')\n"
 	"local now = t[1] * 1000000 + t[2]\n"
-	"local nxt = tonumber(redis.call('GET', 'sauti:rate') or '0')\n"
+	"local nxt = tonumber(redis.call('GET', k_rate) or '0')\n"
 	"if nxt < now then nxt = now end\n"
 	"local out = {now}\n"
-	"for i = 1, tonumber(ARGV[2]) do\n"
+	"for i = 1, tonumber(count) do\n"
 	"  if nxt > now + 1000000 then break end\n"
 	"  out[#out + 1] = nxt\n"
-	"  nxt = nxt + tonumber(ARGV[1])\n"
+	"  nxt = nxt + tonumber(interval)\n"
 	"end\n"
-	"redis.call('SET', 'sauti:rate', string.format('%.0f', nxt), 'PX', 10000)\n"
+	"redis.call('SET', k_rate, string.format('%.0f', nxt), 'PX', 10000)\n"
 	"return out\n";
 
 /* admit(log, rate, member): whether one more message fits the last
@@ -1383,72 +1438,91 @@ static const char priority_begin_script[] =
 	"if not admit(k_rate_log, rate, 'p:' .. phone) then return -1 end\n"
 	"return 1\n";
 
-/* ARGV: 1 entry id, 2 broadcast, 3 phone, 4 outcome (1 accepted, 0 refused,
- * 2 held back by quiet hours, 3 waiting for a run to end, 4 nothing to send:
- * begin_script's 0), 5 attempt, 6
- * retry time (ms), 7 max attempts, then the entry's other fields (name,
- * value, ...) to queue it again with.  Settles one send: 1 sent, 2 failed
- * for good, 3 queued again for later. */
+/* Settles one send of entry (of broadcast bc to phone): outcome 1
+ * accepted, 0 refused, 2 held back by quiet hours, 3 waiting for a run to
+ * end, 4 nothing to send (begin_script's 0); attempt, retry time (ms) and
+ * max attempts, then the entry's other fields (name, value, ...) to queue
+ * it again with.  Returns 1 sent, 2 failed for good, 3 queued again for
+ * later.  remind_arm (reminder.h) still finds the SMS pointer and the run
+ * itself; k_sms and k_remind are what it touches. */
+#define DONE_KEYS(X) \
+	X(k_outbox) X(k_bc) X(k_recipients) X(k_totals) X(k_retry) X(k_sms) X(k_remind)
+#define DONE_ARGS(X) X(entry) X(bc) X(phone) X(outcome) X(attempt) X(retry_at) X(max_attempts)
+#define DK(n) SCRIPT_ENUM(DK_, n)
+#define DA(n) SCRIPT_ENUM(DA_, n)
+enum { DONE_KEYS(DK) DK_COUNT };
+enum { DONE_ARGS(DA) DA_COUNT };
 static const char done_script[] =
-	MOVE_FUNCTION
+	SCRIPT_LOCALS(DONE_KEYS, "KEYS")
+	SCRIPT_LOCALS(DONE_ARGS, "ARGV")
+	SCRIPT_COUNT("NARGS", DONE_ARGS)
+	RECIPIENT_MOVE_FUNCTION
 	REMINDER_ARM_FUNCTION
-	"local A = ARGV\n"
-	"redis.call('XACK', 'sauti:outbox', 'senders', A[1])\n"
-	"redis.call('XDEL', 'sauti:outbox', A[1])\n"
-	"if A[4] == '4' then return 0 end\n"
-	"local st = redis.call('HGET', 'sauti:bc:' .. A[2] .. ':r', A[3])\n"
-	"if A[4] == '1' then\n"
-	"  if st == 'sending' or st == 'queued' then move(A[2], A[3], st, 'sent') end\n"
+	"redis.call('XACK', k_outbox, 'senders', entry)\n"
+	"redis.call('XDEL', k_outbox, entry)\n"
+	"if outcome == '4' then return 0 end\n"
+	"local st = redis.call('HGET', k_recipients, phone)\n"
+	"if outcome == '1' then\n"
+	"  if st == 'sending' or st == 'queued' then recipient_move(k_bc, k_recipients, phone, st, 'sent') end\n"
 	/* the silence starts now; also when the delivery report got here
 	 * before sendsms's answer (st already delivered) */
 	"  if st == 'sending' or st == 'queued' or st == 'delivered' then\n"
-	"    remind_arm(A[3], tonumber(redis.call('TIME')[1]))\n"
+	"    remind_arm(phone, tonumber(redis.call('TIME')[1]))\n"
 	"  end\n"
 	"  return 1\n"
 	"end\n"
 	"if st ~= 'sending' and st ~= 'queued' and st ~= 'waiting' then return 0 end\n"
-	"local n = tonumber(A[5])\n"
-	"if A[4] == '0' then n = n + 1 end\n"
-	"if n >= tonumber(A[7]) then move(A[2], A[3], st, 'failed') return 2 end\n"
-	"local to = A[4] == '3' and 'waiting' or 'queued'\n"
-	"if st ~= to then move(A[2], A[3], st, to) end\n"
-	"local e = {'bc', A[2], 'ph', A[3], unpack(A, 8)}\n"
+	"local n = tonumber(attempt)\n"
+	"if outcome == '0' then n = n + 1 end\n"
+	"if n >= tonumber(max_attempts) then recipient_move(k_bc, k_recipients, phone, st, 'failed') return 2 end\n"
+	"local to = outcome == '3' and 'waiting' or 'queued'\n"
+	"if st ~= to then recipient_move(k_bc, k_recipients, phone, st, to) end\n"
+	"local e = {'bc', bc, 'ph', phone, unpack(ARGV, NARGS + 1)}\n"
 	"e[#e + 1] = 'n'; e[#e + 1] = tostring(n)\n"
-	"redis.call('ZADD', 'sauti:outbox:retry', A[6], cjson.encode(e))\n"
+	"redis.call('ZADD', k_retry, retry_at, cjson.encode(e))\n"
 	"return 3\n";
 
 /* Moves retries that are due back into the outbox. */
+#define RETRY_KEYS(X) X(k_retry) X(k_outbox)
 static const char retry_script[] =
+	SCRIPT_LOCALS(RETRY_KEYS, "KEYS")
 	"local t = redis.call('TIME')\n"
 	"local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-	"local due = redis.call('ZRANGEBYSCORE', 'sauti:outbox:retry', '-inf', now, 'LIMIT', 0, 200)\n"
+	"local due = redis.call('ZRANGEBYSCORE', k_retry, '-inf', now, 'LIMIT', 0, 200)\n"
 	"for _, m in ipairs(due) do\n"
-	"  redis.call('XADD', 'sauti:outbox', '*', unpack(cjson.decode(m)))\n"
-	"  redis.call('ZREM', 'sauti:outbox:retry', m)\n"
+	"  redis.call('XADD', k_outbox, '*', unpack(cjson.decode(m)))\n"
+	"  redis.call('ZREM', k_retry, m)\n"
 	"end\n"
 	"return #due\n";
 
-/* ARGV: consumer, count.  Reads new outbox entries for this daemon, and
- * settles on the way those of cancelled broadcasts (at most 1000 a call),
- * so that a cancelled broadcast is not paced out at kannel.rate.  Entries
- * begin with bc and ph. */
+/* Reads up to `count` new outbox entries for this daemon (`consumer`),
+ * and settles on the way those of cancelled broadcasts (at most 1000 a
+ * call), so that a cancelled broadcast is not paced out at kannel.rate.
+ * Entries begin with bc and ph; each broadcast's keys are found by the id
+ * read from its entries (KEYS_BROADCAST_PREFIX). */
+#define READ_KEYS(X) X(k_outbox) X(k_totals)
+#define READ_ARGS(X) X(consumer) X(count)
 static const char read_script[] =
-	MOVE_FUNCTION
-	"local want = tonumber(ARGV[2])\n"
+	SCRIPT_LOCALS(READ_KEYS, "KEYS")
+	SCRIPT_LOCALS(READ_ARGS, "ARGV")
+	RECIPIENT_MOVE_FUNCTION
+	"local want = tonumber(count)\n"
 	"local out, seen, states = {}, 0, {}\n"
 	"while #out < want and seen < 1000 do\n"
-	"  local r = redis.call('XREADGROUP', 'GROUP', 'senders', ARGV[1], 'COUNT', want - #out,\n"
-	"    'STREAMS', 'sauti:outbox', '>')\n"
+	"  local r = redis.call('XREADGROUP', 'GROUP', 'senders', consumer, 'COUNT', want - #out,\n"
+	"    'STREAMS', k_outbox, '>')\n"
 	"  if not r or #r[1][2] == 0 then break end\n"
 	"  for _, e in ipairs(r[1][2]) do\n"
 	"    seen = seen + 1\n"
 	"    local bc, ph = e[2][2], e[2][4]\n"
-	"    if states[bc] == nil then states[bc] = redis.call('HGET', 'sauti:bc:' .. bc, 'state') or '' end\n"
+	"    local bk = " KEYS_LUA(KEYS_BROADCAST_PREFIX, "bc") "\n"
+	"    if states[bc] == nil then states[bc] = redis.call('HGET', bk, 'state') or '' end\n"
 	"    if states[bc] == 'cancelled' then\n"
-	"      redis.call('XACK', 'sauti:outbox', 'senders', e[1])\n"
-	"      redis.call('XDEL', 'sauti:outbox', e[1])\n"
-	"      local st = redis.call('HGET', 'sauti:bc:' .. bc .. ':r', ph)\n"
-	"      if st == 'queued' or st == 'waiting' then move(bc, ph, st, 'cancelled') end\n"
+	"      redis.call('XACK', k_outbox, 'senders', e[1])\n"
+	"      redis.call('XDEL', k_outbox, e[1])\n"
+	"      local rk = " KEYS_LUA(KEYS_BROADCAST_PREFIX, "bc .. '" KEYS_RECIPIENTS_SUFFIX "'") "\n"
+	"      local st = redis.call('HGET', rk, ph)\n"
+	"      if st == 'queued' or st == 'waiting' then recipient_move(bk, rk, ph, st, 'cancelled') end\n"
 	"    else\n"
 	"      out[#out + 1] = e\n"
 	"    end\n"
@@ -1543,25 +1617,39 @@ static void on_done(redisReply *reply, void *data)
 
 enum outcome { REFUSED, ACCEPTED, HELD, WAITING, NOTHING };
 
+void broadcast_done_command(struct db_args *a, const char *entry, const char *bc,
+			    const char *phone, const char *outcome, int attempt,
+			    long long retry_ms, const char *const *fields, size_t nfields)
+{
+	int k = script_begin(a, done_script, DK_COUNT);
+	keys_outbox(a, k + DK_k_outbox);
+	keys_broadcast(a, k + DK_k_bc, bc);
+	keys_broadcast_recipients(a, k + DK_k_recipients, bc);
+	keys_broadcast_totals(a, k + DK_k_totals);
+	keys_outbox_retry(a, k + DK_k_retry);
+	keys_pointer(a, k + DK_k_sms, "sms", phone);
+	keys_remind(a, k + DK_k_remind);
+	int v = script_reserve(a, DA_COUNT);
+	db_args_setf(a, v + DA_entry, "%s", entry);
+	db_args_setf(a, v + DA_bc, "%s", bc);
+	db_args_setf(a, v + DA_phone, "%s", phone);
+	db_args_set(a, v + DA_outcome, outcome);
+	db_args_setl(a, v + DA_attempt, attempt);
+	db_args_setf(a, v + DA_retry_at, "%lld", retry_ms);
+	db_args_setl(a, v + DA_max_attempts, MAX_ATTEMPTS);
+	for (size_t i = 0; i < nfields; i++)
+		db_args_addf(a, "%s", fields[i]);
+}
+
 static void settle_at(struct outgoing *o, enum outcome outcome, long long retry_ms)
 {
 	static const char *const codes[] = {[REFUSED] = "0", [ACCEPTED] = "1", [HELD] = "2",
 					    [WAITING] = "3", [NOTHING] = "4"};
-	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, done_script);
-	db_args_add(&a, "0");
-	db_args_add(&a, o->entry);
-	db_args_add(&a, o->bc);
-	db_args_add(&a, o->phone);
-	db_args_add(&a, codes[outcome]);
-	db_args_addl(&a, o->attempt);
-	db_args_addl(&a, retry_ms);
-	db_args_addl(&a, MAX_ATTEMPTS);
 	const char *fields[] = {"fl", o->flow, "ucs", o->ucs2 ? "1" : "0", "txt", o->text,
 				"lg", o->lang, "sp", o->step, "d", o->done ? "1" : "0"};
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		db_args_add(&a, fields[i]);
+	struct db_args a = {0};
+	broadcast_done_command(&a, o->entry, o->bc, o->phone, codes[outcome], o->attempt, retry_ms,
+			       fields, sizeof(fields) / sizeof(fields[0]));
 	if (outcome == ACCEPTED)
 		metrics_inc(M_MESSAGES_OUT, CHANNEL_SMS);
 	/* When Redis is away the entry stays pending in the stream and is
@@ -1717,8 +1805,8 @@ static void recipient_run_id(const struct outgoing *o, char out[RUN_ID_LEN + 1])
 	sodium_bin2hex(out, RUN_ID_LEN + 1, hash, sizeof(hash));
 }
 
-static void begin_command(struct db_args *a, const char *bc, const char *phone, int rate,
-			  const char *flow, const char *run_id, long now)
+void broadcast_begin_command(struct db_args *a, const char *bc, const char *phone, int rate,
+			     const char *flow, const char *run_id, long now)
 {
 	int k = script_begin(a, begin_script, BK_COUNT);
 	keys_broadcast(a, k + BK_k_bc, bc);
@@ -1760,7 +1848,7 @@ static void begin(struct outgoing *o)
 	};
 	recipient_run_id(o, run.id);
 	struct db_args a = {0};
-	begin_command(&a, o->bc, o->phone, kannel_rate(b), o->flow, run.id, now);
+	broadcast_begin_command(&a, o->bc, o->phone, kannel_rate(b), o->flow, run.id, now);
 	store_run_fields(&a, &run);
 	if (db_command_args(b->env.db, on_begin, o, &a) < 0)
 		outgoing_free(o);
@@ -1838,8 +1926,11 @@ static void request_slots(struct broadcaster *b)
 	char interval[32], count[32];
 	snprintf(interval, sizeof(interval), "%d", 1000000 / kannel_rate(b));
 	snprintf(count, sizeof(count), "%zu", n);
-	const char *argv[] = {"EVAL", grant_script, "0", interval, count};
-	b->granting = db_command(b->env.db, on_granted, b, 5, argv, NULL) == 0;
+	struct db_args a = {0};
+	keys_rate(&a, script_begin(&a, grant_script, 1));
+	db_args_add(&a, interval);
+	db_args_add(&a, count);
+	b->granting = db_command_args(b->env.db, on_granted, b, &a) == 0;
 }
 
 static const char *entry_field(const redisReply *fields, const char *name)
@@ -1922,12 +2013,22 @@ static void read_outbox(struct broadcaster *b, bool reclaim)
 	if (reclaim) {
 		char idle[16];
 		snprintf(idle, sizeof(idle), "%d", RECLAIM_IDLE_MS);
-		const char *argv[] = {"XAUTOCLAIM", "sauti:outbox", "senders", b->env.consumer,
-				      idle, "0-0", "COUNT", count};
-		b->reading = db_command(b->env.db, on_autoclaim, b, 8, argv, NULL) == 0;
+		struct db_args a = {0};
+		db_args_add(&a, "XAUTOCLAIM");
+		db_args_add(&a, "");
+		keys_outbox(&a, 1);
+		const char *rest[] = {"senders", b->env.consumer, idle, "0-0", "COUNT", count};
+		for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
+			db_args_add(&a, rest[i]);
+		b->reading = db_command_args(b->env.db, on_autoclaim, b, &a) == 0;
 	} else {
-		const char *argv[] = {"EVAL", read_script, "0", b->env.consumer, count};
-		b->reading = db_command(b->env.db, on_read, b, 5, argv, NULL) == 0;
+		struct db_args a = {0};
+		int k = script_begin(&a, read_script, 2);
+		keys_outbox(&a, k);
+		keys_broadcast_totals(&a, k + 1);
+		db_args_add(&a, b->env.consumer);
+		db_args_add(&a, count);
+		b->reading = db_command_args(b->env.db, on_read, b, &a) == 0;
 	}
 }
 
@@ -1978,8 +2079,10 @@ static void claim_due(struct broadcaster *b)
 		return;
 	char now[32];
 	snprintf(now, sizeof(now), "%ld", (long)time(NULL));
-	const char *argv[] = {"EVAL", claim_script, "0", now};
-	b->claiming = db_command(b->env.db, on_claimed, b, 4, argv, NULL) == 0;
+	struct db_args a = {0};
+	keys_broadcasts_due(&a, script_begin(&a, claim_script, 1));
+	db_args_add(&a, now);
+	b->claiming = db_command_args(b->env.db, on_claimed, b, &a) == 0;
 }
 
 static void on_totals(redisReply *reply, void *data)
@@ -1995,7 +2098,7 @@ static void on_totals(redisReply *reply, void *data)
 
 /* pcall: the group exists already but for the very first start. */
 static const char create_group_script[] =
-	"redis.pcall('XGROUP', 'CREATE', 'sauti:outbox', 'senders', '0', 'MKSTREAM')\n"
+	"redis.pcall('XGROUP', 'CREATE', KEYS[1], 'senders', '0', 'MKSTREAM')\n"
 	"return 1\n";
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -2006,8 +2109,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	if (!db_ready(b->env.db))
 		return;
 	if (b->ticks == 0) {
-		const char *argv[] = {"EVAL", create_group_script, "0"};
-		db_command(b->env.db, NULL, NULL, 3, argv, NULL);
+		struct db_args a = {0};
+		keys_outbox(&a, script_begin(&a, create_group_script, 1));
+		db_command_args(b->env.db, NULL, NULL, &a);
 	}
 	b->ticks++;
 	/* Reclaim first on start: a restarted daemon finds its own entries. */
@@ -2015,10 +2119,15 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	request_slots(b);
 	if (b->ticks % 10 == 1) {
 		claim_due(b);
-		const char *argv[] = {"EVAL", retry_script, "0"};
-		db_command(b->env.db, NULL, NULL, 3, argv, NULL);
-		const char *totals[] = {"HGETALL", "sauti:bc:totals"};
-		db_command(b->env.db, on_totals, NULL, 2, totals, NULL);
+		struct db_args retry = {0}, totals = {0};
+		int k = script_begin(&retry, retry_script, 2);
+		keys_outbox_retry(&retry, k);
+		keys_outbox(&retry, k + 1);
+		db_command_args(b->env.db, NULL, NULL, &retry);
+		db_args_add(&totals, "HGETALL");
+		db_args_add(&totals, "");
+		keys_broadcast_totals(&totals, 1);
+		db_command_args(b->env.db, on_totals, NULL, &totals);
 	}
 }
 
@@ -2110,17 +2219,39 @@ int broadcast_send_priority(struct broadcaster *b, const char *phone, const char
 
 /* -- delivery reports ------------------------------------------------------------ */
 
-/* ARGV: broadcast, phone, Kannel's DLR type (1 delivered, 2 failed, 16
- * rejected; 8 and 4 are intermediate).  A message in several parts reports
- * once per part; the state moves once. */
+/* A delivery report for broadcast bc's message to phone: status is
+ * Kannel's DLR type (1 delivered, 2 failed, 16 rejected; 8 and 4 are
+ * intermediate).  A message in several parts reports once per part; the
+ * state moves once. */
+#define DLR_KEYS(X) X(k_bc) X(k_recipients) X(k_totals)
+#define DLR_ARGS(X) X(bc) X(phone) X(status)
+#define LK(n) SCRIPT_ENUM(LK_, n)
+#define LA(n) SCRIPT_ENUM(LA_, n)
+enum { DLR_KEYS(LK) LK_COUNT };
+enum { DLR_ARGS(LA) LA_COUNT };
 static const char dlr_script[] =
-	MOVE_FUNCTION
-	"local st = redis.call('HGET', 'sauti:bc:' .. ARGV[1] .. ':r', ARGV[2])\n"
+	SCRIPT_LOCALS(DLR_KEYS, "KEYS")
+	SCRIPT_LOCALS(DLR_ARGS, "ARGV")
+	RECIPIENT_MOVE_FUNCTION
+	"local st = redis.call('HGET', k_recipients, phone)\n"
 	"if st ~= 'sent' and st ~= 'sending' then return 0 end\n"
-	"local s = tonumber(ARGV[3])\n"
-	"if s == 1 then move(ARGV[1], ARGV[2], st, 'delivered')\n"
-	"elseif s == 2 or s == 16 then move(ARGV[1], ARGV[2], st, 'failed') end\n"
+	"local s = tonumber(status)\n"
+	"if s == 1 then recipient_move(k_bc, k_recipients, phone, st, 'delivered')\n"
+	"elseif s == 2 or s == 16 then recipient_move(k_bc, k_recipients, phone, st, 'failed') end\n"
 	"return 1\n";
+
+void broadcast_dlr_command(struct db_args *a, const char *bc, const char *phone,
+			   const char *status)
+{
+	int k = script_begin(a, dlr_script, LK_COUNT);
+	keys_broadcast(a, k + LK_k_bc, bc);
+	keys_broadcast_recipients(a, k + LK_k_recipients, bc);
+	keys_broadcast_totals(a, k + LK_k_totals);
+	int v = script_reserve(a, LA_COUNT);
+	db_args_setf(a, v + LA_bc, "%s", bc);
+	db_args_setf(a, v + LA_phone, "%s", phone);
+	db_args_setf(a, v + LA_status, "%s", status);
+}
 
 struct dlr_call {
 	void (*fn)(int rc, void *arg);
@@ -2148,10 +2279,42 @@ int broadcast_dlr(struct db *db, const char *id, int status,
 	struct dlr_call *d = xcalloc(1, sizeof(*d));
 	d->fn = done;
 	d->arg = arg;
-	const char *argv[] = {"EVAL", dlr_script, "0", bc, dot + 1, st};
-	if (db_command(db, on_dlr, d, 6, argv, NULL) < 0) {
+	struct db_args a = {0};
+	broadcast_dlr_command(&a, bc, dot + 1, st);
+	if (db_command_args(db, on_dlr, d, &a) < 0) {
 		free(d);
 		return -2;
 	}
 	return 0;
+}
+
+/* -- for tests: where each named key and argument is ------------------------------ */
+
+#define NAMES(KEYS, ARGS) {KEYS(SCRIPT_NAME_STR) ARGS(SCRIPT_NAME_STR)}
+static const char *const page_names[] = NAMES(PAGE_KEYS, PAGE_ARGS);
+static const char *const enqueue_names[] = NAMES(ENQUEUE_KEYS, ENQUEUE_ARGS);
+static const char *const create_names[] = NAMES(CREATE_KEYS, CREATE_ARGS);
+static const char *const begin_names[] = NAMES(BEGIN_KEYS, BEGIN_ARGS);
+static const char *const done_names[] = NAMES(DONE_KEYS, DONE_ARGS);
+static const char *const dlr_names[] = NAMES(DLR_KEYS, DLR_ARGS);
+
+static const struct {
+	const char *script;
+	const char *const *names;
+	size_t n;
+	int nkeys;
+} script_names[] = {
+#define SCRIPT(name, nkeys) {#name, name##_names, sizeof(name##_names) / sizeof(name##_names[0]), nkeys}
+	SCRIPT(page, GK_COUNT), SCRIPT(enqueue, EK_COUNT), SCRIPT(create, CK_COUNT),
+	SCRIPT(begin, BK_COUNT), SCRIPT(done, DK_COUNT),   SCRIPT(dlr, LK_COUNT),
+#undef SCRIPT
+};
+
+int broadcast_script_position(const char *script, const char *name, int extra)
+{
+	for (size_t i = 0; i < sizeof(script_names) / sizeof(script_names[0]); i++)
+		if (strcmp(script_names[i].script, script) == 0)
+			return script_position(script_names[i].names, script_names[i].n,
+					       script_names[i].nkeys, extra, name);
+	return -1;
 }

@@ -174,4 +174,27 @@ int broadcast_send_priority(struct broadcaster *b, const char *phone, const char
 int broadcast_dlr(struct db *db, const char *id, int status,
 		  void (*done)(int rc, void *arg), void *arg);
 
+/* For tests (tests/unit/test_broadcast.c): the commands of the scripts
+ * with more than two keys, as the planner and the sender build them, and
+ * broadcast_script_position: where the key or argument called name is in
+ * script's ("page", "enqueue", "create", "begin", "done", "dlr"), when
+ * extra keys follow the named ones; -1 for no such name. */
+struct db_args;
+void broadcast_page_command(struct db_args *a, const char *audience, const char *plan_id,
+			    const char *id, const char *cursor, const char *flow, long now);
+int broadcast_enqueue_command(struct db_args *a, const char *bc, const char *flow, int n);
+void broadcast_enqueue_add(struct db_args *a, int first, int j, const char *phone,
+			   bool opted_out, bool ucs2, const char *text, const char *lang,
+			   const char *step, bool done);
+void broadcast_create_command(struct db_args *a, const char *id, const char *flow,
+			      const char *to, long at, long created, long size);
+void broadcast_begin_command(struct db_args *a, const char *bc, const char *phone, int rate,
+			     const char *flow, const char *run_id, long now);
+void broadcast_done_command(struct db_args *a, const char *entry, const char *bc,
+			    const char *phone, const char *outcome, int attempt,
+			    long long retry_ms, const char *const *fields, size_t nfields);
+void broadcast_dlr_command(struct db_args *a, const char *bc, const char *phone,
+			   const char *status);
+int broadcast_script_position(const char *script, const char *name, int extra);
+
 #endif
