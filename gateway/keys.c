@@ -119,13 +119,13 @@ void keys_plan(struct db_args *a, int i, const char *id)
 
 void keys_plans(struct db_args *a, int i) { db_args_set(a, i, KEYS_PLANS); }
 
-void keys_outbox(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "outbox"); }
+void keys_outbox(struct db_args *a, int i) { db_args_set(a, i, KEYS_OUTBOX); }
 
-void keys_outbox_retry(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "outbox:retry"); }
+void keys_outbox_retry(struct db_args *a, int i) { db_args_set(a, i, KEYS_OUTBOX_RETRY); }
 
 void keys_rate(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "rate"); }
 
-void keys_rate_log(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "rate:log"); }
+void keys_rate_log(struct db_args *a, int i) { db_args_set(a, i, KEYS_RATE_LOG); }
 
 static const struct keys_family layout[] = {
 	{"c:PHONE", "hash", KEYS_PERSON, "store, contacts",

@@ -74,6 +74,9 @@ void keys_session(struct db_args *a, int i, const char *token);          /* sess
 #define KEYS_BROADCASTS KEYS_PREFIX "bcs"
 #define KEYS_BROADCAST_TOTALS KEYS_BROADCAST_PREFIX "totals"
 #define KEYS_PLANS KEYS_PREFIX "plans"
+#define KEYS_OUTBOX KEYS_PREFIX "outbox"
+#define KEYS_OUTBOX_RETRY KEYS_OUTBOX ":retry"
+#define KEYS_RATE_LOG KEYS_PREFIX "rate:log"
 void keys_broadcast(struct db_args *a, int i, const char *id);            /* bc:ID */
 void keys_broadcast_recipients(struct db_args *a, int i, const char *id); /* bc:ID:r */
 void keys_broadcasts_due(struct db_args *a, int i);                       /* bc:due */
