@@ -2,10 +2,12 @@
  * the next message of one can skip loading it.
  *
  * After a commit, the state in Redis is exactly what the turn computed, so
- * the next turn of a USSD session can start from a copy kept here instead of
- * a round trip.  The copy may have gone stale (another daemon served the
+ * the next turn of a USSD session, or the next SMS of a run, can start from
+ * a copy kept here instead of a round trip (an SMS's commit then looks up
+ * the repeat and counts the message itself: store.h, struct commit's
+ * guarded).  The copy may have gone stale (another daemon served the
  * person, a STOP, an import): the commit's version checks (store.h) then
- * fail and the turn loads afresh.  So the cache changes how often Redis is
+ * fail and the turn decides again on the state they bring back.  So the cache changes how often Redis is
  * read, never what is decided, and a daemon killed loses nothing by it.
  *
  * Entries idle for max_idle seconds are dropped; when the cache is full the

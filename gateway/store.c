@@ -28,6 +28,23 @@
  * person's slot once run keys carry the person's tag (docs/keys.md). */
 #define LUA_RUN_KEY(id) "'" KEYS_RUN_PREFIX "' .. " id
 
+/* seen_or_counted(km, kl, msg_id, limit, window): the reply already given to
+ * msg_id (its key km), or, when there is none, the message counted in the
+ * phone's limit counter kl (limit > 0: INCR, expiring after window s).
+ * Returns that reply or false, and the count (0 when not counted).  The
+ * load makes these checks before a decision, a guarded commit (store.h)
+ * after one: the same function in both. */
+#define SEEN_FUNCTION \
+	"local function seen_or_counted(km, kl, msg_id, limit, window)\n" \
+	"  local dup = msg_id ~= '' and redis.call('GET', km)\n" \
+	"  local n = 0\n" \
+	"  if tonumber(limit) > 0 and not dup then\n" \
+	"    n = redis.call('INCR', kl)\n" \
+	"    if n == 1 then redis.call('EXPIRE', kl, window) end\n" \
+	"  end\n" \
+	"  return dup, n\n" \
+	"end\n"
+
 /* load_convo(keys, msg_id, limit, window, session, stat_keys, flows): what
  * serving one message needs to know; keys holds the contact's, the
  * pointer's, the limit counter's and the reply's keys.  The reply given to
@@ -38,26 +55,19 @@
  * bytes), messages from this phone in the current window (0 when
  * unlimited), {flow, stats hash, ...}}.  Both scripts below begin with it. */
 #define LOAD_FUNCTION \
+	SEEN_FUNCTION \
 	"local function load_convo(kc, kp, kl, km, msg_id, limit, window, session, stat_keys, flows)\n" \
 	"  local c = redis.call('HGETALL', kc)\n" \
 	"  local id = redis.call('GET', kp)\n" \
 	"  local r = {}\n" \
 	"  if id then r = redis.call('HGETALL', " LUA_RUN_KEY("id") ") end\n" \
-	"  local dup = false\n" \
-	"  if msg_id ~= '' then\n" \
-	"    local mine = false\n" \
-	"    if session ~= '' then\n" \
-	"      for i = 1, #r, 2 do\n" \
-	"        if r[i] == 'us' then mine = r[i + 1] == session; break end\n" \
-	"      end\n" \
+	"  local mine = false\n" \
+	"  if msg_id ~= '' and session ~= '' then\n" \
+	"    for i = 1, #r, 2 do\n" \
+	"      if r[i] == 'us' then mine = r[i + 1] == session; break end\n" \
 	"    end\n" \
-	"    if not mine then dup = redis.call('GET', km) end\n" \
 	"  end\n" \
-	"  local n = 0\n" \
-	"  if tonumber(limit) > 0 and not dup then\n" \
-	"    n = redis.call('INCR', kl)\n" \
-	"    if n == 1 then redis.call('EXPIRE', kl, window) end\n" \
-	"  end\n" \
+	"  local dup, n = seen_or_counted(km, kl, mine and '' or msg_id, limit, window)\n" \
 	"  local stats = {}\n" \
 	"  for i, f in ipairs(flows) do\n" \
 	"    stats[#stats + 1] = f\n" \
@@ -86,24 +96,27 @@ static const char load_script[] =
 
 /* The commit.  KEYS: the contact, the pointer, the run written and the run
  * ended (when there are), the reply remembered (when a message id is), the
- * person's runs and replies, the contacts set, the flow's runs and stats.
+ * limit counter (when guarded), the person's runs and replies, the contacts
+ * set, the flow's runs and stats.  guarded "1": the commit first makes the
+ * load's checks, the repeat and the limit (struct commit's guarded).
  * ARGV: these, then five counted lists: run field/value pairs (those that
  * changed), run fields to delete, contact field/value pairs, contact fields
  * to delete, stats fields to increment; then the reminder's due time (see
  * struct commit's remind_at) and an inbox item: its id ("" none) and a
  * counted list of its field/value pairs (the reminders' and the inbox's
  * keys are still named in Lua: docs/keys.md).  expect_ptr "*": not read (see
- * store_commit).  Returns 1, or, when the pointer, the run or the contact
+ * store_commit).  Returns 1, or (guarded) a repeat's reply or the count
+ * over the limit, or, when the pointer, the run or the contact
  * changed since they were read, what load_convo() finds now: the turn
  * decides again without another round trip.
  * ("local A = ARGV" is how tests/integration/42-faults.t knows it.) */
 #define COMMIT_KEYS(X) \
-	X(k_contact) X(k_pointer) X(k_run) X(k_end_run) X(k_reply) X(k_person_runs) \
-	X(k_person_replies) X(k_contacts) X(k_flow_runs) X(k_stats)
+	X(k_contact) X(k_pointer) X(k_run) X(k_end_run) X(k_reply) X(k_limit) \
+	X(k_person_runs) X(k_person_replies) X(k_contacts) X(k_flow_runs) X(k_stats)
 #define COMMIT_ARGS(X) \
 	X(phone) X(msg_id) X(reply) X(expect_ptr) X(ptr_action) X(run_id) X(run_v) \
 	X(started) X(end_run) X(end_status) X(now) X(reply_ttl) X(contact_v) \
-	X(load_msg_id) X(session)
+	X(guarded) X(limit) X(window) X(load_msg_id) X(session)
 #define CK(n) SCRIPT_ENUM(CK_, n)
 #define CA(n) SCRIPT_ENUM(CA_, n)
 enum { COMMIT_KEYS(CK) CK_COUNT };
@@ -119,6 +132,13 @@ static const char commit_script[] =
 	SCRIPT_COUNT("NARGS", COMMIT_ARGS)
 	"local function conflict()\n"
 	"  return load_convo(k_contact, k_pointer, k_contact, k_reply, load_msg_id, '0', '0', session, {}, {})\n"
+	"end\n"
+	/* A guarded commit: what the load would have checked first.  A repeat
+	 * or a message over the limit writes nothing and gets load_convo()'s
+	 * shape with only the reply and the count: the turn answers from it. */
+	"if guarded == '1' then\n"
+	"  local dup, n = seen_or_counted(k_reply, k_limit, load_msg_id, limit, window)\n"
+	"  if dup or n > tonumber(limit) then return {dup, '', false, '', n, {}} end\n"
 	"end\n"
 	"if expect_ptr ~= '*' and (redis.call('GET', k_pointer) or '') ~= expect_ptr then return conflict() end\n"
 	"if (redis.call('HGET', k_contact, '_v') or '0') ~= contact_v then return conflict() end\n"
@@ -495,6 +515,11 @@ static void on_load(redisReply *reply, void *data)
 	free(call);
 }
 
+bool convo_guard_covers(const struct convo_query *q)
+{
+	return q->nstats == 0 && !q->session;
+}
+
 /* Mirrors what load_script reads besides the contact and the run. */
 bool convo_covers(const struct convo *c, const struct convo_query *q)
 {
@@ -682,6 +707,10 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 		keys_reply(a, k + CK_k_reply, reply_id);
 	else
 		keys_contact(a, k + CK_k_reply, c->phone);
+	if (c->guarded)
+		keys_limit(a, k + CK_k_limit, c->phone);
+	else
+		keys_contact(a, k + CK_k_limit, c->phone); /* not touched */
 	keys_person_runs(a, k + CK_k_person_runs, c->phone);
 	keys_person_replies(a, k + CK_k_person_replies, c->phone);
 	keys_contacts(a, k + CK_k_contacts);
@@ -712,6 +741,9 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 	db_args_setl(a, v + CA_now, c->now);
 	db_args_setl(a, v + CA_reply_ttl, c->msg_ttl > 0 ? c->msg_ttl : 86400);
 	db_args_setl(a, v + CA_contact_v, c->contact_version);
+	db_args_set(a, v + CA_guarded, c->guarded ? "1" : "0");
+	db_args_setl(a, v + CA_limit, c->guarded ? c->limit : 0);
+	db_args_setl(a, v + CA_window, c->window > 0 ? c->window : 60);
 	db_args_set(a, v + CA_load_msg_id, c->load_msg_id ? c->load_msg_id : "");
 	db_args_set(a, v + CA_session, c->session ? c->session : "");
 

@@ -149,6 +149,12 @@ struct convo_query {
  * is q->session's), no message to count and no stats. */
 bool convo_covers(const struct convo *c, const struct convo_query *q);
 
+/* True when a copy kept from an earlier turn may stand in for loading q
+ * even though it does not cover q, because the commit is guarded (struct
+ * commit): q's reply lookup and count are then made by the commit itself.
+ * Not with stats, nor for a USSD session (its repeats are the run's). */
+bool convo_guard_covers(const struct convo_query *q);
+
 /* Returns -1 (fn not called) when Redis is not connected. */
 int store_load_convo(struct db *db, const struct convo_query *q,
 		     store_convo_fn fn, void *data);
@@ -184,6 +190,14 @@ struct commit {
 	/* The run's reminder (reminder.h): due then (> 0), dropped (< 0), or
 	 * left as it is (0). */
 	long remind_at;
+	/* Guarded: decided on a kept copy (convo_guard_covers), so the commit
+	 * first does what the load would have: answers a repeat of
+	 * load_msg_id with the reply remembered for it, and counts the message
+	 * in the phone's window of `window` s when limit > 0, refusing it over
+	 * the limit.  Either writes nothing else, and comes back as a conflict
+	 * whose fresh state holds only dup_reply and recent (the count). */
+	bool guarded;
+	int limit, window;
 	/* On a conflict the state is loaded again for these (convo_query). */
 	const char *load_msg_id;
 	const char *session;
@@ -192,7 +206,9 @@ struct commit {
 /* rc 1 written; 0 conflict: someone else served this person meanwhile, and
  * fresh (the callback owns it) is the state now, loaded as for the commit's
  * load_msg_id and session, with no counting and no stats; -1 Redis failed.
- * fresh is NULL unless rc is 0 after store_commit. */
+ * fresh is NULL unless rc is 0 after store_commit.  A guarded commit's
+ * refusal is rc 0 too, its fresh with dup_reply set or recent over the
+ * limit (a conflict's fresh has recent 0). */
 typedef void (*store_commit_fn)(int rc, struct convo *fresh, void *data);
 int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 		 void *data);

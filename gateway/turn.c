@@ -44,9 +44,23 @@ static void turn_reset(struct turn *t)
 	decision_release(&t->d);
 }
 
+/* Whether a kept copy can serve a turn of q without loading: it covers q,
+ * or (SMS) the commit can make the checks the load would have. */
+static bool kept_serves(const struct turn *t, const struct convo *c,
+			const struct convo_query *q, bool *guarded)
+{
+	*guarded = false;
+	if (convo_covers(c, q))
+		return true;
+	*guarded = t->in.channel == CHANNEL_SMS && convo_guard_covers(q);
+	return *guarded;
+}
+
 /* Leaves the state this turn wrote (or, writing nothing, loaded) in the
- * cache, when the next turn could start from it: a USSD session going on
- * (over SMPP and SMS, Kannel's message ids must be looked up each time). */
+ * cache, when the next turn could start from it: a USSD session going on,
+ * or an SMS run (its next message's commit is guarded: it looks up Kannel's
+ * message id and counts the message).  USSD over SMPP is neither: each of
+ * its messages' ids must be looked up by the load. */
 static void keep_convo(struct turn *t)
 {
 	struct convo *c = t->convo;
@@ -74,7 +88,8 @@ static void keep_convo(struct turn *t)
 		.session = t->session,
 		.limit = t->limited ? t->env->limit : 0,
 	};
-	if (c->has_run && c->run.status == RUN_ACTIVE && convo_covers(c, &next)) {
+	bool guarded;
+	if (c->has_run && c->run.status == RUN_ACTIVE && kept_serves(t, c, &next, &guarded)) {
 		convo_cache_put(t->env->convos, t->kind, t->phone, c, t->in.now);
 	} else {
 		convo_cache_drop(t->env->convos, t->kind, t->phone);
@@ -149,6 +164,17 @@ static void on_loaded(int rc, struct convo *c, void *data);
 static void on_committed(int rc, struct convo *fresh, void *data)
 {
 	struct turn *t = data;
+	if (t->guarded) {
+		/* The commit made the load's checks: counted once, whatever
+		 * follows, and a refusal is answered like a loaded one. */
+		t->guarded = false;
+		t->counted = true;
+		if (rc == 0 && fresh && (fresh->dup_reply || fresh->recent > 0)) {
+			turn_reset(t);
+			on_loaded(0, fresh, t);
+			return;
+		}
+	}
 	if (rc == 0 && ++t->attempts < MAX_ATTEMPTS) {
 		metrics_inc(M_CONFLICTS, t->in.channel);
 		turn_reset(t);
@@ -245,6 +271,9 @@ static void commit(struct turn *t)
 			.inbox = d->inbox != INBOX_NONE ? &item : NULL,
 			.remind_at = d->has_run ? reminder_due_at(&d->run, t->in.now) : 0,
 			.now = t->in.now,
+			.guarded = t->guarded,
+			.limit = t->limited ? t->env->limit : 0,
+			.window = t->env->window,
 			.load_msg_id = t->msg_id,
 			.session = t->session,
 		};
@@ -264,7 +293,8 @@ static void on_loaded(int rc, struct convo *c, void *data)
 		return;
 	}
 	t->convo = c;
-	t->counted = true;
+	if (!t->guarded)
+		t->counted = true;
 	int limit = t->env->limit;
 	if (t->limited && limit > 0 && c->recent > limit) {
 		/* SMS pumping, or two auto-responders talking to each other:
@@ -288,6 +318,13 @@ static void on_loaded(int rc, struct convo *c, void *data)
 		/* Decided without the counters a text shows: once more with
 		 * them (a report-back; most turns never need them). */
 		t->in.with_stats = true;
+		turn_reset(t);
+		load(t);
+		return;
+	}
+	if (t->guarded && (t->d.stop || !(t->d.commit || t->d.inbox != INBOX_NONE))) {
+		/* Only a commit can make the load's checks: a STOP, or a turn
+		 * that writes nothing, loads as any other. */
 		turn_reset(t);
 		load(t);
 		return;
@@ -317,11 +354,12 @@ static void load(struct turn *t)
 		.stats_flows = t->in.with_stats ? t->flows->stats_flows : NULL,
 		.nstats = t->in.with_stats ? t->flows->nstats_flows : 0,
 	};
+	t->guarded = false;
 	if (t->attempts == 0 && !t->in.with_stats && t->env->convos) {
 		/* Taken out whether it serves or not: once this turn is served
 		 * its own state replaces it. */
 		struct convo *kept = convo_cache_take(t->env->convos, t->kind, t->phone, t->in.now);
-		if (kept && convo_covers(kept, &q)) {
+		if (kept && kept_serves(t, kept, &q, &t->guarded)) {
 			on_loaded(0, kept, t);
 			return;
 		}

@@ -13,7 +13,9 @@
  * brings back the state as it is now and the turn decides again, so a
  * decision never works on stale state.  The load may come from the daemon's
  * cache instead (convo_cache.h): a USSD step within a session is then one
- * round trip, and a stale copy costs what a load would have. */
+ * round trip, and a stale copy costs what a load would have.  So is an SMS
+ * step of a run the daemon served last: its commit is guarded, making the
+ * repeat lookup and the per-number count the load would have made. */
 #ifndef SAUTI_TURN_H
 #define SAUTI_TURN_H
 
@@ -60,6 +62,9 @@ struct turn {
 	/* loaded */
 	struct convo *convo;
 	bool counted;               /* in the per-number limit (first load) */
+	bool guarded;               /* decided on a kept copy that did not look
+				     * up the repeat nor count the message: the
+				     * commit does (store.h, struct commit) */
 	bool keep;                  /* served: the state it leaves is cached */
 
 	/* decided */

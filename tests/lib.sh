@@ -475,7 +475,10 @@ redis_cli() {
 # (EVAL, EVALSHA) were run for PHONE in between, as Redis' MONITOR saw them:
 # sauti's round trips for that person, without the broadcaster's own.
 redis_monitor_start() {
-	redis_cli monitor >"$T/monitor.out" 2>&1 &
+	# redis-cli itself in the background (not redis_cli, whose subshell
+	# would be what redis_monitor_scripts kills, the MONITOR going on
+	# writing into the next one's file)
+	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" monitor >"$T/monitor.out" 2>&1 &
 	echo $! >"$T/monitor.pid"
 	t_wait_for 5 grep -q '^OK' "$T/monitor.out"
 }

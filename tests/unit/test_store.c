@@ -139,6 +139,11 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	assert_string_equal(AT(&a, pos, "contact_v"), "7");
 	assert_string_equal(AT(&a, pos, "load_msg_id"), "m1");
 	assert_string_equal(AT(&a, pos, "session"), "s1");
+	/* not guarded: no limit counter, nothing counted */
+	assert_string_equal(AT(&a, pos, "k_limit"), "sauti:c:" PHONE);
+	assert_string_equal(AT(&a, pos, "guarded"), "0");
+	assert_string_equal(AT(&a, pos, "limit"), "0");
+	assert_string_equal(AT(&a, pos, "window"), "60");
 
 	/* The counted lists: only what changed of the run, the answer gone,
 	 * the contact's field, the counters; then the reminder and the inbox
@@ -181,6 +186,29 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	assert_string_equal(AT(&a, pos, "run_id"), "");
 	assert_string_equal(AT(&a, pos, "msg_id"), "");
 	assert_string_equal(AT(&a, pos, "reply"), ""); /* not remembered: not sent */
+	db_args_release(&a);
+
+	/* A guarded SMS commit (decided on a kept copy): the repeat is looked
+	 * up by the message's id and the message counted in the phone's
+	 * limit counter, by the commit itself. */
+	c.kind = "sms";
+	c.msg_id = "k9";
+	c.load_msg_id = "k9";
+	c.session = NULL;
+	c.guarded = true;
+	c.limit = 5;
+	c.window = 30;
+	store_commit_command(&a, &c);
+	settle(&a);
+	locals_match_positions(&a, store_commit_position);
+	assert_string_equal(AT(&a, pos, "k_pointer"), "sauti:cur:sms:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:mo:k9");
+	assert_string_equal(AT(&a, pos, "k_limit"), "sauti:lim:" PHONE);
+	assert_string_equal(AT(&a, pos, "guarded"), "1");
+	assert_string_equal(AT(&a, pos, "limit"), "5");
+	assert_string_equal(AT(&a, pos, "window"), "30");
+	assert_string_equal(AT(&a, pos, "load_msg_id"), "k9");
+	assert_string_equal(AT(&a, pos, "session"), "");
 	db_args_release(&a);
 
 	fields_release(&set);
