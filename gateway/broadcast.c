@@ -1443,8 +1443,8 @@ static const char priority_begin_script[] =
  * end, 4 nothing to send (begin_script's 0); attempt, retry time (ms) and
  * max attempts, then the entry's other fields (name, value, ...) to queue
  * it again with.  Returns 1 sent, 2 failed for good, 3 queued again for
- * later.  remind_arm (reminder.h) still finds the SMS pointer and the run
- * itself; k_sms and k_remind are what it touches. */
+ * later.  remind_arm (reminder.h) is given k_sms and k_remind, and finds
+ * the run through the pointer. */
 #define DONE_KEYS(X) \
 	X(k_outbox) X(k_bc) X(k_recipients) X(k_totals) X(k_retry) X(k_sms) X(k_remind)
 #define DONE_ARGS(X) X(entry) X(bc) X(phone) X(outcome) X(attempt) X(retry_at) X(max_attempts)
@@ -1467,7 +1467,7 @@ static const char done_script[] =
 	/* the silence starts now; also when the delivery report got here
 	 * before sendsms's answer (st already delivered) */
 	"  if st == 'sending' or st == 'queued' or st == 'delivered' then\n"
-	"    remind_arm(phone, tonumber(redis.call('TIME')[1]))\n"
+	"    remind_arm(k_sms, k_remind, tonumber(redis.call('TIME')[1]))\n"
 	"  end\n"
 	"  return 1\n"
 	"end\n"

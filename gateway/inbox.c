@@ -11,8 +11,10 @@
 
 #include "csv.h"
 #include "db.h"
+#include "keys.h"
 #include "lane.h"
 #include "pseudo.h"
+#include "script.h"
 #include "timeutil.h"
 
 void inbox_id_new(char out[INBOX_ID_LEN + 1])
@@ -22,6 +24,15 @@ void inbox_id_new(char out[INBOX_ID_LEN + 1])
 	for (int i = 0; i < INBOX_ID_LEN; i++)
 		out[i] = (char)('a' + randombytes_uniform(26));
 	out[INBOX_ID_LEN] = '\0';
+}
+
+void inbox_add_keys(struct db_args *a, int at, const char *id, const char *phone)
+{
+	keys_inbox_item(a, at, id);
+	keys_inbox(a, at + 1);
+	keys_inbox_open(a, at + 2);
+	keys_inbox_person(a, at + 3, phone);
+	keys_inbox_thread(a, at + 4, phone);
 }
 
 void inbox_item_args(struct db_args *a, const struct inbox_new *item)
@@ -57,13 +68,22 @@ static bool id_ok(const char *id)
 
 /* -- listing ------------------------------------------------------------------ */
 
-/* ARGV: since, all ("1").  {id, hash, ...} oldest first. */
+/* The items of an index (inbox, or inbox:open) since a time: {id, hash,
+ * ...} oldest first; each item's key is found by its id (docs/keys.md). */
+#define LIST_KEYS(X) X(k_index)
+#define LIST_ARGS(X) X(since)
+#define LK(n) SCRIPT_ENUM(LK_, n)
+#define LA(n) SCRIPT_ENUM(LA_, n)
+enum { LIST_KEYS(LK) LK_COUNT };
+enum { LIST_ARGS(LA) LA_COUNT };
+
 static const char list_script[] =
-	"local idx = ARGV[2] == '1' and 'sauti:inbox' or 'sauti:inbox:open'\n"
-	"local ids = redis.call('ZRANGEBYSCORE', idx, ARGV[1], '+inf')\n"
+	SCRIPT_LOCALS(LIST_KEYS, "KEYS")
+	SCRIPT_LOCALS(LIST_ARGS, "ARGV")
+	"local ids = redis.call('ZRANGEBYSCORE', k_index, since, '+inf')\n"
 	"local out = {}\n"
 	"for _, id in ipairs(ids) do\n"
-	"  local h = redis.call('HGETALL', 'sauti:in:' .. id)\n"
+	"  local h = redis.call('HGETALL', " KEYS_LUA(KEYS_INBOX_ITEM_PREFIX, "id") ")\n"
 	"  if #h > 0 then out[#out + 1] = id; out[#out + 1] = h end\n"
 	"end\n"
 	"return out\n";
@@ -198,11 +218,13 @@ int inbox_list(struct db *db, long since, bool all, inbox_list_fn fn, void *arg)
 	call->fn = fn;
 	call->arg = arg;
 	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, list_script);
-	db_args_add(&a, "0");
-	db_args_addl(&a, since);
-	db_args_add(&a, all ? "1" : "0");
+	int k = script_begin(&a, list_script, LK_COUNT);
+	if (all)
+		keys_inbox(&a, k + LK_k_index);
+	else
+		keys_inbox_open(&a, k + LK_k_index);
+	int v = script_reserve(&a, LA_COUNT);
+	db_args_setl(&a, v + LA_since, since);
 	if (db_command_args(db, on_list, call, &a) < 0) {
 		free(call);
 		return -1;
@@ -212,14 +234,22 @@ int inbox_list(struct db *db, long since, bool all, inbox_list_fn fn, void *arg)
 
 /* -- close, reply, delivery reports ---------------------------------------------- */
 
-/* ARGV: id, now, sweep at. */
+/* The close of item id (k_item) at now, to be swept at sweep_at. */
+#define CLOSE_KEYS(X) X(k_item) X(k_open) X(k_closed)
+#define CLOSE_ARGS(X) X(id) X(now) X(sweep_at)
+#define CK(n) SCRIPT_ENUM(CK_, n)
+#define CA(n) SCRIPT_ENUM(CA_, n)
+enum { CLOSE_KEYS(CK) CK_COUNT };
+enum { CLOSE_ARGS(CA) CA_COUNT };
+
 static const char close_script[] =
-	"local k = 'sauti:in:' .. ARGV[1]\n"
-	"if redis.call('EXISTS', k) == 0 then return 0 end\n"
-	"if redis.call('HGET', k, 'st') == 'closed' then return 1 end\n"
-	"redis.call('HSET', k, 'st', 'closed', 'tc', ARGV[2])\n"
-	"redis.call('ZREM', 'sauti:inbox:open', ARGV[1])\n"
-	"redis.call('ZADD', 'sauti:inbox:closed', ARGV[3], ARGV[1])\n"
+	SCRIPT_LOCALS(CLOSE_KEYS, "KEYS")
+	SCRIPT_LOCALS(CLOSE_ARGS, "ARGV")
+	"if redis.call('EXISTS', k_item) == 0 then return 0 end\n"
+	"if redis.call('HGET', k_item, 'st') == 'closed' then return 1 end\n"
+	"redis.call('HSET', k_item, 'st', 'closed', 'tc', now)\n"
+	"redis.call('ZREM', k_open, id)\n"
+	"redis.call('ZADD', k_closed, sweep_at, id)\n"
 	"return 1\n";
 
 int inbox_close(struct db *db, const char *id, long now, int keep_days,
@@ -230,27 +260,39 @@ int inbox_close(struct db *db, const char *id, long now, int keep_days,
 		return 0;
 	}
 	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, close_script);
-	db_args_add(&a, "0");
-	db_args_add(&a, id);
-	db_args_addl(&a, now);
-	db_args_addl(&a, now + (long)keep_days * 86400);
+	int k = script_begin(&a, close_script, CK_COUNT);
+	keys_inbox_item(&a, k + CK_k_item, id);
+	keys_inbox_open(&a, k + CK_k_open);
+	keys_inbox_closed(&a, k + CK_k_closed);
+	int v = script_reserve(&a, CA_COUNT);
+	db_args_set(&a, v + CA_id, id);
+	db_args_setl(&a, v + CA_now, now);
+	db_args_setl(&a, v + CA_sweep_at, now + (long)keep_days * 86400);
 	return db_command_integer(db, &a, fn, arg);
 }
 
-/* ARGV: id, text, now, ucs2, lane id, due ms, thread ttl.  Records reply N
- * and queues it; the sender's answer joins this item's thread. */
+/* The reply: records reply N to item id (k_item) and queues it in the
+ * priority lane (k_lane, k_lane_item: lane.h); the sender's answer joins
+ * this item's thread, whose key is found by the number in the item
+ * (docs/keys.md). */
+#define REPLY_KEYS(X) X(k_item) X(k_lane) X(k_lane_item)
+#define REPLY_ARGS(X) X(id) X(text) X(now) X(ucs) X(lane_id) X(due) X(thread_ttl)
+#define RK(n) SCRIPT_ENUM(RK_, n)
+#define RA(n) SCRIPT_ENUM(RA_, n)
+enum { REPLY_KEYS(RK) RK_COUNT };
+enum { REPLY_ARGS(RA) RA_COUNT };
+
 static const char reply_script[] =
 	LANE_PUSH_FUNCTION
-	"local k = 'sauti:in:' .. ARGV[1]\n"
-	"local ph = redis.call('HGET', k, 'ph')\n"
+	SCRIPT_LOCALS(REPLY_KEYS, "KEYS")
+	SCRIPT_LOCALS(REPLY_ARGS, "ARGV")
+	"local ph = redis.call('HGET', k_item, 'ph')\n"
 	"if not ph then return 0 end\n"
-	"local n = redis.call('HINCRBY', k, 'nr', 1)\n"
+	"local n = redis.call('HINCRBY', k_item, 'nr', 1)\n"
 	"local r = 'r:' .. n .. ':'\n"
-	"redis.call('HSET', k, r .. 'at', ARGV[3], r .. 'text', ARGV[2])\n"
-	"lane_push(ARGV[5], ph, ARGV[2], ARGV[4], 'i.' .. ARGV[1] .. '.' .. n, k, r .. 'st', ARGV[6])\n"
-	"redis.call('SET', 'sauti:in:t:' .. ph, redis.call('HGET', k, 'th') or ARGV[1], 'EX', ARGV[7])\n"
+	"redis.call('HSET', k_item, r .. 'at', now, r .. 'text', text)\n"
+	"lane_push(k_lane, k_lane_item, lane_id, ph, text, ucs, 'i.' .. id .. '.' .. n, k_item, r .. 'st', due)\n"
+	"redis.call('SET', " KEYS_LUA(KEYS_INBOX_THREAD_PREFIX, "ph") ", redis.call('HGET', k_item, 'th') or id, 'EX', thread_ttl)\n"
 	"return 1\n";
 
 int inbox_reply(struct db *db, const char *id, const char *text, long now,
@@ -261,25 +303,33 @@ int inbox_reply(struct db *db, const char *id, const char *text, long now,
 		return 0;
 	}
 	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, reply_script);
-	db_args_add(&a, "0");
-	db_args_add(&a, id);
-	db_args_add(&a, text);
-	db_args_addl(&a, now);
-	lane_push_args(&a, text);
-	db_args_addf(&a, "%lld", (long long)now * 1000);
-	db_args_addl(&a, INBOX_THREAD_TTL);
+	int k = script_begin(&a, reply_script, RK_COUNT);
+	keys_inbox_item(&a, k + RK_k_item, id);
+	int v = script_reserve(&a, RA_COUNT);
+	db_args_set(&a, v + RA_id, id);
+	db_args_set(&a, v + RA_text, text);
+	db_args_setl(&a, v + RA_now, now);
+	lane_push_args(&a, k + RK_k_lane, k + RK_k_lane_item, v + RA_lane_id, v + RA_ucs, text);
+	db_args_setf(&a, v + RA_due, "%lld", (long long)now * 1000);
+	db_args_setl(&a, v + RA_thread_ttl, INBOX_THREAD_TTL);
 	return db_command_integer(db, &a, fn, arg);
 }
 
-/* ARGV: id, reply number, state. */
+/* A delivery report of reply n to an item (k_item): its state. */
+#define DLR_KEYS(X) X(k_item)
+#define DLR_ARGS(X) X(n) X(state)
+#define DK(n) SCRIPT_ENUM(DK_, n)
+#define DA(n) SCRIPT_ENUM(DA_, n)
+enum { DLR_KEYS(DK) DK_COUNT };
+enum { DLR_ARGS(DA) DA_COUNT };
+
 static const char dlr_script[] =
-	"local k = 'sauti:in:' .. ARGV[1]\n"
-	"if redis.call('EXISTS', k) == 0 then return 1 end\n"
-	"local f = 'r:' .. ARGV[2] .. ':st'\n"
-	"if redis.call('HGET', k, f) == 'delivered' then return 1 end\n"
-	"redis.call('HSET', k, f, ARGV[3])\n"
+	SCRIPT_LOCALS(DLR_KEYS, "KEYS")
+	SCRIPT_LOCALS(DLR_ARGS, "ARGV")
+	"if redis.call('EXISTS', k_item) == 0 then return 1 end\n"
+	"local f = 'r:' .. n .. ':st'\n"
+	"if redis.call('HGET', k_item, f) == 'delivered' then return 1 end\n"
+	"redis.call('HSET', k_item, f, state)\n"
 	"return 1\n";
 
 int inbox_dlr(struct db *db, const char *id, int status, inbox_done_fn fn, void *arg)
@@ -303,36 +353,46 @@ int inbox_dlr(struct db *db, const char *id, int status, inbox_done_fn fn, void 
 		return 0;
 	}
 	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, dlr_script);
-	db_args_add(&a, "0");
-	db_args_add(&a, item);
-	db_args_addl(&a, n);
-	db_args_add(&a, state);
+	int k = script_begin(&a, dlr_script, DK_COUNT);
+	keys_inbox_item(&a, k + DK_k_item, item);
+	int v = script_reserve(&a, DA_COUNT);
+	db_args_setl(&a, v + DA_n, n);
+	db_args_set(&a, v + DA_state, state);
 	return db_command_integer(db, &a, fn, arg) < 0 ? -2 : 0;
 }
 
-/* ARGV: now.  Erases items whose keeping time after closing is over. */
+/* The sweep: erases items whose keeping time after closing is over by
+ * now; the items and their people's indexes are found by the ids read. */
+#define SWEEP_KEYS(X) X(k_all) X(k_open) X(k_closed)
+#define SWEEP_ARGS(X) X(now)
+#define WK(n) SCRIPT_ENUM(WK_, n)
+#define WA(n) SCRIPT_ENUM(WA_, n)
+enum { SWEEP_KEYS(WK) WK_COUNT };
+enum { SWEEP_ARGS(WA) WA_COUNT };
+
 static const char sweep_script[] =
-	"local ids = redis.call('ZRANGEBYSCORE', 'sauti:inbox:closed', '-inf', ARGV[1], 'LIMIT', 0, 500)\n"
+	SCRIPT_LOCALS(SWEEP_KEYS, "KEYS")
+	SCRIPT_LOCALS(SWEEP_ARGS, "ARGV")
+	"local ids = redis.call('ZRANGEBYSCORE', k_closed, '-inf', now, 'LIMIT', 0, 500)\n"
 	"for _, id in ipairs(ids) do\n"
-	"  local k = 'sauti:in:' .. id\n"
+	"  local k = " KEYS_LUA(KEYS_INBOX_ITEM_PREFIX, "id") "\n"
 	"  local ph = redis.call('HGET', k, 'ph')\n"
-	"  if ph then redis.call('ZREM', 'sauti:in:p:' .. ph, id) end\n"
+	"  if ph then redis.call('ZREM', " KEYS_LUA(KEYS_INBOX_PERSON_PREFIX, "ph") ", id) end\n"
 	"  redis.call('DEL', k)\n"
-	"  redis.call('ZREM', 'sauti:inbox', id)\n"
-	"  redis.call('ZREM', 'sauti:inbox:open', id)\n"
-	"  redis.call('ZREM', 'sauti:inbox:closed', id)\n"
+	"  redis.call('ZREM', k_all, id)\n"
+	"  redis.call('ZREM', k_open, id)\n"
+	"  redis.call('ZREM', k_closed, id)\n"
 	"end\n"
 	"return #ids\n";
 
 void inbox_sweep(struct db *db, long now)
 {
 	struct db_args a = {0};
-	db_args_add(&a, "EVAL");
-	db_args_add(&a, sweep_script);
-	db_args_add(&a, "0");
-	db_args_addl(&a, now);
+	int k = script_begin(&a, sweep_script, WK_COUNT);
+	keys_inbox(&a, k + WK_k_all);
+	keys_inbox_open(&a, k + WK_k_open);
+	keys_inbox_closed(&a, k + WK_k_closed);
+	db_args_setl(&a, script_reserve(&a, WA_COUNT) + WA_now, now);
 	db_command_args(db, NULL, NULL, &a);
 }
 
@@ -340,7 +400,7 @@ int inbox_count_open(struct db *db, db_integer_fn fn, void *arg)
 {
 	struct db_args a = {0};
 	db_args_add(&a, "ZCARD");
-	db_args_add(&a, "sauti:inbox:open");
+	keys_inbox_open(&a, script_reserve(&a, 1));
 	return db_command_integer(db, &a, fn, arg);
 }
 

@@ -32,23 +32,30 @@
 #define INBOX_THREAD_TTL (14L * 86400)  /* a reply's thread stays open this long */
 
 /* The Lua function the commit script calls for an item:
- * inbox_add(id, phone, at, {field, value, ...}) with the fields of
- * inbox_item_fields(). */
+ * inbox_add(keys, id, phone, at, {field, value, ...}) with the fields of
+ * inbox_item_args() and keys {item, all, open, person, thread}, the
+ * item's, the indexes' and the person's keys that inbox_add_keys() puts
+ * among the script's KEYS. */
 #define INBOX_ADD_FUNCTION                                                        \
-	"local function inbox_add(id, ph, at, fields)\n"                          \
-	"  local k = 'sauti:in:' .. id\n"                                         \
-	"  redis.call('HSET', k, 'at', at, 'ph', ph, 'st', 'open', unpack(fields))\n" \
-	"  local th = redis.call('GET', 'sauti:in:t:' .. ph)\n"                   \
-	"  if th then redis.call('HSET', k, 'th', th) end\n"                      \
-	"  redis.call('ZADD', 'sauti:inbox', at, id)\n"                           \
-	"  redis.call('ZADD', 'sauti:inbox:open', at, id)\n"                      \
-	"  redis.call('ZADD', 'sauti:in:p:' .. ph, at, id)\n"                     \
+	"local function inbox_add(ik, id, ph, at, fields)\n"                      \
+	"  redis.call('HSET', ik.item, 'at', at, 'ph', ph, 'st', 'open', unpack(fields))\n" \
+	"  local th = redis.call('GET', ik.thread)\n"                             \
+	"  if th then redis.call('HSET', ik.item, 'th', th) end\n"                \
+	"  redis.call('ZADD', ik.all, at, id)\n"                                  \
+	"  redis.call('ZADD', ik.open, at, id)\n"                                 \
+	"  redis.call('ZADD', ik.person, at, id)\n"                               \
 	"end\n"
+
+/* The keys inbox_add() needs for item id of phone, set in a command under
+ * construction at positions at + 0 .. at + INBOX_ADD_NKEYS - 1 in the order
+ * item, all, open, person, thread. */
+#define INBOX_ADD_NKEYS 5
+void inbox_add_keys(struct db_args *a, int at, const char *id, const char *phone);
 
 /* One person's part of `contacts show` and `contacts forget` (store.c's
  * person_parts, with `p` the number and `map` in scope): their items, and
  * what waits for them in the priority lane and the reminder schedule
- * (REMINDER_KEY: the user includes reminder.h). */
+ * (KEYS_REMIND: the user includes keys.h). */
 #define INBOX_PERSON_SHOW                                                         \
 	"local out = {}\n"                                                       \
 	"for _, id in ipairs(redis.call('ZRANGE', 'sauti:in:p:' .. p, 0, -1)) do\n" \
@@ -72,7 +79,7 @@
 	"  end\n"                                                                \
 	"end\n"                                                                  \
 	"for _, id in ipairs(redis.call('ZRANGE', 'sauti:pr:' .. p, 0, -1)) do\n" \
-	"  redis.call('ZREM', '" REMINDER_KEY "', id)\n"                         \
+	"  redis.call('ZREM', '" KEYS_REMIND "', id)\n"                         \
 	"end\n"                                                                  \
 	"return n\n"
 

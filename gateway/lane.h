@@ -9,10 +9,11 @@
  * it: the outcome (sent, failed, skipped: opted out) goes into the record's
  * hash field, unless a delivery report got there first.
  *
- * Keys (under "sauti:"):
+ * Keys (keys.h; docs/keys.md):
  *   lane         zset  message ids by when they are due (ms; leases move it)
  *   lane:ID      hash  ph txt ucs (1: UCS-2) dlr (delivery report id)
- *                      rk rf (the hash field that records the outcome) n */
+ *                      rk rf (the key and hash field that record the
+ *                      outcome) n */
 #ifndef SAUTI_LANE_H
 #define SAUTI_LANE_H
 
@@ -22,13 +23,15 @@
 struct db;
 
 /* The Lua function a recording script begins with:
- * lane_push(id, phone, text, ucs2 "1"/"0", dlr id, record key, record field,
- * due ms).  The record field is set to "queued" here. */
+ * lane_push(k_lane, k_item, id, phone, text, ucs2 "1"/"0", dlr id, record
+ * key, record field, due ms), with the lane's key and the new message's
+ * (lane_push_args puts both among the script's KEYS).  The record field
+ * is set to "queued" here. */
 #define LANE_PUSH_FUNCTION                                                        \
-	"local function lane_push(id, ph, txt, ucs, dlr, rk, rf, due)\n"          \
-	"  redis.call('HSET', 'sauti:lane:' .. id, 'ph', ph, 'txt', txt, 'ucs', ucs,\n" \
+	"local function lane_push(kl, ki, id, ph, txt, ucs, dlr, rk, rf, due)\n" \
+	"  redis.call('HSET', ki, 'ph', ph, 'txt', txt, 'ucs', ucs,\n"            \
 	"    'dlr', dlr, 'rk', rk, 'rf', rf, 'n', 0)\n"                            \
-	"  redis.call('ZADD', 'sauti:lane', due, id)\n"                           \
+	"  redis.call('ZADD', kl, due, id)\n"                                      \
 	"  if rk ~= '' then redis.call('HSET', rk, rf, 'queued') end\n"            \
 	"end\n"
 
@@ -38,9 +41,12 @@ struct db;
 void lane_id_new(char out[LANE_ID_LEN + 1]);
 
 struct db_args;
-/* Appends what a recording script hands lane_push() about a new message
- * of text: "1" when it needs UCS-2 (else "0"), then a fresh id. */
-void lane_push_args(struct db_args *a, const char *text);
+/* Sets, in a command under construction, what a recording script hands
+ * lane_push() about a new message of text: the lane's key at position
+ * k_lane, a fresh message id at id and that message's key at k_item, and
+ * "1" at ucs when it needs UCS-2 (else "0"). */
+void lane_push_args(struct db_args *a, int k_lane, int k_item, int id, int ucs,
+		    const char *text);
 
 /* One message taken; borrowed for the callback. */
 struct lane_msg {

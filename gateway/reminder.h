@@ -23,18 +23,19 @@
 #include "buf.h"
 #include "db.h"
 #include "flow.h"
+#include "keys.h"
 #include "store.h"
 
-#define REMINDER_KEY "sauti:remind"
-
 /* The Lua function that arms the reminder of the SMS run a phone is in,
- * when it has one: remind_arm(phone, now) (Unix seconds). */
+ * when it has one: remind_arm(k_sms, k_remind, now), given the phone's SMS
+ * pointer (cur:sms:PHONE) and the schedule (remind), now in Unix seconds.
+ * The run is found through the pointer (docs/keys.md). */
 #define REMINDER_ARM_FUNCTION                                                     \
-	"local function remind_arm(ph, now)\n"                                    \
-	"  local id = redis.call('GET', 'sauti:cur:sms:' .. ph)\n"                \
+	"local function remind_arm(kp, kr, now)\n"                                \
+	"  local id = redis.call('GET', kp)\n"                                    \
 	"  if not id then return end\n"                                           \
-	"  local ra = redis.call('HGET', 'sauti:r:' .. id, 'ra')\n"               \
-	"  if ra then redis.call('ZADD', '" REMINDER_KEY "', now + ra, id) end\n" \
+	"  local ra = redis.call('HGET', " KEYS_LUA(KEYS_RUN_PREFIX, "id") ", 'ra')\n" \
+	"  if ra then redis.call('ZADD', kr, now + ra, id) end\n"                 \
 	"end\n"
 
 /* What a commit of run r does to its reminder at now (struct commit's

@@ -97,14 +97,15 @@ static const char load_script[] =
 /* The commit.  KEYS: the contact, the pointer, the run written and the run
  * ended (when there are), the reply remembered (when a message id is), the
  * limit counter (when guarded), the person's runs and replies, the contacts
- * set, the flow's runs and stats.  guarded "1": the commit first makes the
- * load's checks, the repeat and the limit (struct commit's guarded).
+ * set, the flow's runs and stats, the reminder schedule, and an inbox
+ * item's keys (inbox_add_keys; the contact's when there is no item).
+ * guarded "1": the commit first makes the load's checks, the repeat and
+ * the limit (struct commit's guarded).
  * ARGV: these, then five counted lists: run field/value pairs (those that
  * changed), run fields to delete, contact field/value pairs, contact fields
  * to delete, stats fields to increment; then the reminder's due time (see
  * struct commit's remind_at) and an inbox item: its id ("" none) and a
- * counted list of its field/value pairs (the reminders' and the inbox's
- * keys are still named in Lua: docs/keys.md).  expect_ptr "*": not read (see
+ * counted list of its field/value pairs.  expect_ptr "*": not read (see
  * store_commit).  Returns 1, or (guarded) a repeat's reply or the count
  * over the limit, or, when the pointer, the run or the contact
  * changed since they were read, what load_convo() finds now: the turn
@@ -112,7 +113,9 @@ static const char load_script[] =
  * ("local A = ARGV" is how tests/integration/42-faults.t knows it.) */
 #define COMMIT_KEYS(X) \
 	X(k_contact) X(k_pointer) X(k_run) X(k_end_run) X(k_reply) X(k_limit) \
-	X(k_person_runs) X(k_person_replies) X(k_contacts) X(k_flow_runs) X(k_stats)
+	X(k_person_runs) X(k_person_replies) X(k_contacts) X(k_flow_runs) X(k_stats) \
+	X(k_remind) X(k_inbox_item) X(k_inbox) X(k_inbox_open) X(k_inbox_person) \
+	X(k_inbox_thread)
 #define COMMIT_ARGS(X) \
 	X(phone) X(msg_id) X(reply) X(expect_ptr) X(ptr_action) X(run_id) X(run_v) \
 	X(started) X(end_run) X(end_status) X(now) X(reply_ttl) X(contact_v) \
@@ -121,12 +124,13 @@ static const char load_script[] =
 #define CA(n) SCRIPT_ENUM(CA_, n)
 enum { COMMIT_KEYS(CK) CK_COUNT };
 enum { COMMIT_ARGS(CA) CA_COUNT };
+_Static_assert(CK_k_inbox_thread - CK_k_inbox_item + 1 == INBOX_ADD_NKEYS,
+	       "the inbox's keys in inbox_add_keys()'s order");
 
 static const char commit_script[] =
 	LOAD_FUNCTION
 	INBOX_ADD_FUNCTION
 	"local A = ARGV\n"
-	"local REMIND_KEY = '" REMINDER_KEY "'\n"
 	SCRIPT_LOCALS(COMMIT_KEYS, "KEYS")
 	SCRIPT_LOCALS(COMMIT_ARGS, "ARGV")
 	SCRIPT_COUNT("NARGS", COMMIT_ARGS)
@@ -192,11 +196,13 @@ static const char commit_script[] =
 	"  end\n"
 	"end\n"
 	"local due = tonumber(A[q])\n"
-	"if due > 0 then redis.call('ZADD', REMIND_KEY, due, run_id)\n"
-	"elseif due < 0 then redis.call('ZREM', REMIND_KEY, run_id) end\n"
+	"if due > 0 then redis.call('ZADD', k_remind, due, run_id)\n"
+	"elseif due < 0 then redis.call('ZREM', k_remind, run_id) end\n"
 	"if A[q + 1] ~= '' then\n"
 	"  local f, l = span(q + 2)\n"
-	"  inbox_add(A[q + 1], phone, now, {unpack(A, f, l)})\n"
+	"  inbox_add({item = k_inbox_item, all = k_inbox, open = k_inbox_open,\n"
+	"             person = k_inbox_person, thread = k_inbox_thread},\n"
+	"            A[q + 1], phone, now, {unpack(A, f, l)})\n"
 	"end\n"
 	"return 1\n";
 
@@ -716,6 +722,12 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 	keys_contacts(a, k + CK_k_contacts);
 	keys_flow_runs(a, k + CK_k_flow_runs, run ? run->flow : "");
 	keys_stats(a, k + CK_k_stats, run ? run->flow : "");
+	keys_remind(a, k + CK_k_remind);
+	if (c->inbox)
+		inbox_add_keys(a, k + CK_k_inbox_item, c->inbox->id, c->phone);
+	else
+		for (int i = 0; i < INBOX_ADD_NKEYS; i++)
+			keys_contact(a, k + CK_k_inbox_item + i, c->phone); /* not touched */
 
 	int v = script_reserve(a, CA_COUNT);
 	db_args_set(a, v + CA_phone, c->phone);
