@@ -8,7 +8,9 @@
 
 #include "csv.h"
 #include "db.h"
+#include "keys.h"
 #include "pseudo.h"
+#include "script.h"
 #include "store.h"
 
 /* What every part's chunk may use (store.c). */
@@ -200,18 +202,29 @@ int person_forget(struct db *db, const char *phone, person_forget_fn done, void 
 
 /* -- list --------------------------------------------------------------------- */
 
-/* ARGV: set key, cursor.  {cursor, {phone, contact hash, ...}}. */
+/* One batch of a set of phones (contacts, or g:GROUP) from cursor:
+ * {cursor, {phone, contact hash, ...}}; each contact's key is found by the
+ * number read (docs/keys.md). */
+#define LIST_KEYS(X) X(k_set)
+#define LIST_ARGS(X) X(cursor)
+#define LK(n) SCRIPT_ENUM(LK_, n)
+#define LA(n) SCRIPT_ENUM(LA_, n)
+enum { LIST_KEYS(LK) LK_COUNT };
+enum { LIST_ARGS(LA) LA_COUNT };
+
 static const char list_script[] =
-	"local r = redis.call('SSCAN', ARGV[1], ARGV[2], 'COUNT', 500)\n"
+	SCRIPT_LOCALS(LIST_KEYS, "KEYS")
+	SCRIPT_LOCALS(LIST_ARGS, "ARGV")
+	"local r = redis.call('SSCAN', k_set, cursor, 'COUNT', 500)\n"
 	"local out = {}\n"
 	"for _, p in ipairs(r[2]) do\n"
-	"  out[#out + 1] = p; out[#out + 1] = redis.call('HGETALL', 'sauti:c:' .. p)\n"
+	"  out[#out + 1] = p; out[#out + 1] = redis.call('HGETALL', " KEYS_LUA(KEYS_CONTACT_PREFIX, "p") ")\n"
 	"end\n"
 	"return {r[1], out}\n";
 
 struct lister {
 	struct db *db;
-	char *key;
+	char *group;        /* the group listed, NULL: every contact */
 	char *pseudonym_key;
 	json_t *rows;
 	person_list_fn done;
@@ -241,7 +254,7 @@ static void lister_finish(struct lister *l, bool ok)
 	}
 	l->done(ok ? l->rows : NULL, l->arg);
 	json_decref(l->rows);
-	free(l->key);
+	free(l->group);
 	free(l->pseudonym_key);
 	free(l);
 }
@@ -305,28 +318,29 @@ static void on_list_batch(redisReply *reply, void *data)
 
 static int list_next(struct lister *l, const char *cursor)
 {
-	const char *argv[] = {"EVAL", list_script, "0", l->key, cursor};
-	return db_command(l->db, on_list_batch, l, 5, argv, NULL);
+	struct db_args a = {0};
+	int k = script_begin(&a, list_script, LK_COUNT);
+	if (l->group)
+		keys_group(&a, k + LK_k_set, l->group);
+	else
+		keys_contacts(&a, k + LK_k_set);
+	db_args_set(&a, script_reserve(&a, LA_COUNT) + LA_cursor, cursor);
+	return db_command_args(l->db, on_list_batch, l, &a);
 }
 
 int person_list(struct db *db, const char *group, const char *pseudonym_key,
 		person_list_fn done, void *arg)
 {
 	struct lister *l = xcalloc(1, sizeof(*l));
-	struct buf key = BUF_INIT;
-	if (group)
-		buf_printf(&key, "sauti:g:%s", group);
-	else
-		buf_puts(&key, "sauti:contacts");
 	l->db = db;
-	l->key = buf_detach(&key);
+	l->group = group ? xstrdup(group) : NULL;
 	l->pseudonym_key = pseudonym_key ? xstrdup(pseudonym_key) : NULL;
 	l->rows = json_array();
 	l->done = done;
 	l->arg = arg;
 	if (list_next(l, "0") < 0) {
 		json_decref(l->rows);
-		free(l->key);
+		free(l->group);
 		free(l->pseudonym_key);
 		free(l);
 		return -1;
@@ -336,16 +350,27 @@ int person_list(struct db *db, const char *group, const char *pseudonym_key,
 
 /* -- the index of a store written before it ------------------------------------ */
 
-/* ARGV: cursor.  One SCAN batch of runs indexed; the next cursor, "0" at
- * the end (then the store is marked indexed). */
+/* One SCAN batch of runs from cursor indexed; the next cursor, "0" at the
+ * end (then the store is marked indexed in k_done).  The runs are found by
+ * the SCAN, their people's pr:PHONE by the number in each (docs/keys.md). */
+#define INDEX_KEYS(X) X(k_done)
+#define INDEX_ARGS(X) X(cursor)
+#define IK(n) SCRIPT_ENUM(IK_, n)
+#define IA(n) SCRIPT_ENUM(IA_, n)
+enum { INDEX_KEYS(IK) IK_COUNT };
+enum { INDEX_ARGS(IA) IA_COUNT };
+
 static const char index_script[] =
-	"if redis.call('EXISTS', 'sauti:people:indexed') == 1 then return '0' end\n"
-	"local r = redis.call('SCAN', ARGV[1], 'MATCH', 'sauti:r:*', 'COUNT', 500)\n"
+	SCRIPT_LOCALS(INDEX_KEYS, "KEYS")
+	SCRIPT_LOCALS(INDEX_ARGS, "ARGV")
+	"if redis.call('EXISTS', k_done) == 1 then return '0' end\n"
+	"local r = redis.call('SCAN', cursor, 'MATCH', '" KEYS_RUN_PREFIX "*', 'COUNT', 500)\n"
 	"for _, k in ipairs(r[2]) do\n"
 	"  if redis.call('TYPE', k).ok == 'hash' then\n"
 	"    local v = redis.call('HMGET', k, 'ph', 't0', 'st', 'sc')\n"
 	"    if v[1] then\n"
-	"      redis.call('ZADD', 'sauti:pr:' .. v[1], tonumber(v[2]) or 0, string.sub(k, 9))\n"
+	"      redis.call('ZADD', " KEYS_LUA(KEYS_PERSON_RUNS_PREFIX, "v[1]") ", tonumber(v[2]) or 0,\n"
+	"                 string.sub(k, #'" KEYS_RUN_PREFIX "' + 1))\n"
 	"    end\n"
 	/* a completion was counted unless the run had no answer (a broadcast
 	 * that ended as it began) */
@@ -356,7 +381,7 @@ static const char index_script[] =
 	"    end\n"
 	"  end\n"
 	"end\n"
-	"if r[1] == '0' then redis.call('SET', 'sauti:people:indexed', '1') end\n"
+	"if r[1] == '0' then redis.call('SET', k_done, '1') end\n"
 	"return r[1]\n";
 
 struct indexer {
@@ -386,8 +411,11 @@ static void on_index_batch(redisReply *reply, void *data)
 
 static int index_next(struct indexer *x, const char *cursor)
 {
-	const char *argv[] = {"EVAL", index_script, "0", cursor};
-	return db_command(x->db, on_index_batch, x, 4, argv, NULL);
+	struct db_args a = {0};
+	int k = script_begin(&a, index_script, IK_COUNT);
+	keys_people_indexed(&a, k + IK_k_done);
+	db_args_set(&a, script_reserve(&a, IA_COUNT) + IA_cursor, cursor);
+	return db_command_args(x->db, on_index_batch, x, &a);
 }
 
 void person_index_upgrade(struct db *db, person_index_fn done, void *arg)
