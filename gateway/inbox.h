@@ -55,31 +55,31 @@ void inbox_add_keys(struct db_args *a, int at, const char *id, const char *phone
 /* One person's part of `contacts show` and `contacts forget` (store.c's
  * person_parts, with `p` the number and `map` in scope): their items, and
  * what waits for them in the priority lane and the reminder schedule
- * (KEYS_REMIND: the user includes keys.h). */
+ * (the chunks use store.h's PERSON_KEYS and keys.h's KEYS_LUA). */
 #define INBOX_PERSON_SHOW                                                         \
 	"local out = {}\n"                                                       \
-	"for _, id in ipairs(redis.call('ZRANGE', 'sauti:in:p:' .. p, 0, -1)) do\n" \
-	"  local h = map(redis.call('HGETALL', 'sauti:in:' .. id))\n"            \
+	"for _, id in ipairs(redis.call('ZRANGE', k_inbox_person, 0, -1)) do\n" \
+	"  local h = map(redis.call('HGETALL', " KEYS_LUA(KEYS_INBOX_ITEM_PREFIX, "id") "))\n"            \
 	"  if next(h) then h.id = id; out[#out + 1] = h end\n"                   \
 	"end\n"                                                                  \
 	"return out\n"
 #define INBOX_PERSON_FORGET                                                       \
 	"local n = 0\n"                                                          \
-	"for _, id in ipairs(redis.call('ZRANGE', 'sauti:in:p:' .. p, 0, -1)) do\n" \
-	"  n = n + redis.call('DEL', 'sauti:in:' .. id)\n"                       \
-	"  for _, k in ipairs({'sauti:inbox', 'sauti:inbox:open', 'sauti:inbox:closed'}) do\n" \
+	"for _, id in ipairs(redis.call('ZRANGE', k_inbox_person, 0, -1)) do\n" \
+	"  n = n + redis.call('DEL', " KEYS_LUA(KEYS_INBOX_ITEM_PREFIX, "id") ")\n"                       \
+	"  for _, k in ipairs({k_inbox, k_inbox_open, k_inbox_closed}) do\n" \
 	"    redis.call('ZREM', k, id)\n"                                         \
 	"  end\n"                                                                \
 	"end\n"                                                                  \
-	"redis.call('DEL', 'sauti:in:p:' .. p, 'sauti:in:t:' .. p)\n"            \
-	"for _, id in ipairs(redis.call('ZRANGE', 'sauti:lane', 0, -1)) do\n"    \
-	"  if redis.call('HGET', 'sauti:lane:' .. id, 'ph') == p then\n"         \
-	"    n = n + redis.call('DEL', 'sauti:lane:' .. id)\n"                   \
-	"    redis.call('ZREM', 'sauti:lane', id)\n"                             \
+	"redis.call('DEL', k_inbox_person, k_inbox_thread)\n"            \
+	"for _, id in ipairs(redis.call('ZRANGE', k_lane, 0, -1)) do\n"    \
+	"  if redis.call('HGET', " KEYS_LUA(KEYS_LANE_ITEM_PREFIX, "id") ", 'ph') == p then\n"         \
+	"    n = n + redis.call('DEL', " KEYS_LUA(KEYS_LANE_ITEM_PREFIX, "id") ")\n"                   \
+	"    redis.call('ZREM', k_lane, id)\n"                             \
 	"  end\n"                                                                \
 	"end\n"                                                                  \
-	"for _, id in ipairs(redis.call('ZRANGE', 'sauti:pr:' .. p, 0, -1)) do\n" \
-	"  redis.call('ZREM', '" KEYS_REMIND "', id)\n"                         \
+	"for _, id in ipairs(redis.call('ZRANGE', k_runs, 0, -1)) do\n" \
+	"  redis.call('ZREM', k_remind, id)\n"                         \
 	"end\n"                                                                  \
 	"return n\n"
 

@@ -33,24 +33,24 @@ void keys_run(struct db_args *a, int i, const char *id) { db_args_setf(a, i, KEY
 
 void keys_reply(struct db_args *a, int i, const char *msg_id)
 {
-	db_args_setf(a, i, KEYS_PREFIX "mo:%s", msg_id);
+	db_args_setf(a, i, KEYS_REPLY_PREFIX "%s", msg_id);
 }
 
 void keys_contacts(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "contacts"); }
 
 void keys_group(struct db_args *a, int i, const char *group)
 {
-	db_args_setf(a, i, KEYS_PREFIX "g:%s", group);
+	db_args_setf(a, i, KEYS_GROUP_PREFIX "%s", group);
 }
 
 void keys_flow_runs(struct db_args *a, int i, const char *flow)
 {
-	db_args_setf(a, i, KEYS_PREFIX "runs:%s", flow);
+	db_args_setf(a, i, KEYS_FLOW_RUNS_PREFIX "%s", flow);
 }
 
 void keys_stats(struct db_args *a, int i, const char *flow)
 {
-	db_args_setf(a, i, KEYS_PREFIX "stats:%s", flow);
+	db_args_setf(a, i, KEYS_STATS_PREFIX "%s", flow);
 }
 
 /* -- inbox, lane and reminders -- */

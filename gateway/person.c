@@ -15,6 +15,7 @@
 
 /* What every part's chunk may use (store.c). */
 static const char prelude[] =
+	SCRIPT_LOCALS(PERSON_KEYS, "KEYS")
 	"local p = ARGV[1]\n"
 	"local function map(flat)\n"
 	"  local m = {}\n"
@@ -23,15 +24,6 @@ static const char prelude[] =
 	"end\n"
 	"local function unstat(key, field)\n"
 	"  if redis.call('HINCRBY', key, field, -1) <= 0 then redis.call('HDEL', key, field) end\n"
-	"end\n"
-	"local function scan(pattern)\n"
-	"  local out, cursor = {}, '0'\n"
-	"  repeat\n"
-	"    local r = redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)\n"
-	"    cursor = r[1]\n"
-	"    for _, k in ipairs(r[2]) do out[#out + 1] = k end\n"
-	"  until cursor == '0'\n"
-	"  return out\n"
 	"end\n"
 	"local parts = {}\n";
 
@@ -81,8 +73,10 @@ static void call_free(struct person_call *c)
 
 static int send_call(struct db *db, struct person_call *c, bool forget, db_reply_fn fn)
 {
-	const char *argv[] = {"EVAL", script(forget), "0", c->phone};
-	if (db_command(db, fn, c, 4, argv, NULL) < 0) {
+	struct db_args a = {0};
+	store_person_keys(&a, script_begin(&a, script(forget), PERSON_NKEYS), c->phone);
+	db_args_add(&a, c->phone);
+	if (db_command_args(db, fn, c, &a) < 0) {
 		call_free(c);
 		return -1;
 	}

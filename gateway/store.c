@@ -166,10 +166,11 @@ static const char commit_script[] =
 	"  end\n"
 	"  if sl >= sf then redis.call('HSET', k_run, 'sc', '1') end\n"
 	/* A reply to a broadcast's run counts once as its recipient's answer
-	 * (broadcast.h: n:answered, the reply rate). */
+	 * (broadcast.h: n:answered, the reply rate); the broadcast is found
+	 * by its id in the run (docs/keys.md). */
 	"  local bc = v ~= '0' and redis.call('HGET', k_run, 'bc')\n"
 	"  if bc and redis.call('HSETNX', k_run, 'rp', 1) == 1 then\n"
-	"    redis.call('HINCRBY', 'sauti:bc:' .. bc, 'n:answered', 1)\n"
+	"    redis.call('HINCRBY', " KEYS_LUA(KEYS_BROADCAST_PREFIX, "bc") ", 'n:answered', 1)\n"
 	"  end\n"
 	"end\n"
 	"if end_run ~= '' then\n"
@@ -818,64 +819,64 @@ int store_stop_runs(struct db *db, const char *phone, long now,
  * groups before the contact (their names are in it). */
 static const struct person_part person_parts[] = {
 	{"contact", false,
-	 "return map(redis.call('HGETALL', 'sauti:c:' .. p))\n",
+	 "return map(redis.call('HGETALL', k_contact))\n",
 	 /* the groups named in the contact hash, and the contact itself */
 	 "local n = 0\n"
-	 "local g = redis.call('HGET', 'sauti:c:' .. p, '_groups') or ''\n"
+	 "local g = redis.call('HGET', k_contact, '_groups') or ''\n"
 	 "for name in string.gmatch(g, '[^;]+') do\n"
-	 "  n = n + redis.call('SREM', 'sauti:g:' .. name, p)\n"
+	 "  n = n + redis.call('SREM', " KEYS_LUA(KEYS_GROUP_PREFIX, "name") ", p)\n"
 	 "end\n"
-	 "n = n + redis.call('SREM', 'sauti:contacts', p)\n"
-	 "return n + redis.call('DEL', 'sauti:c:' .. p)\n"},
+	 "n = n + redis.call('SREM', k_contacts, p)\n"
+	 "return n + redis.call('DEL', k_contact)\n"},
 	/* The inbox (inbox.h), before the runs: their reminders go with it. */
 	{"inbox", true, INBOX_PERSON_SHOW, INBOX_PERSON_FORGET},
 	{"runs", true,
 	 "local out = {}\n"
-	 "for _, id in ipairs(redis.call('ZRANGE', 'sauti:pr:' .. p, 0, -1)) do\n"
-	 "  local h = map(redis.call('HGETALL', 'sauti:r:' .. id))\n"
+	 "for _, id in ipairs(redis.call('ZRANGE', k_runs, 0, -1)) do\n"
+	 "  local h = map(redis.call('HGETALL', " KEYS_LUA(KEYS_RUN_PREFIX, "id") "))\n"
 	 "  if next(h) then h.id = id; out[#out + 1] = h end\n"
 	 "end\n"
 	 "return out\n",
 	 /* A run that bumped the {stats...} counters when it completed (sc)
 	  * takes its counts back: exactly what the commit added. */
 	 "local n = 0\n"
-	 "for _, id in ipairs(redis.call('ZRANGE', 'sauti:pr:' .. p, 0, -1)) do\n"
-	 "  local rk = 'sauti:r:' .. id\n"
+	 "for _, id in ipairs(redis.call('ZRANGE', k_runs, 0, -1)) do\n"
+	 "  local rk = " KEYS_LUA(KEYS_RUN_PREFIX, "id") "\n"
 	 "  local h = map(redis.call('HGETALL', rk))\n"
 	 "  if h.flow then\n"
 	 "    if h.sc == '1' then\n"
-	 "      local sk = 'sauti:stats:' .. h.flow\n"
+	 "      local sk = " KEYS_LUA(KEYS_STATS_PREFIX, "h.flow") "\n"
 	 "      unstat(sk, 'count')\n"
 	 "      for f, v in pairs(h) do\n"
 	 "        if string.sub(f, 1, 2) == 'a:' then unstat(sk, f .. ':' .. v) end\n"
 	 "      end\n"
 	 "    end\n"
-	 "    redis.call('ZREM', 'sauti:runs:' .. h.flow, id)\n"
+	 "    redis.call('ZREM', " KEYS_LUA(KEYS_FLOW_RUNS_PREFIX, "h.flow") ", id)\n"
 	 "  end\n"
 	 "  n = n + redis.call('DEL', rk)\n"
 	 "end\n"
-	 "redis.call('DEL', 'sauti:pr:' .. p)\n"
+	 "redis.call('DEL', k_runs)\n"
 	 "return n\n"},
 	{"pointers", false,
-	 "return {sms = redis.call('GET', 'sauti:cur:sms:' .. p),\n"
-	 "        ussd = redis.call('GET', 'sauti:cur:ussd:' .. p)}\n",
-	 "return redis.call('DEL', 'sauti:cur:sms:' .. p, 'sauti:cur:ussd:' .. p)\n"},
+	 "return {sms = redis.call('GET', k_sms),\n"
+	 "        ussd = redis.call('GET', k_ussd)}\n",
+	 "return redis.call('DEL', k_sms, k_ussd)\n"},
 	{"limit", false,
-	 "return redis.call('GET', 'sauti:lim:' .. p)\n",
-	 "return redis.call('DEL', 'sauti:lim:' .. p)\n"},
+	 "return redis.call('GET', k_limit)\n",
+	 "return redis.call('DEL', k_limit)\n"},
 	/* The replies remembered for Kannel's and the aggregators' repeats. */
 	{"replies", true,
 	 "local out = {}\n"
-	 "for _, id in ipairs(redis.call('ZRANGE', 'sauti:pm:' .. p, 0, -1)) do\n"
-	 "  local r = redis.call('GET', 'sauti:mo:' .. id)\n"
+	 "for _, id in ipairs(redis.call('ZRANGE', k_replies, 0, -1)) do\n"
+	 "  local r = redis.call('GET', " KEYS_LUA(KEYS_REPLY_PREFIX, "id") ")\n"
 	 "  if r then out[#out + 1] = {id = id, reply = r} end\n"
 	 "end\n"
 	 "return out\n",
 	 "local n = 0\n"
-	 "for _, id in ipairs(redis.call('ZRANGE', 'sauti:pm:' .. p, 0, -1)) do\n"
-	 "  n = n + redis.call('DEL', 'sauti:mo:' .. id)\n"
+	 "for _, id in ipairs(redis.call('ZRANGE', k_replies, 0, -1)) do\n"
+	 "  n = n + redis.call('DEL', " KEYS_LUA(KEYS_REPLY_PREFIX, "id") ")\n"
 	 "end\n"
-	 "redis.call('DEL', 'sauti:pm:' .. p)\n"
+	 "redis.call('DEL', k_replies)\n"
 	 "return n\n"},
 	/* Broadcasts (broadcast.h): the recipient's state in each bc:ID:r, a
 	 * number in a phones: audience, and what waits in the outbox, its
@@ -887,7 +888,7 @@ static const struct person_part person_parts[] = {
 	 * keys built from the ids read there (docs/keys.md). */
 	{"broadcasts", true,
 	 "local out = {}\n"
-	 "for _, id in ipairs(redis.call('ZRANGE', '" KEYS_BROADCASTS "', 0, -1)) do\n"
+	 "for _, id in ipairs(redis.call('ZRANGE', k_broadcasts, 0, -1)) do\n"
 	 "  local bk = " KEYS_LUA(KEYS_BROADCAST_PREFIX, "id") "\n"
 	 "  local st = redis.call('HGET', bk .. '" KEYS_RECIPIENTS_SUFFIX "', p)\n"
 	 "  if st then out[#out + 1] = {broadcast = id, state = st} end\n"
@@ -898,7 +899,7 @@ static const struct person_part person_parts[] = {
 	 "end\n"
 	 "return out\n",
 	 "local n = 0\n"
-	 "for _, id in ipairs(redis.call('ZRANGE', '" KEYS_BROADCASTS "', 0, -1)) do\n"
+	 "for _, id in ipairs(redis.call('ZRANGE', k_broadcasts, 0, -1)) do\n"
 	 "  local bk = " KEYS_LUA(KEYS_BROADCAST_PREFIX, "id") "\n"
 	 "  local rk = bk .. '" KEYS_RECIPIENTS_SUFFIX "'\n"
 	 /* out of the recipients, and out of the per-state counters where
@@ -908,7 +909,7 @@ static const struct person_part person_parts[] = {
 	 "    n = n + redis.call('HDEL', rk, p)\n"
 	 "    if redis.call('HEXISTS', bk, 'n:' .. st) == 1 then\n"
 	 "      redis.call('HINCRBY', bk, 'n:' .. st, -1)\n"
-	 "      redis.call('HINCRBY', '" KEYS_BROADCAST_TOTALS "', st, -1)\n"
+	 "      redis.call('HINCRBY', k_totals, st, -1)\n"
 	 "    end\n"
 	 "  end\n"
 	 "  local to = redis.call('HGET', bk, 'to')\n"
@@ -921,35 +922,59 @@ static const struct person_part person_parts[] = {
 	 "    if now ~= to then redis.call('HSET', bk, 'to', now); n = n + 1 end\n"
 	 "  end\n"
 	 "end\n"
-	 "if redis.call('EXISTS', '" KEYS_OUTBOX "') == 1 then\n"
-	 "  for _, e in ipairs(redis.call('XRANGE', '" KEYS_OUTBOX "', '-', '+')) do\n"
+	 "if redis.call('EXISTS', k_outbox) == 1 then\n"
+	 "  for _, e in ipairs(redis.call('XRANGE', k_outbox, '-', '+')) do\n"
 	 "    local f = map(e[2])\n"
 	 "    if f.ph == p then\n"
-	 "      redis.pcall('XACK', '" KEYS_OUTBOX "', 'senders', e[1])\n"
-	 "      n = n + redis.call('XDEL', '" KEYS_OUTBOX "', e[1])\n"
+	 "      redis.pcall('XACK', k_outbox, 'senders', e[1])\n"
+	 "      n = n + redis.call('XDEL', k_outbox, e[1])\n"
 	 "    end\n"
 	 "  end\n"
 	 "end\n"
 	 /* a retry is the entry as JSON, whatever its shape: the number in it */
-	 "for _, m in ipairs(redis.call('ZRANGE', '" KEYS_OUTBOX_RETRY "', 0, -1)) do\n"
+	 "for _, m in ipairs(redis.call('ZRANGE', k_outbox_retry, 0, -1)) do\n"
 	 "  if string.find(m, '\"' .. p .. '\"', 1, true) then\n"
-	 "    n = n + redis.call('ZREM', '" KEYS_OUTBOX_RETRY "', m)\n"
+	 "    n = n + redis.call('ZREM', k_outbox_retry, m)\n"
 	 "  end\n"
 	 "end\n"
 	 /* a planner's set of the phones it has seen (broadcast.c), while
 	  * it plans: the plans index names them until they expire */
 	 "local t = tonumber(redis.call('TIME')[1])\n"
-	 "redis.call('ZREMRANGEBYSCORE', '" KEYS_PLANS "', '-inf', t)\n"
-	 "for _, k in ipairs(redis.call('ZRANGE', '" KEYS_PLANS "', 0, -1)) do\n"
+	 "redis.call('ZREMRANGEBYSCORE', k_plans, '-inf', t)\n"
+	 "for _, k in ipairs(redis.call('ZRANGE', k_plans, 0, -1)) do\n"
 	 "  n = n + redis.call('SREM', k, p)\n"
 	 "end\n"
-	 "for _, m in ipairs(redis.call('ZRANGE', '" KEYS_RATE_LOG "', 0, -1)) do\n"
+	 "for _, m in ipairs(redis.call('ZRANGE', k_rate_log, 0, -1)) do\n"
 	 "  if string.find(m, ':' .. p .. ':', 1, true) then\n"
-	 "    redis.call('ZREM', '" KEYS_RATE_LOG "', m)\n"
+	 "    redis.call('ZREM', k_rate_log, m)\n"
 	 "  end\n"
 	 "end\n"
 	 "return n\n"},
 };
+
+void store_person_keys(struct db_args *a, int at, const char *phone)
+{
+	keys_contact(a, at + PERSON_k_contact, phone);
+	keys_contacts(a, at + PERSON_k_contacts);
+	keys_pointer(a, at + PERSON_k_sms, "sms", phone);
+	keys_pointer(a, at + PERSON_k_ussd, "ussd", phone);
+	keys_person_runs(a, at + PERSON_k_runs, phone);
+	keys_person_replies(a, at + PERSON_k_replies, phone);
+	keys_limit(a, at + PERSON_k_limit, phone);
+	keys_inbox_person(a, at + PERSON_k_inbox_person, phone);
+	keys_inbox_thread(a, at + PERSON_k_inbox_thread, phone);
+	keys_inbox(a, at + PERSON_k_inbox);
+	keys_inbox_open(a, at + PERSON_k_inbox_open);
+	keys_inbox_closed(a, at + PERSON_k_inbox_closed);
+	keys_lane(a, at + PERSON_k_lane);
+	keys_remind(a, at + PERSON_k_remind);
+	keys_broadcasts(a, at + PERSON_k_broadcasts);
+	keys_broadcast_totals(a, at + PERSON_k_totals);
+	keys_plans(a, at + PERSON_k_plans);
+	keys_outbox(a, at + PERSON_k_outbox);
+	keys_outbox_retry(a, at + PERSON_k_outbox_retry);
+	keys_rate_log(a, at + PERSON_k_rate_log);
+}
 
 const struct person_part *store_person_parts(size_t *n)
 {

@@ -40,6 +40,7 @@
 
 #include "engine.h"
 #include "fields.h"
+#include "script.h"
 
 struct db;
 struct redisReply;
@@ -229,6 +230,21 @@ struct person_part {
 	const char *forget;    /* erases it; returns how many things went */
 };
 const struct person_part *store_person_parts(size_t *n);
+
+/* The keys every part's chunk is given, as Lua locals of these names (the
+ * scripts' KEYS, in this order; script.h): the person's own and the
+ * indexes that may name them.  Keys found by reading (a run by its id in
+ * k_runs, a group named in the contact) are built with keys.h's KEYS_LUA. */
+#define PERSON_KEYS(X) \
+	X(k_contact) X(k_contacts) X(k_sms) X(k_ussd) X(k_runs) X(k_replies) X(k_limit) \
+	X(k_inbox_person) X(k_inbox_thread) X(k_inbox) X(k_inbox_open) X(k_inbox_closed) \
+	X(k_lane) X(k_remind) X(k_broadcasts) X(k_totals) X(k_plans) X(k_outbox) \
+	X(k_outbox_retry) X(k_rate_log)
+#define PERSON_KEY(n) SCRIPT_ENUM(PERSON_, n)
+enum { PERSON_KEYS(PERSON_KEY) PERSON_NKEYS };
+#undef PERSON_KEY
+/* Sets phone's PERSON_KEYS at positions at, at + 1, ... of a. */
+void store_person_keys(struct db_args *a, int at, const char *phone);
 
 /* The commands store_load_convo and store_commit send ("EVAL", the script,
  * the number of keys, KEYS, ARGV), into a (the caller releases it); and,
