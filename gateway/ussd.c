@@ -184,28 +184,27 @@ static void repeat_key(const char *session, const char *text, char out[40])
 
 /* Under overload a new session waits (the aggregator tells the person to
  * try again) so that the sessions begun go on: a person cut off in the
- * middle of a survey loses more than one who dials again (http.h). */
-static bool refused_dial(struct http_req *req, struct ussd_in *u)
+ * middle of a survey loses more than one who dials again (http.h).  Asked
+ * as soon as a dial is known, before the number is parsed: a refusal must
+ * cost little beside a step served. */
+static bool refused_dial(struct http_req *req, bool dial, const struct ussd_request *json)
 {
-	if (!u->dial || !http_server_crowded(req->server))
+	if (!dial || !http_server_crowded(req->server))
 		return false;
-	if (u->json) {
+	if (json) {
 		http_count_shed(req);
 		http_add_header(req, "Retry-After", "1");
-		dialect_refuse(req, &u->dialect, 503, "busy, retry later");
+		dialect_refuse(req, json, 503, "busy, retry later");
 	} else {
 		metrics_inc(M_UNAVAILABLE, CHANNEL_USSD);
 		http_refuse_busy(req);
 	}
-	ussd_in_free(u);
 	return true;
 }
 
 static void start_turn(struct gateway *gw, struct http_req *req, const char *phone,
 		       const char *text, struct ussd_in *u, const char *msg_id)
 {
-	if (refused_dial(req, u))
-		return;
 	metrics_inc(M_MESSAGES_IN, CHANNEL_USSD);
 	struct turn *t = turn_new(&gw->turns, gw->flows, req, CHANNEL_USSD, phone, text);
 	t->channel_data = u;
@@ -234,6 +233,8 @@ void ussd_handler(struct http_req *req, void *data)
 	const char *code = http_param(req, "serviceCode");
 	const char *number = http_param(req, "phoneNumber");
 	const char *text = http_param(req, "text");
+	if (refused_dial(req, !text || !*text, NULL))
+		return;
 	if (!session || !*session || strlen(session) > MAX_SESSION_ID) {
 		gateway_reject(req, CHANNEL_USSD, 400, "missing or overlong 'sessionId'");
 		return;
@@ -297,6 +298,8 @@ void ussd_dialect_handler(struct http_req *req, void *data)
 	} else if (ussd_dialect_parse(d, req->body, req->body_len, http_param(req, "code"), r,
 				      why, sizeof(why)) < 0) {
 		dialect_refuse(req, r, 400, why);
+	} else if (refused_dial(req, r->dial, r)) {
+		/* answered */
 	} else if (phone_normalise(r->number, ussd_dialect_country(d), phone, sizeof(phone),
 				   &bad) < 0) {
 		snprintf(why, sizeof(why), "bad sender number: %s", bad ? bad : "unreadable");
@@ -334,6 +337,8 @@ void ussd_kannel(struct gateway *gw, struct http_req *req, const char *phone,
 		gateway_reject(req, CHANNEL_USSD, 400, "unsupported ussd_service_op");
 		return;
 	}
+	if (refused_dial(req, op == 1, NULL))
+		return;
 	struct ussd_in *u = xcalloc(1, sizeof(*u));
 	u->smpp = u->keyed = true;
 	u->dial = op == 1;
