@@ -21,7 +21,7 @@
 #
 # Environment: SAUTI_BIN, BENCH_BIN (the tools of bench.mk), QUICK=1 (short),
 # BENCH_BULK_N (contacts of the bulk stage: 1000000, QUICK 100000),
-# BENCH_ONLY="ussd kannel throttle memory export bulk" (some stages; ussd gives
+# BENCH_ONLY="ussd kannel info throttle memory export bulk" (some stages; ussd gives
 # ussd_steps and ussd_p99), BENCH_PIN=0 (no pinning), BENCH_REDIS_CPU=LIST
 # (pin Redis to these CPUs, e.g. 1 for sauti's), BENCH_PROFILE=1|0 (the perf profile;
 # on by default in a full run), BENCH_KEEP=1 (keep the temporary directory).
@@ -241,7 +241,7 @@ t_wait_for 5 port_listening "$TAP_PORT" || bail_out "the tap did not start"
 # The baseline's Kannel runs beside ours, in a helper with a $T of its own;
 # started only now, when every port handed out here is bound, as the
 # helper's free_port cannot know them.
-if stage kannel; then
+if stage kannel || stage info; then
 	t_spawn kannel2 "$T/kannel2.log" bash "$T_ROOT/tests/bench/run.sh" --kannel-for \
 		"$HELLO_PORT" "$T/kannel2.env"
 fi
@@ -264,7 +264,7 @@ BG_EVAL=$(calc "($e1 - $e0) / ($s1 - $s0)")
 BG_ALL=$(calc "($a1 - $a0) / ($s1 - $s0)")
 
 K2_PIDS=
-if stage kannel; then
+if stage kannel || stage info; then
 	t_wait_for 30 test -s "$T/kannel2.env" ||
 		bail_out "the baseline's kannel did not start: $(tail -5 "$T/kannel2.log")"
 	# shellcheck disable=SC1091 # written by the helper
@@ -304,6 +304,14 @@ sauti_trial() {
 	return "$rc"
 }
 
+# restart_sauti_at LEVEL: sauti again, on the same port and CPU, at that log level.
+restart_sauti_at() {
+	stop_sauti >/dev/null || note "sauti did not exit cleanly: $(tail -3 "$T/sauti.log")"
+	sed -i "s/^log_level: .*/log_level: $1/" "$SAUTI_CONFIG"
+	SAUTI_WRAP=${SERVER_CPU:+taskset -c $SERVER_CPU} start_sauti || bail_out "sauti did not start at $1"
+	SAUTI_PID=$(sauti_pid)
+}
+
 # -- ussd_steps: /ussd steps per second, closed loop ----------------------------
 bench_ussd() {
 	say "ussd_steps: $TRIALS trials of ${USSD_SECS}s, $USSD_CONNS sessions at once"
@@ -340,16 +348,16 @@ bench_ussd() {
 	US_BASE=$(median "${h_rates[@]}")
 	US_RATIO=$(median "${pair_ratios[@]}")
 	if [ "$ussd_errors" -gt 0 ]; then
-		figure ussd_steps "$US_VALUE" steps/s "$US_BASE" "$US_RATIO" ">= 0.5" ERROR
+		figure "ussd_steps${FIG_SUFFIX:-}" "$US_VALUE" steps/s "$US_BASE" "$US_RATIO" ">= 0.5" ERROR
 		note "ussd_steps: $ussd_errors trials had failed requests; last: $USSD_LAST"
 	else
-		figure ussd_steps "$(calc "$US_VALUE" 0)" steps/s "$(calc "$US_BASE" 0)" "$US_RATIO" \
+		figure "ussd_steps${FIG_SUFFIX:-}" "$(calc "$US_VALUE" 0)" steps/s "$(calc "$US_BASE" 0)" "$US_RATIO" \
 			">= 0.5 (aim 0.65)" "$(verdict "$US_RATIO >= 0.5")"
 	fi
 	# The same comparison in CPU time, whatever else runs on the machine:
 	# sauti's own process per step against hello's per request.
 	US_CPU=$(median "${s_cpu[@]}") US_HCPU=$(median "${h_cpu[@]}")
-	figure ussd_cpu "$US_CPU" us/step "$US_HCPU" "$(calc "$US_HCPU / $US_CPU")" "-" INFO
+	figure "ussd_cpu${FIG_SUFFIX:-}" "$US_CPU" us/step "$US_HCPU" "$(calc "$US_HCPU / $US_CPU")" "-" INFO
 	note "ussd_steps trials (steps/s): hello ${h_rates[*]}; sauti ${s_rates[*]}; pair ratios ${pair_ratios[*]}"
 	note "CPU per /ussd step (us, median): sauti $(median "${s_cpu[@]}"), its redis $(median "${r_cpu[@]}"); hello $(median "${h_cpu[@]}") per request"
 	note "Redis per /ussd step: $(median "${rt_sent[@]}") round trips from sauti, $(median "${rt_eval[@]}") EVAL/EVALSHA, $(median "${rt_all[@]}") commands executed (inside scripts too), $(median "${rt_us[@]}") us in scripts"
@@ -369,7 +377,7 @@ ussd_one_cpu() {
 		say "  trial $i, Redis on sauti's CPU: hello ${h_rates[-1]}/s, sauti ${s_rates[-1]}/s"
 	done
 	pin "$REDIS_CPUS" "$REDIS_PID"
-	figure ussd_steps_1cpu "$(calc "$(median "${one_cpu[@]}")" 0)" steps/s \
+	figure "ussd_steps_1cpu${FIG_SUFFIX:-}" "$(calc "$(median "${one_cpu[@]}")" 0)" steps/s \
 		"$(calc "$(median "${one_hello[@]}")" 0)" "$(median "${one_ratios[@]}")" "-" INFO
 	note "ussd_steps_1cpu trials (steps/s), Redis pinned on sauti's CPU: hello ${one_hello[*]}; sauti ${one_cpu[*]}; pair ratios ${one_ratios[*]}"
 }
@@ -457,21 +465,19 @@ bench_kannel() {
 	KM_BASE=$(median "${kh_rates[@]}")
 	KM_RATIO=$(median "${k_ratios[@]}")
 	if [ "$kan_errors" -gt 0 ]; then
-		figure kannel_mo "$KM_VALUE" msg/s "$KM_BASE" "$KM_RATIO" ">= 0.90" ERROR
+		figure "kannel_mo${FIG_SUFFIX:-}" "$KM_VALUE" msg/s "$KM_BASE" "$KM_RATIO" ">= 0.90" ERROR
 		note "kannel_mo: $kan_errors trials had lost or wrong replies; last: $KAN_LAST"
 	else
-		figure kannel_mo "$(calc "$KM_VALUE" 0)" msg/s "$(calc "$KM_BASE" 0)" "$KM_RATIO" ">= 0.90" \
+		figure "kannel_mo${FIG_SUFFIX:-}" "$(calc "$KM_VALUE" 0)" msg/s "$(calc "$KM_BASE" 0)" "$KM_RATIO" ">= 0.90" \
 			"$(verdict "$KM_RATIO >= 0.90")"
 	fi
 	note "kannel_mo trials (MO answered/s): via hello ${kh_rates[*]}; via sauti ${ks_rates[*]}"
 	# One round trip per step is the aim (the baseline): a walk of the
 	# survey's 7 messages costs 8 scripts, the first load and 7 commits.
 	SMS_RT=$(median "${k_sent[@]}")
-	figure sms_round_trips "$SMS_RT" round_trips/step 1 "$SMS_RT" "<= 1.2" "$(verdict "$SMS_RT <= 1.2")"
+	figure "sms_round_trips${FIG_SUFFIX:-}" "$SMS_RT" round_trips/step 1 "$SMS_RT" "<= 1.2" "$(verdict "$SMS_RT <= 1.2")"
 	note "Redis per SMS step: $SMS_RT round trips from sauti, $(median "${k_eval[@]}") EVAL/EVALSHA, $(median "${k_all[@]}") commands executed"
 	note "CPU per SMS step (us, median): sauti $(median "${k_cpu[@]}"), its redis $(median "${k_rcpu[@]}")"
-	# stopped without waiting: its helper takes Kannel down on its own
-	kill -TERM "$(t_pid kannel2)" 2>/dev/null
 }
 
 # -- throttle: a broadcast paced at kannel.rate ------------------------------------
@@ -731,6 +737,20 @@ if stage ussd; then
 	[ -n "$PROFILE" ] && bench_profile
 fi
 stage kannel && bench_kannel
+# The default configuration: the same closed loop and Kannel walk with
+# sauti at log_level info (a line per message, its number pseudonymised),
+# figures named *_info with the levels of the warn ones.
+if stage info; then
+	restart_sauti_at info
+	FIG_SUFFIX=_info
+	bench_ussd
+	bench_kannel
+	FIG_SUFFIX=
+	restart_sauti_at warn
+fi
+# The baseline's Kannel, stopped without waiting: its helper takes Kannel
+# down on its own.
+{ stage kannel || stage info; } && kill -TERM "$(t_pid kannel2)" 2>/dev/null
 stage throttle && bench_throttle
 stage memory && bench_memory
 stage export && bench_export
