@@ -45,6 +45,9 @@ replica_of() {
 		grep -qx 'master_link_status:up' <<<"$info"
 }
 
+# A master is judged down after 3 s without an answer: with 1 s, a loaded
+# machine (make test runs two tests at a time) once made the Sentinels fail
+# the freshly promoted replica over again, mid-test.
 sentinel_node() {
 	local name=$1 port=$2
 	mkdir -p "$T/$name"
@@ -54,8 +57,8 @@ sentinel_node() {
 		daemonize no
 		dir $T/$name
 		sentinel monitor sauti 127.0.0.1 $PORT_A 2
-		sentinel down-after-milliseconds sauti 1000
-		sentinel failover-timeout sauti 3000
+		sentinel down-after-milliseconds sauti 3000
+		sentinel failover-timeout sauti 6000
 		sentinel parallel-syncs sauti 2
 	EOF
 	t_spawn "$name" "$T/$name/sentinel.log" redis-server "$T/$name/sentinel.conf" --sentinel
