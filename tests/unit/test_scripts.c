@@ -14,42 +14,13 @@
 
 #include "contacts.h"
 #include "db.h"
+#include "script_check.h"
 #include "store.h"
 
 #define PHONE "+255712345601"
 #define PHONE2 "+255712345602"
 
-/* Argument i of a, as a string. */
-static const char *arg(const struct db_args *a, int i)
-{
-	assert_true(i >= 0 && i < a->n);
-	return a->own[i] >= 0 ? a->text.data + a->own[i] : a->v[i];
-}
 
-/* The names of "local a,b,c,_ = unpack(TABLE, 1, ...)" in script, in order,
- * into names (at most max); returns how many. */
-static int lua_locals(const char *script, const char *table, char names[][32], int max)
-{
-	char pattern[64];
-	snprintf(pattern, sizeof(pattern), "_ = unpack(%s, 1,", table);
-	const char *end = strstr(script, pattern);
-	if (!end)
-		return 0;
-	const char *start = end;
-	while (start > script && start[-1] != '\n')
-		start--;
-	assert_memory_equal(start, "local ", 6);
-	start += 6;
-	int n = 0;
-	while (start < end) {
-		const char *comma = strchr(start, ',');
-		assert_true(comma && comma < end && n < max);
-		snprintf(names[n], 32, "%.*s", (int)(comma - start), start);
-		n++;
-		start = comma + 1;
-	}
-	return n;
-}
 
 /* Every local the script of command a declares for KEYS and ARGV sits
  * where the C side (position) puts the argument of that name; extra keys

@@ -15,16 +15,11 @@
 
 #include "buf.h"
 #include "db.h"
+#include "script_check.h"
 #include "store.h"
 
 #define PHONE "+255700000001"
 
-/* Argument i of a, as a string. */
-static const char *arg(const struct db_args *a, int i)
-{
-	assert_true(i >= 0 && i < a->n);
-	return a->v[i];
-}
 
 /* Resolves owned arguments' pointers, as db_command_args does. */
 static void settle(struct db_args *a)
@@ -34,29 +29,6 @@ static void settle(struct db_args *a)
 			a->v[i] = a->text.data + a->own[i];
 }
 
-/* The names of "local a,b,c,_ = unpack(TABLE, 1, ...)" in script, in order,
- * into names (at most max); returns how many. */
-static int lua_locals(const char *script, const char *table, char names[][32], int max)
-{
-	char pattern[64];
-	snprintf(pattern, sizeof(pattern), "_ = unpack(%s, 1,", table);
-	const char *end = strstr(script, pattern);
-	assert_non_null(end);
-	const char *start = end;
-	while (start > script && start[-1] != '\n')
-		start--;
-	assert_memory_equal(start, "local ", 6);
-	start += 6;
-	int n = 0;
-	while (start < end) {
-		const char *comma = strchr(start, ',');
-		assert_true(comma && comma < end && n < max);
-		snprintf(names[n], 32, "%.*s", (int)(comma - start), start);
-		n++;
-		start = comma + 1;
-	}
-	return n;
-}
 
 /* Every local the script declares for KEYS and ARGV sits where the C side
  * puts the argument of that name. */
