@@ -680,6 +680,17 @@ void db_args_setf(struct db_args *a, int i, const char *fmt, ...)
 	va_end(ap);
 }
 
+void db_args_setjoin(struct db_args *a, int i, ...)
+{
+	va_list ap;
+	va_start(ap, i);
+	args_own_begin(a, i);
+	for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
+		buf_puts(&a->text, s);
+	args_own_end(a, i);
+	va_end(ap);
+}
+
 void db_args_addf(struct db_args *a, const char *fmt, ...)
 {
 	va_list ap;

@@ -77,6 +77,9 @@ void db_args_setl(struct db_args *a, int i, long v);
 void db_args_set(struct db_args *a, int i, const char *s);
 void db_args_setf(struct db_args *a, int i, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Argument i becomes its strings joined, up to a NULL: a key's name without
+ * printf's cost (keys.c builds every name with it). */
+void db_args_setjoin(struct db_args *a, int i, ...) __attribute__((sentinel));
 void db_args_release(struct db_args *a);
 /* Sends a as one command and releases it, sent or not. */
 int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a);

@@ -6,68 +6,71 @@
 
 void keys_contact(struct db_args *a, int i, const char *phone)
 {
-	db_args_setf(a, i, KEYS_CONTACT_PREFIX "%s", phone);
+	db_args_setjoin(a, i, KEYS_CONTACT_PREFIX, phone, NULL);
 }
 
 void keys_pointer(struct db_args *a, int i, const char *kind, const char *phone)
 {
-	db_args_setf(a, i, KEYS_POINTER_PREFIX "%s:%s", kind, phone);
+	db_args_setjoin(a, i, KEYS_POINTER_PREFIX, kind, ":", phone, NULL);
 }
 
 void keys_limit(struct db_args *a, int i, const char *phone)
 {
-	db_args_setf(a, i, KEYS_PREFIX "lim:%s", phone);
+	db_args_setjoin(a, i, KEYS_PREFIX "lim:", phone, NULL);
 }
 
 void keys_person_runs(struct db_args *a, int i, const char *phone)
 {
-	db_args_setf(a, i, KEYS_PERSON_RUNS_PREFIX "%s", phone);
+	db_args_setjoin(a, i, KEYS_PERSON_RUNS_PREFIX, phone, NULL);
 }
 
 void keys_person_replies(struct db_args *a, int i, const char *phone)
 {
-	db_args_setf(a, i, KEYS_PREFIX "pm:%s", phone);
+	db_args_setjoin(a, i, KEYS_PREFIX "pm:", phone, NULL);
 }
 
-void keys_run(struct db_args *a, int i, const char *id) { db_args_setf(a, i, KEYS_RUN_PREFIX "%s", id); }
+void keys_run(struct db_args *a, int i, const char *id)
+{
+	db_args_setjoin(a, i, KEYS_RUN_PREFIX, id, NULL);
+}
 
 void keys_reply(struct db_args *a, int i, const char *msg_id)
 {
-	db_args_setf(a, i, KEYS_REPLY_PREFIX "%s", msg_id);
+	db_args_setjoin(a, i, KEYS_REPLY_PREFIX, msg_id, NULL);
 }
 
 void keys_contacts(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "contacts"); }
 
 void keys_group(struct db_args *a, int i, const char *group)
 {
-	db_args_setf(a, i, KEYS_GROUP_PREFIX "%s", group);
+	db_args_setjoin(a, i, KEYS_GROUP_PREFIX, group, NULL);
 }
 
 void keys_flow_runs(struct db_args *a, int i, const char *flow)
 {
-	db_args_setf(a, i, KEYS_FLOW_RUNS_PREFIX "%s", flow);
+	db_args_setjoin(a, i, KEYS_FLOW_RUNS_PREFIX, flow, NULL);
 }
 
 void keys_stats(struct db_args *a, int i, const char *flow)
 {
-	db_args_setf(a, i, KEYS_STATS_PREFIX "%s", flow);
+	db_args_setjoin(a, i, KEYS_STATS_PREFIX, flow, NULL);
 }
 
 /* -- inbox, lane and reminders -- */
 
 void keys_inbox_item(struct db_args *a, int i, const char *id)
 {
-	db_args_setf(a, i, KEYS_INBOX_ITEM_PREFIX "%s", id);
+	db_args_setjoin(a, i, KEYS_INBOX_ITEM_PREFIX, id, NULL);
 }
 
 void keys_inbox_person(struct db_args *a, int i, const char *phone)
 {
-	db_args_setf(a, i, KEYS_INBOX_PERSON_PREFIX "%s", phone);
+	db_args_setjoin(a, i, KEYS_INBOX_PERSON_PREFIX, phone, NULL);
 }
 
 void keys_inbox_thread(struct db_args *a, int i, const char *phone)
 {
-	db_args_setf(a, i, KEYS_INBOX_THREAD_PREFIX "%s", phone);
+	db_args_setjoin(a, i, KEYS_INBOX_THREAD_PREFIX, phone, NULL);
 }
 
 void keys_inbox(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "inbox"); }
@@ -77,7 +80,7 @@ void keys_lane(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "lane")
 
 void keys_lane_item(struct db_args *a, int i, const char *id)
 {
-	db_args_setf(a, i, KEYS_LANE_ITEM_PREFIX "%s", id);
+	db_args_setjoin(a, i, KEYS_LANE_ITEM_PREFIX, id, NULL);
 }
 
 void keys_remind(struct db_args *a, int i) { db_args_set(a, i, KEYS_REMIND); }
@@ -91,19 +94,19 @@ void keys_audit(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "audit
 
 void keys_session(struct db_args *a, int i, const char *token)
 {
-	db_args_setf(a, i, KEYS_PREFIX "sess:%s", token);
+	db_args_setjoin(a, i, KEYS_PREFIX "sess:", token, NULL);
 }
 
 /* -- broadcasts -- */
 
 void keys_broadcast(struct db_args *a, int i, const char *id)
 {
-	db_args_setf(a, i, KEYS_BROADCAST_PREFIX "%s", id);
+	db_args_setjoin(a, i, KEYS_BROADCAST_PREFIX, id, NULL);
 }
 
 void keys_broadcast_recipients(struct db_args *a, int i, const char *id)
 {
-	db_args_setf(a, i, KEYS_BROADCAST_PREFIX "%s" KEYS_RECIPIENTS_SUFFIX, id);
+	db_args_setjoin(a, i, KEYS_BROADCAST_PREFIX, id, KEYS_RECIPIENTS_SUFFIX, NULL);
 }
 
 void keys_broadcasts_due(struct db_args *a, int i) { db_args_set(a, i, KEYS_BROADCAST_PREFIX "due"); }
@@ -114,7 +117,7 @@ void keys_broadcast_totals(struct db_args *a, int i) { db_args_set(a, i, KEYS_BR
 
 void keys_plan(struct db_args *a, int i, const char *id)
 {
-	db_args_setf(a, i, KEYS_PREFIX "plan:%s", id);
+	db_args_setjoin(a, i, KEYS_PREFIX "plan:", id, NULL);
 }
 
 void keys_plans(struct db_args *a, int i) { db_args_set(a, i, KEYS_PLANS); }
