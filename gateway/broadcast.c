@@ -252,14 +252,14 @@ static const char page_script[] =
 	"for _, p in ipairs(list) do\n"
 	"  local busy = 0\n"
 	"  for _, kind in ipairs({'sms', 'ussd'}) do\n"
-	"    local id = redis.call('GET', " KEYS_LUA(KEYS_POINTER_PREFIX, "kind .. ':' .. p") ")\n"
+	"    local id = redis.call('GET', " KEYS_LUA_POINTER("kind", "p") ")\n"
 	"    if id then\n"
 	"      local v = redis.call('HMGET', " KEYS_LUA(KEYS_RUN_PREFIX, "id") ", 'st', 'flow', 'exp')\n"
 	"      if v[1] == 'active' and v[2] ~= flow and tonumber(v[3] or '0') > now then busy = 1 end\n"
 	"    end\n"
 	"  end\n"
 	"  out[#out + 1] = p\n"
-	"  out[#out + 1] = table.concat(redis.call('HGETALL', " KEYS_LUA(KEYS_CONTACT_PREFIX, "p") "), '\\0')\n"
+	"  out[#out + 1] = table.concat(redis.call('HGETALL', " KEYS_LUA_PERSON(KEYS_CONTACT_PREFIX, "p") "), '\\0')\n"
 	"  out[#out + 1] = busy\n"
 	"end\n"
 	"local state = ''\n"
@@ -1798,11 +1798,12 @@ static void on_begin(redisReply *reply, void *data)
  * its entry is retried or reclaimed, so the run is created once. */
 static void recipient_run_id(const struct outgoing *o, char out[RUN_ID_LEN + 1])
 {
-	unsigned char hash[RUN_ID_LEN / 2];
-	char in[BROADCAST_ID_LEN + PHONE_E164_SIZE + 2];
+	unsigned char hash[RUN_ID_HEX_LEN / 2];
+	char in[BROADCAST_ID_LEN + PHONE_E164_SIZE + 2], hex[RUN_ID_HEX_LEN + 1];
 	int n = snprintf(in, sizeof(in), "%s.%s", o->bc, o->phone);
 	crypto_generichash(hash, sizeof(hash), (const unsigned char *)in, (size_t)n, NULL, 0);
-	sodium_bin2hex(out, RUN_ID_LEN + 1, hash, sizeof(hash));
+	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+	run_id_make(out, o->phone, hex);
 }
 
 void broadcast_begin_command(struct db_args *a, const char *bc, const char *phone, int rate,

@@ -8,8 +8,36 @@
 #include "catalogue.h"
 #include "db.h"
 #include "log.h"
+#include "migrate.h"
 
 #define CONNECT_TIMEOUT_MS 3000
+
+struct layout_wait {
+	bool answered;
+	enum migrate_layout layout;
+};
+
+static void on_layout(enum migrate_layout layout, void *arg)
+{
+	struct layout_wait *w = arg;
+	w->answered = true;
+	w->layout = layout;
+}
+
+/* 0 when the store's key layout is this version's, else -1 having said why. */
+static int check_layout(struct cli *c)
+{
+	struct layout_wait w = {0};
+	if (migrate_check(c->db, on_layout, &w) < 0)
+		w.layout = MIGRATE_FAILED;
+	else
+		while (!w.answered)
+			event_base_loop(c->base, EVLOOP_ONCE);
+	if (w.layout == MIGRATE_CURRENT)
+		return 0;
+	fprintf(stderr, "sauti: %s\n", migrate_refusal(w.layout));
+	return -1;
+}
 
 /* The path after -c, or NULL. */
 static const char *take_config_path(int *argc, char **argv)
@@ -84,6 +112,10 @@ int cli_open(struct cli *c, int *argc, char **argv, int need)
 				"sauti: cannot reach redis at %s, named by %s (%s); "
 				"is it running?\n",
 				c->cfg.redis, c->cfg.path, c->config_why);
+			cli_close(c);
+			return -1;
+		}
+		if (!(need & CLI_ANY_LAYOUT) && check_layout(c) < 0) {
 			cli_close(c);
 			return -1;
 		}

@@ -24,6 +24,9 @@ struct cli {
 
 #define CLI_NEED_DB 1
 #define CLI_NEED_FLOWS 2
+/* With CLI_NEED_DB: a store in any key layout (migrate-keys); without it,
+ * a store in the old layout is refused (migrate.h). */
+#define CLI_ANY_LAYOUT 4
 
 /* Removes "-c FILE" from argv (updating *argc), reads the config file
  * config_choose_path() picks and opens what `need` asks for.  Returns 0, or

@@ -16,5 +16,6 @@ int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_phone(int argc, char **argv);
 int cmd_inbox(int argc, char **argv);         /* inbox [reply|close] */
+int cmd_migrate_keys(int argc, char **argv);  /* migrate-keys */
 
 #endif

@@ -56,7 +56,7 @@ static const char batch_script[] =
 	"    local ph\n"
 	"    for i = 1, #r, 2 do if r[i] == 'ph' then ph = r[i + 1] end end\n"
 	"    if ph then\n"
-	"      f = redis.call('HMGET', " KEYS_LUA(KEYS_CONTACT_PREFIX, "ph") ", unpack(ARGV, NARGS + 1))\n"
+	"      f = redis.call('HMGET', " KEYS_LUA_PERSON(KEYS_CONTACT_PREFIX, "ph") ", unpack(ARGV, NARGS + 1))\n"
 	"    end\n"
 	"  end\n"
 	"  out[#out + 1] = id\n"
@@ -130,7 +130,7 @@ static void format_run(struct exporter *e, const char *id, const redisReply *has
 	if (!e->opts.raw_phone)
 		pseudonym(e->opts.pseudonym_key, strlen(e->opts.pseudonym_key), r.phone, contact);
 	struct export_run row = {
-		.run_id = r.id,
+		.run_id = run_id_public(r.id),
 		.contact = e->opts.raw_phone ? r.phone : contact,
 		.language = r.lang,
 		.channel = channel_name(r.channel),

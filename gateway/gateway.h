@@ -7,6 +7,7 @@
 #ifndef SAUTI_GATEWAY_H
 #define SAUTI_GATEWAY_H
 
+#include <stdbool.h>
 #include "config.h"
 #include "engine.h"
 #include "flow.h"
@@ -39,6 +40,9 @@ struct gateway {
 	char consumer[32];          /* this daemon's name in the outbox group */
 	struct event *drain_timer;  /* set once SIGTERM asked us to stop */
 	int drain_ticks;
+	/* The store's key layout (migrate.h), checked on every connection:
+	 * an old one stops the daemon. */
+	bool layout_checked, layout_refused, serving;
 };
 
 /* The pseudonym of a phone number under the deployment's key: what logs and

@@ -292,7 +292,7 @@ static const char reply_script[] =
 	"local r = 'r:' .. n .. ':'\n"
 	"redis.call('HSET', k_item, r .. 'at', now, r .. 'text', text)\n"
 	"lane_push(k_lane, k_lane_item, lane_id, ph, text, ucs, 'i.' .. id .. '.' .. n, k_item, r .. 'st', due)\n"
-	"redis.call('SET', " KEYS_LUA(KEYS_INBOX_THREAD_PREFIX, "ph") ", redis.call('HGET', k_item, 'th') or id, 'EX', thread_ttl)\n"
+	"redis.call('SET', " KEYS_LUA_PERSON(KEYS_INBOX_THREAD_PREFIX, "ph") ", redis.call('HGET', k_item, 'th') or id, 'EX', thread_ttl)\n"
 	"return 1\n";
 
 int inbox_reply(struct db *db, const char *id, const char *text, long now,
@@ -377,7 +377,7 @@ static const char sweep_script[] =
 	"for _, id in ipairs(ids) do\n"
 	"  local k = " KEYS_LUA(KEYS_INBOX_ITEM_PREFIX, "id") "\n"
 	"  local ph = redis.call('HGET', k, 'ph')\n"
-	"  if ph then redis.call('ZREM', " KEYS_LUA(KEYS_INBOX_PERSON_PREFIX, "ph") ", id) end\n"
+	"  if ph then redis.call('ZREM', " KEYS_LUA_PERSON(KEYS_INBOX_PERSON_PREFIX, "ph") ", id) end\n"
 	"  redis.call('DEL', k)\n"
 	"  redis.call('ZREM', k_all, id)\n"
 	"  redis.call('ZREM', k_open, id)\n"

@@ -6,27 +6,27 @@
 
 void keys_contact(struct db_args *a, int i, const char *phone)
 {
-	db_args_setjoin(a, i, KEYS_CONTACT_PREFIX, phone, NULL);
+	db_args_setjoin(a, i, KEYS_CONTACT_PREFIX, KEYS_TAG_OPEN, phone, KEYS_TAG_CLOSE, NULL);
 }
 
 void keys_pointer(struct db_args *a, int i, const char *kind, const char *phone)
 {
-	db_args_setjoin(a, i, KEYS_POINTER_PREFIX, kind, ":", phone, NULL);
+	db_args_setjoin(a, i, KEYS_POINTER_PREFIX, kind, ":" KEYS_TAG_OPEN, phone, KEYS_TAG_CLOSE, NULL);
 }
 
 void keys_limit(struct db_args *a, int i, const char *phone)
 {
-	db_args_setjoin(a, i, KEYS_PREFIX "lim:", phone, NULL);
+	db_args_setjoin(a, i, KEYS_LIMIT_PREFIX KEYS_TAG_OPEN, phone, KEYS_TAG_CLOSE, NULL);
 }
 
 void keys_person_runs(struct db_args *a, int i, const char *phone)
 {
-	db_args_setjoin(a, i, KEYS_PERSON_RUNS_PREFIX, phone, NULL);
+	db_args_setjoin(a, i, KEYS_PERSON_RUNS_PREFIX KEYS_TAG_OPEN, phone, KEYS_TAG_CLOSE, NULL);
 }
 
 void keys_person_replies(struct db_args *a, int i, const char *phone)
 {
-	db_args_setjoin(a, i, KEYS_PREFIX "pm:", phone, NULL);
+	db_args_setjoin(a, i, KEYS_PERSON_REPLIES_PREFIX KEYS_TAG_OPEN, phone, KEYS_TAG_CLOSE, NULL);
 }
 
 void keys_run(struct db_args *a, int i, const char *id)
@@ -34,9 +34,9 @@ void keys_run(struct db_args *a, int i, const char *id)
 	db_args_setjoin(a, i, KEYS_RUN_PREFIX, id, NULL);
 }
 
-void keys_reply(struct db_args *a, int i, const char *msg_id)
+void keys_reply(struct db_args *a, int i, const char *phone, const char *msg_id)
 {
-	db_args_setjoin(a, i, KEYS_REPLY_PREFIX, msg_id, NULL);
+	db_args_setjoin(a, i, KEYS_REPLY_PREFIX KEYS_TAG_OPEN, phone, KEYS_TAG_CLOSE ":", msg_id, NULL);
 }
 
 void keys_contacts(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "contacts"); }
@@ -65,12 +65,12 @@ void keys_inbox_item(struct db_args *a, int i, const char *id)
 
 void keys_inbox_person(struct db_args *a, int i, const char *phone)
 {
-	db_args_setjoin(a, i, KEYS_INBOX_PERSON_PREFIX, phone, NULL);
+	db_args_setjoin(a, i, KEYS_INBOX_PERSON_PREFIX KEYS_TAG_OPEN, phone, KEYS_TAG_CLOSE, NULL);
 }
 
 void keys_inbox_thread(struct db_args *a, int i, const char *phone)
 {
-	db_args_setjoin(a, i, KEYS_INBOX_THREAD_PREFIX, phone, NULL);
+	db_args_setjoin(a, i, KEYS_INBOX_THREAD_PREFIX KEYS_TAG_OPEN, phone, KEYS_TAG_CLOSE, NULL);
 }
 
 void keys_inbox(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "inbox"); }
@@ -90,6 +90,7 @@ void keys_remind_lease(struct db_args *a, int i) { db_args_set(a, i, KEYS_REMIND
 
 void keys_retention(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "retention"); }
 void keys_people_indexed(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "people:indexed"); }
+void keys_layout_version(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "layout"); }
 void keys_audit(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "audit"); }
 
 void keys_session(struct db_args *a, int i, const char *token)
@@ -131,17 +132,17 @@ void keys_rate(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "rate")
 void keys_rate_log(struct db_args *a, int i) { db_args_set(a, i, KEYS_RATE_LOG); }
 
 static const struct keys_family layout[] = {
-	{"c:PHONE", "hash", KEYS_PERSON, "store, contacts",
+	{"c:{PHONE}", "hash", KEYS_PERSON, "store, contacts",
 	 "the contact: _lang, _optout, _await, _groups, _since, _last, _v (version), fields"},
-	{"cur:KIND:PHONE", "string", KEYS_PERSON, "store, broadcast",
+	{"cur:KIND:{PHONE}", "string", KEYS_PERSON, "store, broadcast",
 	 "id of the person's active run on that channel (sms, ussd)"},
-	{"r:ID", "hash", KEYS_PERSON, "store, broadcast",
-	 "a run: flow ph lang ch st step try pg t0 t1 tu exp v, us ut aw (USSD), a:NAME (answers), sc"},
-	{"pr:PHONE", "zset", KEYS_PERSON, "store, broadcast", "the person's run ids by start time"},
-	{"pm:PHONE", "zset", KEYS_PERSON, "store", "the person's mo:MSGID ids by expiry"},
-	{"mo:MSGID", "string", KEYS_PERSON, "store",
+	{"r:{PHONE}:HEX", "hash", KEYS_PERSON, "store, broadcast",
+	 "a run (its id is {PHONE}:HEX): flow ph lang ch st step try pg t0 t1 tu exp v, us ut aw (USSD), a:NAME (answers), sc"},
+	{"pr:{PHONE}", "zset", KEYS_PERSON, "store, broadcast", "the person's run ids by start time"},
+	{"pm:{PHONE}", "zset", KEYS_PERSON, "store", "the person's message ids (of mo:{PHONE}:MSGID) by expiry"},
+	{"mo:{PHONE}:MSGID", "string", KEYS_PERSON, "store",
 	 "the reply already given to a Kannel message id (or USSD request), with a TTL"},
-	{"lim:PHONE", "string", KEYS_PERSON, "store", "messages from the number in the limit window, with a TTL"},
+	{"lim:{PHONE}", "string", KEYS_PERSON, "store", "messages from the number in the limit window, with a TTL"},
 	{"contacts", "set", KEYS_INDEX, "store, contacts", "every contact's phone"},
 	{"g:GROUP", "set", KEYS_INDEX, "contacts", "the phones in a group"},
 	{"runs:FLOW", "zset", KEYS_INDEX, "store, broadcast", "run ids of a flow by start time (export, report)"},
@@ -158,9 +159,11 @@ static const struct keys_family layout[] = {
 	{"rate:log", "zset", KEYS_GLOBAL, "broadcast", "messages handed to Kannel, for the rate"},
 	{"audit", "stream", KEYS_GLOBAL, "audit", "the audit trail"},
 	{"bc:totals", "hash", KEYS_GLOBAL, "broadcast", "recipients of all broadcasts by state"},
-	{"in:ID", "hash", KEYS_PERSON, "inbox", "an inbox item: at ph lang ch text flow why st, its replies r:N:*"},
-	{"in:p:PHONE", "zset", KEYS_PERSON, "inbox", "one person's item ids by time"},
-	{"in:t:PHONE", "string", KEYS_PERSON, "inbox", "the item last replied to (the thread an answer joins)"},
+	/* one person's, but named by an id convenors type: in the slot of
+	 * its own, with the indexes (docs/keys.md, On a Redis Cluster) */
+	{"in:ID", "hash", KEYS_INDEX, "inbox", "an inbox item: at ph lang ch text flow why st, its replies r:N:*"},
+	{"in:p:{PHONE}", "zset", KEYS_PERSON, "inbox", "one person's item ids by time"},
+	{"in:t:{PHONE}", "string", KEYS_PERSON, "inbox", "the item last replied to (the thread an answer joins)"},
 	{"inbox", "zset", KEYS_INDEX, "inbox", "every item id by time"},
 	{"inbox:open", "zset", KEYS_INDEX, "inbox", "open item ids by time"},
 	{"inbox:closed", "zset", KEYS_INDEX, "inbox", "closed item ids by when closed (the sweep)"},
@@ -170,7 +173,8 @@ static const struct keys_family layout[] = {
 	{"remind:lease", "string", KEYS_GLOBAL, "reminder", "the daemon that sends reminders now (expires)"},
 	{"sess:TOKEN", "hash", KEYS_GLOBAL, "session", "a console sign-in, with a TTL"},
 	{"retention", "string", KEYS_GLOBAL, "retention", "the daily retention sweep's lease"},
-	{"people:indexed", "string", KEYS_GLOBAL, "person", "set once old runs are in pr:PHONE (person_index_upgrade)"},
+	{"people:indexed", "string", KEYS_GLOBAL, "person", "set once old runs are in pr:{PHONE} (person_index_upgrade)"},
+	{"layout", "string", KEYS_GLOBAL, "migrate", "the key layout's version, " KEYS_LAYOUT_VERSION " once people's keys carry their tags (migrate-keys)"},
 };
 
 const struct keys_family *keys_layout(size_t *n)

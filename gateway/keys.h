@@ -12,7 +12,8 @@
 #include <stddef.h>
 
 #define KEYS_PREFIX "sauti:"
-/* A run's key is this and its id (a script that finds a run by its id). */
+/* A run's key is this and its id (a script that finds a run by its id);
+ * the id begins with its person's tag, "{PHONE}:HEX" (store.h's run_id_*). */
 #define KEYS_RUN_PREFIX KEYS_PREFIX "r:"
 
 /* The prefixes of the keys a script finds by reading data (an id or a
@@ -20,6 +21,18 @@
  * the key is the prefix and what was read (docs/keys.md lists each).
  * KEYS_LUA(PREFIX, expr) is that key as a Lua expression. */
 #define KEYS_LUA(prefix, expr) "('" prefix "' .. " expr ")"
+/* A person's key found by reading their number: the number is the key's
+ * Redis Cluster hash tag, in braces after the prefix ("sauti:c:{PHONE}"), so
+ * that every key of one person is in one slot (docs/keys.md).  The
+ * pointer's is KEYS_LUA_POINTER(kind_expr, phone_expr). */
+#define KEYS_TAG_OPEN "{"
+#define KEYS_TAG_CLOSE "}"
+#define KEYS_LUA_PERSON(prefix, phone) "('" prefix KEYS_TAG_OPEN "' .. " phone " .. '" KEYS_TAG_CLOSE "')"
+#define KEYS_LUA_POINTER(kind, phone) \
+	"('" KEYS_POINTER_PREFIX "' .. " kind " .. ':" KEYS_TAG_OPEN "' .. " phone " .. '" KEYS_TAG_CLOSE "')"
+/* A kept reply's key, of the phone and the message id (Lua expressions). */
+#define KEYS_LUA_REPLY(phone, msg_id) \
+	"('" KEYS_REPLY_PREFIX KEYS_TAG_OPEN "' .. " phone " .. '" KEYS_TAG_CLOSE ":' .. " msg_id ")"
 #define KEYS_CONTACT_PREFIX KEYS_PREFIX "c:"
 #define KEYS_POINTER_PREFIX KEYS_PREFIX "cur:"       /* then KIND:PHONE */
 #define KEYS_PERSON_RUNS_PREFIX KEYS_PREFIX "pr:"
@@ -27,17 +40,19 @@
 #define KEYS_GROUP_PREFIX KEYS_PREFIX "g:"
 #define KEYS_FLOW_RUNS_PREFIX KEYS_PREFIX "runs:"
 #define KEYS_STATS_PREFIX KEYS_PREFIX "stats:"
+#define KEYS_LIMIT_PREFIX KEYS_PREFIX "lim:"
+#define KEYS_PERSON_REPLIES_PREFIX KEYS_PREFIX "pm:"
 
 struct db_args;
 
-/* One person's keys. */
-void keys_contact(struct db_args *a, int i, const char *phone);          /* c:PHONE */
-void keys_pointer(struct db_args *a, int i, const char *kind, const char *phone); /* cur:KIND:PHONE */
-void keys_limit(struct db_args *a, int i, const char *phone);            /* lim:PHONE */
-void keys_person_runs(struct db_args *a, int i, const char *phone);      /* pr:PHONE */
-void keys_person_replies(struct db_args *a, int i, const char *phone);   /* pm:PHONE */
-void keys_run(struct db_args *a, int i, const char *id);                 /* r:ID */
-void keys_reply(struct db_args *a, int i, const char *msg_id);           /* mo:MSGID */
+/* One person's keys, each with the person's tag {PHONE}. */
+void keys_contact(struct db_args *a, int i, const char *phone);          /* c:{PHONE} */
+void keys_pointer(struct db_args *a, int i, const char *kind, const char *phone); /* cur:KIND:{PHONE} */
+void keys_limit(struct db_args *a, int i, const char *phone);            /* lim:{PHONE} */
+void keys_person_runs(struct db_args *a, int i, const char *phone);      /* pr:{PHONE} */
+void keys_person_replies(struct db_args *a, int i, const char *phone);   /* pm:{PHONE} */
+void keys_run(struct db_args *a, int i, const char *id);                 /* r:{PHONE}:HEX */
+void keys_reply(struct db_args *a, int i, const char *phone, const char *msg_id); /* mo:{PHONE}:MSGID */
 
 /* Indexes across people. */
 void keys_contacts(struct db_args *a, int i);                            /* contacts */
@@ -47,13 +62,13 @@ void keys_stats(struct db_args *a, int i, const char *flow);             /* stat
 
 /* -- inbox, lane and reminders (inbox.h, lane.h, reminder.h) -- */
 #define KEYS_INBOX_ITEM_PREFIX KEYS_PREFIX "in:"
-#define KEYS_INBOX_PERSON_PREFIX KEYS_PREFIX "in:p:"
+#define KEYS_INBOX_PERSON_PREFIX KEYS_PREFIX "in:p:"      /* then {PHONE} */
 #define KEYS_INBOX_THREAD_PREFIX KEYS_PREFIX "in:t:"
 #define KEYS_LANE_ITEM_PREFIX KEYS_PREFIX "lane:"
 #define KEYS_REMIND KEYS_PREFIX "remind"
 void keys_inbox_item(struct db_args *a, int i, const char *id);          /* in:ID */
-void keys_inbox_person(struct db_args *a, int i, const char *phone);     /* in:p:PHONE */
-void keys_inbox_thread(struct db_args *a, int i, const char *phone);     /* in:t:PHONE */
+void keys_inbox_person(struct db_args *a, int i, const char *phone);     /* in:p:{PHONE} */
+void keys_inbox_thread(struct db_args *a, int i, const char *phone);     /* in:t:{PHONE} */
 void keys_inbox(struct db_args *a, int i);                               /* inbox */
 void keys_inbox_open(struct db_args *a, int i);                          /* inbox:open */
 void keys_inbox_closed(struct db_args *a, int i);                        /* inbox:closed */
@@ -65,6 +80,10 @@ void keys_remind_lease(struct db_args *a, int i);                        /* remi
 /* -- export, retention, people, audit and sessions -- */
 void keys_retention(struct db_args *a, int i);                           /* retention */
 void keys_people_indexed(struct db_args *a, int i);                      /* people:indexed */
+/* The layout the store is in (migrate.h): KEYS_LAYOUT_VERSION once its
+ * people's keys carry their tags. */
+#define KEYS_LAYOUT_VERSION "2"
+void keys_layout_version(struct db_args *a, int i);                      /* layout */
 void keys_audit(struct db_args *a, int i);                               /* audit */
 void keys_session(struct db_args *a, int i, const char *token);          /* sess:TOKEN */
 
@@ -101,7 +120,7 @@ enum keys_scope {
 };
 
 struct keys_family {
-	const char *pattern;   /* after KEYS_PREFIX, e.g. "c:PHONE" */
+	const char *pattern;   /* after KEYS_PREFIX, e.g. "c:{PHONE}" */
 	const char *type;      /* Redis type */
 	enum keys_scope scope;
 	const char *owner;     /* the module that writes it */

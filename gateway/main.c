@@ -20,6 +20,7 @@ static const struct {
 	{"audit", cmd_audit},
 	{"phone", cmd_phone},
 	{"inbox", cmd_inbox},
+	{"migrate-keys", cmd_migrate_keys},
 };
 
 int main(int argc, char **argv)

@@ -212,7 +212,7 @@ static const char list_script[] =
 	"local r = redis.call('SSCAN', k_set, cursor, 'COUNT', 500)\n"
 	"local out = {}\n"
 	"for _, p in ipairs(r[2]) do\n"
-	"  out[#out + 1] = p; out[#out + 1] = redis.call('HGETALL', " KEYS_LUA(KEYS_CONTACT_PREFIX, "p") ")\n"
+	"  out[#out + 1] = p; out[#out + 1] = redis.call('HGETALL', " KEYS_LUA_PERSON(KEYS_CONTACT_PREFIX, "p") ")\n"
 	"end\n"
 	"return {r[1], out}\n";
 
@@ -363,7 +363,7 @@ static const char index_script[] =
 	"  if redis.call('TYPE', k).ok == 'hash' then\n"
 	"    local v = redis.call('HMGET', k, 'ph', 't0', 'st', 'sc')\n"
 	"    if v[1] then\n"
-	"      redis.call('ZADD', " KEYS_LUA(KEYS_PERSON_RUNS_PREFIX, "v[1]") ", tonumber(v[2]) or 0,\n"
+	"      redis.call('ZADD', " KEYS_LUA_PERSON(KEYS_PERSON_RUNS_PREFIX, "v[1]") ", tonumber(v[2]) or 0,\n"
 	"                 string.sub(k, #'" KEYS_RUN_PREFIX "' + 1))\n"
 	"    end\n"
 	/* a completion was counted unless the run had no answer (a broadcast

@@ -70,7 +70,7 @@ static const char take_script[] =
 	"  else\n"
 	"    out[#out + 1] = id\n"
 	"    out[#out + 1] = redis.call('HGETALL', k)\n"
-	"    out[#out + 1] = redis.call('HGETALL', " KEYS_LUA(KEYS_CONTACT_PREFIX, "ph") ")\n"
+	"    out[#out + 1] = redis.call('HGETALL', " KEYS_LUA_PERSON(KEYS_CONTACT_PREFIX, "ph") ")\n"
 	"  end\n"
 	"end\n"
 	"return out\n";
@@ -98,7 +98,7 @@ static const char send_script[] =
 	"local r = redis.call('HMGET', k_run, 'v', 'st', 'ph', 'rn', 'ra')\n"
 	"local n = tonumber(r[4] or '0')\n"
 	"if r[1] ~= version or r[2] ~= 'active' or n >= tonumber(times) or\n"
-	"   redis.call('HGET', " KEYS_LUA(KEYS_CONTACT_PREFIX, "r[3]") ", '_optout') == '1' then\n"
+	"   redis.call('HGET', " KEYS_LUA_PERSON(KEYS_CONTACT_PREFIX, "r[3]") ", '_optout') == '1' then\n"
 	"  redis.call('ZREM', k_remind, id)\n"
 	"  return 0\n"
 	"end\n"

@@ -28,6 +28,7 @@
 #include "kannel.h"
 #include "log.h"
 #include "metrics.h"
+#include "migrate.h"
 #include "phone.h"
 #include "policy.h"
 #include "pseudo.h"
@@ -43,14 +44,43 @@
 #define CONVO_CACHE_ENTRIES 8192
 #define CONVO_CACHE_IDLE 180
 
+/* The store's key layout: a store holding data in a layout before this
+ * version's is not served (docs/operations.md, "Upgrading the key layout").
+ * A check that failed (the connection lost) is made on the next one. */
+static void on_layout(enum migrate_layout layout, void *arg)
+{
+	struct gateway *gw = arg;
+	gw->layout_checked = true;
+	if (layout == MIGRATE_OLD || layout == MIGRATE_UNKNOWN) {
+		log_error("%s; not serving", migrate_refusal(layout));
+		gw->layout_refused = true;
+		event_base_loopbreak(gw->base);
+	} else if (!gw->serving) {
+		event_base_loopbreak(gw->base); /* the wait at start is over */
+	}
+}
+
 /* A new connection to Redis, maybe to another master: nothing kept from the
- * old one may be decided on. */
+ * old one may be decided on, and its layout is checked (its first command). */
 static void on_redis_ready(void *data)
 {
 	struct gateway *gw = data;
 	if (convo_cache_size(gw->convos))
 		log_info("redis: dropping %zu kept conversations", convo_cache_size(gw->convos));
 	convo_cache_clear(gw->convos);
+	if (migrate_check(gw->db, on_layout, gw) < 0)
+		log_warn("redis: the key layout could not be checked");
+}
+
+/* Before serving: Redis' answer to the layout check, when Redis answers
+ * within the wait (else the check is made once it does). */
+#define LAYOUT_WAIT_MS 3000
+static void wait_for_layout(struct gateway *gw)
+{
+	if (db_wait_ready(gw->db, LAYOUT_WAIT_MS) < 0)
+		return;
+	while (!gw->layout_checked && db_ready(gw->db))
+		event_base_loop(gw->base, EVLOOP_ONCE);
 }
 
 /* -- /healthz and /metrics --------------------------------------------------- */
@@ -299,6 +329,9 @@ int cmd_serve(int argc, char **argv)
 	}
 	db_set_on_ready(gw.db, on_redis_ready, &gw);
 	db_set_wait_replicas(gw.db, gw.cfg.redis_wait_replicas);
+	wait_for_layout(&gw);
+	if (gw.layout_refused)
+		goto out;
 	unsigned char raw[6];
 	randombytes_buf(raw, sizeof(raw));
 	memcpy(gw.consumer, "d-", 2);
@@ -329,13 +362,15 @@ int cmd_serve(int argc, char **argv)
 	event_add(term, NULL);
 	event_add(intr, NULL);
 	log_info("listening on %s:%d", gw.cfg.listen_host, gw.cfg.listen_port);
-	event_base_dispatch(gw.base);
+	gw.serving = true;
+	if (!gw.layout_refused)
+		event_base_dispatch(gw.base);
 	event_free(hup);
 	event_free(term);
 	event_free(intr);
 	if (gw.drain_timer)
 		event_free(gw.drain_timer);
-	status = 0;
+	status = gw.layout_refused ? 1 : 0;
 out:
 	/* Redis goes first: freeing it runs the last callbacks (NULL replies),
 	 * which may still answer requests and touch the broadcaster. */

@@ -26,7 +26,7 @@
 /* The run the pointer names: the one key a script finds by reading, not by
  * being told (its id is in the pointer); it is the person's, in the
  * person's slot once run keys carry the person's tag (docs/keys.md). */
-#define LUA_RUN_KEY(id) "'" KEYS_RUN_PREFIX "' .. " id
+#define LUA_RUN_KEY(id) KEYS_LUA(KEYS_RUN_PREFIX, id)
 
 /* seen_or_counted(km, kl, msg_id, limit, window): the reply already given to
  * msg_id (its key km), or, when there is none, the message counted in the
@@ -283,11 +283,25 @@ void convo_release(struct convo *c)
 	free(c);
 }
 
-void run_id_new(char out[RUN_ID_LEN + 1])
+void run_id_make(char out[RUN_ID_LEN + 1], const char *phone, const char *hex)
 {
-	unsigned char raw[RUN_ID_LEN / 2];
+	snprintf(out, RUN_ID_LEN + 1, KEYS_TAG_OPEN "%.*s" KEYS_TAG_CLOSE ":%.*s",
+		 PHONE_E164_SIZE - 1, phone, RUN_ID_HEX_LEN, hex);
+}
+
+void run_id_new(char out[RUN_ID_LEN + 1], const char *phone)
+{
+	unsigned char raw[RUN_ID_HEX_LEN / 2];
+	char hex[RUN_ID_HEX_LEN + 1];
 	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(out, RUN_ID_LEN + 1, raw, sizeof(raw));
+	sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
+	run_id_make(out, phone, hex);
+}
+
+const char *run_id_public(const char *id)
+{
+	const char *close = strstr(id, KEYS_TAG_CLOSE ":");
+	return close && id[0] == KEYS_TAG_OPEN[0] ? close + 2 : id;
 }
 
 static bool reply_is_flat(const redisReply *r)
@@ -545,7 +559,7 @@ void store_load_command(struct db_args *a, const struct convo_query *q)
 	keys_pointer(a, k + LK_k_pointer, q->kind, q->phone);
 	keys_limit(a, k + LK_k_limit, q->phone);
 	if (q->msg_id)
-		keys_reply(a, k + LK_k_reply, q->msg_id);
+		keys_reply(a, k + LK_k_reply, q->phone, q->msg_id);
 	else
 		keys_contact(a, k + LK_k_reply, q->phone); /* not read */
 	for (size_t i = 0; i < q->nstats; i++)
@@ -711,7 +725,7 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 	else
 		keys_contact(a, k + CK_k_end_run, c->phone);
 	if (reply_id)
-		keys_reply(a, k + CK_k_reply, reply_id);
+		keys_reply(a, k + CK_k_reply, c->phone, reply_id);
 	else
 		keys_contact(a, k + CK_k_reply, c->phone);
 	if (c->guarded)
@@ -834,7 +848,7 @@ static const struct person_part person_parts[] = {
 	 "local out = {}\n"
 	 "for _, id in ipairs(redis.call('ZRANGE', k_runs, 0, -1)) do\n"
 	 "  local h = map(redis.call('HGETALL', " KEYS_LUA(KEYS_RUN_PREFIX, "id") "))\n"
-	 "  if next(h) then h.id = id; out[#out + 1] = h end\n"
+	 "  if next(h) then h.id = " LUA_RUN_ID_PUBLIC("id") "; out[#out + 1] = h end\n"
 	 "end\n"
 	 "return out\n",
 	 /* A run that bumped the {stats...} counters when it completed (sc)
@@ -868,13 +882,13 @@ static const struct person_part person_parts[] = {
 	{"replies", true,
 	 "local out = {}\n"
 	 "for _, id in ipairs(redis.call('ZRANGE', k_replies, 0, -1)) do\n"
-	 "  local r = redis.call('GET', " KEYS_LUA(KEYS_REPLY_PREFIX, "id") ")\n"
+	 "  local r = redis.call('GET', " KEYS_LUA_REPLY("p", "id") ")\n"
 	 "  if r then out[#out + 1] = {id = id, reply = r} end\n"
 	 "end\n"
 	 "return out\n",
 	 "local n = 0\n"
 	 "for _, id in ipairs(redis.call('ZRANGE', k_replies, 0, -1)) do\n"
-	 "  n = n + redis.call('DEL', " KEYS_LUA(KEYS_REPLY_PREFIX, "id") ")\n"
+	 "  n = n + redis.call('DEL', " KEYS_LUA_REPLY("p", "id") ")\n"
 	 "end\n"
 	 "redis.call('DEL', k_replies)\n"
 	 "return n\n"},

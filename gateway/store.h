@@ -15,7 +15,7 @@
  * the state kept from an earlier turn (convo_cache.h) is as safe as one made
  * on state loaded a moment ago.
  *
- * Keys (all under "sauti:"):
+ * Keys (all under "sauti:"; a person's carry the tag {PHONE}, keys.h):
  *   c:PHONE          hash  contact: _lang, _optout, _await, _groups, _since,
  *                          _last (TIME FLOW of the run ended last),
  *                          _lang_by ("person": _lang is the person's choice),
@@ -40,13 +40,19 @@
 
 #include "engine.h"
 #include "fields.h"
+#include "phone.h"
 #include "script.h"
 
 struct db;
 struct redisReply;
 struct inbox_new;
 
-#define RUN_ID_LEN 16
+/* A run's id is its person's tag and a random part, "{PHONE}:HEX", so that
+ * the run's key (keys.h: KEYS_RUN_PREFIX and the id) is in its person's
+ * slot on a Redis Cluster (docs/keys.md).  What a user sees (exports,
+ * JSON, reports) is only the HEX part, run_id_public(): never the number. */
+#define RUN_ID_HEX_LEN 16
+#define RUN_ID_LEN (RUN_ID_HEX_LEN + PHONE_E164_SIZE + 2)
 
 /* _lang as the person chose it (a LANGUAGE reply, a flow's language step)
  * comes with _lang_by "person"; an import then leaves _lang alone
@@ -110,8 +116,15 @@ void stored_run_copy(struct stored_run *dst, const struct stored_run *src);
  * not a run. */
 int stored_run_decode(struct stored_run *r, const char *id,
 		      const struct redisReply *flat);
-/* A fresh random run id. */
-void run_id_new(char out[RUN_ID_LEN + 1]);
+/* A fresh random run id of phone's. */
+void run_id_new(char out[RUN_ID_LEN + 1], const char *phone);
+/* The id of phone's run whose random part is hex (RUN_ID_HEX_LEN digits). */
+void run_id_make(char out[RUN_ID_LEN + 1], const char *phone, const char *hex);
+/* The part of id a user may see: what follows the tag (id itself when it
+ * has none).  Points into id. */
+const char *run_id_public(const char *id);
+/* The same, as a Lua expression of the id's expression. */
+#define LUA_RUN_ID_PUBLIC(id) "(string.match(" id ", '^%{[^}]*%}:(.*)$') or " id ")"
 
 /* What one incoming message needs to know. */
 struct convo {

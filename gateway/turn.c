@@ -330,7 +330,7 @@ static void on_loaded(int rc, struct convo *c, void *data)
 		return;
 	}
 	if (t->d.has_run && !t->d.run.id[0])
-		run_id_new(t->d.run.id); /* a new run */
+		run_id_new(t->d.run.id, t->phone); /* a new run */
 	if (t->decided)
 		t->decided(t);
 	if (t->d.inbox != INBOX_NONE)

@@ -142,6 +142,14 @@ static const struct usage usages[] = {
 	 "mean, median, min and max, a choice every key with count and share.\n"
 	 "--json (--format json) prints the JSON the API gives; --format csv one\n"
 	 "row per question, group and value, for a spreadsheet.\n" COMMON},
+	{"migrate-keys", "move a store to this version's key layout (daemons stopped)",
+	 "usage: sauti migrate-keys [-c FILE]\n\n"
+	 "Renames the keys of a store written before a person's keys carried their\n"
+	 "Redis Cluster hash tag ({PHONE}), and the run ids in every index, a SCAN\n"
+	 "page at a time; then records the layout, without which `sauti serve` and\n"
+	 "the other commands refuse a store holding old data.  Stop every daemon\n"
+	 "first.  Progress on stderr; a second run changes nothing.  Exit 1 when a\n"
+	 "key could not be moved (its new name exists).\n" COMMON},
 	{"phone", "an interactive phone that talks to a running gateway",
 	 "usage: sauti phone [-c FILE] NUMBER [--ussd CODE] [--url HOST:PORT] [--to SHORTCODE]\n\n"
 	 "An interactive phone that talks to a running gateway (default: the\n"

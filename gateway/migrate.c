@@ -1,0 +1,291 @@
+/* migrate.c -- see migrate.h.  The old layout's names are the new ones
+ * without the tag: the same prefixes (keys.h) followed by the bare number
+ * or run id, so both are told apart by the character after the prefix. */
+#include "migrate.h"
+
+#include <hiredis/hiredis.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "keys.h"
+#include "script.h"
+
+/* old_person(k): the prefix and the number of an old-layout person key
+ * (c:PHONE, cur:KIND:PHONE, pr:, pm:, lim:, in:p:, in:t:), else nil.
+ * old_run(k): the id of an old-layout run key (r:HEX), else nil.  tag(ph):
+ * a number as a hash tag. */
+#define OLD_LAYOUT_FUNCTIONS \
+	"local people = {'" KEYS_CONTACT_PREFIX "', '" KEYS_POINTER_PREFIX "sms:', '" \
+	KEYS_POINTER_PREFIX "ussd:', '" KEYS_PERSON_RUNS_PREFIX "', '" KEYS_PERSON_REPLIES_PREFIX \
+	"', '" KEYS_LIMIT_PREFIX "', '" KEYS_INBOX_PERSON_PREFIX "', '" KEYS_INBOX_THREAD_PREFIX "'}\n" \
+	"local function old_person(k)\n" \
+	"  for _, pre in ipairs(people) do\n" \
+	"    if string.sub(k, 1, #pre) == pre then\n" \
+	"      local ph = string.sub(k, #pre + 1)\n" \
+	"      if ph ~= '' and not string.find(ph, '[{}:]') then return pre, ph end\n" \
+	"      return nil\n" \
+	"    end\n" \
+	"  end\n" \
+	"end\n" \
+	"local RP = '" KEYS_RUN_PREFIX "'\n" \
+	"local function old_run(k)\n" \
+	"  local id = string.sub(k, #RP + 1)\n" \
+	"  if string.sub(k, 1, #RP) == RP and id ~= '' and not string.find(id, '[{}]') then return id end\n" \
+	"end\n" \
+	"local function tag(ph) return '" KEYS_TAG_OPEN "' .. ph .. '" KEYS_TAG_CLOSE "' end\n"
+
+/* -- which layout ---------------------------------------------------------------
+ * The layout key says it; without one, the store is looked at: a contact
+ * of the contacts set (a sample) under its old name, or an old-layout key
+ * among the first CHECK_PAGES SCAN pages, is old data.  Otherwise the
+ * store is empty, or was written by this version: it is marked current. */
+#define CHECK_KEYS(X) X(k_layout) X(k_contacts)
+#define CHECK_ARGS(X) X(version)
+#define CK(n) SCRIPT_ENUM(CK_, n)
+#define CA(n) SCRIPT_ENUM(CA_, n)
+enum { CHECK_KEYS(CK) CK_COUNT };
+enum { CHECK_ARGS(CA) CA_COUNT };
+
+static const char check_script[] =
+	SCRIPT_LOCALS(CHECK_KEYS, "KEYS")
+	SCRIPT_LOCALS(CHECK_ARGS, "ARGV")
+	OLD_LAYOUT_FUNCTIONS
+	"local v = redis.call('GET', k_layout)\n"
+	"if v == version then return 0 end\n"
+	"if v then return 2 end\n"
+	"for _, p in ipairs(redis.call('SRANDMEMBER', k_contacts, 20)) do\n"
+	"  if redis.call('EXISTS', " KEYS_LUA(KEYS_CONTACT_PREFIX, "p") ") == 1 then return 1 end\n"
+	"end\n"
+	"local cursor = '0'\n"
+	"for i = 1, 20 do\n" /* CHECK_PAGES */
+	"  local r = redis.call('SCAN', cursor, 'MATCH', '" KEYS_PREFIX "*', 'COUNT', 1000)\n"
+	"  for _, k in ipairs(r[2]) do\n"
+	"    if old_person(k) or old_run(k) then return 1 end\n"
+	"  end\n"
+	"  cursor = r[1]\n"
+	"  if cursor == '0' then break end\n"
+	"end\n"
+	"redis.call('SET', k_layout, version)\n"
+	"return 0\n";
+
+struct check_call {
+	migrate_check_fn fn;
+	void *arg;
+};
+
+static void on_checked(redisReply *reply, void *data)
+{
+	struct check_call *call = data;
+	enum migrate_layout l = MIGRATE_FAILED;
+	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer >= 0 &&
+	    reply->integer <= MIGRATE_UNKNOWN)
+		l = (enum migrate_layout)reply->integer;
+	call->fn(l, call->arg);
+	free(call);
+}
+
+int migrate_check(struct db *db, migrate_check_fn fn, void *arg)
+{
+	struct check_call *call = xcalloc(1, sizeof(*call));
+	call->fn = fn;
+	call->arg = arg;
+	struct db_args a = {0};
+	int k = script_begin(&a, check_script, CK_COUNT);
+	keys_layout_version(&a, k + CK_k_layout);
+	keys_contacts(&a, k + CK_k_contacts);
+	db_args_set(&a, script_reserve(&a, CA_COUNT) + CA_version, KEYS_LAYOUT_VERSION);
+	if (db_command_args(db, on_checked, call, &a) < 0) {
+		free(call);
+		return -1;
+	}
+	return 0;
+}
+
+const char *migrate_refusal(enum migrate_layout layout)
+{
+	switch (layout) {
+	case MIGRATE_OLD:
+		return "the store's keys are in the layout before hash tags (people's keys "
+		       "without {PHONE}): stop every sauti daemon and run `sauti migrate-keys` "
+		       "(docs/operations.md)";
+	case MIGRATE_UNKNOWN:
+		return "the store's keys are in a layout this version of sauti does not know "
+		       "(written by a newer one?)";
+	case MIGRATE_FAILED:
+		return "redis failed while the key layout was checked";
+	case MIGRATE_CURRENT:
+		break;
+	}
+	return "the key layout is current";
+}
+
+/* -- the migration ---------------------------------------------------------------
+ * One SCAN page of keys under the prefix per command.  Pass "people": each
+ * old person key renamed to its tagged name (RENAMENX: a key whose new name
+ * exists is left and counted), and for pm:PHONE the replies it names,
+ * mo:MSGID -> mo:{PHONE}:MSGID.  Pass "runs": each old run r:HEX renamed
+ * r:{PHONE}:HEX (PHONE its ph), its id replaced where it is a member or a
+ * value (runs:FLOW, pr:{PHONE}, remind, the pointers), scores kept; and a
+ * reply no pm: named (none can find it now) deleted.  Returns {next
+ * cursor, keys scanned, renamed, conflicts, dropped, DBSIZE}. */
+#define PAGE_KEYS(X) X(k_remind)
+#define PAGE_ARGS(X) X(pass) X(cursor) X(count)
+#define PK(n) SCRIPT_ENUM(PK_, n)
+#define PA(n) SCRIPT_ENUM(PA_, n)
+enum { PAGE_KEYS(PK) PK_COUNT };
+enum { PAGE_ARGS(PA) PA_COUNT };
+
+static const char page_script[] =
+	SCRIPT_LOCALS(PAGE_KEYS, "KEYS")
+	SCRIPT_LOCALS(PAGE_ARGS, "ARGV")
+	OLD_LAYOUT_FUNCTIONS
+	"local MO, PM = '" KEYS_REPLY_PREFIX "', '" KEYS_PERSON_REPLIES_PREFIX "'\n"
+	"local renamed, conflicts, dropped = 0, 0, 0\n"
+	"local function move(from, to)\n"
+	"  if redis.call('EXISTS', from) == 0 then return false end\n" /* SCAN may repeat a key */
+	"  if redis.call('RENAMENX', from, to) == 1 then renamed = renamed + 1 return true end\n"
+	"  conflicts = conflicts + 1\n"
+	"  return false\n"
+	"end\n"
+	"local function reindex(z, old, new)\n"
+	"  local s = redis.call('ZSCORE', z, old)\n"
+	"  if s then redis.call('ZREM', z, old) redis.call('ZADD', z, s, new) end\n"
+	"end\n"
+	"local function person(k)\n"
+	"  local pre, ph = old_person(k)\n"
+	"  if not pre then return end\n"
+	"  if pre == PM then\n"
+	"    for _, id in ipairs(redis.call('ZRANGE', k, 0, -1)) do\n"
+	"      move(MO .. id, MO .. tag(ph) .. ':' .. id)\n"
+	"    end\n"
+	"  end\n"
+	"  move(k, pre .. tag(ph))\n"
+	"end\n"
+	"local function run(k)\n"
+	"  local id = old_run(k)\n"
+	"  if not id then\n"
+	"    local rest = string.sub(k, #MO + 1)\n"
+	"    if string.sub(k, 1, #MO) == MO and string.sub(rest, 1, 1) ~= '" KEYS_TAG_OPEN "' then\n"
+	"      dropped = dropped + redis.call('DEL', k)\n"
+	"    end\n"
+	"    return\n"
+	"  end\n"
+	"  if redis.call('TYPE', k).ok ~= 'hash' then return end\n"
+	"  local h = redis.call('HMGET', k, 'ph', 'flow')\n"
+	"  if not h[1] then conflicts = conflicts + 1 return end\n"
+	"  local new = tag(h[1]) .. ':' .. id\n"
+	"  if not move(k, RP .. new) then return end\n"
+	"  if h[2] then reindex(" KEYS_LUA(KEYS_FLOW_RUNS_PREFIX, "h[2]") ", id, new) end\n"
+	"  reindex(" KEYS_LUA_PERSON(KEYS_PERSON_RUNS_PREFIX, "h[1]") ", id, new)\n"
+	"  reindex(k_remind, id, new)\n"
+	"  for _, kind in ipairs({'sms', 'ussd'}) do\n"
+	"    local pk = " KEYS_LUA_POINTER("kind", "h[1]") "\n"
+	"    if redis.call('GET', pk) == id then redis.call('SET', pk, new) end\n"
+	"  end\n"
+	"end\n"
+	"local r = redis.call('SCAN', cursor, 'MATCH', '" KEYS_PREFIX "*', 'COUNT', tonumber(count))\n"
+	"for _, k in ipairs(r[2]) do\n"
+	"  if pass == 'people' then person(k) else run(k) end\n"
+	"end\n"
+	"return {r[1], #r[2], renamed, conflicts, dropped, redis.call('DBSIZE')}\n";
+
+struct migration {
+	struct db *db;
+	const char *pass;            /* "people", then "runs" */
+	struct migrate_totals t;
+	migrate_progress_fn progress;
+	migrate_done_fn done;
+	void *arg;
+};
+
+static void migration_finish(struct migration *m, int rc)
+{
+	m->done(rc, &m->t, m->arg);
+	free(m);
+}
+
+static int page_next(struct migration *m, const char *cursor);
+
+static void on_marked(redisReply *reply, void *data)
+{
+	struct migration *m = data;
+	migration_finish(m, reply && reply->type == REDIS_REPLY_STATUS ? 0 : -1);
+}
+
+/* The layout recorded: the last write of a migration. */
+static int mark_current(struct migration *m)
+{
+	struct db_args a = {0};
+	db_args_add(&a, "SET");
+	db_args_add(&a, "");
+	keys_layout_version(&a, 1);
+	db_args_add(&a, KEYS_LAYOUT_VERSION);
+	return db_command_args(m->db, on_marked, m, &a);
+}
+
+static bool page_reply_ok(const redisReply *r)
+{
+	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 6 ||
+	    r->element[0]->type != REDIS_REPLY_STRING)
+		return false;
+	for (size_t i = 1; i < 6; i++)
+		if (r->element[i]->type != REDIS_REPLY_INTEGER)
+			return false;
+	return true;
+}
+
+static void on_page(redisReply *reply, void *data)
+{
+	struct migration *m = data;
+	if (!page_reply_ok(reply)) {
+		migration_finish(m, -1);
+		return;
+	}
+	m->t.scanned += reply->element[1]->integer;
+	m->t.renamed += reply->element[2]->integer;
+	m->t.conflicts += reply->element[3]->integer;
+	m->t.dropped += reply->element[4]->integer;
+	if (!m->t.keys)
+		m->t.keys = reply->element[5]->integer;
+	if (m->progress)
+		m->progress(&m->t, m->arg);
+	int rc;
+	if (strcmp(reply->element[0]->str, "0") != 0)
+		rc = page_next(m, reply->element[0]->str);
+	else if (strcmp(m->pass, "people") == 0)
+		m->pass = "runs", rc = page_next(m, "0");
+	else if (m->t.conflicts) {
+		migration_finish(m, 1);
+		return;
+	} else
+		rc = mark_current(m);
+	if (rc < 0)
+		migration_finish(m, -1);
+}
+
+static int page_next(struct migration *m, const char *cursor)
+{
+	struct db_args a = {0};
+	int k = script_begin(&a, page_script, PK_COUNT);
+	keys_remind(&a, k + PK_k_remind);
+	int v = script_reserve(&a, PA_COUNT);
+	db_args_set(&a, v + PA_pass, m->pass);
+	db_args_setf(&a, v + PA_cursor, "%s", cursor);
+	db_args_setl(&a, v + PA_count, MIGRATE_PAGE);
+	return db_command_args(m->db, on_page, m, &a);
+}
+
+void migrate_keys(struct db *db, migrate_progress_fn progress, migrate_done_fn done, void *arg)
+{
+	struct migration *m = xcalloc(1, sizeof(*m));
+	m->db = db;
+	m->pass = "people";
+	m->progress = progress;
+	m->done = done;
+	m->arg = arg;
+	if (page_next(m, "0") < 0)
+		migration_finish(m, -1);
+}

@@ -1,0 +1,51 @@
+/* migrate.h -- which key layout a store is in, and `sauti migrate-keys`,
+ * which moves a store written before a person's keys carried their Redis
+ * Cluster hash tag {PHONE} (docs/keys.md "On a Redis Cluster",
+ * docs/operations.md "Upgrading the key layout").
+ *
+ * The layout is recorded in one key (keys.h: keys_layout_version).  The
+ * daemon and every command but migrate-keys check it first (migrate_check):
+ * a store that holds data in the old layout is refused, an empty one is
+ * marked as in the current layout.  Callbacks fire exactly once. */
+#ifndef SAUTI_MIGRATE_H
+#define SAUTI_MIGRATE_H
+
+struct db;
+
+enum migrate_layout {
+	MIGRATE_FAILED = -1,   /* Redis failed */
+	MIGRATE_CURRENT = 0,   /* KEYS_LAYOUT_VERSION (an empty store is marked so) */
+	MIGRATE_OLD = 1,       /* data in the layout before the tags: migrate-keys */
+	MIGRATE_UNKNOWN = 2,   /* a layout this version does not know (a newer one) */
+};
+
+typedef void (*migrate_check_fn)(enum migrate_layout layout, void *arg);
+/* Returns -1 (fn not called) when Redis is not connected. */
+int migrate_check(struct db *db, migrate_check_fn fn, void *arg);
+/* One sentence saying why layout is refused, naming what to do. */
+const char *migrate_refusal(enum migrate_layout layout);
+
+/* What a migration did. */
+struct migrate_totals {
+	long keys;        /* in the database when it began (DBSIZE) */
+	long scanned;     /* keys looked at, over both passes */
+	long renamed;     /* keys given their new names */
+	long conflicts;   /* keys left as they were: their new name exists */
+	long dropped;     /* kept replies no person index named (unreachable) */
+};
+
+/* Renames every key of the old layout, a SCAN page (MIGRATE_PAGE keys) per
+ * command: first the people's keys (and the replies their pm: names),
+ * then the runs, whose ids become {PHONE}:HEX in every index that holds
+ * them (pr:, runs:FLOW, remind, the pointers).  Then, unless a key could
+ * not be moved, records the layout.  Run with the daemons stopped; a
+ * second run changes nothing.  progress gets the totals after each page;
+ * done gets 0 (moved), 1 (conflicts left: the layout is not recorded) or
+ * -1 (Redis failed), and the totals. */
+#define MIGRATE_PAGE 200
+typedef void (*migrate_progress_fn)(const struct migrate_totals *t, void *arg);
+typedef void (*migrate_done_fn)(int rc, const struct migrate_totals *t, void *arg);
+void migrate_keys(struct db *db, migrate_progress_fn progress, migrate_done_fn done,
+		  void *arg);
+
+#endif
