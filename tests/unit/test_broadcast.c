@@ -149,8 +149,8 @@ static void enqueue_gives_each_recipients_contact(void **state)
 	assert_string_equal(AT(&a, "enqueue", "bc", 2), BC);
 	assert_string_equal(AT(&a, "enqueue", "flow", 2), "invite");
 	assert_int_equal(first, broadcast_script_position("enqueue", "k_outbox", 2) + 1);
-	assert_string_equal(arg(&a, first), "sauti:c:" PHONE);
-	assert_string_equal(arg(&a, first + 1), "sauti:c:" PHONE2);
+	assert_string_equal(arg(&a, first), "sauti:c:{" PHONE "}");
+	assert_string_equal(arg(&a, first + 1), "sauti:c:{" PHONE2 "}");
 	int v = broadcast_script_position("enqueue", "flow", 2) + 1;
 	assert_int_equal(a.n, v + 2 * 7);
 	static const char *const want[] = {PHONE,  "0", "1", "Habari!", "sw", "rsvp", "0",
@@ -183,23 +183,23 @@ static void begin_gives_the_persons_and_the_runs_keys(void **state)
 {
 	(void)state;
 	struct db_args a = {0};
-	broadcast_begin_command(&a, BC, PHONE, 20, "invite", "fedcba9876543210", 1000);
+	broadcast_begin_command(&a, BC, PHONE, 20, "invite", "{" PHONE "}:fedcba9876543210", 1000);
 	locals_match_positions(&a, "begin", 0);
 	assert_string_equal(AT(&a, "begin", "k_bc", 0), "sauti:bc:" BC);
 	assert_string_equal(AT(&a, "begin", "k_recipients", 0), "sauti:bc:" BC ":r");
 	assert_string_equal(AT(&a, "begin", "k_totals", 0), "sauti:bc:totals");
-	assert_string_equal(AT(&a, "begin", "k_contact", 0), "sauti:c:" PHONE);
-	assert_string_equal(AT(&a, "begin", "k_sms", 0), "sauti:cur:sms:" PHONE);
-	assert_string_equal(AT(&a, "begin", "k_ussd", 0), "sauti:cur:ussd:" PHONE);
-	assert_string_equal(AT(&a, "begin", "k_run", 0), "sauti:r:fedcba9876543210");
+	assert_string_equal(AT(&a, "begin", "k_contact", 0), "sauti:c:{" PHONE "}");
+	assert_string_equal(AT(&a, "begin", "k_sms", 0), "sauti:cur:sms:{" PHONE "}");
+	assert_string_equal(AT(&a, "begin", "k_ussd", 0), "sauti:cur:ussd:{" PHONE "}");
+	assert_string_equal(AT(&a, "begin", "k_run", 0), "sauti:r:{" PHONE "}:fedcba9876543210");
 	assert_string_equal(AT(&a, "begin", "k_flow_runs", 0), "sauti:runs:invite");
-	assert_string_equal(AT(&a, "begin", "k_person_runs", 0), "sauti:pr:" PHONE);
+	assert_string_equal(AT(&a, "begin", "k_person_runs", 0), "sauti:pr:{" PHONE "}");
 	assert_string_equal(AT(&a, "begin", "k_rate_log", 0), "sauti:rate:log");
 	assert_string_equal(AT(&a, "begin", "bc", 0), BC);
 	assert_string_equal(AT(&a, "begin", "phone", 0), PHONE);
 	assert_string_equal(AT(&a, "begin", "rate", 0), "20");
 	assert_string_equal(AT(&a, "begin", "flow", 0), "invite");
-	assert_string_equal(AT(&a, "begin", "run_id", 0), "fedcba9876543210");
+	assert_string_equal(AT(&a, "begin", "run_id", 0), "{" PHONE "}:fedcba9876543210");
 	assert_string_equal(AT(&a, "begin", "now", 0), "1000");
 	/* the run's fields follow the named arguments */
 	assert_int_equal(a.n, broadcast_script_position("begin", "now", 0) + 1);
@@ -218,7 +218,7 @@ static void done_settles_with_the_entry_fields_last(void **state)
 	assert_string_equal(AT(&a, "done", "k_recipients", 0), "sauti:bc:" BC ":r");
 	assert_string_equal(AT(&a, "done", "k_totals", 0), "sauti:bc:totals");
 	assert_string_equal(AT(&a, "done", "k_retry", 0), "sauti:outbox:retry");
-	assert_string_equal(AT(&a, "done", "k_sms", 0), "sauti:cur:sms:" PHONE);
+	assert_string_equal(AT(&a, "done", "k_sms", 0), "sauti:cur:sms:{" PHONE "}");
 	assert_string_equal(AT(&a, "done", "k_remind", 0), "sauti:remind");
 	assert_string_equal(AT(&a, "done", "entry", 0), "1-0");
 	assert_string_equal(AT(&a, "done", "outcome", 0), "3");

@@ -28,16 +28,16 @@ static void names_are_built_under_the_prefix(void **state)
 	keys_limit(&a, 2, PHONE);
 	keys_person_runs(&a, 3, PHONE);
 	keys_person_replies(&a, 4, PHONE);
-	keys_run(&a, 5, "0123456789abcdef");
-	keys_reply(&a, 6, "kannel-17");
+	keys_run(&a, 5, "{" PHONE "}:0123456789abcdef");
+	keys_reply(&a, 6, PHONE, "kannel-17");
 	keys_contacts(&a, 7);
 	keys_group(&a, 8, "wachimbaji");
 	keys_flow_runs(&a, 9, "roster");
 	keys_stats(&a, 10, "roster");
 	static const char *const want[] = {
-		"sauti:c:" PHONE, "sauti:cur:ussd:" PHONE, "sauti:lim:" PHONE,
-		"sauti:pr:" PHONE, "sauti:pm:" PHONE, "sauti:r:0123456789abcdef",
-		"sauti:mo:kannel-17", "sauti:contacts", "sauti:g:wachimbaji",
+		"sauti:c:{" PHONE "}", "sauti:cur:ussd:{" PHONE "}", "sauti:lim:{" PHONE "}",
+		"sauti:pr:{" PHONE "}", "sauti:pm:{" PHONE "}", "sauti:r:{" PHONE "}:0123456789abcdef",
+		"sauti:mo:{" PHONE "}:kannel-17", "sauti:contacts", "sauti:g:wachimbaji",
 		"sauti:runs:roster", "sauti:stats:roster",
 	};
 	for (int i = 0; i < 11; i++) {
@@ -78,7 +78,7 @@ static void inbox_lane_and_other_names(void **state)
 	keys_audit(&a, 12);
 	keys_session(&a, 13, "beef");
 	static const char *const want[] = {
-		"sauti:in:abcdefghijkl", "sauti:in:p:" PHONE, "sauti:in:t:" PHONE,
+		"sauti:in:abcdefghijkl", "sauti:in:p:{" PHONE "}", "sauti:in:t:{" PHONE "}",
 		"sauti:inbox", "sauti:inbox:open", "sauti:inbox:closed", "sauti:lane",
 		"sauti:lane:00ff00ff00ff00ff", "sauti:remind", "sauti:remind:lease",
 		"sauti:retention", "sauti:people:indexed", "sauti:audit", "sauti:sess:beef",
@@ -95,6 +95,63 @@ static void inbox_lane_and_other_names(void **state)
 	assert_string_equal(KEYS_LANE_ITEM_PREFIX, "sauti:lane:");
 	assert_string_equal(KEYS_REMIND, "sauti:remind");
 	assert_string_equal(KEYS_LUA(KEYS_RUN_PREFIX, "id"), "('sauti:r:' .. id)");
+	assert_string_equal(KEYS_LUA_PERSON(KEYS_CONTACT_PREFIX, "ph"), "('sauti:c:{' .. ph .. '}')");
+	assert_string_equal(KEYS_LUA_POINTER("kind", "p"), "('sauti:cur:' .. kind .. ':{' .. p .. '}')");
+	assert_string_equal(KEYS_LUA_REPLY("p", "id"), "('sauti:mo:{' .. p .. '}:' .. id)");
+}
+
+/* The hash tag of a key: what Redis Cluster hashes (between the first '{'
+ * and the next '}'), or NULL when the key has none. */
+static char *hash_tag(const char *key)
+{
+	const char *open = strchr(key, '{');
+	const char *close = open ? strchr(open + 1, '}') : NULL;
+	if (!close || close == open + 1)
+		return NULL;
+	return strndup(open + 1, (size_t)(close - open - 1));
+}
+
+/* Every family of one person's carries the tag {PHONE} (docs/keys.md, On a
+ * Redis Cluster); the others none. */
+static void person_families_carry_the_tag(void **state)
+{
+	(void)state;
+	size_t n;
+	const struct keys_family *f = keys_layout(&n);
+	for (size_t i = 0; i < n; i++) {
+		char *tag = hash_tag(f[i].pattern);
+		if (f[i].scope == KEYS_PERSON && (!tag || strcmp(tag, "PHONE") != 0))
+			fail_msg("%s is a person's and has no {PHONE} tag", f[i].pattern);
+		if (f[i].scope != KEYS_PERSON && tag)
+			fail_msg("%s is not a person's and has a tag", f[i].pattern);
+		free(tag);
+	}
+}
+
+/* Two keys of one phone, as built, hash alike: the same tag. */
+static void a_persons_keys_share_the_tag(void **state)
+{
+	(void)state;
+	struct db_args a = {0};
+	for (int i = 0; i < 10; i++)
+		db_args_add(&a, "");
+	keys_contact(&a, 0, PHONE);
+	keys_pointer(&a, 1, "sms", PHONE);
+	keys_pointer(&a, 2, "ussd", PHONE);
+	keys_limit(&a, 3, PHONE);
+	keys_person_runs(&a, 4, PHONE);
+	keys_person_replies(&a, 5, PHONE);
+	keys_run(&a, 6, "{" PHONE "}:00ff00ff00ff00ff");
+	keys_reply(&a, 7, PHONE, "ussd-{x}-9");
+	keys_inbox_person(&a, 8, PHONE);
+	keys_inbox_thread(&a, 9, PHONE);
+	for (int i = 0; i < 10; i++) {
+		char *tag = hash_tag(arg_at(&a, i));
+		assert_non_null(tag);
+		assert_string_equal(tag, PHONE);
+		free(tag);
+	}
+	db_args_release(&a);
 }
 
 static void every_family_once(void **state)
@@ -144,6 +201,8 @@ int main(void)
 		cmocka_unit_test(names_are_built_under_the_prefix),
 		cmocka_unit_test(inbox_lane_and_other_names),
 		cmocka_unit_test(every_family_once),
+		cmocka_unit_test(person_families_carry_the_tag),
+		cmocka_unit_test(a_persons_keys_share_the_tag),
 		cmocka_unit_test(every_family_documented),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,7 +51,7 @@ static void locals_match_positions(const struct db_args *a, int (*position)(cons
 static void commit_sends_each_thing_where_its_name_says(void **state)
 {
 	(void)state;
-	struct stored_run was = {.id = "0123456789abcdef", .version = 3, .status = RUN_ACTIVE,
+	struct stored_run was = {.id = "{" PHONE "}:0123456789abcdef", .version = 3, .status = RUN_ACTIVE,
 				 .channel = CHANNEL_SMS, .started = 100, .updated = 150,
 				 .expires = 9000, .retries = 0};
 	was.flow = xstrdup("roster");
@@ -74,7 +74,7 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 		.phone = PHONE, .kind = "ussd", .msg_id = "m1", .msg_ttl = 600,
 		.reply = "How many hours?", .expect_pointer = run.id, .contact_version = 7,
 		.pointer = POINTER_KEEP, .run = &run, .stored = &was,
-		.end_run = "fedcba9876543210", .end_status = "interrupted",
+		.end_run = "{" PHONE "}:fedcba9876543210", .end_status = "interrupted",
 		.contact_set = &set, .stats = stats, .nstats = 2, .now = 160,
 		.load_msg_id = "m1", .session = "s1",
 	};
@@ -84,13 +84,13 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	assert_string_equal(arg(&a, 0), "EVAL");
 	locals_match_positions(&a, store_commit_position);
 	int (*pos)(const char *) = store_commit_position;
-	assert_string_equal(AT(&a, pos, "k_contact"), "sauti:c:" PHONE);
-	assert_string_equal(AT(&a, pos, "k_pointer"), "sauti:cur:ussd:" PHONE);
-	assert_string_equal(AT(&a, pos, "k_run"), "sauti:r:0123456789abcdef");
-	assert_string_equal(AT(&a, pos, "k_end_run"), "sauti:r:fedcba9876543210");
-	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:mo:m1");
-	assert_string_equal(AT(&a, pos, "k_person_runs"), "sauti:pr:" PHONE);
-	assert_string_equal(AT(&a, pos, "k_person_replies"), "sauti:pm:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_contact"), "sauti:c:{" PHONE "}");
+	assert_string_equal(AT(&a, pos, "k_pointer"), "sauti:cur:ussd:{" PHONE "}");
+	assert_string_equal(AT(&a, pos, "k_run"), "sauti:r:{" PHONE "}:0123456789abcdef");
+	assert_string_equal(AT(&a, pos, "k_end_run"), "sauti:r:{" PHONE "}:fedcba9876543210");
+	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:mo:{" PHONE "}:m1");
+	assert_string_equal(AT(&a, pos, "k_person_runs"), "sauti:pr:{" PHONE "}");
+	assert_string_equal(AT(&a, pos, "k_person_replies"), "sauti:pm:{" PHONE "}");
 	assert_string_equal(AT(&a, pos, "k_contacts"), "sauti:contacts");
 	assert_string_equal(AT(&a, pos, "k_flow_runs"), "sauti:runs:roster");
 	assert_string_equal(AT(&a, pos, "k_stats"), "sauti:stats:roster");
@@ -104,7 +104,7 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	assert_string_equal(AT(&a, pos, "run_id"), run.id);
 	assert_string_equal(AT(&a, pos, "run_v"), "3");
 	assert_string_equal(AT(&a, pos, "started"), "100");
-	assert_string_equal(AT(&a, pos, "end_run"), "fedcba9876543210");
+	assert_string_equal(AT(&a, pos, "end_run"), "{" PHONE "}:fedcba9876543210");
 	assert_string_equal(AT(&a, pos, "end_status"), "interrupted");
 	assert_string_equal(AT(&a, pos, "now"), "160");
 	assert_string_equal(AT(&a, pos, "reply_ttl"), "600");
@@ -112,7 +112,7 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	assert_string_equal(AT(&a, pos, "load_msg_id"), "m1");
 	assert_string_equal(AT(&a, pos, "session"), "s1");
 	/* not guarded: no limit counter, nothing counted */
-	assert_string_equal(AT(&a, pos, "k_limit"), "sauti:c:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_limit"), "sauti:c:{" PHONE "}");
 	assert_string_equal(AT(&a, pos, "guarded"), "0");
 	assert_string_equal(AT(&a, pos, "limit"), "0");
 	assert_string_equal(AT(&a, pos, "window"), "60");
@@ -141,7 +141,7 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	store_commit_command(&a, &c);
 	settle(&a);
 	assert_string_equal(AT(&a, pos, "expect_ptr"), "");
-	assert_string_equal(AT(&a, pos, "k_end_run"), "sauti:c:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_end_run"), "sauti:c:{" PHONE "}");
 	assert_string_equal(AT(&a, pos, "end_run"), "");
 	assert_int_equal(atoi(arg(&a, pos("session") + 1)) % 2, 0);
 	assert_true(atoi(arg(&a, pos("session") + 1)) >= 2 * 14);
@@ -153,8 +153,8 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	c.nstats = 0;
 	store_commit_command(&a, &c);
 	settle(&a);
-	assert_string_equal(AT(&a, pos, "k_run"), "sauti:c:" PHONE);
-	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:c:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_run"), "sauti:c:{" PHONE "}");
+	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:c:{" PHONE "}");
 	assert_string_equal(AT(&a, pos, "run_id"), "");
 	assert_string_equal(AT(&a, pos, "msg_id"), "");
 	assert_string_equal(AT(&a, pos, "reply"), ""); /* not remembered: not sent */
@@ -173,9 +173,9 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	store_commit_command(&a, &c);
 	settle(&a);
 	locals_match_positions(&a, store_commit_position);
-	assert_string_equal(AT(&a, pos, "k_pointer"), "sauti:cur:sms:" PHONE);
-	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:mo:k9");
-	assert_string_equal(AT(&a, pos, "k_limit"), "sauti:lim:" PHONE);
+	assert_string_equal(AT(&a, pos, "k_pointer"), "sauti:cur:sms:{" PHONE "}");
+	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:mo:{" PHONE "}:k9");
+	assert_string_equal(AT(&a, pos, "k_limit"), "sauti:lim:{" PHONE "}");
 	assert_string_equal(AT(&a, pos, "guarded"), "1");
 	assert_string_equal(AT(&a, pos, "limit"), "5");
 	assert_string_equal(AT(&a, pos, "window"), "30");
@@ -204,10 +204,10 @@ static void load_sends_each_thing_where_its_name_says(void **state)
 	locals_match_positions(&a, load_position);
 	int (*pos)(const char *) = load_position;
 	assert_string_equal(arg(&a, 2), "6"); /* four keys and two stats */
-	assert_string_equal(AT(&a, pos, "k_contact"), "sauti:c:" PHONE);
-	assert_string_equal(AT(&a, pos, "k_pointer"), "sauti:cur:sms:" PHONE);
-	assert_string_equal(AT(&a, pos, "k_limit"), "sauti:lim:" PHONE);
-	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:mo:k7");
+	assert_string_equal(AT(&a, pos, "k_contact"), "sauti:c:{" PHONE "}");
+	assert_string_equal(AT(&a, pos, "k_pointer"), "sauti:cur:sms:{" PHONE "}");
+	assert_string_equal(AT(&a, pos, "k_limit"), "sauti:lim:{" PHONE "}");
+	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:mo:{" PHONE "}:k7");
 	assert_string_equal(arg(&a, pos("k_reply") + 1), "sauti:stats:roster");
 	assert_string_equal(arg(&a, pos("k_reply") + 2), "sauti:stats:pulse");
 	assert_string_equal(AT(&a, pos, "phone"), PHONE);
@@ -318,8 +318,8 @@ static void run_decodes_in_both_forms(void **state)
 	for (size_t f = 0; f < 2; f++) {
 		redisReply *r = forms[f](kv);
 		struct stored_run run = {0};
-		assert_int_equal(stored_run_decode(&run, "0123456789abcdef", r), 0);
-		assert_string_equal(run.id, "0123456789abcdef");
+		assert_int_equal(stored_run_decode(&run, "{" PHONE "}:0123456789abcdef", r), 0);
+		assert_string_equal(run.id, "{" PHONE "}:0123456789abcdef");
 		assert_string_equal(run.flow, "roster");
 		assert_string_equal(run.phone, PHONE);
 		assert_string_equal(run.lang, "en");
@@ -351,7 +351,7 @@ static void run_decodes_in_both_forms(void **state)
 static void run_fields_round_trip(void **state)
 {
 	(void)state;
-	struct stored_run r = {.id = "0123456789abcdef", .status = RUN_COMPLETED,
+	struct stored_run r = {.id = "{" PHONE "}:0123456789abcdef", .status = RUN_COMPLETED,
 			       .channel = CHANNEL_USSD, .started = 5, .updated = 6,
 			       .completed = 7, .expires = 8, .retries = 1, .page = 3,
 			       .await_resume = true};
