@@ -872,8 +872,9 @@ static const struct person_part person_parts[] = {
 	 "redis.call('DEL', k_runs)\n"
 	 "return n\n"},
 	{"pointers", false,
-	 "return {sms = redis.call('GET', k_sms),\n"
-	 "        ussd = redis.call('GET', k_ussd)}\n",
+	 "local sms, ussd = redis.call('GET', k_sms), redis.call('GET', k_ussd)\n"
+	 "return {sms = sms and " LUA_RUN_ID_PUBLIC("sms") ",\n"
+	 "        ussd = ussd and " LUA_RUN_ID_PUBLIC("ussd") "}\n",
 	 "return redis.call('DEL', k_sms, k_ussd)\n"},
 	{"limit", false,
 	 "return redis.call('GET', k_limit)\n",

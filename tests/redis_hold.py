@@ -2,7 +2,7 @@
 """redis_hold.py PORT REDIS_PORT MARK WORD MIN LOG: a TCP proxy in front of
 redis-server that passes every command on, except that the first command
 holding MARK and at least MIN times WORD (bytes anywhere in it) is held,
-with all that follows it on that connection, until `EXISTS sauti:c:MARK`
+with all that follows it on that connection, until `EXISTS sauti:c:{MARK}`
 answers 0 (at most 60 s).  It writes "holding" to LOG when it holds and "released:
 forgotten" (or "released: timeout") when it lets go.
 
@@ -30,7 +30,7 @@ def note(text):
 
 def forgotten():
     out = subprocess.run(["redis-cli", "-p", str(redis_port), "EXISTS",
-                          "sauti:c:" + mark.decode()],
+                          "sauti:c:{" + mark.decode() + "}"],
                          capture_output=True, text=True).stdout.strip()
     return out == "0"
 

@@ -1,7 +1,7 @@
 -- gen_runs.lua -- stored runs of the district survey
 -- (tests/flows/broadcast/district.yaml) for the export figure of
 -- `make bench`, written straight into Redis in the layout of
--- gateway/store.c: a hash sauti:r:ID with the fields store_run_fields()
+-- gateway/store.c: a hash sauti:r:{PHONE}:HEX with the fields store_run_fields()
 -- writes (v first, as the commit script sets it), indexed by start time in
 -- the zset sauti:runs:FLOW.
 --
@@ -19,8 +19,11 @@ local needs = {'maji safi', 'vifaa vya usalama', 'mkopo wa vifaa',
 	'mafunzo ya uchenjuaji bila zebaki', 'soko la dhahabu', 'huduma ya kwanza'}
 
 for i = first, first + count - 1 do
-	-- a 16-hex-digit id like run_id_new()'s, spread by a multiplicative hash
-	local id = string.format('%08x%08x', (i * 2654435761) % 4294967296, i)
+	-- an id like run_id_new()'s: the person's tag and 16 hex digits,
+	-- spread by a multiplicative hash
+	local ph = string.format('+2557%08d', 20000000 + i % 80000000)
+	local hex = string.format('%08x%08x', (i * 2654435761) % 4294967296, i)
+	local id = '{' .. ph .. '}:' .. hex
 	local t0 = now - 30 * 86400 + (i * 37) % (30 * 86400)
 	local kind = i % 10
 	local st = (kind == 8 and 'active') or (kind == 9 and 'expired') or 'completed'
@@ -28,7 +31,7 @@ for i = first, first + count - 1 do
 	local lang = (i % 3 == 0) and 'en' or 'sw'
 	local works = (i % 4 == 1) and 'no' or 'yes'
 	local f = {'v', tostring(3 + i % 5), 'flow', flow,
-		'ph', string.format('+2557%08d', 20000000 + i % 80000000),
+		'ph', ph,
 		'lang', lang, 'ch', ussd and 'ussd' or 'sms', 'st', st}
 	local answers = {'a:lang', lang, 'a:district', districts[1 + i % 12]}
 	local step, t1 = '', 0
@@ -54,7 +57,7 @@ for i = first, first + count - 1 do
 	end
 	if ussd then
 		f[#f + 1] = 'us'
-		f[#f + 1] = 'ATUid_' .. id
+		f[#f + 1] = 'ATUid_' .. hex
 		f[#f + 1] = 'ut'
 		f[#f + 1] = (st == 'completed') and '1*3*1*5*8*maji safi' or '1*3'
 		f[#f + 1] = 'aw'

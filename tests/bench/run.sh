@@ -541,7 +541,7 @@ bench_memory() {
 	say "session_bytes: $MEM_N USSD sessions stopped mid-survey, then completed"
 	redis_cli flushall >/dev/null
 	payload() { redis_cli --eval "$T_ROOT/tests/bench/payload.lua"; }
-	# The USSD repeat keys (sauti:mo:u:*) live 15 minutes; dropping them stands
+	# The USSD repeat keys (sauti:mo:{PHONE}:u:*) live 15 minutes; dropping them stands
 	# for waiting that long.
 	drop_repeats() {
 		redis_cli --scan --pattern 'sauti:mo:*' |
@@ -561,11 +561,11 @@ bench_memory() {
 		mem_errors=$((mem_errors + 1))
 	m1=$(settled_memory) p1=$(payload)
 	phone=$(printf '+2557%08d' $((BASE % 100000000)))
-	run_id=$(redis_cli get "sauti:cur:ussd:$phone")
+	run_id=$(redis_cli get "sauti:cur:ussd:{$phone}")
 	mo_avg=$(redis_cli --scan --pattern 'sauti:mo:*' | head -200 | sed 's/^/MEMORY USAGE /' |
 		redis_cli | awk '{ s += $1 } END { printf "%.0f", NR ? s / NR : 0 }')
 	mo_keys=$(redis_cli --scan --pattern 'sauti:mo:*' | wc -l)
-	note "one active session: run hash $(redis_cli memory usage "sauti:r:$run_id") B, contact $(redis_cli memory usage "sauti:c:$phone") B, pointer $(redis_cli memory usage "sauti:cur:ussd:$phone") B, $(calc "$mo_keys / ($MEM_N + 0)" 1) repeat keys of $mo_avg B (MEMORY USAGE, without the main dictionary's entries)"
+	note "one active session: run hash $(redis_cli memory usage "sauti:r:$run_id") B, contact $(redis_cli memory usage "sauti:c:{$phone}") B, pointer $(redis_cli memory usage "sauti:cur:ussd:{$phone}") B, $(calc "$mo_keys / ($MEM_N + 0)" 1) repeat keys of $mo_avg B (MEMORY USAGE, without the main dictionary's entries)"
 	load "$BENCH_BIN/ussd_load" -p "$SAUTI_PORT" -c 32 -n "$MEM_N" -f 4 -P "$BASE" -k >/dev/null ||
 		mem_errors=$((mem_errors + 1))
 	m2=$(settled_memory)

@@ -38,10 +38,10 @@ start_sauti
 
 # run_of PHONE: the id of PHONE's SMS run; v PHONE: its version; step PHONE:
 # its step; lim PHONE: PHONE's messages counted in the window.
-run_of() { redis_cli GET "sauti:cur:sms:$1"; }
+run_of() { redis_cli GET "sauti:cur:sms:{$1}"; }
 v() { redis_cli HGET "sauti:r:$(run_of "$1")" v; }
 step() { redis_cli HGET "sauti:r:$(run_of "$1")" step; }
-lim() { redis_cli GET "sauti:lim:$1"; }
+lim() { redis_cli GET "sauti:lim:{$1}"; }
 
 P=+255700000003
 t_like "$(sms $P WILAYA c1)" "^Karibu! Chagua lugha" "a survey starts by SMS"
@@ -86,7 +86,7 @@ t_like "$(sms $R 2 e2)" "^Which district" "a third person's run is under way"
 id=$(run_of $R)
 t_isnt "$(sms $R STOP e3)" "" "STOP is answered"
 t_is "$(redis_cli HGET "sauti:r:$id" st)" stopped "the run is stopped"
-t_is "$(redis_cli HGET "sauti:c:$R" _optout)" 1 "the number is opted out"
+t_is "$(redis_cli HGET "sauti:c:{$R}" _optout)" 1 "the number is opted out"
 t_is "$(run_of $R)" "" "no SMS run is current"
 t_unlike "$(sms $R 1 e4)" "Do you work at the site" "the next message does not go on with the stopped run"
 done_testing

@@ -12,7 +12,7 @@ write_config "$T_ROOT/tests/flows/remind"
 start_sauti
 S() { "$SAUTI_BIN" "$@" -c "$SAUTI_CONFIG"; }
 SILENT=+255700000301 PROMPT=+255700000302 STOPPED=+255700000303 OPTED=+255700000304 LATE=+255700000305
-run_of() { redis_cli get "sauti:cur:sms:$1"; }
+run_of() { redis_cli get "sauti:cur:sms:{$1}"; }
 
 t_like "$(fakesmsc_send $PROMPT 15055 KUMBUKA)" "Utakuja mkutanoni" "the prompt one is asked"
 t_like "$(fakesmsc_send $PROMPT 15055 1)" "Asante" "and answers at once"
@@ -25,7 +25,7 @@ fakesmsc_send $STOPPED 15055 KUMBUKA >/dev/null
 stopped_run=$(run_of $STOPPED)
 t_like "$(fakesmsc_send $STOPPED 15055 STOP)" "." "one says STOP"
 fakesmsc_send $OPTED 15055 KUMBUKA >/dev/null
-redis_cli hset "sauti:c:$OPTED" _optout 1 >/dev/null # opted out elsewhere, run left active
+redis_cli hset "sauti:c:{$OPTED}" _optout 1 >/dev/null # opted out elsewhere, run left active
 fakesmsc_send $LATE 15055 KUMBUKA >/dev/null
 late_run=$(run_of $LATE)
 

@@ -84,7 +84,7 @@ t_is "$(S inbox --format csv | grep -c habari)" 1 "an inbox item is kept"
 
 # A run that hears nothing gets its reminders (kumbuka: two, 5 s apart).
 t_like "$(fakesmsc_send +255712300037 15055 KUMBUKA)" "Utakuja" "a reminded flow starts"
-remind_run=$(redis_cli get "sauti:cur:sms:+255712300037")
+remind_run=$(redis_cli get "sauti:cur:sms:{+255712300037}")
 
 # Errors on the SMS channel.
 http GET "/kannel/sms?from=0712300029x&to=15055&text=hi&id=e1" >/dev/null

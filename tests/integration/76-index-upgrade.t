@@ -29,13 +29,13 @@ t_ok "a fresh store is marked indexed" t_wait_for 20 indexed
 stop_sauti
 
 # -- as an older version left it: no index, no counted marks ---------------------------
-redis_cli DEL "sauti:pr:$A" "sauti:pr:$B" sauti:people:indexed >/dev/null
+redis_cli DEL "sauti:pr:{$A}" "sauti:pr:{$B}" sauti:people:indexed >/dev/null
 for k in $(redis_cli --scan --pattern 'sauti:r:*'); do redis_cli HDEL "$k" sc >/dev/null; done
-t_is "$(redis_cli EXISTS "sauti:pr:$A")" 0 "A's runs are in no index"
+t_is "$(redis_cli EXISTS "sauti:pr:{$A}")" 0 "A's runs are in no index"
 start_sauti
 t_ok "the new daemon indexes the store" t_wait_for 20 indexed
-t_is "$(redis_cli ZCARD "sauti:pr:$A")" 3 "A's three runs are indexed again"
-t_is "$(redis_cli ZCARD "sauti:pr:$B")" 1 "B's one"
+t_is "$(redis_cli ZCARD "sauti:pr:{$A}")" 3 "A's three runs are indexed again"
+t_is "$(redis_cli ZCARD "sauti:pr:{$B}")" 1 "B's one"
 t_like "$(cat "$T/sauti.log")" "per-person index of runs is complete" "and says so"
 t_is "$(redis_cli HGET sauti:stats:poll count)" 3 "three completed runs counted"
 

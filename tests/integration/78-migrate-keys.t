@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# A store written before a person's keys carried their hash tag {PHONE}
+# (docs/keys.md, On a Redis Cluster): the daemon and the commands refuse it,
+# naming `sauti migrate-keys`; the migration renames every key and run id,
+# after which the export gives the same runs (the same HEX run_id, never the
+# number), `contacts show` finds everything and `contacts forget` leaves no
+# key or value naming the number.  A second migration changes nothing.
+# shellcheck disable=SC2317 # helpers run via t_ok
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+start_redis
+mkdir -p "$T/flows"
+cp "$T_ROOT/tests/flows/people/poll.yaml" "$T/flows/"
+write_config "$T/flows"
+sauti() { "$SAUTI_BIN" "$@" -c "$SAUTI_CONFIG"; }
+
+A=+255712907801
+DONE=00aa11bb22cc33dd  # a completed SMS run
+LIVE=44ee55ff66007788  # an active USSD run
+now=$(date +%s)
+t0=$((now - 3600))
+
+# -- the old layout, as the version before wrote it -----------------------------------
+r() { redis_cli "$@" >/dev/null; }
+r HSET "sauti:c:$A" name Neema _lang sw _since "$t0" _v 3
+r SADD sauti:contacts "$A"
+r HSET "sauti:r:$DONE" v 4 flow poll ph "$A" lang sw ch sms st completed step '' try 0 pg 0 \
+	t0 "$t0" t1 $((t0 + 60)) tu $((t0 + 60)) exp $((t0 + 7200)) \
+	a:mineral gold a:days 3 a:note hello sc 1
+r HSET sauti:stats:poll count 1 a:mineral:gold 1 a:days:3 1 a:note:hello 1
+r HSET "sauti:r:$LIVE" v 2 flow poll ph "$A" lang sw ch ussd st active step days try 0 pg 0 \
+	t0 $((now - 60)) tu $((now - 60)) exp $((now + 7200)) us old-session ut 1 aw '' a:mineral gold
+r ZADD sauti:runs:poll "$t0" "$DONE" $((now - 60)) "$LIVE"
+r ZADD "sauti:pr:$A" "$t0" "$DONE" $((now - 60)) "$LIVE"
+r SET "sauti:cur:ussd:$A" "$LIVE"
+r SET sauti:mo:kannel-7801 "Asante!" EX 86400
+r ZADD "sauti:pm:$A" $((now + 86400)) kannel-7801
+r SET "sauti:lim:$A" 2 EX 600
+r SET sauti:people:indexed 1
+
+timeout 20 "$SAUTI_BIN" serve -c "$SAUTI_CONFIG" >"$T/refused.log" 2>&1
+t_is "$?" 1 "serve refuses a store in the old layout (exit 1)"
+t_like "$(cat "$T/refused.log")" "sauti migrate-keys" "naming sauti migrate-keys"
+sauti export poll >/dev/null 2>"$T/export.err"
+t_is "$?" 1 "so does export"
+t_like "$(cat "$T/export.err")" "migrate-keys" "... saying what to run"
+
+# -- the migration --------------------------------------------------------------------
+err=$(sauti migrate-keys 2>&1)
+t_is "$?" 0 "migrate-keys exits 0"
+t_like "$err" "renamed" "and says what it did on stderr"
+t_is "$(redis_cli GET sauti:layout)" 2 "the layout is recorded"
+old=$(redis_cli --scan | grep -cE '^sauti:((c|pr|pm|lim|cur:sms|cur:ussd|in:p|in:t):\+|r:[0-9a-f]{16}$|mo:kannel)')
+t_is "$old" 0 "no key keeps an old name"
+t_is "$(redis_cli EXISTS "sauti:c:{$A}" "sauti:pr:{$A}" "sauti:pm:{$A}" "sauti:lim:{$A}" \
+	"sauti:cur:ussd:{$A}" "sauti:r:{$A}:$DONE" "sauti:r:{$A}:$LIVE" "sauti:mo:{$A}:kannel-7801")" 8 \
+	"each is under its tagged name"
+t_is "$(redis_cli GET "sauti:cur:ussd:{$A}")" "{$A}:$LIVE" "the pointer names the run's new id"
+t_is "$(redis_cli ZRANGE sauti:runs:poll 0 -1 | tr '\n' ' ')" "{$A}:$DONE {$A}:$LIVE " \
+	"the flow's index holds the new ids, in their order"
+t_is "$(redis_cli ZSCORE sauti:runs:poll "{$A}:$DONE")" "$t0" "with their scores"
+t_is "$(redis_cli ZRANGE "sauti:pr:{$A}" 0 -1 | tr '\n' ' ')" "{$A}:$DONE {$A}:$LIVE " "so does the person's"
+
+# every key and value, to compare with a second run
+dump() {
+	while IFS= read -r key; do
+		printf '%s %s\n' "$key" "$(redis_cli TYPE "$key")"
+		case $(redis_cli TYPE "$key") in
+		string) redis_cli GET "$key" ;;
+		hash) redis_cli HGETALL "$key" | paste - - | sort ;;
+		set) redis_cli SMEMBERS "$key" | sort ;;
+		zset) redis_cli ZRANGE "$key" 0 -1 WITHSCORES ;;
+		esac
+	done < <(redis_cli --scan | sort)
+}
+dump >"$T/dump1"
+err=$(sauti migrate-keys 2>&1)
+t_is "$?" 0 "a second migrate-keys exits 0"
+t_like "$err" " 0 renamed" "and renames nothing"
+dump >"$T/dump2"
+t_ok "a second migration changes nothing" cmp -s "$T/dump1" "$T/dump2"
+
+# -- the migrated store, served ---------------------------------------------------------
+start_sauti
+t_ok "serve starts on the migrated store" _sauti_healthy
+export_csv=$(sauti export poll)
+t_is "$?" 0 "export exits 0"
+t_like "$export_csv" "(^|$(printf '\n'))$DONE," "the completed run is exported with the same run_id"
+t_like "$export_csv" "$LIVE," "and the active one"
+t_unlike "$export_csv" "[{}]|${A#+}" "no run_id shows the number or its tag"
+json=$(sauti export poll --format jsonl)
+t_is "$(printf '%s\n' "$json" | jq -r .run_id | sort | tr '\n' ' ')" "$DONE $LIVE " \
+	"the JSON lines export gives the HEX ids"
+t_unlike "$json" "${A#+}" "and not the number"
+
+show=$(sauti contacts show "$A")
+t_is "$?" 0 "contacts show finds the person"
+t_is "$(printf '%s' "$show" | jq -r '.contact.name')" Neema "their contact"
+t_is "$(printf '%s' "$show" | jq -c '[.runs[].id] | sort')" "[\"$DONE\",\"$LIVE\"]" \
+	"both runs, shown by their HEX ids"
+t_is "$(printf '%s' "$show" | jq -r '.pointers.ussd')" "$LIVE" "the active pointer"
+t_is "$(printf '%s' "$show" | jq -r '.replies[0].id')" kannel-7801 "the reply kept for repeats"
+t_is "$(printf '%s' "$show" | jq -r '.limit')" 2 "the limit counter"
+
+out=$(sauti contacts forget "$A")
+t_is "$?" 0 "contacts forget exits 0"
+t_like "$out" '"runs":2' "it erases both runs"
+: >"$T/dump"
+while IFS= read -r key; do
+	printf '%s\n' "$key"
+	case $(redis_cli TYPE "$key") in
+	string) redis_cli GET "$key" ;;
+	hash) redis_cli HGETALL "$key" ;;
+	set) redis_cli SMEMBERS "$key" ;;
+	zset) redis_cli ZRANGE "$key" 0 -1 WITHSCORES ;;
+	list) redis_cli LRANGE "$key" 0 -1 ;;
+	stream) redis_cli XRANGE "$key" - + ;;
+	esac
+done < <(redis_cli --scan) >"$T/dump"
+for f in "$A" "${A#+}" "0${A#+255}"; do
+	t_fails "no key or value holds $f after forget" grep -F -- "$f" "$T/dump"
+done
+t_is "$(redis_cli HGET sauti:stats:poll count)" "" "the completion's count is taken back"
+
+t_ok "sauti stops cleanly" stop_sauti
+done_testing
