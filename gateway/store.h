@@ -16,22 +16,22 @@
  * on state loaded a moment ago.
  *
  * Keys (all under "sauti:"; a person's carry the tag {PHONE}, keys.h):
- *   c:PHONE          hash  contact: _lang, _optout, _await, _groups, _since,
+ *   c:{PHONE}        hash  contact: _lang, _optout, _await, _groups, _since,
  *                          _last (TIME FLOW of the run ended last),
  *                          _lang_by ("person": _lang is the person's choice),
  *                          _v (version), fields
  *   contacts         set   every contact's phone
  *   g:GROUP          set   phones in a group
- *   cur:KIND:PHONE   str   id of the active run on that channel (sms, ussd)
- *   r:ID             hash  run: flow ph lang ch st step try pg t0 t1 tu exp v
+ *   cur:KIND:{PHONE} str   id of the active run on that channel (sms, ussd)
+ *   r:{PHONE}:HEX    hash  run: flow ph lang ch st step try pg t0 t1 tu exp v
  *                          us ut aw (USSD) a:NAME (answers), sc (1 once
  *                          its completion was counted in stats:FLOW), ra
  *                          (remind after, s), rn rt (reminders sent, the
  *                          last at)
  *   runs:FLOW        zset  run ids by start time (export, report)
- *   pr:PHONE         zset  the person's run ids by start time
- *   pm:PHONE         zset  the person's mo:MSGID ids by expiry
- *   mo:MSGID         str   the reply already given to a Kannel message id
+ *   pr:{PHONE}       zset  the person's run ids by start time
+ *   pm:{PHONE}       zset  the person's message ids (mo:) by expiry
+ *   mo:{PHONE}:MSGID str   the reply already given to a Kannel message id
  *   stats:FLOW       hash  completed runs: count, a:NAME:VALUE counts */
 #ifndef SAUTI_STORE_H
 #define SAUTI_STORE_H

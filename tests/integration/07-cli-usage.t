@@ -9,7 +9,7 @@
 cd "$T" || bail_out "no $T"
 for cmd in serve flows "flows check" contacts "contacts import" "contacts list" \
 	"contacts show" "contacts forget" audit broadcast "broadcast list" "broadcast cancel" \
-	"broadcast status" inbox "inbox reply" "inbox close" export report phone; do
+	"broadcast status" inbox "inbox reply" "inbox close" export report phone migrate-keys; do
 	# shellcheck disable=SC2086 # cmd may be two words
 	out=$("$SAUTI_BIN" $cmd --help 2>"$T/err")
 	t_is "$?" 0 "sauti $cmd --help exits 0"

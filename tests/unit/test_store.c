@@ -389,9 +389,31 @@ static void run_fields_round_trip(void **state)
 	stored_run_release(&r);
 }
 
+/* A run's id: its person's tag and the random part; only that part is
+ * ever shown (docs/keys.md, On a Redis Cluster). */
+static void run_ids_carry_the_tag_and_show_the_hex(void **state)
+{
+	(void)state;
+	char id[RUN_ID_LEN + 1];
+	run_id_make(id, PHONE, "0123456789abcdef");
+	assert_string_equal(id, "{" PHONE "}:0123456789abcdef");
+	assert_string_equal(run_id_public(id), "0123456789abcdef");
+	assert_string_equal(run_id_public("0123456789abcdef"), "0123456789abcdef");
+	run_id_make(id, "+123456789012345", "fedcba9876543210"); /* the longest E.164 */
+	assert_string_equal(id, "{+123456789012345}:fedcba9876543210");
+	char a[RUN_ID_LEN + 1], b[RUN_ID_LEN + 1];
+	run_id_new(a, PHONE);
+	run_id_new(b, PHONE);
+	assert_int_equal(strlen(a), strlen("{" PHONE "}:") + RUN_ID_HEX_LEN);
+	assert_memory_equal(a, "{" PHONE "}:", strlen("{" PHONE "}:"));
+	assert_string_not_equal(a, b);
+	assert_int_equal(strspn(run_id_public(a), "0123456789abcdef"), RUN_ID_HEX_LEN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(run_ids_carry_the_tag_and_show_the_hex),
 		cmocka_unit_test(commit_sends_each_thing_where_its_name_says),
 		cmocka_unit_test(load_sends_each_thing_where_its_name_says),
 		cmocka_unit_test(contact_decodes_in_both_forms),
