@@ -81,7 +81,7 @@ t_like "$(http GET "/kannel/sms?id=stop-b&from=%2B255754100002&to=15055&text=STO
 	"the person sends STOP by SMS"
 t_like "$(ussd b1 "1*3" $P2)" "^END " "the session's next request is ended, not served from the kept state"
 t_is "$(row $P2)" "stopped yes,," "the run is stopped, with the answer given before"
-t_like "$(redis_cli hget sauti:c:{$P2} _optout)" "^1$" "and the person is opted out"
+t_like "$(redis_cli hget "sauti:c:{$P2}" _optout)" "^1$" "and the person is opted out"
 
 # -- Redis emptied in the middle of a session ------------------------------------
 
@@ -90,7 +90,7 @@ ussd c1 "" $P3 >/dev/null
 t_like "$(ussd c1 "1" $P3)" "how many days\?" "a third session is under way"
 redis_cli flushall >/dev/null
 t_like "$(ussd c1 "1*5" $P3)" "^END " "after FLUSHALL its next request finds no run"
-t_is "$(redis_cli exists sauti:cur:ussd:{$P3})" 0 "and the kept state did not bring one back"
+t_is "$(redis_cli exists "sauti:cur:ussd:{$P3}")" 0 "and the kept state did not bring one back"
 
 # -- many sessions at once ------------------------------------------------------------
 

@@ -24,7 +24,7 @@ t_is "$?" 1 "an import with a bad row exits 1"
 t_like "$out" "line 6: phone '07x2'" "the bad row is named by its line"
 t_like "$out" "4 contacts stored" "the good rows are kept, local forms normalised"
 t_is "$(redis_cli scard sauti:g:geita)" 4 "the group has the four good numbers"
-t_is "$(redis_cli hget sauti:c:{+255712000003} name)" Grace "fields are stored under the E.164 number"
+t_is "$(redis_cli hget "sauti:c:{+255712000003}" name)" Grace "fields are stored under the E.164 number"
 
 # Juma says STOP before the broadcast.
 t_like "$(fakesmsc_send +255712000004 15055 STOP)" "Umejiondoa" "STOP is answered in the contact's language"

@@ -64,12 +64,12 @@ t_is "$(call "POST /api/contacts?token=$TEST_API_TOKEN")" 401 "the token in the 
 t_is "$(call "$ep" -H "X-Api-Token: $TEST_API_TOKEN")" 401 "the token in another header: 401"
 t_unlike "$(cat "$T/call.body")" "$TEST_API_TOKEN" "a refusal does not echo the token"
 t_like "$(cat "$T/call.body")" '^\{"error":"[^"]+"\}$' "a refusal is a short JSON reason"
-t_is "$(redis_cli exists sauti:c:{+255712000111})" 0 "no refused upload stored the contact"
+t_is "$(redis_cli exists "sauti:c:{+255712000111}")" 0 "no refused upload stored the contact"
 t_is "$(redis_cli --scan --pattern 'sauti:bc:*' | wc -l)" 0 "no refused request created a broadcast"
 
 t_is "$(call "$ep" -H "Authorization: Bearer $TEST_API_TOKEN")" 200 "POST /api/contacts with the token: 200"
 t_like "$(cat "$T/call.body")" '"stored":1' "... and the contact is stored"
-t_is "$(redis_cli exists sauti:c:{+255712000111})" 1 "... in Redis"
+t_is "$(redis_cli exists "sauti:c:{+255712000111}")" 1 "... in Redis"
 t_is "$(call "GET /api/flows/district/export.csv" -H "Authorization: Bearer $TEST_API_TOKEN")" 200 \
 	"the CSV export with the token: 200"
 t_like "$(head -1 "$T/call.body")" "^run_id,contact,language,channel,status" "... and it is the export"
@@ -115,7 +115,7 @@ for ep in "${API[@]}"; do
 done
 t_is "$(call "POST /api/contacts" -H "Authorization: Bearer ")" 403 "no api_token: an empty bearer token: 403"
 t_like "$(cat "$T/call.body")" '^\{"error":"[^"]+"\}$' "... with a short JSON reason"
-t_is "$(redis_cli exists sauti:c:{+255712000444})" 0 "no upload was stored while the API is off"
+t_is "$(redis_cli exists "sauti:c:{+255712000444}")" 0 "no upload was stored while the API is off"
 t_is "$(http GET /healthz >/dev/null; http_status)" 200 "the rest of sauti serves without a token"
 t_ok "sauti stops cleanly" stop_sauti
 

@@ -53,7 +53,7 @@ tz_hour=$(( ($(date -u +%-H) + 3) % 24 ))
 printf 'quiet_hours:\n  start: %d\n  end: %d\n' "$tz_hour" $(( (tz_hour + 1) % 24 )) >>"$SAUTI_CONFIG"
 start_sauti
 t_like "$(fakesmsc_send +255712000430 15055 KUMBUKA)" "Utakuja" "asked at night (the answer to a message is no broadcast)"
-run=$(redis_cli get sauti:cur:sms:{+255712000430})
+run=$(redis_cli get "sauti:cur:sms:{+255712000430}")
 end_s=$(( ( $(date -u +%s) / 3600 + 1 ) * 3600 ))
 deferred() { [ "$(redis_cli zscore sauti:remind "$run")" -ge "$end_s" ]; }
 t_ok "the reminder due moves to the end of the quiet hours" t_wait_for 20 deferred

@@ -38,7 +38,7 @@ t_is "$(c +255754300003 country)" TZ "a row without a country takes the config's
 t_is "$(c +233201000004 name)/$(c +233201000004 country)" "Ama/GH" \
 	"a number with its country code keeps its own country, whatever the row says"
 t_is "$(c +233201000006 country)" GH "a lower-case country is read"
-t_is "$(redis_cli exists sauti:c:{+255302123456} sauti:c:{+233302123456} sauti:c:{+255241000002})" 0 \
+t_is "$(redis_cli exists "sauti:c:{+255302123456}" "sauti:c:{+233302123456}" "sauti:c:{+255241000002}")" 0 \
 	"nothing is stored for a refused row, nor under a wrong country"
 
 printf 'phone,name\n024 100 0007,Akosua\n0712 300 008,Not Ghanaian\n' >"$T/ghana.csv"

@@ -22,7 +22,7 @@ A=+255712900501
 B=+255712900502
 answer a1 "$A" 1 3 zamani
 answer b1 "$B" 2 4 sasa
-old=$(redis_cli ZRANGE sauti:pr:{$A} 0 -1)
+old=$(redis_cli ZRANGE "sauti:pr:{$A}" 0 -1)
 t_like "$old" "^[{][+]${A#+}[}]:[0-9a-f]{16}$" "A has one run, its id in A's tag"
 # A's run began three days ago
 then=$(($(date +%s) - 3 * 86400))

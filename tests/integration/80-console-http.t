@@ -111,7 +111,7 @@ CSV=(-H 'Content-Type: text/csv' --data-binary $'phone,name\n+255712300801,Neema
 http POST /api/contacts "${C[@]}" "${CSV[@]}" >/dev/null
 t_is "$(http_status)" 403 "a POST with the cookie but no CSRF header: 403"
 t_like "$(cat "$T/http.body")" "X-CSRF-Token" "... saying what is missing"
-t_is "$(redis_cli exists sauti:c:{+255712300801})" 0 "... and nothing is stored"
+t_is "$(redis_cli exists "sauti:c:{+255712300801}")" 0 "... and nothing is stored"
 http POST /api/contacts "${C[@]}" -H "X-CSRF-Token: $(wrong "$csrf")" "${CSV[@]}" >/dev/null
 t_is "$(http_status)" 403 "... or with a wrong one: 403"
 t_like "$(http POST /api/contacts "${C[@]}" -H "X-CSRF-Token: $csrf" "${CSV[@]}")" '"stored":1' \

@@ -43,6 +43,6 @@ t_is "$(grep -c ',completed,' "$T/downloads/livelihoods.csv" 2>/dev/null)" 2 "..
 t_like "$(head -1 "$T/downloads/livelihoods.jsonl" 2>/dev/null)" '^\{"run_id":' "the JSONL export too"
 t_unlike "$(cat "$T/downloads/livelihoods.csv" "$T/downloads/livelihoods.jsonl" 2>/dev/null)" '\+2557123008' \
 	"... neither with a phone number"
-t_is "$(redis_cli hget sauti:c:{+255712300821} name)" Amani "the contacts uploaded in the browser are stored"
+t_is "$(redis_cli hget "sauti:c:{+255712300821}" name)" Amani "the contacts uploaded in the browser are stored"
 
 done_testing

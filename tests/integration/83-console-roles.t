@@ -54,8 +54,8 @@ http GET /api/contacts/0712300849 -H "Cookie: sauti_session=$SID" >/dev/null
 t_is "$(http_status)" 404 "... and a number never seen is a 404"
 
 browser_run 83-roles.mjs RESEARCHER="$RESEARCHER" CONVENOR="$CONVENOR"
-t_is "$(redis_cli exists sauti:c:{+255712300842})" 0 "the contact forgotten in the browser is gone from Redis"
-t_is "$(redis_cli exists sauti:c:{+255712300841})" 1 "... and only that one"
+t_is "$(redis_cli exists "sauti:c:{+255712300842}")" 0 "the contact forgotten in the browser is gone from Redis"
+t_is "$(redis_cli exists "sauti:c:{+255712300841}")" 1 "... and only that one"
 
 stop_redis
 browser_run 83-away.mjs CONVENOR="$CONVENOR"
