@@ -21,6 +21,11 @@ LIVE=44ee55ff66007788  # an active USSD run
 now=$(date +%s)
 t0=$((now - 3600))
 
+start_sauti
+t_is "$(redis_cli GET sauti:layout)" 2 "serve starts on an empty store, and records its layout"
+stop_sauti
+redis_cli FLUSHALL >/dev/null
+
 # -- the old layout, as the version before wrote it -----------------------------------
 r() { redis_cli "$@" >/dev/null; }
 r HSET "sauti:c:$A" name Neema _lang sw _since "$t0" _v 3
@@ -37,6 +42,13 @@ r SET "sauti:cur:ussd:$A" "$LIVE"
 r SET sauti:mo:kannel-7801 "Asante!" EX 86400
 r ZADD "sauti:pm:$A" $((now + 86400)) kannel-7801
 r SET "sauti:lim:$A" 2 EX 600
+r ZADD sauti:remind $((now + 86400)) "$DONE"  # (a reminder of the run, far off)
+ITEM=habarimzurix
+r HSET "sauti:in:$ITEM" at $((now - 30)) ph "$A" lang sw ch sms text "nina swali" why unexpected st open
+r ZADD sauti:inbox $((now - 30)) "$ITEM"
+r ZADD sauti:inbox:open $((now - 30)) "$ITEM"
+r ZADD "sauti:in:p:$A" $((now - 30)) "$ITEM"
+r SET "sauti:in:t:$A" "$ITEM" EX 3600
 r SET sauti:people:indexed 1
 
 timeout 20 "$SAUTI_BIN" serve -c "$SAUTI_CONFIG" >"$T/refused.log" 2>&1
@@ -54,13 +66,18 @@ t_is "$(redis_cli GET sauti:layout)" 2 "the layout is recorded"
 old=$(redis_cli --scan | grep -cE '^sauti:((c|pr|pm|lim|cur:sms|cur:ussd|in:p|in:t):\+|r:[0-9a-f]{16}$|mo:kannel)')
 t_is "$old" 0 "no key keeps an old name"
 t_is "$(redis_cli EXISTS "sauti:c:{$A}" "sauti:pr:{$A}" "sauti:pm:{$A}" "sauti:lim:{$A}" \
-	"sauti:cur:ussd:{$A}" "sauti:r:{$A}:$DONE" "sauti:r:{$A}:$LIVE" "sauti:mo:{$A}:kannel-7801")" 8 \
+	"sauti:cur:ussd:{$A}" "sauti:r:{$A}:$DONE" "sauti:r:{$A}:$LIVE" "sauti:mo:{$A}:kannel-7801" \
+	"sauti:in:p:{$A}" "sauti:in:t:{$A}")" 10 \
 	"each is under its tagged name"
 t_is "$(redis_cli GET "sauti:cur:ussd:{$A}")" "{$A}:$LIVE" "the pointer names the run's new id"
 t_is "$(redis_cli ZRANGE sauti:runs:poll 0 -1 | tr '\n' ' ')" "{$A}:$DONE {$A}:$LIVE " \
 	"the flow's index holds the new ids, in their order"
 t_is "$(redis_cli ZSCORE sauti:runs:poll "{$A}:$DONE")" "$t0" "with their scores"
 t_is "$(redis_cli ZRANGE "sauti:pr:{$A}" 0 -1 | tr '\n' ' ')" "{$A}:$DONE {$A}:$LIVE " "so does the person's"
+t_is "$(redis_cli ZRANGE sauti:remind 0 -1)" "{$A}:$DONE" "and the reminder schedule"
+ttl=$(redis_cli TTL "sauti:mo:{$A}:kannel-7801")
+t_ok "a renamed key keeps its expiry ($ttl s)" [ "$ttl" -gt 86000 ]
+t_is "$(redis_cli EXISTS "sauti:in:$ITEM")" 1 "the inbox item keeps its name (convenors type it)"
 
 # every key and value, to compare with a second run
 dump() {
@@ -102,6 +119,7 @@ t_is "$(printf '%s' "$show" | jq -c '[.runs[].id] | sort')" "[\"$DONE\",\"$LIVE\
 t_is "$(printf '%s' "$show" | jq -r '.pointers.ussd')" "$LIVE" "the active pointer"
 t_is "$(printf '%s' "$show" | jq -r '.replies[0].id')" kannel-7801 "the reply kept for repeats"
 t_is "$(printf '%s' "$show" | jq -r '.limit')" 2 "the limit counter"
+t_is "$(printf '%s' "$show" | jq -r '.inbox[0].id')" "$ITEM" "the inbox item"
 
 out=$(sauti contacts forget "$A")
 t_is "$?" 0 "contacts forget exits 0"
