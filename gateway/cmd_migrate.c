@@ -34,6 +34,11 @@ static void on_migrated(int rc, const struct migrate_totals *t, void *arg)
 		cli_done(m->cli, 1);
 		return;
 	}
+	if (rc == 2) {
+		fprintf(stderr, "sauti: %s; nothing was changed\n", migrate_refusal(MIGRATE_UNKNOWN));
+		cli_done(m->cli, 1);
+		return;
+	}
 	fprintf(stderr, "migrate-keys: %ld keys looked at, %ld renamed", t->scanned, t->renamed);
 	if (t->dropped)
 		fprintf(stderr, ", %ld replies kept for repeats dropped (no person named them)",

@@ -42,7 +42,7 @@ struct gateway {
 	int drain_ticks;
 	/* The store's key layout (migrate.h), checked on every connection:
 	 * an old one stops the daemon. */
-	bool layout_checked, layout_refused, serving;
+	bool layout_checked, layout_refused;
 };
 
 /* The pseudonym of a phone number under the deployment's key: what logs and

@@ -278,6 +278,16 @@ static int page_next(struct migration *m, const char *cursor)
 	return db_command_args(m->db, on_page, m, &a);
 }
 
+/* A store in a layout this version does not know is left alone. */
+static void on_layout_before(enum migrate_layout layout, void *arg)
+{
+	struct migration *m = arg;
+	if (layout == MIGRATE_UNKNOWN)
+		migration_finish(m, 2);
+	else if (layout == MIGRATE_FAILED || page_next(m, "0") < 0)
+		migration_finish(m, -1);
+}
+
 void migrate_keys(struct db *db, migrate_progress_fn progress, migrate_done_fn done, void *arg)
 {
 	struct migration *m = xcalloc(1, sizeof(*m));
@@ -286,6 +296,6 @@ void migrate_keys(struct db *db, migrate_progress_fn progress, migrate_done_fn d
 	m->progress = progress;
 	m->done = done;
 	m->arg = arg;
-	if (page_next(m, "0") < 0)
+	if (migrate_check(db, on_layout_before, m) < 0)
 		migration_finish(m, -1);
 }

@@ -39,9 +39,10 @@ struct migrate_totals {
  * then the runs, whose ids become {PHONE}:HEX in every index that holds
  * them (pr:, runs:FLOW, remind, the pointers).  Then, unless a key could
  * not be moved, records the layout.  Run with the daemons stopped; a
- * second run changes nothing.  progress gets the totals after each page;
- * done gets 0 (moved), 1 (conflicts left: the layout is not recorded) or
- * -1 (Redis failed), and the totals. */
+ * second run changes nothing; a store in a layout it does not know is left
+ * alone.  progress gets the totals after each page; done gets 0 (moved), 1
+ * (conflicts left: the layout is not recorded), 2 (a layout it does not
+ * know: nothing done) or -1 (Redis failed), and the totals. */
 #define MIGRATE_PAGE 200
 typedef void (*migrate_progress_fn)(const struct migrate_totals *t, void *arg);
 typedef void (*migrate_done_fn)(int rc, const struct migrate_totals *t, void *arg);

@@ -55,8 +55,6 @@ static void on_layout(enum migrate_layout layout, void *arg)
 		log_error("%s; not serving", migrate_refusal(layout));
 		gw->layout_refused = true;
 		event_base_loopbreak(gw->base);
-	} else if (!gw->serving) {
-		event_base_loopbreak(gw->base); /* the wait at start is over */
 	}
 }
 
@@ -362,7 +360,6 @@ int cmd_serve(int argc, char **argv)
 	event_add(term, NULL);
 	event_add(intr, NULL);
 	log_info("listening on %s:%d", gw.cfg.listen_host, gw.cfg.listen_port);
-	gw.serving = true;
 	if (!gw.layout_refused)
 		event_base_dispatch(gw.base);
 	event_free(hup);

@@ -98,6 +98,13 @@ t_like "$err" " 0 renamed" "and renames nothing"
 dump >"$T/dump2"
 t_ok "a second migration changes nothing" cmp -s "$T/dump1" "$T/dump2"
 
+redis_cli SET sauti:layout 3 >/dev/null
+err=$(sauti migrate-keys 2>&1)
+t_is "$?" 1 "a layout it does not know (a newer version's) is refused"
+t_like "$err" "does not know.*nothing was changed" "... untouched"
+t_is "$(redis_cli GET sauti:layout)" 3 "and left as it was"
+redis_cli SET sauti:layout 2 >/dev/null
+
 # -- the migrated store, served ---------------------------------------------------------
 start_sauti
 t_ok "serve starts on the migrated store" _sauti_healthy
