@@ -613,6 +613,16 @@ static void put_number(struct db_args *a, const char *name, long v,
 	db_args_addl(a, v);
 }
 
+/* Where a run is in its flow (the step, retries, page, the USSD session's
+ * text) matters only while it can go on: a completed run drops it, a
+ * tenth of the Redis memory a run keeps for years (docs/keys.md). */
+static const char *const run_walk_fields[] = {"step", "try", "pg", "us", "ut", "aw"};
+
+static bool run_walk_is_kept(const struct stored_run *r)
+{
+	return r->status != RUN_COMPLETED;
+}
+
 /* The field/value pairs of r that differ from was (all when was is NULL),
  * after their count. */
 static void put_run_fields(struct db_args *a, const struct stored_run *r,
@@ -627,16 +637,19 @@ static void put_run_fields(struct db_args *a, const struct stored_run *r,
 	put_text(a, "lang", r->lang, was, w->lang);
 	put_text(a, "ch", channel_name(r->channel), was, channel_name(w->channel));
 	put_text(a, "st", run_status_name(r->status), was, run_status_name(w->status));
-	put_text(a, "step", r->step, was, w->step);
-	put_number(a, "try", r->retries, was, w->retries);
-	put_number(a, "pg", r->page, was, w->page);
+	bool walk = run_walk_is_kept(r);
+	if (walk) {
+		put_text(a, "step", r->step, was, w->step);
+		put_number(a, "try", r->retries, was, w->retries);
+		put_number(a, "pg", r->page, was, w->page);
+	}
 	put_number(a, "t0", r->started, was, w->started);
 	put_number(a, "t1", r->completed, was, w->completed);
 	put_number(a, "tu", r->updated, was, w->updated);
 	put_number(a, "exp", r->expires, was, w->expires);
 	if (r->remind_after > 0)
 		put_number(a, "ra", r->remind_after, was, w->remind_after);
-	if (r->channel == CHANNEL_USSD) {
+	if (walk && r->channel == CHANNEL_USSD) {
 		put_text(a, "us", r->ussd_session, was, w->ussd_session);
 		put_text(a, "ut", r->ussd_text, was, w->ussd_text);
 		put_text(a, "aw", r->await_resume ? "resume" : "", was,
@@ -653,7 +666,8 @@ static void put_run_fields(struct db_args *a, const struct stored_run *r,
 	db_args_setl(a, count_at, a->n - count_at - 1);
 }
 
-/* The answers was has and r no longer has, after their count. */
+/* The answers was has and r no longer has, and the walk a run completed
+ * now leaves, after their count. */
 static void put_run_deletions(struct db_args *a, const struct stored_run *r,
 			      const struct stored_run *was)
 {
@@ -662,6 +676,9 @@ static void put_run_deletions(struct db_args *a, const struct stored_run *r,
 	for (size_t i = 0; was && i < was->answers.n; i++)
 		if (!fields_get(&r->answers, was->answers.items[i].name))
 			db_args_addf(a, "a:%s", was->answers.items[i].name);
+	if (was && run_walk_is_kept(was) && !run_walk_is_kept(r))
+		for (size_t i = 0; i < sizeof(run_walk_fields) / sizeof(*run_walk_fields); i++)
+			db_args_add(a, run_walk_fields[i]);
 	db_args_setl(a, count_at, a->n - count_at - 1);
 }
 

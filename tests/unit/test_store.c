@@ -347,11 +347,50 @@ static void run_decodes_in_both_forms(void **state)
 	reply_free(r);
 }
 
+/* A run that completes keeps what it was (its answers, times, status) and
+ * drops where it was in the flow: the walk's fields are deleted, not
+ * written. */
+static void completed_run_drops_its_walk(void **state)
+{
+	(void)state;
+	struct stored_run was = {.id = "{" PHONE "}:0123456789abcdef", .version = 2, .status = RUN_ACTIVE,
+				 .channel = CHANNEL_USSD, .started = 100, .updated = 150,
+				 .expires = 9000, .retries = 1, .page = 1};
+	was.flow = xstrdup("roster");
+	was.phone = xstrdup(PHONE);
+	was.lang = xstrdup("en");
+	was.step = xstrdup("need");
+	was.ussd_session = xstrdup("s1");
+	was.ussd_text = xstrdup("1*2");
+	struct stored_run run;
+	stored_run_copy(&run, &was);
+	run.status = RUN_COMPLETED;
+	run.completed = run.updated = 160;
+	fields_set(&run.answers, "need", "water");
+	struct commit c = {
+		.phone = PHONE, .kind = "ussd", .msg_id = "m1", .msg_ttl = 600,
+		.reply = "Thank you", .expect_pointer = run.id, .contact_version = 7,
+		.pointer = POINTER_CLEAR, .run = &run, .stored = &was, .now = 160,
+		.load_msg_id = "m1", .session = "s1",
+	};
+	struct db_args a = {0};
+	store_commit_command(&a, &c);
+	settle(&a);
+	int i = store_commit_position("session") + 1;
+	const char *want[] = {"8", "st", "completed", "t1", "160", "tu", "160", "a:need", "water",
+			      "6", "step", "try", "pg", "us", "ut", "aw"};
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+		assert_string_equal(arg(&a, i + (int)k), want[k]);
+	db_args_release(&a);
+	stored_run_release(&run);
+	stored_run_release(&was);
+}
+
 /* What the encoder writes for a whole run, the decoder reads back. */
 static void run_fields_round_trip(void **state)
 {
 	(void)state;
-	struct stored_run r = {.id = "{" PHONE "}:0123456789abcdef", .status = RUN_COMPLETED,
+	struct stored_run r = {.id = "{" PHONE "}:0123456789abcdef", .status = RUN_ACTIVE,
 			       .channel = CHANNEL_USSD, .started = 5, .updated = 6,
 			       .completed = 7, .expires = 8, .retries = 1, .page = 3,
 			       .await_resume = true};
@@ -375,7 +414,7 @@ static void run_fields_round_trip(void **state)
 	assert_int_equal(stored_run_decode(&back, r.id, reply), 0);
 	assert_string_equal(back.flow, "roster");
 	assert_string_equal(back.lang, "sw");
-	assert_int_equal(back.status, RUN_COMPLETED);
+	assert_int_equal(back.status, RUN_ACTIVE);
 	assert_int_equal(back.channel, CHANNEL_USSD);
 	assert_null(back.step);
 	assert_int_equal(back.completed, 7);
@@ -419,6 +458,7 @@ int main(void)
 		cmocka_unit_test(contact_decodes_in_both_forms),
 		cmocka_unit_test(run_decodes_in_both_forms),
 		cmocka_unit_test(run_fields_round_trip),
+		cmocka_unit_test(completed_run_drops_its_walk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
