@@ -577,24 +577,47 @@ int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
 	return send_command(db, fn, data, argc, argv, argvlen, 0);
 }
 
+/* Writes "<mark><n>\r\n" at at, where room was made; returns its end. */
+static char *put_header(char *at, char mark, size_t n)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+	do
+		digits[--i] = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	*at++ = mark;
+	memcpy(at, digits + i, sizeof(digits) - i);
+	at += sizeof(digits) - i;
+	*at++ = '\r';
+	*at++ = '\n';
+	return at;
+}
+
 /* A command in Redis' protocol, into db->wire: formatted here because
- * hiredis' own formatting builds an sds per argument. */
+ * hiredis' own formatting builds an sds per argument.  The room is made
+ * once and the text written straight in (a commit has a hundred
+ * arguments). */
 static void format_command(struct db *db, int argc, const char **argv,
 			   const size_t *argvlen)
 {
+	enum { HEADER_MAX = 1 + 20 + 2 };       /* '$', a size_t, CRLF */
 	struct buf *w = &db->wire;
+	size_t room = HEADER_MAX;
+	for (int i = 0; i < argc; i++)
+		room += HEADER_MAX + (argvlen ? argvlen[i] : strlen(argv[i])) + 2;
 	buf_reset(w);
-	buf_putc(w, '*');
-	buf_put_long(w, argc);
-	buf_append(w, "\r\n", 2);
+	buf_grow(w, room);
+	char *at = put_header(w->data, '*', (size_t)argc);
 	for (int i = 0; i < argc; i++) {
 		size_t len = argvlen ? argvlen[i] : strlen(argv[i]);
-		buf_putc(w, '$');
-		buf_put_long(w, (long)len);
-		buf_append(w, "\r\n", 2);
-		buf_append(w, argv[i], len);
-		buf_append(w, "\r\n", 2);
+		at = put_header(at, '$', len);
+		memcpy(at, argv[i], len);
+		at += len;
+		*at++ = '\r';
+		*at++ = '\n';
 	}
+	*at = '\0';
+	w->len = (size_t)(at - w->data);
 }
 
 static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,

@@ -108,3 +108,29 @@ size_t bench_form_encode(char *dst, size_t len, size_t cap, const char *src)
 		dst[len < cap ? len : cap - 1] = '\0';
 	return len;
 }
+
+/* Second digits after +2557 that libphonenumber takes as TZ mobile numbers
+ * (70, 72 and 77 are in no range). */
+static const char mobile_digits[] = "1345689";
+
+void bench_phone(long num, char out[BENCH_PHONE_SIZE])
+{
+	long n = num % BENCH_PHONE_CYCLE;
+	snprintf(out, BENCH_PHONE_SIZE, "+2557%c%07ld", mobile_digits[n / 10000000], n % 10000000);
+}
+
+long bench_phone_num(const char *text, size_t len)
+{
+	if (len != 13 || strncmp(text, "+2557", 5) != 0)
+		return -1;
+	const char *d = strchr(mobile_digits, text[5]);
+	if (!d || !*d)
+		return -1;
+	long rest = 0;
+	for (size_t i = 6; i < 13; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return -1;
+		rest = rest * 10 + (text[i] - '0');
+	}
+	return (long)(d - mobile_digits) * 10000000 + rest;
+}

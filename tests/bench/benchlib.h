@@ -34,4 +34,15 @@ int bench_connect(const char *host, int port);
  * %XX.  Returns the new length of dst. */
 size_t bench_form_encode(char *dst, size_t len, size_t cap, const char *src);
 
+/* The phone number of load number num: "+2557" then a second digit of a
+ * Tanzanian mobile range and seven digits, so that every number the load
+ * sends is one a network could (as real traffic is: an invalid number costs
+ * libphonenumber a second reading).  Distinct for num below
+ * BENCH_PHONE_CYCLE; out needs BENCH_PHONE_SIZE bytes. */
+#define BENCH_PHONE_CYCLE 70000000L
+#define BENCH_PHONE_SIZE 24
+void bench_phone(long num, char out[BENCH_PHONE_SIZE]);
+/* The num below BENCH_PHONE_CYCLE whose bench_phone is text, or -1. */
+long bench_phone_num(const char *text, size_t len);
+
 #endif

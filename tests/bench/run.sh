@@ -219,6 +219,12 @@ verdict() {
 
 note() { NOTES+=("$*"); }
 
+# bench_phone NUM: the load generators' number for NUM (benchlib.h).
+bench_phone() {
+	local digits=1345689 n=$(($1 % 70000000))
+	printf '+2557%s%07d' "${digits:$((n / 10000000)):1}" $((n % 10000000))
+}
+
 # -- start everything ----------------------------------------------------------
 
 redis_place=${BENCH_REDIS_CPU:+on CPU $BENCH_REDIS_CPU}
@@ -560,7 +566,7 @@ bench_memory() {
 	load "$BENCH_BIN/ussd_load" -p "$SAUTI_PORT" -c 32 -n "$MEM_N" -l 4 -P "$BASE" -k >/dev/null ||
 		mem_errors=$((mem_errors + 1))
 	m1=$(settled_memory) p1=$(payload)
-	phone=$(printf '+2557%08d' $((BASE % 100000000)))
+	phone=$(bench_phone "$BASE")
 	run_id=$(redis_cli get "sauti:cur:ussd:{$phone}")
 	mo_avg=$(redis_cli --scan --pattern 'sauti:mo:*' | head -200 | sed 's/^/MEMORY USAGE /' |
 		redis_cli | awk '{ s += $1 } END { printf "%.0f", NR ? s / NR : 0 }')

@@ -43,7 +43,7 @@
 static const char *const walk[NSTEPS] = {"WILAYA", "1", "3", "1", "5", "8", "maji safi"};
 
 struct phone {
-	long num;            /* the phone is +2557<num, 8 digits> */
+	long num;            /* the phone is bench_phone(num) */
 	long round;          /* sessions this slot has started */
 	int step;
 	int64_t sent;        /* 0: nothing in flight */
@@ -109,7 +109,9 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
 
 static void send_step(struct smsc *S, struct phone *p)
 {
-	buf_printf(&S->out, "+2557%08ld %s text %s\n", p->num % 100000000, S->to, walk[p->step]);
+	char phone[BENCH_PHONE_SIZE];
+	bench_phone(p->num, phone);
+	buf_printf(&S->out, "%s %s text %s\n", phone, S->to, walk[p->step]);
 	p->sent = bench_now_us();
 	p->parts = p->total = 0;
 	buf_reset(&p->text);
@@ -232,9 +234,11 @@ static void phone_answered(struct smsc *S, struct phone *p, int slot)
 {
 	int64_t now = bench_now_us();
 	if (!reply_ok(S, p)) {
+		char phone[BENCH_PHONE_SIZE];
+		bench_phone(p->num, phone);
 		if (S->errors++ < 5)
-			fprintf(stderr, "smsc_load: +2557%08ld step %d got: %.160s\n",
-				p->num % 100000000, p->step, buf_str(&p->text));
+			fprintf(stderr, "smsc_load: %s step %d got: %.160s\n",
+				phone, p->step, buf_str(&p->text));
 	} else if (now >= S->t_measure && now <= S->t_end) {
 		bench_lat_add(&S->lat, now - p->sent);
 		S->in_window++;
@@ -251,12 +255,17 @@ static void phone_answered(struct smsc *S, struct phone *p, int slot)
 
 static void load_mt(struct smsc *S, const struct mt *m)
 {
-	if (m->receiver_len != 13 || strncmp(m->receiver, "+2557", 5) != 0)
+	long num = bench_phone_num(m->receiver, m->receiver_len);
+	if (num < 0)
 		return;
-	long num = strtol(m->receiver + 5, NULL, 10);
+	/* back to the load's own count: every number in flight is within a
+	 * round of phones from base_num, far less than a cycle */
+	num += S->base_num / BENCH_PHONE_CYCLE * BENCH_PHONE_CYCLE;
+	if (num < S->base_num)
+		num += BENCH_PHONE_CYCLE;
 	int slot = (int)(((num - S->base_num) % S->nphones + S->nphones) % S->nphones);
 	struct phone *p = &S->phones[slot];
-	if (!p->sent || p->num % 100000000 != num)
+	if (!p->sent || p->num != num)
 		return; /* a late part of something we gave up on */
 	buf_append(&p->text, m->data, m->len);
 	p->total = m->total;

@@ -180,11 +180,12 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
 static void conn_send(struct conn *c, struct session *s)
 {
 	struct load *L = c->L;
-	char body[512];
+	char body[512], phone[BENCH_PHONE_SIZE];
+	bench_phone(s->num, phone);
 	int blen = snprintf(body, sizeof(body),
-			    "sessionId=bench-%ld&serviceCode=%s&phoneNumber=%%2B2557%08ld"
+			    "sessionId=bench-%ld&serviceCode=%s&phoneNumber=%%2B%s"
 			    "&text=%s&networkCode=63902",
-			    s->num, L->code, s->num % 100000000, L->texts[s->step]);
+			    s->num, L->code, phone + 1, L->texts[s->step]);
 	c->out_len = (size_t)snprintf(c->out, sizeof(c->out),
 				      "POST /ussd HTTP/1.1\r\nHost: %s:%d\r\n"
 				      "Content-Type: application/x-www-form-urlencoded\r\n"
