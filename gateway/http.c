@@ -4,12 +4,16 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
+#include <event2/util.h>
 #include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "buf.h"
 #include "log.h"
@@ -235,6 +239,35 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	route->fn(&p->pub, s->data);
 }
 
+/* libevent's evhttp_bind_socket listens with a backlog of 128: a burst of
+ * new connections past it (an aggregator opening many at once, or a moment
+ * when sauti is behind) has its SYNs dropped, each retried only a second
+ * later.  Here the backlog is the kernel's own limit (net.core.somaxconn). */
+static struct evhttp_bound_socket *bind_listener(struct evhttp *http,
+						 struct event_base *base,
+						 const char *host, int port)
+{
+	struct evutil_addrinfo hints = {0}, *ai = NULL;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = EVUTIL_AI_PASSIVE;
+	char service[16];
+	snprintf(service, sizeof(service), "%d", port);
+	if (evutil_getaddrinfo(host, service, &hints, &ai) != 0 || !ai)
+		return NULL;
+	struct evconnlistener *l = evconnlistener_new_bind(
+		base, NULL, NULL, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+		SOMAXCONN, ai->ai_addr, (int)ai->ai_addrlen);
+	evutil_freeaddrinfo(ai);
+	if (!l)
+		return NULL;
+	struct evhttp_bound_socket *bound = evhttp_bind_listener(http, l);
+	if (!bound)
+		evconnlistener_free(l);
+	return bound;
+}
+
 struct http_server *http_server_new(struct event_base *base, const char *host,
 				    int port, size_t max_body,
 				    const struct http_route *routes,
@@ -256,7 +289,7 @@ struct http_server *http_server_new(struct event_base *base, const char *host,
 				   EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
 				   EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(s->evhttp, on_request, s);
-	s->socket = evhttp_bind_socket_with_handle(s->evhttp, host, (ev_uint16_t)port);
+	s->socket = bind_listener(s->evhttp, base, host, port);
 	if (!s->socket) {
 		snprintf(err, errsize, "cannot listen on %s:%d", host, port);
 		http_server_free(s);

@@ -11,10 +11,14 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 struct hello {
@@ -72,7 +76,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	evhttp_set_gencb(http, on_request, &h);
-	if (evhttp_bind_socket(http, host, (ev_uint16_t)port) < 0) {
+	/* The backlog sauti listens with (gateway/http.c), not libevent's 128:
+	 * the two servers meet a burst of new connections alike. */
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct evconnlistener *l = NULL;
+	if (inet_pton(AF_INET, host, &sin.sin_addr) == 1)
+		l = evconnlistener_new_bind(h.base, NULL, NULL,
+					    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, SOMAXCONN,
+					    (struct sockaddr *)&sin, sizeof(sin));
+	if (!l || !evhttp_bind_listener(http, l)) {
 		fprintf(stderr, "hello: cannot listen on %s:%d\n", host, port);
 		return 1;
 	}
