@@ -471,6 +471,19 @@ redis_cli() {
 	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"
 }
 
+# redis_value KEY: everything KEY holds, whatever its type (the erasure
+# tests scan every key and value for a number).
+redis_value() {
+	case $(redis_cli TYPE "$1") in
+	string) redis_cli GET "$1" ;;
+	hash) redis_cli HGETALL "$1" ;;
+	set) redis_cli SMEMBERS "$1" ;;
+	zset) redis_cli ZRANGE "$1" 0 -1 WITHSCORES ;;
+	list) redis_cli LRANGE "$1" 0 -1 ;;
+	stream) redis_cli XRANGE "$1" - + ;;
+	esac
+}
+
 # redis_monitor_start, then redis_monitor_scripts PHONE: how many scripts
 # (EVAL, EVALSHA) were run for PHONE in between, as Redis' MONITOR saw them:
 # sauti's round trips for that person, without the broadcaster's own.

@@ -69,13 +69,7 @@ shown() {
 }
 missing=
 while IFS= read -r key; do
-	case $(redis_cli TYPE "$key") in
-	string) v=$(redis_cli GET "$key") ;;
-	hash) v=$(redis_cli HGETALL "$key") ;;
-	set) v=$(redis_cli SMEMBERS "$key") ;;
-	zset) v=$(redis_cli ZRANGE "$key" 0 -1) ;;
-	*) v= ;;
-	esac
+	v=$(redis_value "$key")
 	if [[ $key == *"$A"* || $v == *"$A"* ]] && ! shown "$key"; then missing="$missing $key"; fi
 done < <(redis_cli --scan)
 t_is "$missing" "" "show gave every key that holds A's number"
@@ -93,14 +87,7 @@ PA=$(pseudo "$A")
 : >"$T/keys"
 while IFS= read -r key; do
 	printf '%s\n' "$key" >>"$T/keys"
-	case $(redis_cli TYPE "$key") in
-	string) redis_cli GET "$key" ;;
-	hash) redis_cli HGETALL "$key" ;;
-	set) redis_cli SMEMBERS "$key" ;;
-	zset) redis_cli ZRANGE "$key" 0 -1 WITHSCORES ;;
-	list) redis_cli LRANGE "$key" 0 -1 ;;
-	stream) redis_cli XRANGE "$key" - + ;;
-	esac >>"$T/dump"
+	redis_value "$key" >>"$T/dump"
 	printf '%s\n' "$key" >>"$T/dump"
 done < <(redis_cli --scan)
 t_like "$(wc -l <"$T/keys")" "[1-9]" "the scan found keys"

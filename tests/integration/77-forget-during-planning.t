@@ -61,14 +61,7 @@ forms=("$VICTIM" "${VICTIM#+}" "0${VICTIM#+255}")
 : >"$T/dump"
 while IFS= read -r key; do
 	printf '%s\n' "$key" >>"$T/dump"
-	case $(redis_cli TYPE "$key") in
-	string) redis_cli GET "$key" ;;
-	hash) redis_cli HGETALL "$key" ;;
-	set) redis_cli SMEMBERS "$key" ;;
-	zset) redis_cli ZRANGE "$key" 0 -1 WITHSCORES ;;
-	list) redis_cli LRANGE "$key" 0 -1 ;;
-	stream) redis_cli XRANGE "$key" - + ;;
-	esac >>"$T/dump"
+	redis_value "$key" >>"$T/dump"
 done < <(redis_cli --scan)
 t_like "$(grep -c . "$T/dump")" "[0-9]{3}" "the scan found the others' keys"
 for f in "${forms[@]}"; do

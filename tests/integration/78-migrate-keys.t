@@ -134,14 +134,7 @@ t_like "$out" '"runs":2' "it erases both runs"
 : >"$T/dump"
 while IFS= read -r key; do
 	printf '%s\n' "$key"
-	case $(redis_cli TYPE "$key") in
-	string) redis_cli GET "$key" ;;
-	hash) redis_cli HGETALL "$key" ;;
-	set) redis_cli SMEMBERS "$key" ;;
-	zset) redis_cli ZRANGE "$key" 0 -1 WITHSCORES ;;
-	list) redis_cli LRANGE "$key" 0 -1 ;;
-	stream) redis_cli XRANGE "$key" - + ;;
-	esac
+	redis_value "$key"
 done < <(redis_cli --scan) >"$T/dump"
 for f in "$A" "${A#+}" "0${A#+255}"; do
 	t_fails "no key or value holds $f after forget" grep -F -- "$f" "$T/dump"
