@@ -11,14 +11,21 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(shell pkg-config --cflag
 CXXWARN := -Wall -Wextra -Werror -Wshadow -Wmissing-declarations
 ALL_CXXFLAGS = -std=c++17 $(CXXWARN) $(CFLAGS)
 PHONENUMBER_LIBS := -lphonenumber -lstdc++
-LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(PHONENUMBER_LIBS) -lm
+# The allocator is jemalloc, as Redis' is: glibc's malloc fragments under
+# sauti's mix of per-request allocations and kept sessions, and spent up to
+# a quarter of the CPU in malloc and free once a day's sessions had piled up
+# (docs/performance.md, "The allocator").  MALLOC=libc keeps glibc's.
+MALLOC ?= jemalloc
+MALLOC_LIBS = $(if $(filter jemalloc,$(MALLOC)),-ljemalloc)
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(PHONENUMBER_LIBS) $(MALLOC_LIBS) -lm
 
 # SANITIZER=address builds into build/asan with ASan+UBSan, like Redis'
-# `make SANITIZER=address`.
+# `make SANITIZER=address` (with ASan's own allocator: no jemalloc).
 ifeq ($(SANITIZER),address)
 BUILD := build/asan
 CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
+MALLOC := libc
 else
 BUILD := build/release
 endif
@@ -64,7 +71,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
 DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libyaml-dev \
 	libsodium-dev libjansson-dev libcmocka-dev redis-server redis-tools \
 	kannel kannel-extras curl python3 perl libnet-smpp-perl openssl \
-	clang libclang-rt-14-dev valgrind chromium nodejs libphonenumber-dev jq
+	clang libclang-rt-14-dev valgrind chromium nodejs libphonenumber-dev jq \
+	libjemalloc-dev
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -136,7 +144,7 @@ clang-check:
 # The integration suite with the daemon under valgrind (slow: not in `test`).
 valgrind: all
 	SAUTI_BIN=$(abspath $(BIN)) SAUTI_START_TIMEOUT=60 HTTP_TIMEOUT=60 SAUTI_REDIS_TIMEOUT_MS=10000 \
-	SAUTI_WRAP="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+	SAUTI_WRAP="valgrind -q --soname-synonyms=somalloc=*jemalloc* --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 		prove -v tests/integration/
 
 compose-check:

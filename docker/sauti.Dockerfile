@@ -6,18 +6,19 @@ FROM debian:12 AS build
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		build-essential pkg-config libevent-dev libhiredis-dev libyaml-dev \
-		libsodium-dev libjansson-dev \
+		libsodium-dev libjansson-dev libphonenumber-dev libjemalloc-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
 COPY gateway/ gateway/
+COPY scripts/ scripts/
 RUN make sauti
 
 FROM debian:12-slim
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		libevent-2.1-7 libevent-pthreads-2.1-7 libhiredis0.14 libyaml-0-2 \
-		libsodium23 libjansson4 curl ca-certificates \
+		libsodium23 libjansson4 libphonenumber8 libjemalloc2 curl ca-certificates \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& useradd --system --home-dir /srv/sauti sauti
 COPY --from=build /src/sauti /usr/local/bin/sauti
