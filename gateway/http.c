@@ -242,7 +242,10 @@ static void on_request(struct evhttp_request *ev, void *arg)
 /* libevent's evhttp_bind_socket listens with a backlog of 128: a burst of
  * new connections past it (an aggregator opening many at once, or a moment
  * when sauti is behind) has its SYNs dropped, each retried only a second
- * later.  Here the backlog is the kernel's own limit (net.core.somaxconn). */
+ * later.  Here the backlog asked for is LISTEN_BACKLOG, more than any
+ * kernel allows: Linux clamps it to net.core.somaxconn (listen(2)), so the
+ * backlog is that limit, whatever the C library's SOMAXCONN says. */
+#define LISTEN_BACKLOG 65535
 static struct evhttp_bound_socket *bind_listener(struct evhttp *http,
 						 struct event_base *base,
 						 const char *host, int port)
@@ -258,7 +261,7 @@ static struct evhttp_bound_socket *bind_listener(struct evhttp *http,
 		return NULL;
 	struct evconnlistener *l = evconnlistener_new_bind(
 		base, NULL, NULL, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-		SOMAXCONN, ai->ai_addr, (int)ai->ai_addrlen);
+		LISTEN_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
 	evutil_freeaddrinfo(ai);
 	if (!l)
 		return NULL;
