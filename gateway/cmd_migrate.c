@@ -45,7 +45,8 @@ static void on_migrated(int rc, const struct migrate_totals *t, void *arg)
 			t->dropped);
 	if (rc == 1) {
 		fprintf(stderr, "; %ld keys could not be moved: their new name exists already, "
-				"or a run has no number (docs/operations.md)\n", t->conflicts);
+				"or a run has no number; the store is not served until a "
+				"migrate-keys moves every key (docs/operations.md)\n", t->conflicts);
 		cli_done(m->cli, 1);
 		return;
 	}

@@ -38,12 +38,16 @@
 	"local function tag(ph) return '" KEYS_TAG_OPEN "' .. ph .. '" KEYS_TAG_CLOSE "' end\n"
 
 /* -- which layout ---------------------------------------------------------------
- * The layout key says it; without one, the store is looked at: a contact
+ * The layout key says it: KEYS_LAYOUT_VERSION is current, MIGRATE_MARKER a
+ * migration that did not end well, any other value unknown (none of them is
+ * ever overwritten here).  Without one, the store is looked at: a contact
  * of the contacts set (a sample) under its old name, or an old-layout key
  * among the first CHECK_PAGES SCAN pages, is old data.  Otherwise the
- * store is empty, or was written by this version: it is marked current. */
+ * store is empty, or was written by this version: it is marked current.
+ * (The sample is enough only because a migration sets the marker before
+ * it renames anything: a half-migrated store always has the key.) */
 #define CHECK_KEYS(X) X(k_layout) X(k_contacts)
-#define CHECK_ARGS(X) X(version)
+#define CHECK_ARGS(X) X(version) X(marker)
 #define CK(n) SCRIPT_ENUM(CK_, n)
 #define CA(n) SCRIPT_ENUM(CA_, n)
 enum { CHECK_KEYS(CK) CK_COUNT };
@@ -55,6 +59,7 @@ static const char check_script[] =
 	OLD_LAYOUT_FUNCTIONS
 	"local v = redis.call('GET', k_layout)\n"
 	"if v == version then return 0 end\n"
+	"if v == marker then return 3 end\n"
 	"if v then return 2 end\n"
 	"for _, p in ipairs(redis.call('SRANDMEMBER', k_contacts, 20)) do\n"
 	"  if redis.call('EXISTS', " KEYS_LUA(KEYS_CONTACT_PREFIX, "p") ") == 1 then return 1 end\n"
@@ -68,7 +73,7 @@ static const char check_script[] =
 	"  cursor = r[1]\n"
 	"  if cursor == '0' then break end\n"
 	"end\n"
-	"redis.call('SET', k_layout, version)\n"
+	"redis.call('SET', k_layout, version, 'NX')\n"
 	"return 0\n";
 
 struct check_call {
@@ -81,7 +86,7 @@ static void on_checked(redisReply *reply, void *data)
 	struct check_call *call = data;
 	enum migrate_layout l = MIGRATE_FAILED;
 	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer >= 0 &&
-	    reply->integer <= MIGRATE_UNKNOWN)
+	    reply->integer <= MIGRATE_INTERRUPTED)
 		l = (enum migrate_layout)reply->integer;
 	call->fn(l, call->arg);
 	free(call);
@@ -96,7 +101,9 @@ int migrate_check(struct db *db, migrate_check_fn fn, void *arg)
 	int k = script_begin(&a, check_script, CK_COUNT);
 	keys_layout_version(&a, k + CK_k_layout);
 	keys_contacts(&a, k + CK_k_contacts);
-	db_args_set(&a, script_reserve(&a, CA_COUNT) + CA_version, KEYS_LAYOUT_VERSION);
+	int v = script_reserve(&a, CA_COUNT);
+	db_args_set(&a, v + CA_version, KEYS_LAYOUT_VERSION);
+	db_args_set(&a, v + CA_marker, MIGRATE_MARKER);
 	if (db_command_args(db, on_checked, call, &a) < 0) {
 		free(call);
 		return -1;
@@ -111,6 +118,10 @@ const char *migrate_refusal(enum migrate_layout layout)
 		return "the store's keys are in the layout before hash tags (people's keys "
 		       "without {PHONE}): stop every sauti daemon and run `sauti migrate-keys` "
 		       "(docs/operations.md)";
+	case MIGRATE_INTERRUPTED:
+		return "a `sauti migrate-keys` began on the store and did not end well (it was "
+		       "stopped, or left keys it could not move): stop every sauti daemon and run "
+		       "`sauti migrate-keys` again (docs/operations.md)";
 	case MIGRATE_UNKNOWN:
 		return "the store's keys are in a layout this version of sauti does not know "
 		       "(written by a newer one?)";
@@ -215,7 +226,8 @@ static void on_marked(redisReply *reply, void *data)
 	migration_finish(m, reply && reply->type == REDIS_REPLY_STATUS ? 0 : -1);
 }
 
-/* The layout recorded: the last write of a migration. */
+/* The layout recorded, replacing the marker: the last write of a migration
+ * that moved every key. */
 static int mark_current(struct migration *m)
 {
 	struct db_args a = {0};
@@ -278,14 +290,44 @@ static int page_next(struct migration *m, const char *cursor)
 	return db_command_args(m->db, on_page, m, &a);
 }
 
-/* A store in a layout this version does not know is left alone. */
-static void on_layout_before(enum migrate_layout layout, void *arg)
+/* The first write of a migration: the marker (migrate.h), unless the
+ * store is in a layout this version does not know, which is left alone
+ * (returns 2).  Atomic, so no check can mark the store current between. */
+#define BEGIN_KEYS(X) X(k_layout)
+#define BEGIN_ARGS(X) X(version) X(marker)
+#define BK(n) SCRIPT_ENUM(BK_, n)
+#define BA(n) SCRIPT_ENUM(BA_, n)
+enum { BEGIN_KEYS(BK) BK_COUNT };
+enum { BEGIN_ARGS(BA) BA_COUNT };
+
+static const char begin_script[] =
+	SCRIPT_LOCALS(BEGIN_KEYS, "KEYS")
+	SCRIPT_LOCALS(BEGIN_ARGS, "ARGV")
+	"local v = redis.call('GET', k_layout)\n"
+	"if v and v ~= version and v ~= marker then return 2 end\n"
+	"redis.call('SET', k_layout, marker)\n"
+	"return 0\n";
+
+static void on_begun(redisReply *reply, void *data)
 {
-	struct migration *m = arg;
-	if (layout == MIGRATE_UNKNOWN)
-		migration_finish(m, 2);
-	else if (layout == MIGRATE_FAILED || page_next(m, "0") < 0)
+	struct migration *m = data;
+	if (!reply || reply->type != REDIS_REPLY_INTEGER)
 		migration_finish(m, -1);
+	else if (reply->integer != 0)
+		migration_finish(m, 2);
+	else if (page_next(m, "0") < 0)
+		migration_finish(m, -1);
+}
+
+static int migration_begin(struct migration *m)
+{
+	struct db_args a = {0};
+	int k = script_begin(&a, begin_script, BK_COUNT);
+	keys_layout_version(&a, k + BK_k_layout);
+	int v = script_reserve(&a, BA_COUNT);
+	db_args_set(&a, v + BA_version, KEYS_LAYOUT_VERSION);
+	db_args_set(&a, v + BA_marker, MIGRATE_MARKER);
+	return db_command_args(m->db, on_begun, m, &a);
 }
 
 void migrate_keys(struct db *db, migrate_progress_fn progress, migrate_done_fn done, void *arg)
@@ -296,6 +338,6 @@ void migrate_keys(struct db *db, migrate_progress_fn progress, migrate_done_fn d
 	m->progress = progress;
 	m->done = done;
 	m->arg = arg;
-	if (migrate_check(db, on_layout_before, m) < 0)
+	if (migration_begin(m) < 0)
 		migration_finish(m, -1);
 }

@@ -6,7 +6,11 @@
  * The layout is recorded in one key (keys.h: keys_layout_version).  The
  * daemon and every command but migrate-keys check it first (migrate_check):
  * a store that holds data in the old layout is refused, an empty one is
- * marked as in the current layout.  Callbacks fire exactly once. */
+ * marked as in the current layout.  migrate-keys sets the key to
+ * MIGRATE_MARKER before it renames anything and to KEYS_LAYOUT_VERSION only
+ * when it ends well, so a migration cut short (or one that left conflicts)
+ * is refused too: only the value KEYS_LAYOUT_VERSION is current.  Callbacks
+ * fire exactly once. */
 #ifndef SAUTI_MIGRATE_H
 #define SAUTI_MIGRATE_H
 
@@ -17,7 +21,12 @@ enum migrate_layout {
 	MIGRATE_CURRENT = 0,   /* KEYS_LAYOUT_VERSION (an empty store is marked so) */
 	MIGRATE_OLD = 1,       /* data in the layout before the tags: migrate-keys */
 	MIGRATE_UNKNOWN = 2,   /* a layout this version does not know (a newer one) */
+	MIGRATE_INTERRUPTED = 3, /* MIGRATE_MARKER: a migrate-keys that did not end well */
 };
+
+/* The layout key's value while migrate-keys runs, and after it was cut
+ * short or left conflicts (docs/operations.md "Upgrading the key layout"). */
+#define MIGRATE_MARKER "migrating"
 
 typedef void (*migrate_check_fn)(enum migrate_layout layout, void *arg);
 /* Returns -1 (fn not called) when Redis is not connected. */
@@ -34,14 +43,14 @@ struct migrate_totals {
 	long dropped;     /* kept replies no person index named (unreachable) */
 };
 
-/* Renames every key of the old layout, a SCAN page (MIGRATE_PAGE keys) per
- * command: first the people's keys (and the replies their pm: names),
+/* Sets the layout key to MIGRATE_MARKER, then renames every key of the old
+ * layout, a SCAN page (MIGRATE_PAGE keys) per command: first the people's keys (and the replies their pm: names),
  * then the runs, whose ids become {PHONE}:HEX in every index that holds
  * them (pr:, runs:FLOW, remind, the pointers).  Then, unless a key could
- * not be moved, records the layout.  Run with the daemons stopped; a
+ * not be moved, records the layout (replacing the marker).  Run with the daemons stopped; a
  * second run changes nothing; a store in a layout it does not know is left
  * alone.  progress gets the totals after each page; done gets 0 (moved), 1
- * (conflicts left: the layout is not recorded), 2 (a layout it does not
+ * (conflicts left: the marker stays), 2 (a layout it does not
  * know: nothing done) or -1 (Redis failed), and the totals. */
 #define MIGRATE_PAGE 200
 typedef void (*migrate_progress_fn)(const struct migrate_totals *t, void *arg);

@@ -51,7 +51,7 @@ static void on_layout(enum migrate_layout layout, void *arg)
 {
 	struct gateway *gw = arg;
 	gw->layout_checked = true;
-	if (layout == MIGRATE_OLD || layout == MIGRATE_UNKNOWN) {
+	if (layout != MIGRATE_CURRENT && layout != MIGRATE_FAILED) {
 		log_error("%s; not serving", migrate_refusal(layout));
 		gw->layout_refused = true;
 		event_base_loopbreak(gw->base);

@@ -4,7 +4,9 @@
 # naming `sauti migrate-keys`; the migration renames every key and run id,
 # after which the export gives the same runs (the same HEX run_id, never the
 # number), `contacts show` finds everything and `contacts forget` leaves no
-# key or value naming the number.  A second migration changes nothing.
+# key or value naming the number.  A second migration changes nothing.  A
+# migration cut short, or one that left keys it could not move, leaves the
+# store refused until migrate-keys ends well.
 # shellcheck disable=SC2317 # helpers run via t_ok
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -58,6 +60,19 @@ sauti export poll >/dev/null 2>"$T/export.err"
 t_is "$?" 1 "so does export"
 t_like "$(cat "$T/export.err")" "migrate-keys" "... saying what to run"
 
+# -- a migration cut short -------------------------------------------------------------
+# migrate-keys marks the store before its first page; one stopped after it
+# leaves the marker, and every key it did not reach in the old layout.
+redis_cli SET sauti:layout migrating >/dev/null
+timeout 20 "$SAUTI_BIN" serve -c "$SAUTI_CONFIG" >"$T/interrupted.log" 2>&1
+t_is "$?" 1 "serve refuses a store whose migration did not finish (exit 1)"
+t_like "$(cat "$T/interrupted.log")" "did not end well.*run \`sauti migrate-keys\` again" \
+	"naming sauti migrate-keys"
+sauti export poll >/dev/null 2>"$T/export.err"
+t_is "$?" 1 "so does export"
+t_like "$(cat "$T/export.err")" "did not end well.*sauti migrate-keys" "... saying what to run"
+t_is "$(redis_cli GET sauti:layout)" migrating "and nothing replaced the marker"
+
 # -- the migration --------------------------------------------------------------------
 err=$(sauti migrate-keys 2>&1)
 t_is "$?" 0 "migrate-keys exits 0"
@@ -104,6 +119,20 @@ t_is "$?" 1 "a layout it does not know (a newer version's) is refused"
 t_like "$err" "does not know.*nothing was changed" "... untouched"
 t_is "$(redis_cli GET sauti:layout)" 3 "and left as it was"
 redis_cli SET sauti:layout 2 >/dev/null
+
+# a key that cannot be moved (its new name exists): the marker stays
+r SET "sauti:lim:$A" 1 EX 600
+err=$(sauti migrate-keys 2>&1)
+t_is "$?" 1 "a migration that leaves a key it could not move exits 1"
+t_like "$err" "1 keys could not be moved.*not served" "... saying the store is not served"
+t_is "$(redis_cli GET sauti:layout)" migrating "the marker stays"
+sauti export poll >/dev/null 2>"$T/export.err"
+t_is "$?" 1 "and export refuses the store"
+t_like "$(cat "$T/export.err")" "sauti migrate-keys" "... naming migrate-keys"
+r DEL "sauti:lim:$A"
+err=$(sauti migrate-keys 2>&1)
+t_is "$?" 0 "once the conflict is settled, migrate-keys exits 0"
+t_is "$(redis_cli GET sauti:layout)" 2 "and records the layout"
 
 # -- the migrated store, served ---------------------------------------------------------
 start_sauti
