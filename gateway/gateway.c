@@ -44,7 +44,7 @@ int gateway_channel_open(const struct gateway *gw, struct http_req *req, enum ch
 
 int gateway_storage_ready(const struct gateway *gw, struct http_req *req, enum channel ch)
 {
-	if (db_ready(gw->db))
+	if (gw->layout_current && db_ready(gw->db))
 		return 0;
 	gateway_unavailable(req, ch);
 	return -1;

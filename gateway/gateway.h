@@ -41,8 +41,11 @@ struct gateway {
 	struct event *drain_timer;  /* set once SIGTERM asked us to stop */
 	int drain_ticks;
 	/* The store's key layout (migrate.h), checked on every connection:
-	 * an old one stops the daemon. */
-	bool layout_checked, layout_refused;
+	 * an old one stops the daemon.  Until a check says current (a failed
+	 * one is retried on layout_retry), turns, the API and /healthz answer
+	 * 503 and the broadcasts, the lane and the sweeps wait (serve.c). */
+	bool layout_answered, layout_current, layout_refused;
+	struct event *layout_retry;
 };
 
 /* The pseudonym of a phone number under the deployment's key: what logs and
@@ -59,7 +62,8 @@ int gateway_channel_open(const struct gateway *gw, struct http_req *req,
  * naming why otherwise. */
 int gateway_sender(const struct gateway *gw, struct http_req *req,
 		   enum channel ch, const char *raw, char *out);
-/* Redis answers: else a 503, which Kannel and aggregators retry. */
+/* Redis answers and its key layout was checked current: else a 503, which
+ * Kannel and aggregators retry. */
 int gateway_storage_ready(const struct gateway *gw, struct http_req *req,
 			  enum channel ch);
 /* A 4xx with a short reason. */

@@ -45,15 +45,49 @@
 #define CONVO_CACHE_IDLE 180
 
 /* The store's key layout: a store holding data in a layout before this
- * version's is not served (docs/operations.md, "Upgrading the key layout").
- * A check that failed (the connection lost) is made on the next one. */
+ * version's, or one a migration did not finish, is not served
+ * (docs/operations.md, "Upgrading the key layout").  A check that failed
+ * (an error reply: BUSY, NOPERM...) is made again every
+ * LAYOUT_RETRY_SECONDS; until one says current only /healthz (503) and
+ * /metrics are served.  One cut short by a lost connection is made on the
+ * next one (on_redis_ready). */
+#define LAYOUT_RETRY_SECONDS 1
+static void on_layout(enum migrate_layout layout, void *arg);
+static int start_background(struct gateway *gw);
+
+static void on_layout_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct gateway *gw = arg;
+	if (migrate_check(gw->db, on_layout, gw) < 0)
+		log_warn("redis: the key layout could not be checked");
+}
+
+static void retry_layout(struct gateway *gw)
+{
+	if (!gw->layout_retry)
+		gw->layout_retry = evtimer_new(gw->base, on_layout_retry, gw);
+	struct timeval tv = {LAYOUT_RETRY_SECONDS, 0};
+	if (gw->layout_retry)
+		evtimer_add(gw->layout_retry, &tv);
+}
+
 static void on_layout(enum migrate_layout layout, void *arg)
 {
 	struct gateway *gw = arg;
-	gw->layout_checked = true;
-	if (layout != MIGRATE_CURRENT && layout != MIGRATE_FAILED) {
+	gw->layout_answered = true;
+	gw->layout_current = layout == MIGRATE_CURRENT;
+	if (layout == MIGRATE_FAILED) {
+		log_error("%s; not serving, checking again in %d s", migrate_refusal(layout),
+			  LAYOUT_RETRY_SECONDS);
+		retry_layout(gw);
+	} else if (layout != MIGRATE_CURRENT) {
 		log_error("%s; not serving", migrate_refusal(layout));
 		gw->layout_refused = true;
+		event_base_loopbreak(gw->base);
+	} else if (gw->http && !gw->drain_timer && start_background(gw) < 0) {
+		gw->layout_refused = true; /* logged */
 		event_base_loopbreak(gw->base);
 	}
 }
@@ -70,15 +104,36 @@ static void on_redis_ready(void *data)
 		log_warn("redis: the key layout could not be checked");
 }
 
-/* Before serving: Redis' answer to the layout check, when Redis answers
- * within the wait (else the check is made once it does). */
+/* Before serving: Redis' first answer to the layout check, when Redis
+ * answers within the wait (else the check is made once it does). */
 #define LAYOUT_WAIT_MS 3000
 static void wait_for_layout(struct gateway *gw)
 {
 	if (db_wait_ready(gw->db, LAYOUT_WAIT_MS) < 0)
 		return;
-	while (!gw->layout_checked && db_ready(gw->db))
+	while (!gw->layout_answered && db_ready(gw->db))
 		event_base_loop(gw->base, EVLOOP_ONCE);
+}
+
+/* The broadcasts, the lane and the sweeps: once the layout is current (at
+ * the start, or when a check that had failed says so).  -1 (logged) when
+ * the config will not do. */
+static int start_background(struct gateway *gw)
+{
+	if (gw->broadcaster)
+		return 0;
+	struct broadcast_env bc_env = {
+		.base = gw->base,
+		.db = gw->db,
+		.flows = &gw->flows,
+		.cfg = &gw->cfg,
+		.consumer = gw->consumer,
+	};
+	if (!(gw->broadcaster = broadcast_start(&bc_env)) || dispatch_start(gw) < 0)
+		return -1;
+	gw->retention = retention_start(gw->base, gw->db, &gw->flows, gw->cfg.retention_days,
+					gw->cfg.inbox_keep_days, gw->consumer);
+	return 0;
 }
 
 /* -- /healthz and /metrics --------------------------------------------------- */
@@ -95,6 +150,10 @@ static void on_ping(struct redisReply *reply, void *data)
 static void healthz_handler(struct http_req *req, void *data)
 {
 	struct gateway *gw = data;
+	if (!gw->layout_current) {
+		http_error(req, 503, "the key layout is not checked yet");
+		return;
+	}
 	const char *argv[] = {"PING"};
 	if (db_command(gw->db, on_ping, req, 1, argv, NULL) < 0)
 		http_error(req, 503, "redis not connected");
@@ -117,6 +176,17 @@ static void metrics_handler(struct http_req *req, void *data)
 	buf_release(&b);
 }
 
+/* The console's API writes people's keys too: not before the layout is
+ * current (the channels ask gateway_storage_ready). */
+static void api_checked_handler(struct http_req *req, void *data)
+{
+	const struct gateway *gw = data;
+	if (gw->layout_current)
+		api_handler(req, data);
+	else
+		http_error(req, 503, "the key layout is not checked yet");
+}
+
 static const struct http_route routes[] = {
 	{"/healthz", HTTP_GET, healthz_handler},
 	{"/metrics", HTTP_GET, metrics_handler},
@@ -126,7 +196,7 @@ static const struct http_route routes[] = {
 	{"/ussd/hubtel", HTTP_POST, ussd_dialect_handler},
 	{"/ussd/beem", HTTP_POST, ussd_dialect_handler},
 	{"/ussd/arkesel", HTTP_POST, ussd_dialect_handler},
-	{"/api/", HTTP_GET | HTTP_POST | HTTP_DELETE, api_handler},
+	{"/api/", HTTP_GET | HTTP_POST | HTTP_DELETE, api_checked_handler},
 	/* last: every other path is one of the console's files, or a 404 */
 	{"/", HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_DELETE, web_handler},
 };
@@ -334,17 +404,6 @@ int cmd_serve(int argc, char **argv)
 	randombytes_buf(raw, sizeof(raw));
 	memcpy(gw.consumer, "d-", 2);
 	sodium_bin2hex(gw.consumer + 2, sizeof(gw.consumer) - 2, raw, sizeof(raw));
-	struct broadcast_env bc_env = {
-		.base = gw.base,
-		.db = gw.db,
-		.flows = &gw.flows,
-		.cfg = &gw.cfg,
-		.consumer = gw.consumer,
-	};
-	if (!(gw.broadcaster = broadcast_start(&bc_env)) || dispatch_start(&gw) < 0)
-		goto out;
-	gw.retention = retention_start(gw.base, gw.db, &gw.flows, gw.cfg.retention_days,
-				       gw.cfg.inbox_keep_days, gw.consumer);
 	gw.http = http_server_new(gw.base, gw.cfg.listen_host, gw.cfg.listen_port,
 				  gw.cfg.max_body, routes, sizeof(routes) / sizeof(routes[0]),
 				  &gw, err, sizeof(err));
@@ -353,6 +412,8 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	http_server_set_max_in_flight(gw.http, (size_t)gw.cfg.max_in_flight);
+	if (gw.layout_current && start_background(&gw) < 0)
+		goto out;
 	struct event *hup = evsignal_new(gw.base, SIGHUP, on_sighup, &gw);
 	struct event *term = evsignal_new(gw.base, SIGTERM, on_sigterm, &gw);
 	struct event *intr = evsignal_new(gw.base, SIGINT, on_sigterm, &gw);
@@ -375,6 +436,8 @@ out:
 	broadcast_stop(gw.broadcaster);
 	retention_stop(gw.retention);
 	db_free(gw.db);
+	if (gw.layout_retry) /* after the check's last callback */
+		event_free(gw.layout_retry);
 	retention_free(gw.retention);
 	broadcast_free(gw.broadcaster);
 	gw.broadcaster = NULL;

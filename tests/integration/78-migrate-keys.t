@@ -6,7 +6,8 @@
 # number), `contacts show` finds everything and `contacts forget` leaves no
 # key or value naming the number.  A second migration changes nothing.  A
 # migration cut short, or one that left keys it could not move, leaves the
-# store refused until migrate-keys ends well.
+# store refused until migrate-keys ends well; a layout check that fails is
+# made again, nothing but /healthz (503) served meanwhile.
 # shellcheck disable=SC2317 # helpers run via t_ok
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -170,5 +171,26 @@ for f in "$A" "${A#+}" "0${A#+255}"; do
 done
 t_is "$(redis_cli HGET sauti:stats:poll count)" "" "the completion's count is taken back"
 
+t_ok "sauti stops cleanly" stop_sauti
+
+# -- a check that fails (an error reply, not a lost connection) is made again ------------
+# Without a layout key the check samples the contacts set: a string there
+# makes its script fail (WRONGTYPE).
+r DEL sauti:layout sauti:contacts
+r SET sauti:contacts not-a-set
+t_spawn sauti "$T/sauti.log" "$SAUTI_BIN" serve -c "$SAUTI_CONFIG"
+checking_again() { grep -q "checking again" "$T/sauti.log"; }
+listening() { grep -q "listening on" "$T/sauti.log"; }
+t_ok "serve says the check failed" t_wait_for 15 checking_again
+t_ok "and listens" t_wait_for 15 listening
+http GET /healthz >/dev/null
+t_is "$(http_status)" 503 "/healthz answers 503 meanwhile"
+http POST /ussd --data-urlencode "sessionId=s1" --data-urlencode "serviceCode=*150*77#" \
+	--data-urlencode "phoneNumber=$A" --data-urlencode "text=" >/dev/null
+t_is "$(http_status)" 503 "a USSD turn is not served"
+t_is "$(redis_cli GET sauti:layout)" "" "nothing marked the store"
+r DEL sauti:contacts
+t_ok "once the check succeeds, serve is healthy" t_wait_for 10 _sauti_healthy
+t_is "$(redis_cli GET sauti:layout)" 2 "and the layout is recorded"
 t_ok "sauti stops cleanly" stop_sauti
 done_testing
