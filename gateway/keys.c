@@ -174,7 +174,7 @@ static const struct keys_family layout[] = {
 	{"sess:TOKEN", "hash", KEYS_GLOBAL, "session", "a console sign-in, with a TTL"},
 	{"retention", "string", KEYS_GLOBAL, "retention", "the daily retention sweep's lease"},
 	{"people:indexed", "string", KEYS_GLOBAL, "person", "set once old runs are in pr:{PHONE} (person_index_upgrade)"},
-	{"layout", "string", KEYS_GLOBAL, "migrate", "the key layout's version, " KEYS_LAYOUT_VERSION " once people's keys carry their tags (migrate-keys)"},
+	{"layout", "string", KEYS_GLOBAL, "migrate", "the key layout's version, " KEYS_LAYOUT_VERSION " once people's keys carry their tags, \"migrating\" while migrate-keys runs"},
 };
 
 const struct keys_family *keys_layout(size_t *n)

@@ -76,13 +76,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	evhttp_set_gencb(http, on_request, &h);
-	/* The backlog sauti listens with (gateway/http.c), not libevent's 128:
+	/* The backlog sauti asks for (gateway/http.c), not libevent's 128:
 	 * the two servers meet a burst of new connections alike. */
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	struct evconnlistener *l = NULL;
 	if (inet_pton(AF_INET, host, &sin.sin_addr) == 1)
 		l = evconnlistener_new_bind(h.base, NULL, NULL,
-					    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, SOMAXCONN,
+					    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, 65535,
 					    (struct sockaddr *)&sin, sizeof(sin));
 	if (!l || !evhttp_bind_listener(http, l)) {
 		fprintf(stderr, "hello: cannot listen on %s:%d\n", host, port);
