@@ -89,17 +89,22 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	b->len += (size_t)n;
 }
 
+char *buf_digits(char *end, unsigned long v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	return end;
+}
+
 void buf_put_long(struct buf *b, long v)
 {
-	char digits[24];
-	size_t i = sizeof(digits);
-	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
-	do
-		digits[--i] = (char)('0' + u % 10);
-	while ((u /= 10) > 0);
+	char digits[BUF_DIGITS_MAX + 1];
+	char *end = digits + sizeof(digits);
+	char *at = buf_digits(end, v < 0 ? 0UL - (unsigned long)v : (unsigned long)v);
 	if (v < 0)
-		digits[--i] = '-';
-	buf_append(b, digits + i, sizeof(digits) - i);
+		*--at = '-';
+	buf_append(b, at, (size_t)(end - at));
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)

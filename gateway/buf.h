@@ -27,6 +27,11 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Appends v in decimal, without printf's cost. */
 void buf_put_long(struct buf *b, long v);
+/* Writes v's decimal digits to end just before end (BUF_DIGITS_MAX room
+ * before it) and returns where they begin: buf_put_long's digits, for a
+ * caller writing into room it made itself. */
+#define BUF_DIGITS_MAX 20
+char *buf_digits(char *end, unsigned long v);
 void buf_reset(struct buf *b);
 /* The contents ("" when empty); valid until the next append. */
 const char *buf_str(const struct buf *b);

@@ -580,14 +580,12 @@ int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
 /* Writes "<mark><n>\r\n" at at, where room was made; returns its end. */
 static char *put_header(char *at, char mark, size_t n)
 {
-	char digits[24];
-	size_t i = sizeof(digits);
-	do
-		digits[--i] = (char)('0' + n % 10);
-	while ((n /= 10) > 0);
+	char digits[BUF_DIGITS_MAX];
+	char *end = digits + sizeof(digits);
+	const char *first = buf_digits(end, n);
 	*at++ = mark;
-	memcpy(at, digits + i, sizeof(digits) - i);
-	at += sizeof(digits) - i;
+	memcpy(at, first, (size_t)(end - first));
+	at += end - first;
 	*at++ = '\r';
 	*at++ = '\n';
 	return at;
@@ -600,7 +598,7 @@ static char *put_header(char *at, char mark, size_t n)
 static void format_command(struct db *db, int argc, const char **argv,
 			   const size_t *argvlen)
 {
-	enum { HEADER_MAX = 1 + 20 + 2 };       /* '$', a size_t, CRLF */
+	enum { HEADER_MAX = 1 + BUF_DIGITS_MAX + 2 };   /* '$', a size_t, CRLF */
 	struct buf *w = &db->wire;
 	size_t room = HEADER_MAX;
 	for (int i = 0; i < argc; i++)
