@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
@@ -27,6 +28,8 @@ struct http_server {
 	size_t in_flight;
 	size_t max_in_flight;    /* 0: no limit */
 	unsigned long shed;
+	unsigned long paused;    /* connections held after a 503 */
+	struct ev_token_bucket_cfg *pause; /* see pause_connection */
 };
 
 struct req_private {
@@ -182,6 +185,32 @@ static enum http_method method_of(enum evhttp_cmd_type cmd)
 	return 0;
 }
 
+/* A connection answered 503 is not read again for the second its
+ * Retry-After names (docs/operations.md, "Overload").  Without this, an
+ * aggregator with a backlog sends its next request on the same connection
+ * at once, and at a few times sauti's capacity the daemon spends its CPU
+ * answering 503s instead of serving: a refusal costs half a served step
+ * (the kernel's read and write of it), and refusing every excess request
+ * leaves about half of the capacity.  Held, the next request waits in the
+ * kernel's socket buffer, which costs nothing, and is read when the second
+ * is over.  The hold is libevent's rate limit (its suspension survives the
+ * enabling evhttp does after every answer): the connection gets a bucket
+ * far larger than any traffic, emptied here, refilled a tick later. */
+#define PAUSE_BUCKET ((size_t)1 << 30)
+
+static void pause_connection(struct http_server *s, struct evhttp_request *ev)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(ev);
+	struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+	if (!bev || !s->pause)
+		return;
+	if (!bufferevent_get_token_bucket_cfg(bev) && bufferevent_set_rate_limit(bev, s->pause) < 0)
+		return;
+	ev_ssize_t left = bufferevent_get_read_limit(bev);
+	if (left > 0 && bufferevent_decrement_read_limit(bev, left) == 0)
+		s->paused++;
+}
+
 /* The answer to a request refused under overload, as cheap as an answer
  * gets: nothing of the request is copied or parsed (libevent 2.1 calls a
  * server back only once the body is read, so this is the first moment to
@@ -191,7 +220,7 @@ static void refuse_busy(struct evhttp_request *ev)
 {
 	static const char body[] = "busy, retry later\n";
 	struct evkeyvalq *headers = evhttp_request_get_output_headers(ev);
-	evhttp_add_header(headers, "Retry-After", "1");
+	evhttp_add_header(headers, "Retry-After", HTTP_RETRY_AFTER);
 	evhttp_add_header(headers, "Content-Type", "text/plain; charset=utf-8");
 	evbuffer_add(evhttp_request_get_output_buffer(ev), body, sizeof(body) - 1);
 	evhttp_send_reply(ev, 503, "Service Unavailable", NULL);
@@ -203,6 +232,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	if (s->max_in_flight && s->in_flight >= s->max_in_flight) {
 		s->shed++;
 		refuse_busy(ev);
+		pause_connection(s, ev);
 		return;
 	}
 	s->in_flight++;
@@ -292,6 +322,9 @@ struct http_server *http_server_new(struct event_base *base, const char *host,
 				   EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
 				   EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(s->evhttp, on_request, s);
+	const struct timeval tick = {HTTP_RETRY_AFTER_SECONDS, 0};
+	s->pause = ev_token_bucket_cfg_new(PAUSE_BUCKET, PAUSE_BUCKET, PAUSE_BUCKET,
+					   PAUSE_BUCKET, &tick);
 	s->socket = bind_listener(s->evhttp, base, host, port);
 	if (!s->socket) {
 		snprintf(err, errsize, "cannot listen on %s:%d", host, port);
@@ -315,17 +348,24 @@ void http_server_set_max_in_flight(struct http_server *s, size_t max) { s->max_i
 
 unsigned long http_server_shed(const struct http_server *s) { return s->shed; }
 
+unsigned long http_server_paused(const struct http_server *s) { return s->paused; }
+
 bool http_server_crowded(const struct http_server *s)
 {
 	return s->max_in_flight && s->in_flight * 4 > s->max_in_flight * 3;
 }
 
-void http_count_shed(struct http_req *req) { req->server->shed++; }
+void http_shed(struct http_req *req)
+{
+	req->server->shed++;
+	if (req->ev)
+		pause_connection(req->server, req->ev);
+}
 
 void http_refuse_busy(struct http_req *req)
 {
-	http_count_shed(req);
-	http_add_header(req, "Retry-After", "1");
+	http_shed(req);
+	http_add_header(req, "Retry-After", HTTP_RETRY_AFTER);
 	http_error(req, 503, "busy, retry later");
 }
 
@@ -333,7 +373,9 @@ void http_server_free(struct http_server *s)
 {
 	if (!s)
 		return;
-	evhttp_free(s->evhttp);
+	evhttp_free(s->evhttp); /* the connections, which use s->pause */
+	if (s->pause)
+		ev_token_bucket_cfg_free(s->pause);
 	free(s);
 }
 

@@ -12,6 +12,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The Retry-After of every answer refused for overload, and the time its
+ * connection is then not read (http_server_set_max_in_flight). */
+#define HTTP_RETRY_AFTER_SECONDS 1
+#define HTTP_STR_(x) #x
+#define HTTP_STR(x) HTTP_STR_(x)
+#define HTTP_RETRY_AFTER HTTP_STR(HTTP_RETRY_AFTER_SECONDS)
+
 struct event_base;
 struct evhttp_request;
 struct evbuffer;
@@ -51,21 +58,26 @@ struct http_server *http_server_new(struct event_base *base, const char *host,
 				    char *err, size_t errsize);
 /* Requests beyond max_in_flight at once are answered 503 (Retry-After: 1)
  * at once, before anything of them is parsed, on a connection that stays
- * open: under overload the daemon sheds load instead of queueing without
- * bound, and the refusal costs little beside a request served. */
+ * open but is not read again for that second: under overload the daemon
+ * sheds load instead of queueing without bound, and refusing does not eat
+ * the CPU serving needs (docs/operations.md, "Overload"). */
 void http_server_set_max_in_flight(struct http_server *s, size_t max);
 /* How many requests were shed that way (or by http_refuse_busy()). */
 unsigned long http_server_shed(const struct http_server *s);
+/* How many times a connection answered 503 was held, not read, for the
+ * second its Retry-After names (docs/operations.md, "Overload"). */
+unsigned long http_server_paused(const struct http_server *s);
 /* True when more than three quarters of max_in_flight are in flight (this
  * request included): the moment to refuse what can wait, a new USSD
  * session, so that the sessions begun go on (docs/operations.md,
- * "Monitoring"). */
+ * "Overload"). */
 bool http_server_crowded(const struct http_server *s);
 /* The answer to a request a handler refuses for overload: a 503 with
  * Retry-After, counted as shed.  Frees req. */
 void http_refuse_busy(struct http_req *req);
-/* Counts a request its handler refuses for overload in its own words. */
-void http_count_shed(struct http_req *req);
+/* Counts a request its handler refuses for overload in its own words, and
+ * holds its connection as for a 503 beyond max_in_flight. */
+void http_shed(struct http_req *req);
 /* Stops accepting new connections; requests in flight go on. */
 void http_server_stop_accepting(struct http_server *s);
 size_t http_server_in_flight(const struct http_server *s);

@@ -166,11 +166,14 @@ static void metrics_handler(struct http_req *req, void *data)
 	metrics_render(&b, db_errors(gw->db), db_commands(gw->db), (int)gw->flows->n);
 	buf_printf(&b, "# HELP sauti_requests_shed_total Requests answered 503 at once because max_in_flight were being served.\n"
 		       "# TYPE sauti_requests_shed_total counter\nsauti_requests_shed_total %lu\n"
+		       "# HELP sauti_connections_paused_total Connections answered 503 and then not read for the second of their Retry-After.\n"
+		       "# TYPE sauti_connections_paused_total counter\nsauti_connections_paused_total %lu\n"
 		       "# HELP sauti_requests_in_flight Requests being served now.\n"
 		       "# TYPE sauti_requests_in_flight gauge\nsauti_requests_in_flight %zu\n"
 		       "# HELP sauti_redis_connections_total Connections to the Redis master made ready (a failover adds one).\n"
 		       "# TYPE sauti_redis_connections_total counter\nsauti_redis_connections_total %lu\n",
-		   http_server_shed(gw->http), http_server_in_flight(gw->http),
+		   http_server_shed(gw->http), http_server_paused(gw->http),
+		   http_server_in_flight(gw->http),
 		   db_connections(gw->db));
 	http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
 	buf_release(&b);

@@ -119,7 +119,7 @@ static const char load_script[] =
 #define COMMIT_ARGS(X) \
 	X(phone) X(msg_id) X(reply) X(expect_ptr) X(ptr_action) X(run_id) X(run_v) \
 	X(started) X(end_run) X(end_status) X(now) X(reply_ttl) X(contact_v) \
-	X(guarded) X(limit) X(window) X(load_msg_id) X(session)
+	X(guarded) X(contact_absent) X(limit) X(window) X(load_msg_id) X(session)
 #define CK(n) SCRIPT_ENUM(CK_, n)
 #define CA(n) SCRIPT_ENUM(CA_, n)
 enum { COMMIT_KEYS(CK) CK_COUNT };
@@ -145,7 +145,9 @@ static const char commit_script[] =
 	"  if dup or n > tonumber(limit) then return {dup, '', false, '', n, {}} end\n"
 	"end\n"
 	"if expect_ptr ~= '*' and (redis.call('GET', k_pointer) or '') ~= expect_ptr then return conflict() end\n"
-	"if (redis.call('HGET', k_contact, '_v') or '0') ~= contact_v then return conflict() end\n"
+	"if contact_absent == '1' then\n"
+	"  if redis.call('EXISTS', k_contact) == 1 then return conflict() end\n"
+	"elseif (redis.call('HGET', k_contact, '_v') or '0') ~= contact_v then return conflict() end\n"
 	"local function span(i)\n" /* a counted list: its first and last index */
 	"  local n = tonumber(A[i])\n"
 	"  return i + 1, i + n, i + n + 1\n"
@@ -541,6 +543,18 @@ bool convo_guard_covers(const struct convo_query *q)
 	return q->nstats == 0 && !q->session;
 }
 
+struct convo *convo_new_unknown(const char *phone)
+{
+	struct convo *c = xcalloc(1, sizeof(*c));
+	c->contact.phone = xstrdup(phone);
+	return c;
+}
+
+bool unknown_guard_covers(const struct convo_query *q)
+{
+	return q->nstats == 0;
+}
+
 /* Mirrors what load_script reads besides the contact and the run. */
 bool convo_covers(const struct convo *c, const struct convo_query *q)
 {
@@ -786,6 +800,7 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 	db_args_setl(a, v + CA_reply_ttl, c->msg_ttl > 0 ? c->msg_ttl : 86400);
 	db_args_setl(a, v + CA_contact_v, c->contact_version);
 	db_args_set(a, v + CA_guarded, c->guarded ? "1" : "0");
+	db_args_set(a, v + CA_contact_absent, c->contact_absent ? "1" : "0");
 	db_args_setl(a, v + CA_limit, c->guarded ? c->limit : 0);
 	db_args_setl(a, v + CA_window, c->window > 0 ? c->window : 60);
 	db_args_set(a, v + CA_load_msg_id, c->load_msg_id ? c->load_msg_id : "");

@@ -170,6 +170,16 @@ bool convo_covers(const struct convo *c, const struct convo_query *q);
  * Not with stats, nor for a USSD session (its repeats are the run's). */
 bool convo_guard_covers(const struct convo_query *q);
 
+/* The state of a person never heard from: no contact, no run.  A new USSD
+ * session is decided on it without loading (most dials of a campaign are
+ * people's first), its commit guarded and marked contact_absent: when the
+ * person is known after all, the commit writes nothing and brings the
+ * state as it is, and the turn decides again, in as many round trips as a
+ * load and a commit.  Without a run, the load's repeat lookup is the
+ * guard's, session or not: so only stats stop it (unknown_guard_covers). */
+struct convo *convo_new_unknown(const char *phone);
+bool unknown_guard_covers(const struct convo_query *q);
+
 /* Returns -1 (fn not called) when Redis is not connected. */
 int store_load_convo(struct db *db, const struct convo_query *q,
 		     store_convo_fn fn, void *data);
@@ -212,6 +222,9 @@ struct commit {
 	 * the limit.  Either writes nothing else, and comes back as a conflict
 	 * whose fresh state holds only dup_reply and recent (the count). */
 	bool guarded;
+	/* Decided on convo_new_unknown(): written only if the person has no
+	 * contact hash at all (one without a version is someone's too). */
+	bool contact_absent;
 	int limit, window;
 	/* On a conflict the state is loaded again for these (convo_query). */
 	const char *load_msg_id;

@@ -40,6 +40,7 @@ static void turn_reset(struct turn *t)
 {
 	convo_release(t->convo);
 	t->convo = NULL;
+	t->unknown = false;
 	t->forget_reply = false;
 	decision_release(&t->d);
 }
@@ -164,6 +165,8 @@ static void on_loaded(int rc, struct convo *c, void *data);
 static void on_committed(int rc, struct convo *fresh, void *data)
 {
 	struct turn *t = data;
+	/* A person taken for unknown who was known is no conflict. */
+	bool missed_unknown = t->unknown;
 	if (t->guarded) {
 		/* The commit made the load's checks: counted once, whatever
 		 * follows, and a refusal is answered like a loaded one. */
@@ -176,7 +179,8 @@ static void on_committed(int rc, struct convo *fresh, void *data)
 		}
 	}
 	if (rc == 0 && ++t->attempts < MAX_ATTEMPTS) {
-		metrics_inc(M_CONFLICTS, t->in.channel);
+		if (!missed_unknown)
+			metrics_inc(M_CONFLICTS, t->in.channel);
 		turn_reset(t);
 		/* The commit brought the state as it is now, without the
 		 * counters a report-back shows. */
@@ -272,6 +276,7 @@ static void commit(struct turn *t)
 			.remind_at = d->has_run ? reminder_due_at(&d->run, t->in.now) : 0,
 			.now = t->in.now,
 			.guarded = t->guarded,
+			.contact_absent = t->unknown,
 			.limit = t->limited ? t->env->limit : 0,
 			.window = t->env->window,
 			.load_msg_id = t->msg_id,
@@ -364,6 +369,13 @@ static void load(struct turn *t)
 			return;
 		}
 		convo_release(kept);
+	}
+	if (t->in.dial && !t->unknown_tried && t->attempts == 0 && unknown_guard_covers(&q)) {
+		/* A new session, most often of someone never heard from
+		 * (store.h, convo_new_unknown): one round trip instead of two. */
+		t->unknown_tried = t->unknown = t->guarded = true;
+		on_loaded(0, convo_new_unknown(t->phone), t);
+		return;
 	}
 	if (store_load_convo(t->env->db, &q, on_loaded, t) < 0)
 		turn_finish(t, -1);

@@ -65,6 +65,9 @@ struct turn {
 	bool guarded;               /* decided on a kept copy that did not look
 				     * up the repeat nor count the message: the
 				     * commit does (store.h, struct commit) */
+	bool unknown;               /* decided on convo_new_unknown() (a dial):
+				     * its commit checks that no contact exists */
+	bool unknown_tried;         /* ... once: a miss loads as usual */
 	bool keep;                  /* served: the state it leaves is cached */
 
 	/* decided */

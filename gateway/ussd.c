@@ -192,8 +192,8 @@ static bool refused_dial(struct http_req *req, bool dial, const struct ussd_requ
 	if (!dial || !http_server_crowded(req->server))
 		return false;
 	if (json) {
-		http_count_shed(req);
-		http_add_header(req, "Retry-After", "1");
+		http_shed(req);
+		http_add_header(req, "Retry-After", HTTP_RETRY_AFTER);
 		dialect_refuse(req, json, 503, "busy, retry later");
 	} else {
 		metrics_inc(M_UNAVAILABLE, CHANNEL_USSD);

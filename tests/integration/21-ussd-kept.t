@@ -57,9 +57,19 @@ row() {
 
 # -- one round trip per step -----------------------------------------------------
 
+P0=+255754100000
+redis_monitor_start
+t_like "$(ussd z1 "" $P0)" "^CON Hello \. Ready\?" "someone never heard from dials"
+t_is "$(redis_monitor_scripts $P0)" 1 "... and is served with one script: the commit, no load"
+t_like "$(ussd z1 "1" $P0)" "^CON , how many days\?" "their session goes on"
+
 P1=+255754100001
 t_ok "a contact is imported" name $P1 Amina
-t_like "$(ussd a1 "" $P1)" "^CON Hello Amina\. Ready\?" "the dial loads the contact"
+redis_monitor_start
+t_like "$(ussd a1 "" $P1)" "^CON Hello Amina\. Ready\?" "the dial of a known person shows their contact"
+t_is "$(redis_monitor_scripts $P1)" 2 "... in two scripts: the commit that finds the contact, and the commit"
+t_like "$(http GET /metrics)" "sauti_commit_conflicts_total 0" \
+	"a person taken for new who is known is not counted as a conflict"
 redis_monitor_start
 t_like "$(ussd a1 "1" $P1)" "^CON Amina, how many days\?" "the next step is served"
 t_is "$(redis_monitor_scripts $P1)" 1 "... with one script in Redis: the commit, no load"
