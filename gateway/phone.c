@@ -233,9 +233,12 @@ static int normalise(const char *input, const char *country, bool mobile,
  * regular expressions: a third of a USSD step's CPU), and the same numbers
  * come again and again: every step of a session, every SMS of a survey.
  * An answer depends only on the input, the country and the rule (the
- * library's state never changes), so the latest are kept in a small
- * direct-mapped table: a slot per hash, the newest answer wins it. */
-#define MEMO_SLOTS 1024                 /* a power of two; ~90 KiB */
+ * library's state never changes), so the latest are kept in a
+ * direct-mapped table: a slot per hash, the newest answer wins it.  As
+ * many slots as the daemon keeps USSD sessions (serve.c's kept state):
+ * under overload thousands of sessions are under way at once, and with a
+ * smaller table each of their steps read the number again. */
+#define MEMO_SLOTS 8192                 /* a power of two; 88 B each, 704 KiB */
 #define MEMO_INPUT_MAX 40               /* longer inputs are not kept */
 
 struct memo {
