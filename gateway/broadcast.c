@@ -1358,7 +1358,7 @@ static const char grant_script[] =
  * The runs the pointers name are found by reading them (KEYS_RUN_PREFIX). */
 #define BEGIN_KEYS(X) \
 	X(k_bc) X(k_recipients) X(k_totals) X(k_contact) X(k_sms) X(k_ussd) X(k_run) \
-	X(k_flow_runs) X(k_person_runs) X(k_rate_log)
+	X(k_flow_runs) X(k_rate_log)
 #define BEGIN_ARGS(X) X(bc) X(phone) X(rate) X(flow) X(run_id) X(now)
 #define BK(n) SCRIPT_ENUM(BK_, n)
 #define BA(n) SCRIPT_ENUM(BA_, n)
@@ -1416,7 +1416,7 @@ static const char begin_script[] =
 	"  local n = tonumber(ARGV[NARGS + 1])\n"
 	"  redis.call('HSET', k_run, 'v', 1, 'bc', bc, unpack(ARGV, NARGS + 2, NARGS + 1 + n))\n"
 	"  redis.call('ZADD', k_flow_runs, now, run_id)\n"
-	"  redis.call('ZADD', k_person_runs, now, run_id)\n"
+	"  redis.call('HSET', k_contact, " LUA_CONTACT_RUN("run_id") ", now)\n"
 	"  if redis.call('HGET', k_run, 'st') == 'active' then redis.call('SET', k_sms, run_id)\n"
 	"  else redis.call('DEL', k_sms) end\n"
 	"end\n"
@@ -1818,7 +1818,6 @@ void broadcast_begin_command(struct db_args *a, const char *bc, const char *phon
 	keys_pointer(a, k + BK_k_ussd, "ussd", phone);
 	keys_run(a, k + BK_k_run, run_id);
 	keys_flow_runs(a, k + BK_k_flow_runs, flow);
-	keys_person_runs(a, k + BK_k_person_runs, phone);
 	keys_rate_log(a, k + BK_k_rate_log);
 	int v = script_reserve(a, BA_COUNT);
 	db_args_setf(a, v + BA_bc, "%s", bc);

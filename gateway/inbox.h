@@ -53,7 +53,7 @@
 void inbox_add_keys(struct db_args *a, int at, const char *id, const char *phone);
 
 /* One person's part of `contacts show` and `contacts forget` (store.c's
- * person_parts, with `p` the number and `map` in scope): their items, and
+ * person_parts, with `p` the number, `map` and `run_ids` in scope): their items, and
  * what waits for them in the priority lane and the reminder schedule
  * (the chunks use store.h's PERSON_KEYS and keys.h's KEYS_LUA). */
 #define INBOX_PERSON_SHOW                                                         \
@@ -78,7 +78,7 @@ void inbox_add_keys(struct db_args *a, int at, const char *id, const char *phone
 	"    redis.call('ZREM', k_lane, id)\n"                             \
 	"  end\n"                                                                \
 	"end\n"                                                                  \
-	"for _, id in ipairs(redis.call('ZRANGE', k_runs, 0, -1)) do\n" \
+	"for _, id in ipairs(run_ids) do\n" \
 	"  redis.call('ZREM', k_remind, id)\n"                         \
 	"end\n"                                                                  \
 	"return n\n"

@@ -19,11 +19,6 @@ void keys_limit(struct db_args *a, int i, const char *phone)
 	db_args_setjoin(a, i, KEYS_LIMIT_PREFIX KEYS_TAG_OPEN, phone, KEYS_TAG_CLOSE, NULL);
 }
 
-void keys_person_runs(struct db_args *a, int i, const char *phone)
-{
-	db_args_setjoin(a, i, KEYS_PERSON_RUNS_PREFIX KEYS_TAG_OPEN, phone, KEYS_TAG_CLOSE, NULL);
-}
-
 void keys_person_replies(struct db_args *a, int i, const char *phone)
 {
 	db_args_setjoin(a, i, KEYS_PERSON_REPLIES_PREFIX KEYS_TAG_OPEN, phone, KEYS_TAG_CLOSE, NULL);
@@ -133,12 +128,11 @@ void keys_rate_log(struct db_args *a, int i) { db_args_set(a, i, KEYS_RATE_LOG);
 
 static const struct keys_family layout[] = {
 	{"c:{PHONE}", "hash", KEYS_PERSON, "store, contacts",
-	 "the contact: _lang, _optout, _await, _groups, _since, _last, _v (version), fields"},
+	 "the contact: _lang, _optout, _await, _groups, _since, _last, _v (version), _r:HEX (the person's runs: start time), fields"},
 	{"cur:KIND:{PHONE}", "string", KEYS_PERSON, "store, broadcast",
 	 "id of the person's active run on that channel (sms, ussd)"},
 	{"r:{PHONE}:HEX", "hash", KEYS_PERSON, "store, broadcast",
 	 "a run (its id is {PHONE}:HEX): flow ph lang ch st step try pg t0 t1 tu exp v, us ut aw (USSD), a:NAME (answers), sc"},
-	{"pr:{PHONE}", "zset", KEYS_PERSON, "store, broadcast", "the person's run ids by start time"},
 	{"pm:{PHONE}", "zset", KEYS_PERSON, "store", "the person's message ids (of mo:{PHONE}:MSGID) by expiry"},
 	{"mo:{PHONE}:MSGID", "string", KEYS_PERSON, "store",
 	 "the reply already given to a Kannel message id (or USSD request), with a TTL"},
@@ -173,8 +167,8 @@ static const struct keys_family layout[] = {
 	{"remind:lease", "string", KEYS_GLOBAL, "reminder", "the daemon that sends reminders now (expires)"},
 	{"sess:TOKEN", "hash", KEYS_GLOBAL, "session", "a console sign-in, with a TTL"},
 	{"retention", "string", KEYS_GLOBAL, "retention", "the daily retention sweep's lease"},
-	{"people:indexed", "string", KEYS_GLOBAL, "person", "set once old runs are in pr:{PHONE} (person_index_upgrade)"},
-	{"layout", "string", KEYS_GLOBAL, "migrate", "the key layout's version, " KEYS_LAYOUT_VERSION " once people's keys carry their tags, \"migrating\" while migrate-keys runs"},
+	{"people:indexed", "string", KEYS_GLOBAL, "person", "set once old runs are in their contact's _r:HEX (person_index_upgrade)"},
+	{"layout", "string", KEYS_GLOBAL, "migrate", "the key layout's version, " KEYS_LAYOUT_VERSION " once people's keys carry their tags and their run ids are in their contact, \"migrating\" while migrate-keys runs"},
 };
 
 const struct keys_family *keys_layout(size_t *n)

@@ -35,6 +35,8 @@
 	"('" KEYS_REPLY_PREFIX KEYS_TAG_OPEN "' .. " phone " .. '" KEYS_TAG_CLOSE ":' .. " msg_id ")"
 #define KEYS_CONTACT_PREFIX KEYS_PREFIX "c:"
 #define KEYS_POINTER_PREFIX KEYS_PREFIX "cur:"       /* then KIND:PHONE */
+/* The person's run ids were a zset of their own in layout 2: `sauti
+ * migrate-keys` folds it into their contact (store.h, CONTACT_RUN_PREFIX). */
 #define KEYS_PERSON_RUNS_PREFIX KEYS_PREFIX "pr:"
 #define KEYS_REPLY_PREFIX KEYS_PREFIX "mo:"
 #define KEYS_GROUP_PREFIX KEYS_PREFIX "g:"
@@ -49,7 +51,6 @@ struct db_args;
 void keys_contact(struct db_args *a, int i, const char *phone);          /* c:{PHONE} */
 void keys_pointer(struct db_args *a, int i, const char *kind, const char *phone); /* cur:KIND:{PHONE} */
 void keys_limit(struct db_args *a, int i, const char *phone);            /* lim:{PHONE} */
-void keys_person_runs(struct db_args *a, int i, const char *phone);      /* pr:{PHONE} */
 void keys_person_replies(struct db_args *a, int i, const char *phone);   /* pm:{PHONE} */
 void keys_run(struct db_args *a, int i, const char *id);                 /* r:{PHONE}:HEX */
 void keys_reply(struct db_args *a, int i, const char *phone, const char *msg_id); /* mo:{PHONE}:MSGID */
@@ -81,8 +82,11 @@ void keys_remind_lease(struct db_args *a, int i);                        /* remi
 void keys_retention(struct db_args *a, int i);                           /* retention */
 void keys_people_indexed(struct db_args *a, int i);                      /* people:indexed */
 /* The layout the store is in (migrate.h): KEYS_LAYOUT_VERSION once its
- * people's keys carry their tags. */
-#define KEYS_LAYOUT_VERSION "2"
+ * people's keys carry their tags and a person's run ids are in their
+ * contact; KEYS_LAYOUT_TAGGED the one with the tags and a zset of run ids
+ * per person (pr:{PHONE}), which `sauti migrate-keys` moves on from. */
+#define KEYS_LAYOUT_VERSION "3"
+#define KEYS_LAYOUT_TAGGED "2"
 void keys_layout_version(struct db_args *a, int i);                      /* layout */
 void keys_audit(struct db_args *a, int i);                               /* audit */
 void keys_session(struct db_args *a, int i, const char *token);          /* sess:TOKEN */

@@ -1,6 +1,9 @@
-/* migrate.c -- see migrate.h.  The old layout's names are the new ones
- * without the tag: the same prefixes (keys.h) followed by the bare number
- * or run id, so both are told apart by the character after the prefix. */
+/* migrate.c -- see migrate.h.  The first layout's names are the tagged
+ * ones without the tag: the same prefixes (keys.h) followed by the bare
+ * number or run id, so both are told apart by the character after the
+ * prefix.  The second layout (KEYS_LAYOUT_TAGGED) is the current one but
+ * for a zset of run ids per person, pr:{PHONE}, now fields of the contact
+ * (store.h, CONTACT_RUN_PREFIX). */
 #include "migrate.h"
 
 #include <hiredis/hiredis.h>
@@ -12,11 +15,13 @@
 #include "db.h"
 #include "keys.h"
 #include "script.h"
+#include "store.h"
 
 /* old_person(k): the prefix and the number of an old-layout person key
  * (c:PHONE, cur:KIND:PHONE, pr:, pm:, lim:, in:p:, in:t:), else nil.
  * old_run(k): the id of an old-layout run key (r:HEX), else nil.  tag(ph):
- * a number as a hash tag. */
+ * a number as a hash tag.  tagged_runs(k): the number of a second-layout
+ * pr:{PHONE}, else nil. */
 #define OLD_LAYOUT_FUNCTIONS \
 	"local people = {'" KEYS_CONTACT_PREFIX "', '" KEYS_POINTER_PREFIX "sms:', '" \
 	KEYS_POINTER_PREFIX "ussd:', '" KEYS_PERSON_RUNS_PREFIX "', '" KEYS_PERSON_REPLIES_PREFIX \
@@ -35,19 +40,25 @@
 	"  local id = string.sub(k, #RP + 1)\n" \
 	"  if string.sub(k, 1, #RP) == RP and id ~= '' and not string.find(id, '[{}]') then return id end\n" \
 	"end\n" \
-	"local function tag(ph) return '" KEYS_TAG_OPEN "' .. ph .. '" KEYS_TAG_CLOSE "' end\n"
+	"local function tag(ph) return '" KEYS_TAG_OPEN "' .. ph .. '" KEYS_TAG_CLOSE "' end\n" \
+	"local PRT = '" KEYS_PERSON_RUNS_PREFIX KEYS_TAG_OPEN "'\n" \
+	"local function tagged_runs(k)\n" \
+	"  if string.sub(k, 1, #PRT) ~= PRT then return nil end\n" \
+	"  return string.match(string.sub(k, #PRT + 1), '^([^{}]+)" KEYS_TAG_CLOSE "$')\n" \
+	"end\n"
 
 /* -- which layout ---------------------------------------------------------------
- * The layout key says it: KEYS_LAYOUT_VERSION is current, MIGRATE_MARKER a
- * migration that did not end well, any other value unknown (none of them is
- * ever overwritten here).  Without one, the store is looked at: a contact
- * of the contacts set (a sample) under its old name, or an old-layout key
- * among the first CHECK_PAGES SCAN pages, is old data.  Otherwise the
+ * The layout key says it: KEYS_LAYOUT_VERSION is current, KEYS_LAYOUT_TAGGED
+ * old, MIGRATE_MARKER a migration that did not end well, any other value
+ * unknown (none of them is ever overwritten here).  Without one, the store
+ * is looked at: a contact of the contacts set (a sample) under its old
+ * name, or an old-layout key (or a pr:{PHONE}) among the first CHECK_PAGES
+ * SCAN pages, is old data.  Otherwise the
  * store is empty, or was written by this version: it is marked current.
  * (The sample is enough only because a migration sets the marker before
  * it renames anything: a half-migrated store always has the key.) */
 #define CHECK_KEYS(X) X(k_layout) X(k_contacts)
-#define CHECK_ARGS(X) X(version) X(marker)
+#define CHECK_ARGS(X) X(version) X(marker) X(tagged)
 #define CK(n) SCRIPT_ENUM(CK_, n)
 #define CA(n) SCRIPT_ENUM(CA_, n)
 enum { CHECK_KEYS(CK) CK_COUNT };
@@ -60,6 +71,7 @@ static const char check_script[] =
 	"local v = redis.call('GET', k_layout)\n"
 	"if v == version then return 0 end\n"
 	"if v == marker then return 3 end\n"
+	"if v == tagged then return 1 end\n"
 	"if v then return 2 end\n"
 	"for _, p in ipairs(redis.call('SRANDMEMBER', k_contacts, 20)) do\n"
 	"  if redis.call('EXISTS', " KEYS_LUA(KEYS_CONTACT_PREFIX, "p") ") == 1 then return 1 end\n"
@@ -68,7 +80,7 @@ static const char check_script[] =
 	"for i = 1, 20 do\n" /* CHECK_PAGES */
 	"  local r = redis.call('SCAN', cursor, 'MATCH', '" KEYS_PREFIX "*', 'COUNT', 1000)\n"
 	"  for _, k in ipairs(r[2]) do\n"
-	"    if old_person(k) or old_run(k) then return 1 end\n"
+	"    if old_person(k) or old_run(k) or tagged_runs(k) then return 1 end\n"
 	"  end\n"
 	"  cursor = r[1]\n"
 	"  if cursor == '0' then break end\n"
@@ -104,6 +116,7 @@ int migrate_check(struct db *db, migrate_check_fn fn, void *arg)
 	int v = script_reserve(&a, CA_COUNT);
 	db_args_set(&a, v + CA_version, KEYS_LAYOUT_VERSION);
 	db_args_set(&a, v + CA_marker, MIGRATE_MARKER);
+	db_args_set(&a, v + CA_tagged, KEYS_LAYOUT_TAGGED);
 	if (db_command_args(db, on_checked, call, &a) < 0) {
 		free(call);
 		return -1;
@@ -115,9 +128,9 @@ const char *migrate_refusal(enum migrate_layout layout)
 {
 	switch (layout) {
 	case MIGRATE_OLD:
-		return "the store's keys are in the layout before hash tags (people's keys "
-		       "without {PHONE}): stop every sauti daemon and run `sauti migrate-keys` "
-		       "(docs/operations.md)";
+		return "the store's keys are in an older layout (people's keys without "
+		       "{PHONE}, or a person's runs in pr:{PHONE}): stop every sauti daemon and "
+		       "run `sauti migrate-keys` (docs/operations.md)";
 	case MIGRATE_INTERRUPTED:
 		return "a `sauti migrate-keys` began on the store and did not end well (it was "
 		       "stopped, or left keys it could not move): stop every sauti daemon and run "
@@ -140,8 +153,11 @@ const char *migrate_refusal(enum migrate_layout layout)
  * mo:MSGID -> mo:{PHONE}:MSGID.  Pass "runs": each old run r:HEX renamed
  * r:{PHONE}:HEX (PHONE its ph), its id replaced where it is a member or a
  * value (runs:FLOW, pr:{PHONE}, remind, the pointers), scores kept; and a
- * reply no pm: named (none can find it now) deleted.  Returns {next
- * cursor, keys scanned, renamed, conflicts, dropped, DBSIZE}. */
+ * reply no pm: named (none can find it now) deleted.  Pass "index": each
+ * pr:{PHONE} folded into the contact c:{PHONE}, a field per run id
+ * (CONTACT_RUN_PREFIX and its HEX part, the score its value), and deleted
+ * (counted as renamed).  Returns {next cursor, keys scanned, renamed,
+ * conflicts, dropped, DBSIZE}. */
 #define PAGE_KEYS(X) X(k_remind)
 #define PAGE_ARGS(X) X(pass) X(cursor) X(count)
 #define PK(n) SCRIPT_ENUM(PK_, n)
@@ -197,15 +213,24 @@ static const char page_script[] =
 	"    if redis.call('GET', pk) == id then redis.call('SET', pk, new) end\n"
 	"  end\n"
 	"end\n"
+	"local function fold(k)\n"
+	"  local ph = tagged_runs(k)\n"
+	"  if not ph or redis.call('TYPE', k).ok ~= 'zset' then return end\n"
+	"  local ck = " KEYS_LUA_PERSON(KEYS_CONTACT_PREFIX, "ph") "\n"
+	"  local z = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')\n"
+	"  for i = 1, #z, 2 do redis.call('HSET', ck, " LUA_CONTACT_RUN("z[i]") ", z[i + 1]) end\n"
+	"  redis.call('DEL', k)\n"
+	"  renamed = renamed + 1\n"
+	"end\n"
 	"local r = redis.call('SCAN', cursor, 'MATCH', '" KEYS_PREFIX "*', 'COUNT', tonumber(count))\n"
 	"for _, k in ipairs(r[2]) do\n"
-	"  if pass == 'people' then person(k) else run(k) end\n"
+	"  if pass == 'people' then person(k) elseif pass == 'runs' then run(k) else fold(k) end\n"
 	"end\n"
 	"return {r[1], #r[2], renamed, conflicts, dropped, redis.call('DBSIZE')}\n";
 
 struct migration {
 	struct db *db;
-	const char *pass;            /* "people", then "runs" */
+	const char *pass;            /* "people", then "runs", then "index" */
 	struct migrate_totals t;
 	migrate_progress_fn progress;
 	migrate_done_fn done;
@@ -269,6 +294,8 @@ static void on_page(redisReply *reply, void *data)
 		rc = page_next(m, reply->element[0]->str);
 	else if (strcmp(m->pass, "people") == 0)
 		m->pass = "runs", rc = page_next(m, "0");
+	else if (strcmp(m->pass, "runs") == 0)
+		m->pass = "index", rc = page_next(m, "0");
 	else if (m->t.conflicts) {
 		migration_finish(m, 1);
 		return;
@@ -294,7 +321,7 @@ static int page_next(struct migration *m, const char *cursor)
  * store is in a layout this version does not know, which is left alone
  * (returns 2).  Atomic, so no check can mark the store current between. */
 #define BEGIN_KEYS(X) X(k_layout)
-#define BEGIN_ARGS(X) X(version) X(marker)
+#define BEGIN_ARGS(X) X(version) X(marker) X(tagged)
 #define BK(n) SCRIPT_ENUM(BK_, n)
 #define BA(n) SCRIPT_ENUM(BA_, n)
 enum { BEGIN_KEYS(BK) BK_COUNT };
@@ -304,7 +331,7 @@ static const char begin_script[] =
 	SCRIPT_LOCALS(BEGIN_KEYS, "KEYS")
 	SCRIPT_LOCALS(BEGIN_ARGS, "ARGV")
 	"local v = redis.call('GET', k_layout)\n"
-	"if v and v ~= version and v ~= marker then return 2 end\n"
+	"if v and v ~= version and v ~= marker and v ~= tagged then return 2 end\n"
 	"redis.call('SET', k_layout, marker)\n"
 	"return 0\n";
 
@@ -327,6 +354,7 @@ static int migration_begin(struct migration *m)
 	int v = script_reserve(&a, BA_COUNT);
 	db_args_set(&a, v + BA_version, KEYS_LAYOUT_VERSION);
 	db_args_set(&a, v + BA_marker, MIGRATE_MARKER);
+	db_args_set(&a, v + BA_tagged, KEYS_LAYOUT_TAGGED);
 	return db_command_args(m->db, on_begun, m, &a);
 }
 

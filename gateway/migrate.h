@@ -1,7 +1,8 @@
 /* migrate.h -- which key layout a store is in, and `sauti migrate-keys`,
  * which moves a store written before a person's keys carried their Redis
  * Cluster hash tag {PHONE} (docs/keys.md "On a Redis Cluster",
- * docs/operations.md "Upgrading the key layout").
+ * docs/operations.md "Upgrading the key layout"), or before a person's run
+ * ids moved from a zset of their own (pr:{PHONE}) into their contact.
  *
  * The layout is recorded in one key (keys.h: keys_layout_version).  The
  * daemon and every command but migrate-keys check it first (migrate_check):
@@ -37,17 +38,21 @@ const char *migrate_refusal(enum migrate_layout layout);
 /* What a migration did. */
 struct migrate_totals {
 	long keys;        /* in the database when it began (DBSIZE) */
-	long scanned;     /* keys looked at, over both passes */
-	long renamed;     /* keys given their new names */
+	long scanned;     /* keys looked at, over the three passes */
+	long renamed;     /* keys given their new names (or folded: pr:{PHONE}) */
 	long conflicts;   /* keys left as they were: their new name exists */
 	long dropped;     /* kept replies no person index named (unreachable) */
 };
 
 /* Sets the layout key to MIGRATE_MARKER, then renames every key of the old
- * layout, a SCAN page (MIGRATE_PAGE keys) per command: first the people's keys (and the replies their pm: names),
- * then the runs, whose ids become {PHONE}:HEX in every index that holds
- * them (pr:, runs:FLOW, remind, the pointers).  Then, unless a key could
- * not be moved, records the layout (replacing the marker).  Run with the daemons stopped; a
+ * layout, a SCAN page (MIGRATE_PAGE keys) per command: first the people's
+ * keys (and the replies their pm: names), then the runs, whose ids become
+ * {PHONE}:HEX in every index that holds them (pr:, runs:FLOW, remind, the
+ * pointers), then each person's pr:{PHONE} (the first layout's, renamed,
+ * or the second's, KEYS_LAYOUT_TAGGED) folded into their contact as its
+ * _r:HEX fields (store.h, CONTACT_RUN_PREFIX).  Then, unless a key could
+ * not be moved, records the layout (replacing the marker).  Run with the
+ * daemons stopped; a
  * second run changes nothing; a store in a layout it does not know is left
  * alone.  progress gets the totals after each page; done gets 0 (moved), 1
  * (conflicts left: the marker stays), 2 (a layout it does not

@@ -16,6 +16,7 @@
 /* What every part's chunk may use (store.c). */
 static const char prelude[] =
 	SCRIPT_LOCALS(PERSON_KEYS, "KEYS")
+	CONTACT_RUNS_FUNCTION
 	"local p = ARGV[1]\n"
 	"local function map(flat)\n"
 	"  local m = {}\n"
@@ -25,6 +26,8 @@ static const char prelude[] =
 	"local function unstat(key, field)\n"
 	"  if redis.call('HINCRBY', key, field, -1) <= 0 then redis.call('HDEL', key, field) end\n"
 	"end\n"
+	/* read before any part: forget's contact part deletes the hash */
+	"local run_ids = contact_runs(k_contact, p)\n"
 	"local parts = {}\n";
 
 /* show: cjson of {part = what it holds}; forget: {part, count, ...}. */
@@ -346,7 +349,8 @@ int person_list(struct db *db, const char *group, const char *pseudonym_key,
 
 /* One SCAN batch of runs from cursor indexed; the next cursor, "0" at the
  * end (then the store is marked indexed in k_done).  The runs are found by
- * the SCAN, their people's pr:PHONE by the number in each (docs/keys.md). */
+ * the SCAN, their people's contacts (the index of runs in it, store.h) by
+ * the number in each (docs/keys.md). */
 #define INDEX_KEYS(X) X(k_done)
 #define INDEX_ARGS(X) X(cursor)
 #define IK(n) SCRIPT_ENUM(IK_, n)
@@ -363,8 +367,9 @@ static const char index_script[] =
 	"  if redis.call('TYPE', k).ok == 'hash' then\n"
 	"    local v = redis.call('HMGET', k, 'ph', 't0', 'st', 'sc')\n"
 	"    if v[1] then\n"
-	"      redis.call('ZADD', " KEYS_LUA_PERSON(KEYS_PERSON_RUNS_PREFIX, "v[1]") ", tonumber(v[2]) or 0,\n"
-	"                 string.sub(k, #'" KEYS_RUN_PREFIX "' + 1))\n"
+	"      local id = string.sub(k, #'" KEYS_RUN_PREFIX "' + 1)\n"
+	"      redis.call('HSET', " KEYS_LUA_PERSON(KEYS_CONTACT_PREFIX, "v[1]") ", " LUA_CONTACT_RUN("id") ",\n"
+	"                 tonumber(v[2]) or 0)\n"
 	"    end\n"
 	/* a completion was counted unless the run had no answer (a broadcast
 	 * that ended as it began) */

@@ -41,9 +41,10 @@ void person_rows_csv(json_t *rows, struct buf *out);
 void person_rows_jsonl(json_t *rows, struct buf *out);
 
 /* Once per Redis, after an upgrade from a version without them: the
- * per-person run index (pr:PHONE) built from every stored run, and the
- * runs that completed before marked as counted (sc) when they carry
- * answers, so that forget finds them and takes their counts back.  Walks
+ * per-person run index (the contact's _r:HEX fields, store.h) built from
+ * every stored run, and the runs that completed before marked as counted
+ * (sc) when they carry answers, so that forget finds them and takes their
+ * counts back.  Walks
  * the keys in batches (SCAN) and marks the store done (people:indexed).
  * done gets 0 when the store is indexed, -1 when Redis failed (try again
  * later); it is called exactly once. */

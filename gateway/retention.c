@@ -16,10 +16,12 @@
 #include "log.h"
 #include "person.h"
 #include "script.h"
+#include "store.h"
 
 /* Erases up to a batch of the oldest runs of a flow (its runs:FLOW is
  * k_flow_runs) that started before the cutoff; returns how many.  Each
- * run's key, and its person's index and pointers, are found by reading:
+ * run's key, and its person's index (the run's field of their contact,
+ * store.h) and pointers, are found by reading:
  * the ids in the index, the number in the run (docs/keys.md). */
 #define SWEEP_KEYS(X) X(k_flow_runs)
 #define SWEEP_ARGS(X) X(cutoff) X(batch)
@@ -36,7 +38,7 @@ static const char sweep_script[] =
 	"  local rk = " KEYS_LUA(KEYS_RUN_PREFIX, "id") "\n"
 	"  local ph = redis.call('HGET', rk, 'ph')\n"
 	"  if ph then\n"
-	"    redis.call('ZREM', " KEYS_LUA_PERSON(KEYS_PERSON_RUNS_PREFIX, "ph") ", id)\n"
+	"    redis.call('HDEL', " KEYS_LUA_PERSON(KEYS_CONTACT_PREFIX, "ph") ", " LUA_CONTACT_RUN("id") ")\n"
 	"    for _, kind in ipairs({'sms', 'ussd'}) do\n"
 	"      local pk = " KEYS_LUA_POINTER("kind", "ph") "\n"
 	"      if redis.call('GET', pk) == id then redis.call('DEL', pk) end\n"

@@ -113,7 +113,7 @@ static const char load_script[] =
  * ("local A = ARGV" is how tests/integration/42-faults.t knows it.) */
 #define COMMIT_KEYS(X) \
 	X(k_contact) X(k_pointer) X(k_run) X(k_end_run) X(k_reply) X(k_limit) \
-	X(k_person_runs) X(k_person_replies) X(k_contacts) X(k_flow_runs) X(k_stats) \
+	X(k_person_replies) X(k_contacts) X(k_flow_runs) X(k_stats) \
 	X(k_remind) X(k_inbox_item) X(k_inbox) X(k_inbox_open) X(k_inbox_person) \
 	X(k_inbox_thread)
 #define COMMIT_ARGS(X) \
@@ -164,7 +164,8 @@ static const char commit_script[] =
 	"  if dl >= df then redis.call('HDEL', k_run, unpack(A, df, dl)) end\n"
 	"  if v == '0' then\n"
 	"    redis.call('ZADD', k_flow_runs, started, run_id)\n"
-	"    redis.call('ZADD', k_person_runs, started, run_id)\n"
+	/* the person's index of their runs (store.h, CONTACT_RUN_PREFIX) */
+	"    redis.call('HSET', k_contact, " LUA_CONTACT_RUN("run_id") ", started)\n"
 	"  end\n"
 	"  if sl >= sf then redis.call('HSET', k_run, 'sc', '1') end\n"
 	/* A reply to a broadcast's run counts once as its recipient's answer
@@ -393,6 +394,8 @@ static void contact_field(struct contact *c, const char *name, const char *v,
 		c->version = v ? to_long(v) : 0;
 		return; /* a version alone does not make a contact known */
 	}
+	if (strncmp(name, CONTACT_RUN_PREFIX, sizeof(CONTACT_RUN_PREFIX) - 1) == 0)
+		return; /* the person's index of runs (store.h) */
 	if (v)
 		c->known = true;
 	if (strcmp(name, "_lang") == 0) {
@@ -763,7 +766,6 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 		keys_limit(a, k + CK_k_limit, c->phone);
 	else
 		keys_contact(a, k + CK_k_limit, c->phone); /* not touched */
-	keys_person_runs(a, k + CK_k_person_runs, c->phone);
 	keys_person_replies(a, k + CK_k_person_replies, c->phone);
 	keys_contacts(a, k + CK_k_contacts);
 	keys_flow_runs(a, k + CK_k_flow_runs, run ? run->flow : "");
@@ -860,12 +862,18 @@ int store_stop_runs(struct db *db, const char *phone, long now,
 /* -- one person's keys ---------------------------------------------------------
  * Each part is Lua run by person.c's scripts with `p` (the E.164 number) in
  * scope and the helpers `map(flat)` (an HGETALL reply as a table) and
- * `unstat(key, field)` (one count less, the field gone at zero).  Order
- * matters for forget: the runs before the contact (their counters), the
- * groups before the contact (their names are in it). */
+ * `unstat(key, field)` (one count less, the field gone at zero), and
+ * `run_ids`, the person's run ids (contact_runs(), store.h), read from the
+ * contact before any part runs.  Order matters for forget: the groups
+ * before the contact (their names are in it). */
 static const struct person_part person_parts[] = {
 	{"contact", false,
-	 "return map(redis.call('HGETALL', k_contact))\n",
+	 /* without the index of runs: the runs part shows them */
+	 "local c = map(redis.call('HGETALL', k_contact))\n"
+	 "for f in pairs(c) do\n"
+	 "  if string.sub(f, 1, #'" CONTACT_RUN_PREFIX "') == '" CONTACT_RUN_PREFIX "' then c[f] = nil end\n"
+	 "end\n"
+	 "return c\n",
 	 /* the groups named in the contact hash, and the contact itself */
 	 "local n = 0\n"
 	 "local g = redis.call('HGET', k_contact, '_groups') or ''\n"
@@ -878,7 +886,7 @@ static const struct person_part person_parts[] = {
 	{"inbox", true, INBOX_PERSON_SHOW, INBOX_PERSON_FORGET},
 	{"runs", true,
 	 "local out = {}\n"
-	 "for _, id in ipairs(redis.call('ZRANGE', k_runs, 0, -1)) do\n"
+	 "for _, id in ipairs(run_ids) do\n"
 	 "  local h = map(redis.call('HGETALL', " KEYS_LUA(KEYS_RUN_PREFIX, "id") "))\n"
 	 "  if next(h) then h.id = " LUA_RUN_ID_PUBLIC("id") "; out[#out + 1] = h end\n"
 	 "end\n"
@@ -886,7 +894,7 @@ static const struct person_part person_parts[] = {
 	 /* A run that bumped the {stats...} counters when it completed (sc)
 	  * takes its counts back: exactly what the commit added. */
 	 "local n = 0\n"
-	 "for _, id in ipairs(redis.call('ZRANGE', k_runs, 0, -1)) do\n"
+	 "for _, id in ipairs(run_ids) do\n"
 	 "  local rk = " KEYS_LUA(KEYS_RUN_PREFIX, "id") "\n"
 	 "  local h = map(redis.call('HGETALL', rk))\n"
 	 "  if h.flow then\n"
@@ -900,8 +908,8 @@ static const struct person_part person_parts[] = {
 	 "    redis.call('ZREM', " KEYS_LUA(KEYS_FLOW_RUNS_PREFIX, "h.flow") ", id)\n"
 	 "  end\n"
 	 "  n = n + redis.call('DEL', rk)\n"
+	 "  redis.call('HDEL', k_contact, " LUA_CONTACT_RUN("id") ")\n"
 	 "end\n"
-	 "redis.call('DEL', k_runs)\n"
 	 "return n\n"},
 	{"pointers", false,
 	 "local sms, ussd = redis.call('GET', k_sms), redis.call('GET', k_ussd)\n"
@@ -1005,7 +1013,6 @@ void store_person_keys(struct db_args *a, int at, const char *phone)
 	keys_contacts(a, at + PERSON_k_contacts);
 	keys_pointer(a, at + PERSON_k_sms, "sms", phone);
 	keys_pointer(a, at + PERSON_k_ussd, "ussd", phone);
-	keys_person_runs(a, at + PERSON_k_runs, phone);
 	keys_person_replies(a, at + PERSON_k_replies, phone);
 	keys_limit(a, at + PERSON_k_limit, phone);
 	keys_inbox_person(a, at + PERSON_k_inbox_person, phone);

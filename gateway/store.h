@@ -19,7 +19,8 @@
  *   c:{PHONE}        hash  contact: _lang, _optout, _await, _groups, _since,
  *                          _last (TIME FLOW of the run ended last),
  *                          _lang_by ("person": _lang is the person's choice),
- *                          _v (version), fields
+ *                          _v (version), _r:HEX (one a run of the person's:
+ *                          its start time; CONTACT_RUN_PREFIX), fields
  *   contacts         set   every contact's phone
  *   g:GROUP          set   phones in a group
  *   cur:KIND:{PHONE} str   id of the active run on that channel (sms, ussd)
@@ -30,7 +31,6 @@
  *                          (remind after, s), rn rt (reminders sent, the
  *                          last at)
  *   runs:FLOW        zset  run ids by start time (export, report)
- *   pr:{PHONE}       zset  the person's run ids by start time
  *   pm:{PHONE}       zset  the person's message ids (mo:) by expiry
  *   mo:{PHONE}:MSGID str   the reply already given to a Kannel message id
  *   stats:FLOW       hash  completed runs: count, a:NAME:VALUE counts */
@@ -41,6 +41,7 @@
 
 #include "engine.h"
 #include "fields.h"
+#include "keys.h"
 #include "phone.h"
 #include "script.h"
 
@@ -126,6 +127,36 @@ void run_id_make(char out[RUN_ID_LEN + 1], const char *phone, const char *hex);
 const char *run_id_public(const char *id);
 /* The same, as a Lua expression of the id's expression. */
 #define LUA_RUN_ID_PUBLIC(id) "(string.match(" id ", '^%{[^}]*%}:(.*)$') or " id ")"
+
+/* A person's runs are indexed in their contact's hash, a field per run:
+ * this prefix and the run id's HEX part, the run's start time its value
+ * (docs/keys.md).  No zset of their own: a key less per person, and a
+ * field of about 30 bytes in the hash's listpack instead of a key of 120.
+ * The fields are no part of struct contact (contact_decode skips them, and
+ * writing one does not bump _v): only `contacts show|forget` and the
+ * retention sweep read them.  LUA_CONTACT_RUN(id) is run id's field (a Lua
+ * expression of the id's); CONTACT_RUNS_FUNCTION defines contact_runs(ck,
+ * ph), the ids of the runs contact hash ck (phone ph's) holds, by start
+ * time. */
+#define CONTACT_RUN_PREFIX "_r:"
+#define LUA_CONTACT_RUN(id) "('" CONTACT_RUN_PREFIX "' .. " LUA_RUN_ID_PUBLIC(id) ")"
+#define CONTACT_RUNS_FUNCTION                                                          \
+	"local function contact_runs(ck, ph)\n"                                        \
+	"  local h, runs, pre = redis.call('HGETALL', ck), {}, '" CONTACT_RUN_PREFIX "'\n" \
+	"  for i = 1, #h, 2 do\n"                                                       \
+	"    if string.sub(h[i], 1, #pre) == pre then\n"                                \
+	"      runs[#runs + 1] = {tonumber(h[i + 1]) or 0, '" KEYS_TAG_OPEN "' .. ph .. '" \
+	KEYS_TAG_CLOSE ":' .. string.sub(h[i], #pre + 1)}\n"                            \
+	"    end\n"                                                                     \
+	"  end\n"                                                                       \
+	"  table.sort(runs, function(a, b)\n"                                           \
+	"    if a[1] ~= b[1] then return a[1] < b[1] end\n"                             \
+	"    return a[2] < b[2]\n"                                                      \
+	"  end)\n"                                                                      \
+	"  local ids = {}\n"                                                            \
+	"  for i, r in ipairs(runs) do ids[i] = r[2] end\n"                             \
+	"  return ids\n"                                                                \
+	"end\n"
 
 /* What one incoming message needs to know. */
 struct convo {
@@ -261,9 +292,10 @@ const struct person_part *store_person_parts(size_t *n);
 /* The keys every part's chunk is given, as Lua locals of these names (the
  * scripts' KEYS, in this order; script.h): the person's own and the
  * indexes that may name them.  Keys found by reading (a run by its id in
- * k_runs, a group named in the contact) are built with keys.h's KEYS_LUA. */
+ * the contact's CONTACT_RUN_PREFIX fields, a group named in the contact)
+ * are built with keys.h's KEYS_LUA. */
 #define PERSON_KEYS(X) \
-	X(k_contact) X(k_contacts) X(k_sms) X(k_ussd) X(k_runs) X(k_replies) X(k_limit) \
+	X(k_contact) X(k_contacts) X(k_sms) X(k_ussd) X(k_replies) X(k_limit) \
 	X(k_inbox_person) X(k_inbox_thread) X(k_inbox) X(k_inbox_open) X(k_inbox_closed) \
 	X(k_lane) X(k_remind) X(k_broadcasts) X(k_totals) X(k_plans) X(k_outbox) \
 	X(k_outbox_retry) X(k_rate_log)

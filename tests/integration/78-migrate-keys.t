@@ -5,6 +5,8 @@
 # after which the export gives the same runs (the same HEX run_id, never the
 # number), `contacts show` finds everything and `contacts forget` leaves no
 # key or value naming the number.  A second migration changes nothing.  A
+# store of the second layout (tagged, a person's runs in a zset pr:{PHONE})
+# is refused too, and the migration moves the zset into the contact.  A
 # migration cut short, or one that left keys it could not move, leaves the
 # store refused until migrate-keys ends well; a layout check that fails is
 # made again, nothing but /healthz (503) served meanwhile.
@@ -25,7 +27,8 @@ now=$(date +%s)
 t0=$((now - 3600))
 
 start_sauti
-t_is "$(redis_cli GET sauti:layout)" 2 "serve starts on an empty store, and records its layout"
+LAYOUT=3
+t_is "$(redis_cli GET sauti:layout)" $LAYOUT "serve starts on an empty store, and records its layout"
 stop_sauti
 redis_cli FLUSHALL >/dev/null
 
@@ -78,18 +81,20 @@ t_is "$(redis_cli GET sauti:layout)" migrating "and nothing replaced the marker"
 err=$(sauti migrate-keys 2>&1)
 t_is "$?" 0 "migrate-keys exits 0"
 t_like "$err" "renamed" "and says what it did on stderr"
-t_is "$(redis_cli GET sauti:layout)" 2 "the layout is recorded"
+t_is "$(redis_cli GET sauti:layout)" $LAYOUT "the layout is recorded"
 old=$(redis_cli --scan | grep -cE '^sauti:((c|pr|pm|lim|cur:sms|cur:ussd|in:p|in:t):\+|r:[0-9a-f]{16}$|mo:kannel)')
 t_is "$old" 0 "no key keeps an old name"
-t_is "$(redis_cli EXISTS "sauti:c:{$A}" "sauti:pr:{$A}" "sauti:pm:{$A}" "sauti:lim:{$A}" \
+t_is "$(redis_cli EXISTS "sauti:c:{$A}" "sauti:pm:{$A}" "sauti:lim:{$A}" \
 	"sauti:cur:ussd:{$A}" "sauti:r:{$A}:$DONE" "sauti:r:{$A}:$LIVE" "sauti:mo:{$A}:kannel-7801" \
-	"sauti:in:p:{$A}" "sauti:in:t:{$A}")" 10 \
+	"sauti:in:p:{$A}" "sauti:in:t:{$A}")" 9 \
 	"each is under its tagged name"
 t_is "$(redis_cli GET "sauti:cur:ussd:{$A}")" "{$A}:$LIVE" "the pointer names the run's new id"
 t_is "$(redis_cli ZRANGE sauti:runs:poll 0 -1 | tr '\n' ' ')" "{$A}:$DONE {$A}:$LIVE " \
 	"the flow's index holds the new ids, in their order"
 t_is "$(redis_cli ZSCORE sauti:runs:poll "{$A}:$DONE")" "$t0" "with their scores"
-t_is "$(redis_cli ZRANGE "sauti:pr:{$A}" 0 -1 | tr '\n' ' ')" "{$A}:$DONE {$A}:$LIVE " "so does the person's"
+t_is "$(redis_cli --scan --pattern 'sauti:pr:*' | wc -l)" 0 "no person keeps a zset of runs"
+t_is "$(redis_cli HMGET "sauti:c:{$A}" "_r:$DONE" "_r:$LIVE" | tr '\n' ' ')" "$t0 $((now - 60)) " \
+	"the person's runs are in their contact, the HEX ids with their start times"
 t_is "$(redis_cli ZRANGE sauti:remind 0 -1)" "{$A}:$DONE" "and the reminder schedule"
 ttl=$(redis_cli TTL "sauti:mo:{$A}:kannel-7801")
 t_ok "a renamed key keeps its expiry ($ttl s)" [ "$ttl" -gt 86000 ]
@@ -114,12 +119,36 @@ t_like "$err" " 0 renamed" "and renames nothing"
 dump >"$T/dump2"
 t_ok "a second migration changes nothing" cmp -s "$T/dump1" "$T/dump2"
 
-redis_cli SET sauti:layout 3 >/dev/null
+# -- the second layout: tagged, a person's runs in pr:{PHONE} ----------------------------
+r HDEL "sauti:c:{$A}" "_r:$DONE" "_r:$LIVE"
+r ZADD "sauti:pr:{$A}" "$t0" "{$A}:$DONE" $((now - 60)) "{$A}:$LIVE"
+r SET sauti:layout 2
+timeout 20 "$SAUTI_BIN" serve -c "$SAUTI_CONFIG" >"$T/refused2.log" 2>&1
+t_is "$?" 1 "serve refuses a store of the second layout (exit 1)"
+t_like "$(cat "$T/refused2.log")" "pr:[{]PHONE[}].*sauti migrate-keys" "naming its zsets and sauti migrate-keys"
+err=$(sauti migrate-keys 2>&1)
+t_is "$?" 0 "migrate-keys exits 0"
+t_like "$err" " 1 renamed" "moving the one zset"
+t_is "$(redis_cli GET sauti:layout)" $LAYOUT "the layout is recorded"
+t_is "$(redis_cli EXISTS "sauti:pr:{$A}")" 0 "the zset is gone"
+dump >"$T/dump3"
+t_ok "its runs are in the contact as the first migration left them" cmp -s "$T/dump1" "$T/dump3"
+r DEL sauti:layout
+r ZADD "sauti:pr:{$A}" "$t0" "{$A}:$DONE"
+timeout 20 "$SAUTI_BIN" serve -c "$SAUTI_CONFIG" >"$T/refused3.log" 2>&1
+t_is "$?" 1 "without a layout key, a pr:{PHONE} is found and the store refused"
+t_is "$(redis_cli GET sauti:layout)" "" "and not marked"
+err=$(sauti migrate-keys 2>&1)
+t_is "$?" 0 "migrate-keys exits 0"
+dump >"$T/dump4"
+t_ok "and leaves the store as before" cmp -s "$T/dump1" "$T/dump4"
+
+redis_cli SET sauti:layout 4 >/dev/null
 err=$(sauti migrate-keys 2>&1)
 t_is "$?" 1 "a layout it does not know (a newer version's) is refused"
 t_like "$err" "does not know.*nothing was changed" "... untouched"
-t_is "$(redis_cli GET sauti:layout)" 3 "and left as it was"
-redis_cli SET sauti:layout 2 >/dev/null
+t_is "$(redis_cli GET sauti:layout)" 4 "and left as it was"
+redis_cli SET sauti:layout $LAYOUT >/dev/null
 
 # a key that cannot be moved (its new name exists): the marker stays
 r SET "sauti:lim:$A" 1 EX 600
@@ -133,7 +162,7 @@ t_like "$(cat "$T/export.err")" "sauti migrate-keys" "... naming migrate-keys"
 r DEL "sauti:lim:$A"
 err=$(sauti migrate-keys 2>&1)
 t_is "$?" 0 "once the conflict is settled, migrate-keys exits 0"
-t_is "$(redis_cli GET sauti:layout)" 2 "and records the layout"
+t_is "$(redis_cli GET sauti:layout)" $LAYOUT "and records the layout"
 
 # -- the migrated store, served ---------------------------------------------------------
 start_sauti
@@ -191,6 +220,6 @@ t_is "$(http_status)" 503 "a USSD turn is not served"
 t_is "$(redis_cli GET sauti:layout)" "" "nothing marked the store"
 r DEL sauti:contacts
 t_ok "once the check succeeds, serve is healthy" t_wait_for 10 _sauti_healthy
-t_is "$(redis_cli GET sauti:layout)" 2 "and the layout is recorded"
+t_is "$(redis_cli GET sauti:layout)" $LAYOUT "and the layout is recorded"
 t_ok "sauti stops cleanly" stop_sauti
 done_testing

@@ -193,7 +193,6 @@ static void begin_gives_the_persons_and_the_runs_keys(void **state)
 	assert_string_equal(AT(&a, "begin", "k_ussd", 0), "sauti:cur:ussd:{" PHONE "}");
 	assert_string_equal(AT(&a, "begin", "k_run", 0), "sauti:r:{" PHONE "}:fedcba9876543210");
 	assert_string_equal(AT(&a, "begin", "k_flow_runs", 0), "sauti:runs:invite");
-	assert_string_equal(AT(&a, "begin", "k_person_runs", 0), "sauti:pr:{" PHONE "}");
 	assert_string_equal(AT(&a, "begin", "k_rate_log", 0), "sauti:rate:log");
 	assert_string_equal(AT(&a, "begin", "bc", 0), BC);
 	assert_string_equal(AT(&a, "begin", "phone", 0), PHONE);

@@ -26,7 +26,7 @@ static void names_are_built_under_the_prefix(void **state)
 	keys_contact(&a, 0, PHONE);
 	keys_pointer(&a, 1, "ussd", PHONE);
 	keys_limit(&a, 2, PHONE);
-	keys_person_runs(&a, 3, PHONE);
+	keys_pointer(&a, 3, "sms", PHONE);
 	keys_person_replies(&a, 4, PHONE);
 	keys_run(&a, 5, "{" PHONE "}:0123456789abcdef");
 	keys_reply(&a, 6, PHONE, "kannel-17");
@@ -36,7 +36,7 @@ static void names_are_built_under_the_prefix(void **state)
 	keys_stats(&a, 10, "roster");
 	static const char *const want[] = {
 		"sauti:c:{" PHONE "}", "sauti:cur:ussd:{" PHONE "}", "sauti:lim:{" PHONE "}",
-		"sauti:pr:{" PHONE "}", "sauti:pm:{" PHONE "}", "sauti:r:{" PHONE "}:0123456789abcdef",
+		"sauti:cur:sms:{" PHONE "}", "sauti:pm:{" PHONE "}", "sauti:r:{" PHONE "}:0123456789abcdef",
 		"sauti:mo:{" PHONE "}:kannel-17", "sauti:contacts", "sauti:g:wachimbaji",
 		"sauti:runs:roster", "sauti:stats:roster",
 	};
@@ -139,7 +139,7 @@ static void a_persons_keys_share_the_tag(void **state)
 	keys_pointer(&a, 1, "sms", PHONE);
 	keys_pointer(&a, 2, "ussd", PHONE);
 	keys_limit(&a, 3, PHONE);
-	keys_person_runs(&a, 4, PHONE);
+	keys_contact(&a, 4, PHONE);
 	keys_person_replies(&a, 5, PHONE);
 	keys_run(&a, 6, "{" PHONE "}:00ff00ff00ff00ff");
 	keys_reply(&a, 7, PHONE, "ussd-{x}-9");

@@ -89,7 +89,6 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	assert_string_equal(AT(&a, pos, "k_run"), "sauti:r:{" PHONE "}:0123456789abcdef");
 	assert_string_equal(AT(&a, pos, "k_end_run"), "sauti:r:{" PHONE "}:fedcba9876543210");
 	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:mo:{" PHONE "}:m1");
-	assert_string_equal(AT(&a, pos, "k_person_runs"), "sauti:pr:{" PHONE "}");
 	assert_string_equal(AT(&a, pos, "k_person_replies"), "sauti:pm:{" PHONE "}");
 	assert_string_equal(AT(&a, pos, "k_contacts"), "sauti:contacts");
 	assert_string_equal(AT(&a, pos, "k_flow_runs"), "sauti:runs:roster");
