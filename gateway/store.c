@@ -630,10 +630,11 @@ static void put_number(struct db_args *a, const char *name, long v,
 	db_args_addl(a, v);
 }
 
-/* Where a run is in its flow (the step, retries, page, the USSD session's
- * text) matters only while it can go on: a completed run drops it, a
- * tenth of the Redis memory a run keeps for years (docs/keys.md). */
-static const char *const run_walk_fields[] = {"step", "try", "pg", "us", "ut", "aw"};
+/* Where a run is in its flow (the step, retries, page, when it expires,
+ * the USSD session's text) matters only while it can go on: a completed
+ * run drops it, a tenth of the Redis memory a run keeps for years
+ * (docs/keys.md).  exp is read only of an active run. */
+static const char *const run_walk_fields[] = {"step", "try", "pg", "exp", "us", "ut", "aw"};
 
 static bool run_walk_is_kept(const struct stored_run *r)
 {
@@ -663,7 +664,8 @@ static void put_run_fields(struct db_args *a, const struct stored_run *r,
 	put_number(a, "t0", r->started, was, w->started);
 	put_number(a, "t1", r->completed, was, w->completed);
 	put_number(a, "tu", r->updated, was, w->updated);
-	put_number(a, "exp", r->expires, was, w->expires);
+	if (walk)
+		put_number(a, "exp", r->expires, was, w->expires);
 	if (r->remind_after > 0)
 		put_number(a, "ra", r->remind_after, was, w->remind_after);
 	if (walk && r->channel == CHANNEL_USSD) {

@@ -26,7 +26,7 @@
  *   cur:KIND:{PHONE} str   id of the active run on that channel (sms, ussd)
  *   r:{PHONE}:HEX    hash  run: flow ph lang ch st step try pg t0 t1 tu exp v
  *                          us ut aw (USSD; a completed run drops step
- *                          try pg us ut aw) a:NAME (answers), sc (1 once
+ *                          try pg exp us ut aw) a:NAME (answers), sc (1 once
  *                          its completion was counted in stats:FLOW), ra
  *                          (remind after, s), rn rt (reminders sent, the
  *                          last at)

@@ -347,8 +347,8 @@ static void run_decodes_in_both_forms(void **state)
 }
 
 /* A run that completes keeps what it was (its answers, times, status) and
- * drops where it was in the flow: the walk's fields are deleted, not
- * written. */
+ * drops where it was in the flow (and when it would have expired): the
+ * walk's fields are deleted, not written. */
 static void completed_run_drops_its_walk(void **state)
 {
 	(void)state;
@@ -377,7 +377,7 @@ static void completed_run_drops_its_walk(void **state)
 	settle(&a);
 	int i = store_commit_position("session") + 1;
 	const char *want[] = {"8", "st", "completed", "t1", "160", "tu", "160", "a:need", "water",
-			      "6", "step", "try", "pg", "us", "ut", "aw"};
+			      "7", "step", "try", "pg", "exp", "us", "ut", "aw"};
 	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
 		assert_string_equal(arg(&a, i + (int)k), want[k]);
 	db_args_release(&a);
