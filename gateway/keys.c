@@ -127,7 +127,7 @@ void keys_rate(struct db_args *a, int i) { db_args_set(a, i, KEYS_PREFIX "rate")
 void keys_rate_log(struct db_args *a, int i) { db_args_set(a, i, KEYS_RATE_LOG); }
 
 static const struct keys_family layout[] = {
-	{"c:{PHONE}", "hash", KEYS_PERSON, "store, contacts",
+	{"c:{PHONE}", "hash", KEYS_PERSON, "store, contacts, broadcast",
 	 "the contact: _lang, _optout, _await, _groups, _since, _last, _v (version), _r:HEX (the person's runs: start time), fields"},
 	{"cur:KIND:{PHONE}", "string", KEYS_PERSON, "store, broadcast",
 	 "id of the person's active run on that channel (sms, ussd)"},
