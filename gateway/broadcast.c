@@ -1794,14 +1794,33 @@ static void on_begin(redisReply *reply, void *data)
 		settle_at(o, NOTHING, 0); /* nothing to send: acknowledge the entry */
 }
 
+/* The key of recipient_run_id: the deployment's pseudonym_key, hashed with
+ * a context of its own so that a run id is never a pseudonym. */
+static void run_id_key(const struct broadcaster *b, unsigned char key[crypto_generichash_KEYBYTES])
+{
+	static const char context[] = "sauti: the run ids of broadcasts";
+	const char *secret = config_pseudonym_key(b->env.cfg);
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, crypto_generichash_KEYBYTES);
+	crypto_generichash_update(&st, (const unsigned char *)context, sizeof(context));
+	crypto_generichash_update(&st, (const unsigned char *)secret, strlen(secret));
+	crypto_generichash_final(&st, key, crypto_generichash_KEYBYTES);
+}
+
 /* The id of the run a recipient's message starts: the same however often
- * its entry is retried or reclaimed, so the run is created once. */
+ * its entry is retried or reclaimed, by whichever daemon, so the run is
+ * created once.  Keyed (docs/keys.md): the id's HEX is shown beside a
+ * pseudonymised contact in exports, and a plain hash of the broadcast's id
+ * and the number would give the number away to anyone trying every number
+ * of a country. */
 static void recipient_run_id(const struct outgoing *o, char out[RUN_ID_LEN + 1])
 {
-	unsigned char hash[RUN_ID_HEX_LEN / 2];
+	unsigned char key[crypto_generichash_KEYBYTES], hash[RUN_ID_HEX_LEN / 2];
 	char in[BROADCAST_ID_LEN + PHONE_E164_SIZE + 2], hex[RUN_ID_HEX_LEN + 1];
 	int n = snprintf(in, sizeof(in), "%s.%s", o->bc, o->phone);
-	crypto_generichash(hash, sizeof(hash), (const unsigned char *)in, (size_t)n, NULL, 0);
+	run_id_key(o->b, key);
+	crypto_generichash(hash, sizeof(hash), (const unsigned char *)in, (size_t)n, key, sizeof(key));
+	sodium_memzero(key, sizeof(key));
 	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
 	run_id_make(out, o->phone, hex);
 }

@@ -65,6 +65,21 @@ csv=$(S export invite --raw-phone | tr -d '\r')
 t_like "$csv" "\+255712000001,sw,sms,completed,.*,yes" "Amina's RSVP is saved as yes"
 t_like "$csv" "\+255712000003,en,sms,completed,.*,no" "Grace's as no"
 
+# A broadcast's run id is the recipient's every time, keyed with the
+# deployment's secret: a plain hash of the broadcast's id and the number
+# would give the number back to whoever tries every number.
+run_hex=$(redis_cli zrange sauti:runs:invite 0 -1 | grep -F '{+255712000001}' | cut -d: -f2)
+hexes=$(python3 - "$id" +255712000001 "$TEST_PSEUDONYM_KEY" <<'PY'
+import hashlib, sys
+bc, phone, secret = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+msg = f"{bc}.{phone}".encode()
+key = hashlib.blake2b(b"sauti: the run ids of broadcasts\0" + secret, digest_size=32).digest()
+print(hashlib.blake2b(msg, digest_size=8, key=key).hexdigest(), hashlib.blake2b(msg, digest_size=8).hexdigest())
+PY
+)
+t_is "$run_hex" "${hexes% *}" "a broadcast's run id is its keyed hash of the broadcast and the number"
+t_isnt "$run_hex" "${hexes#* }" "... not the plain hash anyone could compute"
+
 report=$(S report invite)
 t_like "$report" "3 runs, 3 completed \(100%\)" "sauti report counts the runs"
 t_like "$report" "yes 2 \(67%\) no 1 \(33%\)|no 1 \(33%\) yes 2 \(67%\)" "and the answers"
