@@ -1458,7 +1458,7 @@ static const char done_script[] =
 	SCRIPT_COUNT("NARGS", DONE_ARGS)
 	RECIPIENT_MOVE_FUNCTION
 	REMINDER_ARM_FUNCTION
-	"redis.call('XACK', k_outbox, 'senders', entry)\n"
+	"redis.call('XACK', k_outbox, '" KEYS_OUTBOX_GROUP "', entry)\n"
 	"redis.call('XDEL', k_outbox, entry)\n"
 	"if outcome == '4' then return 0 end\n"
 	"local st = redis.call('HGET', k_recipients, phone)\n"
@@ -1509,7 +1509,7 @@ static const char read_script[] =
 	"local want = tonumber(count)\n"
 	"local out, seen, states = {}, 0, {}\n"
 	"while #out < want and seen < 1000 do\n"
-	"  local r = redis.call('XREADGROUP', 'GROUP', 'senders', consumer, 'COUNT', want - #out,\n"
+	"  local r = redis.call('XREADGROUP', 'GROUP', '" KEYS_OUTBOX_GROUP "', consumer, 'COUNT', want - #out,\n"
 	"    'STREAMS', k_outbox, '>')\n"
 	"  if not r or #r[1][2] == 0 then break end\n"
 	"  for _, e in ipairs(r[1][2]) do\n"
@@ -1518,7 +1518,7 @@ static const char read_script[] =
 	"    local bk = " KEYS_LUA(KEYS_BROADCAST_PREFIX, "bc") "\n"
 	"    if states[bc] == nil then states[bc] = redis.call('HGET', bk, 'state') or '' end\n"
 	"    if states[bc] == 'cancelled' then\n"
-	"      redis.call('XACK', k_outbox, 'senders', e[1])\n"
+	"      redis.call('XACK', k_outbox, '" KEYS_OUTBOX_GROUP "', e[1])\n"
 	"      redis.call('XDEL', k_outbox, e[1])\n"
 	"      local rk = " KEYS_LUA(KEYS_BROADCAST_PREFIX, "bc .. '" KEYS_RECIPIENTS_SUFFIX "'") "\n"
 	"      local st = redis.call('HGET', rk, ph)\n"
@@ -2036,7 +2036,7 @@ static void read_outbox(struct broadcaster *b, bool reclaim)
 		db_args_add(&a, "XAUTOCLAIM");
 		db_args_add(&a, "");
 		keys_outbox(&a, 1);
-		const char *rest[] = {"senders", b->env.consumer, idle, "0-0", "COUNT", count};
+		const char *rest[] = {KEYS_OUTBOX_GROUP, b->env.consumer, idle, "0-0", "COUNT", count};
 		for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
 			db_args_add(&a, rest[i]);
 		b->reading = db_command_args(b->env.db, on_autoclaim, b, &a) == 0;
@@ -2117,7 +2117,7 @@ static void on_totals(redisReply *reply, void *data)
 
 /* pcall: the group exists already but for the very first start. */
 static const char create_group_script[] =
-	"redis.pcall('XGROUP', 'CREATE', KEYS[1], 'senders', '0', 'MKSTREAM')\n"
+	"redis.pcall('XGROUP', 'CREATE', KEYS[1], '" KEYS_OUTBOX_GROUP "', '0', 'MKSTREAM')\n"
 	"return 1\n";
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)

@@ -54,6 +54,27 @@ static void on_migrated(int rc, const struct migrate_totals *t, void *arg)
 	cli_done(m->cli, 0);
 }
 
+/* Only with every daemon stopped (migrate.h, migrate_busy). */
+static void on_busy(int clients, const char *first, void *arg)
+{
+	struct migrate_cli *m = arg;
+	if (clients < 0) {
+		fprintf(stderr, "sauti: redis failed before migrate-keys began; nothing was changed\n");
+		cli_done(m->cli, 1);
+		return;
+	}
+	if (clients > 0) {
+		fprintf(stderr, "sauti: %d other client%s of this Redis sent commands in the last "
+				"%d s (%s): stop every sauti daemon and command first, then run "
+				"migrate-keys (docs/operations.md); nothing was changed\n",
+			clients, clients == 1 ? "" : "s", MIGRATE_BUSY_SECONDS, first);
+		cli_done(m->cli, 1);
+		return;
+	}
+	progress_init(&m->progress, "migrate-keys", "keys renamed", -1);
+	migrate_keys(m->cli->db, on_progress, on_migrated, m);
+}
+
 int cmd_migrate_keys(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -66,8 +87,11 @@ int cmd_migrate_keys(int argc, char **argv)
 	if (cli_open(&c, &argc, argv, CLI_NEED_DB | CLI_ANY_LAYOUT) < 0)
 		return 1;
 	struct migrate_cli m = {.cli = &c};
-	progress_init(&m.progress, "migrate-keys", "keys renamed", -1);
-	migrate_keys(c.db, on_progress, on_migrated, &m);
+	if (migrate_busy(c.db, on_busy, &m) < 0) {
+		fprintf(stderr, "sauti: redis is not connected; nothing was changed\n");
+		cli_close(&c);
+		return 1;
+	}
 	cli_run(&c);
 	int status = c.status;
 	cli_close(&c);

@@ -102,6 +102,9 @@ void keys_session(struct db_args *a, int i, const char *token);          /* sess
 #define KEYS_BROADCAST_TOTALS KEYS_BROADCAST_PREFIX "totals"
 #define KEYS_PLANS KEYS_PREFIX "plans"
 #define KEYS_OUTBOX KEYS_PREFIX "outbox"
+/* The outbox's consumer group: every daemon reads it as a consumer named
+ * by its id (broadcast.h), a few times a second. */
+#define KEYS_OUTBOX_GROUP "senders"
 #define KEYS_OUTBOX_RETRY KEYS_OUTBOX ":retry"
 #define KEYS_RATE_LOG KEYS_PREFIX "rate:log"
 void keys_broadcast(struct db_args *a, int i, const char *id);            /* bc:ID */

@@ -369,3 +369,85 @@ void migrate_keys(struct db *db, migrate_progress_fn progress, migrate_done_fn d
 	if (migration_begin(m) < 0)
 		migration_finish(m, -1);
 }
+
+/* -- anything else using the store --------------------------------------------- */
+
+struct busy_call {
+	migrate_busy_fn fn;
+	void *arg;
+};
+
+/* The value of " NAME=" in one line of CLIENT LIST into out ("" when
+ * absent); the line is "id=.. addr=.. name=.. ... cmd=.. ...". */
+static void client_field(const char *line, const char *name, char *out, size_t size)
+{
+	size_t n = strlen(name);
+	out[0] = '\0';
+	for (const char *p = line; (p = strstr(p, name)) != NULL; p += n) {
+		if ((p == line || p[-1] == ' ') && p[n] == '=') {
+			const char *v = p + n + 1;
+			size_t len = strcspn(v, " \n");
+			if (len >= size)
+				len = size - 1;
+			memcpy(out, v, len);
+			out[len] = '\0';
+			return;
+		}
+	}
+}
+
+/* A client that counts: active lately, not this command's own connection
+ * (the one asking CLIENT LIST), not a replica, master link, MONITOR or
+ * Sentinel. */
+static bool client_is_busy(const char *line)
+{
+	char idle[24], flags[32], name[64], cmd[64];
+	client_field(line, "idle", idle, sizeof(idle));
+	client_field(line, "flags", flags, sizeof(flags));
+	client_field(line, "name", name, sizeof(name));
+	client_field(line, "cmd", cmd, sizeof(cmd));
+	if (!idle[0] || atol(idle) >= MIGRATE_BUSY_SECONDS)
+		return false;
+	if (strcmp(cmd, "client|list") == 0 || strpbrk(flags, "SMO"))
+		return false;
+	return strncmp(name, "sentinel-", 9) != 0;
+}
+
+static void on_clients(redisReply *reply, void *data)
+{
+	struct busy_call *call = data;
+	int busy = -1;
+	char first[256] = "";
+	if (reply && reply->type == REDIS_REPLY_STRING) {
+		busy = 0;
+		const char *line = reply->str;
+		while (line && *line) {
+			if (client_is_busy(line) && busy++ == 0) {
+				char addr[64], name[64], cmd[64];
+				client_field(line, "addr", addr, sizeof(addr));
+				client_field(line, "name", name, sizeof(name));
+				client_field(line, "cmd", cmd, sizeof(cmd));
+				snprintf(first, sizeof(first), "%s%s%s%s, last command %s", addr,
+					 name[0] ? " (" : "", name, name[0] ? ")" : "", cmd);
+			}
+			line = strchr(line, '\n');
+			if (line)
+				line++;
+		}
+	}
+	call->fn(busy, first, call->arg);
+	free(call);
+}
+
+int migrate_busy(struct db *db, migrate_busy_fn fn, void *arg)
+{
+	const char *argv[] = {"CLIENT", "LIST"};
+	struct busy_call *call = xcalloc(1, sizeof(*call));
+	call->fn = fn;
+	call->arg = arg;
+	if (db_command(db, on_clients, call, 2, argv, NULL) < 0) {
+		free(call);
+		return -1;
+	}
+	return 0;
+}

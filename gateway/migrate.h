@@ -58,6 +58,18 @@ struct migrate_totals {
  * (conflicts left: the marker stays), 2 (a layout it does not
  * know: nothing done) or -1 (Redis failed), and the totals. */
 #define MIGRATE_PAGE 200
+
+/* Whether anything else uses the store now: the clients of CLIENT LIST that
+ * sent a command less than MIGRATE_BUSY_SECONDS ago, but for this one,
+ * replicas and Sentinels.  A daemon of any version sends some every second
+ * (its ticks), a command such as an import runs scripts.  fn gets their
+ * count (-1: Redis failed) and the first one's "ADDR (NAME) CMD".
+ * migrate-keys refuses to begin while it is not 0: a write made meanwhile
+ * to a person the migration had passed would be left behind. */
+#define MIGRATE_BUSY_SECONDS 5
+typedef void (*migrate_busy_fn)(int clients, const char *first, void *arg);
+/* Returns -1 (fn not called) when Redis is not connected. */
+int migrate_busy(struct db *db, migrate_busy_fn fn, void *arg);
 typedef void (*migrate_progress_fn)(const struct migrate_totals *t, void *arg);
 typedef void (*migrate_done_fn)(int rc, const struct migrate_totals *t, void *arg);
 void migrate_keys(struct db *db, migrate_progress_fn progress, migrate_done_fn done,

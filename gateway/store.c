@@ -983,7 +983,7 @@ static const struct person_part person_parts[] = {
 	 "  for _, e in ipairs(redis.call('XRANGE', k_outbox, '-', '+')) do\n"
 	 "    local f = map(e[2])\n"
 	 "    if f.ph == p then\n"
-	 "      redis.pcall('XACK', k_outbox, 'senders', e[1])\n"
+	 "      redis.pcall('XACK', k_outbox, '" KEYS_OUTBOX_GROUP "', e[1])\n"
 	 "      n = n + redis.call('XDEL', k_outbox, e[1])\n"
 	 "    end\n"
 	 "  end\n"

@@ -8,7 +8,8 @@
 # store of the second layout (tagged, a person's runs in a zset pr:{PHONE})
 # is refused too, and the migration moves the zset into the contact.  A
 # migration cut short, or one that left keys it could not move, leaves the
-# store refused until migrate-keys ends well; a layout check that fails is
+# store refused until migrate-keys ends well, which never begins while a
+# daemon uses the store; a layout check that fails is
 # made again, nothing but /healthz (503) served meanwhile.
 # shellcheck disable=SC2317 # helpers run via t_ok
 # shellcheck source=tests/lib.sh
@@ -221,5 +222,18 @@ t_is "$(redis_cli GET sauti:layout)" "" "nothing marked the store"
 r DEL sauti:contacts
 t_ok "once the check succeeds, serve is healthy" t_wait_for 10 _sauti_healthy
 t_is "$(redis_cli GET sauti:layout)" $LAYOUT "and the layout is recorded"
+
+# -- not while a daemon uses the store -------------------------------------------
+# A daemon sends Redis commands every second (its ticks): while anything
+# has lately, migrate-keys changes nothing.
+r SET sauti:layout 2
+err=$(sauti migrate-keys 2>&1)
+t_is "$?" 1 "migrate-keys refuses while a daemon runs"
+t_like "$err" "1 other client of this Redis sent commands in the last 5 s \(127\.0\.0\.1:[0-9]+, last command [a-z|]+\): stop every sauti daemon" \
+	"... naming the client"
+t_is "$(redis_cli GET sauti:layout)" 2 "and changes nothing"
 t_ok "sauti stops cleanly" stop_sauti
+migrates() { sauti migrate-keys >/dev/null 2>&1; }
+t_ok "once it has stopped, migrate-keys runs" t_wait_for 15 migrates
+t_is "$(redis_cli GET sauti:layout)" $LAYOUT "and records the layout"
 done_testing
