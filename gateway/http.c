@@ -231,8 +231,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	struct http_server *s = arg;
 	if (s->max_in_flight && s->in_flight >= s->max_in_flight) {
 		s->shed++;
+		pause_connection(s, ev); /* while ev is certainly alive */
 		refuse_busy(ev);
-		pause_connection(s, ev);
 		return;
 	}
 	s->in_flight++;

@@ -377,15 +377,16 @@ struct busy_call {
 	void *arg;
 };
 
-/* The value of " NAME=" in one line of CLIENT LIST into out ("" when
- * absent); the line is "id=.. addr=.. name=.. ... cmd=.. ...". */
+/* The value of " NAME=" in one line of CLIENT LIST (up to its '\n' or
+ * NUL: "id=.. addr=.. name=.. ... cmd=.. ...") into out, "" when absent. */
 static void client_field(const char *line, const char *name, char *out, size_t size)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(name), line_len = strcspn(line, "\n");
 	out[0] = '\0';
-	for (const char *p = line; (p = strstr(p, name)) != NULL; p += n) {
-		if ((p == line || p[-1] == ' ') && p[n] == '=') {
-			const char *v = p + n + 1;
+	for (size_t i = 0; i + n < line_len; i++) {
+		if ((i == 0 || line[i - 1] == ' ') && line[i + n] == '=' &&
+		    strncmp(line + i, name, n) == 0) {
+			const char *v = line + i + n + 1;
 			size_t len = strcspn(v, " \n");
 			if (len >= size)
 				len = size - 1;
@@ -399,7 +400,7 @@ static void client_field(const char *line, const char *name, char *out, size_t s
 /* A client that counts: active lately, not this command's own connection
  * (the one asking CLIENT LIST), not a replica, master link, MONITOR or
  * Sentinel. */
-static bool client_is_busy(const char *line)
+bool migrate_client_busy(const char *line)
 {
 	char idle[24], flags[32], name[64], cmd[64];
 	client_field(line, "idle", idle, sizeof(idle));
@@ -422,7 +423,7 @@ static void on_clients(redisReply *reply, void *data)
 		busy = 0;
 		const char *line = reply->str;
 		while (line && *line) {
-			if (client_is_busy(line) && busy++ == 0) {
+			if (migrate_client_busy(line) && busy++ == 0) {
 				char addr[64], name[64], cmd[64];
 				client_field(line, "addr", addr, sizeof(addr));
 				client_field(line, "name", name, sizeof(name));

@@ -15,6 +15,8 @@
 #ifndef SAUTI_MIGRATE_H
 #define SAUTI_MIGRATE_H
 
+#include <stdbool.h>
+
 struct db;
 
 enum migrate_layout {
@@ -68,6 +70,8 @@ struct migrate_totals {
  * to a person the migration had passed would be left behind. */
 #define MIGRATE_BUSY_SECONDS 5
 typedef void (*migrate_busy_fn)(int clients, const char *first, void *arg);
+/* Whether one line of CLIENT LIST is such a client. */
+bool migrate_client_busy(const char *line);
 /* Returns -1 (fn not called) when Redis is not connected. */
 int migrate_busy(struct db *db, migrate_busy_fn fn, void *arg);
 typedef void (*migrate_progress_fn)(const struct migrate_totals *t, void *arg);
