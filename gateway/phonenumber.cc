@@ -98,8 +98,9 @@ void copy_out(const std::string &s, char *out, size_t size)
 
 }  // namespace
 
-extern "C" enum pn_status pn_parse(const char *text, const char *region,
-				   struct pn_number *n) noexcept
+namespace {
+enum pn_status parse(const char *text, const char *region, bool judge_self,
+		     struct pn_number *n)
 {
 	const PhoneNumberUtil *u = util();
 	PhoneNumber number;
@@ -114,6 +115,13 @@ extern "C" enum pn_status pn_parse(const char *text, const char *region,
 	if (e164.size() >= sizeof(n->e164))
 		return PN_TOO_LONG;
 	copy_out(e164, n->e164, sizeof(n->e164));
+	n->typed = judge_self || e164 != text;
+	if (!n->typed) {
+		n->region[0] = '\0';
+		n->type = PN_UNKNOWN;
+		n->valid = false;
+		return PN_OK;
+	}
 	u->GetRegionCodeForNumber(number, &reg);
 	copy_out(reg == "ZZ" || reg == "001" ? std::string() : reg, n->region,
 		 sizeof(n->region));
@@ -122,6 +130,19 @@ extern "C" enum pn_status pn_parse(const char *text, const char *region,
 	n->type = static_cast<enum pn_type>(u->GetNumberType(number));
 	n->valid = n->type != PN_UNKNOWN;
 	return PN_OK;
+}
+}  // namespace
+
+extern "C" enum pn_status pn_parse(const char *text, const char *region,
+				   struct pn_number *n) noexcept
+{
+	return parse(text, region, true, n);
+}
+
+extern "C" enum pn_status pn_parse_form(const char *text, const char *region,
+					struct pn_number *n) noexcept
+{
+	return parse(text, region, false, n);
 }
 
 extern "C" bool pn_is_short_code(const char *text, const char *region) noexcept
