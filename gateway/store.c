@@ -118,7 +118,7 @@ static const char load_script[] =
 	X(k_inbox_thread)
 #define COMMIT_ARGS(X) \
 	X(phone) X(msg_id) X(reply) X(expect_ptr) X(ptr_action) X(run_id) X(run_v) \
-	X(started) X(end_run) X(end_status) X(now) X(reply_ttl) X(contact_v) \
+	X(started) X(by_sms) X(end_run) X(end_status) X(now) X(reply_ttl) X(contact_v) \
 	X(guarded) X(contact_absent) X(limit) X(window) X(load_msg_id) X(session)
 #define CK(n) SCRIPT_ENUM(CK_, n)
 #define CA(n) SCRIPT_ENUM(CA_, n)
@@ -170,8 +170,9 @@ static const char commit_script[] =
 	"  if sl >= sf then redis.call('HSET', k_run, 'sc', '1') end\n"
 	/* A reply to a broadcast's run counts once as its recipient's answer
 	 * (broadcast.h: n:answered, the reply rate); the broadcast is found
-	 * by its id in the run (docs/keys.md). */
-	"  local bc = v ~= '0' and redis.call('HGET', k_run, 'bc')\n"
+	 * by its id in the run (docs/keys.md).  Only an SMS run can be a
+	 * broadcast's (the hand-off makes SMS runs): a USSD step asks not. */
+	"  local bc = v ~= '0' and by_sms == '1' and redis.call('HGET', k_run, 'bc')\n"
 	"  if bc and redis.call('HSETNX', k_run, 'rp', 1) == 1 then\n"
 	"    redis.call('HINCRBY', " KEYS_LUA(KEYS_BROADCAST_PREFIX, "bc") ", 'n:answered', 1)\n"
 	"  end\n"
@@ -798,6 +799,7 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 	db_args_set(a, v + CA_run_id, run ? run->id : "");
 	db_args_setl(a, v + CA_run_v, run ? run->version : 0);
 	db_args_setl(a, v + CA_started, run ? run->started : 0);
+	db_args_set(a, v + CA_by_sms, run && run->channel == CHANNEL_SMS ? "1" : "0");
 	db_args_set(a, v + CA_end_run, c->end_run ? c->end_run : "");
 	db_args_set(a, v + CA_end_status, c->end_status ? c->end_status : "");
 	db_args_setl(a, v + CA_now, c->now);
