@@ -19,8 +19,7 @@ struct migrate_cli {
 static void on_progress(const struct migrate_totals *t, void *arg)
 {
 	struct migrate_cli *m = arg;
-	/* two passes over the keys */
-	m->progress.total = 2 * (t->keys > 0 ? t->keys : 1);
+	m->progress.total = MIGRATE_PASSES * (t->keys > 0 ? t->keys : 1);
 	progress_update(&m->progress, t->scanned, t->renamed);
 }
 

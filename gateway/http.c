@@ -211,6 +211,13 @@ static void pause_connection(struct http_server *s, struct evhttp_request *ev)
 		s->paused++;
 }
 
+/* Every refusal for overload: counted, its connection held. */
+static void shed(struct http_server *s, struct evhttp_request *ev)
+{
+	s->shed++;
+	pause_connection(s, ev);
+}
+
 /* The answer to a request refused under overload, as cheap as an answer
  * gets: nothing of the request is copied or parsed (libevent 2.1 calls a
  * server back only once the body is read, so this is the first moment to
@@ -230,8 +237,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 {
 	struct http_server *s = arg;
 	if (s->max_in_flight && s->in_flight >= s->max_in_flight) {
-		s->shed++;
-		pause_connection(s, ev); /* while ev is certainly alive */
+		shed(s, ev); /* while ev is certainly alive */
 		refuse_busy(ev);
 		return;
 	}
@@ -357,9 +363,10 @@ bool http_server_crowded(const struct http_server *s)
 
 void http_shed(struct http_req *req)
 {
-	req->server->shed++;
 	if (req->ev)
-		pause_connection(req->server, req->ev);
+		shed(req->server, req->ev);
+	else
+		req->server->shed++;
 }
 
 void http_refuse_busy(struct http_req *req)

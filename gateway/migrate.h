@@ -37,10 +37,13 @@ int migrate_check(struct db *db, migrate_check_fn fn, void *arg);
 /* One sentence saying why layout is refused, naming what to do. */
 const char *migrate_refusal(enum migrate_layout layout);
 
+/* A migration walks the keys this many times (migrate_keys, below). */
+#define MIGRATE_PASSES 3
+
 /* What a migration did. */
 struct migrate_totals {
 	long keys;        /* in the database when it began (DBSIZE) */
-	long scanned;     /* keys looked at, over the three passes */
+	long scanned;     /* keys looked at, over the MIGRATE_PASSES passes */
 	long renamed;     /* keys given their new names (or folded: pr:{PHONE}) */
 	long conflicts;   /* keys left as they were: their new name exists */
 	long dropped;     /* kept replies no person index named (unreachable) */

@@ -147,11 +147,17 @@ static void on_ping(struct redisReply *reply, void *data)
 		http_error(req, 503, "redis not answering");
 }
 
+/* The answer while the store's key layout is not known to be current. */
+static void refuse_unchecked(struct http_req *req)
+{
+	http_error(req, 503, "the key layout is not checked yet");
+}
+
 static void healthz_handler(struct http_req *req, void *data)
 {
 	struct gateway *gw = data;
 	if (!gw->layout_current) {
-		http_error(req, 503, "the key layout is not checked yet");
+		refuse_unchecked(req);
 		return;
 	}
 	const char *argv[] = {"PING"};
@@ -187,7 +193,7 @@ static void api_checked_handler(struct http_req *req, void *data)
 	if (gw->layout_current)
 		api_handler(req, data);
 	else
-		http_error(req, 503, "the key layout is not checked yet");
+		refuse_unchecked(req);
 }
 
 static const struct http_route routes[] = {
