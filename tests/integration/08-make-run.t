@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run` as a new user meets it on a terminal: it says how the other
 # commands find its configuration, they do, and Ctrl-C stops everything with
-# a short "stopped" line and exit status 0 (make included).  Its own ports
+# a short "stopped" line and exit status 0 (make included).  A store left
+# under run/ by an older version is brought to this version's key layout.  Its own ports
 # and directory here, so that a developer's `make run` is left alone.
 . "$(dirname "$0")/../lib.sh"
 
@@ -69,4 +70,22 @@ t_unlike "$out" "make: \*\*\*|Interrupt|Error" "and no complaint from make"
 t_ok "the run's config is gone, so no command finds a stopped stack" test ! -e "$T/run/sauti.yaml"
 t_is "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" "" "its Redis is stopped"
 t_ok "its sauti is stopped" sh -c "! curl -s --max-time 2 http://127.0.0.1:$SAUTI_PORT/healthz"
+
+# -- a store run/ kept from an older version --------------------------------------
+# The store left under run/redis, marked as an older layout's with a
+# person's zset of run ids in it: the next make run brings it up to date.
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$T/run/redis" --save '' \
+	--appendonly yes --daemonize yes --logfile "$T/old-redis.log" >/dev/null
+t_wait_for 10 sh -c "[ \"\$(redis-cli -h 127.0.0.1 -p $REDIS_PORT ping)\" = PONG ]"
+old() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+old SET sauti:layout 2 >/dev/null
+old ZADD 'sauti:pr:{+255712000009}' 100 '{+255712000009}:00112233aabbccdd' >/dev/null
+old SHUTDOWN >/dev/null 2>&1
+rc=$("$T_PYTHON" "$T/terminal.py" "$T_ROOT" "$T/make2.out" \
+	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" HGET 'sauti:c:{+255712000009}' _r:00112233aabbccdd)
+out=$(tr -d '\r' <"$T/make2.out")
+t_like "$out" "checking the key layout of the store" "make run checks an older store's layout"
+t_like "$out" "sauti is running at http://127.0.0.1:$SAUTI_PORT" "and starts the stack on it"
+t_like "$out" $'--- check ---\n100' "the person's runs are in their contact, as this version keeps them"
+t_is "$rc" 0 "Ctrl-C ends it with exit status 0"
 done_testing
