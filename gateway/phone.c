@@ -242,7 +242,7 @@ static int normalise(const char *input, const char *country, bool mobile,
  * many slots as the daemon keeps USSD sessions (serve.c's kept state):
  * under overload thousands of sessions are under way at once, and with a
  * smaller table each of their steps read the number again. */
-#define MEMO_SLOTS 8192                 /* a power of two; 88 B each, 704 KiB */
+#define MEMO_SLOTS 65536                /* a power of two; 88 B each, 5.5 MiB */
 #define MEMO_INPUT_MAX 40               /* longer inputs are not kept */
 
 struct memo {

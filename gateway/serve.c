@@ -38,10 +38,13 @@
 #include "web.h"
 
 #define DRAIN_SECONDS 10
-/* Conversations kept between turns (convo_cache.h): a USSD network closes a
- * session after at most a few minutes of silence, and an entry is about
- * 700 bytes (RSS after the cache fills), so this bounds it near 6 MiB. */
-#define CONVO_CACHE_ENTRIES 8192
+/* Conversations kept between turns (convo_cache.h).  A step whose session is
+ * not kept costs a second read from Redis, so the cache must hold every
+ * session in progress: steps/s times the time between one person's steps
+ * (1,000 steps/s and 10 s of reading and typing is 10,000 sessions; a
+ * network closes a silent session after a few minutes).  An entry is about
+ * 700 bytes (RSS once the cache is full), so this bounds it near 45 MiB. */
+#define CONVO_CACHE_ENTRIES 65536
 #define CONVO_CACHE_IDLE 180
 
 /* The store's key layout: a store holding data in a layout before this
