@@ -98,11 +98,83 @@ void copy_out(const std::string &s, char *out, size_t size)
 
 }  // namespace
 
+// -- the network's own form ---------------------------------------------------
+// Nearly every number a network hands sauti is already E.164, and a
+// session's first step reads it: Parse() would spend ten microseconds or
+// more in ICU's regular expressions (the input's shape, an extension, the
+// international prefix), none of which can change "+" and digits.  What
+// can is the national prefix some plans let follow the calling code
+// ("+52 1 55...", "+7 8 912..."), so that step is asked exactly as Parse()
+// asks it.  libphonenumber's C++ API keeps those steps and the metadata
+// private, but names PhoneNumberUtilTest, its own test's class, a friend:
+// this is that class, for this one question.  (tests/unit/test_phone.c
+// holds the two readings alike over every calling code.)
+namespace i18n {
+namespace phonenumbers {
+class PhoneNumberUtilTest {
+public:
+	// true when text, '+' and digits, reads back as itself with a
+	// possible length: what Parse(), IsPossibleNumberWithReason() and
+	// Format(E164) would conclude, without the regular expressions.
+	// false says nothing: Parse() decides.
+	static bool reads_as_itself(const PhoneNumberUtil &u, const char *text)
+	{
+		std::string national(text + 1);
+		int code = u.ExtractCountryCode(&national);
+		// A leading 0 is kept apart by Parse() (an Italian zero); more
+		// than 17 digits is too long for any plan (and for the integer).
+		if (code == 0 || national.size() < 2 || national.size() > 17 ||
+		    national[0] == '0')
+			return false;
+		std::string region, stripped(national), carrier;
+		u.GetRegionCodeForCountryCode(code, &region);
+		const PhoneMetadata *meta = u.GetMetadataForRegionOrCallingCode(code, region);
+		if (!meta || (u.MaybeStripNationalPrefixAndCarrierCode(*meta, &stripped, &carrier) &&
+			      stripped != national))
+			return false;
+		PhoneNumber number;
+		number.set_country_code(code);
+		number.set_national_number(std::stoull(national));
+		if (u.IsPossibleNumberWithReason(number) != PhoneNumberUtil::IS_POSSIBLE)
+			return false;
+		std::string e164;
+		u.Format(number, PhoneNumberUtil::E164, &e164);
+		return e164 == text;
+	}
+};
+}  // namespace phonenumbers
+}  // namespace i18n
+
 namespace {
+bool is_plus_and_digits(const char *text)
+{
+	if (text[0] != '+' || !text[1])
+		return false;
+	for (const char *p = text + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+// A number read back as itself is not judged (phonenumber.h, pn_parse_form).
+void set_untyped(struct pn_number *n)
+{
+	n->typed = false;
+	n->region[0] = '\0';
+	n->type = PN_UNKNOWN;
+	n->valid = false;
+}
+
 enum pn_status parse(const char *text, const char *region, bool judge_self,
 		     struct pn_number *n)
 {
 	const PhoneNumberUtil *u = util();
+	if (!judge_self && is_plus_and_digits(text) &&
+	    i18n::phonenumbers::PhoneNumberUtilTest::reads_as_itself(*u, text)) {
+		copy_out(text, n->e164, sizeof(n->e164));
+		set_untyped(n);
+		return PN_OK;
+	}
 	PhoneNumber number;
 	enum pn_status st = from_error(u->Parse(text, region_code(region), &number));
 	if (st != PN_OK)
@@ -115,13 +187,11 @@ enum pn_status parse(const char *text, const char *region, bool judge_self,
 	if (e164.size() >= sizeof(n->e164))
 		return PN_TOO_LONG;
 	copy_out(e164, n->e164, sizeof(n->e164));
-	n->typed = judge_self || e164 != text;
-	if (!n->typed) {
-		n->region[0] = '\0';
-		n->type = PN_UNKNOWN;
-		n->valid = false;
+	if (!judge_self && e164 == text) {
+		set_untyped(n);
 		return PN_OK;
 	}
+	n->typed = true;
 	u->GetRegionCodeForNumber(number, &reg);
 	copy_out(reg == "ZZ" || reg == "001" ? std::string() : reg, n->region,
 		 sizeof(n->region));

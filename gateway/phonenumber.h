@@ -68,7 +68,8 @@ enum pn_status pn_parse(const char *text, const char *region,
  * network gives), its range is not judged: n->typed is false, and region,
  * valid and type are empty.  Judging it costs a third of a reading (the
  * type's patterns), which a number that reads back as itself does not need
- * (phone.c, the possible rule). */
+ * (phone.c, the possible rule); and "+" with digits that read back as
+ * themselves is told without the library's parse, in a sixth of its time. */
 enum pn_status pn_parse_form(const char *text, const char *region,
 			     struct pn_number *n) PN_NOEXCEPT;
 

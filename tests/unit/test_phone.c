@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "phone.h"
+#include "phonenumber.h"
 
 enum rule { ANY, MOBILE, BOTH };
 
@@ -317,6 +318,48 @@ static void test_kept_answers(void **state)
 	}
 }
 
+/* A number in its own E.164 form, as networks give them, is read without
+ * libphonenumber's Parse() when it reads back as itself (phonenumber.cc):
+ * both readings must agree for every calling code, written bare and with
+ * the national prefixes plans allow after it ("+52 1", "+7 8", "+54 9",
+ * "+55 0 15"...), which Parse() strips.  pn_parse() always parses. */
+static void test_own_form_as_parse(void **state)
+{
+	(void)state;
+	static const char *const prefixes[] = {"", "0", "1", "8", "9", "06", "01",
+					       "15", "90", "183", "19", "10"};
+	static const char *const bodies[] = {"2345", "712345", "5512345", "23456789",
+					     "612345678", "9123456789", "55123456789",
+					     "712345678901", "4123456789012"};
+	int agreed = 0, stripped = 0;
+	char in[40];
+	for (int code = 1; code <= 999; code++) {
+		for (size_t p = 0; p < sizeof(prefixes) / sizeof(*prefixes); p++) {
+			for (size_t b = 0; b < sizeof(bodies) / sizeof(*bodies); b++) {
+				snprintf(in, sizeof(in), "+%d%s%s", code, prefixes[p], bodies[b]);
+				struct pn_number form, parsed;
+				enum pn_status fs = pn_parse_form(in, NULL, &form);
+				enum pn_status ps = pn_parse(in, NULL, &parsed);
+				if (fs != ps)
+					fail_msg("%s: status %d read as its form, %d parsed", in, fs, ps);
+				if (ps != PN_OK)
+					continue;
+				if (strcmp(form.e164, parsed.e164) != 0)
+					fail_msg("%s: %s read as its form, %s parsed", in, form.e164,
+						 parsed.e164);
+				if (form.typed != (strcmp(parsed.e164, in) != 0))
+					fail_msg("%s: judged %d, parsed as %s", in, form.typed, parsed.e164);
+				agreed++;
+				stripped += strcmp(parsed.e164, in) != 0;
+			}
+		}
+	}
+	/* The grid reaches both sides: numbers that read as themselves, and
+	 * numbers whose national prefix Parse() strips. */
+	assert_true(agreed > 10000);
+	assert_true(stripped > 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_utc_offset),
 		cmocka_unit_test(test_is_e164),
 		cmocka_unit_test(test_kept_answers),
+		cmocka_unit_test(test_own_form_as_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
