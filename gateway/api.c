@@ -757,8 +757,8 @@ static struct inbox_call *inbox_call_new(const struct api_call *call, bool reply
 	ic->req = call->req;
 	ic->db = call->gw->db;
 	ic->key = config_pseudonym_key(&call->gw->cfg);
-	snprintf(ic->id, sizeof(ic->id), "%s", call->arg);
-	snprintf(ic->who, sizeof(ic->who), "%s", call->who.name ? call->who.name : "");
+	str_copy(ic->id, sizeof(ic->id), call->arg);
+	str_copy(ic->who, sizeof(ic->who), call->who.name ? call->who.name : "");
 	ic->reply = reply;
 	return ic;
 }

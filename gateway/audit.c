@@ -167,7 +167,7 @@ static void on_batch(redisReply *reply, void *data)
 		const redisReply *e = reply->element[i];
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || !e->element[0]->str)
 			continue;
-		snprintf(last, sizeof(last), "%s", e->element[0]->str);
+		str_copy(last, sizeof(last), e->element[0]->str);
 		const redisReply *f = e->element[1];
 		const char *at = field(f, "at"), *count = field(f, "count");
 		struct audit_entry entry = {

@@ -147,7 +147,7 @@ int audience_check(const char *audience, const char *country, char *normalised,
 			snprintf(err, errsize, "'%s' is not a group or flow name", arg);
 			return -1;
 		}
-		snprintf(normalised, size, "%s", audience);
+		str_copy(normalised, size, audience);
 		return 0;
 	}
 	if (kind == 6 && strncmp(audience, "answer", 6) == 0) {
@@ -161,7 +161,7 @@ int audience_check(const char *audience, const char *country, char *normalised,
 				 audience);
 			return -1;
 		}
-		snprintf(normalised, size, "%s", audience);
+		str_copy(normalised, size, audience);
 		return 0;
 	}
 	if (kind != 6 || strncmp(audience, "phones", 6) != 0) {
@@ -192,7 +192,7 @@ int audience_check(const char *audience, const char *country, char *normalised,
 		buf_release(&out);
 		return -1;
 	}
-	snprintf(normalised, size, "%s", out.data);
+	str_copy(normalised, size, out.data);
 	buf_release(&out);
 	return 0;
 }
@@ -522,9 +522,9 @@ static void contact_country(const struct contact *c, char *out, size_t size)
 	const char *cc = fields_get(&c->fields, "country");
 	char region[PHONE_REGION_SIZE];
 	if (cc && *cc)
-		snprintf(out, size, "%s", cc);
+		str_copy(out, size, cc);
 	else if (phone_region(c->phone, region) == 0)
-		snprintf(out, size, "%s", region);
+		str_copy(out, size, region);
 	else
 		snprintf(out, size, "?");
 }
@@ -545,7 +545,7 @@ static void summary_add(struct broadcast_plan_summary *s, const struct flow *flo
 	while (k < s->nlangs && strcmp(s->langs[k].lang, lang) != 0)
 		k++;
 	if (k == s->nlangs && s->nlangs < BC_MAX_LANGS)
-		snprintf(s->langs[s->nlangs++].lang, sizeof(s->langs[0].lang), "%s", lang);
+		str_copy(s->langs[s->nlangs++].lang, sizeof(s->langs[0].lang), lang);
 	if (k < BC_MAX_LANGS) {
 		s->langs[k].recipients++;
 		s->langs[k].sms += (long)r->cost.segments;
@@ -561,7 +561,7 @@ static void summary_add(struct broadcast_plan_summary *s, const struct flow *flo
 	while (k < s->ncountries && strcmp(s->countries[k].country, cc) != 0)
 		k++;
 	if (k == s->ncountries && s->ncountries < BC_MAX_COUNTRIES)
-		snprintf(s->countries[s->ncountries++].country, sizeof(s->countries[0].country), "%s", cc);
+		str_copy(s->countries[s->ncountries++].country, sizeof(s->countries[0].country), cc);
 	if (k < BC_MAX_COUNTRIES)
 		s->countries[k].recipients++;
 }
@@ -598,7 +598,7 @@ static void on_page(redisReply *reply, void *data)
 		return;
 	}
 	const redisReply *list = reply->element[1];
-	snprintf(p->cursor, sizeof(p->cursor), "%s", reply->element[0]->str);
+	str_copy(p->cursor, sizeof(p->cursor), reply->element[0]->str);
 	p->at_end = strcmp(p->cursor, "0") == 0;
 	if (p->id && strcmp(reply->element[2]->str, "cancelled") == 0)
 		p->cancelled = true;
@@ -719,7 +719,7 @@ static int plan_start(struct plan *p, const char *audience)
 	char hex[13];
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
-	snprintf(p->seen, sizeof(p->seen), "%s", hex);
+	str_copy(p->seen, sizeof(p->seen), hex);
 	if (p->flows->nstats_flows == 0) {
 		plan_fetch(p);
 		return p->fetching ? 0 : -1;
@@ -1057,10 +1057,10 @@ static void counts_decode(struct broadcast_counts *c, const char *id, const redi
 {
 	memset(c, 0, sizeof(*c));
 	c->found = true;
-	snprintf(c->id, sizeof(c->id), "%s", id);
+	str_copy(c->id, sizeof(c->id), id);
 	const char *flow = hash_get(h, "flow"), *to = hash_get(h, "to"), *state = hash_get(h, "state");
-	snprintf(c->flow, sizeof(c->flow), "%s", flow ? flow : "");
-	snprintf(c->audience, sizeof(c->audience), "%s", to ? to : "");
+	str_copy(c->flow, sizeof(c->flow), flow ? flow : "");
+	str_copy(c->audience, sizeof(c->audience), to ? to : "");
 	c->at = hash_long(h, "at");
 	c->size = hash_long(h, "size");
 	long n[BC_NSTATES];
@@ -1080,7 +1080,7 @@ static void counts_decode(struct broadcast_counts *c, const char *id, const redi
 	c->answered = hash_long(h, "n:answered");
 	c->total = c->queued + c->waiting + c->sent + c->failed + c->skipped + c->cancelled;
 	bool finished = state && strcmp(state, "sending") == 0 && c->queued + c->waiting == 0;
-	snprintf(c->state, sizeof(c->state), "%s", finished ? "done" : state ? state : "?");
+	str_copy(c->state, sizeof(c->state), finished ? "done" : state ? state : "?");
 }
 
 struct status_call {
@@ -1113,7 +1113,7 @@ int broadcast_status(struct db *db, const char *id, broadcast_counts_fn done, vo
 	struct status_call *s = xcalloc(1, sizeof(*s));
 	s->fn = done;
 	s->arg = arg;
-	snprintf(s->id, sizeof(s->id), "%s", id);
+	str_copy(s->id, sizeof(s->id), id);
 	struct db_args a = {0};
 	db_args_add(&a, "HGETALL");
 	db_args_add(&a, "");
@@ -1980,11 +1980,11 @@ static void take_entries(struct broadcaster *b, const redisReply *entries)
 		struct outgoing *o = xcalloc(1, sizeof(*o));
 		o->b = b;
 		o->conn = -1;
-		snprintf(o->entry, sizeof(o->entry), "%s", e->element[0]->str);
-		snprintf(o->bc, sizeof(o->bc), "%s", bc);
-		snprintf(o->phone, sizeof(o->phone), "%s", ph);
-		snprintf(o->flow, sizeof(o->flow), "%s", fl);
-		snprintf(o->lang, sizeof(o->lang), "%s", lg);
+		str_copy(o->entry, sizeof(o->entry), e->element[0]->str);
+		str_copy(o->bc, sizeof(o->bc), bc);
+		str_copy(o->phone, sizeof(o->phone), ph);
+		str_copy(o->flow, sizeof(o->flow), fl);
+		str_copy(o->lang, sizeof(o->lang), lg);
 		o->step = xstrdup(sp);
 		o->text = xstrdup(txt);
 		const char *ucs = entry_field(f, "ucs"), *n = entry_field(f, "n");
@@ -2056,7 +2056,7 @@ static void read_outbox(struct broadcaster *b, bool reclaim)
 static void audience_for_log(const char *audience, char *out, size_t size)
 {
 	if (strncmp(audience, "phones:", 7) != 0) {
-		snprintf(out, size, "%s", audience);
+		str_copy(out, size, audience);
 		return;
 	}
 	size_t n = 1;
@@ -2163,10 +2163,10 @@ struct broadcaster *broadcast_start(const struct broadcast_env *env)
 		free(b);
 		return NULL;
 	}
-	snprintf(b->kannel_host, sizeof(b->kannel_host), "%s", evhttp_uri_get_host(uri));
+	str_copy(b->kannel_host, sizeof(b->kannel_host), evhttp_uri_get_host(uri));
 	b->kannel_port = evhttp_uri_get_port(uri) > 0 ? evhttp_uri_get_port(uri) : 80;
 	const char *path = evhttp_uri_get_path(uri);
-	snprintf(b->kannel_path, sizeof(b->kannel_path), "%s", path && *path ? path : "/");
+	str_copy(b->kannel_path, sizeof(b->kannel_path), path && *path ? path : "/");
 	evhttp_uri_free(uri);
 	b->nkannel = kannel_rate(b) / 20 + 2;
 	b->kannel = xcalloc((size_t)b->nkannel, sizeof(*b->kannel));
@@ -2221,7 +2221,7 @@ int broadcast_send_priority(struct broadcaster *b, const char *phone, const char
 	struct outgoing *o = xcalloc(1, sizeof(*o));
 	o->b = b;
 	o->conn = -1;
-	snprintf(o->phone, sizeof(o->phone), "%s", phone);
+	str_copy(o->phone, sizeof(o->phone), phone);
 	o->text = xstrdup(text);
 	o->ucs2 = ucs2;
 	o->dlr_id = dlr_id ? xstrdup(dlr_id) : NULL;

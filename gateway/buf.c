@@ -37,6 +37,17 @@ void *xrealloc(void *p, size_t n)
 
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 
+size_t str_copy(char *dst, size_t size, const char *src)
+{
+	if (size == 0)
+		return 0;
+	size_t n = src ? strnlen(src, size - 1) : 0;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+	return n;
+}
+
 char *xstrndup(const char *s, size_t n)
 {
 	char *p = xmalloc(n + 1);
@@ -120,6 +131,16 @@ void buf_reset(struct buf *b)
 	b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';
+}
+
+void buf_drop_front(struct buf *b, size_t n)
+{
+	if (n >= b->len) {
+		buf_reset(b);
+		return;
+	}
+	memmove(b->data, b->data + n, b->len - n + 1);
+	b->len -= n;
 }
 
 const char *buf_str(const struct buf *b) { return b->data ? b->data : ""; }

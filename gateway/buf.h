@@ -33,10 +33,17 @@ void buf_put_long(struct buf *b, long v);
 #define BUF_DIGITS_MAX 20
 char *buf_digits(char *end, unsigned long v);
 void buf_reset(struct buf *b);
+/* Drops the first n bytes (all when there are fewer). */
+void buf_drop_front(struct buf *b, size_t n);
 /* The contents ("" when empty); valid until the next append. */
 const char *buf_str(const struct buf *b);
 char *buf_detach(struct buf *b);
 void buf_release(struct buf *b);
+
+/* Copies src (NULL: "") into dst (size bytes), cut to fit and
+ * NUL-terminated, as snprintf(dst, size, "%s", src) would, without
+ * printf's cost; returns the length copied. */
+size_t str_copy(char *dst, size_t size, const char *src);
 
 /* malloc that aborts on failure, and strdup/strndup on top of it. */
 void *xmalloc(size_t n);

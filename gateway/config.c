@@ -387,7 +387,7 @@ static void key_name(const struct config_key *k, char *out, size_t size)
 	if (k->section)
 		snprintf(out, size, "%s.%s", k->section, k->name);
 	else
-		snprintf(out, size, "%s", k->name);
+		str_copy(out, size, k->name);
 }
 
 static const struct config_key *find_key(const char *section,

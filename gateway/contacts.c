@@ -193,7 +193,7 @@ static int header_error(struct header *h, struct buf *msg, char *err,
 			size_t errsize)
 {
 	if (errsize)
-		snprintf(err, errsize, "%s", buf_str(msg));
+		str_copy(err, errsize, buf_str(msg));
 	buf_release(msg);
 	header_release(h);
 	return -1;

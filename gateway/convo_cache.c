@@ -70,9 +70,11 @@ void convo_cache_free(struct convo_cache *cache)
 static size_t bucket_of(const struct convo_cache *cache, const char *kind,
 			const char *phone, char key[KEY_SIZE])
 {
-	int len = snprintf(key, KEY_SIZE, "%s:%s", kind, phone);
-	if (len < 0 || len >= KEY_SIZE)
-		len = KEY_SIZE - 1;
+	size_t len = str_copy(key, KEY_SIZE, kind);
+	if (len + 1 < KEY_SIZE) {
+		key[len++] = ':';
+		len += str_copy(key + len, KEY_SIZE - len, phone);
+	}
 	unsigned char h[crypto_shorthash_BYTES];
 	crypto_shorthash(h, (const unsigned char *)key, (unsigned long long)len,
 			 cache->hash_key);

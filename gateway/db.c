@@ -641,7 +641,8 @@ unsigned long db_commands(const struct db *db) { return db->commands; }
 static int args_slot(struct db_args *a)
 {
 	if (a->n == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 32;
+		/* Room at once for a commit's hundred-odd (store.c). */
+		a->cap = a->cap ? a->cap * 2 : 128;
 		a->v = xrealloc(a->v, (size_t)a->cap * sizeof(*a->v));
 		a->len = xrealloc(a->len, (size_t)a->cap * sizeof(*a->len));
 		a->own = xrealloc(a->own, (size_t)a->cap * sizeof(*a->own));
@@ -710,6 +711,13 @@ void db_args_setjoin(struct db_args *a, int i, ...)
 		buf_puts(&a->text, s);
 	args_own_end(a, i);
 	va_end(ap);
+}
+
+void db_args_same(struct db_args *a, int i, int from)
+{
+	a->v[i] = a->v[from];
+	a->len[i] = a->len[from];
+	a->own[i] = a->own[from];
 }
 
 void db_args_addf(struct db_args *a, const char *fmt, ...)

@@ -80,6 +80,10 @@ void db_args_setf(struct db_args *a, int i, const char *fmt, ...)
 /* Argument i becomes its strings joined, up to a NULL: a key's name without
  * printf's cost (keys.c builds every name with it). */
 void db_args_setjoin(struct db_args *a, int i, ...) __attribute__((sentinel));
+/* Argument i becomes the same text as argument from, made already (a key
+ * given again in a slot a script does not touch), without building it
+ * twice. */
+void db_args_same(struct db_args *a, int i, int from);
 void db_args_release(struct db_args *a);
 /* Sends a as one command and releases it, sent or not. */
 int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a);

@@ -67,7 +67,7 @@ static void on_lane_taken(int rc, const struct lane_msg *msgs, size_t n, void *a
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct lane_send *s = xcalloc(1, sizeof(*s));
 		s->d = d;
-		snprintf(s->id, sizeof(s->id), "%s", msgs[i].id);
+		str_copy(s->id, sizeof(s->id), msgs[i].id);
 		d->in_hand++;
 		if (broadcast_send_priority(d->gw->broadcaster, msgs[i].phone, msgs[i].text, msgs[i].ucs2,
 					    msgs[i].dlr, on_sent, s) < 0) {

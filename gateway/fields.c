@@ -41,8 +41,22 @@ void fields_set(struct fields *f, const char *name, const char *value)
 
 void fields_copy(struct fields *dst, const struct fields *src)
 {
-	for (size_t i = 0; i < src->n; i++)
-		fields_set(dst, src->items[i].name, src->items[i].value);
+	if (dst->n > 0) {
+		for (size_t i = 0; i < src->n; i++)
+			fields_set(dst, src->items[i].name, src->items[i].value);
+		return;
+	}
+	/* Into an empty list (a run loaded, copied): the names are known to
+	 * differ, so one allocation and no searching. */
+	if (src->n == 0)
+		return;
+	free(dst->items);
+	dst->items = xmalloc(src->n * sizeof(*dst->items));
+	for (size_t i = 0; i < src->n; i++) {
+		dst->items[i].name = xstrdup(src->items[i].name);
+		dst->items[i].value = xstrdup(src->items[i].value);
+	}
+	dst->n = src->n;
 }
 
 void fields_del(struct fields *f, const char *name)

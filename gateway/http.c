@@ -139,7 +139,7 @@ static void read_request(struct req_private *p, struct evhttp_request *ev)
 	char *addr = NULL;
 	ev_uint16_t port = 0;
 	evhttp_connection_get_peer(evhttp_request_get_connection(ev), &addr, &port);
-	snprintf(p->pub.peer, sizeof(p->pub.peer), "%s", addr ? addr : "");
+	str_copy(p->pub.peer, sizeof(p->pub.peer), addr ? addr : "");
 }
 
 static const struct http_route *find_route(const struct http_server *s,

@@ -136,7 +136,7 @@ static size_t reply_field(const char *name, const char **field)
 
 static void item_decode(struct inbox_item *it, const char *id, const redisReply *h)
 {
-	snprintf(it->id, sizeof(it->id), "%s", id);
+	str_copy(it->id, sizeof(it->id), id);
 	const char *ph = NULL, *lang = NULL, *ch = NULL, *text = NULL, *flow = NULL;
 	const char *why = NULL, *st = NULL, *th = NULL;
 	for (size_t i = 0; i + 1 < h->elements; i += 2) {

@@ -248,7 +248,7 @@ int cmd_phone(int argc, char **argv)
 	char err[512], host[256];
 	if (config_load(config_choose_path(config_path, NULL), &cfg, err, sizeof(err)) < 0)
 		config_defaults(&cfg);
-	snprintf(host, sizeof(host), "%s", cfg.listen_host);
+	str_copy(host, sizeof(host), cfg.listen_host);
 	p.port = cfg.listen_port;
 	if (cfg.kannel.from)
 		p.shortcode = cfg.kannel.from;

@@ -365,7 +365,8 @@ static void continue_joined(struct policy *p, const struct flow *flow,
 	}
 	buf_release(&input);
 	out.gave_up = gave_up;
-	stored_run_copy(&p->d->run, &p->c->run);
+	/* The answers are the engine's (take_engine_out). */
+	stored_run_copy_unanswered(&p->d->run, &p->c->run);
 	p->d->run.expires = p->in->now + flow->expire;
 	take_engine_out(p, flow, &run, &out);
 	run_release(&run);

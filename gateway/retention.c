@@ -213,7 +213,7 @@ struct retention *retention_start(struct event_base *base, struct db *db,
 	r->flows = flows;
 	r->days = days;
 	r->inbox_keep_days = inbox_keep_days;
-	snprintf(r->consumer, sizeof(r->consumer), "%s", consumer);
+	str_copy(r->consumer, sizeof(r->consumer), consumer);
 	r->timer = evtimer_new(base, on_tick, r);
 	arm(r, 1); /* soon after the start: a daemon restarted daily still sweeps */
 	return r;

@@ -9,7 +9,7 @@ int script_reserve(struct db_args *a, int n)
 {
 	int first = a->n;
 	for (int i = 0; i < n; i++)
-		db_args_add(a, "");
+		db_args_addn(a, "", 0);
 	return first;
 }
 

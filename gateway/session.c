@@ -141,9 +141,9 @@ int session_create(struct db *db, long ttl, const char *name, const char *role,
 	struct pending *p = pending_new(fn, arg);
 	random_hex(p->s.id);
 	random_hex(p->s.csrf);
-	snprintf(p->s.name, sizeof(p->s.name), "%s", name);
-	snprintf(p->s.role, sizeof(p->s.role), "%s", role);
-	snprintf(p->s.tok, sizeof(p->s.tok), "%s", tok);
+	str_copy(p->s.name, sizeof(p->s.name), name);
+	str_copy(p->s.role, sizeof(p->s.role), role);
+	str_copy(p->s.tok, sizeof(p->s.tok), tok);
 	p->s.ttl = ttl;
 	struct db_args a = {0};
 	int k = script_begin(&a, create_script, SK_COUNT);
@@ -167,7 +167,7 @@ static const char load_script[] =
 int session_load(struct db *db, const char *id, session_fn fn, void *arg)
 {
 	struct pending *p = pending_new(fn, arg);
-	snprintf(p->s.id, sizeof(p->s.id), "%s", id);
+	str_copy(p->s.id, sizeof(p->s.id), id);
 	struct db_args a = {0};
 	int k = script_begin(&a, load_script, SK_COUNT);
 	keys_session(&a, k + SK_k_session, p->s.id);

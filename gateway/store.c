@@ -265,6 +265,12 @@ static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
 
 void stored_run_copy(struct stored_run *dst, const struct stored_run *src)
 {
+	stored_run_copy_unanswered(dst, src);
+	fields_copy(&dst->answers, &src->answers);
+}
+
+void stored_run_copy_unanswered(struct stored_run *dst, const struct stored_run *src)
+{
 	*dst = *src;
 	dst->flow = dup_or_null(src->flow);
 	dst->phone = dup_or_null(src->phone);
@@ -273,7 +279,6 @@ void stored_run_copy(struct stored_run *dst, const struct stored_run *src)
 	dst->ussd_session = dup_or_null(src->ussd_session);
 	dst->ussd_text = dup_or_null(src->ussd_text);
 	memset(&dst->answers, 0, sizeof(dst->answers));
-	fields_copy(&dst->answers, &src->answers);
 }
 
 void convo_release(struct convo *c)
@@ -445,7 +450,7 @@ int stored_run_decode(struct stored_run *r, const char *id, const redisReply *ha
 {
 	if (!is_hash_reply(hash))
 		return -1;
-	snprintf(r->id, sizeof(r->id), "%s", id);
+	str_copy(r->id, sizeof(r->id), id);
 	r->step = NULL;
 	struct pairs it;
 	pairs_init(&it, hash);
@@ -751,24 +756,27 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 	 * same message's (store.h). */
 	const char *reply_id = c->msg_id ? c->msg_id : c->load_msg_id;
 	int k = script_begin(a, commit_script, CK_COUNT);
-	keys_contact(a, k + CK_k_contact, c->phone);
+	/* A slot the script does not touch this time names the contact's
+	 * key again (db_args_same): Redis needs every key named. */
+	int contact = k + CK_k_contact;
+	keys_contact(a, contact, c->phone);
 	keys_pointer(a, k + CK_k_pointer, c->kind, c->phone);
 	if (run)
 		keys_run(a, k + CK_k_run, run->id);
 	else
-		keys_contact(a, k + CK_k_run, c->phone); /* not touched */
+		db_args_same(a, k + CK_k_run, contact);
 	if (c->end_run)
 		keys_run(a, k + CK_k_end_run, c->end_run);
 	else
-		keys_contact(a, k + CK_k_end_run, c->phone);
+		db_args_same(a, k + CK_k_end_run, contact);
 	if (reply_id)
 		keys_reply(a, k + CK_k_reply, c->phone, reply_id);
 	else
-		keys_contact(a, k + CK_k_reply, c->phone);
+		db_args_same(a, k + CK_k_reply, contact);
 	if (c->guarded)
 		keys_limit(a, k + CK_k_limit, c->phone);
 	else
-		keys_contact(a, k + CK_k_limit, c->phone); /* not touched */
+		db_args_same(a, k + CK_k_limit, contact);
 	keys_person_replies(a, k + CK_k_person_replies, c->phone);
 	keys_contacts(a, k + CK_k_contacts);
 	keys_flow_runs(a, k + CK_k_flow_runs, run ? run->flow : "");
@@ -778,7 +786,7 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 		inbox_add_keys(a, k + CK_k_inbox_item, c->inbox->id, c->phone);
 	else
 		for (int i = 0; i < INBOX_ADD_NKEYS; i++)
-			keys_contact(a, k + CK_k_inbox_item + i, c->phone); /* not touched */
+			db_args_same(a, k + CK_k_inbox_item + i, contact);
 
 	int v = script_reserve(a, CA_COUNT);
 	db_args_set(a, v + CA_phone, c->phone);

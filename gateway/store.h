@@ -114,6 +114,9 @@ struct stored_run {
 void stored_run_release(struct stored_run *r);
 /* A deep copy: dst owns its own strings. */
 void stored_run_copy(struct stored_run *dst, const struct stored_run *src);
+/* The same without the answers (dst has none): for a caller that puts
+ * others in their place. */
+void stored_run_copy_unanswered(struct stored_run *dst, const struct stored_run *src);
 /* Fills r from its hash (either form, as contact_decode); -1 when it is
  * not a run. */
 int stored_run_decode(struct stored_run *r, const char *id,

@@ -24,7 +24,7 @@ struct turn *turn_new(const struct turn_env *env, struct flow_set *flows,
 	t->req = req;
 	t->flows = flow_set_ref(flows);
 	t->kind = channel_name(channel);
-	snprintf(t->phone, sizeof(t->phone), "%s", phone);
+	str_copy(t->phone, sizeof(t->phone), phone);
 	t->text = xstrdup(text ? text : "");
 	t->in.channel = channel;
 	t->in.phone = t->phone;
@@ -214,8 +214,10 @@ static int completion_stats(const struct turn *t, struct buf *names, const char 
 	buf_append(names, "count", 6);
 	for (size_t i = 0; i < n; i++) {
 		offsets[i + 1] = names->len;
-		buf_printf(names, "a:%s:%s", run->answers.items[i].name,
-			   run->answers.items[i].value);
+		buf_puts(names, "a:");
+		buf_puts(names, run->answers.items[i].name);
+		buf_putc(names, ':');
+		buf_puts(names, run->answers.items[i].value);
 		buf_putc(names, '\0');
 	}
 	for (size_t i = 0; i <= n; i++)

@@ -72,12 +72,8 @@ static void split_stored(struct turn *t)
 	const char *r = buf_str(&d->reply);
 	if (strncmp(r, "END ", 4) == 0)
 		d->ended = true;
-	if (strncmp(r, "END ", 4) == 0 || strncmp(r, "CON ", 4) == 0) {
-		char *rest = xstrdup(r + 4);
-		buf_reset(&d->reply);
-		buf_puts(&d->reply, rest);
-		free(rest);
-	}
+	if (strncmp(r, "END ", 4) == 0 || strncmp(r, "CON ", 4) == 0)
+		buf_drop_front(&d->reply, 4);
 }
 
 static void at_answer(struct turn *t, int rc)
@@ -88,7 +84,8 @@ static void at_answer(struct turn *t, int rc)
 	} else {
 		split_stored(t);
 		struct buf body = BUF_INIT;
-		buf_printf(&body, "%s %s", t->d.ended ? "END" : "CON", buf_str(&t->d.reply));
+		buf_puts(&body, t->d.ended ? "END " : "CON ");
+		buf_append(&body, buf_str(&t->d.reply), t->d.reply.len);
 		count_reply(t, buf_str(&t->d.reply));
 		http_reply(req, 200, "text/plain; charset=utf-8", body.data, body.len);
 		buf_release(&body);
@@ -159,7 +156,8 @@ static void remember_with_prefix(struct turn *t)
 {
 	struct decision *d = &t->d;
 	struct buf stored = BUF_INIT;
-	buf_printf(&stored, "%s %s", d->ended ? "END" : "CON", buf_str(&d->reply));
+	buf_puts(&stored, d->ended ? "END " : "CON ");
+	buf_append(&stored, buf_str(&d->reply), d->reply.len);
 	buf_release(&d->reply);
 	d->reply = stored;
 	/* A key per request is kept only when the run ends (its pointer then
@@ -263,8 +261,8 @@ void ussd_handler(struct http_req *req, void *data)
 	    gateway_storage_ready(gw, req, CHANNEL_USSD) < 0)
 		return;
 	struct ussd_in *u = xcalloc(1, sizeof(*u));
-	snprintf(u->session, sizeof(u->session), "%s", session);
-	snprintf(u->code, sizeof(u->code), "%s", code);
+	str_copy(u->session, sizeof(u->session), session);
+	str_copy(u->code, sizeof(u->code), code);
 	u->dial = *text == '\0';
 	char key[40];
 	repeat_key(session, text, key);
@@ -275,7 +273,7 @@ void ussd_handler(struct http_req *req, void *data)
  * claims it ("*713*5#"), else its first part ("*713#"). */
 static void dial_code(const struct gateway *gw, const char *dialled, char *out, size_t size)
 {
-	snprintf(out, size, "%s", dialled);
+	str_copy(out, size, dialled);
 	if (flow_set_by_ussd(gw->flows, dialled))
 		return;
 	size_t n = strcspn(dialled + 1, "*#") + 1;
@@ -349,7 +347,7 @@ void ussd_kannel(struct gateway *gw, struct http_req *req, const char *phone,
 	snprintf(u->session, sizeof(u->session), "smpp:%s:%02x", phone,
 		 session_len ? session_info[0] : 0);
 	if (u->dial)
-		snprintf(u->code, sizeof(u->code), "%s", text);
+		str_copy(u->code, sizeof(u->code), text);
 	char key[40];
 	if (msg_id && *msg_id)
 		snprintf(key, sizeof(key), "k:%.36s", msg_id);
