@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -218,6 +219,32 @@ static void shed(struct http_server *s, struct evhttp_request *ev)
 	pause_connection(s, ev);
 }
 
+/* evhttp gives every answer without a Date header one, formatting the time
+ * anew each time (a twentieth of what a USSD step costs sauti); the text
+ * changes once a second, so it is made once a second here, with the same
+ * libevent function. */
+static const char *date_now(void)
+{
+	static time_t made_at;
+	static char text[64];
+	time_t now = time(NULL);
+	if (now != made_at || !text[0]) {
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		evutil_date_rfc1123(text, sizeof(text), &tm);
+		made_at = now;
+	}
+	return text;
+}
+
+/* The headers every answer has. */
+static void add_headers(struct evhttp_request *ev, const char *content_type)
+{
+	struct evkeyvalq *headers = evhttp_request_get_output_headers(ev);
+	evhttp_add_header(headers, "Content-Type", content_type);
+	evhttp_add_header(headers, "Date", date_now());
+}
+
 /* The answer to a request refused under overload, as cheap as an answer
  * gets: nothing of the request is copied or parsed (libevent 2.1 calls a
  * server back only once the body is read, so this is the first moment to
@@ -226,9 +253,8 @@ static void shed(struct http_server *s, struct evhttp_request *ev)
 static void refuse_busy(struct evhttp_request *ev)
 {
 	static const char body[] = "busy, retry later\n";
-	struct evkeyvalq *headers = evhttp_request_get_output_headers(ev);
-	evhttp_add_header(headers, "Retry-After", HTTP_RETRY_AFTER);
-	evhttp_add_header(headers, "Content-Type", "text/plain; charset=utf-8");
+	evhttp_add_header(evhttp_request_get_output_headers(ev), "Retry-After", HTTP_RETRY_AFTER);
+	add_headers(ev, "text/plain; charset=utf-8");
 	evbuffer_add(evhttp_request_get_output_buffer(ev), body, sizeof(body) - 1);
 	evhttp_send_reply(ev, 503, "Service Unavailable", NULL);
 }
@@ -480,8 +506,7 @@ void http_reply(struct http_req *req, int code, const char *content_type,
 	if (req->ev) {
 		struct evhttp_request *ev = req->ev;
 		detach_close_cb(req);
-		evhttp_add_header(evhttp_request_get_output_headers(ev),
-				  "Content-Type", content_type);
+		add_headers(ev, content_type);
 		struct evbuffer *out = evbuffer_new();
 		evbuffer_add(out, body, len);
 		evhttp_send_reply(ev, code, reason_phrase(code), out);
@@ -503,8 +528,7 @@ void http_stream_start(struct http_req *req, const char *content_type)
 {
 	if (!req->ev)
 		return;
-	evhttp_add_header(evhttp_request_get_output_headers(req->ev),
-			  "Content-Type", content_type);
+	add_headers(req->ev, content_type);
 	evhttp_send_reply_start(req->ev, 200, "OK");
 }
 

@@ -23,6 +23,10 @@ fits() { [ "$(printf '%s' "${1:4}" | wc -m)" -le 182 ]; }
 
 s=$(ussd s1 "")
 t_like "$s" "^CON Karibu! Chagua lugha" "the dial opens the flow with CON"
+date_header=$(http_header Date)
+t_like "$date_header" "^[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT$" "... with a Date header in HTTP's form"
+skew=$(($(date -u +%s) - $(date -u -d "$date_header" +%s)))
+t_ok "... telling the time now (${skew}s off)" test "${skew#-}" -le 5
 s=$(ussd s1 "1")
 t_like "$s" "^CON Unachimba wilaya gani\?" "Kiswahili chosen"
 t_ok "the first page fits 182 characters" fits "$s"
