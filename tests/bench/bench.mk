@@ -4,6 +4,9 @@
 #   make bench              every figure, full length (a few minutes)
 #   make bench QUICK=1      every figure, shorter and smaller (under 2 min)
 #   make bench-tools        only build the load generators into build/bench/
+#   make bench-instructions the instructions of a /ussd step, sauti's against
+#                           the bare server's (callgrind; steady on a busy
+#                           machine, tests/bench/instructions.sh)
 #
 # tests/bench/run.sh starts its own Redis, Kannel, sauti and baseline
 # servers on free 127.0.0.1 ports in a temporary directory, runs each
@@ -30,7 +33,7 @@ BENCH_LIBS := $(shell pkg-config --libs libevent 2>/dev/null)
 BENCH_LOADERS := $(BENCH_DIR)/ussd_load $(BENCH_DIR)/smsc_load $(BENCH_DIR)/tap
 BENCH_TOOLS := $(BENCH_DIR)/hello $(BENCH_LOADERS)
 
-.PHONY: bench bench-tools
+.PHONY: bench bench-tools bench-instructions
 
 bench-tools: $(BENCH_TOOLS)
 
@@ -54,3 +57,6 @@ bench: $(BIN) $(BENCH_TOOLS)
 	SAUTI_BIN=$(abspath $(BIN)) BENCH_DIR=$(abspath $(BENCH_DIR)) QUICK=$(QUICK) \
 		bash tests/bench/overload.sh || { [ $$status -ne 0 ] || status=1; }; \
 	exit $$status
+
+bench-instructions: $(BIN) $(BENCH_TOOLS)
+	SAUTI_BIN=$(abspath $(BIN)) BENCH_DIR=$(abspath $(BENCH_DIR)) bash tests/bench/instructions.sh
