@@ -193,20 +193,27 @@ void ussd_measure(const char *utf8, size_t len, struct ussd_size *size)
 	if (!utf8)
 		len = 0;
 	while (i < len) {
-		uint32_t cp = 0xFFFD;
-		size_t n;
-		int sept;
-
-		if (s[i] < 0x80) { /* most screens are all ASCII */
-			sept = gsm_ascii[s[i]];
-			n = 1;
-			cp = s[i];
-		} else {
-			n = utf8_next(s + i, len - i, &cp);
-			sept = n ? gsm_septets(cp) : 0;
-			if (!n)
-				n = 1; /* an invalid byte would go as U+FFFD */
+		if (s[i] < 0x80) {
+			/* Most screens are all ASCII: a run of it at once, one
+			 * UTF-16 unit a byte. */
+			size_t start = i, septets = 0;
+			bool all_gsm = true;
+			do {
+				unsigned char sept = gsm_ascii[s[i]];
+				septets += sept;
+				all_gsm &= sept != 0;
+			} while (++i < len && s[i] < 0x80);
+			size->septets += septets;
+			size->units += i - start;
+			if (!all_gsm)
+				size->ucs2 = true;
+			continue;
 		}
+		uint32_t cp = 0xFFFD;
+		size_t n = utf8_next(s + i, len - i, &cp);
+		int sept = n ? gsm_septets(cp) : 0;
+		if (!n)
+			n = 1; /* an invalid byte would go as U+FFFD */
 		if (!sept)
 			size->ucs2 = true;
 		size->septets += (size_t)sept;

@@ -147,6 +147,13 @@ static void test_ussd(void **state)
 	assert_int_equal(ussd_length("E\xCA\x8B" "egbe", &ucs2), 6);
 	assert_true(ucs2);
 	assert_int_equal(ussd_length("", NULL), 0);
+	/* ASCII after other text, and ASCII that GSM 03.38 lacks. */
+	assert_int_equal(ussd_length("\xC3\xA9" "ab{", &ucs2), 5);
+	assert_false(ucs2);
+	assert_int_equal(ussd_length("a`b", &ucs2), 3);
+	assert_true(ucs2);
+	assert_int_equal(ussd_length("\xCA\x8B" "a{b", &ucs2), 4);
+	assert_true(ucs2);
 
 	s = repeat("a", 182);
 	assert_true(ussd_fits(s, 182));
