@@ -73,7 +73,7 @@ rss_after=$(rss)
 under=$(times 0.5)
 rec=$(run -c 16 -r "$under" -d "$secs" -P 3000000 -k)
 rec_errors=$(echo "$rec" | field errors)
-shed=$(grep -o 'sauti_requests_shed_total [0-9]*' <(curl -s "$SAUTI_URL/metrics") | cut -d' ' -f2)
+shed=$(curl -s "$SAUTI_URL/metrics" | awk '$1 == "sauti_requests_shed_total" { print $2 }')
 
 share=$(awk -v e="$errors" -v t="$total" 'BEGIN { printf "%.3f", t + e ? e / (t + e) : 0 }')
 goodput=$(awk -v s="$served" -v c="$cap" 'BEGIN { printf "%.3f", c ? s / c : 0 }')
