@@ -10,6 +10,7 @@
 #include <phonenumbers/shortnumberinfo.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -122,7 +123,7 @@ public:
 		std::string national(text + 1);
 		int code = u.ExtractCountryCode(&national);
 		// A leading 0 is kept apart by Parse() (an Italian zero); more
-		// than 17 digits is too long for any plan (and for the integer).
+		// than 17 digits is too long for any plan (and for the integer below).
 		if (code == 0 || national.size() < 2 || national.size() > 17 ||
 		    national[0] == '0')
 			return false;
@@ -134,7 +135,9 @@ public:
 			return false;
 		PhoneNumber number;
 		number.set_country_code(code);
-		number.set_national_number(std::stoull(national));
+		// strtoull, not std::stoull: its call through a function pointer
+		// needs UBSan's C++ runtime, which the C-linked fuzzers lack.
+		number.set_national_number(std::strtoull(national.c_str(), nullptr, 10));
 		if (u.IsPossibleNumberWithReason(number) != PhoneNumberUtil::IS_POSSIBLE)
 			return false;
 		std::string e164;
