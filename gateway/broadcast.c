@@ -2025,7 +2025,7 @@ static void on_autoclaim(redisReply *reply, void *data)
 static void read_outbox(struct broadcaster *b, bool reclaim)
 {
 	long room = 2L * kannel_rate(b) - (long)b->in_hand;
-	if (b->reading || room <= 0 || !db_ready(b->env.db))
+	if (b->reading || room <= 0 || !db_ready_for_background(b->env.db))
 		return;
 	char count[24];
 	snprintf(count, sizeof(count), "%ld", room);
@@ -2125,7 +2125,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct broadcaster *b = arg;
-	if (!db_ready(b->env.db))
+	if (!db_ready_for_background(b->env.db))
 		return;
 	if (b->ticks == 0) {
 		struct db_args a = {0};

@@ -50,6 +50,7 @@ struct db {
 	redisAsyncContext *ac;
 	enum db_state state;
 	bool connected;      /* ac's socket is connected */
+	bool store_unchecked; /* db_set_store_checked(false), not yet true */
 	bool closing;        /* db_free is running */
 	int reconnect_ms;
 	struct event *reconnect_timer;
@@ -355,6 +356,16 @@ void db_free(struct db *db)
 bool db_ready(const struct db *db)
 {
 	return db->state == DB_READY && db->connected && db->ac;
+}
+
+bool db_ready_for_background(const struct db *db)
+{
+	return db_ready(db) && !db->store_unchecked;
+}
+
+void db_set_store_checked(struct db *db, bool checked)
+{
+	db->store_unchecked = !checked;
 }
 
 void db_set_on_ready(struct db *db, db_ready_fn fn, void *data)

@@ -36,6 +36,14 @@ struct db *db_new(struct event_base *base, const char *url, int timeout_ms,
 		  char *err, size_t errsize);
 void db_free(struct db *db);
 bool db_ready(const struct db *db);
+/* A daemon's background work (broadcasts, the priority lane, reminders,
+ * sweeps) waits for db_ready_for_background(): ready, and the store this
+ * connection reaches said to be in this version's key layout.  serve.c
+ * says so (db_set_store_checked) once a check of a new connection answers
+ * "current"; a db nobody says anything of (the command-line tools) counts
+ * as checked. */
+bool db_ready_for_background(const struct db *db);
+void db_set_store_checked(struct db *db, bool checked);
 
 /* fn(data) runs each time a connection to the master becomes ready (the
  * first included), before any command is sent on it. */

@@ -82,7 +82,7 @@ static void on_lane_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct dispatch *d = arg;
-	if (d->taking || d->in_hand >= LANE_TAKE_MAX || !db_ready(d->gw->db))
+	if (d->taking || d->in_hand >= LANE_TAKE_MAX || !db_ready_for_background(d->gw->db))
 		return;
 	d->taking = lane_take(d->gw->db, now_ms(), LANE_LEASE_MS,
 			      (int)(LANE_TAKE_MAX - d->in_hand), on_lane_taken, d) == 0;
@@ -151,7 +151,7 @@ static void on_remind_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct dispatch *d = arg;
 	struct gateway *gw = d->gw;
-	if (!db_ready(gw->db))
+	if (!db_ready_for_background(gw->db))
 		return;
 	d->ticks++;
 	long now = (long)time(NULL);

@@ -177,7 +177,12 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct retention *r = arg;
 	(void)fd;
 	(void)what;
-	if (!r->indexed && !r->indexing && db_ready(r->db)) {
+	if (!db_ready_for_background(r->db)) {
+		if (!r->indexing)
+			arm(r, RETENTION_CHECK_S);
+		return;
+	}
+	if (!r->indexed && !r->indexing) {
 		r->indexing = true;
 		person_index_upgrade(r->db, on_indexed, r);
 	}

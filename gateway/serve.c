@@ -81,6 +81,7 @@ static void on_layout(enum migrate_layout layout, void *arg)
 	struct gateway *gw = arg;
 	gw->layout_answered = true;
 	gw->layout_current = layout == MIGRATE_CURRENT;
+	db_set_store_checked(gw->db, gw->layout_current);
 	if (layout == MIGRATE_FAILED) {
 		log_error("%s; not serving, checking again in %d s", migrate_refusal(layout),
 			  LAYOUT_RETRY_SECONDS);
@@ -96,10 +97,12 @@ static void on_layout(enum migrate_layout layout, void *arg)
 }
 
 /* A new connection to Redis, maybe to another master: nothing kept from the
- * old one may be decided on, and its layout is checked (its first command). */
+ * old one may be decided on, and its layout is checked (its first command);
+ * until the check says current, the background work waits too. */
 static void on_redis_ready(void *data)
 {
 	struct gateway *gw = data;
+	db_set_store_checked(gw->db, false);
 	if (convo_cache_size(gw->convos))
 		log_info("redis: dropping %zu kept conversations", convo_cache_size(gw->convos));
 	convo_cache_clear(gw->convos);

@@ -223,6 +223,35 @@ r DEL sauti:contacts
 t_ok "once the check succeeds, serve is healthy" t_wait_for 10 _sauti_healthy
 t_is "$(redis_cli GET sauti:layout)" $LAYOUT "and the layout is recorded"
 
+# -- a new connection's store is checked before the background works on it ------
+# As after a failover to a master whose check fails: the outbox, the lane
+# and the reminders wait, and go on once the check says current.
+background_commands() {
+	grep -v ' lua\]' "$T/monitor.out" | grep -cE '"XREADGROUP"|"sauti:lane"|"sauti:remind"'
+}
+failed_checks() { grep -c "checking again" "$T/sauti.log"; }
+background_seen() { [ "$(background_commands)" -gt 0 ]; }
+failed_checks_over() { [ "$(failed_checks)" -gt "$1" ]; }
+redis_monitor_start
+t_ok "the background works on a checked store" t_wait_for 10 background_seen
+kill "$(cat "$T/monitor.pid")"
+r DEL sauti:layout
+r SET sauti:contacts not-a-set
+before=$(failed_checks)
+r CLIENT KILL TYPE normal
+t_ok "the new connection's check fails" t_wait_for 15 failed_checks_over "$before"
+redis_monitor_start
+before=$(failed_checks)
+t_ok "... and is made again, twice" t_wait_for 15 failed_checks_over $((before + 1))
+kill "$(cat "$T/monitor.pid")"
+t_is "$(background_commands)" 0 "meanwhile the background sends nothing"
+t_like "$(grep -c 'sauti:contacts' "$T/monitor.out")" '^[1-9]' "... while the check goes on"
+r DEL sauti:contacts
+t_ok "once the check succeeds, serve is healthy again" t_wait_for 10 _sauti_healthy
+redis_monitor_start
+t_ok "and the background works again" t_wait_for 10 background_seen
+kill "$(cat "$T/monitor.pid")"
+
 # -- not while a daemon uses the store -------------------------------------------
 # A daemon sends Redis commands every second (its ticks): while anything
 # has lately, migrate-keys changes nothing.
