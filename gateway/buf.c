@@ -108,13 +108,19 @@ char *buf_digits(char *end, unsigned long v)
 	return end;
 }
 
+char *buf_long_digits(char *end, long v)
+{
+	char *at = buf_digits(end, v < 0 ? 0UL - (unsigned long)v : (unsigned long)v);
+	if (v < 0)
+		*--at = '-';
+	return at;
+}
+
 void buf_put_long(struct buf *b, long v)
 {
 	char digits[BUF_DIGITS_MAX + 1];
 	char *end = digits + sizeof(digits);
-	char *at = buf_digits(end, v < 0 ? 0UL - (unsigned long)v : (unsigned long)v);
-	if (v < 0)
-		*--at = '-';
+	char *at = buf_long_digits(end, v);
 	buf_append(b, at, (size_t)(end - at));
 }
 

@@ -32,6 +32,9 @@ void buf_put_long(struct buf *b, long v);
  * caller writing into room it made itself. */
 #define BUF_DIGITS_MAX 20
 char *buf_digits(char *end, unsigned long v);
+/* The same for a signed v, '-' first when negative (BUF_DIGITS_MAX + 1
+ * room before end). */
+char *buf_long_digits(char *end, long v);
 void buf_reset(struct buf *b);
 /* Drops the first n bytes (all when there are fewer). */
 void buf_drop_front(struct buf *b, size_t n);

@@ -225,10 +225,10 @@ static void shed(struct http_server *s, struct evhttp_request *ev)
  * libevent function. */
 static const char *date_now(void)
 {
-	static time_t made_at;
+	static time_t made_at;          /* 0: never (no clock reads 1970) */
 	static char text[64];
 	time_t now = time(NULL);
-	if (now != made_at || !text[0]) {
+	if (now != made_at) {
 		struct tm tm;
 		gmtime_r(&now, &tm);
 		evutil_date_rfc1123(text, sizeof(text), &tm);

@@ -509,13 +509,9 @@ void number_format(double value, char *out, size_t size)
 	/* A whole number of 15 digits or fewer is what "%.15g" would print,
 	 * without printf's cost: most answers are counts and ages. */
 	if (fabs(value) < 1e15 && value == trunc(value)) {
-		long whole = (long)value;
 		char *end = tmp + sizeof(tmp) - 1;
 		*end = '\0';
-		char *at = buf_digits(end, whole < 0 ? 0UL - (unsigned long)whole : (unsigned long)whole);
-		if (whole < 0)
-			*--at = '-';
-		str_copy(out, size, at);
+		str_copy(out, size, buf_long_digits(end, (long)value));
 		return;
 	}
 	snprintf(tmp, sizeof(tmp), "%.15g", value);

@@ -63,6 +63,14 @@ static void count_reply(struct turn *t, const char *screen)
 		log_debug("ussd %s to %s: %s", t->d.ended ? "END" : "CON", t->phone, screen);
 }
 
+/* "CON " or "END " (d->ended), then the screen d->reply: the form the
+ * aggregator is answered in and the reply is remembered in. */
+static void put_prefixed(struct buf *out, const struct decision *d)
+{
+	buf_puts(out, d->ended ? "END " : "CON ");
+	buf_append(out, buf_str(&d->reply), d->reply.len);
+}
+
 /* Every reply is kept as "CON ..." or "END ..." (remember_with_prefix), so
  * that a repeated request closes the session as the original did; here the
  * prefix becomes d.ended again and the bare screen stays. */
@@ -84,8 +92,7 @@ static void at_answer(struct turn *t, int rc)
 	} else {
 		split_stored(t);
 		struct buf body = BUF_INIT;
-		buf_puts(&body, t->d.ended ? "END " : "CON ");
-		buf_append(&body, buf_str(&t->d.reply), t->d.reply.len);
+		put_prefixed(&body, &t->d);
 		count_reply(t, buf_str(&t->d.reply));
 		http_reply(req, 200, "text/plain; charset=utf-8", body.data, body.len);
 		buf_release(&body);
@@ -156,8 +163,7 @@ static void remember_with_prefix(struct turn *t)
 {
 	struct decision *d = &t->d;
 	struct buf stored = BUF_INIT;
-	buf_puts(&stored, d->ended ? "END " : "CON ");
-	buf_append(&stored, buf_str(&d->reply), d->reply.len);
+	put_prefixed(&stored, d);
 	buf_release(&d->reply);
 	d->reply = stored;
 	/* A key per request is kept only when the run ends (its pointer then

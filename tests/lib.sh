@@ -435,7 +435,9 @@ _t_up_or_dead() {
 # -- Redis ------------------------------------------------------------------------
 
 # start_redis: redis-server on a free port, no persistence, no unix socket,
-# state in $T/redis; exports REDIS_PORT and REDIS_URL.
+# state in $T/redis; exports REDIS_PORT and REDIS_URL.  REDIS_WRAP (a command
+# line, as SAUTI_WRAP for sauti) runs it under a tool, REDIS_START_TIMEOUT
+# (seconds, 10) waits longer for it.
 start_redis() {
 	REDIS_PORT=$(free_port)
 	export REDIS_PORT REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
@@ -455,11 +457,12 @@ start_redis_again() {
 
 _redis_spawn() {
 	mkdir -p "$T/redis"
-	t_spawn redis "$T/redis/redis.log" redis-server \
+	# shellcheck disable=SC2086 # REDIS_WRAP is a command line
+	t_spawn redis "$T/redis/redis.log" ${REDIS_WRAP:-} redis-server \
 		--bind 127.0.0.1 --port "$REDIS_PORT" --daemonize no \
 		--save '' --appendonly no --dir "$T/redis" --logfile '' \
 		--protected-mode yes
-	_t_wait_up redis 10 "$T/redis/redis.log" _redis_pong
+	_t_wait_up redis "${REDIS_START_TIMEOUT:-10}" "$T/redis/redis.log" _redis_pong
 }
 
 _redis_pong() {

@@ -50,14 +50,8 @@ count() {
 # total FILE: the instructions callgrind counted.
 total() { sed -n 's/^totals: *//p' "$1" | tr -d ' '; }
 
-# Redis as tests/lib.sh starts it, under callgrind.
-REDIS_PORT=$(free_port)
-export REDIS_PORT REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
-# shellcheck disable=SC2086 # the valgrind words
-t_spawn redis "$T/redis.log" $grind --callgrind-out-file="$T/redis.cg" redis-server \
-	--bind 127.0.0.1 --port "$REDIS_PORT" --daemonize no --save '' --appendonly no \
-	--dir "$T" --logfile '' --protected-mode yes
-t_wait_for 60 _redis_pong || bail_out "redis did not start"
+REDIS_START_TIMEOUT=60 REDIS_WRAP="$grind --callgrind-out-file=$T/redis.cg" start_redis ||
+	bail_out "redis did not start"
 SAUTI_LOG_LEVEL=warn write_config "$T_ROOT/tests/flows/broadcast"
 SAUTI_START_TIMEOUT=60 SAUTI_WRAP="$grind --callgrind-out-file=$T/sauti.cg" start_sauti
 s_steps=$(count sauti "$(sauti_pid) $(t_pid redis)" "$SAUTI_PORT" -k) ||
