@@ -348,6 +348,13 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 t_tmpdir >/dev/null
 
+# median NUMBER...: the middle one (the mean of the two middle ones).
+median() {
+	printf '%s\n' "$@" | sort -g |
+		awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2];
+			else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
 # t_random: 32 hex characters, for passwords and tokens.
 t_random() {
 	od -An -N16 -tx1 /dev/urandom | tr -d ' \n'

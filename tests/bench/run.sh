@@ -122,12 +122,6 @@ calc() {
 	awk "BEGIN { printf \"%.${2:-3}f\", ($1) }" 2>/dev/null || echo nan
 }
 
-median() {
-	printf '%s\n' "$@" | sort -g |
-		awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2];
-			else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-
 now_s() { echo "${EPOCHREALTIME/,/.}"; }
 
 # pair_in_turn TRIAL BASELINE SAUTI: one trial of each, the baseline first on
