@@ -731,6 +731,12 @@ void db_args_same(struct db_args *a, int i, int from)
 	a->own[i] = a->own[from];
 }
 
+void db_args_truncate(struct db_args *a, int n)
+{
+	if (n < a->n)
+		a->n = n;
+}
+
 void db_args_addf(struct db_args *a, const char *fmt, ...)
 {
 	va_list ap;

@@ -92,6 +92,8 @@ void db_args_setjoin(struct db_args *a, int i, ...) __attribute__((sentinel));
  * given again in a slot a script does not touch), without building it
  * twice. */
 void db_args_same(struct db_args *a, int i, int from);
+/* Drops the arguments from n on (a script's empty tail). */
+void db_args_truncate(struct db_args *a, int n);
 void db_args_release(struct db_args *a);
 /* Sends a as one command and releases it, sent or not. */
 int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a);

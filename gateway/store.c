@@ -94,28 +94,33 @@ static const char load_script[] =
 	"return load_convo(k_contact, k_pointer, k_limit, k_reply, msg_id, limit, window, session,\n"
 	"                  {unpack(KEYS, NKEYS + 1)}, {unpack(ARGV, NARGS + 1)})\n";
 
-/* The commit.  KEYS: the contact, the pointer, the run written and the run
- * ended (when there are), the reply remembered (when a message id is), the
- * limit counter (when guarded), the person's runs and replies, the contacts
- * set, the flow's runs and stats, the reminder schedule, and an inbox
- * item's keys (inbox_add_keys; the contact's when there is no item).
+/* The commit.  KEYS: the contact, the pointer, the run written (when there
+ * is one), the reply remembered or looked up (when a message id is), the
+ * contacts set, the flow's stats and runs, the reminder schedule, the
+ * person's replies, the limit counter (when guarded), the run ended (when
+ * there is one) and an inbox item's keys (inbox_add_keys): in that order,
+ * from what nearly every commit needs to what few do.  A commit names the
+ * keys up to the last one it needs, no more (the others are nil here), and
+ * gives a slot before that which it does not need the contact's key again:
+ * every key a script passes to Redis must be named, and each one named
+ * costs Redis a string and a table slot (docs/performance.md).
  * guarded "1": the commit first makes the load's checks, the repeat and
  * the limit (struct commit's guarded).
  * ARGV: these, then five counted lists: run field/value pairs (those that
  * changed), run fields to delete, contact field/value pairs, contact fields
  * to delete, stats fields to increment; then the reminder's due time (see
  * struct commit's remind_at) and an inbox item: its id ("" none) and a
- * counted list of its field/value pairs.  expect_ptr "*": not read (see
- * store_commit).  Returns 1, or (guarded) a repeat's reply or the count
- * over the limit, or, when the pointer, the run or the contact
+ * counted list of its field/value pairs.  What follows the last list that
+ * is not empty is left out, and reads as empty ("0", ""). expect_ptr "*":
+ * not read (see store_commit).  Returns 1, or (guarded) a repeat's reply or
+ * the count over the limit, or, when the pointer, the run or the contact
  * changed since they were read, what load_convo() finds now: the turn
  * decides again without another round trip.
  * ("local A = ARGV" is how tests/integration/42-faults.t knows it.) */
 #define COMMIT_KEYS(X) \
-	X(k_contact) X(k_pointer) X(k_run) X(k_end_run) X(k_reply) X(k_limit) \
-	X(k_person_replies) X(k_contacts) X(k_flow_runs) X(k_stats) \
-	X(k_remind) X(k_inbox_item) X(k_inbox) X(k_inbox_open) X(k_inbox_person) \
-	X(k_inbox_thread)
+	X(k_contact) X(k_pointer) X(k_run) X(k_reply) X(k_contacts) X(k_stats) \
+	X(k_flow_runs) X(k_remind) X(k_person_replies) X(k_limit) X(k_end_run) \
+	X(k_inbox_item) X(k_inbox) X(k_inbox_open) X(k_inbox_person) X(k_inbox_thread)
 #define COMMIT_ARGS(X) \
 	X(phone) X(msg_id) X(reply) X(expect_ptr) X(ptr_action) X(run_id) X(run_v) \
 	X(started) X(by_sms) X(end_run) X(end_status) X(now) X(reply_ttl) X(contact_v) \
@@ -149,7 +154,7 @@ static const char commit_script[] =
 	"  if redis.call('EXISTS', k_contact) == 1 then return conflict() end\n"
 	"elseif (redis.call('HGET', k_contact, '_v') or '0') ~= contact_v then return conflict() end\n"
 	"local function span(i)\n" /* a counted list: its first and last index */
-	"  local n = tonumber(A[i])\n"
+	"  local n = tonumber(A[i] or 0)\n"
 	"  return i + 1, i + n, i + n + 1\n"
 	"end\n"
 	"local rf, rl, i = span(NARGS + 1)\n"
@@ -200,10 +205,10 @@ static const char commit_script[] =
 	"    redis.call('EXPIRE', k_person_replies, reply_ttl)\n"
 	"  end\n"
 	"end\n"
-	"local due = tonumber(A[q])\n"
+	"local due = tonumber(A[q] or 0)\n"
 	"if due > 0 then redis.call('ZADD', k_remind, due, run_id)\n"
 	"elseif due < 0 then redis.call('ZREM', k_remind, run_id) end\n"
-	"if A[q + 1] ~= '' then\n"
+	"if (A[q + 1] or '') ~= '' then\n"
 	"  local f, l = span(q + 2)\n"
 	"  inbox_add({item = k_inbox_item, all = k_inbox, open = k_inbox_open,\n"
 	"             person = k_inbox_person, thread = k_inbox_thread},\n"
@@ -749,45 +754,116 @@ static int send_script(struct db *db, struct db_args *a, const char *phone,
 	return rc;
 }
 
-void store_commit_command(struct db_args *a, const struct commit *c)
+/* Which of the commit's keys c needs (the script's conditions for touching
+ * each, above); returns how many to name: up to the last one needed. */
+static int commit_keys_needed(const struct commit *c, bool need[CK_COUNT])
 {
 	const struct stored_run *run = c->run;
-	/* The reply to remember, and the one to look up on a conflict: the
-	 * same message's (store.h). */
-	const char *reply_id = c->msg_id ? c->msg_id : c->load_msg_id;
-	int k = script_begin(a, commit_script, CK_COUNT);
+	memset(need, 0, CK_COUNT * sizeof(need[0]));
+	need[CK_k_contact] = need[CK_k_pointer] = true;
+	need[CK_k_run] = run != NULL;
+	need[CK_k_reply] = c->msg_id || c->load_msg_id;
+	need[CK_k_contacts] = c->contact_set && c->contact_set->n > 0;
+	need[CK_k_stats] = c->nstats > 0;
+	need[CK_k_flow_runs] = run && run->version == 0;
+	need[CK_k_remind] = run && c->remind_at != 0;
+	need[CK_k_person_replies] = c->msg_id != NULL;
+	need[CK_k_limit] = c->guarded;
+	need[CK_k_end_run] = c->end_run != NULL;
+	for (int i = 0; i < INBOX_ADD_NKEYS; i++)
+		need[CK_k_inbox_item + i] = c->inbox != NULL;
+	int n = CK_COUNT;
+	while (!need[n - 1])
+		n--;
+	return n;
+}
+
+static void put_commit_keys(struct db_args *a, const struct commit *c)
+{
+	bool need[CK_COUNT];
+	int nkeys = commit_keys_needed(c, need);
+	int k = script_begin(a, commit_script, nkeys);
 	/* A slot the script does not touch this time names the contact's
 	 * key again (db_args_same): Redis needs every key named. */
 	int contact = k + CK_k_contact;
 	keys_contact(a, contact, c->phone);
+	for (int i = 0; i < nkeys; i++)
+		if (!need[i])
+			db_args_same(a, k + i, contact);
 	keys_pointer(a, k + CK_k_pointer, c->kind, c->phone);
-	if (run)
-		keys_run(a, k + CK_k_run, run->id);
-	else
-		db_args_same(a, k + CK_k_run, contact);
-	if (c->end_run)
-		keys_run(a, k + CK_k_end_run, c->end_run);
-	else
-		db_args_same(a, k + CK_k_end_run, contact);
-	if (reply_id)
-		keys_reply(a, k + CK_k_reply, c->phone, reply_id);
-	else
-		db_args_same(a, k + CK_k_reply, contact);
-	if (c->guarded)
+	if (need[CK_k_run])
+		keys_run(a, k + CK_k_run, c->run->id);
+	if (need[CK_k_reply])
+		keys_reply(a, k + CK_k_reply, c->phone, c->msg_id ? c->msg_id : c->load_msg_id);
+	if (need[CK_k_contacts])
+		keys_contacts(a, k + CK_k_contacts);
+	if (need[CK_k_stats])
+		keys_stats(a, k + CK_k_stats, c->run ? c->run->flow : "");
+	if (need[CK_k_flow_runs])
+		keys_flow_runs(a, k + CK_k_flow_runs, c->run->flow);
+	if (need[CK_k_remind])
+		keys_remind(a, k + CK_k_remind);
+	if (need[CK_k_person_replies])
+		keys_person_replies(a, k + CK_k_person_replies, c->phone);
+	if (need[CK_k_limit])
 		keys_limit(a, k + CK_k_limit, c->phone);
-	else
-		db_args_same(a, k + CK_k_limit, contact);
-	keys_person_replies(a, k + CK_k_person_replies, c->phone);
-	keys_contacts(a, k + CK_k_contacts);
-	keys_flow_runs(a, k + CK_k_flow_runs, run ? run->flow : "");
-	keys_stats(a, k + CK_k_stats, run ? run->flow : "");
-	keys_remind(a, k + CK_k_remind);
+	if (need[CK_k_end_run])
+		keys_run(a, k + CK_k_end_run, c->end_run);
 	if (c->inbox)
 		inbox_add_keys(a, k + CK_k_inbox_item, c->inbox->id, c->phone);
-	else
-		for (int i = 0; i < INBOX_ADD_NKEYS; i++)
-			db_args_same(a, k + CK_k_inbox_item + i, contact);
+}
 
+/* The counted lists, the reminder and the inbox item; what follows the
+ * last one that says something is left out (the script reads it as
+ * empty). */
+static void put_commit_lists(struct db_args *a, const struct commit *c)
+{
+	const struct stored_run *run = c->run;
+	int said = a->n;
+	/* A run already stored gets only what changed in this turn. */
+	const struct stored_run *was = run && run->version && c->stored &&
+				       strcmp(c->stored->id, run->id) == 0 ? c->stored : NULL;
+	if (run) {
+		put_run_fields(a, run, was);
+		put_run_deletions(a, run, was);
+	} else {
+		db_args_add(a, "0");
+		db_args_add(a, "0");
+	}
+	if (run)
+		said = a->n;
+	size_t ncon = c->contact_set ? c->contact_set->n : 0;
+	db_args_addl(a, (long)ncon * 2);
+	for (size_t i = 0; i < ncon; i++) {
+		db_args_add(a, c->contact_set->items[i].name);
+		db_args_add(a, c->contact_set->items[i].value);
+	}
+	if (ncon)
+		said = a->n;
+	db_args_addl(a, c->ncontact_del);
+	for (int i = 0; i < c->ncontact_del; i++)
+		db_args_add(a, c->contact_del[i]);
+	if (c->ncontact_del)
+		said = a->n;
+	db_args_addl(a, c->nstats);
+	for (int i = 0; i < c->nstats; i++)
+		db_args_add(a, c->stats[i]);
+	if (c->nstats)
+		said = a->n;
+	/* the reminder and the inbox item after the lists (inbox.h) */
+	db_args_addl(a, c->run ? c->remind_at : 0);
+	if (c->run && c->remind_at)
+		said = a->n;
+	inbox_item_args(a, c->inbox);
+	if (c->inbox)
+		said = a->n;
+	db_args_truncate(a, said);
+}
+
+void store_commit_command(struct db_args *a, const struct commit *c)
+{
+	const struct stored_run *run = c->run;
+	put_commit_keys(a, c);
 	int v = script_reserve(a, CA_COUNT);
 	db_args_set(a, v + CA_phone, c->phone);
 	db_args_set(a, v + CA_msg_id, c->msg_id ? c->msg_id : "");
@@ -819,33 +895,7 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 	db_args_setl(a, v + CA_window, c->window > 0 ? c->window : 60);
 	db_args_set(a, v + CA_load_msg_id, c->load_msg_id ? c->load_msg_id : "");
 	db_args_set(a, v + CA_session, c->session ? c->session : "");
-
-	/* The counted lists.  A run already stored gets only what changed in
-	 * this turn. */
-	const struct stored_run *was = run && run->version && c->stored &&
-				       strcmp(c->stored->id, run->id) == 0 ? c->stored : NULL;
-	if (run) {
-		put_run_fields(a, run, was);
-		put_run_deletions(a, run, was);
-	} else {
-		db_args_add(a, "0");
-		db_args_add(a, "0");
-	}
-	size_t ncon = c->contact_set ? c->contact_set->n : 0;
-	db_args_addl(a, (long)ncon * 2);
-	for (size_t i = 0; i < ncon; i++) {
-		db_args_add(a, c->contact_set->items[i].name);
-		db_args_add(a, c->contact_set->items[i].value);
-	}
-	db_args_addl(a, c->ncontact_del);
-	for (int i = 0; i < c->ncontact_del; i++)
-		db_args_add(a, c->contact_del[i]);
-	db_args_addl(a, c->nstats);
-	for (int i = 0; i < c->nstats; i++)
-		db_args_add(a, c->stats[i]);
-	/* the reminder and the inbox item after the lists (inbox.h) */
-	db_args_addl(a, c->run ? c->remind_at : 0);
-	inbox_item_args(a, c->inbox);
+	put_commit_lists(a, c);
 }
 
 int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
@@ -1198,8 +1248,13 @@ int store_load_position(const struct convo_query *q, const char *name)
 			(int)q->nstats, name);
 }
 
-int store_commit_position(const char *name)
+int store_commit_position(int nkeys, const char *name)
 {
-	return script_position(commit_names, sizeof(commit_names) / sizeof(commit_names[0]), CK_COUNT,
-			0, name);
+	int i = script_position(commit_names, sizeof(commit_names) / sizeof(commit_names[0]),
+				CK_COUNT, 0, name) - 3;
+	if (i < 0)
+		return -1;
+	if (i < CK_COUNT)
+		return i < nkeys ? 3 + i : -1;
+	return 3 + nkeys + i - CK_COUNT;
 }
