@@ -26,7 +26,11 @@ struct db_args;
 /* "local a,b,c,_ = unpack(KEYS, 1, 0+1+1+1)": the last name takes the nil
  * after the list, so that the generated list may end with a comma. */
 #define SCRIPT_LOCALS(LIST, TABLE) \
-	"local " LIST(SCRIPT_LUA_NAME) "_ = unpack(" TABLE ", 1, 0" LIST(SCRIPT_LUA_ONE) ")\n"
+	SCRIPT_LOCALS_SPAN(LIST, TABLE, "1", "0" LIST(SCRIPT_LUA_ONE))
+/* The same for the positions FIRST to LAST of TABLE (Lua expressions): a
+ * counted list that may leave out its tail, whose names after LAST are nil. */
+#define SCRIPT_LOCALS_SPAN(LIST, TABLE, FIRST, LAST) \
+	"local " LIST(SCRIPT_LUA_NAME) "_ = unpack(" TABLE ", " FIRST ", " LAST ")\n"
 /* "local NAME = 0+1+1": how many positions a list has. */
 #define SCRIPT_COUNT(NAME, LIST) "local " NAME " = 0" LIST(SCRIPT_LUA_ONE) "\n"
 

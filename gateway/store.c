@@ -106,9 +106,13 @@ static const char load_script[] =
  * costs Redis a string and a table slot (docs/performance.md).
  * guarded "1": the commit first makes the load's checks, the repeat and
  * the limit (struct commit's guarded).
- * ARGV: these, then five counted lists: run field/value pairs (those that
- * changed), run fields to delete, contact field/value pairs, contact fields
- * to delete, stats fields to increment; then the reminder's due time (see
+ * ARGV: these; then the options below, what few commits need (a message
+ * id and its reply, a run begun, a guard, a run ended), as a counted list
+ * that ends with the last one this commit needs (the others are nil here,
+ * msg_id and end_run then ""); then five counted lists: run field/value
+ * pairs (those that changed), run fields to delete, contact field/value
+ * pairs, contact fields to delete, stats fields to increment; then the
+ * reminder's due time (see
  * struct commit's remind_at) and an inbox item: its id ("" none) and a
  * counted list of its field/value pairs.  What follows the last list that
  * is not empty is left out, and reads as empty ("0", ""). expect_ptr "*":
@@ -122,13 +126,17 @@ static const char load_script[] =
 	X(k_flow_runs) X(k_remind) X(k_person_replies) X(k_limit) X(k_end_run) \
 	X(k_inbox_item) X(k_inbox) X(k_inbox_open) X(k_inbox_person) X(k_inbox_thread)
 #define COMMIT_ARGS(X) \
-	X(phone) X(msg_id) X(reply) X(expect_ptr) X(ptr_action) X(run_id) X(run_v) \
-	X(started) X(by_sms) X(end_run) X(end_status) X(now) X(reply_ttl) X(contact_v) \
-	X(guarded) X(contact_absent) X(limit) X(window) X(load_msg_id) X(session)
+	X(phone) X(expect_ptr) X(ptr_action) X(run_id) X(run_v) X(now) X(contact_v) \
+	X(contact_absent) X(load_msg_id) X(session)
+#define COMMIT_OPTS(X) \
+	X(started) X(msg_id) X(reply) X(reply_ttl) X(by_sms) X(guarded) X(limit) X(window) \
+	X(end_run) X(end_status)
 #define CK(n) SCRIPT_ENUM(CK_, n)
 #define CA(n) SCRIPT_ENUM(CA_, n)
+#define CO(n) SCRIPT_ENUM(CO_, n)
 enum { COMMIT_KEYS(CK) CK_COUNT };
 enum { COMMIT_ARGS(CA) CA_COUNT };
+enum { COMMIT_OPTS(CO) CO_COUNT };
 _Static_assert(CK_k_inbox_thread - CK_k_inbox_item + 1 == INBOX_ADD_NKEYS,
 	       "the inbox's keys in inbox_add_keys()'s order");
 
@@ -139,6 +147,9 @@ static const char commit_script[] =
 	SCRIPT_LOCALS(COMMIT_KEYS, "KEYS")
 	SCRIPT_LOCALS(COMMIT_ARGS, "ARGV")
 	SCRIPT_COUNT("NARGS", COMMIT_ARGS)
+	"local nopts = tonumber(A[NARGS + 1])\n"
+	SCRIPT_LOCALS_SPAN(COMMIT_OPTS, "A", "NARGS + 2", "NARGS + 1 + nopts")
+	"msg_id, end_run = msg_id or '', end_run or ''\n"
 	"local function conflict()\n"
 	"  return load_convo(k_contact, k_pointer, k_contact, k_reply, load_msg_id, '0', '0', session, {}, {})\n"
 	"end\n"
@@ -157,7 +168,7 @@ static const char commit_script[] =
 	"  local n = tonumber(A[i] or 0)\n"
 	"  return i + 1, i + n, i + n + 1\n"
 	"end\n"
-	"local rf, rl, i = span(NARGS + 1)\n"
+	"local rf, rl, i = span(NARGS + 2 + nopts)\n"
 	"local df, dl, j = span(i)\n"
 	"local cf, cl, k = span(j)\n"
 	"local xf, xl, m = span(k)\n"
@@ -860,15 +871,48 @@ static void put_commit_lists(struct db_args *a, const struct commit *c)
 	db_args_truncate(a, said);
 }
 
+/* The options, as many as up to the last one c needs (the script's
+ * conditions for reading each, above), behind their count. */
+static void put_commit_options(struct db_args *a, const struct commit *c)
+{
+	const struct stored_run *run = c->run;
+	bool need[CO_COUNT] = {
+		[CO_started] = run && run->version == 0,
+		[CO_msg_id] = c->msg_id != NULL,
+		[CO_reply] = c->msg_id != NULL,
+		[CO_reply_ttl] = c->msg_id != NULL,
+		[CO_by_sms] = run && run->channel == CHANNEL_SMS,
+		[CO_guarded] = c->guarded,
+		[CO_limit] = c->guarded,
+		[CO_window] = c->guarded,
+		[CO_end_run] = c->end_run != NULL,
+		[CO_end_status] = c->end_run != NULL,
+	};
+	int n = CO_COUNT;
+	while (n > 0 && !need[n - 1])
+		n--;
+	db_args_addl(a, n);
+	int o = script_reserve(a, CO_COUNT);
+	db_args_setl(a, o + CO_started, run ? run->started : 0);
+	db_args_set(a, o + CO_msg_id, c->msg_id ? c->msg_id : "");
+	/* The reply goes to Redis only when it is to be remembered. */
+	db_args_set(a, o + CO_reply, c->msg_id && c->reply ? c->reply : "");
+	db_args_setl(a, o + CO_reply_ttl, c->msg_ttl > 0 ? c->msg_ttl : 86400);
+	db_args_set(a, o + CO_by_sms, run && run->channel == CHANNEL_SMS ? "1" : "0");
+	db_args_set(a, o + CO_guarded, c->guarded ? "1" : "0");
+	db_args_setl(a, o + CO_limit, c->guarded ? c->limit : 0);
+	db_args_setl(a, o + CO_window, c->window > 0 ? c->window : 60);
+	db_args_set(a, o + CO_end_run, c->end_run ? c->end_run : "");
+	db_args_set(a, o + CO_end_status, c->end_status ? c->end_status : "");
+	db_args_truncate(a, o + n);
+}
+
 void store_commit_command(struct db_args *a, const struct commit *c)
 {
 	const struct stored_run *run = c->run;
 	put_commit_keys(a, c);
 	int v = script_reserve(a, CA_COUNT);
 	db_args_set(a, v + CA_phone, c->phone);
-	db_args_set(a, v + CA_msg_id, c->msg_id ? c->msg_id : "");
-	/* The reply goes to Redis only when it is to be remembered. */
-	db_args_set(a, v + CA_reply, c->msg_id && c->reply ? c->reply : "");
 	/* Writing on to the run the pointer names, the run's version check
 	 * implies the pointer's: every script that moves a pointer away from an
 	 * active run bumps that run's version in the same step (here,
@@ -882,19 +926,12 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 		    c->pointer == POINTER_SET ? "set" : c->pointer == POINTER_CLEAR ? "clear" : "keep");
 	db_args_set(a, v + CA_run_id, run ? run->id : "");
 	db_args_setl(a, v + CA_run_v, run ? run->version : 0);
-	db_args_setl(a, v + CA_started, run ? run->started : 0);
-	db_args_set(a, v + CA_by_sms, run && run->channel == CHANNEL_SMS ? "1" : "0");
-	db_args_set(a, v + CA_end_run, c->end_run ? c->end_run : "");
-	db_args_set(a, v + CA_end_status, c->end_status ? c->end_status : "");
 	db_args_setl(a, v + CA_now, c->now);
-	db_args_setl(a, v + CA_reply_ttl, c->msg_ttl > 0 ? c->msg_ttl : 86400);
 	db_args_setl(a, v + CA_contact_v, c->contact_version);
-	db_args_set(a, v + CA_guarded, c->guarded ? "1" : "0");
 	db_args_set(a, v + CA_contact_absent, c->contact_absent ? "1" : "0");
-	db_args_setl(a, v + CA_limit, c->guarded ? c->limit : 0);
-	db_args_setl(a, v + CA_window, c->window > 0 ? c->window : 60);
 	db_args_set(a, v + CA_load_msg_id, c->load_msg_id ? c->load_msg_id : "");
 	db_args_set(a, v + CA_session, c->session ? c->session : "");
+	put_commit_options(a, c);
 	put_commit_lists(a, c);
 }
 
@@ -1240,7 +1277,8 @@ int store_contacts(struct db *db, struct contacts_import *imp,
 /* -- for tests: where each named argument is ------------------------------------ */
 
 static const char *const load_names[] = {LOAD_KEYS(SCRIPT_NAME_STR) LOAD_ARGS(SCRIPT_NAME_STR)};
-static const char *const commit_names[] = {COMMIT_KEYS(SCRIPT_NAME_STR) COMMIT_ARGS(SCRIPT_NAME_STR)};
+static const char *const commit_names[] = {COMMIT_KEYS(SCRIPT_NAME_STR) COMMIT_ARGS(SCRIPT_NAME_STR)
+					   "nopts", COMMIT_OPTS(SCRIPT_NAME_STR)};
 
 int store_load_position(const struct convo_query *q, const char *name)
 {
@@ -1248,7 +1286,7 @@ int store_load_position(const struct convo_query *q, const char *name)
 			(int)q->nstats, name);
 }
 
-int store_commit_position(int nkeys, const char *name)
+int store_commit_position(int nkeys, int nopts, const char *name)
 {
 	int i = script_position(commit_names, sizeof(commit_names) / sizeof(commit_names[0]),
 				CK_COUNT, 0, name) - 3;
@@ -1256,5 +1294,7 @@ int store_commit_position(int nkeys, const char *name)
 		return -1;
 	if (i < CK_COUNT)
 		return i < nkeys ? 3 + i : -1;
+	if (i > CK_COUNT + CA_COUNT + nopts)
+		return -1; /* an option left out */
 	return 3 + nkeys + i - CK_COUNT;
 }

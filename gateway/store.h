@@ -312,12 +312,12 @@ void store_person_keys(struct db_args *a, int at, const char *phone);
  * the number of keys, KEYS, ARGV), into a (the caller releases it); and,
  * for the tests, where the key or argument of that name is in them (-1:
  * none; the load's depend on q's number of stats, the commit's on the
- * number of keys it names).  The names are the scripts' own (k_contact,
+ * numbers of keys and options it names).  The names are the scripts' own (k_contact,
  * run_id, ...). */
 void store_load_command(struct db_args *a, const struct convo_query *q);
 void store_commit_command(struct db_args *a, const struct commit *c);
 int store_load_position(const struct convo_query *q, const char *name);
-int store_commit_position(int nkeys, const char *name);
+int store_commit_position(int nkeys, int nopts, const char *name);
 
 /* Ends every active run of a phone (STOP) with status "stopped". */
 int store_stop_runs(struct db *db, const char *phone, long now,

@@ -16,12 +16,14 @@ static inline const char *arg(const struct db_args *a, int i)
 	return a->own[i] >= 0 ? a->text.data + a->own[i] : a->v[i];
 }
 
-/* The names of "local a,b,c,_ = unpack(TABLE, 1, ...)" in script, in order,
- * into names (at most max); returns how many (0: the script has none). */
-static inline int lua_locals(const char *script, const char *table, char names[][32], int max)
+/* The names of "local a,b,c,_ = unpack(TABLE, FIRST, ...)" in script, in
+ * order, into names (at most max); returns how many (0: the script has
+ * none).  lua_locals: FIRST is 1. */
+static inline int lua_locals_from(const char *script, const char *table, const char *first,
+				  char names[][32], int max)
 {
 	char pattern[64];
-	snprintf(pattern, sizeof(pattern), "_ = unpack(%s, 1,", table);
+	snprintf(pattern, sizeof(pattern), "_ = unpack(%s, %s,", table, first);
 	const char *end = strstr(script, pattern);
 	if (!end)
 		return 0;
@@ -39,6 +41,11 @@ static inline int lua_locals(const char *script, const char *table, char names[]
 		start = comma + 1;
 	}
 	return n;
+}
+
+static inline int lua_locals(const char *script, const char *table, char names[][32], int max)
+{
+	return lua_locals_from(script, table, "1", names, max);
 }
 
 #endif

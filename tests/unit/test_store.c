@@ -48,15 +48,30 @@ static void locals_match_positions(const struct db_args *a, int (*position)(cons
 
 #define AT(a, pos, name) arg(a, pos(name))
 
-/* The commit's positions in the command last built (its number of keys). */
-static int commit_nkeys;
-static int commit_position(const char *name) { return store_commit_position(commit_nkeys, name); }
+/* The commit's positions in the command last built (its numbers of keys
+ * and options). */
+static int commit_nkeys, commit_nopts;
+static int commit_position(const char *name)
+{
+	return store_commit_position(commit_nkeys, commit_nopts, name);
+}
 
 static void commit_settle(struct db_args *a)
 {
 	settle(a);
 	commit_nkeys = atoi(arg(a, 2));
+	commit_nopts = atoi(arg(a, store_commit_position(commit_nkeys, 0, "nopts")));
+	/* the options' locals, where their names say (left out: none) */
+	char names[16][32];
+	int n = lua_locals_from(arg(a, 1), "A", "NARGS + 2", names, 16);
+	assert_true(n > 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(commit_position(names[i]),
+				 i < commit_nopts ? commit_position("nopts") + 1 + i : -1);
 }
+
+/* Where the commit's counted lists begin: after its options. */
+static int commit_lists(void) { return commit_position("nopts") + 1 + commit_nopts; }
 
 static void commit_sends_each_thing_where_its_name_says(void **state)
 {
@@ -105,7 +120,7 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	/* a run stored already is in its flow's index: the slot stands in */
 	assert_string_equal(AT(&a, pos, "k_flow_runs"), "sauti:c:{" PHONE "}");
 	/* the keys after the last one needed (the run ended) are not named */
-	assert_int_equal(atoi(arg(&a, 2)), store_commit_position(99, "k_end_run") - 3 + 1);
+	assert_int_equal(atoi(arg(&a, 2)), store_commit_position(99, 0, "k_end_run") - 3 + 1);
 	assert_int_equal(pos("k_inbox_item"), -1);
 	assert_string_equal(AT(&a, pos, "phone"), PHONE);
 	assert_string_equal(AT(&a, pos, "msg_id"), "m1");
@@ -133,7 +148,7 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	/* The counted lists: only what changed of the run, the answer gone,
 	 * the contact's field, the counters; the reminder and the inbox item
 	 * (inbox.h) after them, left out when empty. */
-	int i = pos("session") + 1;
+	int i = commit_lists();
 	const char *want[] = {"6", "step", "hours", "tu", "160", "a:days", "4",
 			      "1", "a:note",
 			      "2", "_lang", "sw",
@@ -153,9 +168,12 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	commit_settle(&a);
 	assert_string_equal(AT(&a, pos, "expect_ptr"), "");
 	assert_int_equal(pos("k_end_run"), -1);
-	assert_string_equal(AT(&a, pos, "end_run"), "");
-	assert_int_equal(atoi(arg(&a, pos("session") + 1)) % 2, 0);
-	assert_true(atoi(arg(&a, pos("session") + 1)) >= 2 * 14);
+	/* the options up to the last one needed: by_sms, for a run of SMS */
+	assert_int_equal(pos("end_run"), -1);
+	assert_string_equal(AT(&a, pos, "by_sms"), "1");
+	assert_int_equal(pos("guarded"), -1);
+	assert_int_equal(atoi(arg(&a, commit_lists())) % 2, 0);
+	assert_true(atoi(arg(&a, commit_lists())) >= 2 * 14);
 	db_args_release(&a);
 
 	c.run = NULL;
@@ -167,15 +185,17 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	assert_string_equal(AT(&a, pos, "k_run"), "sauti:c:{" PHONE "}");
 	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:c:{" PHONE "}");
 	assert_string_equal(AT(&a, pos, "run_id"), "");
-	assert_string_equal(AT(&a, pos, "msg_id"), "");
-	assert_string_equal(AT(&a, pos, "reply"), ""); /* not remembered: not sent */
+	/* no option needed, none named; the reply not remembered: not sent */
+	assert_int_equal(commit_nopts, 0);
+	assert_int_equal(pos("msg_id"), -1);
+	assert_int_equal(pos("reply"), -1);
 	/* up to the contacts set, which the contact's new field needs */
-	assert_int_equal(atoi(arg(&a, 2)), store_commit_position(99, "k_contacts") - 3 + 1);
+	assert_int_equal(atoi(arg(&a, 2)), store_commit_position(99, 0, "k_contacts") - 3 + 1);
 	/* no run, the contact's field; nothing after it */
 	const char *tail[] = {"0", "0", "2", "_lang", "sw"};
-	assert_int_equal(a.n, pos("session") + 1 + (int)(sizeof(tail) / sizeof(tail[0])));
+	assert_int_equal(a.n, commit_lists() + (int)(sizeof(tail) / sizeof(tail[0])));
 	for (size_t k = 0; k < sizeof(tail) / sizeof(tail[0]); k++)
-		assert_string_equal(arg(&a, pos("session") + 1 + (int)k), tail[k]);
+		assert_string_equal(arg(&a, commit_lists() + (int)k), tail[k]);
 	db_args_release(&a);
 
 	/* A guarded SMS commit (decided on a kept copy): the repeat is looked
@@ -394,7 +414,7 @@ static void completed_run_drops_its_walk(void **state)
 	struct db_args a = {0};
 	store_commit_command(&a, &c);
 	commit_settle(&a);
-	int i = commit_position("session") + 1;
+	int i = commit_lists();
 	const char *want[] = {"8", "st", "completed", "t1", "160", "tu", "160", "a:need", "water",
 			      "7", "step", "try", "pg", "exp", "us", "ut", "aw"};
 	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
