@@ -126,8 +126,8 @@ static const char load_script[] =
 	X(k_flow_runs) X(k_remind) X(k_person_replies) X(k_limit) X(k_end_run) \
 	X(k_inbox_item) X(k_inbox) X(k_inbox_open) X(k_inbox_person) X(k_inbox_thread)
 #define COMMIT_ARGS(X) \
-	X(phone) X(expect_ptr) X(ptr_action) X(run_id) X(run_v) X(now) X(contact_v) \
-	X(contact_absent) X(load_msg_id) X(session)
+	X(phone) X(expect_ptr) X(ptr_action) X(run_id) X(run_v) X(run_next_v) X(now) \
+	X(contact_v) X(contact_next_v) X(contact_absent) X(load_msg_id) X(session)
 #define COMMIT_OPTS(X) \
 	X(started) X(msg_id) X(reply) X(reply_ttl) X(by_sms) X(guarded) X(limit) X(window) \
 	X(end_run) X(end_status)
@@ -147,7 +147,13 @@ static const char commit_script[] =
 	SCRIPT_LOCALS(COMMIT_KEYS, "KEYS")
 	SCRIPT_LOCALS(COMMIT_ARGS, "ARGV")
 	SCRIPT_COUNT("NARGS", COMMIT_ARGS)
-	"local nopts = tonumber(A[NARGS + 1])\n"
+	/* A count as sent: "0" (or left out) read without tonumber(), whose
+	 * strtod() costs Redis more than a whole argument (docs/performance.md). */
+	"local function count(s)\n"
+	"  if s == nil or s == '0' then return 0 end\n"
+	"  return tonumber(s)\n"
+	"end\n"
+	"local nopts = count(A[NARGS + 1])\n"
 	SCRIPT_LOCALS_SPAN(COMMIT_OPTS, "A", "NARGS + 2", "NARGS + 1 + nopts")
 	"msg_id, end_run = msg_id or '', end_run or ''\n"
 	"local function conflict()\n"
@@ -165,7 +171,7 @@ static const char commit_script[] =
 	"  if redis.call('EXISTS', k_contact) == 1 then return conflict() end\n"
 	"elseif (redis.call('HGET', k_contact, '_v') or '0') ~= contact_v then return conflict() end\n"
 	"local function span(i)\n" /* a counted list: its first and last index */
-	"  local n = tonumber(A[i] or 0)\n"
+	"  local n = count(A[i])\n"
 	"  return i + 1, i + n, i + n + 1\n"
 	"end\n"
 	"local rf, rl, i = span(NARGS + 2 + nopts)\n"
@@ -176,7 +182,7 @@ static const char commit_script[] =
 	"if run_id ~= '' then\n"
 	"  local v = redis.call('HGET', k_run, 'v') or '0'\n"
 	"  if v ~= run_v then return conflict() end\n"
-	"  redis.call('HSET', k_run, 'v', tonumber(v) + 1, unpack(A, rf, rl))\n"
+	"  redis.call('HSET', k_run, 'v', run_next_v, unpack(A, rf, rl))\n"
 	"  if dl >= df then redis.call('HDEL', k_run, unpack(A, df, dl)) end\n"
 	"  if v == '0' then\n"
 	"    redis.call('ZADD', k_flow_runs, started, run_id)\n"
@@ -189,22 +195,22 @@ static const char commit_script[] =
 	 * by its id in the run (docs/keys.md).  Only an SMS run can be a
 	 * broadcast's (the hand-off makes SMS runs): a USSD step asks not. */
 	"  local bc = v ~= '0' and by_sms == '1' and redis.call('HGET', k_run, 'bc')\n"
-	"  if bc and redis.call('HSETNX', k_run, 'rp', 1) == 1 then\n"
-	"    redis.call('HINCRBY', " KEYS_LUA(KEYS_BROADCAST_PREFIX, "bc") ", 'n:answered', 1)\n"
+	"  if bc and redis.call('HSETNX', k_run, 'rp', '1') == 1 then\n"
+	"    redis.call('HINCRBY', " KEYS_LUA(KEYS_BROADCAST_PREFIX, "bc") ", 'n:answered', '1')\n"
 	"  end\n"
 	"end\n"
 	"if end_run ~= '' then\n"
 	"  if redis.call('HGET', k_end_run, 'st') == 'active' then\n"
 	"    redis.call('HSET', k_end_run, 'st', end_status, 'tu', now)\n"
-	"    redis.call('HINCRBY', k_end_run, 'v', 1)\n"
+	"    redis.call('HINCRBY', k_end_run, 'v', '1')\n"
 	"  end\n"
 	"end\n"
 	"if cl >= cf or xl >= xf then\n"
-	"  redis.call('HSET', k_contact, '_v', tonumber(contact_v) + 1, unpack(A, cf, cl))\n"
+	"  redis.call('HSET', k_contact, '_v', contact_next_v, unpack(A, cf, cl))\n"
 	"  if cl >= cf then redis.call('SADD', k_contacts, phone) end\n"
 	"end\n"
 	"if xl >= xf then redis.call('HDEL', k_contact, unpack(A, xf, xl)) end\n"
-	"for x = sf, sl do redis.call('HINCRBY', k_stats, A[x], 1) end\n"
+	"for x = sf, sl do redis.call('HINCRBY', k_stats, A[x], '1') end\n"
 	"if ptr_action == 'set' then redis.call('SET', k_pointer, run_id)\n"
 	"elseif ptr_action == 'clear' then redis.call('DEL', k_pointer) end\n"
 	"if msg_id ~= '' then\n"
@@ -216,9 +222,11 @@ static const char commit_script[] =
 	"    redis.call('EXPIRE', k_person_replies, reply_ttl)\n"
 	"  end\n"
 	"end\n"
-	"local due = tonumber(A[q] or 0)\n"
-	"if due > 0 then redis.call('ZADD', k_remind, due, run_id)\n"
-	"elseif due < 0 then redis.call('ZREM', k_remind, run_id) end\n"
+	"local due = A[q] or '0'\n"
+	"if due ~= '0' then\n"
+	"  if tonumber(due) > 0 then redis.call('ZADD', k_remind, due, run_id)\n"
+	"  else redis.call('ZREM', k_remind, run_id) end\n"
+	"end\n"
 	"if (A[q + 1] or '') ~= '' then\n"
 	"  local f, l = span(q + 2)\n"
 	"  inbox_add({item = k_inbox_item, all = k_inbox, open = k_inbox_open,\n"
@@ -926,8 +934,12 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 		    c->pointer == POINTER_SET ? "set" : c->pointer == POINTER_CLEAR ? "clear" : "keep");
 	db_args_set(a, v + CA_run_id, run ? run->id : "");
 	db_args_setl(a, v + CA_run_v, run ? run->version : 0);
+	/* the versions written, as strings: Lua's arithmetic and a number's
+	 * conversion back would cost Redis more than the argument */
+	db_args_setl(a, v + CA_run_next_v, run ? run->version + 1 : 1);
 	db_args_setl(a, v + CA_now, c->now);
 	db_args_setl(a, v + CA_contact_v, c->contact_version);
+	db_args_setl(a, v + CA_contact_next_v, c->contact_version + 1);
 	db_args_set(a, v + CA_contact_absent, c->contact_absent ? "1" : "0");
 	db_args_set(a, v + CA_load_msg_id, c->load_msg_id ? c->load_msg_id : "");
 	db_args_set(a, v + CA_session, c->session ? c->session : "");

@@ -131,12 +131,14 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	assert_string_equal(AT(&a, pos, "ptr_action"), "keep");
 	assert_string_equal(AT(&a, pos, "run_id"), run.id);
 	assert_string_equal(AT(&a, pos, "run_v"), "3");
+	assert_string_equal(AT(&a, pos, "run_next_v"), "4");
 	assert_string_equal(AT(&a, pos, "started"), "100");
 	assert_string_equal(AT(&a, pos, "end_run"), "{" PHONE "}:fedcba9876543210");
 	assert_string_equal(AT(&a, pos, "end_status"), "interrupted");
 	assert_string_equal(AT(&a, pos, "now"), "160");
 	assert_string_equal(AT(&a, pos, "reply_ttl"), "600");
 	assert_string_equal(AT(&a, pos, "contact_v"), "7");
+	assert_string_equal(AT(&a, pos, "contact_next_v"), "8");
 	assert_string_equal(AT(&a, pos, "load_msg_id"), "m1");
 	assert_string_equal(AT(&a, pos, "session"), "s1");
 	/* not guarded: no limit counter, nothing counted */
