@@ -1354,7 +1354,10 @@ static const char grant_script[] =
  *      the recipient waits (never interrupted),
  *  -1  the last second already holds `rate` messages (try again soon),
  *   1  it may go now: the run is created (once: its id is the recipient's)
- *      and the SMS pointer set, as a keyword would.
+ *      and the SMS pointer set, as a keyword would.  A run of this
+ *      broadcast already under way on the SMS pointer is the recipient's
+ *      run too, whatever its id: begun before pseudonym_key changed (the
+ *      id is keyed by it, recipient_run_id), it is not begun again.
  * The runs the pointers name are found by reading them (KEYS_RUN_PREFIX). */
 #define BEGIN_KEYS(X) \
 	X(k_bc) X(k_recipients) X(k_totals) X(k_contact) X(k_sms) X(k_ussd) X(k_run) \
@@ -1387,27 +1390,31 @@ static const char begin_script[] =
 	"  recipient_move(k_bc, k_recipients, phone, st, 'skipped')\n"
 	"  return 0\n"
 	"end\n"
+	"local begun = false\n"
 	"for _, ptr in ipairs({k_sms, k_ussd}) do\n"
 	"  local cur = redis.call('GET', ptr)\n"
 	"  if cur and cur ~= run_id then\n"
 	"    local ck = " KEYS_LUA(KEYS_RUN_PREFIX, "cur") "\n"
-	"    local v = redis.call('HMGET', ck, 'st', 'flow', 'exp')\n"
+	"    local v = redis.call('HMGET', ck, 'st', 'flow', 'exp', 'bc')\n"
 	"    if v[1] == 'active' and tonumber(v[3] or '0') > now then\n"
-	"      if v[2] ~= flow then\n"
+	"      if ptr == k_sms and v[4] == bc then\n"
+	"        begun = true\n"
+	"      elseif v[2] ~= flow then\n"
 	"        if st ~= 'waiting' then recipient_move(k_bc, k_recipients, phone, st, 'waiting') end\n"
 	"        return -2\n"
-	"      end\n"
-	"      for _, f in ipairs(redis.call('HKEYS', ck)) do\n"
-	"        if string.sub(f, 1, 2) == 'a:' then\n"
-	"          recipient_move(k_bc, k_recipients, phone, st, 'skipped')\n"
-	"          return 0\n"
+	"      else\n"
+	"        for _, f in ipairs(redis.call('HKEYS', ck)) do\n"
+	"          if string.sub(f, 1, 2) == 'a:' then\n"
+	"            recipient_move(k_bc, k_recipients, phone, st, 'skipped')\n"
+	"            return 0\n"
+	"          end\n"
 	"        end\n"
 	"      end\n"
 	"    end\n"
 	"  end\n"
 	"end\n"
 	"if not admit(k_rate_log, rate, bc .. ':' .. phone) then return -1 end\n"
-	"if redis.call('EXISTS', k_run) == 0 then\n"
+	"if not begun and redis.call('EXISTS', k_run) == 0 then\n"
 	"  local cur = redis.call('GET', k_sms)\n"
 	"  if cur and redis.call('HGET', " KEYS_LUA(KEYS_RUN_PREFIX, "cur") ", 'st') == 'active' then\n"
 	"    redis.call('HSET', " KEYS_LUA(KEYS_RUN_PREFIX, "cur") ", 'st', 'expired')\n"

@@ -55,10 +55,17 @@ http_err() { curl -s "$SAUTI_URL/metrics" | grep -Eq '^sauti_sendsms_errors_tota
 t_ok "/metrics counts the sendsms answers with an error status" t_wait_for 20 http_err
 t_like "$(S broadcast status "$id3")" "queued: 1" "the refused message waits, queued"
 cp "$T/sauti.log" "$T/sauti-refused.log"
+runs() { redis_cli hkeys "sauti:c:{+255713000093}" | grep -c '^_r:'; }
+t_is "$(runs)" 1 "the refused message's run was begun"
 stop_sauti
-start_sauti
+# ... and pseudonym_key changed meanwhile: the run's id, keyed by it, is
+# another now, but the run under way is the recipient's still.
+SAUTI_PSEUDONYM_KEY=$(t_random) start_sauti
 t_wait_for 40 sh -c "\"$SAUTI_BIN\" broadcast status $id3 -c \"$SAUTI_CONFIG\" | grep -q 'sent: 1'"
 t_like "$(S broadcast status "$id3")" "sent: 1" "with the right password it goes"
+t_is "$(runs)" 1 "in the run begun before pseudonym_key changed: one run, not two"
+t_is "$(redis_cli hget "sauti:r:$(redis_cli get "sauti:cur:sms:{+255713000093}")" st)" active \
+	"and that run is the one under way"
 fakesmsc_sink_stop
 
 done_testing
