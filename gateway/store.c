@@ -112,11 +112,10 @@ static const char load_script[] =
  * msg_id and end_run then ""); then five counted lists: run field/value
  * pairs (those that changed), run fields to delete, contact field/value
  * pairs, contact fields to delete, stats fields to increment; then the
- * reminder's due time (see
- * struct commit's remind_at) and an inbox item: its id ("" none) and a
- * counted list of its field/value pairs.  What follows the last list that
- * is not empty is left out, and reads as empty ("0", ""). expect_ptr "*":
- * not read (see store_commit).  Returns 1, or (guarded) a repeat's reply or
+ * reminder's due time (see struct commit's remind_at) and an inbox item:
+ * its id ("" none) and a counted list of its field/value pairs.  What
+ * follows the last list that is not empty is left out, and reads as empty
+ * ("0", "").  expect_ptr "*": not read (see store_commit).  Returns 1, or (guarded) a repeat's reply or
  * the count over the limit, or, when the pointer, the run or the contact
  * changed since they were read, what load_convo() finds now: the turn
  * decides again without another round trip.

@@ -312,8 +312,8 @@ void store_person_keys(struct db_args *a, int at, const char *phone);
  * the number of keys, KEYS, ARGV), into a (the caller releases it); and,
  * for the tests, where the key or argument of that name is in them (-1:
  * none; the load's depend on q's number of stats, the commit's on the
- * numbers of keys and options it names).  The names are the scripts' own (k_contact,
- * run_id, ...). */
+ * numbers of keys and options it names).  The names are the scripts' own
+ * (k_contact, run_id, ...). */
 void store_load_command(struct db_args *a, const struct convo_query *q);
 void store_commit_command(struct db_args *a, const struct commit *c);
 int store_load_position(const struct convo_query *q, const char *name);
