@@ -183,6 +183,17 @@ settled_memory() {
 	echo "$now"
 }
 
+# empty_store: Redis emptied between stages, then sauti ready again.  A
+# FLUSHALL of the earlier stages' million keys can block Redis past
+# redis_timeout_ms: sauti then drops the connection and makes a new one,
+# answering 503 meanwhile, as it should (docs/operations.md); a stage must
+# not count that as its own error.
+empty_store() {
+	redis_cli flushall >/dev/null
+	t_wait_for 30 sh -c "curl -sf --max-time 2 '$SAUTI_URL/healthz' >/dev/null" ||
+		bail_out "sauti not ready after the store was emptied"
+}
+
 # Every trial gets phone numbers (and USSD session ids) of its own.
 NEXT_BASE=1000000
 next_base() {
@@ -539,7 +550,7 @@ bench_throttle() {
 # -- session_bytes: Redis memory per session ------------------------------------------
 bench_memory() {
 	say "session_bytes: $MEM_N USSD sessions stopped mid-survey, then completed"
-	redis_cli flushall >/dev/null
+	empty_store
 	payload() { redis_cli --eval "$T_ROOT/tests/bench/payload.lua"; }
 	# The USSD repeat keys (sauti:mo:{PHONE}:u:*) live 15 minutes; dropping every
 	# key that would be gone by then (they, and the pm:{PHONE} that names them,
@@ -588,7 +599,7 @@ bench_memory() {
 # -- export_rss: sauti export over stored runs -----------------------------------
 bench_export() {
 	say "export_rss: sauti export over $EXP_N stored runs"
-	redis_cli flushall >/dev/null
+	empty_store
 	now=$(date +%s)
 	for ((i = 0; i < EXP_N; i += 10000)); do
 		n=$((EXP_N - i < 10000 ? EXP_N - i : 10000))
@@ -656,7 +667,7 @@ status_time() {
 
 bench_bulk() {
 	say "bulk: import of $BULK_N contacts, then a broadcast to all of them"
-	redis_cli flushall >/dev/null
+	empty_store
 	redis_cli config set slowlog-log-slower-than 1000 >/dev/null
 	redis_cli config set slowlog-max-len 10000 >/dev/null
 	redis_cli slowlog reset >/dev/null
