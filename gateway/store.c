@@ -899,19 +899,29 @@ static void put_commit_options(struct db_args *a, const struct commit *c)
 	while (n > 0 && !need[n - 1])
 		n--;
 	db_args_addl(a, n);
-	int o = script_reserve(a, CO_COUNT);
-	db_args_setl(a, o + CO_started, run ? run->started : 0);
-	db_args_set(a, o + CO_msg_id, c->msg_id ? c->msg_id : "");
+	/* Only the options named are made: most steps name none. */
+	int o = script_reserve(a, n);
+	if (CO_started < n)
+		db_args_setl(a, o + CO_started, run ? run->started : 0);
+	if (CO_msg_id < n)
+		db_args_set(a, o + CO_msg_id, c->msg_id ? c->msg_id : "");
 	/* The reply goes to Redis only when it is to be remembered. */
-	db_args_set(a, o + CO_reply, c->msg_id && c->reply ? c->reply : "");
-	db_args_setl(a, o + CO_reply_ttl, c->msg_ttl > 0 ? c->msg_ttl : 86400);
-	db_args_set(a, o + CO_by_sms, run && run->channel == CHANNEL_SMS ? "1" : "0");
-	db_args_set(a, o + CO_guarded, c->guarded ? "1" : "0");
-	db_args_setl(a, o + CO_limit, c->guarded ? c->limit : 0);
-	db_args_setl(a, o + CO_window, c->window > 0 ? c->window : 60);
-	db_args_set(a, o + CO_end_run, c->end_run ? c->end_run : "");
-	db_args_set(a, o + CO_end_status, c->end_status ? c->end_status : "");
-	db_args_truncate(a, o + n);
+	if (CO_reply < n)
+		db_args_set(a, o + CO_reply, c->msg_id && c->reply ? c->reply : "");
+	if (CO_reply_ttl < n)
+		db_args_setl(a, o + CO_reply_ttl, c->msg_ttl > 0 ? c->msg_ttl : 86400);
+	if (CO_by_sms < n)
+		db_args_set(a, o + CO_by_sms, run && run->channel == CHANNEL_SMS ? "1" : "0");
+	if (CO_guarded < n)
+		db_args_set(a, o + CO_guarded, c->guarded ? "1" : "0");
+	if (CO_limit < n)
+		db_args_setl(a, o + CO_limit, c->guarded ? c->limit : 0);
+	if (CO_window < n)
+		db_args_setl(a, o + CO_window, c->window > 0 ? c->window : 60);
+	if (CO_end_run < n)
+		db_args_set(a, o + CO_end_run, c->end_run ? c->end_run : "");
+	if (CO_end_status < n)
+		db_args_set(a, o + CO_end_status, c->end_status ? c->end_status : "");
 }
 
 void store_commit_command(struct db_args *a, const struct commit *c)

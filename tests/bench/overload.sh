@@ -51,9 +51,10 @@ field() {
 # run ARGS...: the load generator on its CPU; its line on stdout.
 run() { $load_cpu "$LOAD" -p "$SAUTI_PORT" "$@" 2>/dev/null; }
 rss_before=$(rss)
-times() { awk -v c="$cap" -v f="$1" 'BEGIN { printf "%.0f", c * f }'; }
+# times RATE FACTOR: RATE * FACTOR, a whole number of steps/s.
+times() { awk -v c="$1" -v f="$2" 'BEGIN { printf "%.0f", c * f }'; }
 
-# The machine's speed drifts by a third from one second to the next (a
+# The machine's speed drifts by a third from one phase to the next (a
 # shared VM): each 1.5x phase is compared with the capacity measured just
 # before it, and the figure is the median of those pairs' ratios.  Pair 0
 # only warms up (the first overload's connections, Redis' tables).
@@ -61,8 +62,7 @@ pairs=3
 ratios=() caps=() serveds=() total=0 errors=0
 for i in $(seq 0 "$pairs"); do
 	pair_cap=$(run -c 16 -d "$secs" -P "$((10 + 2 * i))000000" -k | field rate)
-	out=$(run -c "$conns" -r "$(awk -v c="$pair_cap" 'BEGIN { printf "%.0f", c * 1.5 }')" \
-		-d "$secs" -P "$((11 + 2 * i))000000" -k)
+	out=$(run -c "$conns" -r "$(times "$pair_cap" 1.5)" -d "$secs" -P "$((11 + 2 * i))000000" -k)
 	[ "$i" = 0 ] && continue
 	caps+=("$pair_cap") serveds+=("$(echo "$out" | field rate)")
 	ratios+=("$(awk -v s="${serveds[-1]}" -v c="$pair_cap" 'BEGIN { printf "%.3f", c ? s / c : 0 }')")
@@ -71,7 +71,7 @@ done
 cap=$(median "${caps[@]}")
 served=$(median "${serveds[@]}")
 goodput=$(median "${ratios[@]}")
-over=$(times 1.5)
+over=$(times "$cap" 1.5)
 # The kept conversations and the numbers read are bounded tables
 # (gateway/serve.c, gateway/phone.c): filled here by 70,000 sessions left
 # under way, so that the baseline holds them full, whatever share of them
@@ -79,12 +79,12 @@ over=$(times 1.5)
 run -c 64 -n 70000 -l 2 -P 6000000 -k >/dev/null
 sleep 1
 rss_mid=$(rss)
-far=$(times 3)
+far=$(times "$cap" 3)
 out3=$(run -c "$conns" -r "$far" -d "$secs" -P 5000000 -k)
 served3=$(echo "$out3" | field rate)
 sleep 1
 rss_after=$(rss)
-under=$(times 0.5)
+under=$(times "$cap" 0.5)
 rec=$(run -c 16 -r "$under" -d "$secs" -P 3000000 -k)
 rec_errors=$(echo "$rec" | field errors)
 shed=$(curl -s "$SAUTI_URL/metrics" | awk '$1 == "sauti_requests_shed_total" { print $2 }')
