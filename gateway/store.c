@@ -106,28 +106,32 @@ static const char load_script[] =
  * costs Redis a string and a table slot (docs/performance.md).
  * guarded "1": the commit first makes the load's checks, the repeat and
  * the limit (struct commit's guarded).
- * ARGV: these; then the options below, what few commits need (a message
- * id and its reply, a run begun, a guard, a run ended), as a counted list
+ * ARGV: these, what every step of a run checks; then the options below,
+ * what some commits need (the load's context, the contact written, the
+ * pointer moved, a message id and its reply, a run begun, a guard, a run
+ * ended), from the most often needed to the least, as a counted list
  * that ends with the last one this commit needs (the others are nil here,
- * msg_id and end_run then ""); then five counted lists: run field/value
- * pairs (those that changed), run fields to delete, contact field/value
- * pairs, contact fields to delete, stats fields to increment; then the
- * reminder's due time (see struct commit's remind_at) and an inbox item:
- * its id ("" none) and a counted list of its field/value pairs.  What
- * follows the last list that is not empty is left out, and reads as empty
- * ("0", "").  expect_ptr "*": not read (see store_commit).  Returns 1, or (guarded) a repeat's reply or
- * the count over the limit, or, when the pointer, the run or the contact
- * changed since they were read, what load_convo() finds now: the turn
- * decides again without another round trip.
+ * msg_id and end_run then ""): a step in the middle of a survey names
+ * the first two; then five counted lists: run field/value pairs (those that
+ * changed), run fields to delete, contact field/value pairs, contact
+ * fields to delete, stats fields to increment; then the reminder's due
+ * time (see struct commit's remind_at) and an inbox item: its id ("" none)
+ * and a counted list of its field/value pairs.  What follows the last list
+ * that is not empty is left out, and reads as empty ("0", "").
+ * expect_ptr "*": not read (see store_commit).  Returns 1, or (guarded) a
+ * repeat's reply or the count over the limit, or, when the pointer, the
+ * run or the contact changed since they were read, what load_convo() finds
+ * now when the commit named the load's context (load_msg_id, session:
+ * every turn's commit does), else 0: the caller loads again.
  * ("local A = ARGV" is how tests/integration/42-faults.t knows it.) */
 #define COMMIT_KEYS(X) \
 	X(k_contact) X(k_pointer) X(k_run) X(k_reply) X(k_contacts) X(k_stats) \
 	X(k_flow_runs) X(k_remind) X(k_person_replies) X(k_limit) X(k_end_run) \
 	X(k_inbox_item) X(k_inbox) X(k_inbox_open) X(k_inbox_person) X(k_inbox_thread)
 #define COMMIT_ARGS(X) \
-	X(phone) X(expect_ptr) X(ptr_action) X(run_id) X(run_v) X(run_next_v) X(now) \
-	X(contact_v) X(contact_next_v) X(contact_absent) X(load_msg_id) X(session)
+	X(expect_ptr) X(run_id) X(run_v) X(run_next_v) X(contact_v) X(contact_absent)
 #define COMMIT_OPTS(X) \
+	X(load_msg_id) X(session) X(contact_next_v) X(phone) X(ptr_action) X(now) \
 	X(started) X(msg_id) X(reply) X(reply_ttl) X(by_sms) X(guarded) X(limit) X(window) \
 	X(end_run) X(end_status)
 #define CK(n) SCRIPT_ENUM(CK_, n)
@@ -155,7 +159,9 @@ static const char commit_script[] =
 	"local nopts = count(A[NARGS + 1])\n"
 	SCRIPT_LOCALS_SPAN(COMMIT_OPTS, "A", "NARGS + 2", "NARGS + 1 + nopts")
 	"msg_id, end_run = msg_id or '', end_run or ''\n"
+	/* Without the load's context, 0: the turn loads again. */
 	"local function conflict()\n"
+	"  if not load_msg_id then return 0 end\n"
 	"  return load_convo(k_contact, k_pointer, k_contact, k_reply, load_msg_id, '0', '0', session, {}, {})\n"
 	"end\n"
 	/* A guarded commit: what the load would have checked first.  A repeat
@@ -670,10 +676,53 @@ static bool run_walk_is_kept(const struct stored_run *r)
 	return r->status != RUN_COMPLETED;
 }
 
-/* The field/value pairs of r that differ from was (all when was is NULL),
- * after their count. */
-static void put_run_fields(struct db_args *a, const struct stored_run *r,
-			   const struct stored_run *was)
+/* A run's fields that mostly hold their default (no retries, the first
+ * page, not completed, no USSD text, not awaiting a resume) are stored only
+ * when they do not: a new run is written with five fewer fields, each a
+ * pair of arguments Redis parses (docs/performance.md), and a field that
+ * returns to its default is deleted.  Reading a missing one gives the
+ * default (stored_run_decode). */
+static bool run_default_retries(const struct stored_run *r) { return r->retries == 0; }
+static bool run_default_page(const struct stored_run *r) { return r->page == 0; }
+static bool run_default_completed(const struct stored_run *r) { return r->completed == 0; }
+static bool run_default_text(const struct stored_run *r) { return !r->ussd_text || !*r->ussd_text; }
+static bool run_default_await(const struct stored_run *r) { return !r->await_resume; }
+
+enum { RD_TRY, RD_PG, RD_T1, RD_UT, RD_AW, RD_COUNT };
+static const struct {
+	const char *name;
+	bool (*is_default)(const struct stored_run *r);
+	bool walk;  /* a walk field (run_walk_fields) */
+	bool ussd;  /* of a USSD run only */
+} run_defaulted[RD_COUNT] = {
+	[RD_TRY] = {"try", run_default_retries, true, false},
+	[RD_PG] = {"pg", run_default_page, true, false},
+	[RD_T1] = {"t1", run_default_completed, false, false},
+	[RD_UT] = {"ut", run_default_text, true, true},
+	[RD_AW] = {"aw", run_default_await, true, true},
+};
+
+/* Whether r stores the field of run_defaulted[i] at all. */
+static bool run_has_place_for(const struct stored_run *r, size_t i)
+{
+	return (!run_defaulted[i].walk || run_walk_is_kept(r)) &&
+	       (!run_defaulted[i].ussd || r->channel == CHANNEL_USSD);
+}
+
+/* Whether the field of run_defaulted[i] is left out of what is written:
+ * r holds its default, and what is stored is known (was, or nothing for a
+ * new run); for a run stored already whose stored fields are not known,
+ * all is written. */
+static bool leaves_out(const struct stored_run *r, size_t i, const struct stored_run *was)
+{
+	return (was || r->version == 0) && run_defaulted[i].is_default(r);
+}
+
+/* The field/value pairs of r that differ from was (all when was is NULL,
+ * but for a new run those at their default), after their count.  Returns
+ * the count. */
+static int put_run_fields(struct db_args *a, const struct stored_run *r,
+			  const struct stored_run *was)
 {
 	const struct stored_run none = {0};
 	const struct stored_run *w = was ? was : &none;
@@ -687,11 +736,14 @@ static void put_run_fields(struct db_args *a, const struct stored_run *r,
 	bool walk = run_walk_is_kept(r);
 	if (walk) {
 		put_text(a, "step", r->step, was, w->step);
-		put_number(a, "try", r->retries, was, w->retries);
-		put_number(a, "pg", r->page, was, w->page);
+		if (!leaves_out(r, RD_TRY, was))
+			put_number(a, "try", r->retries, was, w->retries);
+		if (!leaves_out(r, RD_PG, was))
+			put_number(a, "pg", r->page, was, w->page);
 	}
 	put_number(a, "t0", r->started, was, w->started);
-	put_number(a, "t1", r->completed, was, w->completed);
+	if (!leaves_out(r, RD_T1, was))
+		put_number(a, "t1", r->completed, was, w->completed);
 	put_number(a, "tu", r->updated, was, w->updated);
 	if (walk)
 		put_number(a, "exp", r->expires, was, w->expires);
@@ -699,9 +751,11 @@ static void put_run_fields(struct db_args *a, const struct stored_run *r,
 		put_number(a, "ra", r->remind_after, was, w->remind_after);
 	if (walk && r->channel == CHANNEL_USSD) {
 		put_text(a, "us", r->ussd_session, was, w->ussd_session);
-		put_text(a, "ut", r->ussd_text, was, w->ussd_text);
-		put_text(a, "aw", r->await_resume ? "resume" : "", was,
-			 w->await_resume ? "resume" : "");
+		if (!leaves_out(r, RD_UT, was))
+			put_text(a, "ut", r->ussd_text, was, w->ussd_text);
+		if (!leaves_out(r, RD_AW, was))
+			put_text(a, "aw", r->await_resume ? "resume" : "", was,
+				 w->await_resume ? "resume" : "");
 	}
 	for (size_t i = 0; i < r->answers.n; i++) {
 		const struct field *f = &r->answers.items[i];
@@ -711,23 +765,32 @@ static void put_run_fields(struct db_args *a, const struct stored_run *r,
 		db_args_addf(a, "a:%s", f->name);
 		db_args_add(a, f->value);
 	}
-	db_args_setl(a, count_at, a->n - count_at - 1);
+	int n = a->n - count_at - 1;
+	db_args_setl(a, count_at, n);
+	return n;
 }
 
-/* The answers was has and r no longer has, and the walk a run completed
- * now leaves, after their count. */
-static void put_run_deletions(struct db_args *a, const struct stored_run *r,
-			      const struct stored_run *was)
+/* The answers was has and r no longer has, the fields that went back to
+ * their default, and the walk a run completed now leaves, after their
+ * count.  Returns the count. */
+static int put_run_deletions(struct db_args *a, const struct stored_run *r,
+			     const struct stored_run *was)
 {
 	int count_at = a->n;
 	db_args_add(a, "");
 	for (size_t i = 0; was && i < was->answers.n; i++)
 		if (!fields_get(&r->answers, was->answers.items[i].name))
 			db_args_addf(a, "a:%s", was->answers.items[i].name);
+	for (size_t i = 0; was && i < RD_COUNT; i++)
+		if (run_has_place_for(r, i) && run_defaulted[i].is_default(r) &&
+		    !run_defaulted[i].is_default(was))
+			db_args_add(a, run_defaulted[i].name);
 	if (was && run_walk_is_kept(was) && !run_walk_is_kept(r))
 		for (size_t i = 0; i < sizeof(run_walk_fields) / sizeof(*run_walk_fields); i++)
 			db_args_add(a, run_walk_fields[i]);
-	db_args_setl(a, count_at, a->n - count_at - 1);
+	int n = a->n - count_at - 1;
+	db_args_setl(a, count_at, n);
+	return n;
 }
 
 void store_run_fields(struct db_args *a, const struct stored_run *r)
@@ -774,6 +837,15 @@ static int send_script(struct db *db, struct db_args *a, const char *phone,
 
 /* Which of the commit's keys c needs (the script's conditions for touching
  * each, above); returns how many to name: up to the last one needed. */
+/* Whether the commit gives the load's context (its message id and
+ * session), with which a conflict is answered in the same round trip, as
+ * a turn's commits do: with daemons taking a person's steps in turn, a
+ * daemon's kept copy is often stale (docs/performance.md). */
+static bool names_load_context(const struct commit *c)
+{
+	return c->load_msg_id || c->session || c->guarded;
+}
+
 static int commit_keys_needed(const struct commit *c, bool need[CK_COUNT])
 {
 	const struct stored_run *run = c->run;
@@ -842,14 +914,14 @@ static void put_commit_lists(struct db_args *a, const struct commit *c)
 	const struct stored_run *was = run && run->version && c->stored &&
 				       strcmp(c->stored->id, run->id) == 0 ? c->stored : NULL;
 	if (run) {
-		put_run_fields(a, run, was);
-		put_run_deletions(a, run, was);
+		if (put_run_fields(a, run, was))
+			said = a->n;
+		if (put_run_deletions(a, run, was))
+			said = a->n;
 	} else {
 		db_args_add(a, "0");
 		db_args_add(a, "0");
 	}
-	if (run)
-		said = a->n;
 	size_t ncon = c->contact_set ? c->contact_set->n : 0;
 	db_args_addl(a, (long)ncon * 2);
 	for (size_t i = 0; i < ncon; i++) {
@@ -883,7 +955,15 @@ static void put_commit_lists(struct db_args *a, const struct commit *c)
 static void put_commit_options(struct db_args *a, const struct commit *c)
 {
 	const struct stored_run *run = c->run;
+	size_t ncon = c->contact_set ? c->contact_set->n : 0;
+	bool load_context = names_load_context(c);
 	bool need[CO_COUNT] = {
+		[CO_load_msg_id] = load_context,
+		[CO_session] = load_context,
+		[CO_contact_next_v] = ncon > 0 || c->ncontact_del > 0,
+		[CO_phone] = ncon > 0 || c->inbox,
+		[CO_ptr_action] = c->pointer != POINTER_KEEP,
+		[CO_now] = c->end_run || c->msg_id || c->inbox,
 		[CO_started] = run && run->version == 0,
 		[CO_msg_id] = c->msg_id != NULL,
 		[CO_reply] = c->msg_id != NULL,
@@ -901,6 +981,19 @@ static void put_commit_options(struct db_args *a, const struct commit *c)
 	db_args_addl(a, n);
 	/* Only the options named are made: most steps name none. */
 	int o = script_reserve(a, n);
+	if (CO_load_msg_id < n)
+		db_args_set(a, o + CO_load_msg_id, c->load_msg_id ? c->load_msg_id : "");
+	if (CO_session < n)
+		db_args_set(a, o + CO_session, c->session ? c->session : "");
+	if (CO_contact_next_v < n)
+		db_args_setl(a, o + CO_contact_next_v, c->contact_version + 1);
+	if (CO_phone < n)
+		db_args_set(a, o + CO_phone, c->phone);
+	if (CO_ptr_action < n)
+		db_args_set(a, o + CO_ptr_action,
+			    c->pointer == POINTER_SET ? "set" : c->pointer == POINTER_CLEAR ? "clear" : "keep");
+	if (CO_now < n)
+		db_args_setl(a, o + CO_now, c->now);
 	if (CO_started < n)
 		db_args_setl(a, o + CO_started, run ? run->started : 0);
 	if (CO_msg_id < n)
@@ -929,7 +1022,6 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 	const struct stored_run *run = c->run;
 	put_commit_keys(a, c);
 	int v = script_reserve(a, CA_COUNT);
-	db_args_set(a, v + CA_phone, c->phone);
 	/* Writing on to the run the pointer names, the run's version check
 	 * implies the pointer's: every script that moves a pointer away from an
 	 * active run bumps that run's version in the same step (here,
@@ -939,19 +1031,13 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 			       !c->end_run && c->stored && c->stored->status == RUN_ACTIVE;
 	db_args_set(a, v + CA_expect_ptr,
 		    pointer_implied ? "*" : c->expect_pointer ? c->expect_pointer : "");
-	db_args_set(a, v + CA_ptr_action,
-		    c->pointer == POINTER_SET ? "set" : c->pointer == POINTER_CLEAR ? "clear" : "keep");
 	db_args_set(a, v + CA_run_id, run ? run->id : "");
 	db_args_setl(a, v + CA_run_v, run ? run->version : 0);
 	/* the versions written, as strings: Lua's arithmetic and a number's
 	 * conversion back would cost Redis more than the argument */
 	db_args_setl(a, v + CA_run_next_v, run ? run->version + 1 : 1);
-	db_args_setl(a, v + CA_now, c->now);
 	db_args_setl(a, v + CA_contact_v, c->contact_version);
-	db_args_setl(a, v + CA_contact_next_v, c->contact_version + 1);
 	db_args_set(a, v + CA_contact_absent, c->contact_absent ? "1" : "0");
-	db_args_set(a, v + CA_load_msg_id, c->load_msg_id ? c->load_msg_id : "");
-	db_args_set(a, v + CA_session, c->session ? c->session : "");
 	put_commit_options(a, c);
 	put_commit_lists(a, c);
 }

@@ -495,8 +495,9 @@ redis_value() {
 }
 
 # redis_monitor_start, then redis_monitor_scripts PHONE: how many scripts
-# (EVAL, EVALSHA) were run for PHONE in between, as Redis' MONITOR saw them:
-# sauti's round trips for that person, without the broadcaster's own.
+# (EVAL, EVALSHA) were run on PHONE's keys (tagged {PHONE}) in between, as
+# Redis' MONITOR saw them: sauti's round trips for that person, without the
+# broadcaster's own.
 redis_monitor_start() {
 	# redis-cli itself in the background (not redis_cli, whose subshell
 	# would be what redis_monitor_scripts kills, the MONITOR going on
@@ -508,7 +509,7 @@ redis_monitor_start() {
 redis_monitor_scripts() {
 	sleep 0.2
 	kill "$(cat "$T/monitor.pid")" 2>/dev/null
-	grep -v ' lua\]' "$T/monitor.out" | grep -E '\] "EVAL(SHA)?" ' | grep -cF "\"$1\""
+	grep -v ' lua\]' "$T/monitor.out" | grep -E '\] "EVAL(SHA)?" ' | grep -cF "{$1}"
 }
 
 # -- Kannel -----------------------------------------------------------------------

@@ -73,6 +73,16 @@ static void commit_settle(struct db_args *a)
 /* Where the commit's counted lists begin: after its options. */
 static int commit_lists(void) { return commit_position("nopts") + 1 + commit_nopts; }
 
+/* Whether the commit last built writes the run's field name. */
+static bool run_field_sent(const struct db_args *a, const char *name)
+{
+	int n = atoi(arg(a, commit_lists()));
+	for (int k = 1; k <= n; k += 2)
+		if (strcmp(arg(a, commit_lists() + k), name) == 0)
+			return true;
+	return false;
+}
+
 static void commit_sends_each_thing_where_its_name_says(void **state)
 {
 	(void)state;
@@ -176,7 +186,19 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	assert_int_equal(pos("guarded"), -1);
 	assert_int_equal(atoi(arg(&a, commit_lists())) % 2, 0);
 	assert_true(atoi(arg(&a, commit_lists())) >= 2 * 14);
+	assert_true(run_field_sent(&a, "try"));
 	db_args_release(&a);
+	/* A run not stored yet leaves out the fields at their default (none
+	 * retried, the first page, not completed): nothing to overwrite. */
+	run.version = 0;
+	store_commit_command(&a, &c);
+	commit_settle(&a);
+	assert_true(atoi(arg(&a, commit_lists())) >= 2 * 11);
+	assert_false(run_field_sent(&a, "try") || run_field_sent(&a, "pg") ||
+		     run_field_sent(&a, "t1"));
+	assert_true(run_field_sent(&a, "step") && run_field_sent(&a, "st"));
+	db_args_release(&a);
+	run.version = 3;
 
 	c.run = NULL;
 	c.msg_id = NULL;
@@ -187,8 +209,14 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	assert_string_equal(AT(&a, pos, "k_run"), "sauti:c:{" PHONE "}");
 	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:c:{" PHONE "}");
 	assert_string_equal(AT(&a, pos, "run_id"), "");
-	/* no option needed, none named; the reply not remembered: not sent */
-	assert_int_equal(commit_nopts, 0);
+	/* the load's context (a session, no message id) and the options the
+	 * contact's field needs, no more; the reply not remembered: not sent */
+	assert_int_equal(commit_nopts, 4);
+	assert_string_equal(AT(&a, pos, "load_msg_id"), "");
+	assert_string_equal(AT(&a, pos, "session"), "s1");
+	assert_string_equal(AT(&a, pos, "contact_next_v"), "8");
+	assert_string_equal(AT(&a, pos, "phone"), PHONE);
+	assert_int_equal(pos("ptr_action"), -1);
 	assert_int_equal(pos("msg_id"), -1);
 	assert_int_equal(pos("reply"), -1);
 	/* up to the contacts set, which the contact's new field needs */
@@ -224,6 +252,65 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	db_args_release(&a);
 
 	fields_release(&set);
+	stored_run_release(&run);
+	stored_run_release(&was);
+}
+
+/* An active USSD run of PHONE's, as stored at version (session s1, one
+ * retry). */
+static void stored_ussd_run(struct stored_run *r, long version, const char *flow,
+			    const char *step, const char *text)
+{
+	*r = (struct stored_run){.id = "{" PHONE "}:0123456789abcdef", .version = version,
+				 .status = RUN_ACTIVE, .channel = CHANNEL_USSD, .started = 100,
+				 .updated = 150, .expires = 9000, .retries = 1};
+	r->flow = xstrdup(flow);
+	r->phone = xstrdup(PHONE);
+	r->lang = xstrdup("sw");
+	r->step = xstrdup(step);
+	r->ussd_session = xstrdup("s1");
+	r->ussd_text = xstrdup(text);
+}
+
+/* A step in the middle of a USSD survey: the contact, the pointer, the
+ * run and the reply's key named, the load's context the only options, the
+ * run's changes; a retry gone back to none is
+ * deleted, not written. */
+static void commit_of_a_middle_step_names_the_least(void **state)
+{
+	(void)state;
+	struct stored_run was;
+	stored_ussd_run(&was, 4, "district", "days", "1*3");
+	struct stored_run run;
+	stored_run_copy(&run, &was);
+	free(run.step);
+	run.step = xstrdup("hours");
+	run.retries = 0;
+	fields_set(&run.answers, "days", "5");
+	struct fields none = FIELDS_INIT;
+	struct commit c = {
+		.phone = PHONE, .kind = "ussd", .expect_pointer = run.id, .contact_version = 2,
+		.pointer = POINTER_KEEP, .run = &run, .stored = &was, .contact_set = &none,
+		.now = 150, .load_msg_id = "u:1", .session = "s1",
+	};
+	struct db_args a = {0};
+	store_commit_command(&a, &c);
+	commit_settle(&a);
+	int (*pos)(const char *) = commit_position;
+	assert_int_equal(atoi(arg(&a, 2)), 4);
+	assert_int_equal(commit_nopts, 2);
+	assert_string_equal(AT(&a, pos, "k_reply"), "sauti:mo:{" PHONE "}:u:1");
+	assert_string_equal(AT(&a, pos, "load_msg_id"), "u:1");
+	assert_string_equal(AT(&a, pos, "session"), "s1");
+	assert_string_equal(AT(&a, pos, "expect_ptr"), "*");
+	assert_string_equal(AT(&a, pos, "run_v"), "4");
+	assert_string_equal(AT(&a, pos, "contact_v"), "2");
+	const char *want[] = {"4", "step", "hours", "a:days", "5", "1", "try"};
+	int i = commit_lists();
+	assert_int_equal(a.n, i + (int)(sizeof(want) / sizeof(want[0])));
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+		assert_string_equal(arg(&a, i + (int)k), want[k]);
+	db_args_release(&a);
 	stored_run_release(&run);
 	stored_run_release(&was);
 }
@@ -393,15 +480,9 @@ static void run_decodes_in_both_forms(void **state)
 static void completed_run_drops_its_walk(void **state)
 {
 	(void)state;
-	struct stored_run was = {.id = "{" PHONE "}:0123456789abcdef", .version = 2, .status = RUN_ACTIVE,
-				 .channel = CHANNEL_USSD, .started = 100, .updated = 150,
-				 .expires = 9000, .retries = 1, .page = 1};
-	was.flow = xstrdup("roster");
-	was.phone = xstrdup(PHONE);
-	was.lang = xstrdup("en");
-	was.step = xstrdup("need");
-	was.ussd_session = xstrdup("s1");
-	was.ussd_text = xstrdup("1*2");
+	struct stored_run was;
+	stored_ussd_run(&was, 2, "roster", "need", "1*2");
+	was.page = 1;
 	struct stored_run run;
 	stored_run_copy(&run, &was);
 	run.status = RUN_COMPLETED;
@@ -494,6 +575,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(run_ids_carry_the_tag_and_show_the_hex),
 		cmocka_unit_test(commit_sends_each_thing_where_its_name_says),
+		cmocka_unit_test(commit_of_a_middle_step_names_the_least),
 		cmocka_unit_test(load_sends_each_thing_where_its_name_says),
 		cmocka_unit_test(contact_decodes_in_both_forms),
 		cmocka_unit_test(run_decodes_in_both_forms),
