@@ -846,6 +846,12 @@ static bool names_load_context(const struct commit *c)
 	return c->load_msg_id || c->session || c->guarded;
 }
 
+/* How many of the contact's fields the commit sets. */
+static size_t contact_fields_set(const struct commit *c)
+{
+	return c->contact_set ? c->contact_set->n : 0;
+}
+
 static int commit_keys_needed(const struct commit *c, bool need[CK_COUNT])
 {
 	const struct stored_run *run = c->run;
@@ -853,7 +859,7 @@ static int commit_keys_needed(const struct commit *c, bool need[CK_COUNT])
 	need[CK_k_contact] = need[CK_k_pointer] = true;
 	need[CK_k_run] = run != NULL;
 	need[CK_k_reply] = c->msg_id || c->load_msg_id;
-	need[CK_k_contacts] = c->contact_set && c->contact_set->n > 0;
+	need[CK_k_contacts] = contact_fields_set(c) > 0;
 	need[CK_k_stats] = c->nstats > 0;
 	need[CK_k_flow_runs] = run && run->version == 0;
 	need[CK_k_remind] = run && c->remind_at != 0;
@@ -922,7 +928,7 @@ static void put_commit_lists(struct db_args *a, const struct commit *c)
 		db_args_add(a, "0");
 		db_args_add(a, "0");
 	}
-	size_t ncon = c->contact_set ? c->contact_set->n : 0;
+	size_t ncon = contact_fields_set(c);
 	db_args_addl(a, (long)ncon * 2);
 	for (size_t i = 0; i < ncon; i++) {
 		db_args_add(a, c->contact_set->items[i].name);
@@ -955,7 +961,7 @@ static void put_commit_lists(struct db_args *a, const struct commit *c)
 static void put_commit_options(struct db_args *a, const struct commit *c)
 {
 	const struct stored_run *run = c->run;
-	size_t ncon = c->contact_set ? c->contact_set->n : 0;
+	size_t ncon = contact_fields_set(c);
 	bool load_context = names_load_context(c);
 	bool need[CO_COUNT] = {
 		[CO_load_msg_id] = load_context,
