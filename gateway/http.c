@@ -7,8 +7,6 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 #include <event2/util.h>
-#include <sys/queue.h>
-#include <event2/keyvalq_struct.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "buf.h"
+#include "form.h"
 #include "log.h"
 
 struct http_server {
@@ -35,10 +34,10 @@ struct http_server {
 
 struct req_private {
 	struct http_req pub;
-	struct evkeyvalq params;
+	struct form params;      /* the query's, then the form body's */
+	size_t query_params;     /* how many of them are the query's */
 	char *path;
 	char *body;
-	char *query;         /* the raw query string */
 	bool bad_params;
 	void (*on_drained)(void *arg);
 	void *drained_arg;
@@ -68,10 +67,9 @@ static void req_free(struct http_req *req)
 	struct req_private *p = priv(req);
 	detach_close_cb(req);
 	req->server->in_flight--;
-	evhttp_clear_headers(&p->params);
+	form_release(&p->params);
 	free(p->path);
 	free(p->body);
-	free(p->query);
 	free(p);
 }
 
@@ -84,26 +82,10 @@ static bool has_encoded_nul(const char *s)
 	return false;
 }
 
-static int add_params(struct req_private *p, const char *encoded)
+static void add_params(struct req_private *p, const char *encoded, size_t len)
 {
-	if (!encoded || !*encoded)
-		return 0;
-	int rc = has_encoded_nul(encoded) ? -1 : 0;
-	/* libevent's parser starts its list afresh: straight into ours when
-	 * ours is still empty (the usual case), else through a second list. */
-	if (TAILQ_EMPTY(&p->params))
-		return evhttp_parse_query_str(encoded, &p->params) < 0 ? -1 : rc;
-	struct evkeyvalq parsed;
-	TAILQ_INIT(&parsed);
-	if (evhttp_parse_query_str(encoded, &parsed) < 0) {
-		evhttp_clear_headers(&parsed);
-		return -1;
-	}
-	struct evkeyval *kv;
-	TAILQ_FOREACH(kv, &parsed, next)
-		evhttp_add_header(&p->params, kv->key, kv->value);
-	evhttp_clear_headers(&parsed);
-	return rc;
+	if (form_add(&p->params, encoded, len) != FORM_OK)
+		p->bad_params = true;
 }
 
 static bool is_form(struct evhttp_request *ev)
@@ -129,12 +111,13 @@ static void read_request(struct req_private *p, struct evhttp_request *ev)
 	p->pub.body_len = len;
 
 	const char *query = evhttp_uri_get_query(uri);
-	p->query = xstrdup(query ? query : "");
-	if (add_params(p, query) < 0)
-		p->bad_params = true;
+	if (query)
+		add_params(p, query, strlen(query));
+	p->query_params = p->params.count;
 	if (p->pub.method == HTTP_POST && is_form(ev)) {
-		if (memchr(p->body, '\0', len) || add_params(p, p->body) < 0)
+		if (memchr(p->body, '\0', len))
 			p->bad_params = true;
+		add_params(p, p->body, len);
 	}
 
 	char *addr = NULL;
@@ -269,10 +252,9 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	}
 	s->in_flight++;
 	struct req_private *p = xcalloc(1, sizeof(*p));
-	TAILQ_INIT(&p->params);
+	form_init(&p->params);
 	p->pub.ev = ev;
 	p->pub.server = s;
-	p->pub.param_list = &p->params;
 	evhttp_connection_set_closecb(evhttp_request_get_connection(ev),
 				      on_connection_close, &p->pub);
 
@@ -414,51 +396,22 @@ void http_server_free(struct http_server *s)
 
 const char *http_param(const struct http_req *req, const char *name)
 {
-	return evhttp_find_header(req->param_list, name);
-}
-
-static int hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-size_t http_form_decode(const char *src, size_t len, char *out, size_t max)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len && n < max; i++) {
-		int hi, lo;
-		if (src[i] == '%' && i + 2 < len && (hi = hex_digit(src[i + 1])) >= 0 &&
-		    (lo = hex_digit(src[i + 2])) >= 0) {
-			out[n++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			out[n++] = src[i] == '+' ? ' ' : src[i];
-		}
-	}
-	return n;
+	const struct form_field *field = form_find(
+		&((const struct req_private *)req)->params, name);
+	return field ? field->value : NULL;
 }
 
 char *http_param_bytes(const struct http_req *req, const char *name, size_t *len)
 {
-	const char *q = ((const struct req_private *)req)->query;
-	size_t nlen = strlen(name);
-	while (q && *q) {
-		size_t item = strcspn(q, "&");
-		if (item > nlen && strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
-			char *out = xmalloc(item + 1);
-			*len = http_form_decode(q + nlen + 1, item - nlen - 1, out, item);
-			out[*len] = '\0';
+	const struct req_private *p = (const struct req_private *)req;
+	for (size_t i = 0; i < p->query_params; i++) {
+		const struct form_field *field = &p->params.fields[i];
+		if (strcmp(field->name, name) == 0) {
+			*len = field->value_len;
+			char *out = xmalloc(field->value_len + 1);
+			memcpy(out, field->value, field->value_len + 1);
 			return out;
 		}
-		q += item;
-		if (*q == '&')
-			q++;
 	}
 	return NULL;
 }

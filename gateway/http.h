@@ -4,8 +4,8 @@
  * handler answers it with exactly one http_reply() / http_error(), possibly
  * after asynchronous work.  If the client goes away first, req->gone is set
  * and the answer is dropped quietly: a late Redis reply never writes to a
- * freed connection.  Query and form parameters are decoded once into
- * req->params before the handler runs. */
+ * freed connection.  Query and form parameters are decoded once, before
+ * the handler runs (form.h). */
 #ifndef SAUTI_HTTP_H
 #define SAUTI_HTTP_H
 
@@ -47,7 +47,6 @@ struct http_req {
 	size_t body_len;
 	char peer[64];             /* client address */
 	struct http_server *server;
-	void *param_list;          /* struct evkeyvalq, see http_param() */
 };
 
 /* Binds host:port.  Returns NULL with a reason in err. */
@@ -92,9 +91,6 @@ const char *http_header(const struct http_req *req, const char *name);
  * where 0x00 is '@').  Returns a new buffer (free()) and its length, or
  * NULL when absent. */
 char *http_param_bytes(const struct http_req *req, const char *name, size_t *len);
-/* Percent-decodes a form value src[0..len) ('+' is a space) into out, at most
- * max bytes, keeping every byte (%00 included); returns the length. */
-size_t http_form_decode(const char *src, size_t len, char *out, size_t max);
 
 /* "GET, POST" for HTTP_GET | HTTP_POST: an Allow header's value. */
 void http_allow_text(int methods, char *out, size_t size);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "form.h"
 #include "gateway.h"
 #include "http.h"
 #include "log.h"
@@ -393,7 +394,7 @@ int ussd_meta_parse(const char *meta, int *op, unsigned char *session_info,
 			size_t vlen = len - klen - 1;
 			unsigned char bytes[16];
 			/* Kannel writes a 0x20 byte as '+' (and a real '+' as %2B). */
-			size_t n = http_form_decode(v, vlen, (char *)bytes, sizeof(bytes));
+			size_t n = form_decode(v, vlen, (char *)bytes, sizeof(bytes));
 			if (klen == 15 && strncmp(p, "ussd_service_op", 15) == 0 && n > 0) {
 				*op = meta_op(bytes, n);
 				have_op = true;
