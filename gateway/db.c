@@ -649,10 +649,15 @@ unsigned long db_errors(const struct db *db) { return db->errors; }
 unsigned long db_commands(const struct db *db) { return db->commands; }
 
 /* Makes room for one more argument; returns its index. */
+#define ARGS_TEXT_ROOM 1024
 static int args_slot(struct db_args *a)
 {
 	if (a->n == a->cap) {
-		/* Room at once for a commit's hundred-odd (store.c). */
+		/* Room at once for a commit's hundred-odd (store.c), and for
+		 * the text of its keys and numbers: grown from buf's smallest
+		 * room, it was copied three times a step. */
+		if (!a->cap)
+			buf_grow(&a->text, ARGS_TEXT_ROOM);
 		a->cap = a->cap ? a->cap * 2 : 128;
 		a->v = xrealloc(a->v, (size_t)a->cap * sizeof(*a->v));
 		a->len = xrealloc(a->len, (size_t)a->cap * sizeof(*a->len));
