@@ -143,9 +143,10 @@ enum { COMMIT_OPTS(CO) CO_COUNT };
 _Static_assert(CK_k_inbox_thread - CK_k_inbox_item + 1 == INBOX_ADD_NKEYS,
 	       "the inbox's keys in inbox_add_keys()'s order");
 
+/* The functions a commit rarely needs are made only where it needs them
+ * (a conflict, a guard, an inbox item): each function made costs Redis a
+ * closure and its garbage on every call (docs/performance.md). */
 static const char commit_script[] =
-	LOAD_FUNCTION
-	INBOX_ADD_FUNCTION
 	"local A = ARGV\n"
 	SCRIPT_LOCALS(COMMIT_KEYS, "KEYS")
 	SCRIPT_LOCALS(COMMIT_ARGS, "ARGV")
@@ -163,22 +164,31 @@ static const char commit_script[] =
 	"local nopts = count(A[NARGS + 1])\n"
 	SCRIPT_LOCALS_SPAN(COMMIT_OPTS, "A", "NARGS + 2", "NARGS + 1 + nopts")
 	"msg_id, end_run = msg_id or '', end_run or ''\n"
-	/* Without the load's context, 0: the turn loads again. */
-	"local function conflict()\n"
-	"  if not load_msg_id then return 0 end\n"
-	"  return load_convo(k_contact, k_pointer, k_contact, k_reply, load_msg_id, '0', '0', session, {}, {})\n"
-	"end\n"
 	/* A guarded commit: what the load would have checked first.  A repeat
 	 * or a message over the limit writes nothing and gets load_convo()'s
 	 * shape with only the reply and the count: the turn answers from it. */
 	"if guarded == '1' then\n"
+	SEEN_FUNCTION
 	"  local dup, n = seen_or_counted(k_reply, k_limit, load_msg_id, limit, window)\n"
 	"  if dup or n > tonumber(limit) then return {dup, '', false, '', n, {}} end\n"
 	"end\n"
-	"if expect_ptr ~= '*' and (redis.call('GET', k_pointer) or '') ~= expect_ptr then return conflict() end\n"
-	"if contact_absent == '1' then\n"
-	"  if redis.call('EXISTS', k_contact) == 1 then return conflict() end\n"
-	"elseif (redis.call('HGET', k_contact, '_v') or '0') ~= contact_v then return conflict() end\n"
+	/* Stale: the pointer, the contact or the run changed since the load. */
+	"local stale = expect_ptr ~= '*' and (redis.call('GET', k_pointer) or '') ~= expect_ptr\n"
+	"if not stale then\n"
+	"  if contact_absent == '1' then stale = redis.call('EXISTS', k_contact) == 1\n"
+	"  else stale = (redis.call('HGET', k_contact, '_v') or '0') ~= contact_v end\n"
+	"end\n"
+	"local v\n"
+	"if not stale and run_id ~= '' then\n"
+	"  v = redis.call('HGET', k_run, 'v') or '0'\n"
+	"  stale = v ~= run_v\n"
+	"end\n"
+	/* Without the load's context, 0: the turn loads again. */
+	"if stale then\n"
+	"  if not load_msg_id then return 0 end\n"
+	LOAD_FUNCTION
+	"  return load_convo(k_contact, k_pointer, k_contact, k_reply, load_msg_id, '0', '0', session, {}, {})\n"
+	"end\n"
 	"local function span(i)\n" /* a counted list: its first and last index */
 	"  local n = count(A[i])\n"
 	"  return i + 1, i + n, i + n + 1\n"
@@ -189,8 +199,6 @@ static const char commit_script[] =
 	"local xf, xl, m = span(k)\n"
 	"local sf, sl, q = span(m)\n"
 	"if run_id ~= '' then\n"
-	"  local v = redis.call('HGET', k_run, 'v') or '0'\n"
-	"  if v ~= run_v then return conflict() end\n"
 	"  redis.call('HSET', k_run, 'v', run_next_v, unpack(A, rf, rl))\n"
 	"  if dl >= df then redis.call('HDEL', k_run, unpack(A, df, dl)) end\n"
 	"  if v == '0' then\n"
@@ -237,6 +245,7 @@ static const char commit_script[] =
 	"  else redis.call('ZREM', k_remind, run_id) end\n"
 	"end\n"
 	"if (A[q + 1] or '') ~= '' then\n"
+	INBOX_ADD_FUNCTION
 	"  local f, l = span(q + 2)\n"
 	"  inbox_add({item = k_inbox_item, all = k_inbox, open = k_inbox_open,\n"
 	"             person = k_inbox_person, thread = k_inbox_thread},\n"
