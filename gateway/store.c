@@ -105,7 +105,8 @@ static const char load_script[] =
  * every key a script passes to Redis must be named, and each one named
  * costs Redis a string and a table slot (docs/performance.md).
  * guarded "1": the commit first makes the load's checks, the repeat and
- * the limit (struct commit's guarded).
+ * the limit (struct commit's guarded).  contact_v "-" (CONTACT_ABSENT):
+ * the contact was not there and must still not be.
  * ARGV: these, what every step of a run checks; then the options below,
  * what some commits need (the load's context, the contact written, the
  * pointer moved, a message id and its reply, a run begun, a guard, a run
@@ -124,12 +125,13 @@ static const char load_script[] =
  * now when the commit named the load's context (load_msg_id, session:
  * every turn's commit does), else 0: the caller loads again.
  * ("local A = ARGV" is how tests/integration/42-faults.t knows it.) */
+#define CONTACT_ABSENT "-"
 #define COMMIT_KEYS(X) \
 	X(k_contact) X(k_pointer) X(k_run) X(k_reply) X(k_contacts) X(k_stats) \
 	X(k_flow_runs) X(k_remind) X(k_person_replies) X(k_limit) X(k_end_run) \
 	X(k_inbox_item) X(k_inbox) X(k_inbox_open) X(k_inbox_person) X(k_inbox_thread)
 #define COMMIT_ARGS(X) \
-	X(expect_ptr) X(run_id) X(run_v) X(run_next_v) X(contact_v) X(contact_absent)
+	X(expect_ptr) X(run_id) X(run_v) X(run_next_v) X(contact_v)
 #define COMMIT_OPTS(X) \
 	X(load_msg_id) X(session) X(contact_next_v) X(phone) X(ptr_action) X(now) \
 	X(started) X(msg_id) X(reply) X(reply_ttl) X(by_sms) X(guarded) X(limit) X(window) \
@@ -175,7 +177,7 @@ static const char commit_script[] =
 	/* Stale: the pointer, the contact or the run changed since the load. */
 	"local stale = expect_ptr ~= '*' and (redis.call('GET', k_pointer) or '') ~= expect_ptr\n"
 	"if not stale then\n"
-	"  if contact_absent == '1' then stale = redis.call('EXISTS', k_contact) == 1\n"
+	"  if contact_v == '-' then stale = redis.call('EXISTS', k_contact) == 1\n"
 	"  else stale = (redis.call('HGET', k_contact, '_v') or '0') ~= contact_v end\n"
 	"end\n"
 	"local v\n"
@@ -1055,8 +1057,10 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 	/* the versions written, as strings: Lua's arithmetic and a number's
 	 * conversion back would cost Redis more than the argument */
 	db_args_setl(a, v + CA_run_next_v, run ? run->version + 1 : 1);
-	db_args_setl(a, v + CA_contact_v, c->contact_version);
-	db_args_set(a, v + CA_contact_absent, c->contact_absent ? "1" : "0");
+	if (c->contact_absent)
+		db_args_set(a, v + CA_contact_v, CONTACT_ABSENT);
+	else
+		db_args_setl(a, v + CA_contact_v, c->contact_version);
 	put_commit_options(a, c);
 	put_commit_lists(a, c);
 }

@@ -311,6 +311,12 @@ static void commit_of_a_middle_step_names_the_least(void **state)
 	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
 		assert_string_equal(arg(&a, i + (int)k), want[k]);
 	db_args_release(&a);
+	/* a contact not there when loaded: no version, "-" */
+	c.contact_absent = true;
+	store_commit_command(&a, &c);
+	commit_settle(&a);
+	assert_string_equal(AT(&a, pos, "contact_v"), "-");
+	db_args_release(&a);
 	stored_run_release(&run);
 	stored_run_release(&was);
 }
