@@ -1,6 +1,7 @@
 /* buf.c -- see buf.h. */
 #include "buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,15 +57,22 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-void buf_grow(struct buf *b, size_t extra)
+/* buf_grow's rare part, apart so that the common one inlines small. */
+static void __attribute__((noinline)) grow_room(struct buf *b, size_t extra)
 {
-	if (b->len + extra + 1 <= b->cap)
-		return;
+	if (extra >= SIZE_MAX / 2 - b->len) /* more than can ever be had */
+		out_of_memory(extra);
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < b->len + extra + 1)
 		cap *= 2;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
+}
+
+void buf_grow(struct buf *b, size_t extra)
+{
+	if (extra >= b->cap - b->len) /* no room for it and the NUL (cap > len, or 0) */
+		grow_room(b, extra);
 }
 
 void buf_append(struct buf *b, const void *data, size_t len)

@@ -460,10 +460,10 @@ void http_reply(struct http_req *req, int code, const char *content_type,
 		struct evhttp_request *ev = req->ev;
 		detach_close_cb(req);
 		add_headers(ev, content_type);
-		struct evbuffer *out = evbuffer_new();
-		evbuffer_add(out, body, len);
-		evhttp_send_reply(ev, code, reason_phrase(code), out);
-		evbuffer_free(out);
+		/* straight into the request's own buffer, where evhttp would
+		 * move a buffer of ours */
+		evbuffer_add(evhttp_request_get_output_buffer(ev), body, len);
+		evhttp_send_reply(ev, code, reason_phrase(code), NULL);
 		req->ev = NULL;
 	}
 	req_free(req);
