@@ -50,8 +50,9 @@ BIN := $(if $(filter address,$(SANITIZER)),$(BUILD)/sauti,sauti)
 
 all: $(BIN)
 
+# The link compiles too (LTO): with the same warnings, fatal.
 $(BIN): $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 $(BUILD)/%.o: gateway/%.c gateway/*.h | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
