@@ -145,6 +145,14 @@ enum { COMMIT_OPTS(CO) CO_COUNT };
 _Static_assert(CK_k_inbox_thread - CK_k_inbox_item + 1 == INBOX_ADD_NKEYS,
 	       "the inbox's keys in inbox_add_keys()'s order");
 
+/* A counted list whose count is at A[at]: its count's index c, and its
+ * first and last index f and l (l < f when it is empty or left out).
+ * Written out, not a function: a Lua call costs Redis about 1,600
+ * instructions (docs/performance.md). */
+#define LIST_SPAN(c, f, l, at) \
+	"local " c " = " at "\n" \
+	"local " f ", " l " = " c " + 1, A[" c "] and " c " + count(A[" c "]) or " c "\n"
+
 /* The functions a commit rarely needs are made only where it needs them
  * (a conflict, a guard, an inbox item): each function made costs Redis a
  * closure and its garbage on every call (docs/performance.md). */
@@ -191,15 +199,12 @@ static const char commit_script[] =
 	LOAD_FUNCTION
 	"  return load_convo(k_contact, k_pointer, k_contact, k_reply, load_msg_id, '0', '0', session, {}, {})\n"
 	"end\n"
-	"local function span(i)\n" /* a counted list: its first and last index */
-	"  local n = count(A[i])\n"
-	"  return i + 1, i + n, i + n + 1\n"
-	"end\n"
-	"local rf, rl, i = span(NARGS + 2 + nopts)\n"
-	"local df, dl, j = span(i)\n"
-	"local cf, cl, k = span(j)\n"
-	"local xf, xl, m = span(k)\n"
-	"local sf, sl, q = span(m)\n"
+	LIST_SPAN("rc", "rf", "rl", "NARGS + 2 + nopts")
+	LIST_SPAN("dc", "df", "dl", "rl + 1")
+	LIST_SPAN("cc", "cf", "cl", "dl + 1")
+	LIST_SPAN("xc", "xf", "xl", "cl + 1")
+	LIST_SPAN("sc", "sf", "sl", "xl + 1")
+	"local q = sl + 1\n"
 	"if run_id ~= '' then\n"
 	"  redis.call('HSET', k_run, 'v', run_next_v, unpack(A, rf, rl))\n"
 	"  if dl >= df then redis.call('HDEL', k_run, unpack(A, df, dl)) end\n"
@@ -248,7 +253,7 @@ static const char commit_script[] =
 	"end\n"
 	"if (A[q + 1] or '') ~= '' then\n"
 	INBOX_ADD_FUNCTION
-	"  local f, l = span(q + 2)\n"
+	LIST_SPAN("ic", "f", "l", "q + 2")
 	"  inbox_add({item = k_inbox_item, all = k_inbox, open = k_inbox_open,\n"
 	"             person = k_inbox_person, thread = k_inbox_thread},\n"
 	"            A[q + 1], phone, now, {unpack(A, f, l)})\n"
