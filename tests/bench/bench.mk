@@ -45,8 +45,8 @@ $(BENCH_DIR)/hello: tests/bench/hello.c | $(BENCH_DIR)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_LIBS)
 
 $(BENCH_LOADERS): $(BENCH_DIR)/%: tests/bench/%.c tests/bench/benchlib.c \
-		tests/bench/benchlib.h gateway/buf.c gateway/buf.h | $(BENCH_DIR)
-	$(CC) $(BENCH_CFLAGS) -o $@ $< tests/bench/benchlib.c gateway/buf.c $(BENCH_LIBS)
+		tests/bench/benchlib.h gateway/buf.c gateway/buf.h gateway/form.c gateway/form.h | $(BENCH_DIR)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< tests/bench/benchlib.c gateway/buf.c gateway/form.c $(BENCH_LIBS)
 
 # run.sh, then the overload figure (tests/bench/overload.sh, also
 # `make bench-overload`); fails when either does, after both have run.

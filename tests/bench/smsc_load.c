@@ -35,6 +35,7 @@
 
 #include "benchlib.h"
 #include "buf.h"
+#include "form.h"
 
 #define NSTEPS 7
 #define LINE_MAX_LEN 8192
@@ -130,32 +131,10 @@ static void phone_start(struct smsc *S, struct phone *p, int slot)
 
 /* -- decoding MTs ---------------------------------------------------------------- */
 
-static int hexval(int c)
+/* Kannel's octstr_url_encode: %XX, and '+' for a space (form.h decodes it). */
+static size_t url_decode(const char *s, size_t len, unsigned char *out, size_t max)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Kannel's octstr_url_encode: %XX, and '+' for a space. */
-static size_t url_decode(const char *s, size_t len, unsigned char *out)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		int hi, lo;
-		if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
-		    (lo = hexval(s[i + 2])) >= 0) {
-			out[n++] = (unsigned char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			out[n++] = s[i] == '+' ? ' ' : (unsigned char)s[i];
-		}
-	}
-	return n;
+	return form_decode(s, len, (char *)out, max);
 }
 
 /* The total number of parts a concatenation UDH announces; 1 when none. */
@@ -203,15 +182,15 @@ static int mt_parse(const char *line, size_t len, struct mt *m)
 		memcpy(m->data, rest, rlen);
 		m->len = rlen;
 	} else if (strncmp(type, "data ", 5) == 0 || strncmp(type, "ucs-2 ", 6) == 0) {
-		m->len = url_decode(rest, rlen, m->data);
+		m->len = url_decode(rest, rlen, m->data, sizeof(m->data));
 	} else if (strncmp(type, "udh ", 4) == 0) {
 		const char *sp4 = memchr(rest, ' ', rlen);
 		if (!sp4)
 			return -1;
 		unsigned char udh[256];
-		size_t ulen = url_decode(rest, (size_t)(sp4 - rest) < 80 ? (size_t)(sp4 - rest) : 80, udh);
+		size_t ulen = url_decode(rest, (size_t)(sp4 - rest), udh, 80);
 		m->total = udh_total(udh, ulen);
-		m->len = url_decode(sp4 + 1, (size_t)(end - sp4 - 1), m->data);
+		m->len = url_decode(sp4 + 1, (size_t)(end - sp4 - 1), m->data, sizeof(m->data));
 	} else {
 		return -1;
 	}
