@@ -648,8 +648,11 @@ static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,
 unsigned long db_errors(const struct db *db) { return db->errors; }
 unsigned long db_commands(const struct db *db) { return db->commands; }
 
-/* Makes room for one more argument; returns its index. */
+/* The room a command's argument text starts with: a commit's keys and
+ * numbers fit. */
 #define ARGS_TEXT_ROOM 1024
+
+/* Makes room for one more argument; returns its index. */
 static int args_slot(struct db_args *a)
 {
 	if (a->n == a->cap) {

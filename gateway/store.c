@@ -161,9 +161,10 @@ static const char commit_script[] =
 	SCRIPT_LOCALS(COMMIT_KEYS, "KEYS")
 	SCRIPT_LOCALS(COMMIT_ARGS, "ARGV")
 	SCRIPT_COUNT("NARGS", COMMIT_ARGS)
-	/* A count as sent: "0" (or left out) read without tonumber(), whose
-	 * strtod() costs Redis more than a whole argument, and so is one of one
-	 * or two digits, from their bytes (docs/performance.md). */
+	/* A count as sent: "0" (or left out), and a count of one or two
+	 * digits, read without tonumber(), whose strtod() costs Redis more
+	 * than a whole argument; those digits are read from their bytes
+	 * (docs/performance.md). */
 	"local function count(s)\n"
 	"  if s == nil or s == '0' then return 0 end\n"
 	"  local a, b, c = s:byte(1, 3)\n"
