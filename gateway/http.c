@@ -73,7 +73,8 @@ static void req_free(struct http_req *req)
 	free(p);
 }
 
-/* A NUL byte in a decoded value would silently cut it short: refuse it. */
+/* A NUL byte in the decoded path would silently cut it short (and could
+ * reach another route): refuse it.  Form values keep theirs (form.h). */
 static bool has_encoded_nul(const char *s)
 {
 	for (; (s = strchr(s, '%')) != NULL; s++)

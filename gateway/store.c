@@ -186,7 +186,7 @@ static const char commit_script[] =
 	/* Stale: the pointer, the contact or the run changed since the load. */
 	"local stale = expect_ptr ~= '*' and (redis.call('GET', k_pointer) or '') ~= expect_ptr\n"
 	"if not stale then\n"
-	"  if contact_v == '-' then stale = redis.call('EXISTS', k_contact) == 1\n"
+	"  if contact_v == '" CONTACT_ABSENT "' then stale = redis.call('EXISTS', k_contact) == 1\n"
 	"  else stale = (redis.call('HGET', k_contact, '_v') or '0') ~= contact_v end\n"
 	"end\n"
 	"local v\n"

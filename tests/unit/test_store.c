@@ -83,6 +83,14 @@ static bool run_field_sent(const struct db_args *a, const char *name)
 	return false;
 }
 
+/* run: was, moved on to step (the answers so far kept). */
+static void moved_on(struct stored_run *run, const struct stored_run *was, const char *step)
+{
+	stored_run_copy(run, was);
+	free(run->step);
+	run->step = xstrdup(step);
+}
+
 static void commit_sends_each_thing_where_its_name_says(void **state)
 {
 	(void)state;
@@ -96,9 +104,7 @@ static void commit_sends_each_thing_where_its_name_says(void **state)
 	fields_set(&was.answers, "ready", "yes");
 	fields_set(&was.answers, "note", "x");
 	struct stored_run run;
-	stored_run_copy(&run, &was);
-	free(run.step);
-	run.step = xstrdup("hours");
+	moved_on(&run, &was, "hours");
 	run.updated = 160;
 	fields_set(&run.answers, "days", "4");
 	fields_del(&run.answers, "note");
@@ -282,9 +288,7 @@ static void commit_of_a_middle_step_names_the_least(void **state)
 	struct stored_run was;
 	stored_ussd_run(&was, 4, "district", "days", "1*3");
 	struct stored_run run;
-	stored_run_copy(&run, &was);
-	free(run.step);
-	run.step = xstrdup("hours");
+	moved_on(&run, &was, "hours");
 	run.retries = 0;
 	fields_set(&run.answers, "days", "5");
 	struct fields none = FIELDS_INIT;
