@@ -504,6 +504,10 @@ int main(int argc, char **argv)
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
 	L.base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
+	if (!L.base) {
+		fprintf(stderr, "ussd_load: no event base with a precise clock\n");
+		return 1;
+	}
 	L.t0 = bench_now_us();
 	if (L.target) {
 		L.t_measure = L.t0;
