@@ -856,8 +856,6 @@ static int send_script(struct db *db, struct db_args *a, const char *phone,
 	return rc;
 }
 
-/* Which of the commit's keys c needs (the script's conditions for touching
- * each, above); returns how many to name: up to the last one needed. */
 /* Whether the commit gives the load's context (its message id and
  * session), with which a conflict is answered in the same round trip, as
  * a turn's commits do: with daemons taking a person's steps in turn, a
@@ -873,6 +871,8 @@ static size_t contact_fields_set(const struct commit *c)
 	return c->contact_set ? c->contact_set->n : 0;
 }
 
+/* Which of the commit's keys c needs (the script's conditions for touching
+ * each, above); returns how many to name: up to the last one needed. */
 static int commit_keys_needed(const struct commit *c, bool need[CK_COUNT])
 {
 	const struct stored_run *run = c->run;
