@@ -33,6 +33,7 @@
 #include "policy.h"
 #include "pseudo.h"
 #include "retention.h"
+#include "text.h"
 #include "usage.h"
 #include "ussd.h"
 #include "web.h"
@@ -379,6 +380,9 @@ int cmd_serve(int argc, char **argv)
 	if (!gw.cfg.pseudonym_key)
 		log_warn("no pseudonym_key configured: using a development key; set "
 			 "SAUTI_PSEUDONYM_KEY before collecting real answers");
+	if (!reply_fold_unicode())
+		log_warn("no C.UTF-8 locale: replies are matched ignoring the "
+			 "case of ASCII letters only");
 	signal(SIGPIPE, SIG_IGN);
 	gw.catalogue = load_catalogue(&gw.cfg);
 	if (!gw.catalogue) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "buf.h"
 
@@ -70,6 +71,34 @@ bool utf8_valid(const char *s, size_t len)
 		i += n;
 	}
 	return true;
+}
+
+/* Appends code point cp (a valid one: not a surrogate, at most U+10FFFF)
+ * as UTF-8. */
+static void put_utf8(struct buf *out, uint32_t cp)
+{
+	char b[4];
+	size_t n;
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xC0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xE0 | cp >> 12);
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		b[0] = (char)(0xF0 | cp >> 18);
+		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	buf_append(out, b, n);
 }
 
 /* ---- GSM 03.38 ----------------------------------------------------------- */
@@ -322,12 +351,54 @@ void utf8_append_clean(struct buf *out, const char *s, size_t len)
 	buf_append(out, s + start, i - start);
 }
 
+/* Case is folded by the C library's simple lowercase mapping in the C.UTF-8
+ * locale (Debian's essential libc-bin ships it; glibc's table is all of
+ * Unicode's simple mapping): made once and kept, as c_numeric() is below.
+ * (locale_t)0 when it cannot be had: then only ASCII is folded. */
+static locale_t c_utf8(void)
+{
+	static locale_t loc;
+	static bool tried;
+	if (!tried) {
+		tried = true;
+		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	}
+	return loc;
+}
+
+bool reply_fold_unicode(void)
+{
+	return c_utf8() != (locale_t)0;
+}
+
+/* Appends the lowercase of the non-ASCII character at s (len bytes left of
+ * the text) to out, an invalid byte as it is, and returns how many bytes it
+ * read.  Leaves room in out for the rest of the text at its own length: a
+ * lowercase letter can be longer than its capital (U+023A, 2 bytes, is
+ * U+2C65, 3). */
+static size_t fold_char(struct buf *out, const unsigned char *s, size_t len)
+{
+	uint32_t cp;
+	size_t n = utf8_next(s, len, &cp);
+	locale_t loc = c_utf8();
+
+	if (!n) {
+		out->data[out->len++] = (char)s[0];
+		return 1;
+	}
+	if (loc)
+		cp = (uint32_t)towlower_l((wint_t)cp, loc);
+	put_utf8(out, cp);
+	buf_grow(out, len - n);
+	return n;
+}
+
 char *reply_fold(const char *input)
 {
 	const unsigned char *s = (const unsigned char *)(input ? input : "");
-	size_t start = 0, end = strlen((const char *)s), n, len = 0;
+	size_t start = 0, end = strlen((const char *)s), n;
 	bool space = false;
-	char *out;
+	struct buf out = BUF_INIT;
 
 	while (start < end && (n = space_len(s + start, end - start)))
 		start += n;
@@ -340,8 +411,9 @@ char *reply_fold(const char *input)
 		else
 			break;
 	}
-	/* never longer than the text it folds */
-	out = xmalloc(end - start + 1);
+	/* Room for the text at its own length: ASCII (most replies) is
+	 * written in place, a byte at a time; fold_char() keeps the room. */
+	buf_grow(&out, end - start);
 	for (size_t i = start; i < end;) {
 		if ((n = space_len(s + i, end - i))) {
 			space = true;
@@ -349,14 +421,18 @@ char *reply_fold(const char *input)
 			continue;
 		}
 		if (space)
-			out[len++] = ' ';
+			out.data[out.len++] = ' ';
 		space = false;
-		out[len++] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 :
-				    s[i]);
-		i++;
+		if (s[i] < 0x80) {
+			out.data[out.len++] = (char)(s[i] >= 'A' && s[i] <= 'Z' ?
+						     s[i] + 32 : s[i]);
+			i++;
+		} else {
+			i += fold_char(&out, s + i, end - i);
+		}
 	}
-	out[len] = '\0';
-	return out;
+	out.data[out.len] = '\0';
+	return buf_detach(&out);
 }
 
 /* Parses a whole folded reply as [+-]digits[(.|,)digits] with at least one
@@ -598,26 +674,6 @@ static uint32_t gsm_extension(unsigned char septet)
 	case 0x65: return 0x20AC;
 	default: return 0x0020; /* an unknown escape reads as a space */
 	}
-}
-
-static void put_utf8(struct buf *out, uint32_t cp)
-{
-	char b[4];
-	size_t n;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else {
-		b[0] = (char)(0xE0 | cp >> 12);
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	}
-	buf_append(out, b, n);
 }
 
 char *gsm7_to_utf8(const unsigned char *septets, size_t n)

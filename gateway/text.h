@@ -64,9 +64,15 @@ size_t utf8_space_before(const char *s, size_t start, size_t end);
 size_t utf8_length(const char *s, size_t len);
 
 /* Normalises a typed reply for matching: trims white space and trailing
- * '.', ',' and ')' characters, folds ASCII case to lower and collapses inner
- * runs of white space to one space.  Returns a new string (free()).  */
+ * '.', ',' and ')' characters, folds case to lower in all of Unicode (each
+ * code point to its simple lowercase: "ÉLEVEUR" is "éleveur", "Ɛ" is "ɛ")
+ * and collapses inner runs of white space to one space; an invalid byte is
+ * kept as it is.  The result can be longer than the input (a few letters'
+ * lowercase takes more bytes).  Returns a new string (free()).  */
 char *reply_fold(const char *input);
+/* Whether reply_fold() folds beyond ASCII: false when the C library's
+ * C.UTF-8 locale is missing (the daemon warns at start). */
+bool reply_fold_unicode(void);
 
 /* Reads a number as a person types it: "12", " 1,5 ", "1.5", "-3".  Returns
  * 0 and the value, or -1 when the text is not one number. */

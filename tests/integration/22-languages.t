@@ -71,6 +71,9 @@ t_like "$r" "^Akwaaba bio!" "SAN BA joins again, in Twi"
 r=$(sms $TWI STOP)
 t_like "$r" "^Woagyae\." "STOP works for a Twi speaker too, answered in Twi"
 sms $TWI 'SAN BA' >/dev/null
+r=$(sms $TWI 'Mempɛ')
+t_like "$r" "^Woagyae\." "MEMPƐ, the deployment's other stop word, in another case"
+sms $TWI 'SAN BA' >/dev/null
 
 # -- Twi over USSD: paging and resume ------------------------------------------------
 s=$(ussd tw1 '*920*44#' $TWI_USSD '')
@@ -102,6 +105,9 @@ r=$(sms $FR LANGUE)
 t_like "$r" "^Choisissez votre langue :.1\. Français$" "LANGUE: the flow's one language, by its own name"
 r=$(sms $FR 1)
 t_like "$r" "^Votre langue est maintenant : Français\..Sur quel site" "and says so in French, asking again"
+sms $FR LANGUE >/dev/null
+r=$(sms $FR FRANÇAIS)
+t_like "$r" "^Votre langue est maintenant : Français\." "FRANÇAIS, the own name in capitals, is understood too"
 sms $FR 9 >/dev/null
 r=$(sms $FR 9)
 t_like "$r" "^Veuillez répondre par un nombre entre 0 et 7\." "a number out of range, in French"
@@ -110,6 +116,13 @@ t_like "$s" "98\. Suite$" "French USSD: 98. Suite"
 s=$(ussd fr1 '*920*55#' $FR_USSD '98')
 t_like "$s" "0\. Retour" "0. Retour"
 t_unlike "$s" "$ENGLISH" "nothing in English"
+r=$(sms $FR ARRÊT)
+t_like "$r" "^Vous ne recevrez plus de messages\." "ARRÊT, as French writes it, opts out"
+r=$(sms $FR REJOINDRE)
+t_like "$r" "^Bon retour" "REJOINDRE joins again"
+r=$(sms $FR arrêt)
+t_like "$r" "^Vous ne recevrez plus de messages\." "arrêt in lower case too"
+sms $FR REJOINDRE >/dev/null
 
 # -- Hausa: no catalogue texts, so the fallback (en) ------------------------------------
 r=$(sms $HA AIKI)

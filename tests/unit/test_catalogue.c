@@ -139,6 +139,12 @@ static void test_twi_file(void **state)
 	assert_int_equal(word_lookup(c, "acha", NULL), WORD_STOP);
 	assert_int_equal(word_lookup(c, "aide", NULL), WORD_HELP);
 	assert_int_equal(word_lookup(c, "gyae wo", NULL), WORD_NONE);
+	/* in any case, beyond ASCII too: MEMPƐ, mempɛ */
+	assert_int_equal(word_lookup(c, "MEMP\xC6\x90", NULL), WORD_STOP);
+	assert_int_equal(word_lookup(c, "memp\xC9\x9B", NULL), WORD_STOP);
+	assert_int_equal(word_lookup(c, "ARR\xC3\x8A" "T", NULL), WORD_STOP);
+	assert_int_equal(word_lookup(c, "arr\xC3\xAA" "t.", NULL), WORD_STOP);
+	assert_int_equal(word_lookup(c, "Arret", NULL), WORD_STOP);
 	/* A configured list replaces the built-in words, not the file's. */
 	char *stop[] = {"basi"};
 	struct word_lists cfg = {.lists = {[WORD_STOP] = stop}, .counts = {[WORD_STOP] = 1}};

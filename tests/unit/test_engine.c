@@ -337,6 +337,27 @@ static struct flow *flow_twelve(void)
 	"9. Chokaa\n10. Mchanga wa ujenzi\n11. Makaa ya mawe\n" \
 	"12. Madini mengine"
 
+/* Labels with letters beyond ASCII, in French and Twi: read in any case. */
+static struct flow *flow_accents(void)
+{
+	struct flow *f = fb_flow("accents", "fr tw");
+	struct flow_step *s;
+
+	s = fb_ask(f, "work", ASK_CHOICES, "work",
+		   tx("Votre m\xC3\xA9tier ?", "Wo adwuma?"));
+	fb_choice(s, "herder", tx("\xC3\x89leveur", "Nnwanhw\xC9\x9B" "fo\xC9\x94"));
+	fb_choice(s, "farmer", tx("Agriculteur", "\xC6\x86kuafo\xC9\x94"));
+	fb_choice(s, "school", tx("\xC3\x89" "cole primaire", "Sukuu"));
+	fb_step(f, "end", STEP_END, tx("Merci : {answers.work}.",
+				       "Meda wo ase: {answers.work}."));
+	return f;
+}
+
+#define FR_WORK "Votre m\xC3\xA9tier ?\n1. \xC3\x89leveur\n2. Agriculteur\n" \
+	"3. \xC3\x89" "cole primaire"
+#define TW_WORK "Wo adwuma?\n1. Nnwanhw\xC9\x9B" "fo\xC9\x94\n" \
+	"2. \xC6\x86kuafo\xC9\x94\n3. Sukuu"
+
 /* Six languages: the language list itself is paged on a small screen. */
 static struct flow *flow_many_langs(void)
 {
@@ -603,6 +624,36 @@ static const struct engine_case cases[] = {
 		      "6. E\xCA\x8B" "egbe"},
 		{" Fran\xC3\xA7" "ais.", "D'accord."},
 	 }, "", RUN_COMPLETED},
+	{"language by own name, shouted", flow_many_langs, 0, "en", NULL, {
+		{START, "Language?\n1. Kiswahili\n2. English\n3. Fran\xC3\xA7" "ais\n"
+			"4. Portugu\xC3\xAAs\n5. Hausa\n6. E\xCA\x8B" "egbe"},
+		{"FRAN\xC3\x87" "AIS", "D'accord."},
+	 }, "", RUN_COMPLETED},
+	{"label with an accent, lower case", flow_accents, 0, "fr", NULL, {
+		{START, FR_WORK},
+		{"\xC3\xA9leveur", "Merci : \xC3\x89leveur."},
+	 }, "work=herder", RUN_COMPLETED},
+	{"label with an accent, upper case", flow_accents, 0, "fr", NULL, {
+		{START, FR_WORK},
+		{"\xC3\x89LEVEUR", "Merci : \xC3\x89leveur."},
+	 }, "work=herder", RUN_COMPLETED},
+	{"label with an accent, as shown", flow_accents, 0, "fr", NULL, {
+		{START, FR_WORK},
+		{"\xC3\x89leveur", "Merci : \xC3\x89leveur."},
+	 }, "work=herder", RUN_COMPLETED},
+	{"label with an accent, two words", flow_accents, 0, "fr", NULL, {
+		{START, FR_WORK},
+		{" \xC3\xA9" "cole  primaire. ", "Merci : \xC3\x89" "cole primaire."},
+	 }, "work=school", RUN_COMPLETED},
+	{"Twi label, open o in lower case", flow_accents, 0, "tw", NULL, {
+		{START, TW_WORK},
+		{"\xC9\x94kuafo\xC9\x94", "Meda wo ase: \xC6\x86kuafo\xC9\x94."},
+	 }, "work=farmer", RUN_COMPLETED},
+	{"Twi label, open e and o in upper case, from French", flow_accents, 0,
+	 "fr", NULL, {
+		{START, FR_WORK},
+		{"NNWANHW\xC6\x90" "FO\xC6\x86", "Merci : \xC3\x89leveur."},
+	 }, "work=herder", RUN_COMPLETED},
 	{"baseline on USSD: invalid replies with the whole question",
 	 flow_baseline, 182, "sw", NULL, {
 		{START, SW_CONSENT},

@@ -246,8 +246,34 @@ static const char *const fold_cases[][2] = {
 	{"a \xC2\xA0 b", "a b"},
 	{"1.5", "1.5"},
 	{"(1)", "(1"},
-	{"D\xC3\x89J\xC3\x80", "d\xC3\x89j\xC3\x80"},   /* ASCII only */
-	{"\xFF\xFE x", "\xFF\xFE x"},                     /* bytes kept */
+	/* case in all of Unicode, each code point to its simple lowercase
+	 * (docs/flows.md: a choice's label in any case) */
+	{"D\xC3\x89" "J\xC3\x80", "d\xC3\xA9" "j\xC3\xA0"},   /* DÉJÀ */
+	{"\xC3\xA9" "leveur", "\xC3\xA9" "leveur"},             /* éleveur */
+	{"\xC3\x89" "LEVEUR", "\xC3\xA9" "leveur"},             /* ÉLEVEUR */
+	{"\xC3\x89" "leveur.", "\xC3\xA9" "leveur"},            /* Éleveur. */
+	{" \xC3\x89" "cole  PRIMAIRE ", "\xC3\xA9" "cole primaire"},
+	{"FRAN\xC3\x87" "AIS", "fran\xC3\xA7" "ais"},           /* FRANÇAIS */
+	{"ARR\xC3\x8A" "T", "arr\xC3\xAA" "t"},                 /* ARRÊT */
+	{"\xC6\x90", "\xC9\x9B"},                               /* Ɛ: ɛ */
+	{"\xC6\x86" "d\xC6\x90", "\xC9\x94" "d\xC9\x9B"},       /* ƆdƐ: ɔdɛ */
+	{"\xC6\x89" "\xC6\xB2", "\xC9\x96" "\xCA\x8B"},          /* ƉƲ: ɖʋ */
+	{"\xC9\x9B" "\xC9\x94", "\xC9\x9B" "\xC9\x94"},          /* ɛɔ kept */
+	{"\xD0\x9F\xD0\xA0\xD0\x98\xD0\x92\xD0\x95\xD0\xA2",     /* ПРИВЕТ */
+	 "\xD0\xBF\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82"},
+	{"\xCE\xA3\xCE\x9F\xCE\xA6\xCE\x99\xCE\x91",               /* ΣΟΦΙΑ */
+	 "\xCF\x83\xCE\xBF\xCF\x86\xCE\xB9\xCE\xB1"},
+	{"\xC4\xB0", "i"},                                     /* İ: simple */
+	{"\xE2\x84\xAA", "k"},                                 /* Kelvin */
+	{"\xC8\xBA" "\xC8\xBA", "\xE2\xB1\xA5" "\xE2\xB1\xA5"},    /* longer */
+	{"\xF0\x90\x90\x80", "\xF0\x90\x90\xA8"},                 /* Deseret */
+	{"\xE2\x82\xAC" "5", "\xE2\x82\xAC" "5"},                   /* no case */
+	/* invalid UTF-8: each bad byte kept as it is, the rest folded */
+	{"\xFF\xFE x", "\xFF\xFE x"},
+	{"A\xC3", "a\xC3"},                                     /* truncated */
+	{"\xC3(X", "\xC3(x"},                                   /* bad follow */
+	{"\xC0\x80" "\xC3\x89", "\xC0\x80" "\xC3\xA9"},           /* overlong */
+	{"\xED\xA0\x80" "Z", "\xED\xA0\x80" "z"},                 /* surrogate */
 };
 
 static void test_reply_fold(void **state)
@@ -259,11 +285,51 @@ static void test_reply_fold(void **state)
 		if (strcmp(f, fold_cases[i][1]) != 0)
 			fail_msg("case %zu: \"%s\" folded to \"%s\", not \"%s\"",
 				 i, fold_cases[i][0], f, fold_cases[i][1]);
+		char *again = reply_fold(f);
+		if (strcmp(again, f) != 0)
+			fail_msg("case %zu: \"%s\" folded again to \"%s\"", i,
+				 f, again);
+		free(again);
 		free(f);
 	}
 	char *f = reply_fold(NULL);
 	assert_string_equal(f, "");
 	free(f);
+}
+
+/* Every code point alone folds to valid UTF-8 that folds to itself (what
+ * tests/fuzz/fuzz_reply checks) and at most half as long again. */
+static void test_reply_fold_every_code_point(void **state)
+{
+	(void)state;
+	assert_true(reply_fold_unicode());
+	for (uint32_t cp = 0x80; cp <= 0x10FFFF; cp++) {
+		char s[5] = {0};
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		if (cp < 0x800) {
+			s[0] = (char)(0xC0 | cp >> 6);
+			s[1] = (char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			s[0] = (char)(0xE0 | cp >> 12);
+			s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			s[2] = (char)(0x80 | (cp & 0x3F));
+		} else {
+			s[0] = (char)(0xF0 | cp >> 18);
+			s[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+			s[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			s[3] = (char)(0x80 | (cp & 0x3F));
+		}
+		char *f = reply_fold(s);
+		char *again = reply_fold(f);
+		size_t n = strlen(f);
+		if (!utf8_valid(f, n) || strcmp(f, again) != 0 ||
+		    2 * n > 3 * strlen(s))
+			fail_msg("U+%04X folded to \"%s\", again \"%s\"",
+				 (unsigned)cp, f, again);
+		free(again);
+		free(f);
+	}
 }
 
 /* ---- reply_number / number_format ---------------------------------------- */
@@ -540,7 +606,8 @@ static void test_random_bytes(void **state)
 			assert_true(cost.first_ucs2_len >= 1);
 		}
 		char *f = reply_fold(s);
-		assert_true(strlen(f) <= len);
+		/* a lowercase letter takes at most half as many bytes again */
+		assert_true(2 * strlen(f) <= 3 * len);
 		free(f);
 		double v;
 		(void)reply_number(s, &v);
@@ -598,6 +665,7 @@ int main(void)
 		cmocka_unit_test(test_ussd_size),
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_reply_fold),
+		cmocka_unit_test(test_reply_fold_every_code_point),
 		cmocka_unit_test(test_reply_number),
 		cmocka_unit_test(test_reply_number_locale),
 		cmocka_unit_test(test_number_format),
