@@ -288,6 +288,21 @@ static void dial_code(const struct gateway *gw, const char *dialled, char *out, 
 		snprintf(out, size, "%.*s#", (int)n, dialled);
 }
 
+/* Reads a dialect's sender number into phone (PHONE_E164_SIZE): a form
+ * without '+' in the aggregator's own country first, else in the configured
+ * one (docs/http.md), so that Hubtel's "255712000002" is Tanzanian on a TZ
+ * deployment and its "233244123456" still Ghanaian.  On failure *bad says
+ * why the aggregator's country refused it. */
+static int dialect_sender(const struct gateway *gw, enum ussd_dialect d, const char *number,
+			  char *phone, const char **bad)
+{
+	const char *own = ussd_dialect_country(d);
+	if (phone_normalise(number, own, phone, PHONE_E164_SIZE, bad) == 0)
+		return 0;
+	return strcmp(gw->cfg.country, own) != 0 &&
+	       phone_normalise(number, gw->cfg.country, phone, PHONE_E164_SIZE, NULL) == 0 ? 0 : -1;
+}
+
 void ussd_dialect_handler(struct http_req *req, void *data)
 {
 	struct gateway *gw = data;
@@ -305,8 +320,7 @@ void ussd_dialect_handler(struct http_req *req, void *data)
 		dialect_refuse(req, r, 400, why);
 	} else if (refused_dial(req, r->dial, r)) {
 		/* answered */
-	} else if (phone_normalise(r->number, ussd_dialect_country(d), phone, sizeof(phone),
-				   &bad) < 0) {
+	} else if (dialect_sender(gw, d, r->number, phone, &bad) < 0) {
 		snprintf(why, sizeof(why), "bad sender number: %s", bad ? bad : "unreadable");
 		dialect_refuse(req, r, 400, why);
 	} else if (!db_ready(gw->db)) {

@@ -40,7 +40,8 @@ struct ussd_request {
 /* The dialect of a path ("/ussd/hubtel"), or -1. */
 int ussd_dialect_from_path(const char *path, enum ussd_dialect *out);
 const char *ussd_dialect_name(enum ussd_dialect d);   /* "hubtel", ... */
-/* The country a dialect's aggregator serves, for numbers sent without '+'. */
+/* The country a dialect's aggregator serves: a number sent without '+' is
+ * read in it first, then in the configured one (docs/http.md). */
 const char *ussd_dialect_country(enum ussd_dialect d);
 
 /* Reads a request body.  code_param: Beem's ?code= (Beem sends no code);

@@ -5,7 +5,8 @@
 # branch, a number with an invalid answer, free text, an end) walks over each
 # of them to the end and exports as channel ussd.  A dialect's "the person
 # left" starts the resume offer; a repeated hop does not move the run on;
-# malformed or incomplete JSON is a 400 in the dialect's own shape.
+# malformed or incomplete JSON is a 400 in the dialect's own shape.  Numbers
+# of the configured country (TZ) come through Ghana's aggregators too.
 . "$(dirname "$0")/../lib.sh"
 
 start_redis
@@ -165,6 +166,18 @@ k=$(arkesel false k3 'Water*and a road' 233200000106)
 t_is "$(field "$k" continueSession)" false "the end closes the session"
 t_is "$(field "$k" message)" "Thank you! Singida (Sambaru): 6 days." "with the end text and the answers"
 
+# -- numbers of the configured country (TZ) through Ghana's aggregators ----------------
+a=$(hubtel Initiation h7 1 '*150*77#' 255712000002)
+t_is "$(http_status)" 200 "Hubtel: a Tanzanian 255... Mobile on a TZ deployment is taken"
+t_like "$(field "$a" Message)" "^Karibu! Chagua lugha" "and opens the flow"
+k=$(arkesel true k4 '*150*77#' 255712000003)
+t_is "$(http_status)" 200 "Arkesel: a Tanzanian 255... msisdn too"
+t_like "$(field "$k" message)" "^Karibu! Chagua lugha" "and opens the flow"
+a=$(hubtel Initiation h8 1 '*150*77#' 233244123456)
+t_like "$(field "$a" Message)" "^Karibu! Chagua lugha" "a Ghanaian 233... Mobile still works on the TZ deployment"
+a=$(hubtel Initiation h10 1 '*150*77#' 0244123457)
+t_like "$(field "$a" Message)" "^Karibu! Chagua lugha" "and a local form is Hubtel's country's (Ghana's) first"
+
 # -- two daemons on one Redis: any of them serves the next hop --------------------------
 PORT2=$(free_port)
 sed "s/^listen: .*/listen: 127.0.0.1:$PORT2/" "$SAUTI_CONFIG" >"$T/sauti2.yaml"
@@ -194,6 +207,10 @@ t_like "$csv" ",en,ussd,completed,[^,]*,[^,]*,en,singida,yes,6,10,Water\*and a r
 raw=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" district --raw-phone | tr -d '\r')
 t_like "$raw" "\+233200000101,en" "Hubtel's Mobile 233... is stored as +233..."
 t_like "$raw" "\+255700000102,sw" "Beem's msisdn 255... as +255..."
+t_like "$raw" "\+255712000002," "Hubtel's Tanzanian Mobile 255... as +255..."
+t_like "$raw" "\+255712000003," "Arkesel's Tanzanian msisdn 255... as +255..."
+t_like "$raw" "\+233244123456," "Hubtel's Ghanaian Mobile on a TZ deployment as +233..."
+t_like "$raw" "\+233244123457," "its local form as a Ghanaian number"
 
 # -- refusals in each dialect's shape ---------------------------------------------------
 r=$(http POST /ussd/hubtel -H 'Content-Type: application/json' --data-binary '{"Type":"Response",')
