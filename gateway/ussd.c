@@ -276,16 +276,29 @@ void ussd_handler(struct http_req *req, void *data)
 	start_turn(gw, req, phone, text, u, key);
 }
 
-/* The code a dial string names for the flows: the whole string when a flow
- * claims it ("*713*5#"), else its first part ("*713#"). */
+/* The code a dial string names for the flows: the longest one a flow claims
+ * that the string starts with, a part at a time ("*150*90*1#" tries itself,
+ * "*150*90#", "*150#"); the whole string when none is claimed.  What is
+ * dialled beyond the code is not read: the dial is one of the code
+ * (docs/http.md). */
 static void dial_code(const struct gateway *gw, const char *dialled, char *out, size_t size)
 {
+	size_t len = strcspn(dialled, "#");
+
 	str_copy(out, size, dialled);
-	if (flow_set_by_ussd(gw->flows, dialled))
+	if (dialled[0] != '*' || flow_set_by_ussd(gw->flows, dialled))
 		return;
-	size_t n = strcspn(dialled + 1, "*#") + 1;
-	if (dialled[0] == '*' && dialled[n] == '*')
-		snprintf(out, size, "%.*s#", (int)n, dialled);
+	for (;;) {
+		while (len > 1 && dialled[len - 1] != '*')
+			len--;
+		if (len <= 1)
+			break;
+		len--; /* the parts before that '*' */
+		snprintf(out, size, "%.*s#", (int)len, dialled);
+		if (flow_set_by_ussd(gw->flows, out))
+			return;
+	}
+	str_copy(out, size, dialled);
 }
 
 /* Reads a dialect's sender number into phone (PHONE_E164_SIZE): a form
@@ -368,7 +381,7 @@ void ussd_kannel(struct gateway *gw, struct http_req *req, const char *phone,
 	snprintf(u->session, sizeof(u->session), "smpp:%s:%02x", phone,
 		 session_len ? session_info[0] : 0);
 	if (u->dial)
-		str_copy(u->code, sizeof(u->code), text);
+		dial_code(gw, text, u->code, sizeof(u->code));
 	char key[40];
 	if (msg_id && *msg_id)
 		snprintf(key, sizeof(key), "k:%.36s", msg_id);

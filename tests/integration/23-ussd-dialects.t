@@ -6,12 +6,23 @@
 # of them to the end and exports as channel ussd.  A dialect's "the person
 # left" starts the resume offer; a repeated hop does not move the run on;
 # malformed or incomplete JSON is a 400 in the dialect's own shape.  Numbers
-# of the configured country (TZ) come through Ghana's aggregators too.
+# of the configured country (TZ) come through Ghana's aggregators too.  A
+# dial string with an extension starts the flow of the longest code it
+# begins with.
 . "$(dirname "$0")/../lib.sh"
 
 start_redis
 mkdir -p "$T/flows"
 cp "$T_ROOT/tests/flows/e2e/district.yaml" "$T/flows/"
+# A flow on the short code itself, beside district's *150*77#.
+cat >"$T/flows/top.yaml" <<-'EOF'
+	flow: top
+	languages: [en]
+	triggers: {ussd: "*150#"}
+	steps:
+	  - id: bye
+	    end: The top menu.
+EOF
 write_config "$T/flows"
 start_sauti
 
@@ -177,6 +188,20 @@ a=$(hubtel Initiation h8 1 '*150*77#' 233244123456)
 t_like "$(field "$a" Message)" "^Karibu! Chagua lugha" "a Ghanaian 233... Mobile still works on the TZ deployment"
 a=$(hubtel Initiation h10 1 '*150*77#' 0244123457)
 t_like "$(field "$a" Message)" "^Karibu! Chagua lugha" "and a local form is Hubtel's country's (Ghana's) first"
+
+# -- a dial string with an extension: the longest code a flow claims ------------------
+a=$(hubtel Initiation h11 1 '*150*77*3#' 233200000111)
+t_is "$(field "$a" Type)" Response "Hubtel: *150*77*3# starts the flow on *150*77#, not the one on *150#"
+t_like "$(field "$a" Message)" "^Karibu! Chagua lugha" "at its first screen"
+a=$(hubtel Response h11 2 2 233200000111)
+t_like "$(field "$a" Message)" "^Which district do you mine in\?" "the extension was not taken as an answer"
+k=$(arkesel true k5 '*150*77*3*1#' 233200000112)
+t_like "$(field "$k" message)" "^Karibu! Chagua lugha" "Arkesel: *150*77*3*1# too"
+a=$(hubtel Initiation h12 1 '*150*9*1#' 233200000113)
+t_is "$(field "$a" Message)" "The top menu." "*150*9*1#, claimed by no longer code, starts the flow on *150#"
+a=$(hubtel Initiation h13 1 '*151*77*1#' 233200000114)
+t_like "$(field "$a" Message)" "Sorry, this service is not available now|haipatikani" \
+	"a dial string no code of a flow begins is no flow"
 
 # -- two daemons on one Redis: any of them serves the next hop --------------------------
 PORT2=$(free_port)

@@ -160,4 +160,11 @@ need=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" district --raw-phone | tr -d '\r' 
 t_ok "GSM 7-bit text is saved as UTF-8" \
 	[ "$need" = "Kofia @ £5 é" ]
 
+# -- a dial string with an extension --------------------------------------------------
+operator extension <<EOF
+dial   +255754000666 6000 *150*77*3#
+EOF
+t_like "$(screen extension 1)" '^OP=2 SI=6000 Karibu! Chagua lugha' \
+	"*150*77*3# starts the flow on *150*77# at its first screen"
+
 done_testing
