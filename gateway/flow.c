@@ -168,6 +168,33 @@ static void flow_free(struct flow *f)
  * The loader of one file
  * ------------------------------------------------------------------------ */
 
+/* A {stats.FLOW...} placeholder, checked once the whole set is loaded:
+ * FLOW may be a flow whose file comes later (docs/flows.md, Texts). */
+struct stats_ref {
+	const struct flow *from;     /* the flow whose text holds it */
+	char *text;                  /* the placeholder, without braces */
+	char *flow, *name, *key;     /* name and key NULL in {stats.FLOW.count} */
+	struct ypos pos;
+};
+
+struct stats_refs {
+	struct stats_ref *items;
+	size_t n;
+};
+
+static void stats_refs_release(struct stats_refs *refs)
+{
+	for (size_t i = 0; i < refs->n; i++) {
+		free(refs->items[i].text);
+		free(refs->items[i].flow);
+		free(refs->items[i].name);
+		free(refs->items[i].key);
+	}
+	free(refs->items);
+	refs->items = NULL;
+	refs->n = 0;
+}
+
 struct loader {
 	struct ydoc doc;
 	const char *file;
@@ -186,6 +213,7 @@ struct loader {
 	/* where the things checked across files are written */
 	struct ypos id_pos, ussd_pos;
 	struct ypos *keyword_pos;
+	struct stats_refs stats;     /* this flow's, handed to the set's load */
 };
 
 /* The nodes of a text's translations, for pointing at one of them. */
@@ -205,6 +233,7 @@ static void loader_release(struct loader *ld)
 	free(ld->step_id_nodes);
 	free(ld->saves);
 	free(ld->keyword_pos);
+	stats_refs_release(&ld->stats);
 }
 
 static void vreport(struct loader *ld, struct ypos pos, bool warning,
@@ -386,10 +415,28 @@ static bool part_is(const struct part *p, const char *word)
 	return p->len == strlen(word) && !memcmp(p->s, word, p->len);
 }
 
-/* Why the placeholder p (len bytes, without braces) names nothing a text
- * can use; NULL when it is fine. */
+/* Keeps a {stats...} placeholder (at pos) for check_stats_refs. */
+static void stats_ref_keep(struct loader *ld, const char *p, size_t len,
+			   const struct part *parts, size_t n, struct ypos pos)
+{
+	struct stats_refs *refs = &ld->stats;
+	refs->items = xrealloc(refs->items, (refs->n + 1) * sizeof(*refs->items));
+	struct stats_ref *r = &refs->items[refs->n++];
+	memset(r, 0, sizeof(*r));
+	r->text = xstrndup(p, len);
+	r->flow = xstrndup(parts[1].s, parts[1].len);
+	if (n == 5) {
+		r->name = xstrndup(parts[2].s, parts[2].len);
+		r->key = xstrndup(parts[3].s, parts[3].len);
+	}
+	r->pos = pos;
+}
+
+/* Why the placeholder p (len bytes, without braces, at pos) names nothing
+ * a text can use; NULL when it is fine, as far as one flow can tell. */
 static const char *placeholder_problem(struct loader *ld, const char *p,
-				       size_t len, char *why, size_t size)
+				       size_t len, struct ypos pos, char *why,
+				       size_t size)
 {
 	struct part parts[6] = {{NULL, 0}};
 	size_t n = 0;
@@ -428,12 +475,15 @@ static const char *placeholder_problem(struct loader *ld, const char *p,
 				   "{stats.FLOW.NAME.KEY.pct} (or .count)";
 		if (n < 2 || !is_flow_id(parts[1].s, parts[1].len))
 			return form;
-		if (n == 3 && part_is(&parts[2], "count"))
+		if (n == 3 && part_is(&parts[2], "count")) {
+			stats_ref_keep(ld, p, len, parts, n, pos);
 			return NULL;
+		}
 		if (n != 5 || !parts[2].len || !parts[3].len ||
 		    !(part_is(&parts[4], "pct") || part_is(&parts[4], "count")))
 			return form;
-		/* Other flows are not known here; this one is. */
+		/* Other flows are known only once the set is loaded
+		 * (check_stats_refs); this one is now. */
 		const char *id = ld->flow->id;
 		if (id && strlen(id) == parts[1].len &&
 		    !memcmp(id, parts[1].s, parts[1].len) &&
@@ -442,6 +492,7 @@ static const char *placeholder_problem(struct loader *ld, const char *p,
 				 (int)parts[2].len, parts[2].s);
 			return why;
 		}
+		stats_ref_keep(ld, p, len, parts, n, pos);
 		return NULL;
 	}
 	return "a placeholder is {contact.X}, {answers.X}, {vars.X} or "
@@ -467,7 +518,7 @@ static void check_placeholders(struct loader *ld, const yaml_node_t *n,
 		}
 		size_t len = (size_t)(close - p - 1);
 		const char *problem =
-		    placeholder_problem(ld, p + 1, len, why, sizeof(why));
+		    placeholder_problem(ld, p + 1, len, pos, why, sizeof(why));
 		if (problem)
 			error_pos(ld, pos,
 				  "unknown placeholder '{%.*s}' in the %s %s: "
@@ -1568,7 +1619,6 @@ static void check_against(struct loader *ld, const struct flow_set *set)
 			  f->ussd, other->id, other->path);
 }
 
-/* Loads one file; NULL when it has an error (reported in diags). */
 /* What replies are compared with, folded once here rather than for every
  * message (struct flow_choice). */
 static void fold_choices(struct flow *f)
@@ -1586,9 +1636,30 @@ static void fold_choices(struct flow *f)
 	}
 }
 
+/* Hands the {stats...} placeholders of a flow loaded without errors (f)
+ * to the set's load. */
+static void stats_refs_take(struct stats_refs *into, struct stats_refs *from,
+			    const struct flow *f)
+{
+	if (!from->n)
+		return;
+	into->items = xrealloc(into->items,
+			       (into->n + from->n) * sizeof(*into->items));
+	for (size_t i = 0; i < from->n; i++) {
+		from->items[i].from = f;
+		into->items[into->n++] = from->items[i];
+	}
+	free(from->items);
+	from->items = NULL;
+	from->n = 0;
+}
+
+/* Loads one file; NULL when it has an error (reported in diags).  What its
+ * {stats...} placeholders name is checked later, against the whole set:
+ * they go to stats. */
 static struct flow *load_file(const char *path, const struct flow_set *set,
 			      const struct flow_load_opts *opts,
-			      struct flow_diags *diags)
+			      struct flow_diags *diags, struct stats_refs *stats)
 {
 	struct loader ld;
 	struct ypos pos;
@@ -1617,6 +1688,8 @@ static struct flow *load_file(const char *path, const struct flow_set *set,
 	if (ld.errors) {
 		flow_free(f);
 		f = NULL;
+	} else {
+		stats_refs_take(stats, &ld.stats, f);
 	}
 	loader_release(&ld);
 	return f;
@@ -1634,9 +1707,9 @@ static void set_add(struct flow_set *set, struct flow *f)
 
 static void load_into(struct flow_set *set, const char *path,
 		      const struct flow_load_opts *opts,
-		      struct flow_diags *diags)
+		      struct flow_diags *diags, struct stats_refs *stats)
 {
-	struct flow *f = load_file(path, set, opts, diags);
+	struct flow *f = load_file(path, set, opts, diags, stats);
 	if (f)
 		set_add(set, f);
 }
@@ -1656,7 +1729,8 @@ static int cmp_names(const void *a, const void *b)
 }
 
 static void load_dir(struct flow_set *set, const char *dir,
-		     const struct flow_load_opts *opts, struct flow_diags *diags)
+		     const struct flow_load_opts *opts, struct flow_diags *diags,
+		     struct stats_refs *stats)
 {
 	char **names = NULL;
 	size_t n = 0;
@@ -1687,13 +1761,93 @@ static void load_dir(struct flow_set *set, const char *dir,
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_names);
 	for (size_t i = 0; i < n; i++) {
-		load_into(set, names[i], opts, diags);
+		load_into(set, names[i], opts, diags, stats);
 		free(names[i]);
 	}
 	free(names);
 }
 
 static void index_stats(struct flow_set *set);
+static bool file_has_error(const struct flow_diags *diags, const char *path);
+
+/* Why r names nothing the set can count; NULL when it names an answer of
+ * a loaded flow (and, for a choice, one of its keys). */
+static const char *stats_ref_problem(const struct flow_set *set,
+				     const struct stats_ref *r, char *why,
+				     size_t size)
+{
+	const struct flow *f = flow_set_find(set, r->flow);
+	if (!f) {
+		snprintf(why, size,
+			 "no flow '%s' is loaded beside this one (to check "
+			 "them together: sauti flows check DIR)", r->flow);
+		return why;
+	}
+	if (!r->name)
+		return NULL;
+	const struct flow_step *s = flow_step_saving(f, r->name);
+	if (!s) {
+		snprintf(why, size, "no step of flow '%s' saves '%s'", f->id,
+			 r->name);
+		return why;
+	}
+	if (s->ask != ASK_CHOICES)
+		return NULL; /* a number or a text: KEY is any value saved */
+	for (size_t i = 0; i < s->nchoices; i++)
+		if (!strcmp(s->choices[i].key, r->key))
+			return NULL;
+	snprintf(why, size, "'%s' is not one of the keys of '%s' in flow '%s'",
+		 r->key, r->name, f->id);
+	return why;
+}
+
+static void set_drop(struct flow_set *set, const struct flow *f)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->flows[i] != f)
+			continue;
+		flow_free(set->flows[i]);
+		memmove(set->flows + i, set->flows + i + 1,
+			(set->n - i - 1) * sizeof(*set->flows));
+		set->n--;
+		return;
+	}
+}
+
+/* Reports every {stats...} placeholder that names a flow, an answer or a
+ * key the set does not have, and takes the flows that hold one out of the
+ * set, as any flow with an error: it would show people 0 % of nothing.
+ * Until no more is taken out, since a flow taken out may be one that
+ * another names. */
+static void check_stats_refs(struct flow_set *set, struct stats_refs *refs,
+			     struct flow_diags *diags)
+{
+	char why[256], message[400];
+	bool dropped = true;
+	while (dropped) {
+		dropped = false;
+		for (size_t i = 0; i < refs->n; i++) {
+			struct stats_ref *r = &refs->items[i];
+			const char *problem =
+			    r->from ? stats_ref_problem(set, r, why, sizeof(why)) : NULL;
+			if (!problem)
+				continue;
+			snprintf(message, sizeof(message),
+				 "unknown placeholder '{%s}': %s", r->text, problem);
+			diags_add(diags, r->from->path, r->pos, false, message);
+			dropped = true;
+		}
+		for (size_t i = 0; dropped && i < refs->n; i++) {
+			const struct flow *bad = refs->items[i].from;
+			if (!bad || !file_has_error(diags, bad->path))
+				continue;
+			for (size_t j = 0; j < refs->n; j++)
+				if (refs->items[j].from == bad)
+					refs->items[j].from = NULL;
+			set_drop(set, bad);
+		}
+	}
+}
 
 struct flow_set *flow_set_load(const char *const *paths, size_t npaths,
 			       const struct flow_load_opts *opts,
@@ -1710,13 +1864,16 @@ struct flow_set *flow_set_load(const char *const *paths, size_t npaths,
 	if (!diags)
 		diags = &scratch;
 	set->refcount = 1;
+	struct stats_refs stats = {NULL, 0};
 	for (size_t i = 0; i < npaths; i++) {
 		struct stat st;
 		if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
-			load_dir(set, paths[i], &o, diags);
+			load_dir(set, paths[i], &o, diags, &stats);
 		else
-			load_into(set, paths[i], &o, diags);
+			load_into(set, paths[i], &o, diags, &stats);
 	}
+	check_stats_refs(set, &stats, diags);
+	stats_refs_release(&stats);
 	flow_diags_release(&scratch);
 	set->nowned = set->n;
 	index_stats(set);

@@ -16,6 +16,17 @@ t_is "$?" 1 "a file with an error makes flows check exit 1"
 t_like "$out" "unknown_key.yaml:7:5: step 'count': unknown key 'sav'" "an unknown key at its line and column"
 t_like "$out" "min_max.yaml:6:13: .*min 80 is greater than max 0" "min > max at its line and column"
 t_like "$out" "baseline.yaml:[0-9]+:[0-9]+: step 'consent' \[en\]" "the good file is still checked and costed"
+good=$T_ROOT/tests/flows/good
+out=$("$SAUTI_BIN" flows check "$good/report_back.yaml" 2>&1)
+t_is "$?" 1 "a report-back checked without the survey it reports on fails"
+t_like "$out" "report_back.yaml:8:23: unknown placeholder '\{stats.baseline.count\}': no flow 'baseline' is loaded" \
+	"its {stats...} names a flow that is not there, at its line and column"
+"$SAUTI_BIN" flows check "$good/report_back.yaml" "$good/baseline.yaml" >/dev/null 2>&1
+t_is "$?" 0 "with the survey it passes"
+sed 's/mineral\.gold\.pct/mineral.almasi.pct/' "$good/report_back.yaml" >"$T/report_typo.yaml"
+out=$("$SAUTI_BIN" flows check "$T/report_typo.yaml" "$good/baseline.yaml" 2>&1)
+t_like "$out" "'almasi' is not one of the keys of 'mineral' in flow 'baseline'" \
+	"a key the survey's question does not have is an error"
 out=$("$SAUTI_BIN" flows check "$T_ROOT/tests/flows/warn" 2>&1)
 t_like "$out" "UCS-2 because of '‘'" "flows check names the character that forces UCS-2"
 

@@ -288,9 +288,12 @@ static void test_defaults(void **state)
 		assert_int_equal(f->steps[i].retries, 2);
 	flow_set_unref(set);
 
-	set = load(FLOWS "good/report_back.yaml", &d);
+	/* With the survey whose findings it reports (test_stats_across_files). */
+	const char *paths[] = {FLOWS "good/report_back.yaml", FLOWS "good/baseline.yaml"};
+	set = flow_set_load(paths, 2, NULL, &d);
 	assert_int_equal(d.n, 0);
-	f = set->flows[0];
+	f = flow_set_find(set, "baseline_results");
+	assert_non_null(f);
 	assert_int_equal(f->kind, FLOW_REPORT_BACK);
 	assert_int_equal(f->nkeywords, 0);
 	assert_int_equal(f->steps[1].ask, ASK_NUMBER);
@@ -460,6 +463,79 @@ static void test_bad_across_files(void **state)
 	assert_string_equal(set->flows[0]->id, "clash_second");
 	flow_set_unref(set);
 	flow_diags_release(&d);
+}
+
+/* A report-back names another flow's answers: what {stats...} names is
+ * checked against the whole set, whichever file comes first, and a flow
+ * that names what is not there is not loaded. */
+static void test_stats_across_files(void **state)
+{
+	(void)state;
+	static const char survey[] =
+	    "flow: s\nlanguages: [en]\nsteps:\n"
+	    "  - id: q\n    ask: Mineral?\n    choices: [gold: Gold, tin: Tin]\n"
+	    "    save: mineral\n"
+	    "  - id: n\n    ask: Days?\n    number:\n    save: days\n"
+	    "  - id: bye\n    end: Bye\n";
+	static const struct {
+		const char *placeholder, *error; /* NULL: loads */
+	} cases[] = {
+	    {"{stats.s.count}", NULL},
+	    {"{stats.s.mineral.gold.pct}", NULL},
+	    {"{stats.s.days.3.count}", NULL}, /* a number: any value */
+	    {"{stats.z.count}", "'{stats.z.count}': no flow 'z' is loaded"},
+	    {"{stats.s.minerals.gold.pct}", "no step of flow 's' saves 'minerals'"},
+	    {"{stats.s.mineral.silver.pct}",
+	     "'silver' is not one of the keys of 'mineral' in flow 's'"},
+	};
+	char *survey_path = write_temp(survey, strlen(survey));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char yaml[256];
+		snprintf(yaml, sizeof(yaml),
+			 "flow: r\nlanguages: [en]\nsteps:\n"
+			 "  - id: bye\n    end: \"Found %s\"\n",
+			 cases[i].placeholder);
+		char *report_path = write_temp(yaml, strlen(yaml));
+		const char *paths[] = {report_path, survey_path};
+		struct flow_diags d = {NULL, 0};
+		struct flow_set *set = flow_set_load(paths, 2, NULL, &d);
+		if (cases[i].error) {
+			assert_true(one_error_is(&d, report_path, 5, 17, cases[i].error));
+			assert_int_equal(set->n, 1);
+			assert_string_equal(set->flows[0]->id, "s");
+		} else {
+			if (d.n)
+				print_diags(&d);
+			assert_int_equal(d.n, 0);
+			assert_int_equal(set->n, 2);
+		}
+		flow_set_unref(set);
+		flow_diags_release(&d);
+		unlink(report_path);
+		free(report_path);
+	}
+	unlink(survey_path);
+	free(survey_path);
+
+	/* A flow taken out for its own placeholder takes out the flows that
+	 * name it. */
+	static const char broken[] = "flow: s\nlanguages: [en]\nsteps:\n"
+				     "  - id: bye\n    end: \"{stats.z.count}\"\n";
+	static const char report[] = "flow: r\nlanguages: [en]\nsteps:\n"
+				     "  - id: bye\n    end: \"{stats.s.count}\"\n";
+	char *broken_path = write_temp(broken, strlen(broken));
+	char *report_path = write_temp(report, strlen(report));
+	const char *paths[] = {report_path, broken_path};
+	struct flow_diags d = {NULL, 0};
+	struct flow_set *set = flow_set_load(paths, 2, NULL, &d);
+	assert_int_equal(set->n, 0);
+	assert_int_equal(flow_diags_errors(&d), 2);
+	flow_set_unref(set);
+	flow_diags_release(&d);
+	unlink(broken_path);
+	unlink(report_path);
+	free(broken_path);
+	free(report_path);
 }
 
 static void test_every_error(void **state)
@@ -676,6 +752,12 @@ static const struct bad_case {
      "write {stats.FLOW.count} or {stats.FLOW.NAME.KEY.pct}"},
     {HEAD1 "  - id: q\n    say: \"{stats.Other.count}\"\n" BYE1, 5, 11,
      "write {stats.FLOW.count}"},
+    {HEAD1 "  - id: q\n    say: \"{stats.other.count}\"\n" BYE1, 5, 11,
+     "unknown placeholder '{stats.other.count}': no flow 'other' is loaded "
+     "beside this one"},
+    {HEAD1 "  - id: q\n    ask: \"{stats.t.mineral.tin.pct}\"\n"
+	   "    choices: [gold: Gold]\n    save: mineral\n" BYE1, 5, 11,
+     "'tin' is not one of the keys of 'mineral' in flow 't'"},
     {HEAD1 "  - id: q\n    say: \"{stats.t.mineral.gold.pct}\"\n" BYE1, 5, 11,
      "no step of this flow saves 'mineral'"},
     {HEAD1 "  - id: q\n    say: \"Hi {contact.name\"\n" BYE1, 5, 14,
@@ -771,10 +853,11 @@ static void test_good_cases(void **state)
 	     36 * 3600, 0},
 	    {"flow: t\nlanguages: [en]\nexpire: 90s\nsteps:\n" BYE1, 90, 0},
 	    {"flow: t\nlanguages: [en]\nexpire: 30m\nsteps:\n" BYE1, 1800, 0},
-	    /* Anything a contact field may be called; stats of any flow;
-	     * stats of this flow by a name it saves. */
+	    /* Anything a contact field may be called; stats of this flow by
+	     * a name it saves and a key of it (other flows' stats:
+	     * test_stats_across_files). */
 	    {HEAD1 "  - id: q\n    ask: \"{contact.home_village|kijijini} "
-		   "{stats.other.count} {stats.other.x.y.count}\"\n"
+		   "{stats.t.count} {stats.t.mineral.gold.count}\"\n"
 		   "    choices: [gold: Gold]\n    save: mineral\n"
 		   "  - id: r\n    say: \"{stats.t.mineral.gold.pct}% "
 		   "{answers.mineral}\"\n" BYE1,
@@ -1036,6 +1119,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_texts),
 	    cmocka_unit_test(test_bad_flow_keys),
 	    cmocka_unit_test(test_bad_across_files),
+	    cmocka_unit_test(test_stats_across_files),
 	    cmocka_unit_test(test_every_error),
 	    cmocka_unit_test(test_broken_beside_good),
 	    cmocka_unit_test(test_warnings),
