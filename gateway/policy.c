@@ -431,13 +431,14 @@ static void ask_language(struct policy *p)
 	p->d->commit = true;
 }
 
-/* The answer to LANGUAGE: sets it, and repeats the question the person was
- * at, now in that language.  Returns 0 when the text named a language. */
-static int take_language(struct policy *p)
+/* The answer to LANGUAGE (text: what was typed to the menu): sets it, and
+ * repeats the question the person was at, now in that language.  Returns 0
+ * when the text named a language. */
+static int take_language(struct policy *p, const char *text)
 {
 	const char *langs[MAX_MENU_LANGS];
 	int n = menu_languages(p, langs, MAX_MENU_LANGS);
-	int pick = language_pick(texts(p), p->in->text, langs, n);
+	int pick = language_pick(texts(p), text, langs, n);
 	struct decision *d = p->d;
 	d->contact_del[d->ncontact_del++] = "_await";
 	d->commit = true;
@@ -504,6 +505,12 @@ static void not_understood(struct policy *p)
 	say(p, MSG_UNKNOWN, contact_lang(p));
 }
 
+static bool awaits_language(const struct policy *p)
+{
+	const char *await = p->c->contact.await;
+	return await && strcmp(await, "lang") == 0;
+}
+
 static bool is_word(const struct policy *p, enum word *w)
 {
 	*w = word_lookup(texts(p), p->in->text, &p->cfg->words);
@@ -554,7 +561,7 @@ static void sms_decide(struct policy *p)
 			break;
 		}
 	}
-	if (contact->await && strcmp(contact->await, "lang") == 0 && take_language(p) == 0)
+	if (awaits_language(p) && take_language(p, p->in->text) == 0)
 		return;
 
 	bool whole = false;
@@ -676,12 +683,52 @@ static void on_resume_answer(struct policy *p, const char *input, const struct f
 	free(folded);
 }
 
+/* A word that always works (docs/flows.md), typed alone on a screen of a
+ * run: STOP opts out and ends the runs, JOIN and HELP answer, each closing
+ * the session (a redial offers the run again); LANGUAGE shows the language
+ * menu in the session, and the menu's answer goes on at the same screen.
+ * Returns whether input was handled so. */
+static bool on_ussd_word(struct policy *p, const char *input)
+{
+	struct decision *d = p->d;
+	const char *lang = contact_lang(p);
+	if (awaits_language(p) && take_language(p, input) == 0)
+		return true;
+	switch (word_lookup(texts(p), input, &p->cfg->words)) {
+	case WORD_STOP:
+		d->stop = true;
+		say(p, MSG_STOPPED, lang);
+		break;
+	case WORD_JOIN:
+		d->contact_del[d->ncontact_del++] = "_optout";
+		d->commit = true;
+		say(p, MSG_JOINED, lang);
+		break;
+	case WORD_HELP:
+		say(p, MSG_HELP, lang);
+		break;
+	case WORD_LANGUAGE:
+		keep_loaded_run(p); /* its session's inputs so far */
+		ask_language(p);
+		return true;
+	case WORD_NONE:
+		return false;
+	}
+	d->ended = true;
+	return true;
+}
+
 static void on_input(struct policy *p, enum ussd_state state)
 {
 	const struct flow *active = active_flow(p);
 	bool joined = false;
 	const char *rest = p->in->one_input ? p->in->text :
 			   new_text(p->c->run.ussd_text, p->in->text, &joined);
+	bool one = !joined || !strchr(rest, '*'); /* one input, not several */
+	if (one && on_ussd_word(p, rest)) {
+		set_session(p);
+		return;
+	}
 	if (state == USSD_RESUME_OFFERED) {
 		size_t n = joined ? strcspn(rest, "*") : strlen(rest);
 		char *first = xstrndup(rest, n);

@@ -68,6 +68,17 @@ t_like "$s" "^CON .*Chagua lugha" "starting again shows the first screen"
 csv=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" district | tr -d '\r')
 t_like "$csv" ",ussd,expired," "the abandoned run is exported as expired"
 
+# The words that always work, typed on a screen (docs/flows.md).
+W=+255754000888
+ussd w1 "" $W >/dev/null
+t_like "$(ussd w1 "1" $W)" "^CON Unachimba wilaya" "a run under way"
+t_like "$(ussd w1 "1*help" $W)" "^END " "HELP typed on a screen answers and closes it"
+t_like "$(ussd w2 "" $W)" "kuendelea ulipoishia" "... the run waits for a redial"
+t_like "$(ussd w2 "ACHA" $W)" "^END Umejiondoa" "STOP (ACHA) on a screen opts the number out"
+t_is "$(redis_cli hget "sauti:c:{$W}" _optout)" 1 "... it is opted out in Redis"
+t_like "$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" district | tr -d '\r')" ",ussd,stopped," \
+	"... and its run is exported as stopped"
+
 # A request lost on the way: the next one carries its input too ("1*3").
 ussd l1 "" +255754000777 >/dev/null
 t_like "$(ussd l1 "1*3" +255754000777)" "^CON Unafanya kazi mgodini sasa\?" \

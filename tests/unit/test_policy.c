@@ -612,6 +612,39 @@ static void test_ussd_other_code_interrupts(void **state)
 	world_release(&w);
 }
 
+/* The words that always work, typed on a USSD screen (docs/flows.md): STOP
+ * ends the runs and the session; HELP and JOIN answer and close it, the run
+ * waiting for a redial; LANGUAGE shows the menu and its answer goes on at
+ * the same screen, in the cumulative text of Africa's Talking too. */
+static void test_ussd_words(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	CONVERSE(&w,
+		{"dial S1 *150*88#", "", SW_MINERAL, NULL},
+		{"ussd S1", "1", SW_INCOME, "answer:mineral=gold"},
+		{"ussd S1", "1*lugha", "1. Kiswahili\n2. English", "con state=in_run"},
+		{"ussd S1", "1*lugha*2", "Your language is now English.\nHow many shillings",
+		 "con lang=en"},
+		{"ussd S1", "1*lugha*2*300", "What change", "answer:income=300"},
+		{"ussd S1", "1*lugha*2*300*help", "Send", "end status:utafiti=active"},
+		{"dial S2 *150*88#", "", "Welcome back", "state=resume_offered"},
+		{"ussd S2", "STOP", "You are unsubscribed",
+		 "end optout status:utafiti=stopped"},
+		/* a dial of their own still starts a survey, in their language */
+		{"dial S3 *150*88#", "", "Which mineral do you mine?", "con"});
+	world_release(&w);
+	world_init(&w);
+	CONVERSE(&w,
+		{"dial S1 *150*88#", "", SW_MINERAL, NULL},
+		{"smpp S1", "Acha", "Umejiondoa, hutapokea ujumbe zaidi.", "end optout status:utafiti=stopped"},
+		{"dial S2 *150*88#", "", SW_MINERAL, NULL},
+		{"smpp S2", "jiunge", "Karibu tena! Umejiunga.", "end"});
+	assert_false(w.contact.opted_out);
+	world_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_ussd_star_in_text_answer),
 		cmocka_unit_test(test_ussd_smpp_inputs_one_by_one),
 		cmocka_unit_test(test_ussd_other_code_interrupts),
+		cmocka_unit_test(test_ussd_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
