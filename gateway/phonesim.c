@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "commands.h"
 #include "config.h"
+#include "phone.h"
 #include "text.h"
 #include "usage.h"
 
@@ -36,6 +37,7 @@ struct phone {
 	bool session_open;
 	int status;             /* HTTP status of the last answer */
 	struct buf answer;
+	int failures;           /* requests not answered 200: exit status 1 */
 };
 
 static void on_answer(struct evhttp_request *req, void *arg)
@@ -134,6 +136,18 @@ static void show_screen(const char *title, const char *text)
 
 static char *encode(const char *s) { return evhttp_uriencode(s, -1, 1); }
 
+static void no_answer(struct phone *p)
+{
+	printf("(no answer from the gateway at %s:%d)\n", p->host, p->port);
+	p->failures++;
+}
+
+static void refused(struct phone *p)
+{
+	printf("(gateway answered %d: %s)\n", p->status, buf_str(&p->answer));
+	p->failures++;
+}
+
 static void sms_send(struct phone *p, const char *text)
 {
 	char *from = encode(p->number), *to = encode(p->shortcode), *t = encode(text);
@@ -145,9 +159,9 @@ static void sms_send(struct phone *p, const char *text)
 	buf_printf(&uri, "/kannel/sms?from=%s&to=%s&text=%s&id=%s&smsc=phone&coding=0&charset=UTF-8",
 		   from, to, t, id);
 	if (fetch(p, EVHTTP_REQ_GET, uri.data, NULL) < 0)
-		printf("(no answer from the gateway at %s:%d)\n", p->host, p->port);
+		no_answer(p);
 	else if (p->status != 200)
-		printf("(gateway answered %d: %s)\n", p->status, buf_str(&p->answer));
+		refused(p);
 	else if (p->answer.len == 0)
 		printf("(no reply)\n");
 	else
@@ -166,10 +180,10 @@ static void ussd_request(struct phone *p)
 	buf_printf(&form, "sessionId=%s&serviceCode=%s&phoneNumber=%s&text=%s&networkCode=00000",
 		   sid, code, num, text);
 	if (fetch(p, EVHTTP_REQ_POST, "/ussd", form.data) < 0) {
-		printf("(no answer from the gateway at %s:%d)\n", p->host, p->port);
+		no_answer(p);
 		p->session_open = false;
 	} else if (p->status != 200 || p->answer.len < 4) {
-		printf("(gateway answered %d: %s)\n", p->status, buf_str(&p->answer));
+		refused(p);
 		p->session_open = false;
 	} else {
 		bool end = strncmp(p->answer.data, "END", 3) == 0;
@@ -258,6 +272,13 @@ int cmd_phone(int argc, char **argv)
 		config_release(&cfg);
 		return 2;
 	}
+	char e164[PHONE_E164_SIZE];
+	const char *why = NULL;
+	if (phone_normalise(p.number, cfg.country, e164, sizeof(e164), &why) < 0) {
+		fprintf(stderr, "sauti: '%s' is not a phone number: %s\n", p.number, why);
+		config_release(&cfg);
+		return 2;
+	}
 	p.host = host;
 	p.tty = isatty(STDIN_FILENO);
 	p.base = event_base_new();
@@ -291,5 +312,5 @@ int cmd_phone(int argc, char **argv)
 	buf_release(&p.answer);
 	buf_release(&p.ussd_text);
 	config_release(&cfg);
-	return 0;
+	return p.failures ? 1 : 0;
 }

@@ -51,6 +51,11 @@ out=$(printf '1\n98\n' | "$SAUTI_BIN" phone -c "$SAUTI_CONFIG" +255712300301 --u
 t_like "$out" "USSD:" "sauti phone --ussd dials the code"
 t_like "$out" "98\. Zaidi" "and shows the paged screen"
 t_like "$out" "0\. Rudi" "98 pages on"
+printf 'hi\n' | "$SAUTI_BIN" phone -c "$SAUTI_CONFIG" garbage >/dev/null 2>&1
+t_is "$?" 2 "sauti phone with no phone number is bad usage (2)"
+out=$(printf 'hi\n' | "$SAUTI_BIN" phone -c "$SAUTI_CONFIG" +255712300302 --url "127.0.0.1:$(free_port)")
+t_is "$?" 1 "sauti phone exits 1 when the gateway does not answer"
+t_like "$out" "no answer from the gateway" "... and says so"
 "$SAUTI_BIN" export -c "$SAUTI_CONFIG" nosuch >/dev/null 2>&1
 t_is "$?" 1 "export of an unknown flow exits 1"
 "$SAUTI_BIN" export -c "$SAUTI_CONFIG" district --since yesterday >/dev/null 2>&1
