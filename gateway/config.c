@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -237,6 +238,22 @@ static int parse_listen(const char *v, char **host, int *port)
 
 #define CONFIG_DEFAULT_PATH "config/sauti.yaml"
 #define CONFIG_RUN_PATH "run/sauti.yaml"     /* scripts/run.sh writes it */
+#define CONFIG_RUN_PID "run/run.pid"         /* and its own pid beside it */
+
+/* Whether the `make run` that wrote run/sauti.yaml is still running: one
+ * killed with SIGKILL leaves the file, and a command must not then take a
+ * stopped stack's configuration for the default. */
+static bool make_run_running(void)
+{
+	FILE *f = fopen(CONFIG_RUN_PID, "r");
+	long pid = 0;
+	if (!f)
+		return false;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
 
 const char *config_choose_path(const char *given, const char **why)
 {
@@ -251,7 +268,7 @@ const char *config_choose_path(const char *given, const char **why)
 		*why = "named by SAUTI_CONFIG";
 		return env;
 	}
-	if (access(CONFIG_RUN_PATH, R_OK) == 0) {
+	if (access(CONFIG_RUN_PATH, R_OK) == 0 && make_run_running()) {
 		*why = "the one `make run` wrote";
 		return CONFIG_RUN_PATH;
 	}

@@ -136,6 +136,7 @@ else
 	EOF
 fi
 chmod 600 "$RUN/sauti.yaml"
+echo $$ >"$RUN/run.pid" # run/sauti.yaml is this run's while this pid lives (gateway/config.c)
 SHORT_CODE=$(sed -n 's/^[[:space:]]\+from:[[:space:]]*"\{0,1\}\([^"[:space:]]*\)"\{0,1\}.*/\1/p' \
 	"$RUN/sauti.yaml" | head -n 1)
 SHORT_CODE=${SHORT_CODE:-15055}
@@ -176,7 +177,7 @@ tail_log() {
 stop_all() {
 	local name pid i
 	trap - INT TERM EXIT
-	rm -f "$RUN/sauti.yaml"     # the commands stop finding this run
+	rm -f "$RUN/sauti.yaml" "$RUN/run.pid" # the commands stop finding this run
 	[ ${#ORDER[@]} -gt 0 ] || return 0
 	say ""
 	say "stopping..."

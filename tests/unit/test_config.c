@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -382,6 +383,25 @@ static void test_missing_file(void **state)
 	assert_null(c.path);
 }
 
+static void write_pid(const char *path, long pid)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%ld\n", pid);
+	fclose(f);
+}
+
+/* The pid of a child that has exited and been reaped. */
+static long dead_pid(void)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return (long)pid;
+}
+
 /* Which file a command reads without -c, and what it says of the choice. */
 static void test_choose_path(void **state)
 {
@@ -402,6 +422,11 @@ static void test_choose_path(void **state)
 	FILE *f = fopen("run/sauti.yaml", "w");
 	assert_non_null(f);
 	fclose(f);
+	/* Left by a make run that is gone (no pid, or a dead one): not read. */
+	assert_string_equal(config_choose_path(NULL, &why), "config/sauti.yaml");
+	write_pid("run/run.pid", dead_pid());
+	assert_string_equal(config_choose_path(NULL, &why), "config/sauti.yaml");
+	write_pid("run/run.pid", (long)getpid()); /* a make run that runs */
 	assert_string_equal(config_choose_path(NULL, &why), "run/sauti.yaml");
 	assert_non_null(strstr(why, "make run"));
 
@@ -414,6 +439,7 @@ static void test_choose_path(void **state)
 	unsetenv("SAUTI_CONFIG");
 
 	assert_int_equal(unlink("run/sauti.yaml"), 0);
+	assert_int_equal(unlink("run/run.pid"), 0);
 	assert_int_equal(rmdir("run"), 0);
 	assert_int_equal(chdir(old), 0);
 	assert_int_equal(rmdir(dir), 0);
