@@ -439,6 +439,7 @@ int cmd_serve(int argc, char **argv)
 	event_add(hup, NULL);
 	event_add(term, NULL);
 	event_add(intr, NULL);
+	web_check_root(gw.cfg.web_root);
 	log_info("listening on %s:%d", gw.cfg.listen_host, gw.cfg.listen_port);
 	if (!gw.layout_refused)
 		event_base_dispatch(gw.base);

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "gateway.h"
 #include "http.h"
+#include "log.h"
 
 /* The console's files are a few tens of KB; anything near this is not one. */
 #define WEB_MAX_FILE (4L << 20)
@@ -94,6 +95,19 @@ static char *resolve(const char *root, const char *rel)
 	}
 	free(real_root);
 	return real;
+}
+
+void web_check_root(const char *root)
+{
+	char *index = resolve(root, "/index.html");
+	struct stat st;
+	if (!index || stat(index, &st) < 0 || !S_ISREG(st.st_mode)) {
+		char cwd[PATH_MAX];
+		log_warn("the web console is not served: no index.html in web_root '%s' "
+			 "(relative to %s); set web_root (docs/configuration.md)",
+			 root, getcwd(cwd, sizeof(cwd)) ? cwd : "the working directory");
+	}
+	free(index);
 }
 
 /* Reads a regular file whole into out; fills st.  0, or -1. */

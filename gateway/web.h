@@ -19,6 +19,10 @@ struct http_req;
  * 404 for what is no file of the console, then 405 for a method other than
  * GET and HEAD. */
 void web_handler(struct http_req *req, void *gw);
+/* Logs a warning when web_root holds no console (no index.html in it, as
+ * when sauti serve runs from outside the repository): everything else is
+ * served, and GET / answers 404. */
+void web_check_root(const char *root);
 
 /* Pure helpers, unit-tested. */
 /* The Content-Type for a file name by its extension; NULL for a kind the

@@ -161,5 +161,7 @@ t_ok "sauti stops" stop_sauti
 start_sauti
 t_like "$(http GET /)" "not installed" "without the console's files, / says they are not installed"
 t_is "$(http_status)" 404 "... 404"
+t_like "$(cat "$T/sauti.log")" "warn the web console is not served: no index.html in web_root '$T/no-such-dir'" \
+	"... and the log said so at start"
 
 done_testing
