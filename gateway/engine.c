@@ -1198,6 +1198,16 @@ void engine_render_retry(const struct flow *flow, int step, int lang,
 	run_release(&run);
 }
 
+/* A view of flow in lang that fills {vars...} in and leaves the other
+ * placeholders as written: what a step says to anyone. */
+static void vars_view(struct view *v, struct engine_ctx *ctx, int lang)
+{
+	view_init(v, ctx, NULL);
+	if (lang >= 0 && (size_t)lang < ctx->flow->nlangs)
+		v->lang = lang;
+	v->mode = EXPAND_VARS;
+}
+
 void engine_render_step(const struct flow *flow, int step, int lang,
 			const struct catalogue *catalogue, struct buf *out)
 {
@@ -1206,11 +1216,18 @@ void engine_render_step(const struct flow *flow, int step, int lang,
 
 	if (!flow || step < 0 || (size_t)step >= flow->nsteps)
 		return;
-	view_init(&v, &ctx, NULL);
-	if (lang >= 0 && (size_t)lang < flow->nlangs)
-		v.lang = lang;
-	v.mode = EXPAND_VARS;
+	vars_view(&v, &ctx, lang);
 	render_full(&v, &flow->steps[step], out);
+}
+
+void engine_render_text(const struct flow *flow, const struct flow_text *text,
+			int lang, struct buf *out)
+{
+	struct engine_ctx ctx = {flow, NULL, NULL, NULL, 0, NULL};
+	struct view v;
+
+	vars_view(&v, &ctx, lang);
+	put_text(&v, text, out);
 }
 
 int engine_stats_value(const char *path, engine_count_fn count, void *data,

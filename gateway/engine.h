@@ -105,6 +105,12 @@ bool engine_screen_fits(const struct flow *flow, const struct flow_step *s,
 void engine_render_retry(const struct flow *flow, int step, int lang,
 			 const struct catalogue *catalogue, struct buf *out);
 
+/* One text of a flow (a question, a label) in one language as
+ * engine_render_step() renders it: {vars...} filled in, the rest as
+ * written; for the codebook. */
+void engine_render_text(const struct flow *flow, const struct flow_text *text,
+			int lang, struct buf *out);
+
 /* Replaces {contact.X}, {answers.X}, {vars.X}, {stats.X} in text. */
 void engine_expand(const struct engine_ctx *ctx, const struct run *run,
 		   const char *text, struct buf *out);

@@ -9,7 +9,9 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "csv.h"
+#include "engine.h"
 #include "flow.h"
 #include "timeutil.h"
 
@@ -243,21 +245,30 @@ const char *export_variable_type(const struct flow_step *s)
 }
 
 /* One codebook row: variable, type, value, then per language a question
- * and a label (either may be NULL). */
+ * and a label (either may be NULL), as people read them ({vars} filled in). */
 static void codebook_row(struct buf *out, const struct flow *flow, const char *variable,
 			 const char *type, const char *value, const struct flow_text *question,
 			 const struct flow_text *label)
 {
 	const char *cells[3 + 2 * FLOW_MAX_LANGS];
+	struct buf shown[2 * FLOW_MAX_LANGS];
 	size_t n = 0;
 	cells[n++] = variable;
 	cells[n++] = type;
 	cells[n++] = value;
 	for (size_t l = 0; l < flow->nlangs; l++) {
-		cells[n++] = question ? question->t[l] : NULL;
-		cells[n++] = label ? label->t[l] : NULL;
+		const struct flow_text *texts[2] = {question, label};
+		for (size_t k = 0; k < 2; k++) {
+			struct buf *b = &shown[2 * l + k];
+			*b = (struct buf)BUF_INIT;
+			if (texts[k])
+				engine_render_text(flow, texts[k], (int)l, b);
+			cells[n++] = texts[k] ? buf_str(b) : NULL;
+		}
 	}
 	csv_write_row(out, cells, n);
+	for (size_t i = 0; i < 2 * flow->nlangs; i++)
+		buf_release(&shown[i]);
 }
 
 /* The number's bounds, "1-10", "0-" or "-10" ("" for none), for the value

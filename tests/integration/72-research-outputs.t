@@ -21,14 +21,17 @@ ussd() {
 		--data-urlencode "phoneNumber=$3" --data-urlencode "text=$2"
 }
 
-# codebook_ok FLOW FILE: the codebook in FILE is what the flow's YAML says.
+# codebook_ok FLOW FILE: the codebook in FILE is what the flow's YAML says,
+# its texts as people read them ({vars.X} filled in).
 codebook_ok() {
 	"$T_PYTHON" - "$T_ROOT/flows/$1.yaml" "$2" <<'PY'
-import csv, sys, yaml
+import csv, re, sys, yaml
 flow = yaml.load(open(sys.argv[1]), Loader=yaml.BaseLoader)  # keys as written: yes stays yes
 langs = flow["languages"]
 def text(t, lang):
-    return t if isinstance(t, str) else t[lang]
+    shown = t if isinstance(t, str) else t[lang]
+    var = lambda m: text(flow["vars"][m.group(1)], lang)
+    return re.sub(r"\{vars\.([a-z0-9_]+)\}", var, shown)
 want = [["variable", "type", "value"] + [c for l in langs for c in ("question_" + l, "label_" + l)]]
 seen = set()
 for s in flow["steps"]:
@@ -70,6 +73,7 @@ done
 t_like "$(head -1 "$T/dialogue_invite.codebook.csv")" "^variable,type,value,question_sw,label_sw,question_en,label_en" \
 	"the codebook's columns"
 t_like "$(cat "$T/dialogue_invite.codebook.csv")" "rsvp,choice,maybe,,Labda,,Maybe" "a key's row has its labels"
+t_unlike "$(cat "$T/livelihoods.codebook.csv")" "\{vars\." "a question's {vars} are filled in, as GET /api/flows/FLOW shows them"
 
 # -- --fields and JSON numbers --------------------------------------------------------------
 A=+255712900201
