@@ -48,11 +48,20 @@ static void reply_json(struct http_req *req, int code, json_t *body)
 	json_decref(body);
 }
 
+/* A message as an answer may carry it: one may quote what was sent (an
+ * audience, a CSV cell), and no answer carries a phone number. */
+static json_t *scrubbed_string(const char *message)
+{
+	char out[1024];
+	phone_scrub(message, out, sizeof(out));
+	return json_string(out);
+}
+
 static void reply_error(struct http_req *req, int code, const char *message)
 {
 	if (code < 500)
 		metrics_inc(M_REJECTED, CHANNEL_SMS);
-	reply_json(req, code, json_pack("{s:s}", "error", message));
+	reply_json(req, code, json_pack("{s:o}", "error", scrubbed_string(message)));
 }
 
 static int api_on(const struct gateway *gw, struct http_req *req)
@@ -253,7 +262,7 @@ static void api_contacts(struct api_call *call)
 	cr->errors = json_array();
 	cr->rejected = imp.nerrors;
 	for (size_t i = 0; i < imp.nerrors; i++)
-		json_array_append_new(cr->errors, json_string(imp.errors[i].message));
+		json_array_append_new(cr->errors, scrubbed_string(imp.errors[i].message));
 	store_contacts(gw->db, &imp, on_api_contacts_stored, cr);
 	contacts_import_release(&imp);
 }

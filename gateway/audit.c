@@ -1,7 +1,6 @@
 /* audit.c -- see audit.h. */
 #include "audit.h"
 
-#include <ctype.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -10,49 +9,13 @@
 #include <time.h>
 
 #include "db.h"
+#include "phone.h"
 #include "keys.h"
 #include "script.h"
 #include "log.h"
 #include "timeutil.h"
 
-#define SCRUB_DIGITS 7
 #define READ_BATCH 500
-
-/* The length of the number-like run at s ('+'? digits and single spaces,
- * ending in a digit) when it has SCRUB_DIGITS digits or more, else 0. */
-static size_t number_run(const char *s)
-{
-	size_t i = *s == '+' ? 1 : 0, end = 0, digits = 0;
-	while (s[i]) {
-		if (isdigit((unsigned char)s[i])) {
-			digits++;
-			end = ++i;
-		} else if (s[i] == ' ' && isdigit((unsigned char)s[i + 1]) && digits) {
-			i++;
-		} else {
-			break;
-		}
-	}
-	return digits >= SCRUB_DIGITS ? end : 0;
-}
-
-void audit_scrub(const char *in, char *out, size_t size)
-{
-	size_t o = 0;
-	if (!size)
-		return;
-	for (size_t i = 0; in && in[i] && o + 1 < size;) {
-		bool at_start = i == 0 || !isdigit((unsigned char)in[i - 1]);
-		size_t n = at_start ? number_run(in + i) : 0;
-		if (n) {
-			out[o++] = '#';
-			i += n;
-		} else {
-			out[o++] = in[i++];
-		}
-	}
-	out[o] = '\0';
-}
 
 long audit_audience_size(const char *audience)
 {
@@ -114,7 +77,7 @@ int audit_record(struct db *db, const char *who, const char *action, const char 
 	if (what && is_generated_id(action, what))
 		memcpy(scrubbed, what, size);
 	else
-		audit_scrub(what ? what : "", scrubbed, size);
+		phone_scrub(what ? what : "", scrubbed, size);
 	long now = (long)time(NULL);
 	log_info("audit: %s %s %s count %ld", who, action, scrubbed, count);
 	snprintf(at, sizeof(at), "%ld", now);

@@ -4,7 +4,7 @@
  * Entries go to the Redis stream sauti:audit, capped near AUDIT_MAXLEN
  * (XADD MAXLEN ~), and to the log at info.  An entry never carries a phone
  * number or a token: `what` is scrubbed of anything that looks like a
- * number (audit_scrub), but for an id sauti made itself (a cancel's
+ * number (phone_scrub), but for an id sauti made itself (a cancel's
  * broadcast, a reply's inbox item), and `who` is a token's configured name. */
 #ifndef SAUTI_AUDIT_H
 #define SAUTI_AUDIT_H
@@ -45,12 +45,6 @@ typedef void (*audit_done_fn)(int rc, void *arg);
  * (done not called) when Redis is not connected; the log has it anyway. */
 int audit_record(struct db *db, const char *who, const char *action, const char *what,
 		 long count, audit_done_fn done, void *arg);
-
-/* Copies in to out (size bytes), each run of 7 or more digits (a '+'
- * before it and single spaces within it included) written as "#", so that
- * no phone number gets into the trail: an audience such as
- * "phones:+255700000111,+255700000112" becomes "phones:#,#". */
-void audit_scrub(const char *in, char *out, size_t size);
 
 /* The count to record for a broadcast to audience: its numbers for a
  * phones: audience, else 0 (the others are counted when planned). */

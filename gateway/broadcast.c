@@ -1060,7 +1060,10 @@ static void counts_decode(struct broadcast_counts *c, const char *id, const redi
 	str_copy(c->id, sizeof(c->id), id);
 	const char *flow = hash_get(h, "flow"), *to = hash_get(h, "to"), *state = hash_get(h, "state");
 	str_copy(c->flow, sizeof(c->flow), flow ? flow : "");
-	str_copy(c->audience, sizeof(c->audience), to ? to : "");
+	/* Status and list are shown outside the host (the API, the console),
+	 * and no answer there carries a number: a phones: audience is
+	 * "phones:#,#" on the command line too (docs/commands.md). */
+	phone_scrub(to, c->audience, sizeof(c->audience));
 	c->at = hash_long(h, "at");
 	c->size = hash_long(h, "size");
 	long n[BC_NSTATES];

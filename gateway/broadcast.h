@@ -97,7 +97,7 @@ struct broadcast_counts {
 	bool found;
 	char id[24];
 	char flow[64];
-	char audience[128];
+	char audience[128];          /* numbers scrubbed: "phones:#,#" */
 	char state[16];
 	long at, size;               /* size: the audience's, when created */
 	long total, queued, waiting, sent, delivered, failed, skipped, cancelled;

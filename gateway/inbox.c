@@ -20,7 +20,7 @@
 void inbox_id_new(char out[INBOX_ID_LEN + 1])
 {
 	/* Letters only: an id never looks like a phone number, which the
-	 * audit trail would scrub (audit_scrub). */
+	 * audit trail would scrub (phone_scrub). */
 	for (int i = 0; i < INBOX_ID_LEN; i++)
 		out[i] = (char)('a' + randombytes_uniform(26));
 	out[INBOX_ID_LEN] = '\0';

@@ -2,6 +2,7 @@
  * (phonenumber.h); what is here is what sauti accepts and how it says no. */
 #include "phone.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -382,4 +383,43 @@ int phone_utc_offset(const char *e164, int *minutes)
 			return 0;
 		}
 	return -1;
+}
+
+/* -- scrubbing numbers out of text ------------------------------------------ */
+
+/* The length of the number-like run at s ('+'? digits and single spaces,
+ * ending in a digit) when it has as many digits as the shortest E.164
+ * number or more, else 0. */
+static size_t number_run(const char *s)
+{
+	size_t i = *s == '+' ? 1 : 0, end = 0, digits = 0;
+	while (s[i]) {
+		if (isdigit((unsigned char)s[i])) {
+			digits++;
+			end = ++i;
+		} else if (s[i] == ' ' && isdigit((unsigned char)s[i + 1]) && digits) {
+			i++;
+		} else {
+			break;
+		}
+	}
+	return digits >= E164_MIN_DIGITS ? end : 0;
+}
+
+void phone_scrub(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	if (!size)
+		return;
+	for (size_t i = 0; in && in[i] && o + 1 < size;) {
+		bool at_start = i == 0 || !isdigit((unsigned char)in[i - 1]);
+		size_t n = at_start ? number_run(in + i) : 0;
+		if (n) {
+			out[o++] = '#';
+			i += n;
+		} else {
+			out[o++] = in[i++];
+		}
+	}
+	out[o] = '\0';
 }

@@ -67,4 +67,11 @@ int phone_is_e164(const char *s);
  * number belongs to; -1 when sauti has no offset for that country. */
 int phone_utc_offset(const char *e164, int *minutes);
 
+/* Copies in to out (size bytes), each run of 7 or more digits (a '+'
+ * before it and single spaces within it included) written as "#", so that
+ * no phone number gets into text shown outside the host (the audit trail,
+ * an API answer): an audience such as "phones:+255700000111,+255700000112"
+ * becomes "phones:#,#".  out is cut short to fit; in may be NULL (""). */
+void phone_scrub(const char *in, char *out, size_t size);
+
 #endif

@@ -360,6 +360,32 @@ static void test_own_form_as_parse(void **state)
 	assert_true(stripped > 100);
 }
 
+static void test_scrub(void **state)
+{
+	(void)state;
+	static const struct { const char *in, *out; } cases[] = {
+		{"poll to phones:+255700000101,+255700000102", "poll to phones:#,#"},
+		{"phones:255700000101", "phones:#"},
+		{"phones:0700000101", "phones:#"},
+		{"call +255 700 000 101 now", "call # now"},
+		{"livelihoods", "livelihoods"},
+		{"survey2025 to group:kikundi_12", "survey2025 to group:kikundi_12"},
+		{"since 2026-11-22", "since 2026-11-22"},
+		{"123456 is six", "123456 is six"},
+		{"1234567", "#"},
+		{"+", "+"},
+		{"", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[128];
+		phone_scrub(cases[i].in, out, sizeof(out));
+		assert_string_equal(out, cases[i].out);
+	}
+	char tiny[4];
+	phone_scrub("abcdef", tiny, sizeof(tiny));
+	assert_string_equal(tiny, "abc");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_is_e164),
 		cmocka_unit_test(test_kept_answers),
 		cmocka_unit_test(test_own_form_as_parse),
+		cmocka_unit_test(test_scrub),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
