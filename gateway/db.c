@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <time.h>
 
 #include "buf.h"
 #include "log.h"
@@ -61,6 +62,7 @@ struct db {
 	void *on_ready_data;
 	struct durable_list unwaited; /* writes sent, no WAIT out for them yet */
 	bool wait_out;                /* a WAIT is out */
+	long long wait_ends_ms;       /* when its time is up (mono_ms) */
 	unsigned long errors;
 	unsigned long commands;
 	unsigned long connections;
@@ -500,6 +502,20 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 		db_drop(db);
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* How long the WAIT out holds up a command sent now: 0 when none is out. */
+static int wait_left_ms(const struct db *db)
+{
+	long long left = db->wait_out ? db->wait_ends_ms - mono_ms() : 0;
+	return left > 0 ? (int)left : 0;
+}
+
 /* timeout_ms 0: the db's own. */
 static struct pending *pending_new(struct db *db, db_reply_fn fn, void *data,
 				   int timeout_ms)
@@ -513,8 +529,12 @@ static struct pending *pending_new(struct db *db, db_reply_fn fn, void *data,
 	 * computation in a callback (parsing a chunk of an import) a timer
 	 * taken from it would expire before Redis could answer. */
 	event_base_update_cache_time(db->base);
-	if (timeout_ms > 0) {
-		struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	int behind_ms = wait_left_ms(db);
+	if (timeout_ms > 0 || behind_ms > 0) {
+		/* Behind a WAIT, a command starts to run only once it answers:
+		 * its time counts from then (see wait_ms). */
+		int ms = (timeout_ms > 0 ? timeout_ms : db->timeout_ms) + behind_ms;
+		struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 		evtimer_add(pending_timer(p), &tv);
 	} else if (db->timeout) {
 		evtimer_add(pending_timer(p), db->timeout);
@@ -845,14 +865,22 @@ static void reply_free(redisReply *r)
  * on, and every command behind it, until the replicas answer or its time is
  * up; so at most one WAIT is out at a time, for every write sent before it
  * (WAIT covers all of the connection's earlier writes), and the writes sent
- * meanwhile wait for the next.  A command queued behind a WAIT is delayed at
- * most WAIT_MS(db), half the db's timeout, and never times out for it; a
- * write is confirmed or failed within two WAITs, the db's timeout. */
-#define WAIT_MS(db) ((db)->timeout_ms / 2 > 0 ? (db)->timeout_ms / 2 : 1)
-
+ * meanwhile wait for the next.
+ *
+ * The contract gives a write redis_timeout_ms from its sending to be
+ * confirmed (docs/configuration.md): a WAIT's time is what is left of that
+ * for the oldest write it covers (wait_ms).  So a write is confirmed or
+ * failed within redis_timeout_ms of its sending: the oldest of a WAIT's
+ * writes at that time, the others a little before it, never after.  (WAIT
+ * was given half the timeout once, so that a write sent while one was out
+ * had two halves; but then every write was failed at half its time.)  A
+ * command queued behind a WAIT, which Redis runs only once the WAIT has
+ * answered, has its timer's count start then (wait_left_ms): none is failed
+ * for being held up, and a lost Redis is still noticed by the WAIT's own. */
 struct durable {
 	TAILQ_ENTRY(durable) link;  /* in db->unwaited or its batch's items */
 	struct db *db;
+	long long sent_ms;   /* mono_ms() when sent */
 	db_reply_fn fn;
 	void *data;
 	redisReply *reply;   /* the command's, copied, once it came */
@@ -863,7 +891,14 @@ struct durable {
 struct wait_batch {
 	struct db *db;
 	struct durable_list items;
+	int ms;              /* the WAIT's time */
 };
+
+static int wait_ms(const struct db *db, const struct durable *oldest)
+{
+	long long left = oldest->sent_ms + db->timeout_ms - mono_ms();
+	return left > 0 ? (int)left : 1;
+}
 
 /* Whether a reply can have written anything that WAIT should confirm: an
  * error (OOM, READONLY) did not (scripts are refused before their first
@@ -909,12 +944,13 @@ static void send_wait(struct db *db)
 	struct wait_batch *b = xcalloc(1, sizeof(*b));
 	b->db = db;
 	TAILQ_INIT(&b->items);
+	b->ms = wait_ms(db, TAILQ_FIRST(&db->unwaited));
 	char n[16], ms[16];
 	snprintf(n, sizeof(n), "%d", db->wait_replicas);
-	snprintf(ms, sizeof(ms), "%d", WAIT_MS(db));
+	snprintf(ms, sizeof(ms), "%d", b->ms);
 	const char *argv[] = {"WAIT", n, ms};
 	if (!db->ac || send_command(db, on_wait_done, b, 3, argv, NULL,
-				    WAIT_MS(db) + db->timeout_ms) < 0) {
+				    b->ms + db->timeout_ms) < 0) {
 		free(b);
 		durable_fail_unwaited(db); /* the others fail with their command */
 		return;
@@ -926,6 +962,7 @@ static void send_wait(struct db *db)
 		TAILQ_INSERT_TAIL(&b->items, d, link);
 	}
 	db->wait_out = true;
+	db->wait_ends_ms = mono_ms() + b->ms;
 }
 
 static void on_durable_reply(redisReply *reply, void *data)
@@ -950,7 +987,7 @@ static void on_wait_done(redisReply *reply, void *data)
 			 reply->integer >= db->wait_replicas;
 	if (reply && reply->type == REDIS_REPLY_INTEGER && !confirmed)
 		log_warn("redis: %lld of %d replicas confirmed a commit within %d ms",
-			 reply->integer, db->wait_replicas, WAIT_MS(db));
+			 reply->integer, db->wait_replicas, b->ms);
 	if (!confirmed)
 		db->errors++;
 	/* Still out while the callbacks run: a write they send joins the
@@ -977,6 +1014,7 @@ int db_command_args_durable(struct db *db, db_reply_fn fn, void *data,
 	d->db = db;
 	d->fn = fn;
 	d->data = data;
+	d->sent_ms = mono_ms();
 	if (db_command_args(db, on_durable_reply, d, a) < 0) {
 		free(d);
 		return -1;

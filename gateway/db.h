@@ -106,8 +106,9 @@ int db_command_integer(struct db *db, struct db_args *a, db_integer_fn fn, void 
 
 /* As db_command_args, for a write a person is told has been saved: when the
  * db waits for replicas, fn gets the reply only once they have the write,
- * and NULL (failed) when they do not confirm in time, though the master
- * may keep it.  An error reply (which wrote nothing) comes as it is. */
+ * and NULL (failed) when they do not confirm within the db's timeout of
+ * the sending, though the master may keep it.  An error reply (which wrote
+ * nothing) comes as it is. */
 int db_command_args_durable(struct db *db, db_reply_fn fn, void *data,
 			    struct db_args *a);
 

@@ -838,17 +838,20 @@ static void on_commit(redisReply *reply, void *data)
 	free(call);
 }
 
-static int send_script(struct db *db, struct db_args *a, const char *phone,
+/* durable: the commit completes a run or opts a number out, and so waits
+ * for redis_wait_replicas (db_command_args_durable): what the reply tells
+ * the person ("thank you", the opt-out) says it was saved for good.  A
+ * middle step does not wait (docs/configuration.md): a person who is not
+ * told goes on answering, and the answer lost in a failover is asked again. */
+static int send_script(struct db *db, struct db_args *a, const char *phone, bool durable,
 		       store_commit_fn fn, void *data)
 {
 	struct commit_call *call = xcalloc(1, sizeof(*call));
 	call->fn = fn;
 	call->data = data;
 	call->phone = xstrdup(phone);
-	/* What the reply tells the person (the next question, "thank you",
-	 * the opt-out) says this was saved: with redis_wait_replicas, only once
-	 * the replicas have it too. */
-	int rc = db_command_args_durable(db, on_commit, call, a);
+	int rc = durable ? db_command_args_durable(db, on_commit, call, a)
+			 : db_command_args(db, on_commit, call, a);
 	if (rc < 0) {
 		free(call->phone);
 		free(call);
@@ -1071,12 +1074,20 @@ void store_commit_command(struct db_args *a, const struct commit *c)
 	put_commit_lists(a, c);
 }
 
+/* Whether c writes its run as completed, the run having been loaded
+ * otherwise (or not at all). */
+static bool commit_completes_run(const struct commit *c)
+{
+	return c->run && c->run->status == RUN_COMPLETED &&
+	       !(c->stored && c->stored->status == RUN_COMPLETED);
+}
+
 int store_commit(struct db *db, const struct commit *c, store_commit_fn fn,
 		 void *data)
 {
 	struct db_args a = {0};
 	store_commit_command(&a, c);
-	return send_script(db, &a, c->phone, fn, data);
+	return send_script(db, &a, c->phone, commit_completes_run(c), fn, data);
 }
 
 int store_stop_runs(struct db *db, const char *phone, long now,
@@ -1091,7 +1102,7 @@ int store_stop_runs(struct db *db, const char *phone, long now,
 	int v = script_reserve(&a, SA_COUNT);
 	db_args_set(&a, v + SA_phone, phone);
 	db_args_setl(&a, v + SA_now, now);
-	return send_script(db, &a, phone, fn, data);
+	return send_script(db, &a, phone, true, fn, data);
 }
 
 /* -- one person's keys ---------------------------------------------------------
