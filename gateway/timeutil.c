@@ -82,7 +82,8 @@ static int parse_clock(const char **p, int *h, int *mi, int *sec)
 }
 
 /* "Z", "+HH:MM", "+HHMM" or "+HH" (or '-'), into seconds east of UTC; the
- * whole rest of the string. */
+ * whole rest of the string.  A space stands for '+': that is what a '+'
+ * written unencoded in a URL's query becomes (docs/http.md). */
 static int parse_offset(const char *p, long *offset)
 {
 	int sign, h, m = 0;
@@ -91,7 +92,7 @@ static int parse_offset(const char *p, long *offset)
 		*offset = 0;
 		return 0;
 	}
-	if (*p != '+' && *p != '-')
+	if (*p != '+' && *p != '-' && *p != ' ')
 		return -1;
 	sign = *p++ == '-' ? -1 : 1;
 	if (digits(&p, 2, &h) < 0)

@@ -69,6 +69,9 @@ static void test_time_parse(void **state)
 	expect_parse("2026-11-22T12:14:03+0300", T_START);
 	expect_parse("2026-11-22T12:14:03+03", T_START);
 	expect_parse("2026-11-22T07:44:03-01:30", T_START);
+	/* a '+' sent unencoded in a URL's query decodes to a space */
+	expect_parse("2026-11-22T12:14:03 03:00", T_START);
+	expect_parse("2026-11-22 12:14:03 0300", T_START);
 	expect_parse("2026-11-22T09:14:03.987Z", T_START);
 	expect_parse("2026-11-22T09:14Z", T_START - 3);
 	expect_parse("2026-11-22", 1795305600L);
@@ -106,6 +109,9 @@ static void test_time_parse_refuses(void **state)
 	expect_refused("2026-11-22T09:14:03+03:0");
 	expect_refused("2026-11-22T09:14:03.Z");
 	expect_refused("2026-11-22T09:14:03Z ");
+	expect_refused("2026-11-22T09:14:03 ");
+	expect_refused("2026-11-22T09:14:03  03:00");
+	expect_refused("2026-11-22T09:14:03 Z");
 	expect_refused(" 2026-11-22");
 	expect_refused("2026-11-22T09:14:03ZZ");
 	expect_refused("tomorrow");
