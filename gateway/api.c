@@ -57,11 +57,14 @@ static json_t *scrubbed_string(const char *message)
 	return json_string(out);
 }
 
+/* {"error": message}: the /api/ route's http_error (serve.c). */
 static void reply_error(struct http_req *req, int code, const char *message)
 {
+	char out[1024];
 	if (code < 500)
 		metrics_inc(M_REJECTED, CHANNEL_SMS);
-	reply_json(req, code, json_pack("{s:o}", "error", scrubbed_string(message)));
+	phone_scrub(message, out, sizeof(out));
+	http_error(req, code, out);
 }
 
 static int api_on(const struct gateway *gw, struct http_req *req)
@@ -886,8 +889,8 @@ static int identify(const struct gateway *gw, struct http_req *req, struct auth_
 {
 	if (!api_on(gw, req))
 		return -1;
-	const char *auth = http_header(req, "Authorization");
-	if (!auth || strncmp(auth, "Bearer ", 7) != 0 || auth_find(&gw->cfg, auth + 7, who) < 0) {
+	const char *token = auth_bearer_token(http_header(req, "Authorization"));
+	if (!token || auth_find(&gw->cfg, token, who) < 0) {
 		http_add_header(req, "WWW-Authenticate", "Bearer");
 		reply_error(req, 401, "missing or unknown bearer token");
 		return -1;

@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 
@@ -133,4 +134,14 @@ bool auth_path_match(const char *pattern, const char *path, char *seg, size_t se
 		}
 	}
 	return *path == '\0';
+}
+
+const char *auth_bearer_token(const char *header)
+{
+	static const char scheme[] = "Bearer";
+	size_t n = sizeof(scheme) - 1;
+	if (!header || strncasecmp(header, scheme, n) != 0 || header[n] != ' ')
+		return NULL;
+	const char *token = header + n + strspn(header + n, " ");
+	return *token ? token : NULL;
 }

@@ -39,6 +39,12 @@ bool auth_enabled(const struct config *cfg);
  * nothing about which token matched or how much of one did. */
 int auth_find(const struct config *cfg, const char *given, struct auth_who *who);
 
+/* The token of an Authorization header's value: what follows "Bearer" and
+ * one or more spaces, the scheme in any case (RFC 7235: an auth-scheme is
+ * case-insensitive); NULL for another scheme or no token.  Points into
+ * header. */
+const char *auth_bearer_token(const char *header);
+
 /* The same for a token known by its hex SHA-256 (a console session's
  * tok, session.h): a session lasts only while its token is configured. */
 int auth_find_digest(const struct config *cfg, const char *hex, struct auth_who *who);

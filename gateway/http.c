@@ -7,6 +7,7 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 #include <event2/util.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct req_private {
 	char *path;
 	char *body;
 	bool bad_params;
+	bool json_errors;        /* its route's */
 	void (*on_drained)(void *arg);
 	void *drained_arg;
 };
@@ -263,13 +265,14 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	p->pub.method = method_of(cmd);
 	read_request(p, ev);
 
+	const struct http_route *route = find_route(s, p->pub.path);
+	p->json_errors = route && route->json_errors;
 	/* A NUL in the path would cut it short and reach another route. */
 	const char *raw_path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(ev));
 	if (raw_path && has_encoded_nul(raw_path)) {
 		http_error(&p->pub, 400, "malformed path");
 		return;
 	}
-	const struct http_route *route = find_route(s, p->pub.path);
 	if (!route) {
 		http_error(&p->pub, 404, "no such path");
 		return;
@@ -473,8 +476,17 @@ void http_reply(struct http_req *req, int code, const char *content_type,
 void http_error(struct http_req *req, int code, const char *reason)
 {
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "%s\n", reason);
-	http_reply(req, code, "text/plain; charset=utf-8", b.data, b.len);
+	if (priv(req)->json_errors) {
+		json_t *o = json_pack("{s:s}", "error", reason);
+		char *text = json_dumps(o, JSON_COMPACT);
+		buf_printf(&b, "%s\n", text);
+		free(text);
+		json_decref(o);
+		http_reply(req, code, "application/json", b.data, b.len);
+	} else {
+		buf_printf(&b, "%s\n", reason);
+		http_reply(req, code, "text/plain; charset=utf-8", b.data, b.len);
+	}
 	buf_release(&b);
 }
 

@@ -37,6 +37,8 @@ struct http_route {
 				* takes */
 	int methods;           /* HTTP_GET | HTTP_POST | ... */
 	http_handler fn;
+	bool json_errors;      /* http_error answers JSON {"error": reason}, the
+				* 405 and 400 of a path under it included */
 };
 
 struct http_req {
@@ -99,6 +101,8 @@ void http_add_header(struct http_req *req, const char *name, const char *value);
 /* Answers and frees req. */
 void http_reply(struct http_req *req, int code, const char *content_type,
 		const char *body, size_t len);
+/* reason as the answer's body: a line of text, or {"error": reason} on a
+ * route with json_errors. */
 void http_error(struct http_req *req, int code, const char *reason);
 
 /* Streaming: start a chunked answer, send chunks, end it (frees req).

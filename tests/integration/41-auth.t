@@ -87,6 +87,19 @@ t_is "$(call "GET /api/broadcasts/$bc" -H "Authorization: Bearer $TEST_API_TOKEN
 t_like "$(cat "$T/call.body")" "\"id\":\"$bc\"" "... and it is that broadcast's status"
 t_is "$(call "$ep" -H "authorization: Bearer $TEST_API_TOKEN")" 200 \
 	"the header name is case-insensitive (authorization:): 200"
+# RFC 7235: the auth-scheme is case-insensitive (the token is not, above).
+t_is "$(call "GET /api/flows/district/report" -H "Authorization: bearer $TEST_API_TOKEN")" 200 \
+	"the scheme in lower case (bearer): 200"
+t_is "$(call "GET /api/flows/district/report" -H "Authorization: BEARER $TEST_API_TOKEN")" 200 \
+	"... and in upper case (BEARER): 200"
+# Every /api/ error is JSON, a 405 included, whether evhttp's router or the
+# API's own answers it (docs/http.md).
+for m in PUT PATCH DELETE; do
+	http "$m" "$SAUTI_URL/api/flows" -H "Authorization: Bearer $TEST_API_TOKEN" >"$T/call.body"
+	t_is "$(http_status)" 405 "$m /api/flows: 405"
+	t_like "$(http_header Content-Type)" '^application/json' "... as JSON"
+	t_like "$(cat "$T/call.body")" '^\{"error":"method not allowed[^"]*"\}$' "... {\"error\": ...}"
+done
 t_is "$(call "GET /api/nope" -H "Authorization: Bearer $TEST_API_TOKEN")" 404 \
 	"an unknown /api/ path with the token: 404, not 401"
 

@@ -215,6 +215,18 @@ t_is "$(timed api GET /api/flows/district/export.csv >/dev/null; http_status)" 5
 t_ok "... within 2 s ($(took) ms)" test "$(took)" -lt 2000
 t_is "$(http GET /metrics >/dev/null; http_status)" 200 "/metrics still answers"
 t_ok "sauti is still running" sauti_pid
+# A daemon started while Redis is away serves, its key layout unchecked:
+# the API says so in JSON, as every /api/ error (docs/http.md).
+PORT3=$(free_port)
+sed "s/^listen: .*/listen: 127.0.0.1:$PORT3/" "$SAUTI_CONFIG" >"$T/sauti3.yaml"
+# shellcheck disable=SC2086 # SAUTI_WRAP is a command line
+t_spawn sauti3 "$T/sauti3.log" ${SAUTI_WRAP:-} "$SAUTI_BIN" serve -c "$T/sauti3.yaml"
+t_ok "a daemon starts with Redis stopped" t_wait_for 15 port_listening "$PORT3"
+body=$(http GET "http://127.0.0.1:$PORT3/api/flows" -H "Authorization: Bearer $TEST_API_TOKEN")
+t_is "$(http_status)" 503 "its API is 503 while the key layout is not checked"
+t_like "$(http_header Content-Type)" '^application/json' "... as JSON"
+t_is "$body" '{"error":"the key layout is not checked yet"}' "... {\"error\": ...}"
+t_ok "it stops cleanly" other_down sauti3
 start_redis_again
 t_ok "Redis is back (empty): /healthz is 200 again within 5 s, without restarting sauti" \
 	t_wait_for 5 _sauti_healthy

@@ -124,6 +124,21 @@ static void test_path_match(void **state)
 	assert_false(auth_path_match("/a/*", "/a/abcdef", small, sizeof(small)));
 }
 
+static void test_bearer_token(void **state)
+{
+	(void)state;
+	assert_string_equal(auth_bearer_token("Bearer abc"), "abc");
+	assert_string_equal(auth_bearer_token("bearer abc"), "abc");
+	assert_string_equal(auth_bearer_token("BEARER abc"), "abc");
+	assert_string_equal(auth_bearer_token("Bearer   abc"), "abc");
+	assert_null(auth_bearer_token("Bearer"));
+	assert_null(auth_bearer_token("Bearer "));
+	assert_null(auth_bearer_token("Bearerabc"));
+	assert_null(auth_bearer_token("Basic YWJj"));
+	assert_null(auth_bearer_token(""));
+	assert_null(auth_bearer_token(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -131,6 +146,7 @@ int main(void)
 		cmocka_unit_test(test_token_check),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_path_match),
+		cmocka_unit_test(test_bearer_token),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
