@@ -263,6 +263,10 @@ static void take_engine_out(struct policy *p, const struct flow *flow,
 	if (out->ended) {
 		d->ended = true;
 		d->pointer = POINTER_CLEAR;
+		if (run->status == RUN_COMPLETED && !p->c->contact.lang)
+			/* The language they answered a whole survey in, not
+			 * chosen (an import or a choice may change it). */
+			fields_set(&d->contact_set, "_lang", flow->langs[run->lang]);
 		/* What a message after the end belongs to (INBOX_AFTER_END). */
 		char last[160];
 		snprintf(last, sizeof(last), "%ld %s", p->in->now, flow->id);
@@ -529,14 +533,8 @@ static bool is_word(const struct policy *p, enum word *w)
 
 static void sms_decide(struct policy *p)
 {
-	const struct contact *contact = &p->c->contact;
 	struct decision *d = p->d;
 	const char *lang = contact_lang(p);
-	if (!contact->known) {
-		char since[24];
-		snprintf(since, sizeof(since), "%ld", p->in->now);
-		fields_set(&d->contact_set, "_since", since); /* first heard from */
-	}
 	enum word w;
 	if (is_word(p, &w)) {
 		switch (w) {
@@ -810,11 +808,26 @@ static void ussd_decide(struct policy *p)
 
 /* ---- the policy ------------------------------------------------------------ */
 
+/* What is kept of a person the first time they write or dial: when, and
+ * the country of their number (contacts list's country, as an import
+ * gives it).  Written with the turn's first commit, if it makes one. */
+static void first_heard(struct policy *p)
+{
+	if (p->c->contact.known)
+		return;
+	char since[24];
+	snprintf(since, sizeof(since), "%ld", p->in->now);
+	fields_set(&p->d->contact_set, "_since", since);
+	if (p->in->country && *p->in->country)
+		fields_set(&p->d->contact_set, "country", p->in->country);
+}
+
 void policy_decide(const struct policy_config *cfg, const struct flow_set *flows,
 		   const struct convo *c, const struct policy_in *in,
 		   struct decision *d)
 {
 	struct policy p = {cfg, flows, c, in, d};
+	first_heard(&p);
 	if (in->channel == CHANNEL_USSD)
 		ussd_decide(&p);
 	else

@@ -38,6 +38,9 @@ t_is "$(sms 'hello')" \
 	"Sorry, we did not understand your message. Send WILAYA to start, or HELP for help." \
 	"a message that is no answer and no keyword gets help in the contact's language"
 
+t_is "$(redis_cli hget "sauti:c:{$PHONE}" country)" TZ \
+	"a person first heard by SMS has their number's country, as an import gives it"
+
 export_csv=$("$SAUTI_BIN" export -c "$SAUTI_CONFIG" district)
 t_is "$(printf '%s\n' "$export_csv" | wc -l)" 2 "the export has a header and one run"
 header=$(printf '%s\n' "$export_csv" | head -1 | tr -d '\r')

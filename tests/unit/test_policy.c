@@ -124,7 +124,8 @@ static void world_apply(struct world *w, enum channel ch, struct decision *d)
  * stored after it, as space-separated words:
  *   status:FLOW=S     the latest run of FLOW has status S
  *   answer:NAME=V     the latest run holding NAME saved V ("" as =)
- *   lang=L            the contact's language
+ *   lang=L            the contact's language (nolang: none)
+ *   field:NAME=V      the contact's field NAME is V
  *   optout            the number is opted out
  *   inbox=R           the decision's inbox reason (inbox_reason_name)
  *   inbox_flow=F      and its flow
@@ -188,6 +189,14 @@ static void check_word(const struct world *w, const char *word, const char *repl
 		if (!w->contact.lang || strcmp(w->contact.lang, value) != 0)
 			fail_msg("message %d: language %s, not %s", n,
 				 w->contact.lang ? w->contact.lang : "(none)", value);
+	} else if (strncmp(key, "field:", 6) == 0) {
+		const char *v = fields_get(&w->contact.fields, key + 6);
+		if (!v || strcmp(v, value) != 0)
+			fail_msg("message %d: contact field %s is '%s', not '%s'", n, key + 6,
+				 v ? v : "(none)", value);
+	} else if (strcmp(key, "nolang") == 0) {
+		if (w->contact.lang)
+			fail_msg("message %d: language %s, not none", n, w->contact.lang);
 	} else if (strcmp(key, "optout") == 0) {
 		if (!w->contact.opted_out)
 			fail_msg("message %d: not opted out", n);
@@ -243,6 +252,7 @@ static void send_one(struct world *w, const struct typed *m, int n)
 	struct policy_in in = {
 		.channel = strcmp(how, "sms") == 0 ? CHANNEL_SMS : CHANNEL_USSD,
 		.phone = w->contact.phone,
+		.country = "TZ",
 		.text = m->text,
 		.now = w->now,
 		.with_stats = true,
@@ -295,10 +305,13 @@ static void test_survey_by_sms(void **state)
 	struct world w;
 	world_init(&w);
 	CONVERSE(&w,
-		{"sms", "utafiti", SW_MINERAL, "exact status:utafiti=active"},
-		{"sms", "chumvi", SW_INCOME, "exact answer:mineral=salt"},
+		/* a first message keeps the number's country */
+		{"sms", "utafiti", SW_MINERAL, "exact status:utafiti=active field:country=TZ nolang"},
+		{"sms", "chumvi", SW_INCOME, "exact answer:mineral=salt nolang"},
 		{"sms", "Tsh 50,000", SW_CHANGE, "exact answer:income=50000"},
-		{"sms", "Maji safi", "Asante!", "exact status:utafiti=completed answer:change=Maji_safi"});
+		/* a whole survey answered in Swahili: that is their language */
+		{"sms", "Maji safi", "Asante!",
+		 "exact status:utafiti=completed answer:change=Maji_safi lang=sw"});
 	world_release(&w);
 }
 
