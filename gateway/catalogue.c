@@ -323,10 +323,14 @@ static void load_word_list(struct cat_loader *ld, struct cat_lang *l, int meanin
 		yaml_node_t *item = ynode_is_seq(n) ? yseq_item(&ld->doc, n, i) : n;
 		const char *s = ynode_str(item);
 		char *folded = s && !ynode_is_null(item) ? reply_fold(s) : NULL;
+		const char *why = folded ? word_problem(folded) : NULL;
 		if (!folded || !*folded)
 			report(ld, ynode_pos(item), false,
 			       "each of the %s words.%s must be a word, not %s", l->code,
 			       word_names[meaning], folded ? "an empty text" : ynode_what(item));
+		else if (why)
+			report(ld, ynode_pos(item), false, "the %s words.%s '%s' %s", l->code,
+			       word_names[meaning], s, why);
 		else
 			words[nwords++] = folded, folded = NULL;
 		free(folded);
@@ -651,6 +655,8 @@ enum word word_lookup(const struct catalogue *c, const char *text,
 		      const struct word_lists *lists)
 {
 	c = cat(c);
+	if (word_problem(text ? text : ""))
+		return WORD_NONE; /* "1", "2.": an answer, never a word (the loaders refuse one) */
 	char *folded = reply_fold(text);
 	enum word found = WORD_NONE;
 	for (int w = WORD_STOP; w < NMEANINGS && found == WORD_NONE; w++) {

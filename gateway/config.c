@@ -24,6 +24,7 @@
 #include "db_url.h"
 #include "log.h"
 #include "phone.h"
+#include "text.h"
 #include "yamlnode.h"
 
 enum config_type {
@@ -122,13 +123,13 @@ static const struct config_key config_table[] = {
 	{NULL, "gsm7_substitute", CONFIG_BOOL, OFF(gsm7_substitute), 0, NULL, 0,
 	 0, 1, NULL, NULL},
 	{"words", "stop", CONFIG_LIST, OFF(words.stop), OFF(words.nstop), NULL,
-	 0, 0, 0, NULL, NULL},
+	 0, 0, 0, word_problem, NULL},
 	{"words", "join", CONFIG_LIST, OFF(words.join), OFF(words.njoin), NULL,
-	 0, 0, 0, NULL, NULL},
+	 0, 0, 0, word_problem, NULL},
 	{"words", "help", CONFIG_LIST, OFF(words.help), OFF(words.nhelp), NULL,
-	 0, 0, 0, NULL, NULL},
+	 0, 0, 0, word_problem, NULL},
 	{"words", "language", CONFIG_LIST, OFF(words.language),
-	 OFF(words.nlanguage), NULL, 0, 0, 0, NULL, NULL},
+	 OFF(words.nlanguage), NULL, 0, 0, 0, word_problem, NULL},
 };
 
 #define NKEYS (sizeof(config_table) / sizeof(config_table[0]))

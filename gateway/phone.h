@@ -56,7 +56,9 @@ int phone_normalise_mobile(const char *input, const char *country, char *out,
 int phone_country_known(const char *country);
 
 /* The region ("TZ") of an E.164 number into out (size PHONE_REGION_SIZE);
- * 0, or -1 when it has none (unparsable, or a non-geographic number). */
+ * 0, or -1 when it has none (unparsable, or a non-geographic number).  For
+ * a number already read (normalised), which is what it is for: its calling
+ * code alone tells the region where only one region uses it. */
 int phone_region(const char *e164, char *out);
 
 /* 1 when s is already E.164: '+', a first digit other than 0, then digits,

@@ -81,7 +81,8 @@ bool pn_is_short_code(const char *text, const char *region) PN_NOEXCEPT;
 bool pn_region_known(const char *region) PN_NOEXCEPT;
 
 /* The region of an E.164 number ("TZ") into out (size >= 4); false when it
- * does not parse or its calling code has no region. */
+ * does not parse or its calling code has no region.  A calling code of one
+ * region gives that region without the number being checked further. */
 bool pn_region_of(const char *e164, char *out) PN_NOEXCEPT;
 
 #ifdef __cplusplus

@@ -810,10 +810,13 @@ static void ussd_decide(struct policy *p)
 
 /* What is kept of a person the first time they write or dial: when, and
  * the country of their number (contacts list's country, as an import
- * gives it).  Written with the turn's first commit, if it makes one. */
+ * gives it).  By SMS with the first message; by USSD with the first write
+ * of the contact the session makes anyway (a language chosen, a run
+ * ended): a dial alone writes no contact, so as not to add a write to the
+ * step every session begins with. */
 static void first_heard(struct policy *p)
 {
-	if (p->c->contact.known)
+	if (p->c->contact.known || (p->in->channel == CHANNEL_USSD && !p->d->contact_set.n))
 		return;
 	char since[24];
 	snprintf(since, sizeof(since), "%ld", p->in->now);
@@ -827,9 +830,9 @@ void policy_decide(const struct policy_config *cfg, const struct flow_set *flows
 		   struct decision *d)
 {
 	struct policy p = {cfg, flows, c, in, d};
-	first_heard(&p);
 	if (in->channel == CHANNEL_USSD)
 		ussd_decide(&p);
 	else
 		sms_decide(&p);
+	first_heard(&p);
 }

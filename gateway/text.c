@@ -435,6 +435,13 @@ char *reply_fold(const char *input)
 	return buf_detach(&out);
 }
 
+const char *word_problem(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return *s >= '0' && *s <= '9' ? "begins with a digit, as the number of a choice does" : NULL;
+}
+
 /* Parses a whole folded reply as [+-]digits[(.|,)digits] with at least one
  * digit, into a C-syntax number in c ("-1.5"); returns -1 otherwise. */
 static int number_syntax(const char *s, struct buf *c)

@@ -70,6 +70,10 @@ size_t utf8_length(const char *s, size_t len);
  * kept as it is.  The result can be longer than the input (a few letters'
  * lowercase takes more bytes).  Returns a new string (free()).  */
 char *reply_fold(const char *input);
+/* Why s cannot be one of the words that always work (STOP...), or NULL:
+ * one that begins with a digit would be read before the number of a choice
+ * ("1"), and word lookups skip any reply that does (docs/flows.md). */
+const char *word_problem(const char *s);
 /* Whether reply_fold() folds beyond ASCII: false when the C library's
  * C.UTF-8 locale is missing (the daemon warns at start). */
 bool reply_fold_unicode(void);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "catalogue.h"
@@ -179,6 +180,30 @@ static void test_override(void **state)
 	catalogue_unref(c);
 }
 
+/* A word that begins with a digit would be read before the number of a
+ * choice: the file is refused, and no reply that begins with one is looked
+ * up as a word. */
+static void test_digit_word(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test_catalogue_XXXXXX.yaml";
+	int fd = mkstemps(path, 5);
+	assert_true(fd >= 0);
+	static const char yaml[] = "tw:\n  words:\n    stop: [GYAE, 9stop]\n";
+	assert_int_equal(write(fd, yaml, sizeof(yaml) - 1), (ssize_t)(sizeof(yaml) - 1));
+	close(fd);
+	struct flow_diags d = {0};
+	assert_null(catalogue_load(path, "en", &d));
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.items[0].line, 3);
+	assert_int_equal(d.items[0].column, 18);
+	assert_non_null(strstr(d.items[0].message, "the tw words.stop '9stop' begins with a digit"));
+	flow_diags_release(&d);
+	unlink(path);
+	assert_int_equal(word_lookup(NULL, " 1.", NULL), WORD_NONE);
+	assert_int_equal(word_lookup(NULL, "Acha", NULL), WORD_STOP);
+}
+
 /* file:line:column: sentence for each problem; nothing loads. */
 static void test_errors(void **state)
 {
@@ -248,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_twi_file),
 		cmocka_unit_test(test_override),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_digit_word),
 		cmocka_unit_test(test_countries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

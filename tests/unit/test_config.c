@@ -259,6 +259,8 @@ static const struct {
      ":1:8: redis 'mysql://db' must be redis://HOST[:PORT][/DB] or "
      "unix:/path/redis.sock"},
     {"redis:\n", ":1:7: redis needs a value"},
+    /* "1" would be taken for a word before a choice's number */
+    {"words:\n  stop: [ACHA, \"1\"]\n", ":2:16: words.stop: '1' begins with a digit"},
     {"redis: sentinel://10.0.0.1:26379\n",
      ":1:8: redis 'sentinel://10.0.0.1:26379' must be redis://HOST[:PORT][/DB] "
      "or unix:/path/redis.sock, or sentinel://HOST:PORT[,HOST:PORT...]/MASTER_NAME[/DB]"},
