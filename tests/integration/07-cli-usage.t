@@ -53,6 +53,10 @@ write_config "$T_ROOT/tests/flows/warn"
 mkdir -p "$T/repo/run"
 cp "$SAUTI_CONFIG" "$T/repo/run/sauti.yaml"
 out=$(cd "$T/repo" && env -u SAUTI_CONFIG "$SAUTI_BIN" broadcast status nosuch 2>&1)
+t_like "$out" "config/sauti.yaml: cannot open" \
+	"a run/sauti.yaml whose make run is gone (no run/run.pid) is not read"
+echo $$ >"$T/repo/run/run.pid" # this shell stands for a make run that runs
+out=$(cd "$T/repo" && env -u SAUTI_CONFIG "$SAUTI_BIN" broadcast status nosuch 2>&1)
 t_like "$out" "no such broadcast" "run/sauti.yaml (make run's) is found without -c: Redis answered"
 out=$(cd "$T/repo" && SAUTI_CONFIG=$T/dead.yaml "$SAUTI_BIN" broadcast status nosuch 2>&1)
 t_like "$out" "cannot reach redis at redis://127.0.0.1:$dead/0" "SAUTI_CONFIG wins over run/sauti.yaml"
