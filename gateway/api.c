@@ -695,45 +695,44 @@ static void api_contacts_forget(struct api_call *call)
 }
 
 /* GET /api/contacts/PHONE (the console's "find by number"): the person's
- * pseudonym, the contact's fields, and how many of each other part
- * (runs, replies...) are held; never the number (contacts show on the
- * command line gives everything). */
-static json_t *person_summary(const struct gateway *gw, json_t *all)
+ * record (contacts show's) without the number: no phone, no stored part,
+ * no field that holds the number, and how many of each list (runs,
+ * inbox, broadcasts) it has; contacts show on the command line gives
+ * everything. */
+static json_t *person_summary(const struct gateway *gw, json_t *parts)
 {
-	const char *phone = json_string_value(json_object_get(all, "phone"));
+	const char *phone = json_string_value(json_object_get(parts, "phone"));
 	char who[PSEUDONYM_SIZE];
 	gateway_pseudonym(gw, phone ? phone : "", who);
-	json_t *out = json_pack("{s:s}", "contact", who);
+	json_t *record = person_record(parts, who), *out = json_object();
 	const char *key, *field;
+	void *tmp;
 	json_t *v, *fv;
-	json_object_foreach(all, key, v) {
-		if (json_is_array(v)) {
+	json_object_foreach(record, key, v) {
+		if (strcmp(key, "phone") == 0 || strcmp(key, "stored") == 0)
+			continue;
+		if (json_is_array(v) && strcmp(key, "groups") != 0)
 			json_object_set_new(out, key, json_integer((json_int_t)json_array_size(v)));
-		} else if (strcmp(key, "contact") == 0 && json_is_object(v)) {
-			/* store.c's own fields (_lang, _groups...) under their
-			 * plain names; its version _v is of no use to a reader */
-			json_t *fields = json_object();
-			json_object_foreach(v, field, fv)
-				if (strcmp(field, "phone") != 0 && strcmp(field, "_v") != 0 &&
-				    !(phone && json_is_string(fv) && strcmp(json_string_value(fv), phone) == 0))
-					json_object_set(fields, field + (field[0] == '_'), fv);
-			json_object_set_new(out, "fields", fields);
-		}
+		else
+			json_object_set(out, key, v);
 	}
+	json_object_foreach_safe(json_object_get(out, "fields"), tmp, field, fv) {
+		if (phone && json_is_string(fv) && strcmp(json_string_value(fv), phone) == 0)
+			json_object_del(json_object_get(out, "fields"), field);
+	}
+	json_decref(record);
 	return out;
 }
 
-static void on_api_shown(int rc, const char *json, void *arg)
+static void on_api_shown(int rc, json_t *parts, void *arg)
 {
 	struct api_call *call = arg;
-	json_t *all = rc == 0 ? json_loads(json, 0, NULL) : NULL;
-	if (rc < 0 || (rc == 0 && !all))
+	if (rc < 0)
 		reply_error(call->req, 503, "storage unavailable, retry later");
 	else if (rc == 1)
 		reply_error(call->req, 404, "nothing is stored about that number");
 	else
-		reply_json(call->req, 200, person_summary(call->gw, all));
-	json_decref(all);
+		reply_json(call->req, 200, person_summary(call->gw, parts));
 	free(call);
 }
 

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "person.h"
 #include "phone.h"
+#include "pseudo.h"
 #include "timeutil.h"
 #include "usage.h"
 
@@ -91,7 +92,7 @@ static int contacts_list(struct cli *c, int argc, char **argv)
 
 /* -- show ------------------------------------------------------------------------ */
 
-static void on_shown(int rc, const char *json, void *arg)
+static void on_shown(int rc, json_t *parts, void *arg)
 {
 	struct cli *c = arg;
 	if (rc < 0) {
@@ -99,7 +100,15 @@ static void on_shown(int rc, const char *json, void *arg)
 	} else if (rc == 1) {
 		fprintf(stderr, "sauti: nothing is stored about that number\n");
 	} else {
-		printf("%s\n", json);
+		const char *key = config_pseudonym_key(&c->cfg);
+		const char *phone = json_string_value(json_object_get(parts, "phone"));
+		char who[PSEUDONYM_SIZE];
+		pseudonym(key, strlen(key), phone ? phone : "", who);
+		json_t *record = person_record(parts, who);
+		char *text = json_dumps(record, JSON_INDENT(2) | JSON_SORT_KEYS);
+		printf("%s\n", text);
+		free(text);
+		json_decref(record);
 	}
 	cli_done(c, rc == 0 ? 0 : 1);
 }

@@ -134,64 +134,91 @@ static size_t reply_field(const char *name, const char **field)
 	return n;
 }
 
-static void item_decode(struct inbox_item *it, const char *id, const redisReply *h)
+/* Reply r's field (at, text, st) of value v read into it; false when it
+ * is none of those. */
+static bool reply_field_set(struct inbox_item *it, size_t r, const char *field, const char *v)
 {
-	str_copy(it->id, sizeof(it->id), id);
-	const char *ph = NULL, *lang = NULL, *ch = NULL, *text = NULL, *flow = NULL;
-	const char *why = NULL, *st = NULL, *th = NULL;
-	for (size_t i = 0; i + 1 < h->elements; i += 2) {
-		const char *n = h->element[i]->str, *v = h->element[i + 1]->str, *field;
-		size_t r = reply_field(n, &field);
-		if (r) {
-			if (r > it->nreplies) {
-				it->replies = xrealloc(it->replies, r * sizeof(*it->replies));
-				memset(it->replies + it->nreplies, 0,
-				       (r - it->nreplies) * sizeof(*it->replies));
-				it->nreplies = r;
-			}
-			struct inbox_reply *rp = &it->replies[r - 1];
-			if (strcmp(field, "at") == 0)
-				rp->at = strtol(v, NULL, 10);
-			else if (strcmp(field, "text") == 0 && !rp->text)
-				rp->text = xstrdup(v);
-			else if (strcmp(field, "st") == 0 && !rp->status)
-				rp->status = xstrdup(v);
-		} else if (strcmp(n, "at") == 0) {
-			it->at = strtol(v, NULL, 10);
-		} else if (strcmp(n, "tc") == 0) {
-			it->closed = strtol(v, NULL, 10);
-		} else if (strcmp(n, "ph") == 0) {
-			ph = v;
-		} else if (strcmp(n, "lang") == 0) {
-			lang = v;
-		} else if (strcmp(n, "ch") == 0) {
-			ch = v;
-		} else if (strcmp(n, "text") == 0) {
-			text = v;
-		} else if (strcmp(n, "flow") == 0) {
-			flow = v;
-		} else if (strcmp(n, "why") == 0) {
-			why = v;
-		} else if (strcmp(n, "st") == 0) {
-			st = v;
-		} else if (strcmp(n, "th") == 0) {
-			th = v;
-		}
+	if (r > it->nreplies) {
+		it->replies = xrealloc(it->replies, r * sizeof(*it->replies));
+		memset(it->replies + it->nreplies, 0, (r - it->nreplies) * sizeof(*it->replies));
+		it->nreplies = r;
 	}
-	it->phone = dup_field(ph);
-	it->lang = dup_field(lang);
-	it->channel = dup_field(ch);
-	it->text = dup_field(text);
-	it->flow = dup_field(flow);
-	it->why = dup_field(why);
-	it->status = dup_field(st);
-	it->thread = xstrdup(th ? th : id);
+	struct inbox_reply *rp = &it->replies[r - 1];
+	if (strcmp(field, "at") == 0)
+		rp->at = strtol(v, NULL, 10);
+	else if (strcmp(field, "text") == 0)
+		rp->text = rp->text ? rp->text : xstrdup(v);
+	else if (strcmp(field, "st") == 0)
+		rp->status = rp->status ? rp->status : xstrdup(v);
+	else
+		return false;
+	return true;
+}
+
+/* An item's strings as read from its hash, until item_finish() copies them. */
+struct item_strings {
+	const char *ph, *lang, *ch, *text, *flow, *why, *st, *th;
+};
+
+/* The item's field n of value v read into it (its strings into in); false
+ * when it is no field of an item's (inbox.h's keys). */
+static bool item_field(struct inbox_item *it, struct item_strings *in, const char *n,
+		       const char *v)
+{
+	const char *field;
+	size_t r = reply_field(n, &field);
+	if (r)
+		return reply_field_set(it, r, field, v);
+	if (strcmp(n, "at") == 0)
+		it->at = strtol(v, NULL, 10);
+	else if (strcmp(n, "tc") == 0)
+		it->closed = strtol(v, NULL, 10);
+	else if (strcmp(n, "ph") == 0)
+		in->ph = v;
+	else if (strcmp(n, "lang") == 0)
+		in->lang = v;
+	else if (strcmp(n, "ch") == 0)
+		in->ch = v;
+	else if (strcmp(n, "text") == 0)
+		in->text = v;
+	else if (strcmp(n, "flow") == 0)
+		in->flow = v;
+	else if (strcmp(n, "why") == 0)
+		in->why = v;
+	else if (strcmp(n, "st") == 0)
+		in->st = v;
+	else if (strcmp(n, "th") == 0)
+		in->th = v;
+	else
+		return false;
+	return true;
+}
+
+static void item_finish(struct inbox_item *it, const struct item_strings *in)
+{
+	it->phone = dup_field(in->ph);
+	it->lang = dup_field(in->lang);
+	it->channel = dup_field(in->ch);
+	it->text = dup_field(in->text);
+	it->flow = dup_field(in->flow);
+	it->why = dup_field(in->why);
+	it->status = dup_field(in->st);
+	it->thread = xstrdup(in->th ? in->th : it->id);
 	for (size_t i = 0; i < it->nreplies; i++) {
 		if (!it->replies[i].text)
 			it->replies[i].text = xstrdup("");
 		if (!it->replies[i].status)
 			it->replies[i].status = xstrdup("");
 	}
+}
+
+static void item_decode(struct inbox_item *it, const char *id, const redisReply *h)
+{
+	str_copy(it->id, sizeof(it->id), id);
+	struct item_strings in = {0};
+	for (size_t i = 0; i + 1 < h->elements; i += 2)
+		item_field(it, &in, h->element[i]->str, h->element[i + 1]->str);
+	item_finish(it, &in);
 }
 
 static void on_list(redisReply *reply, void *data)
@@ -444,6 +471,29 @@ static json_t *item_json(const struct inbox_item *it, const char *contact)
 							 it->replies[i].status));
 	}
 	json_object_set_new(o, "replies", replies);
+	return o;
+}
+
+json_t *inbox_item_record(json_t *hash, const char *contact)
+{
+	struct inbox_item it = {0};
+	struct item_strings in = {0};
+	const char *id = json_string_value(json_object_get(hash, "id"));
+	str_copy(it.id, sizeof(it.id), id ? id : "");
+	json_t *read = json_pack("[s]", "id");
+	const char *name;
+	json_t *v;
+	json_object_foreach(hash, name, v) {
+		if (json_is_string(v) && item_field(&it, &in, name, json_string_value(v)))
+			json_array_append_new(read, json_string(name));
+	}
+	item_finish(&it, &in); /* copies the strings in points to in hash */
+	json_t *o = item_json(&it, contact);
+	item_release(&it);
+	size_t i;
+	json_array_foreach(read, i, v)
+		json_object_del(hash, json_string_value(v));
+	json_decref(read);
 	return o;
 }
 

@@ -21,6 +21,7 @@
 #ifndef SAUTI_INBOX_H
 #define SAUTI_INBOX_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -155,5 +156,10 @@ enum inbox_format { INBOX_TEXT, INBOX_CSV, INBOX_JSONL, INBOX_JSON };
 int inbox_format_parse(const char *name, enum inbox_format *f);
 void inbox_list_write(const struct inbox_list *l, enum inbox_format f, const char *key,
 		      struct buf *out);
+/* One item as JSON lines write it, with contact, from its hash as
+ * `contacts show` reads it (INBOX_PERSON_SHOW: an object of strings, with
+ * its id as "id").  The fields read are taken out of hash: what is left is
+ * what an item does not know.  A new reference. */
+json_t *inbox_item_record(json_t *hash, const char *contact);
 
 #endif

@@ -8,10 +8,12 @@
 
 #include "csv.h"
 #include "db.h"
+#include "inbox.h"
 #include "keys.h"
 #include "pseudo.h"
 #include "script.h"
 #include "store.h"
+#include "timeutil.h"
 
 /* What every part's chunk may use (store.c). */
 static const char prelude[] =
@@ -86,6 +88,43 @@ static int send_call(struct db *db, struct person_call *c, bool forget, db_reply
 	return 0;
 }
 
+/* -- a contact as a person reads it ------------------------------------------ */
+
+/* A row of contacts list (person.h) for contact, with nothing known yet. */
+static json_t *contact_row_new(const char *contact)
+{
+	return json_pack("{s:s,s:n,s:n,s:[],s:b,s:{}}", "contact", contact, "language",
+			 "country", "groups", "opted_out", 0, "fields");
+}
+
+/* The contact hash's field name of value v read into row; false when the
+ * row does not show it (store.h's own fields but _lang, _optout, _groups,
+ * _country: docs/keys.md). */
+static bool contact_fact(json_t *row, const char *name, const char *v)
+{
+	if (strcmp(name, "_lang") == 0) {
+		json_object_set_new(row, "language", json_string(v));
+	} else if (strcmp(name, "_optout") == 0) {
+		json_object_set_new(row, "opted_out", json_boolean(strcmp(v, "1") == 0));
+	} else if (strcmp(name, "_groups") == 0) {
+		json_t *groups = json_object_get(row, "groups");
+		char *copy = xstrdup(v), *save = NULL;
+		for (char *g = strtok_r(copy, ";", &save); g; g = strtok_r(NULL, ";", &save))
+			json_array_append_new(groups, json_string(g));
+		free(copy);
+	} else if (strcmp(name, "country") == 0 || strcmp(name, "_country") == 0) {
+		json_object_set_new(row, "country", json_string(v));
+	} else if (name[0] != '_') {
+		json_t *text = json_string(v); /* NULL when not UTF-8: not shown */
+		if (!text)
+			return false;
+		json_object_set_new(json_object_get(row, "fields"), name, text);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 /* -- show -------------------------------------------------------------------- */
 
 /* A list part that holds nothing comes from cjson as {}: make it []. */
@@ -105,10 +144,17 @@ static void nil_to_null(json_t *v)
 {
 	const char *key;
 	void *tmp;
+	size_t i;
 	json_t *item;
 	json_object_foreach_safe(v, tmp, key, item) {
 		if (json_is_false(item))
 			json_object_set_new(v, key, json_null());
+		else
+			nil_to_null(item);
+	}
+	json_array_foreach(v, i, item) {
+		if (json_is_false(item))
+			json_array_set_new(v, i, json_null());
 		else
 			nil_to_null(item);
 	}
@@ -144,9 +190,7 @@ static void on_show(redisReply *reply, void *data)
 		int rc = holds_nothing(root) ? 1 : 0;
 		json_t *out = json_pack("{s:s}", "phone", c->phone);
 		json_object_update(out, root);
-		char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
-		c->show(rc, text, c->arg);
-		free(text);
+		c->show(rc, out, c->arg);
 		json_decref(out);
 		json_decref(root);
 	}
@@ -160,6 +204,161 @@ int person_show(struct db *db, const char *phone, person_show_fn done, void *arg
 	c->show = done;
 	c->arg = arg;
 	return send_call(db, c, false, on_show);
+}
+
+/* -- show: the person's record ------------------------------------------------ */
+
+/* Seconds since the epoch as stored ("1796656464") in ISO 8601 UTC, as
+ * exports write times; null when none (absent, empty or 0). */
+static json_t *record_time(const json_t *stored)
+{
+	const char *s = json_string_value(stored);
+	long t = s ? strtol(s, NULL, 10) : 0;
+	if (t <= 0)
+		return json_null();
+	char iso[TIME_ISO8601_SIZE];
+	time_iso8601(t, iso);
+	return json_string(iso);
+}
+
+/* Field name of hash, taken out of it: a new reference, or null. */
+static json_t *take(json_t *hash, const char *name)
+{
+	json_t *v = json_object_get(hash, name);
+	v = v ? json_incref(v) : json_null();
+	json_object_del(hash, name);
+	return v;
+}
+
+/* The contact's part (its hash) into record, as contacts list reads it,
+ * and first_heard; the fields it does not show are left in hash. */
+static void record_contact(json_t *record, json_t *hash)
+{
+	const char *name;
+	void *tmp;
+	json_t *v;
+	json_object_foreach_safe(hash, tmp, name, v) {
+		if (json_is_string(v) && contact_fact(record, name, json_string_value(v)))
+			json_object_del(hash, name);
+	}
+	json_object_set_new(record, "first_heard", record_time(json_object_get(hash, "_since")));
+	json_object_del(hash, "_since");
+}
+
+/* One run's hash (store.h's fields, id its HEX) as a person reads it; the
+ * fields it does not show are left in hash (where it was in the flow, its
+ * expiry and reminders, versions: docs/keys.md). */
+static json_t *record_run(json_t *hash)
+{
+	json_t *run = json_object(), *answers = json_object();
+	json_object_set_new(run, "id", take(hash, "id"));
+	json_object_set_new(run, "flow", take(hash, "flow"));
+	json_object_set_new(run, "status", take(hash, "st"));
+	json_object_set_new(run, "channel", take(hash, "ch"));
+	json_object_set_new(run, "language", take(hash, "lang"));
+	json_object_set_new(run, "started_at", record_time(json_object_get(hash, "t0")));
+	json_object_set_new(run, "updated_at", record_time(json_object_get(hash, "tu")));
+	json_object_set_new(run, "completed_at", record_time(json_object_get(hash, "t1")));
+	json_object_set_new(run, "broadcast", take(hash, "bc"));
+	json_object_del(hash, "t0");
+	json_object_del(hash, "tu");
+	json_object_del(hash, "t1");
+	json_object_del(hash, "ph"); /* the person's number: the record's phone */
+	const char *name;
+	void *tmp;
+	json_t *v;
+	json_object_foreach_safe(hash, tmp, name, v) {
+		if (strncmp(name, "a:", 2) == 0) {
+			json_object_set(answers, name + 2, v);
+			json_object_del(hash, name);
+		}
+	}
+	json_object_set_new(run, "answers", answers);
+	return run;
+}
+
+/* A list part's items (runs, inbox) each as read (read(hash, contact));
+ * what each leaves unread goes into stored by its id, when anything. */
+static json_t *record_items(const json_t *items, const char *contact, json_t *stored,
+			    json_t *(*read)(json_t *hash, const char *contact))
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *item;
+	json_array_foreach(items, i, item) {
+		json_t *hash = json_deep_copy(item);
+		const char *id = json_string_value(json_object_get(hash, "id"));
+		char *key = xstrdup(id ? id : "");
+		json_array_append_new(out, read(hash, contact));
+		if (json_object_size(hash))
+			json_object_set(stored, key, hash);
+		free(key);
+		json_decref(hash);
+	}
+	return out;
+}
+
+static json_t *read_run(json_t *hash, const char *contact)
+{
+	(void)contact;
+	return record_run(hash);
+}
+
+/* A broadcast that names the person: its id, their state as a recipient
+ * (null before they are one) and its audience. */
+static json_t *read_broadcast(json_t *hash, const char *contact)
+{
+	(void)contact;
+	return json_pack("{s:o,s:o,s:o}", "id", take(hash, "id"), "state", take(hash, "state"),
+			 "audience", take(hash, "audience"));
+}
+
+/* The list parts the record reads, each item by its function; the record
+ * reads the contact too, every other part is shown as stored. */
+static const struct {
+	const char *name;
+	json_t *(*read)(json_t *hash, const char *contact);
+} record_lists[] = {
+	{"runs", read_run},
+	{"inbox", inbox_item_record},
+	{"broadcasts", read_broadcast},
+};
+#define NRECORD_LISTS (sizeof(record_lists) / sizeof(record_lists[0]))
+
+static bool record_reads(const char *part)
+{
+	for (size_t i = 0; i < NRECORD_LISTS; i++)
+		if (strcmp(part, record_lists[i].name) == 0)
+			return true;
+	return strcmp(part, "phone") == 0 || strcmp(part, "contact") == 0;
+}
+
+json_t *person_record(json_t *parts, const char *contact)
+{
+	json_t *record = contact_row_new(contact), *stored = json_object();
+	json_t *hash = json_deep_copy(json_object_get(parts, "contact"));
+	if (!json_is_object(hash)) {
+		json_decref(hash);
+		hash = json_object();
+	}
+	json_object_set_new(record, "phone", json_deep_copy(json_object_get(parts, "phone")));
+	record_contact(record, hash);
+	json_object_set_new(stored, "contact", hash);
+	for (size_t i = 0; i < NRECORD_LISTS; i++) {
+		json_t *rest = json_object();
+		json_object_set_new(record, record_lists[i].name,
+				    record_items(json_object_get(parts, record_lists[i].name),
+						 contact, rest, record_lists[i].read));
+		json_object_set_new(stored, record_lists[i].name, rest);
+	}
+	const char *name;
+	json_t *v;
+	json_object_foreach(parts, name, v) {
+		if (!record_reads(name))
+			json_object_set(stored, name, v);
+	}
+	json_object_set_new(record, "stored", stored);
+	return record;
 }
 
 /* -- forget ------------------------------------------------------------------- */
@@ -259,35 +458,15 @@ static void lister_finish(struct lister *l, bool ok)
 static json_t *contact_row(const struct lister *l, const char *phone, const redisReply *hash)
 {
 	char pseudo[PSEUDONYM_SIZE];
-	json_t *fields = json_object(), *groups = json_array();
-	const char *lang = NULL, *country = NULL;
-	bool opted_out = false;
-	for (size_t i = 0; i + 1 < hash->elements; i += 2) {
-		const char *name = hash->element[i]->str, *v = hash->element[i + 1]->str;
-		if (!name || !v)
-			continue;
-		if (strcmp(name, "_lang") == 0) {
-			lang = v;
-		} else if (strcmp(name, "_optout") == 0) {
-			opted_out = strcmp(v, "1") == 0;
-		} else if (strcmp(name, "_groups") == 0) {
-			char *copy = xstrdup(v), *save = NULL;
-			for (char *g = strtok_r(copy, ";", &save); g; g = strtok_r(NULL, ";", &save))
-				json_array_append_new(groups, json_string(g));
-			free(copy);
-		} else if (strcmp(name, "country") == 0 || strcmp(name, "_country") == 0) {
-			country = v;
-		} else if (name[0] != '_') {
-			json_t *text = json_string(v); /* NULL when not UTF-8 */
-			if (text)
-				json_object_set_new(fields, name, text);
-		}
-	}
 	if (l->pseudonym_key)
 		pseudonym(l->pseudonym_key, strlen(l->pseudonym_key), phone, pseudo);
-	return json_pack("{s:s,s:s?,s:s?,s:o,s:b,s:o}", "contact",
-			 l->pseudonym_key ? pseudo : phone, "language", lang, "country", country,
-			 "groups", groups, "opted_out", opted_out, "fields", fields);
+	json_t *row = contact_row_new(l->pseudonym_key ? pseudo : phone);
+	for (size_t i = 0; i + 1 < hash->elements; i += 2) {
+		const char *name = hash->element[i]->str, *v = hash->element[i + 1]->str;
+		if (name && v)
+			contact_fact(row, name, v);
+	}
+	return row;
 }
 
 static int list_next(struct lister *l, const char *cursor);

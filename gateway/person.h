@@ -17,11 +17,24 @@
 
 struct db;
 
-/* rc 0: json is everything held, {"phone", "contact": {...}, "runs": [...],
- * ...} one key per part; rc 1: nothing is held about phone; rc -1: Redis
- * failed (json NULL). */
-typedef void (*person_show_fn)(int rc, const char *json, void *arg);
+/* rc 0: parts is everything held, {"phone", "contact": {...}, "runs": [...],
+ * ...} one key per part as stored (store.h); rc 1: nothing is held about
+ * phone (parts holds only empty parts); rc -1: Redis failed (parts NULL).
+ * parts is borrowed for the call. */
+typedef void (*person_show_fn)(int rc, json_t *parts, void *arg);
 int person_show(struct db *db, const char *phone, person_show_fn done, void *arg);
+
+/* What `contacts show` prints (docs/commands.md): parts as a person reads
+ * them, contact their pseudonym.  The contact as contacts list has it
+ * (contact, language, country, groups, opted_out, fields) with phone and
+ * first_heard; runs (id, flow, status, channel, language, started_at,
+ * updated_at, completed_at, broadcast, answers), inbox (items as `inbox
+ * --format jsonl` writes them), broadcasts (id, state, audience); and under
+ * stored every other thing held, as stored: the contact's and each run's
+ * and item's fields not shown above (by id), and the parts not read
+ * (pointers, limit, replies...).  Times are ISO 8601 UTC or null.  A new
+ * reference; parts is not changed. */
+json_t *person_record(json_t *parts, const char *contact);
 
 /* rc 0: erased, erased is {"contact": 1, "runs": 3, ...} (how many things
  * of each part went); rc 1: nothing was held; rc -1: Redis failed. */

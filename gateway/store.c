@@ -1192,11 +1192,18 @@ static const struct person_part person_parts[] = {
 	 "for _, id in ipairs(redis.call('ZRANGE', k_broadcasts, 0, -1)) do\n"
 	 "  local bk = " KEYS_LUA(KEYS_BROADCAST_PREFIX, "id") "\n"
 	 "  local st = redis.call('HGET', bk .. '" KEYS_RECIPIENTS_SUFFIX "', p)\n"
-	 "  if st then out[#out + 1] = {broadcast = id, state = st} end\n"
-	 "  local to = redis.call('HGET', bk, 'to') or ''\n"
-	 "  if string.sub(to, 1, 7) == 'phones:' and string.find(',' .. string.sub(to, 8) .. ',', ',' .. p .. ',', 1, true) then\n"
-	 "    out[#out + 1] = {broadcast = id, audience = to}\n"
+	 "  local to, named = redis.call('HGET', bk, 'to') or '', false\n"
+	 /* a phones: audience with the others' numbers masked, as the audit
+	  * trail masks them: they are no part of this person's data */
+	 "  if string.sub(to, 1, 7) == 'phones:' then\n"
+	 "    local shown = {}\n"
+	 "    for q in string.gmatch(string.sub(to, 8), '[^,]+') do\n"
+	 "      if q == p then named = true end\n"
+	 "      shown[#shown + 1] = q == p and q or '#'\n"
+	 "    end\n"
+	 "    to = 'phones:' .. table.concat(shown, ',')\n"
 	 "  end\n"
+	 "  if st or named then out[#out + 1] = {id = id, state = st, audience = to} end\n"
 	 "end\n"
 	 "return out\n",
 	 "local n = 0\n"

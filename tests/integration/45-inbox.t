@@ -78,6 +78,8 @@ t_like "$(curl -s "$SAUTI_URL/metrics")" 'sauti_inbox_items_total\{channel="sms"
 # A person's items go with them (contacts show, contacts forget).
 t_is "$(S contacts show $C | python3 -c 'import json,sys; print(json.load(sys.stdin)["inbox"][0]["text"])')" \
 	"MSAADA nina swali" "contacts show lists the person's items"
+t_like "$(S contacts show $C | jq -r .first_heard)" '^20[0-9-]{8}T[0-9:]{8}Z$' \
+	"and when the gateway first heard from them, in ISO 8601"
 t_ok "contacts forget erases them" S contacts forget $C
 t_unlike "$(csv --all)" "MSAADA" "the forgotten person's items are gone from the inbox"
 t_is "$(redis_cli keys "sauti:in:*" | grep -c "$C")" 0 "and no inbox key names the number"

@@ -47,14 +47,33 @@ t_ok "a broadcast for 2030 to A and B" sauti broadcast poll --to "phones:$A,$B" 
 show=$(sauti contacts show "$A")
 t_is "$?" 0 "contacts show exits 0"
 t_is "$(jq -r .phone <<<"$show")" "$A" "show names the person"
-t_is "$(jq -r .contact.name <<<"$show")" Neema "show has the contact's fields"
-t_is "$(jq -r .contact._groups <<<"$show")" "wachimbaji;geita" "and its groups"
+t_is "$(jq -r .contact <<<"$show")" "$(pseudo "$A")" "and their pseudonym, as exports have it"
+t_is "$(jq -c .fields <<<"$show")" '{"district":"Geita","name":"Neema"}' \
+	"show has the contact's own fields, none of the gateway's"
+t_is "$(jq -c .groups <<<"$show")" '["wachimbaji","geita"]' "its groups, as a list"
+t_is "$(jq -c '[.language, .country, .opted_out]' <<<"$show")" '["sw","TZ",false]' \
+	"its language, country, and not opted out"
+t_is "$(jq -c '[has("first_heard"), .first_heard]' <<<"$show")" '[true,null]' \
+	"first_heard: none recorded for a contact imported before they wrote"
 t_is "$(jq '.runs | length' <<<"$show")" 2 "show has both runs"
-t_is "$(jq -r '[.runs[] | ."a:days"] | sort | join(",")' <<<"$show")" "3,5" "with their answers"
-t_like "$(jq -r '.runs[0] | ."a:note"' <<<"$show")" "0712900101|second time" "text answers included"
-t_is "$(jq '.replies | length > 0' <<<"$show")" true "the replies kept for repeats are listed"
-t_like "$(jq -r '.inbox[0].text // .inbox[0].tx // empty' <<<"$show")" "nimepoteza simu yangu" "and A's inbox message"
-t_like "$(jq -r '.broadcasts[0].audience' <<<"$show")" "^phones:.*\\$A" "the broadcast whose audience names A"
+t_is "$(jq -r '[.runs[].answers.days] | sort | join(",")' <<<"$show")" "3,5" "with their answers"
+t_like "$(jq -r '.runs[0].answers.note' <<<"$show")" "0712900101|second time" "text answers included"
+t_is "$(jq -c '[.runs[] | [.flow, .status, .channel, .language]] | unique' <<<"$show")" \
+	'[["poll","completed","ussd","sw"]]' "each run's flow, status, channel and language"
+t_like "$(jq -r '.runs[0] | .started_at + " " + .completed_at' <<<"$show")" \
+	'^20[0-9-]{8}T[0-9:]{8}Z 20[0-9-]{8}T[0-9:]{8}Z$' "and when it started and ended, in ISO 8601"
+t_is "$(jq -c '[.runs[].answers | keys[] | select(startswith("a:"))]' <<<"$show")" '[]' \
+	"answers are named as in the flow"
+t_is "$(jq '.stored.replies | length > 0' <<<"$show")" true "the replies kept for repeats are listed"
+t_like "$(jq -r '.stored.contact._v' <<<"$show")" '^[0-9]+$' "and the gateway's own fields of the contact"
+t_is "$(jq -r '.inbox[0].text' <<<"$show")" "nimepoteza simu yangu" "and A's inbox message"
+t_is "$(jq -c '.inbox[0] | [(.id | length), .status, .why, .channel, (.replies | length)]' <<<"$show")" \
+	'[12,"open","after_end","sms",0]' "the item's id, state, why it is there, and its replies"
+t_like "$(jq -r '.inbox[0].at' <<<"$show")" '^20[0-9-]{8}T[0-9:]{8}Z$' "when it came, in ISO 8601"
+t_is "$(jq -r '.broadcasts[0].audience' <<<"$show")" "phones:$A,#" \
+	"the broadcast whose audience names A, the other number masked"
+t_is "$(jq -c '.broadcasts[0].state' <<<"$show")" null "A is no recipient of it yet"
+t_unlike "$show" "${B#+}" "show gives nothing of B's"
 # Everything held: each key that names A, or holds A's number in a value,
 # is in what show gave (its id, or its part).
 shown() {
@@ -62,7 +81,7 @@ shown() {
 	case $key in
 	*"$A"*) return 0 ;;                     # a key of A's own: one of the parts
 	sauti:contacts) [ "$(jq -r '.contact | length' <<<"$show")" -gt 0 ] ;;
-	sauti:g:*) jq -r '.contact._groups' <<<"$show" | tr ';' '\n' | grep -qx "$id" ;;
+	sauti:g:*) jq -r '.groups[]' <<<"$show" | grep -qx "$id" ;;
 	sauti:bc:*:r) id=${key#sauti:bc:}; grep -qF "${id%:r}" <<<"$show" ;;
 	*) grep -qF "$id" <<<"$show" ;;
 	esac
@@ -109,6 +128,10 @@ t_unlike "$export" "$PA" "A is not"
 t_is "$(sauti report poll --json | jq -c '[.runs, .people, .questions.days.people.number.sum]')" \
 	"[1,1,4]" "the report counts B alone"
 t_is "$(sauti contacts show "$B" | jq '.runs | length')" 1 "B's data is all there"
+t_is "$(sauti contacts show "$B" | jq .opted_out)" false "B has not opted out"
+http GET "/kannel/sms?from=%2B255712900102&to=15055&text=STOP&id=m-b-1" >/dev/null
+t_is "$(http_status)" 200 "B sends STOP"
+t_is "$(sauti contacts show "$B" | jq .opted_out)" true "contacts show says B opted out"
 t_like "$(redis_cli HGET "$(redis_cli --scan --pattern 'sauti:bc:*' | grep -v ':r$\|due' | head -1)" to)" \
 	"^phones:\\$B\$" "the broadcast's audience lost A and kept B"
 

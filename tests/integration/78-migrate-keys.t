@@ -180,12 +180,12 @@ t_unlike "$json" "${A#+}" "and not the number"
 
 show=$(sauti contacts show "$A")
 t_is "$?" 0 "contacts show finds the person"
-t_is "$(printf '%s' "$show" | jq -r '.contact.name')" Neema "their contact"
+t_is "$(printf '%s' "$show" | jq -r '.fields.name')" Neema "their contact"
 t_is "$(printf '%s' "$show" | jq -c '[.runs[].id] | sort')" "[\"$DONE\",\"$LIVE\"]" \
 	"both runs, shown by their HEX ids"
-t_is "$(printf '%s' "$show" | jq -r '.pointers.ussd')" "$LIVE" "the active pointer"
-t_is "$(printf '%s' "$show" | jq -r '.replies[0].id')" kannel-7801 "the reply kept for repeats"
-t_is "$(printf '%s' "$show" | jq -r '.limit')" 2 "the limit counter"
+t_is "$(printf '%s' "$show" | jq -r '.stored.pointers.ussd')" "$LIVE" "the active pointer"
+t_is "$(printf '%s' "$show" | jq -r '.stored.replies[0].id')" kannel-7801 "the reply kept for repeats"
+t_is "$(printf '%s' "$show" | jq -r '.stored.limit')" 2 "the limit counter"
 t_is "$(printf '%s' "$show" | jq -r '.inbox[0].id')" "$ITEM" "the inbox item"
 
 out=$(sauti contacts forget "$A")

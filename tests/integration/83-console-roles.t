@@ -50,6 +50,7 @@ t_is "$(http_status)" 200 "... but may upload contacts"
 t_like "$(http GET /api/contacts/0712300841 -H "Cookie: sauti_session=$SID")" \
 	'"contact":"[0-9a-f]{16}".*"fields":\{.*"name":"Zawadi"' "GET /api/contacts/PHONE finds one by number, pseudonymised"
 t_unlike "$(cat "$T/http.body")" '255712300841' "... without the number"
+t_like "$(cat "$T/http.body")" '"groups":\["geita","wanawake"\],"opted_out":false' "... its groups as a list, and its opt-out"
 http GET /api/contacts/0712300849 -H "Cookie: sauti_session=$SID" >/dev/null
 t_is "$(http_status)" 404 "... and a number never seen is a 404"
 

@@ -50,8 +50,9 @@ function uploadForm(onDone) {
 function facts(obj) {
   const dl = h('dl', {class: 'facts'});
   for (const [k, v] of Object.entries(obj)) {
-    const text = Array.isArray(v) ? (v.length && typeof v[0] === 'object' ? `${v.length}` : v.join(', '))
-      : (v && typeof v === 'object' ? Object.entries(v).map(([a, b]) => `${a}: ${b}`).join(', ') : String(v));
+    const text = v === null ? '—' : typeof v === 'boolean' ? t(v ? 'yes' : 'no')
+      : Array.isArray(v) ? (v.length && typeof v[0] === 'object' ? `${v.length}` : v.join(', '))
+      : (typeof v === 'object' ? Object.entries(v).map(([a, b]) => `${a}: ${b}`).join(', ') : String(v));
     dl.append(h('dt', {}, t(`fact.${k}`, {otherwise: k})), h('dd', {}, text));
   }
   return dl;
