@@ -22,6 +22,8 @@ struct report {
 	json_t *status;      /* status -> count */
 	json_t *drop_off;    /* step id -> runs not completed that stopped there */
 	json_t *questions;   /* name -> {type, keys, total, values, by_language, by_channel} */
+	json_t *by_language; /* language -> {runs, completed} */
+	json_t *by_channel;  /* channel -> {runs, completed} */
 	json_t *latest;      /* phone -> {t, lang, ch, answers}: latest completed run */
 	long runs;
 	long reminded, answered_after_reminder;  /* reminder.h */
@@ -45,6 +47,64 @@ static json_t *child(json_t *obj, const char *key)
 	return c;
 }
 
+/* part of whole in whole percent, rounded; 0 of nothing is 0. */
+static long percent(long part, long whole)
+{
+	return whole ? (part * 100 + whole / 2) / whole : 0;
+}
+
+/* {KEY: 0} for every key of a question, in the flow's order. */
+static json_t *zero_counts(json_t *keys)
+{
+	json_t *counts = json_object();
+	size_t i;
+	json_t *k;
+	json_array_foreach(keys, i, k)
+		json_object_set_new(counts, json_string_value(k), json_integer(0));
+	return counts;
+}
+
+/* The run counts of question q in group `value` of q's `by` (by_language,
+ * by_channel), made with every key at 0 the first time. */
+static json_t *group_counts(json_t *q, const char *by, const char *value)
+{
+	json_t *groups = child(q, by);
+	json_t *counts = json_object_get(groups, value);
+	if (!counts) {
+		counts = zero_counts(json_object_get(q, "keys"));
+		json_object_set_new(groups, value, counts);
+	}
+	return counts;
+}
+
+/* {GROUP: {"runs": 0, "completed": 0}}, to be counted by count_completion. */
+static void add_completion_group(json_t *by, const char *group)
+{
+	if (!json_object_get(by, group))
+		json_object_set_new(by, group, json_pack("{s:i,s:i}", "runs", 0, "completed", 0));
+}
+
+static void count_completion(json_t *by, const char *group, bool completed)
+{
+	add_completion_group(by, group);
+	json_t *c = json_object_get(by, group);
+	bump(c, "runs");
+	if (completed)
+		bump(c, "completed");
+}
+
+/* Each group's completion_pct, beside its runs and completed. */
+static void finish_completion(json_t *by)
+{
+	const char *group;
+	json_t *c;
+	json_object_foreach(by, group, c) {
+		long runs = (long)json_integer_value(json_object_get(c, "runs"));
+		long done = (long)json_integer_value(json_object_get(c, "completed"));
+		json_object_set_new(c, "completion_pct", json_integer(percent(done, runs)));
+	}
+}
+
 static void keep_latest(struct report *rep, const struct stored_run *r)
 {
 	json_t *have = json_object_get(rep->latest, r->phone);
@@ -64,8 +124,11 @@ static void keep_latest(struct report *rep, const struct stored_run *r)
 static void visit(const struct stored_run *r, void *arg)
 {
 	struct report *rep = arg;
+	const char *lang = r->lang ? r->lang : "";
 	rep->runs++;
 	bump(rep->status, run_status_name(r->status));
+	count_completion(rep->by_language, lang, r->status == RUN_COMPLETED);
+	count_completion(rep->by_channel, channel_name(r->channel), r->status == RUN_COMPLETED);
 	if (r->reminders > 0) {
 		rep->reminded++;
 		/* the person wrote after the last reminder (a STOP or an
@@ -85,8 +148,8 @@ static void visit(const struct stored_run *r, void *arg)
 		json_t *q = child(rep->questions, r->answers.items[i].name);
 		bump(q, "total");
 		bump(child(q, "values"), key);
-		bump(child(child(q, "by_language"), r->lang ? r->lang : ""), key);
-		bump(child(child(q, "by_channel"), channel_name(r->channel)), key);
+		bump(group_counts(q, "by_language", lang), key);
+		bump(group_counts(q, "by_channel", channel_name(r->channel)), key);
 	}
 }
 
@@ -128,12 +191,7 @@ static json_t *people_figures(struct report *rep, const char *name, json_t *q,
 {
 	const char *type = json_string_value(json_object_get(q, "type"));
 	bool number = type && strcmp(type, "number") == 0;
-	json_t *values = json_object();
-	json_t *keys = json_object_get(q, "keys");
-	size_t i;
-	json_t *k;
-	json_array_foreach(keys, i, k)
-		json_object_set_new(values, json_string_value(k), json_integer(0));
+	json_t *values = zero_counts(json_object_get(q, "keys"));
 	double *nums = xcalloc(json_object_size(rep->latest) + 1, sizeof(*nums));
 	size_t nnums = 0;
 	long total = 0;
@@ -232,6 +290,8 @@ static void report_free(struct report *rep)
 	json_decref(rep->drop_off);
 	json_decref(rep->questions);
 	json_decref(rep->latest);
+	json_decref(rep->by_language);
+	json_decref(rep->by_channel);
 	free(rep);
 }
 
@@ -246,8 +306,11 @@ static void on_done(int rc, void *arg)
 		json_object_set_new(rep->root, "completed", json_integer(done));
 		json_object_set_new(rep->root, "people",
 				    json_integer((json_int_t)json_object_size(rep->latest)));
-		json_object_set_new(rep->root, "completion_pct",
-				    json_integer(rep->runs ? (done * 100 + rep->runs / 2) / rep->runs : 0));
+		json_object_set_new(rep->root, "completion_pct", json_integer(percent(done, rep->runs)));
+		finish_completion(rep->by_language);
+		finish_completion(rep->by_channel);
+		json_object_set(rep->root, "completion_by_language", rep->by_language);
+		json_object_set(rep->root, "completion_by_channel", rep->by_channel);
 		json_object_set_new(rep->root, "reminded", json_integer(rep->reminded));
 		json_object_set_new(rep->root, "answered_after_reminder",
 				    json_integer(rep->answered_after_reminder));
@@ -271,6 +334,13 @@ int report_start(struct db *db, const struct flow *flow, report_done_fn done, vo
 	rep->drop_off = json_object();
 	rep->questions = json_object();
 	rep->latest = json_object();
+	rep->by_language = json_object();
+	rep->by_channel = json_object();
+	/* every language of the flow and both channels, even with no run */
+	for (size_t l = 0; l < flow->nlangs; l++)
+		add_completion_group(rep->by_language, flow->langs[l]);
+	add_completion_group(rep->by_channel, channel_name(CHANNEL_SMS));
+	add_completion_group(rep->by_channel, channel_name(CHANNEL_USSD));
 	/* Questions in step order, so that the report reads like the flow;
 	 * their types and keys copied, as a reload may free the flow. */
 	for (size_t i = 0; i < flow->nsteps; i++) {
@@ -283,8 +353,8 @@ int report_start(struct db *db, const struct flow *flow, report_done_fn done, vo
 		for (size_t l = 0; s->type == STEP_LANGUAGE && l < flow->nlangs; l++)
 			json_array_append_new(keys, json_string(flow->langs[l]));
 		json_object_set_new(rep->questions, s->save,
-				    json_pack("{s:s,s:o,s:i}", "type", export_variable_type(s), "keys", keys,
-					      "total", 0));
+				    json_pack("{s:s,s:o,s:i,s:o}", "type", export_variable_type(s),
+					      "keys", keys, "total", 0, "values", zero_counts(keys)));
 	}
 	rep->done = done;
 	rep->arg = arg;
@@ -303,16 +373,19 @@ int report_start(struct db *db, const struct flow *flow, report_done_fn done, vo
 
 /* -- text ------------------------------------------------------------------------ */
 
-static void counts_line(struct buf *out, const char *label, json_t *counts, long total)
+/* "; by answer KEY: N (P%), KEY: N (P%)..." (nothing for no key); counts
+ * are {KEY: N} or {KEY: {"count": N}}. */
+static void key_counts_text(struct buf *out, json_t *counts, long total)
 {
 	const char *key;
 	json_t *v;
-	buf_printf(out, "    %-12s", label);
+	const char *sep = "; by answer ";
 	json_object_foreach(counts, key, v) {
-		long n = (long)json_integer_value(v);
-		buf_printf(out, " %s %ld (%ld%%)", key, n, total ? (n * 100 + total / 2) / total : 0);
+		long n = json_is_object(v) ? (long)json_integer_value(json_object_get(v, "count"))
+					   : (long)json_integer_value(v);
+		buf_printf(out, "%s%s: %ld (%ld%%)", sep, key, n, percent(n, total));
+		sep = ", ";
 	}
-	buf_putc(out, '\n');
 }
 
 static long sum_counts(json_t *counts)
@@ -324,25 +397,59 @@ static long sum_counts(json_t *counts)
 	return n;
 }
 
+/* A line of runs: how many answered, then each key's count and share. */
+static void runs_line(struct buf *out, const char *label, json_t *counts)
+{
+	long total = sum_counts(counts);
+	buf_printf(out, "    %-12s %ld %s answered", label, total, total == 1 ? "run" : "runs");
+	key_counts_text(out, counts, total);
+	buf_putc(out, '\n');
+}
+
+/* A line of people (FIGURES, report.h): how many answered, a number's
+ * figures, then each answer's count and share. */
 static void people_line(struct buf *out, const char *label, json_t *fig)
 {
-	buf_printf(out, "    %-12s %lld people", label,
-		   json_integer_value(json_object_get(fig, "total")));
+	static const char *const names[] = {"count", "sum", "mean", "median", "min", "max"};
+	long total = (long)json_integer_value(json_object_get(fig, "total"));
+	buf_printf(out, "    %-12s %ld %s answered", label, total, total == 1 ? "person" : "people");
 	json_t *num = json_object_get(fig, "number");
-	if (num) {
-		static const char *const names[] = {"sum", "mean", "median", "min", "max"};
-		for (size_t i = 0; i < 5; i++) {
-			json_t *v = json_object_get(num, names[i]);
-			if (json_is_number(v))
-				buf_printf(out, ", %s %.15g", names[i], json_number_value(v));
-		}
+	for (size_t i = 0; num && i < sizeof(names) / sizeof(names[0]); i++) {
+		json_t *v = json_object_get(num, names[i]);
+		if (json_is_number(v))
+			buf_printf(out, "%s %s %.15g", i ? "," : "; numbers:", names[i],
+				   json_number_value(v));
 	}
-	const char *key;
-	json_t *v;
-	json_object_foreach(json_object_get(fig, "values"), key, v)
-		buf_printf(out, " %s %lld (%.0f%%)", key,
-			   json_integer_value(json_object_get(v, "count")),
-			   100 * json_number_value(json_object_get(v, "share")));
+	key_counts_text(out, json_object_get(fig, "values"), total);
+	buf_putc(out, '\n');
+}
+
+/* One line per group of by ({GROUP: counts}), labelled "PREFIX GROUP". */
+static void group_lines(struct buf *out, const char *prefix, json_t *by,
+			void (*line)(struct buf *, const char *, json_t *))
+{
+	const char *group;
+	json_t *g;
+	json_object_foreach(by, group, g) {
+		char label[48];
+		snprintf(label, sizeof(label), "%s %s", prefix, group);
+		line(out, label, g);
+	}
+}
+
+static void completion_line(struct buf *out, const char *label, json_t *by)
+{
+	const char *group;
+	json_t *c;
+	const char *sep = " ";
+	buf_printf(out, "completion by %s:", label);
+	json_object_foreach(by, group, c) {
+		buf_printf(out, "%s%s %lld of %lld runs completed (%lld%%)", sep, group,
+			   json_integer_value(json_object_get(c, "completed")),
+			   json_integer_value(json_object_get(c, "runs")),
+			   json_integer_value(json_object_get(c, "completion_pct")));
+		sep = ", ";
+	}
 	buf_putc(out, '\n');
 }
 
@@ -357,6 +464,8 @@ void report_text(const char *json, struct buf *out)
 		   json_integer_value(json_object_get(root, "completed")),
 		   json_integer_value(json_object_get(root, "completion_pct")),
 		   json_integer_value(json_object_get(root, "people")));
+	completion_line(out, "language", json_object_get(root, "completion_by_language"));
+	completion_line(out, "channel", json_object_get(root, "completion_by_channel"));
 	const char *key;
 	json_t *v;
 	buf_puts(out, "status:");
@@ -370,34 +479,14 @@ void report_text(const char *json, struct buf *out)
 		buf_printf(out, " %s %lld", key, json_integer_value(v));
 	buf_puts(out, "\nanswers (people: each contact's latest completed run; runs: every run):\n");
 	json_object_foreach(json_object_get(root, "questions"), key, v) {
-		long total = (long)json_integer_value(json_object_get(v, "total"));
-		buf_printf(out, "  %s (%ld answers in runs)\n", key, total);
+		buf_printf(out, "  %s (%lld answers in runs)\n", key,
+			   json_integer_value(json_object_get(v, "total")));
 		people_line(out, "people", json_object_get(v, "people"));
-		const char *group;
-		json_t *g;
-		json_object_foreach(json_object_get(v, "people_by_language"), group, g) {
-			char label[32];
-			snprintf(label, sizeof(label), "people %s", group);
-			people_line(out, label, g);
-		}
-		json_object_foreach(json_object_get(v, "people_by_channel"), group, g) {
-			char label[32];
-			snprintf(label, sizeof(label), "people %s", group);
-			people_line(out, label, g);
-		}
-		json_t *values = json_object_get(v, "values");
-		if (values)
-			counts_line(out, "runs", values, total);
-		json_object_foreach(json_object_get(v, "by_language"), group, g) {
-			char label[32];
-			snprintf(label, sizeof(label), "runs %s", group);
-			counts_line(out, label, g, sum_counts(g));
-		}
-		json_object_foreach(json_object_get(v, "by_channel"), group, g) {
-			char label[32];
-			snprintf(label, sizeof(label), "runs %s", group);
-			counts_line(out, label, g, sum_counts(g));
-		}
+		group_lines(out, "people", json_object_get(v, "people_by_language"), people_line);
+		group_lines(out, "people", json_object_get(v, "people_by_channel"), people_line);
+		runs_line(out, "runs", json_object_get(v, "values"));
+		group_lines(out, "runs", json_object_get(v, "by_language"), runs_line);
+		group_lines(out, "runs", json_object_get(v, "by_channel"), runs_line);
 	}
 	json_decref(root);
 }

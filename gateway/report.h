@@ -5,9 +5,12 @@
  * (one batch in memory at a time, plus one latest run per person).
  *
  * The JSON (docs/commands.md): {"flow", "runs", "completed", "people",
- * "completion_pct", "status", "drop_off", "questions": {NAME: {"type",
- * "total" and "values" (answers counted over runs), "by_language",
- * "by_channel" (the same per group), "people": FIGURES, "people_by_language":
+ * "completion_pct", "completion_by_language", "completion_by_channel"
+ * ({GROUP: {"runs", "completed", "completion_pct"}}, every language of the
+ * flow and both channels), "status", "drop_off", "questions": {NAME: {"type",
+ * "total" and "values" (answers counted over runs, a choice's every key in
+ * the flow's order), "by_language", "by_channel" (the same per group, the
+ * groups runs fall in), "people": FIGURES, "people_by_language":
  * {LANG: FIGURES}, "people_by_channel": {CH: FIGURES}}}}, where FIGURES is
  * {"total": people who answered, "values": {KEY: {"count", "share"}} for
  * every key of a choice (those nobody chose included), and for a number

@@ -2,7 +2,8 @@
 # Reports count people: per question the figures of each contact's latest
 # completed run beside the count of runs; a number gives count, sum, mean,
 # median, min and max, exactly; a choice lists every key, those nobody chose
-# included.  Two people, one of whom answered twice, are two people.  The
+# included, over people and over runs.  Completion per language and per
+# channel, every language of the flow and both channels listed.  Two people, one of whom answered twice, are two people.  The
 # shipped invitation: a "maybe" who later sends DIALOGUE and says yes counts
 # as one yes (the latest answer wins), through real Kannel.
 # shellcheck disable=SC2317 # helpers run via t_wait_for
@@ -47,13 +48,31 @@ t_is "$(jq -c '.questions.days.people.number' <<<"$r")" \
 t_is "$(jq -c '.questions.mineral.people.values | to_entries | map([.key, .value.count, .value.share])' <<<"$r")" \
 	'[["gold",1,0.5],["tanzanite",1,0.5],["other",0,0]]' \
 	"mineral over people: every key in the flow's order, the one nobody chose too"
-t_is "$(jq -cS '.questions.mineral.values' <<<"$r")" '{"gold":2,"other":1,"tanzanite":1}' \
-	"beside the count over runs (C's unfinished run included)"
+t_is "$(jq -c '.questions.mineral.values' <<<"$r")" '{"gold":2,"tanzanite":1,"other":1}' \
+	"beside the count over runs (C's unfinished run included), in the flow's order"
+t_is "$(jq -c '.questions.mineral.by_language' <<<"$r")" \
+	'{"sw":{"gold":1,"tanzanite":1,"other":0},"en":{"gold":1,"tanzanite":0,"other":1}}' \
+	"runs per language: every key, those nobody chose there too"
+t_is "$(jq -c '.questions.mineral.by_channel' <<<"$r")" '{"ussd":{"gold":2,"tanzanite":1,"other":1}}' \
+	"runs per channel"
+t_is "$(jq -c '[.completion_by_language, .completion_by_channel]' <<<"$r")" \
+	'[{"sw":{"runs":2,"completed":2,"completion_pct":100},"en":{"runs":2,"completed":1,"completion_pct":50}},{"sms":{"runs":0,"completed":0,"completion_pct":0},"ussd":{"runs":4,"completed":3,"completion_pct":75}}]' \
+	"completion per language and per channel, SMS at 0 too"
 t_is "$(jq -c '[.questions.days.people_by_language.sw.number.sum, .questions.days.people_by_language.en.number.sum]' <<<"$r")" \
 	"[5,4]" "people per language"
 t_is "$(jq -c '.questions.days.people_by_channel.ussd.number.count' <<<"$r")" 2 "people per channel"
-t_like "$(sauti report poll)" "days .*2 people, sum 9, mean 4.5, median 4.5, min 4, max 5" \
-	"the text report says the same"
+text=$(sauti report poll)
+note "$text"
+t_like "$text" "days [^
+]*
+    people +2 people answered; numbers: count 2, sum 9, mean 4.5, median 4.5, min 4, max 5; by answer 5: 1 \(50%\), 4: 1 \(50%\)
+" "the text report says the same, every figure named"
+t_like "$text" "completion by language: sw 2 of 2 runs completed \(100%\), en 1 of 2 runs completed \(50%\)" \
+	"and gives completion per language"
+t_like "$text" "completion by channel: sms 0 of 0 runs completed \(0%\), ussd 3 of 4 runs completed \(75%\)" \
+	"and per channel"
+t_like "$text" "runs en +2 runs answered; by answer gold: 1 \(50%\), tanzanite: 0 \(0%\), other: 1 \(50%\)" \
+	"with the runs of every key"
 t_is "$(api GET /api/flows/poll/report | jq -c '.questions.days.people.number.sum')" 9 "and the API's JSON"
 
 # -- the invitation: a maybe, then a yes after DIALOGUE ------------------------------------------
@@ -68,7 +87,7 @@ r=$(sauti report dialogue_invite --json)
 t_is "$(jq -c '[.completed, .people]' <<<"$r")" "[2,1]" "two completed runs, one person"
 t_is "$(jq -c '.questions.rsvp.people.values | map_values(.count)' <<<"$r")" '{"yes":1,"no":0,"maybe":0}' \
 	"the latest answer wins: one yes, no maybe"
-t_is "$(jq -cS '.questions.rsvp.values' <<<"$r")" '{"maybe":1,"yes":1}' "the runs still show both"
+t_is "$(jq -c '.questions.rsvp.values' <<<"$r")" '{"yes":1,"no":0,"maybe":1}' "the runs still show both"
 t_is "$(jq -c '.questions.group_size.people.number.sum' <<<"$r")" 2 "and the group size is counted once"
 
 t_ok "sauti stops cleanly" stop_sauti
