@@ -91,6 +91,12 @@ run(async (b) => {
     await expect.text(page.locator('dl.facts'), /Conversations\s+3[\s\S]*Completed\s+2[\s\S]*67%/);
     await expect.text(page.locator('figure', {hasText: 'Where people stopped'}), /role/);
   });
+  await b.check('completion per language and per channel, SMS at 0 too', async () => {
+    const fig = page.locator('figure', {hasText: 'Completion by language'});
+    await expect.text(fig, /sw \(\d+%\)[\s\S]*en \(100%\)[\s\S]*sms \(0%\)[\s\S]*ussd \(67%\)/);
+    const label = await fig.locator('svg').getAttribute('aria-label');
+    if (!/ussd \(67%\) \(Completed\): 2/.test(label) || !/ussd \(67%\) \(Conversations\): 3/.test(label)) throw new Error(label);
+  });
   await b.check('one chart per question by language and one by channel, every choice listed', async () => {
     const q = page.locator('section.question', {hasText: 'mineral'});
     await expect.text(q.locator('figure', {hasText: 'by language'}), /Gold[\s\S]*Copper[\s\S]*Salt/);

@@ -114,6 +114,17 @@ function numberFacts(fig) {
     .map((k) => `${t(`num.${k}`)} ${number(fig[k])}`).join(' · '));
 }
 
+// Runs and completed runs of each language, then of each channel
+// (completion_by_language, completion_by_channel: docs/commands.md).
+function completionChart(report) {
+  const groups = [report.completion_by_language, report.completion_by_channel]
+    .flatMap((by) => Object.entries(by || {}));
+  if (!groups.length) return null;
+  return chart(t('results.completion_by'),
+    groups.map(([g, c]) => ({label: `${g} (${c.completion_pct ?? 0}%)`, values: [countOf(c.completed), countOf(c.runs)]})),
+    [{name: t('results.completed')}, {name: t('results.runs')}]);
+}
+
 export async function resultsPage(view, {session, args: [id]}) {
   const [f, report] = await Promise.all([
     api.get(`/api/flows/${enc(id)}`).catch(() => null),
@@ -134,6 +145,8 @@ export async function resultsPage(view, {session, args: [id]}) {
   const charts = h('div', {class: 'charts'});
   charts.append(chart(t('results.status'),
     Object.keys(status).map((k) => ({label: t(`status.${k}`), values: [countOf(status[k])]})), [{name: ''}]));
+  const completion = completionChart(report);
+  if (completion) charts.append(completion);
   const drop = report.drop_off || {};
   const order = f ? f.steps.map((s) => s.id).filter((s) => s in drop) : [];
   const dropSteps = order.concat(Object.keys(drop).filter((s) => !order.includes(s)));
