@@ -404,10 +404,9 @@ static void reply_json_text(struct http_req *req, int code, const char *text)
 struct broadcast_req {
 	struct api_call call;
 	char *what;          /* flow and audience, for the audit trail */
-	long count;
 };
 
-static void on_api_created(int rc, const char *id, const char *why, void *arg)
+static void on_api_created(int rc, const char *id, long size, const char *why, void *arg)
 {
 	struct broadcast_req *br = arg;
 	if (rc < 0) {
@@ -415,7 +414,7 @@ static void on_api_created(int rc, const char *id, const char *why, void *arg)
 	} else if (rc == 1) {
 		reply_error(br->call.req, 422, why);
 	} else {
-		audit(&br->call, AUDIT_BROADCAST, br->what, br->count);
+		audit(&br->call, AUDIT_BROADCAST, br->what, size);
 		reply_json(br->call.req, 200, json_pack("{s:s}", "id", id));
 	}
 	free(br->what);
@@ -471,7 +470,6 @@ static void api_broadcast_create(struct api_call *call)
 		struct buf what = BUF_INIT;
 		buf_printf(&what, "%s to %s", flow, audience);
 		br->what = buf_detach(&what);
-		br->count = audit_audience_size(audience);
 		struct broadcast_request bq = {.flow = flow, .audience = audience, .at = at,
 					       .force = force};
 		if (broadcast_create(gw->db, gw->flows, &bq, on_api_created, br) < 0) {

@@ -17,16 +17,6 @@
 
 #define READ_BATCH 500
 
-long audit_audience_size(const char *audience)
-{
-	if (strncmp(audience, "phones:", 7) != 0)
-		return 0;
-	long n = audience[7] ? 1 : 0;
-	for (const char *p = audience + 7; *p; p++)
-		n += *p == ',';
-	return n;
-}
-
 void audit_entry_json(const struct audit_entry *e, struct buf *out)
 {
 	char at[TIME_ISO8601_SIZE];

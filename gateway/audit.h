@@ -46,10 +46,6 @@ typedef void (*audit_done_fn)(int rc, void *arg);
 int audit_record(struct db *db, const char *who, const char *action, const char *what,
 		 long count, audit_done_fn done, void *arg);
 
-/* The count to record for a broadcast to audience: its numbers for a
- * phones: audience, else 0 (the others are counted when planned). */
-long audit_audience_size(const char *audience);
-
 /* One entry as a JSON object and '\n': {"at", "who", "action", "what",
  * "count"}, at in ISO 8601 UTC. */
 void audit_entry_json(const struct audit_entry *e, struct buf *out);

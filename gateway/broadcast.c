@@ -832,7 +832,7 @@ static void created_free(struct created *c)
 static void on_created(redisReply *reply, void *data)
 {
 	struct created *c = data;
-	c->fn(reply && reply->type != REDIS_REPLY_ERROR ? 0 : -1, c->id, NULL, c->arg);
+	c->fn(reply && reply->type != REDIS_REPLY_ERROR ? 0 : -1, c->id, c->size, NULL, c->arg);
 	created_free(c);
 }
 
@@ -859,7 +859,7 @@ static void create_now(struct created *c)
 	broadcast_create_command(&a, c->id, c->req.flow, c->req.audience,
 				 c->req.at > 0 ? c->req.at : now, now, c->size);
 	if (db_command_args(c->db, on_created, c, &a) < 0) {
-		c->fn(-1, NULL, NULL, c->arg);
+		c->fn(-1, NULL, 0, NULL, c->arg);
 		created_free(c);
 	}
 }
@@ -871,7 +871,7 @@ static void sized(struct created *c, long size)
 		char why[512];
 		snprintf(why, sizeof(why), "the audience %s is empty: nobody would get this broadcast "
 					   "(--force creates it anyway)", c->req.audience);
-		c->fn(1, NULL, why, c->arg);
+		c->fn(1, NULL, 0, why, c->arg);
 		created_free(c);
 		return;
 	}
@@ -882,7 +882,7 @@ static void on_walked(int rc, const struct broadcast_plan_summary *s, void *arg)
 {
 	struct created *c = arg;
 	if (rc < 0) {
-		c->fn(-1, NULL, NULL, c->arg);
+		c->fn(-1, NULL, 0, NULL, c->arg);
 		created_free(c);
 		return;
 	}
@@ -893,13 +893,13 @@ static void on_size(redisReply *reply, void *data)
 {
 	struct created *c = data;
 	if (!reply || reply->type != REDIS_REPLY_INTEGER) {
-		c->fn(-1, NULL, NULL, c->arg);
+		c->fn(-1, NULL, 0, NULL, c->arg);
 		created_free(c);
 	} else if (reply->integer >= 0) {
 		sized(c, reply->integer);
 	} else if (broadcast_dry_run(c->db, c->flows, c->req.flow, c->req.audience, false,
 				     NULL, on_walked, c) < 0) {
-		c->fn(-1, NULL, NULL, c->arg);
+		c->fn(-1, NULL, 0, NULL, c->arg);
 		created_free(c);
 	}
 }
@@ -912,7 +912,7 @@ int broadcast_create(struct db *db, const struct flow_set *flows,
 		char why[256], when[TIME_ISO8601_SIZE];
 		time_iso8601(req->at, when);
 		snprintf(why, sizeof(why), "--at %s is in the past (--force sends it now)", when);
-		done(1, NULL, why, arg);
+		done(1, NULL, 0, why, arg);
 		return 0;
 	}
 	struct created *c = xcalloc(1, sizeof(*c));

@@ -78,9 +78,13 @@ struct broadcast_request {
 	bool force;                  /* an empty audience or a past `at` too */
 };
 
-/* rc 0: created, id set; 1: refused, why says why in a sentence (an empty
- * audience, an `at` in the past); -1: Redis failed. */
-typedef void (*broadcast_created_fn)(int rc, const char *id, const char *why, void *arg);
+/* rc 0: created, id set and size the audience's size, as counted to create
+ * it (the members of a group or of all, opted-out ones included; the
+ * recipients and skipped of a walk, as a dry run's); 1: refused, why says
+ * why in a sentence (an empty audience, an `at` in the past); -1: Redis
+ * failed. */
+typedef void (*broadcast_created_fn)(int rc, const char *id, long size, const char *why,
+				     void *arg);
 /* Returns -1 (done not called) when Redis is not connected. */
 int broadcast_create(struct db *db, const struct flow_set *flows,
 		     const struct broadcast_request *req, broadcast_created_fn done, void *arg);

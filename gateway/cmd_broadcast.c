@@ -113,7 +113,7 @@ struct create_cli {
 	const char *flow, *audience;
 };
 
-static void on_created(int rc, const char *id, const char *why, void *arg)
+static void on_created(int rc, const char *id, long size, const char *why, void *arg)
 {
 	struct create_cli *cc = arg;
 	struct cli *cli = cc->cli;
@@ -130,8 +130,8 @@ static void on_created(int rc, const char *id, const char *why, void *arg)
 			"progress: sauti broadcast status %s\n", id, id);
 	struct buf what = BUF_INIT;
 	buf_printf(&what, "%s to %s", cc->flow, cc->audience);
-	if (audit_record(cli->db, AUDIT_WHO_CLI, AUDIT_BROADCAST, buf_str(&what),
-			 audit_audience_size(cc->audience), on_audited, cli) < 0)
+	if (audit_record(cli->db, AUDIT_WHO_CLI, AUDIT_BROADCAST, buf_str(&what), size,
+			 on_audited, cli) < 0)
 		cli_done(cli, 0);
 	buf_release(&what);
 }

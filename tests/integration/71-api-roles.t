@@ -106,11 +106,22 @@ flows=$(api GET /api/flows)
 t_is "$(jq -c '.flows[0] | [.id, .languages, .triggers.keywords, .triggers.ussd, .steps]' <<<"$flows")" \
 	'["poll",["sw","en"],["KURA","POLL"],"*150*70#",4]' "GET /api/flows: languages, triggers, step count"
 call GET /api/flows/poll/export.csv "$RESEARCHER_TOKEN" >/dev/null
+# a broadcast's count is its audience's size when created, a scheduled one's too
+printf 'phone,groups\n+255712900311,wavuvi\n+255712900312,wavuvi\n' >"$T/wavuvi.csv"
+"$SAUTI_BIN" contacts import "$T/wavuvi.csv" -c "$SAUTI_CONFIG" 2>/dev/null
+t_is "$(BROADCAST='{"flow":"poll","to":"group:wavuvi","at":"2030-01-01T00:00:00+03:00"}' \
+	call POST /api/broadcasts "$CONVENOR_TOKEN")" 200 "the convenor broadcasts to a group of 2"
+t_like "$("$SAUTI_BIN" broadcast poll --to group:wavuvi --at 2030-01-02T00:00:00+03:00 -c "$SAUTI_CONFIG" 2>/dev/null)" \
+	'^[0-9a-f]{12}$' "and so does the command line"
 audit=$("$SAUTI_BIN" audit -c "$SAUTI_CONFIG")
 t_like "$audit" '"who":"mtl","action":"export","what":"poll"' "the researcher's export is audited under the token's name"
 t_like "$audit" '"who":"admin","action":"import"' "the admin token's import under admin"
-t_like "$audit" '"who":"hakimadini","action":"broadcast","what":"poll to group:wachimbaji"' \
-	"the convenor's broadcast under its name"
+t_like "$audit" '"who":"hakimadini","action":"broadcast","what":"poll to group:wachimbaji","count":1' \
+	"the convenor's broadcast under its name, with its one recipient"
+t_like "$audit" '"who":"hakimadini","action":"broadcast","what":"poll to group:wavuvi","count":2' \
+	"a group of 2: count 2"
+t_like "$audit" '"who":"cli","action":"broadcast","what":"poll to group:wavuvi","count":2' \
+	"from the command line too"
 t_unlike "$audit" "$CONVENOR_TOKEN|$RESEARCHER_TOKEN|$TEST_API_TOKEN|$RESEARCHER_SHA" "no token in the trail"
 t_is "$("$SAUTI_BIN" audit --since 2099-01-01T00:00:00Z -c "$SAUTI_CONFIG")" "" "audit --since the future: nothing"
 t_is "$("$SAUTI_BIN" audit --since 2020-01-01T00:00:00+03:00 -c "$SAUTI_CONFIG" | wc -l)" "$(wc -l <<<"$audit")" \
