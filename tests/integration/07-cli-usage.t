@@ -62,6 +62,12 @@ out=$(cd "$T/repo" && SAUTI_CONFIG=$T/dead.yaml "$SAUTI_BIN" broadcast status no
 t_like "$out" "cannot reach redis at redis://127.0.0.1:$dead/0" "SAUTI_CONFIG wins over run/sauti.yaml"
 out=$(env -u SAUTI_CONFIG "$SAUTI_BIN" broadcast -c "$SAUTI_CONFIG" status nosuch 2>&1)
 t_like "$out" "no such broadcast" "-c wins over everything"
+out=$(env -u SAUTI_CONFIG "$SAUTI_BIN" -c "$SAUTI_CONFIG" broadcast status nosuch 2>&1)
+t_like "$out" "no such broadcast" "-c FILE before the command works too"
+out=$(env -u SAUTI_CONFIG "$SAUTI_BIN" broadcast status nosuch --config="$SAUTI_CONFIG" 2>&1)
+t_like "$out" "no such broadcast" "so does --config=FILE"
+"$SAUTI_BIN" export -c "$SAUTI_CONFIG" --format=jsonl nosuchflow >/dev/null 2>"$T/err"
+t_like "$(cat "$T/err")" "nosuchflow" "--format=jsonl is read as --format jsonl (the flow is what is wrong)"
 
 # -- flows check warnings ----------------------------------------------------------
 out=$("$SAUTI_BIN" flows check -c "$SAUTI_CONFIG" 2>&1)
