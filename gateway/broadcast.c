@@ -177,7 +177,9 @@ int audience_check(const char *audience, const char *country, char *normalised,
 		char one[64], e164[PHONE_E164_SIZE];
 		const char *why = NULL;
 		snprintf(one, sizeof(one), "%.*s", (int)(len < 63 ? len : 63), p);
-		if (phone_normalise(one, country, e164, sizeof(e164), &why) < 0) {
+		/* The contacts' rule (an SMS goes to a mobile), as an import
+		 * applies it: a landline is refused, saying so. */
+		if (phone_normalise_mobile(one, country, e164, sizeof(e164), NULL, &why) < 0) {
 			snprintf(err, errsize, "phone '%s': %s", one, why ? why : "unreadable");
 			buf_release(&out);
 			return -1;
