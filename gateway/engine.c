@@ -1175,6 +1175,26 @@ bool engine_screen_fits(const struct flow *flow, const struct flow_step *s,
 	return ok;
 }
 
+bool engine_say_fits(const struct flow *flow, int step, int lang, size_t max,
+		     const struct catalogue *catalogue, struct buf *screen)
+{
+	struct engine_ctx ctx = {flow, NULL, NULL, NULL, max, catalogue};
+	struct engine_out out = {0};
+	struct buf said = BUF_INIT;
+	struct run run;
+
+	run_init(&run, lang, CHANNEL_USSD);
+	advance(&ctx, &run, step, &said, &out);
+	/* compose() keeps what is said whole, or cuts it to make room. */
+	bool whole = strncmp(buf_str(&out.reply), buf_str(&said), said.len) == 0;
+	buf_reset(screen);
+	buf_append(screen, buf_str(&said), said.len);
+	buf_release(&said);
+	engine_out_release(&out);
+	run_release(&run);
+	return whole;
+}
+
 void engine_render_retry(const struct flow *flow, int step, int lang,
 			 const struct catalogue *catalogue, struct buf *out)
 {

@@ -99,6 +99,13 @@ bool engine_screen_fits(const struct flow *flow, const struct flow_step *s,
 			int lang, size_t max, const struct catalogue *catalogue,
 			struct buf *out, bool *paged);
 
+/* Whether the say step at step (and the says after it) reach a USSD phone
+ * whole in lang: they are joined to the screen that follows, and when the
+ * two do not fit max characters the said text is cut to make room.
+ * screen gets the said text. */
+bool engine_say_fits(const struct flow *flow, int step, int lang, size_t max,
+		     const struct catalogue *catalogue, struct buf *screen);
+
 /* The SMS a prompt step sends after an invalid reply (the invalid text and
  * the question, shortened to one SMS where the question alone fits one),
  * rendered as engine_render_step() does; nothing for other steps. */

@@ -1507,6 +1507,34 @@ static void check_reachable(struct loader *ld)
 	free(stack);
 }
 
+/* A say is joined to the screen after it on USSD (docs/flows.md): where the
+ * two cannot share one screen, the say is cut there with "...", which the
+ * person should not have to read.  A warning: the flow still works. */
+static void check_says_on_ussd(struct loader *ld)
+{
+	const struct flow *f = ld->flow;
+	struct buf said = BUF_INIT;
+	if (!f->ussd || ld->errors)
+		return;
+	for (size_t i = 0; i < f->nsteps; i++) {
+		const struct flow_step *s = &f->steps[i];
+		if (s->type != STEP_SAY)
+			continue;
+		for (size_t li = 0; li < f->nlangs; li++) {
+			if (engine_say_fits(f, (int)i, (int)li, ld->ussd_max, ld->catalogue, &said))
+				continue;
+			warn_pos(ld, (struct ypos){s->line, s->column},
+				 "step '%s': its %s say text (%zu characters) and the USSD screen "
+				 "after it do not fit the %zu characters of one screen, so the "
+				 "say is cut there with '...'; shorten it, or end the say's "
+				 "sentence in the next question",
+				 s->id, f->langs[li], ussd_length(buf_str(&said), NULL),
+				 ld->ussd_max);
+		}
+	}
+	buf_release(&said);
+}
+
 static void parse_steps(struct loader *ld, yaml_node_t *n)
 {
 	struct flow *f = ld->flow;
@@ -1531,6 +1559,7 @@ static void parse_steps(struct loader *ld, yaml_node_t *n)
 	}
 	ld->where[0] = '\0';
 	check_reachable(ld);
+	check_says_on_ussd(ld);
 }
 
 /* ------------------------------------------------------------------------

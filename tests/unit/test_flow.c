@@ -882,6 +882,16 @@ static void test_good_cases(void **state)
 	    {HEAD1 "  - id: q\n    say: \"Hi {contact.name}, {contact.name|rafiki} "
 		   "{contact.village|}\"\n" BYE1,
 	     FLOW_DEFAULT_EXPIRE, 1},
+	    /* On USSD a say that cannot share a screen with the question
+	     * after it is cut there: a warning; a short one is fine. */
+	    {"flow: t\nlanguages: [en]\ntriggers: {ussd: \"*150*96#\"}\nsteps:\n"
+	     "  - id: s\n    say: \"SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS"
+	     "SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS\"\n"
+	     "  - id: q\n    ask: Question number one here?\n"
+	     "    choices: [a: Alpha one, b: Beta two, c: Gamma three]\n    save: x\n"
+	     "  - id: r\n    say: Short.\n"
+	     "  - id: q2\n    ask: Again?\n    choices: [y: Yes]\n    save: y\n" BYE1,
+	     FLOW_DEFAULT_EXPIRE, 1},
 	    /* Steps that loop back are fine; so is a last step that is not
 	     * an end. */
 	    {HEAD1 "  - id: q\n    ask: Again?\n    choices: [y: Yes, n: No]\n"
