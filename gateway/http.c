@@ -40,7 +40,7 @@ struct req_private {
 	char *path;
 	char *body;
 	bool bad_params;
-	bool json_errors;        /* its route's */
+	enum http_errors errors; /* its route's */
 	void (*on_drained)(void *arg);
 	void *drained_arg;
 };
@@ -266,7 +266,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	read_request(p, ev);
 
 	const struct http_route *route = find_route(s, p->pub.path);
-	p->json_errors = route && route->json_errors;
+	p->errors = route ? route->errors : HTTP_ERRORS_TEXT;
 	/* A NUL in the path would cut it short and reach another route. */
 	const char *raw_path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(ev));
 	if (raw_path && has_encoded_nul(raw_path)) {
@@ -476,7 +476,7 @@ void http_reply(struct http_req *req, int code, const char *content_type,
 void http_error(struct http_req *req, int code, const char *reason)
 {
 	struct buf b = BUF_INIT;
-	if (priv(req)->json_errors) {
+	if (priv(req)->errors == HTTP_ERRORS_JSON) {
 		json_t *o = json_pack("{s:s}", "error", reason);
 		char *text = json_dumps(o, JSON_COMPACT);
 		buf_printf(&b, "%s\n", text);
@@ -484,7 +484,8 @@ void http_error(struct http_req *req, int code, const char *reason)
 		json_decref(o);
 		http_reply(req, code, "application/json", b.data, b.len);
 	} else {
-		buf_printf(&b, "%s\n", reason);
+		bool end = priv(req)->errors == HTTP_ERRORS_USSD_END;
+		buf_printf(&b, "%s%s\n", end ? "END " : "", reason);
 		http_reply(req, code, "text/plain; charset=utf-8", b.data, b.len);
 	}
 	buf_release(&b);

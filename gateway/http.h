@@ -31,14 +31,19 @@ enum http_method { HTTP_GET = 1, HTTP_POST = 2, HTTP_DELETE = 4, HTTP_HEAD = 8 }
 
 typedef void (*http_handler)(struct http_req *req, void *data);
 
+/* How a route's errors read: a sentence; JSON {"error": reason} (the API);
+ * "END reason" (Africa's Talking's USSD dialect, whose every answer is
+ * CON or END: docs/http.md). */
+enum http_errors { HTTP_ERRORS_TEXT, HTTP_ERRORS_JSON, HTTP_ERRORS_USSD_END };
+
 struct http_route {
 	const char *path;      /* exact, or a prefix when it ends in '/'; "/"
 				* alone takes every path no route before it
 				* takes */
 	int methods;           /* HTTP_GET | HTTP_POST | ... */
 	http_handler fn;
-	bool json_errors;      /* http_error answers JSON {"error": reason}, the
-				* 405 and 400 of a path under it included */
+	enum http_errors errors; /* how http_error answers on it, the 405 and
+				  * 400 of a path under it included */
 };
 
 struct http_req {
@@ -102,7 +107,7 @@ void http_add_header(struct http_req *req, const char *name, const char *value);
 void http_reply(struct http_req *req, int code, const char *content_type,
 		const char *body, size_t len);
 /* reason as the answer's body: a line of text, or {"error": reason} on a
- * route with json_errors. */
+ * route with HTTP_ERRORS_JSON. */
 void http_error(struct http_req *req, int code, const char *reason);
 
 /* Streaming: start a chunked answer, send chunks, end it (frees req).

@@ -204,17 +204,17 @@ static void api_checked_handler(struct http_req *req, void *data)
 }
 
 static const struct http_route routes[] = {
-	{"/healthz", HTTP_GET, healthz_handler, false},
-	{"/metrics", HTTP_GET, metrics_handler, false},
-	{"/kannel/sms", HTTP_GET | HTTP_POST, kannel_sms_handler, false},
-	{"/kannel/dlr", HTTP_GET | HTTP_POST, kannel_dlr_handler, false},
-	{"/ussd", HTTP_POST, ussd_handler, false},
-	{"/ussd/hubtel", HTTP_POST, ussd_dialect_handler, false},
-	{"/ussd/beem", HTTP_POST, ussd_dialect_handler, false},
-	{"/ussd/arkesel", HTTP_POST, ussd_dialect_handler, false},
-	{"/api/", HTTP_GET | HTTP_POST | HTTP_DELETE, api_checked_handler, true},
+	{"/healthz", HTTP_GET, healthz_handler, HTTP_ERRORS_TEXT},
+	{"/metrics", HTTP_GET, metrics_handler, HTTP_ERRORS_TEXT},
+	{"/kannel/sms", HTTP_GET | HTTP_POST, kannel_sms_handler, HTTP_ERRORS_TEXT},
+	{"/kannel/dlr", HTTP_GET | HTTP_POST, kannel_dlr_handler, HTTP_ERRORS_TEXT},
+	{"/ussd", HTTP_POST, ussd_handler, HTTP_ERRORS_USSD_END},
+	{"/ussd/hubtel", HTTP_POST, ussd_dialect_handler, HTTP_ERRORS_TEXT},
+	{"/ussd/beem", HTTP_POST, ussd_dialect_handler, HTTP_ERRORS_TEXT},
+	{"/ussd/arkesel", HTTP_POST, ussd_dialect_handler, HTTP_ERRORS_TEXT},
+	{"/api/", HTTP_GET | HTTP_POST | HTTP_DELETE, api_checked_handler, HTTP_ERRORS_JSON},
 	/* last: every other path is one of the console's files, or a 404 */
-	{"/", HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_DELETE, web_handler, false},
+	{"/", HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_DELETE, web_handler, HTTP_ERRORS_TEXT},
 };
 
 /* -- flows --------------------------------------------------------------------- */

@@ -73,6 +73,8 @@ t_ok "/ussd without 'phoneNumber': 400" answers 400 POST /ussd -d sessionId=m1 \
 	--data-urlencode "serviceCode=*150*77#" -d text=
 t_ok "/ussd with an empty 'phoneNumber': 400" answers 400 POST /ussd -d sessionId=m1 \
 	--data-urlencode "serviceCode=*150*77#" -d phoneNumber= -d text=
+body=$(http POST /ussd -d sessionId=m1 --data-urlencode "serviceCode=*150*77#" -d phoneNumber= -d text=)
+t_like "$body" "^END " "... in the dialect, an END screen (Africa's Talking shows nothing else)"
 t_ok "POST /api/contacts with an empty body: 400" answers 400 POST /api/contacts "${AUTH[@]}" \
 	-H 'Content-Type: text/csv' --data-binary ''
 t_ok "POST /api/contacts with a CSV without a phone column: 400" answers 400 POST /api/contacts \
