@@ -970,7 +970,12 @@ static void advance(const struct engine_ctx *ctx, struct run *run, int idx,
 			run->retries = 0;
 			run->page = 0;
 			render_prompt(&v, s, 0, &prompt);
-			send_joined(&v, buf_str(lead), buf_str(&prompt), out);
+			if (v.ussd_max && !lead->len) { /* laid out to fit: show_page */
+				buf_reset(&out->reply);
+				buf_append(&out->reply, buf_str(&prompt), prompt.len);
+			} else {
+				send_joined(&v, buf_str(lead), buf_str(&prompt), out);
+			}
 			break;
 		}
 		buf_reset(&text);
