@@ -531,33 +531,40 @@ static bool is_word(const struct policy *p, enum word *w)
 	return false;
 }
 
-static void sms_decide(struct policy *p)
+/* What a word that always works does (docs/flows.md), on either channel. */
+static void do_word(struct policy *p, enum word w)
 {
 	struct decision *d = p->d;
 	const char *lang = contact_lang(p);
+	switch (w) {
+	case WORD_STOP:
+		d->stop = true;
+		say(p, MSG_STOPPED, lang);
+		break;
+	case WORD_JOIN:
+		d->contact_del[d->ncontact_del++] = "_optout";
+		d->commit = true;
+		say(p, MSG_JOINED, lang);
+		break;
+	case WORD_HELP:
+		say(p, MSG_HELP, lang);
+		if (d->inbox == INBOX_HELP)
+			d->commit = true; /* the item, and _since if new */
+		break;
+	case WORD_LANGUAGE:
+		ask_language(p);
+		break;
+	case WORD_NONE:
+		break;
+	}
+}
+
+static void sms_decide(struct policy *p)
+{
 	enum word w;
 	if (is_word(p, &w)) {
-		switch (w) {
-		case WORD_STOP:
-			d->stop = true;
-			say(p, MSG_STOPPED, lang);
-			return;
-		case WORD_JOIN:
-			d->contact_del[d->ncontact_del++] = "_optout";
-			d->commit = true;
-			say(p, MSG_JOINED, lang);
-			return;
-		case WORD_HELP:
-			say(p, MSG_HELP, lang);
-			if (d->inbox == INBOX_HELP)
-				d->commit = true; /* _since, if new */
-			return;
-		case WORD_LANGUAGE:
-			ask_language(p);
-			return;
-		case WORD_NONE:
-			break;
-		}
+		do_word(p, w);
+		return;
 	}
 	if (awaits_language(p) && take_language(p, p->in->text) == 0)
 		return;
@@ -688,31 +695,15 @@ static void on_resume_answer(struct policy *p, const char *input, const struct f
  * Returns whether input was handled so. */
 static bool on_ussd_word(struct policy *p, const char *input)
 {
-	struct decision *d = p->d;
-	const char *lang = contact_lang(p);
 	if (awaits_language(p) && take_language(p, input) == 0)
 		return true;
-	switch (word_lookup(texts(p), input, &p->cfg->words)) {
-	case WORD_STOP:
-		d->stop = true;
-		say(p, MSG_STOPPED, lang);
-		break;
-	case WORD_JOIN:
-		d->contact_del[d->ncontact_del++] = "_optout";
-		d->commit = true;
-		say(p, MSG_JOINED, lang);
-		break;
-	case WORD_HELP:
-		say(p, MSG_HELP, lang);
-		break;
-	case WORD_LANGUAGE:
-		keep_loaded_run(p); /* its session's inputs so far */
-		ask_language(p);
-		return true;
-	case WORD_NONE:
+	enum word w = word_lookup(texts(p), input, &p->cfg->words);
+	if (w == WORD_NONE)
 		return false;
-	}
-	d->ended = true;
+	if (w == WORD_LANGUAGE)
+		keep_loaded_run(p); /* its session's inputs so far */
+	do_word(p, w);
+	p->d->ended = w != WORD_LANGUAGE;
 	return true;
 }
 
