@@ -14,6 +14,7 @@
 #include "catalogue.h"
 #include "config.h"
 #include "flow.h"
+#include "phone.h"
 #include "text.h"
 
 #define MAX_MENU_LANGS 16
@@ -804,16 +805,17 @@ static void ussd_decide(struct policy *p)
  * gives it).  By SMS with the first message; by USSD with the first write
  * of the contact the session makes anyway (a language chosen, a run
  * ended): a dial alone writes no contact, so as not to add a write to the
- * step every session begins with. */
+ * step every session begins with.  The country is read from the number
+ * only then. */
 static void first_heard(struct policy *p)
 {
 	if (p->c->contact.known || (p->in->channel == CHANNEL_USSD && !p->d->contact_set.n))
 		return;
-	char since[24];
+	char since[24], country[PHONE_REGION_SIZE];
 	snprintf(since, sizeof(since), "%ld", p->in->now);
 	fields_set(&p->d->contact_set, "_since", since);
-	if (p->in->country && *p->in->country)
-		fields_set(&p->d->contact_set, "country", p->in->country);
+	if (phone_region(p->in->phone, country) == 0)
+		fields_set(&p->d->contact_set, "country", country);
 }
 
 void policy_decide(const struct policy_config *cfg, const struct flow_set *flows,

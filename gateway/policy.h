@@ -65,9 +65,6 @@ const char *policy_default_lang(const char *country);
 struct policy_in {
 	enum channel channel;
 	const char *phone;          /* E.164 */
-	const char *country;        /* the number's country (ISO 3166 alpha-2),
-				     * filled for a contact not yet known;
-				     * NULL when not looked up */
 	const char *text;           /* SMS text; USSD: the request's text */
 	long now;
 	bool with_stats;            /* convo->stats holds the {stats} counters */

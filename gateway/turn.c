@@ -320,8 +320,6 @@ static void on_loaded(int rc, struct convo *c, void *data)
 		turn_finish(t, 0);
 		return;
 	}
-	if (!c->contact.known && !t->in.country && phone_region(t->phone, t->country) == 0)
-		t->in.country = t->country; /* looked up once a person */
 	policy_decide(&t->env->policy, t->flows, c, &t->in, &t->d);
 	if (t->d.missed_stats && !t->in.with_stats) {
 		/* Decided without the counters a text shows: once more with

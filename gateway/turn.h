@@ -22,7 +22,6 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "phone.h"
 #include "policy.h"
 
 struct convo_cache;
@@ -47,7 +46,6 @@ struct turn {
 	struct policy_in in;        /* in.phone and in.text point below */
 	const char *kind;           /* pointer kind: "sms" or "ussd" */
 	char phone[24];
-	char country[PHONE_REGION_SIZE]; /* in.country: the number's, for a new contact */
 	char *text;
 	char *msg_id;               /* remembers the reply; may be NULL */
 	int msg_ttl;                /* for how long, in seconds */

@@ -252,7 +252,6 @@ static void send_one(struct world *w, const struct typed *m, int n)
 	struct policy_in in = {
 		.channel = strcmp(how, "sms") == 0 ? CHANNEL_SMS : CHANNEL_USSD,
 		.phone = w->contact.phone,
-		.country = "TZ",
 		.text = m->text,
 		.now = w->now,
 		.with_stats = true,
