@@ -147,9 +147,12 @@ static void flow_free(struct flow *f)
 	text_free(&f->title);
 	for (size_t i = 0; i < f->nlangs; i++)
 		free(f->langs[i]);
-	for (size_t i = 0; i < f->nkeywords; i++)
+	for (size_t i = 0; i < f->nkeywords; i++) {
 		free(f->keywords[i]);
+		free(f->keyword_folds[i]);
+	}
 	free(f->keywords);
+	free(f->keyword_folds);
 	free(f->keyword_langs);
 	free(f->ussd);
 	text_free(&f->remind.text);
@@ -785,17 +788,16 @@ static void add_keyword(struct loader *ld, yaml_node_t *n, int lang)
 			 word, MAX_ID_LEN);
 		return;
 	}
-	char *upper = xstrdup(word);
-	for (char *p = upper; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
+	char *fold = reply_fold(word);
 	for (size_t i = 0; i < f->nkeywords; i++) {
-		if (!strcmp(f->keywords[i], upper)) {
+		if (!strcmp(f->keyword_folds[i], fold)) {
 			warn_pos(ld, ynode_pos(n), "keyword '%s' is listed twice",
-				 upper);
-			free(upper);
+				 f->keywords[i]);
+			free(fold);
 			return;
 		}
 	}
+	char *upper = text_upper(word);
 	if (word_lookup(ld->catalogue, upper, NULL) != WORD_NONE)
 		warn_pos(ld, ynode_pos(n),
 			 "keyword '%s' is a word that always works "
@@ -804,12 +806,15 @@ static void add_keyword(struct loader *ld, yaml_node_t *n, int lang)
 			 upper, upper);
 	f->keywords = xrealloc(f->keywords,
 			       (f->nkeywords + 1) * sizeof(*f->keywords));
+	f->keyword_folds = xrealloc(f->keyword_folds,
+				    (f->nkeywords + 1) * sizeof(*f->keyword_folds));
 	f->keyword_langs = xrealloc(f->keyword_langs,
 				    (f->nkeywords + 1) * sizeof(*f->keyword_langs));
 	f->keyword_langs[f->nkeywords] = lang;
 	ld->keyword_pos = xrealloc(ld->keyword_pos,
 				   (f->nkeywords + 1) * sizeof(*ld->keyword_pos));
 	ld->keyword_pos[f->nkeywords] = ynode_pos(n);
+	f->keyword_folds[f->nkeywords] = fold;
 	f->keywords[f->nkeywords++] = upper;
 }
 
@@ -1637,7 +1642,7 @@ static void check_against(struct loader *ld, const struct flow_set *set)
 		error_pos(ld, ld->id_pos, "flow id '%s' is already used by %s",
 			  f->id, other->path);
 	for (size_t i = 0; i < f->nkeywords; i++)
-		if ((other = flow_set_by_keyword(set, f->keywords[i])))
+		if ((other = flow_set_by_keyword(set, f->keyword_folds[i])))
 			error_pos(ld, ld->keyword_pos[i],
 				  "keyword '%s' is already claimed by flow "
 				  "'%s' (%s)",
@@ -1985,7 +1990,7 @@ static bool file_has_error(const struct flow_diags *diags, const char *path)
 static bool clashes(const struct flow_set *set, const struct flow *f)
 {
 	for (size_t k = 0; k < f->nkeywords; k++)
-		if (flow_set_by_keyword(set, f->keywords[k]))
+		if (flow_set_by_keyword(set, f->keyword_folds[k]))
 			return true;
 	return f->ussd && flow_set_by_ussd(set, f->ussd);
 }
@@ -2022,7 +2027,7 @@ const struct flow *flow_set_by_keyword(const struct flow_set *set,
 	for (size_t i = 0; set && word && i < set->n; i++) {
 		const struct flow *f = set->flows[i];
 		for (size_t k = 0; k < f->nkeywords; k++)
-			if (!strcasecmp(f->keywords[k], word))
+			if (!strcmp(f->keyword_folds[k], word))
 				return f;
 	}
 	return NULL;

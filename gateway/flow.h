@@ -85,7 +85,8 @@ struct flow {
 	struct flow_text title;
 	char *langs[FLOW_MAX_LANGS]; /* language codes; langs[0] is the default */
 	size_t nlangs;
-	char **keywords;             /* upper-cased */
+	char **keywords;             /* upper-cased (text_upper): how they are shown */
+	char **keyword_folds;        /* reply_fold() of each: what is matched */
 	int *keyword_langs;          /* the language (index) of each, -1: any */
 	size_t nkeywords;
 	char *ussd;                  /* service code, or NULL */
@@ -152,7 +153,8 @@ struct flow_set *flow_set_ref(struct flow_set *set);
 void flow_set_unref(struct flow_set *set);
 
 const struct flow *flow_set_find(const struct flow_set *set, const char *id);
-/* The flow whose trigger keyword is word (upper-case), or NULL. */
+/* The flow whose trigger keyword is word, as reply_fold() folds it
+ * ("utafiti", "éleveur"), or NULL. */
 const struct flow *flow_set_by_keyword(const struct flow_set *set,
 				       const char *word);
 const struct flow *flow_set_by_ussd(const struct flow_set *set,

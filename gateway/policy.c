@@ -468,17 +468,15 @@ static int take_language(struct policy *p, const char *text)
  * keyword alone. */
 static const struct flow *keyword_flow(const struct policy *p, bool *whole)
 {
-	char word[64];
-	if (first_word_upper(p->in->text, word, sizeof(word)) == 0)
-		return NULL;
-	const struct flow *flow = flow_set_by_keyword(p->flows, word);
-	if (flow) {
-		char *folded = reply_fold(p->in->text);
-		char *kw = reply_fold(word);
-		*whole = strcmp(folded, kw) == 0;
-		free(folded);
-		free(kw);
+	char *folded = reply_fold(p->in->text);
+	size_t len = first_word_len(folded);
+	const struct flow *flow = NULL;
+	if (len) {
+		*whole = folded[len] == '\0';
+		folded[len] = '\0';
+		flow = flow_set_by_keyword(p->flows, folded);
 	}
+	free(folded);
 	return flow;
 }
 

@@ -371,12 +371,13 @@ bool reply_fold_unicode(void)
 	return c_utf8() != (locale_t)0;
 }
 
-/* Appends the lowercase of the non-ASCII character at s (len bytes left of
- * the text) to out, an invalid byte as it is, and returns how many bytes it
- * read.  Leaves room in out for the rest of the text at its own length: a
- * lowercase letter can be longer than its capital (U+023A, 2 bytes, is
- * U+2C65, 3). */
-static size_t fold_char(struct buf *out, const unsigned char *s, size_t len)
+/* Appends map (towlower_l or towupper_l) of the non-ASCII character at s
+ * (len bytes left of the text) to out, an invalid byte as it is, and returns
+ * how many bytes it read.  Leaves room in out for the rest of the text at its
+ * own length: a letter's other case can be longer (U+023A, 2 bytes, is
+ * U+2C65, 3, in lowercase). */
+static size_t map_char(struct buf *out, const unsigned char *s, size_t len,
+		       wint_t (*map)(wint_t, locale_t))
 {
 	uint32_t cp;
 	size_t n = utf8_next(s, len, &cp);
@@ -387,7 +388,7 @@ static size_t fold_char(struct buf *out, const unsigned char *s, size_t len)
 		return 1;
 	}
 	if (loc)
-		cp = (uint32_t)towlower_l((wint_t)cp, loc);
+		cp = (uint32_t)map((wint_t)cp, loc);
 	put_utf8(out, cp);
 	buf_grow(out, len - n);
 	return n;
@@ -412,7 +413,7 @@ char *reply_fold(const char *input)
 			break;
 	}
 	/* Room for the text at its own length: ASCII (most replies) is
-	 * written in place, a byte at a time; fold_char() keeps the room. */
+	 * written in place, a byte at a time; map_char() keeps the room. */
 	buf_grow(&out, end - start);
 	for (size_t i = start; i < end;) {
 		if ((n = space_len(s + i, end - i))) {
@@ -428,7 +429,27 @@ char *reply_fold(const char *input)
 						     s[i] + 32 : s[i]);
 			i++;
 		} else {
-			i += fold_char(&out, s + i, end - i);
+			i += map_char(&out, s + i, end - i, towlower_l);
+		}
+	}
+	out.data[out.len] = '\0';
+	return buf_detach(&out);
+}
+
+char *text_upper(const char *input)
+{
+	const unsigned char *s = (const unsigned char *)(input ? input : "");
+	size_t len = strlen((const char *)s);
+	struct buf out = BUF_INIT;
+
+	buf_grow(&out, len);
+	for (size_t i = 0; i < len;) {
+		if (s[i] < 0x80) {
+			out.data[out.len++] = (char)(s[i] >= 'a' && s[i] <= 'z' ?
+						     s[i] - 32 : s[i]);
+			i++;
+		} else {
+			i += map_char(&out, s + i, len - i, towupper_l);
 		}
 	}
 	out.data[out.len] = '\0';
@@ -619,30 +640,13 @@ void number_format(double value, char *out, size_t size)
 	str_copy(out, size, tmp);
 }
 
-size_t first_word_upper(const char *text, char *out, size_t size)
+size_t first_word_len(const char *folded)
 {
-	const unsigned char *s = (const unsigned char *)(text ? text : "");
-	size_t len = strlen((const char *)s), i = 0, end, n;
-
-	if (!out || size == 0)
-		return 0;
-	while (i < len && (n = space_len(s + i, len - i)))
-		i += n;
-	end = i;
-	while (end < len && !space_len(s + end, len - end))
-		end++;
+	size_t end = strcspn(folded ? folded : "", " ");
 	/* "Utafiti." and "survey!" are the keyword all the same. */
-	while (end > i && s[end - 1] && strchr(".,;:!?)", s[end - 1]))
+	while (end > 0 && strchr(".,;:!?)", folded[end - 1]))
 		end--;
-	if (end - i > size - 1) {
-		end = i + size - 1;
-		while (end > i && (s[end] & 0xC0) == 0x80)
-			end--; /* do not split a character */
-	}
-	for (n = 0; i < end; i++, n++)
-		out[n] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
-	out[n] = '\0';
-	return n;
+	return end;
 }
 
 /* GSM 03.38 default alphabet, septet -> Unicode. */

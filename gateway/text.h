@@ -77,6 +77,10 @@ const char *word_problem(const char *s);
 /* Whether reply_fold() folds beyond ASCII: false when the C library's
  * C.UTF-8 locale is missing (the daemon warns at start). */
 bool reply_fold_unicode(void);
+/* s upper-cased in all of Unicode, as reply_fold() lower-cases it ("éleveur"
+ * is "ÉLEVEUR"), nothing else changed: how a keyword is shown.  Returns a new
+ * string (free()). */
+char *text_upper(const char *s);
 
 /* Reads a number as a person types it: "12", " 1,5 ", "1.5", "-3".  Returns
  * 0 and the value, or -1 when the text is not one number. */
@@ -86,9 +90,9 @@ int reply_number(const char *input, double *value);
  * exponent ("1.5", "12", "0.25").  Writes at most size bytes. */
 void number_format(double value, char *out, size_t size);
 
-/* Splits off the first word (up to white space) of an SMS, upper-cased ASCII,
- * into out; returns its length, 0 for a text with no word. */
-size_t first_word_upper(const char *text, char *out, size_t size);
+/* The length of the first word of a text reply_fold() made, without the
+ * punctuation that may end it ("utafiti!" of "utafiti! sasa"): 0 for none. */
+size_t first_word_len(const char *folded);
 
 /* Decodes GSM 03.38 text sent one septet per byte (as Kannel hands on USSD
  * with data coding 0x0F: coding=3), escapes included, into UTF-8.  Returns

@@ -22,6 +22,8 @@ TWI_USSD=+233200000202
 FR=+233200000203
 FR_USSD=+233200000204
 HA=+233200000205
+FR2=+233200000210
+FR3=+233200000211
 cat >"$T/contacts.csv" <<-EOF
 	phone,name,language
 	$TWI,Kofi,tw
@@ -96,6 +98,13 @@ t_is "$s" "END Kafra, saa dwumadi yi nni hɔ seesei." "a code no flow serves: Tw
 # -- French, built in ------------------------------------------------------------------
 r=$(sms $FR SONDAGE)
 t_like "$r" "^Sur quel site travaillez-vous \?" "French: the flow in French"
+r=$(sms $FR2 "enquête.")
+t_like "$r" "^Sur quel site travaillez-vous \?" "a keyword with an accent, typed in lowercase"
+r=$(sms $FR3 "ENQUÊTE")
+t_like "$r" "^Sur quel site travaillez-vous \?" "and in capitals"
+api GET /api/flows >/dev/null
+t_like "$(cat "$T/http.body")" '"keywords":\["SONDAGE","ENQUÊTE"\]' \
+	"the keyword is shown upper-cased, accent and all"
 r=$(sms $FR 13)
 t_like "$r" "^Veuillez répondre par un numéro de 1 à 12\." "an invalid choice gets the built-in French text"
 t_unlike "$r" "$ENGLISH" "and nothing in English"

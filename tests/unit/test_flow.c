@@ -198,9 +198,9 @@ static void test_baseline(void **state)
 	assert_int_equal(f->steps[5].ask, ASK_NONE);
 
 	/* The look-ups. */
-	assert_ptr_equal(flow_set_by_keyword(set, "UTAFITI"), f);
-	assert_ptr_equal(flow_set_by_keyword(set, "SURVEY"), f);
-	assert_null(flow_set_by_keyword(set, "OTHER"));
+	assert_ptr_equal(flow_set_by_keyword(set, "utafiti"), f);
+	assert_ptr_equal(flow_set_by_keyword(set, "survey"), f);
+	assert_null(flow_set_by_keyword(set, "other"));
 	assert_ptr_equal(flow_set_by_ussd(set, "*150*88#"), f);
 	assert_null(flow_set_by_ussd(set, "*150*89#"));
 	assert_null(flow_set_find(set, "nothing"));
@@ -322,7 +322,7 @@ static void test_directory(void **state)
 		assert_string_equal(set->flows[2]->id, "baseline_results");
 		assert_string_equal(set->flows[3]->path,
 				    FLOWS "good/single_language.yaml");
-		assert_ptr_equal(flow_set_by_keyword(set, "MEETING"),
+		assert_ptr_equal(flow_set_by_keyword(set, "meeting"),
 				 set->flows[1]);
 		assert_ptr_equal(flow_set_by_ussd(set, "*150*89#"),
 				 set->flows[3]);
@@ -1115,6 +1115,33 @@ static void test_choices_folded_at_load(void **state)
 	flow_diags_release(&d);
 }
 
+/* Keywords are shown upper-cased and matched folded, in all of Unicode:
+ * "éleveur" typed starts the flow whose keyword is written "Éleveur". */
+static void test_keywords_folded_at_load(void **state)
+{
+	(void)state;
+	struct flow_diags d = {NULL, 0};
+	struct flow_set *set = load_yaml_max(
+		"flow: f\nlanguages: [fr, en]\n"
+		"triggers:\n  keywords: [\"\xC3\x89leveur\", \"\xC9\x94" "dwuma\", \"\xC6\x86" "DWUMA\"]\n"
+		"steps:\n  - id: q\n    ask: {fr: \"Oui?\", en: \"Yes?\"}\n"
+		"    number: {min: 0, max: 9}\n    save: a\n",
+		0, &d);
+	print_diags(&d);
+	assert_true(set && set->n == 1);
+	const struct flow *f = set->flows[0];
+	assert_int_equal(f->nkeywords, 2); /* the second Twi one is the first again */
+	assert_int_equal(d.n, 1);
+	assert_string_equal(f->keywords[0], "\xC3\x89LEVEUR");
+	assert_string_equal(f->keyword_folds[0], "\xC3\xA9leveur");
+	assert_string_equal(f->keywords[1], "\xC6\x86" "DWUMA");
+	assert_ptr_equal(flow_set_by_keyword(set, "\xC3\xA9leveur"), f);
+	assert_ptr_equal(flow_set_by_keyword(set, "\xC9\x94" "dwuma"), f);
+	assert_null(flow_set_by_keyword(set, "eleveur"));
+	flow_set_unref(set);
+	flow_diags_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1142,6 +1169,7 @@ int main(void)
 	    cmocka_unit_test(test_ussd_paged_choices),
 	    cmocka_unit_test(test_ussd_swahili_and_vars),
 	    cmocka_unit_test(test_choices_folded_at_load),
+	    cmocka_unit_test(test_keywords_folded_at_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

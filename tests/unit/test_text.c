@@ -474,41 +474,59 @@ static void test_number_format(void **state)
 	assert_int_equal(out[0], '1');
 }
 
-/* ---- first_word_upper ---------------------------------------------------- */
+/* ---- first_word_len, text_upper ------------------------------------------ */
 
 static const struct {
-	const char *text;
-	size_t size;
-	const char *word;
+	const char *text; /* as a person typed it */
+	const char *word; /* its first word, folded */
 } word_cases[] = {
-	{"utafiti", 32, "UTAFITI"},
-	{"  Survey please", 32, "SURVEY"},
-	{"\tjoin\n", 32, "JOIN"},
-	{"Utafiti.", 32, "UTAFITI"},
-	{"stop!", 32, "STOP"},
-	{"\xC2\xA0lugha sw", 32, "LUGHA"},
-	{"", 32, ""},
-	{"   ", 32, ""},
-	{"...", 32, ""},
-	{"caf\xC3\xA9 x", 32, "CAF\xC3\xA9"},
-	{"abcdef", 4, "ABC"},
-	{"ab\xC3\xA9" "f", 4, "AB"},     /* never half a character */
+	{"utafiti", "utafiti"},
+	{"  Survey please", "survey"},
+	{"\tjoin\n", "join"},
+	{"Utafiti.", "utafiti"},
+	{"stop!", "stop"},
+	{"Utafiti! sasa", "utafiti"},
+	{"\xC2\xA0lugha sw", "lugha"},
+	{"", ""},
+	{"   ", ""},
+	{"...", ""},
+	{"CAF\xC3\x89 x", "caf\xC3\xA9"},
+	{"\xC6\x86" "DWUMA?", "\xC9\x94" "dwuma"},
 };
 
-static void test_first_word_upper(void **state)
+static void test_first_word_len(void **state)
 {
-	char out[32];
 	(void)state;
 	for (size_t i = 0; i < sizeof(word_cases) / sizeof(word_cases[0]);
 	     i++) {
-		size_t n = first_word_upper(word_cases[i].text, out,
-					    word_cases[i].size);
-		if (strcmp(out, word_cases[i].word) != 0 ||
-		    n != strlen(word_cases[i].word))
-			fail_msg("case %zu: \"%s\" (%zu)", i, out, n);
+		char *folded = reply_fold(word_cases[i].text);
+		size_t n = first_word_len(folded);
+		if (n != strlen(word_cases[i].word) ||
+		    strncmp(folded, word_cases[i].word, n) != 0)
+			fail_msg("case %zu: \"%.*s\" (%zu)", i, (int)n, folded, n);
+		free(folded);
 	}
-	assert_int_equal(first_word_upper(NULL, out, sizeof(out)), 0);
-	assert_int_equal(first_word_upper("x", out, 0), 0);
+	assert_int_equal(first_word_len(NULL), 0);
+}
+
+static void test_text_upper(void **state)
+{
+	static const char *const cases[][2] = {
+		{"utafiti", "UTAFITI"},
+		{"\xC3\xA9leveur", "\xC3\x89LEVEUR"},     /* é */
+		{"\xC9\x94" "dwuma \xC9\x9B", "\xC6\x86" "DWUMA \xC6\x90"}, /* Twi */
+		{"Mix 12-x", "MIX 12-X"},
+		{"\xFF" "a", "\xFF" "A"},                   /* an invalid byte kept */
+		{"", ""},
+	};
+	(void)state;
+	if (!reply_fold_unicode())
+		skip();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *u = text_upper(cases[i][0]);
+		assert_string_equal(u, cases[i][1]);
+		free(u);
+	}
 }
 
 /* ---- robustness ---------------------------------------------------------- */
@@ -608,12 +626,12 @@ static void test_random_bytes(void **state)
 		char *f = reply_fold(s);
 		/* a lowercase letter takes at most half as many bytes again */
 		assert_true(2 * strlen(f) <= 3 * len);
-		free(f);
 		double v;
 		(void)reply_number(s, &v);
-		char w[16];
-		assert_true(first_word_upper(s, w, sizeof(w)) < sizeof(w));
+		assert_true(first_word_len(f) <= strlen(f));
+		free(text_upper(s));
 		(void)ussd_fits(s, 182);
+		free(f);
 	}
 }
 
@@ -669,7 +687,8 @@ int main(void)
 		cmocka_unit_test(test_reply_number),
 		cmocka_unit_test(test_reply_number_locale),
 		cmocka_unit_test(test_number_format),
-		cmocka_unit_test(test_first_word_upper),
+		cmocka_unit_test(test_first_word_len),
+	    cmocka_unit_test(test_text_upper),
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_gsm7_substitute),
 	};
