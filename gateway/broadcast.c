@@ -431,6 +431,7 @@ struct plan {
 	void *arg;
 	long now;
 	bool gsm7_substitute;         /* config gsm7_substitute (text.h) */
+	bool until_reachable;         /* a dry run that stops at someone to send to */
 };
 
 static void plan_free(struct plan *p)
@@ -687,7 +688,8 @@ static void plan_next(struct plan *p)
 {
 	if (p->fetching)
 		return;
-	bool stop = p->failed || p->cancelled || p->at_end;
+	bool stop = p->failed || p->cancelled || p->at_end ||
+		    (p->until_reachable && p->sum.recipients > 0);
 	if (!stop && p->in_flight < PLAN_WINDOW)
 		plan_fetch(p);
 	if (!p->fetching && p->in_flight == 0 && (stop || p->failed))
@@ -760,15 +762,18 @@ static void on_dry_planned(int rc, struct plan *p)
 	free(d);
 }
 
-int broadcast_dry_run(struct db *db, const struct flow_set *flows, const char *flow_id,
-		      const char *audience, bool gsm7_substitute,
-		      broadcast_progress_fn progress, broadcast_plan_fn done, void *arg)
+/* until_reachable: the walk stops after the first page that holds someone
+ * not opted out (creating a broadcast only asks whether there is one). */
+static int dry_run_start(struct db *db, const struct flow_set *flows, const char *flow_id,
+			 const char *audience, bool gsm7_substitute, bool until_reachable,
+			 broadcast_progress_fn progress, broadcast_plan_fn done, void *arg)
 {
 	const struct flow *flow = flow_set_find(flows, flow_id);
 	if (!flow)
 		return -1;
 	struct plan *p = plan_new(db, flows, flow);
 	p->gsm7_substitute = gsm7_substitute;
+	p->until_reachable = until_reachable;
 	struct dry *d = xcalloc(1, sizeof(*d));
 	d->fn = done;
 	d->arg = arg;
@@ -783,6 +788,14 @@ int broadcast_dry_run(struct db *db, const struct flow_set *flows, const char *f
 		return -1;
 	}
 	return 0;
+}
+
+int broadcast_dry_run(struct db *db, const struct flow_set *flows, const char *flow_id,
+		      const char *audience, bool gsm7_substitute,
+		      broadcast_progress_fn progress, broadcast_plan_fn done, void *arg)
+{
+	return dry_run_start(db, flows, flow_id, audience, gsm7_substitute, false,
+			     progress, done, arg);
 }
 
 /* -- creating, claiming, listing, cancelling ------------------------------------- */
@@ -831,6 +844,12 @@ static void created_free(struct created *c)
 	free(c);
 }
 
+static void fail(struct created *c)
+{
+	c->fn(-1, NULL, 0, NULL, c->arg);
+	created_free(c);
+}
+
 static void on_created(redisReply *reply, void *data)
 {
 	struct created *c = data;
@@ -860,49 +879,74 @@ static void create_now(struct created *c)
 	struct db_args a = {0};
 	broadcast_create_command(&a, c->id, c->req.flow, c->req.audience,
 				 c->req.at > 0 ? c->req.at : now, now, c->size);
-	if (db_command_args(c->db, on_created, c, &a) < 0) {
-		c->fn(-1, NULL, 0, NULL, c->arg);
-		created_free(c);
+	if (db_command_args(c->db, on_created, c, &a) < 0)
+		fail(c);
+}
+
+static void refuse(struct created *c, const char *why)
+{
+	c->fn(1, NULL, 0, why, c->arg);
+	created_free(c);
+}
+
+static void on_reached(int rc, const struct broadcast_plan_summary *s, void *arg);
+
+/* Creates the broadcast unless nobody would get it: size people in its
+ * audience, reachable of them not opted out (-1: not known yet, and a walk
+ * finds out, stopping at the first).  --force creates it all the same. */
+static void decide(struct created *c, long size, long reachable)
+{
+	char why[512];
+	c->size = size;
+	if (c->req.force) {
+		create_now(c);
+	} else if (size == 0) {
+		snprintf(why, sizeof(why), "the audience %s is empty: nobody would get this broadcast "
+					   "(--force creates it anyway)", c->req.audience);
+		refuse(c, why);
+	} else if (reachable == 0) {
+		snprintf(why, sizeof(why), "everyone in the audience %s (%ld) has opted out (STOP): "
+					   "nobody would get this broadcast (--force creates it anyway)",
+			 c->req.audience, size);
+		refuse(c, why);
+	} else if (reachable > 0) {
+		create_now(c);
+	} else if (dry_run_start(c->db, c->flows, c->req.flow, c->req.audience, false, true,
+				 NULL, on_reached, c) < 0) {
+		fail(c);
 	}
 }
 
-static void sized(struct created *c, long size)
+static void on_reached(int rc, const struct broadcast_plan_summary *s, void *arg)
 {
-	c->size = size;
-	if (size == 0 && !c->req.force) {
-		char why[512];
-		snprintf(why, sizeof(why), "the audience %s is empty: nobody would get this broadcast "
-					   "(--force creates it anyway)", c->req.audience);
-		c->fn(1, NULL, 0, why, c->arg);
-		created_free(c);
+	struct created *c = arg;
+	if (rc < 0) {
+		fail(c);
 		return;
 	}
-	create_now(c);
+	decide(c, c->size, s->recipients);
 }
 
 static void on_walked(int rc, const struct broadcast_plan_summary *s, void *arg)
 {
 	struct created *c = arg;
 	if (rc < 0) {
-		c->fn(-1, NULL, 0, NULL, c->arg);
-		created_free(c);
+		fail(c);
 		return;
 	}
-	sized(c, s->recipients + s->skipped);
+	decide(c, s->recipients + s->skipped, s->recipients);
 }
 
 static void on_size(redisReply *reply, void *data)
 {
 	struct created *c = data;
 	if (!reply || reply->type != REDIS_REPLY_INTEGER) {
-		c->fn(-1, NULL, 0, NULL, c->arg);
-		created_free(c);
+		fail(c);
 	} else if (reply->integer >= 0) {
-		sized(c, reply->integer);
+		decide(c, reply->integer, -1);
 	} else if (broadcast_dry_run(c->db, c->flows, c->req.flow, c->req.audience, false,
 				     NULL, on_walked, c) < 0) {
-		c->fn(-1, NULL, 0, NULL, c->arg);
-		created_free(c);
+		fail(c);
 	}
 }
 

@@ -82,10 +82,10 @@ static const struct usage usages[] = {
 	 "flow's run gets it when that run ends (counted waiting).  TIME is ISO\n"
 	 "8601 with an offset; the running `sauti serve` daemons send it then, at\n"
 	 "most kannel.rate SMS a second.  Prints the broadcast id alone on stdout.\n"
-	 "An empty audience or a TIME in the past is refused (exit 1) unless\n"
-	 "--force.  --dry-run prints the recipients, per language (SMS per\n"
-	 "message), per country, how many are in a run now and the total SMS, and\n"
-	 "sends nothing.\n" COMMON},
+	 "An empty audience, one whose every member opted out, or a TIME in the\n"
+	 "past is refused (exit 1) unless --force.  --dry-run prints the\n"
+	 "recipients, per language (SMS per message), per country, how many are\n"
+	 "in a run now and the total SMS, and sends nothing.\n" COMMON},
 	{"broadcast status", NULL,
 	 "usage: sauti broadcast status [-c FILE] ID\n\n"
 	 "Prints the state (scheduled, planning, sending, done, cancelled), the\n"

@@ -18,6 +18,8 @@ phone,name,language,groups,country
 0712000002,Baraka,sw,geita,TZ
 0712000003,Grace,en,geita,TZ
 +233200000004,Kofi,en,geita,GH
+0712000005,Juma,sw,left,TZ
+0712000006,Neema,sw,left,TZ
 CSV
 S contacts import "$T/contacts.csv" 2>/dev/null
 
@@ -41,8 +43,23 @@ out=$(api POST /api/broadcasts -d "{\"flow\":\"invite\",\"to\":\"group:geita\",\
 t_is "$(http_status)" 422 "and a past at"
 t_like "$out" "is in the past" "saying so"
 t_is "$(redis_cli zcard sauti:bcs)" 0 "neither is created"
-t_like "$(S broadcast findings --to group:nobody --force 2>/dev/null)" '^[0-9a-f]{12}$' \
+# An audience whose every member said STOP: nobody would get it either.
+fakesmsc_send +255712000005 15055 STOP >/dev/null
+fakesmsc_send +255712000006 15055 STOP >/dev/null
+out=$(S broadcast invite --to group:left 2>&1)
+t_is "$?" 1 "an audience of people who all opted out is refused"
+t_like "$out" "everyone in the audience group:left \(2\) has opted out \(STOP\)" "saying so"
+out=$(S broadcast invite --to phones:+255712000006 2>&1)
+t_is "$?" 1 "a phones: audience too (it is walked, not counted)"
+t_like "$out" "everyone in the audience phones:\+255712000006 \(1\) has opted out" "with the same sentence"
+out=$(api POST /api/broadcasts -d '{"flow":"invite","to":"group:left"}')
+t_is "$(http_status)" 422 "the API refuses it with a 422"
+t_like "$out" '"error":"everyone in the audience group:left' "and the sentence"
+t_is "$(redis_cli zcard sauti:bcs)" 0 "none is created"
+t_like "$(S broadcast findings --to group:left --force 2>/dev/null)" '^[0-9a-f]{12}$' \
 	"--force creates it anyway"
+t_like "$(S broadcast findings --to group:nobody --force 2>/dev/null)" '^[0-9a-f]{12}$' \
+	"--force creates an empty one too"
 t_like "$(api POST /api/broadcasts -d '{"flow":"findings","to":"group:nobody","force":true}')" \
 	'^\{"id":"[0-9a-f]{12}"\}' "and so does force in the API"
 
@@ -90,7 +107,7 @@ t_like "$list" "$inv +invite +group:geita +done " "the invitation is done"
 t_like "$list" "$inv2 +invite +phones:#,#,# +done +[0-9TZ:-]+ +3 +0 +0 +3 " \
 	"the second one too, with its counts and its numbers masked"
 t_like "$(S broadcast status "$inv2")" "audience: phones:#,#,#" "status masks them too"
-t_is "$(echo "$list" | wc -l)" 6 "one line per broadcast"
+t_is "$(echo "$list" | wc -l)" 7 "one line per broadcast"
 api_list=$(api GET /api/broadcasts)
 t_like "$api_list" "\"id\":\"$rem\"" "GET /api/broadcasts lists them"
 t_like "$api_list" '"state":"scheduled"' "with their states"
