@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_flow(f);
 		FUZZ_CHECK(flow_set_find(set, f->id) == f);
 		for (size_t k = 0; k < f->nkeywords; k++)
-			FUZZ_CHECK(flow_set_by_keyword(set, f->keywords[k]) == f);
+			FUZZ_CHECK(flow_set_by_keyword(set, f->keyword_folds[k]) == f);
 		FUZZ_CHECK(!f->ussd || flow_set_by_ussd(set, f->ussd) == f);
 		walk(f);
 	}
