@@ -41,10 +41,15 @@ struct sentinel {
 	redisAsyncContext *watch_ac;
 	size_t watch_i;
 	struct event *watch_timer;
+	/* every timeout, the subscription is asked again; a Sentinel that has
+	 * not confirmed the last one by the next tick is given up */
+	struct event *probe_timer;
+	bool probing;
 };
 
 static void on_ask_timeout(evutil_socket_t fd, short what, void *arg);
 static void on_watch_timer(evutil_socket_t fd, short what, void *arg);
+static void on_probe_timer(evutil_socket_t fd, short what, void *arg);
 
 struct sentinel *sentinel_new(struct event_base *base, const struct db_url *url,
 			      int timeout_ms)
@@ -62,6 +67,7 @@ struct sentinel *sentinel_new(struct event_base *base, const struct db_url *url,
 	s->timeout.tv_usec = (timeout_ms % 1000) * 1000;
 	s->ask_timer = evtimer_new(base, on_ask_timeout, s);
 	s->watch_timer = evtimer_new(base, on_watch_timer, s);
+	s->probe_timer = event_new(base, -1, EV_PERSIST, on_probe_timer, s);
 	return s;
 }
 
@@ -186,6 +192,7 @@ int sentinel_ask(struct sentinel *s, sentinel_master_fn fn, void *data)
 static void watch_later(struct sentinel *s)
 {
 	struct timeval tv = {0, WATCH_RETRY_MS * 1000};
+	evtimer_del(s->probe_timer);
 	s->watch_i = (s->watch_i + 1) % s->n;
 	evtimer_add(s->watch_timer, &tv);
 }
@@ -232,10 +239,21 @@ static void on_watch_message(redisAsyncContext *ac, void *r, void *data)
 	}
 	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
 	    reply->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(reply->element[0]->str, "subscribe") == 0)
+		s->probing = false; /* it answers */
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING &&
 	    strcmp(reply->element[0]->str, "message") == 0 &&
 	    reply->element[1]->type == REDIS_REPLY_STRING &&
 	    reply->element[2]->type == REDIS_REPLY_STRING)
 		on_announce(s, reply->element[1]->str, reply->element[2]->str);
+}
+
+static int subscribe(struct sentinel *s, redisAsyncContext *ac)
+{
+	s->probing = true;
+	return redisAsyncCommand(ac, on_watch_message, s,
+				 "SUBSCRIBE +promoted-slave +switch-master");
 }
 
 static void watch_start(struct sentinel *s)
@@ -245,12 +263,35 @@ static void watch_start(struct sentinel *s)
 		watch_later(s);
 		return;
 	}
-	if (redisAsyncCommand(ac, on_watch_message, s, "SUBSCRIBE +promoted-slave +switch-master") != REDIS_OK) {
+	if (subscribe(s, ac) != REDIS_OK) {
 		redisAsyncFree(ac);
 		watch_later(s);
 		return;
 	}
 	s->watch_ac = ac;
+	evtimer_del(s->probe_timer);
+	event_add(s->probe_timer, &s->timeout);
+}
+
+/* Subscribing again to the channels it is subscribed to changes nothing on
+ * the Sentinel and is confirmed as the first subscription was: a Sentinel
+ * that confirmed none since the last tick is stopped, hung, or cut off. */
+static void on_probe_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct sentinel *s = arg;
+	if (!s->watch_ac) {
+		evtimer_del(s->probe_timer);
+		return;
+	}
+	if (s->probing || subscribe(s, s->watch_ac) != REDIS_OK) {
+		log_warn("redis: Sentinel %s:%d did not answer in time; watching for "
+			 "failovers on the next one", s->addrs[s->watch_i].host,
+			 s->addrs[s->watch_i].port);
+		drop_context(&s->watch_ac);
+		watch_later(s);
+	}
 }
 
 static void on_watch_timer(evutil_socket_t fd, short what, void *arg)
@@ -273,6 +314,7 @@ void sentinel_free(struct sentinel *s)
 	if (!s)
 		return;
 	event_free(s->watch_timer);
+	event_free(s->probe_timer);
 	drop_context(&s->watch_ac);
 	drop_context(&s->ask_ac);
 	if (s->asking)

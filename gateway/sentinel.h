@@ -3,8 +3,12 @@
  *
  * A question goes to each Sentinel in turn (the one that answered last
  * first) until one names the master; each is given timeout_ms.  The watch is
- * a subscription to +promoted-slave and +switch-master on one Sentinel, moved to the next when
- * its connection drops.  As in db.h, every callback of a question fires
+ * a subscription to +promoted-slave and +switch-master on one Sentinel, moved
+ * to the next when its connection drops, or when the Sentinel does not
+ * confirm the subscription, asked again every timeout_ms, within the next
+ * timeout_ms (a Sentinel stopped or cut off keeps its connection open and
+ * silent, and a failover it would have announced goes unheard:
+ * docs/operations.md, "Redis with Sentinel").  As in db.h, every callback of a question fires
  * exactly once, and the host it is given lives only for the callback. */
 #ifndef SAUTI_SENTINEL_H
 #define SAUTI_SENTINEL_H

@@ -8,7 +8,8 @@
 # without a restart, both people go on where they were, and the export has
 # every answer that got a reply.  The old master comes back, the Sentinels
 # make it a replica, service goes on; a failover asked of the Sentinels is
-# followed too.  No replica confirming gives 503 to an answer that completes
+# followed too, and so is one while the Sentinel sauti listens on is
+# stopped (it moves to another).  No replica confirming gives 503 to an answer that completes
 # a run and to a STOP, not to a middle answer (and the retry saves the answer
 # once); Redis out of memory gives 503 and writes nothing.
 # shellcheck disable=SC2317 # helpers run via t_ok and t_wait_for
@@ -276,5 +277,39 @@ t_is "$(rc "$NEWER" config set maxmemory 0)" OK "memory is freed"
 t_is "$(answers $P4)" "$before" "the run is as it was"
 t_like "$(sms_direct m1 $P4 Yes)" "^How many days" "the retry is served"
 t_is "$(answers $P4)" "active en,other,yes,,," "... and saved once"
+
+# -- the Sentinel watched hangs -----------------------------------------------------
+
+# A Sentinel stopped (SIGSTOP, a machine frozen or cut off) keeps its
+# connection open and says nothing: sauti must not go on listening to it for
+# the next failover, or it writes to the old master until the Sentinels demote
+# it, seconds in which a reply confirms writes that are then thrown away.
+# watched: the Sentinel sauti is subscribed on (the one whose client's last
+# command is a SUBSCRIBE).
+watched() {
+	local s
+	for s in "$@"; do
+		rc "$s" client list 2>/dev/null | grep -q 'cmd=subscribe' && echo "$s"
+	done
+}
+promotions() { grep -c '(+promoted-slave)' "$T/sauti.log"; }
+W=$(watched "$S1" "$S2" "$S3" | head -n 1)
+t_like "$W" '^[0-9]+$' "sauti watches for failovers on a Sentinel (:$W)"
+REST=()
+for s in "$S1" "$S2" "$S3"; do [ "$s" != "$W" ] && REST+=("$s"); done
+WNAME=$(for n in 1 2 3; do v=S$n; [ "${!v}" = "$W" ] && echo "sentinel-$n"; done)
+kill -STOP "$(t_pid "$WNAME")"
+t_ok "that Sentinel is stopped: sauti gives it up within 2 s" \
+	t_wait_for 4 logged "Sentinel 127.0.0.1:$W did not answer in time; watching for failovers on the next one"
+_watched_again() { [ -n "$(watched "${REST[@]}")" ]; }
+t_ok "... and watches on another one" t_wait_for 5 _watched_again
+before=$(promotions)
+t_is "$(rc "${REST[0]}" sentinel failover sauti)" OK "a failover is asked of a Sentinel still running"
+_heard() { [ "$(promotions)" -gt "$before" ]; }
+t_ok "sauti hears of the promotion at once, from the Sentinel it watches now" t_wait_for 10 _heard
+kill -CONT "$(t_pid "$WNAME")"
+t_ok "the failover is over" t_wait_for 30 master_settled_off "$NEWER" || diag "$(topology)"
+t_ok "sauti is on the master the Sentinels name" t_wait_for 10 logged "moved to 127.0.0.1:$(master_port)"
+t_ok "and serves" t_wait_for 20 _served h1 +255712600007 WILAYA
 
 done_testing
