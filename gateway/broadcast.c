@@ -1743,6 +1743,22 @@ long long broadcast_quiet_ms(const struct config *cfg, const char *phone, long l
 	return ((e - local) % day + day) % day;
 }
 
+/* Why a message Kannel did not take waits: sendsms away (no answer, code
+ * 0), an HTTP error, or an answer that is not "accepted". */
+static void log_sendsms_refusal(const struct outgoing *o, int code)
+{
+	const char *what = o->priority_done ? "priority message" : "broadcast";
+	const char *id = o->priority_done ? o->dlr_id : o->bc;
+	if (code == 0)
+		log_warn("%s %s: kannel's sendsms did not answer (unreachable or timed "
+			 "out); will retry", what, id);
+	else if (code >= 200 && code < 300)
+		log_warn("%s %s: kannel's sendsms answered %d without accepting the "
+			 "message; will retry", what, id, code);
+	else
+		log_warn("%s %s: kannel's sendsms answered HTTP %d; will retry", what, id, code);
+}
+
 static void on_kannel_answer(struct evhttp_request *req, void *arg)
 {
 	struct outgoing *o = arg;
@@ -1760,9 +1776,7 @@ static void on_kannel_answer(struct evhttp_request *req, void *arg)
 		metrics_sendsms_error(code == 0			   ? SENDSMS_UNREACHABLE
 				      : code >= 200 && code < 300 ? SENDSMS_REFUSED
 								  : SENDSMS_HTTP);
-		log_warn("%s %s: kannel answered %d; will retry",
-			 o->priority_done ? "priority message" : "broadcast",
-			 o->priority_done ? o->dlr_id : o->bc, code);
+		log_sendsms_refusal(o, code);
 	}
 	if (o->priority_done)
 		priority_finish(o, accepted ? 1 : 0);
@@ -2072,8 +2086,10 @@ static void on_autoclaim(redisReply *reply, void *data)
 	/* [next id, [[id, fields], ...], [deleted ids]] */
 	if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2) {
 		if (reply->element[1]->elements)
-			log_info("outbox: took over %zu messages left by a stopped daemon",
-				 reply->element[1]->elements);
+			log_info("outbox: took over %zu messages unsettled for %d s (a "
+				 "daemon stopped, or Redis went away before their outcome "
+				 "was saved); sending them now",
+				 reply->element[1]->elements, RECLAIM_IDLE_MS / 1000);
 		take_entries(b, reply->element[1]);
 	}
 }

@@ -39,6 +39,8 @@ t_stop smsbox 3
 id2=$(S broadcast findings --to phones:0713000091,0713000092 2>/dev/null)
 unreachable() { curl -s "$SAUTI_URL/metrics" | grep -Eq '^sauti_sendsms_errors_total\{kind="unreachable"\} [1-9]'; }
 t_ok "/metrics counts the sendsms attempts that found nobody" t_wait_for 20 unreachable
+t_ok "... and the log says why they wait" \
+	grep -qF "kannel's sendsms did not answer (unreachable or timed out); will retry" "$T/sauti.log"
 t_like "$(S broadcast status "$id2")" "queued: 2" "with Kannel's smsbox down the messages wait, queued"
 t_spawn smsbox "$T/kannel/smsbox.out" smsbox -v 2 "$KANNEL_CONF"
 # back means on-line at the bearerbox and its sendsms port open
@@ -54,6 +56,7 @@ SAUTI_KANNEL_PASSWORD=wrong start_sauti
 id3=$(S broadcast findings --to phones:0713000093 2>/dev/null)
 http_err() { curl -s "$SAUTI_URL/metrics" | grep -Eq '^sauti_sendsms_errors_total\{kind="http_status"\} [1-9]'; }
 t_ok "/metrics counts the sendsms answers with an error status" t_wait_for 20 http_err
+t_ok "... and the log names the status" grep -qF "kannel's sendsms answered HTTP 403; will retry" "$T/sauti.log"
 t_like "$(S broadcast status "$id3")" "queued: 1" "the refused message waits, queued"
 cp "$T/sauti.log" "$T/sauti-refused.log"
 runs() { redis_cli hkeys "sauti:c:{+255713000093}" | grep -c '^_r:'; }
