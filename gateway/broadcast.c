@@ -1625,6 +1625,10 @@ struct broadcaster {
 	char kannel_host[128];
 	int kannel_port;
 	char kannel_path[256];
+	/* the connection (db_connections) the outbox's group was last made on:
+	 * a new master may not have it (a failover that lost the last writes,
+	 * a Redis restarted empty), nor a store someone emptied (NOGROUP) */
+	unsigned long group_made;
 	struct outgoing *queue;       /* read from the outbox, not yet slotted */
 	LIST_HEAD(, outgoing) all;    /* every outgoing alive */
 	size_t in_hand;               /* read and not yet finished */
@@ -2070,10 +2074,18 @@ static void take_entries(struct broadcaster *b, const redisReply *entries)
 	request_slots(b);
 }
 
+/* An outbox read refused for want of the group: made again next tick. */
+static void check_group(struct broadcaster *b, const redisReply *reply)
+{
+	if (reply && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOGROUP", 7) == 0)
+		b->group_made = 0;
+}
+
 static void on_read(redisReply *reply, void *data)
 {
 	struct broadcaster *b = data;
 	b->reading = false;
+	check_group(b, reply);
 	/* [[id, fields], ...] */
 	if (reply && reply->type == REDIS_REPLY_ARRAY)
 		take_entries(b, reply);
@@ -2083,6 +2095,7 @@ static void on_autoclaim(redisReply *reply, void *data)
 {
 	struct broadcaster *b = data;
 	b->reading = false;
+	check_group(b, reply);
 	/* [next id, [[id, fields], ...], [deleted ids]] */
 	if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2) {
 		if (reply->element[1]->elements)
@@ -2187,7 +2200,8 @@ static void on_totals(redisReply *reply, void *data)
 	metrics_broadcast_recipients(state_names, n, BC_NSTATES);
 }
 
-/* pcall: the group exists already but for the very first start. */
+/* pcall: the group exists already but for the very first start (and after
+ * a failover or a restart that lost it). */
 static const char create_group_script[] =
 	"redis.pcall('XGROUP', 'CREATE', KEYS[1], '" KEYS_OUTBOX_GROUP "', '0', 'MKSTREAM')\n"
 	"return 1\n";
@@ -2199,10 +2213,11 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct broadcaster *b = arg;
 	if (!db_ready_for_background(b->env.db))
 		return;
-	if (b->ticks == 0) {
+	if (b->group_made != db_connections(b->env.db)) {
 		struct db_args a = {0};
 		keys_outbox(&a, script_begin(&a, create_group_script, 1));
-		db_command_args(b->env.db, NULL, NULL, &a);
+		if (db_command_args(b->env.db, NULL, NULL, &a) == 0)
+			b->group_made = db_connections(b->env.db);
 	}
 	b->ticks++;
 	/* Reclaim first on start: a restarted daemon finds its own entries. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Nothing lost, nothing twice: a daemon killed mid-broadcast and started
 # again, and Kannel's sendsms down for a while, still deliver every
-# recipient exactly once.
+# recipient exactly once; a Redis restarted empty under the daemon does not
+# stop its broadcasts.
 . "$(dirname "$0")/../lib.sh"
 
 start_redis
@@ -70,6 +71,18 @@ t_like "$(S broadcast status "$id3")" "sent: 1" "with the right password it goes
 t_is "$(runs)" 1 "in the run begun before pseudonym_key changed: one run, not two"
 t_is "$(redis_cli hget "sauti:r:$(redis_cli get "sauti:cur:sms:{+255713000093}")" st)" active \
 	"and that run is the one under way"
+
+# Redis restarted empty (no persistence; or a failover to a replica that had
+# not yet received the outbox): its consumer group went with the rest.  The
+# daemon makes it again on the new connection, and broadcasts go on.
+stop_redis
+start_redis_again
+t_ok "Redis is back, empty: sauti is healthy again" t_wait_for 10 _sauti_healthy
+id4=$(S broadcast findings --to phones:0713000094 2>/dev/null)
+t_like "$id4" '^[0-9a-f]+$' "a broadcast is made on the empty Redis"
+t_wait_for 30 sh -c "\"$SAUTI_BIN\" broadcast status $id4 -c \"$SAUTI_CONFIG\" | grep -q 'sent: 1'"
+t_like "$(S broadcast status "$id4")" "sent: 1" "and it is sent, without restarting sauti"
+t_unlike "$(grep NOGROUP "$T/sauti.log" | head -n 1)" . "the outbox was never read without its group"
 fakesmsc_sink_stop
 
 done_testing
