@@ -76,21 +76,134 @@ static int char_at(const char *data, size_t len, size_t line, size_t column)
 	return -1;
 }
 
-/* A hint for the mistakes people make most in a hand-written file. */
-static const char *syntax_hint(const char *problem, const char *context,
-			       int c)
+/* The spaces that start a 0-based line, or -1 for a line with nothing but
+ * spaces or a comment (it says nothing about indentation).  *inner gets the
+ * column of what follows a "- " at the start, the indentation of the keys of
+ * a list item, or -1. */
+static int line_indent(const char *data, size_t len, size_t line, int *inner)
 {
+	size_t i = 0;
+	while (line > 0 && i < len) {
+		if (data[i++] == '\n')
+			line--;
+	}
+	int n = 0;
+	while (i + (size_t)n < len && data[i + (size_t)n] == ' ')
+		n++;
+	const char *s = data + i + n;
+	size_t rest = len - i - (size_t)n;
+	*inner = -1;
+	if (!rest || *s == '\n' || *s == '\r' || *s == '#')
+		return -1;
+	if (rest >= 2 && s[0] == '-' && s[1] == ' ') {
+		int k = 1;
+		while ((size_t)k < rest && s[k] == ' ')
+			k++;
+		if ((size_t)k < rest && s[k] != '\n' && s[k] != '#')
+			*inner = n + k;
+	}
+	return n;
+}
+
+/* For a line that starts where the parser gave up: the indentation nearest
+ * its own among the lines above it, below (*less) and above (*more) it, -1
+ * where there is none; returns whether one of them has the line's own. */
+static bool indents_above(const char *data, size_t len, size_t line, int own,
+			  int *less, int *more)
+{
+	bool same = false;
+	*less = *more = -1;
+	for (size_t l = 0; l < line; l++) {
+		int inner, n = line_indent(data, len, l, &inner);
+		for (int k = 0; k < 2; k++) {
+			int v = k ? inner : n;
+			if (v < 0)
+				continue;
+			if (v == own)
+				same = true;
+			else if (v < own && v > *less)
+				*less = v;
+			else if (v > own && (*more < 0 || v < *more))
+				*more = v;
+		}
+	}
+	return same;
+}
+
+/* The hint for an entry the parser did not expect at the start of a line:
+ * almost always one indented by a space too many or too few. */
+static void indent_hint(const char *data, size_t len, size_t line, int own,
+			char *out, size_t size)
+{
+	int less, more;
+	if (indents_above(data, len, line, own, &less, &more) ||
+	    (less < 0 && more < 0)) {
+		snprintf(out, size,
+			 "; check the indentation of line %zu: each key lines "
+			 "up with the other keys of its map, each '- ' with "
+			 "the other items of its list",
+			 line + 1);
+		return;
+	}
+	char others[48];
+	if (less >= 0 && more >= 0)
+		snprintf(others, sizeof(others), "%d or %d", less, more);
+	else
+		snprintf(others, sizeof(others), "%d", less >= 0 ? less : more);
+	snprintf(out, size,
+		 "; line %zu is indented by %d spaces, the lines above it by "
+		 "%s: line it up with the keys it belongs with",
+		 line + 1, own, others);
+}
+
+/* A hint for the mistakes people make most in a hand-written file, in out
+ * ("" when there is none). */
+static void syntax_hint(const yaml_parser_t *p, const struct buf *data,
+			char *out, size_t size)
+{
+	const char *problem = p->problem ? p->problem : "";
+	const char *context = p->context;
+	const char *text = buf_str(data);
+	size_t line = p->problem_mark.line, column = p->problem_mark.column;
+	int c = char_at(text, data->len, line, column);
+	int before = column ? char_at(text, data->len, line, column - 1) : -1;
+	int inner, indent = line_indent(text, data->len, line, &inner);
+	bool expected = strstr(problem, "did not find expected") != NULL;
+
+	*out = '\0';
 	if (c == '\t' && !strstr(problem, "tab"))
-		return "; indent with spaces, not tabs";
-	if (strstr(problem, "mapping values are not allowed"))
-		return "; put a text that contains ': ' in quotes";
-	if (strstr(problem, "alias") || strstr(problem, "anchor") ||
-	    (context && (strstr(context, "alias") || strstr(context, "anchor"))))
-		return "; put a text that starts with '*' or '&' in quotes, "
-		       "like \"*150*88#\"";
-	if (c == '@' || c == '`')
-		return "; put a text that starts with '@' or '`' in quotes";
-	return "";
+		snprintf(out, size, "; indent with spaces, not tabs");
+	else if (expected && context && strstr(context, "flow") &&
+		 p->context_mark.line < line)
+		snprintf(out, size,
+			 "; the '%c' at line %zu, column %zu is never closed: "
+			 "end it with '%c'",
+			 strstr(context, "sequence") ? '[' : '{',
+			 p->context_mark.line + 1, p->context_mark.column + 1,
+			 strstr(context, "sequence") ? ']' : '}');
+	else if (strstr(problem, "mapping values are not allowed") ||
+		 (expected && c == ':'))
+		snprintf(out, size, "; put a text that contains ': ' in quotes");
+	else if (strstr(problem, "alias") || strstr(problem, "anchor") ||
+		 (context && (strstr(context, "alias") ||
+			      strstr(context, "anchor"))))
+		snprintf(out, size,
+			 "; put a text that starts with '*' or '&' in quotes, "
+			 "like \"*150*88#\"");
+	else if (c == '@' || c == '`')
+		snprintf(out, size,
+			 "; put a text that starts with '@' or '`' in quotes");
+	else if (strstr(problem, "could not find expected ':'"))
+		snprintf(out, size,
+			 "; write a key, then ':' and a space, then its value, "
+			 "like 'save: years'");
+	else if (expected && before == '"')
+		snprintf(out, size,
+			 "; a text in double quotes ends at the next '\"': "
+			 "write a '\"' inside it as \\\" or put the whole text "
+			 "in single quotes");
+	else if (expected && indent >= 0 && (size_t)indent == column)
+		indent_hint(text, data->len, line, indent, out, size);
 }
 
 static void syntax_error(const yaml_parser_t *p, const struct buf *data,
@@ -109,20 +222,24 @@ static void syntax_error(const yaml_parser_t *p, const struct buf *data,
 		return;
 	}
 	const char *problem = p->problem ? p->problem : "unreadable YAML";
+	char hint[256];
+	syntax_hint(p, data, hint, sizeof(hint));
 	pos->line = (int)p->problem_mark.line + 1;
 	pos->column = (int)p->problem_mark.column + 1;
-	int c = char_at(buf_str(data), data->len, p->problem_mark.line,
-			p->problem_mark.column);
+	/* A key without its ':' is found missing on the line after it; the
+	 * place to edit is the key. */
+	if (p->context && strstr(problem, "could not find expected ':'")) {
+		pos->line = (int)p->context_mark.line + 1;
+		pos->column = (int)p->context_mark.column + 1;
+	}
 	if (p->context && !strstr(problem, "tab"))
 		snprintf(err, errsize,
 			 "syntax error: %s (%s that starts at line %d, "
 			 "column %d)%s",
 			 problem, p->context, (int)p->context_mark.line + 1,
-			 (int)p->context_mark.column + 1,
-			 syntax_hint(problem, p->context, c));
+			 (int)p->context_mark.column + 1, hint);
 	else
-		snprintf(err, errsize, "syntax error: %s%s", problem,
-			 syntax_hint(problem, p->context, c));
+		snprintf(err, errsize, "syntax error: %s%s", problem, hint);
 }
 
 /* libyaml keeps a "\0" escape inside a scalar; C strings cannot. */

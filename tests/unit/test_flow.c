@@ -645,6 +645,22 @@ static const struct bad_case {
     {"- a\n- b\n", 1, 1, "a flow file must be a map of keys"},
     {"flow: t\n---\nflow: u\n", 3, 1, "a second YAML document"},
     {"flow: t\nlanguages: [en]\nsteps: [a\n", 4, 1, "syntax error"},
+    /* The syntax errors people make most, each with how to fix it
+     * (docs/flows.md, "What flows check catches"). */
+    {HEAD1 "  - id: q\n    ask: Which?\n    text: {max: 5}\n   save: q\n" BYE1,
+     7, 4, "line 7 is indented by 3 spaces, the lines above it by 2 or 4"},
+    {HEAD1 "  - id: q\n    ask: Which?\n    text: {max: 5}\n     save: q\n" BYE1,
+     7, 6, "line 7 is indented by 5 spaces, the lines above it by 4"},
+    {HEAD1 "  - id: q\n    ask: Which?\n    choices:\n      - a: A\n    - b: B\n" BYE1,
+     8, 5, "check the indentation of line 8"},
+    {HEAD1 "  - id: q\n    ask: Which?\n    text: {max: 5}\n    save:q\n" BYE1,
+     7, 5, "write a key, then ':' and a space"},
+    {HEAD1 "  - id: q\n    ask: Which?\n    text: {max: 5\n" BYE1,
+     7, 7, "the '{' at line 6, column 11 is never closed: end it with '}'"},
+    {HEAD1 "  - id: q\n    ask: \"Is \"it\" far?\"\n    text: {max: 5}\n" BYE1,
+     5, 15, "write a '\"' inside it as \\\" or put the whole text in single quotes"},
+    {HEAD1 "  - id: q\n    ask: {en: Where: here?}\n    text: {max: 5}\n" BYE1,
+     5, 20, "put a text that contains ': ' in quotes"},
     /* The unquoted '*' starts an alias, which "150" cannot end. */
     {"flow: t\nlanguages: [en]\ntriggers: {ussd: *150*88#}\nsteps: []\n",
      3, 22, "put a text that starts with '*' or '&' in quotes"},
