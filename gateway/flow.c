@@ -1060,6 +1060,34 @@ static void scan_steps(struct loader *ld, const yaml_node_t *steps)
 	}
 }
 
+/* "next step 'thnaks' is not a step id (did you mean 'thanks'?)", or with
+ * the step ids there are when none is close: what to write instead. */
+static void step_id_error(struct loader *ld, yaml_node_t *n, const char *what,
+			  const char *id)
+{
+	size_t count = ld->flow->nsteps, k = 0;
+	const char **ids = xcalloc(count + 1, sizeof(*ids));
+	for (size_t i = 0; i < count; i++)
+		if (ld->step_ids[i])
+			ids[k++] = ld->step_ids[i];
+	const char *guess = yword_closest(id, ids);
+	struct buf known = BUF_INIT;
+	for (size_t i = 0; i < k && known.len < 200; i++)
+		buf_printf(&known, "%s%s", i ? ", " : "", ids[i]);
+	if (k && known.len >= 200 && k > 1)
+		buf_puts(&known, ", ...");
+	if (guess)
+		error_at(ld, n, "%s '%s' is not a step id (did you mean '%s'?)",
+			 what, id, guess);
+	else if (k)
+		error_at(ld, n, "%s '%s' is not a step id (the steps are: %s)",
+			 what, id, buf_str(&known));
+	else
+		error_at(ld, n, "%s '%s' is not a step id", what, id);
+	buf_release(&known);
+	free(ids);
+}
+
 /* The index of the step n names, or -1 after reporting it. */
 static int resolve(struct loader *ld, yaml_node_t *n, const char *what)
 {
@@ -1076,7 +1104,7 @@ static int resolve(struct loader *ld, yaml_node_t *n, const char *what)
 			return (int)i;
 		}
 	}
-	error_at(ld, n, "%s '%s' is not a step id", what, id);
+	step_id_error(ld, n, what, id);
 	return -1;
 }
 

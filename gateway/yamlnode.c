@@ -523,6 +523,11 @@ static const char *closest(const char *key, const char *const *allowed)
 	return best;
 }
 
+const char *yword_closest(const char *word, const char *const *words)
+{
+	return closest(word, words);
+}
+
 int ymap_check_key(struct ydoc *d, const yaml_node_t *map, size_t i,
 		   const char *const *allowed, char *why, size_t size)
 {

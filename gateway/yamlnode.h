@@ -62,6 +62,10 @@ yaml_node_t *ymap_value(struct ydoc *d, const yaml_node_t *map, size_t i);
 yaml_node_t *ymap_get(struct ydoc *d, const yaml_node_t *map,
 		      const char *key);
 
+/* The word of words (a NULL-terminated list) nearest to word, as a "did you
+ * mean" would offer it, or NULL when none is close. */
+const char *yword_closest(const char *word, const char *const *words);
+
 /* Checks the key of a map's i-th entry: a plain text, not repeated earlier
  * in the map, and one of allowed (a NULL-terminated list; NULL allows any).
  * Returns 0, or -1 with a sentence in why ("unknown key 'tilte' (did you

@@ -374,7 +374,8 @@ static void test_bad_steps(void **state)
 	expect_error(FLOWS "bad/duplicate_step.yaml", 6, 9,
 		     "id 'hello' is already used by step 1 (line 4)");
 	expect_error(FLOWS "bad/next_target.yaml", 6, 11,
-		     "step 'hello': next step 'nowhere' is not a step id");
+		     "step 'hello': next step 'nowhere' is not a step id "
+		     "(the steps are: hello, bye)");
 	expect_error(FLOWS "bad/branch_target.yaml", 10, 20,
 		     "step 'mineral': branch target 'nowhere' is not a step "
 		     "id");
@@ -645,6 +646,9 @@ static const struct bad_case {
     {"- a\n- b\n", 1, 1, "a flow file must be a map of keys"},
     {"flow: t\n---\nflow: u\n", 3, 1, "a second YAML document"},
     {"flow: t\nlanguages: [en]\nsteps: [a\n", 4, 1, "syntax error"},
+    /* A step id mistyped is named with the one meant. */
+    {HEAD1 "  - id: q\n    say: Hi\n    next: thnaks\n  - id: thanks\n    end: Bye\n",
+     6, 11, "next step 'thnaks' is not a step id (did you mean 'thanks'?)"},
     /* The syntax errors people make most, each with how to fix it
      * (docs/flows.md, "What flows check catches"). */
     {HEAD1 "  - id: q\n    ask: Which?\n    text: {max: 5}\n   save: q\n" BYE1,
