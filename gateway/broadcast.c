@@ -171,16 +171,24 @@ int audience_check(const char *audience, const char *country, char *normalised,
 	}
 	struct buf out = BUF_INIT;
 	buf_puts(&out, "phones:");
-	int n = 0;
+	int n = 0, count = 1;
+	for (const char *p = arg; *p; p++)
+		count += *p == ',';
 	for (const char *p = arg; *p;) {
 		size_t len = strcspn(p, ",");
 		char one[64], e164[PHONE_E164_SIZE];
 		const char *why = NULL;
-		snprintf(one, sizeof(one), "%.*s", (int)(len < 63 ? len : 63), p);
+		size_t lead = strspn(p, " "), keep = len > lead ? len - lead : 0;
+		while (keep && p[lead + keep - 1] == ' ')
+			keep--;
+		snprintf(one, sizeof(one), "%.*s", (int)(keep < 63 ? keep : 63), p + lead);
 		/* The contacts' rule (an SMS goes to a mobile), as an import
-		 * applies it: a landline is refused, saying so. */
+		 * applies it: a landline is refused, saying so.  The number
+		 * is named by its place too: the API and the console show
+		 * the sentence with numbers masked (docs/http.md). */
 		if (phone_normalise_mobile(one, country, e164, sizeof(e164), NULL, &why) < 0) {
-			snprintf(err, errsize, "phone '%s': %s", one, why ? why : "unreadable");
+			snprintf(err, errsize, "phone %d of %d ('%s'): %s", n + 1, count, one,
+				 why ? why : "unreadable");
 			buf_release(&out);
 			return -1;
 		}

@@ -100,7 +100,11 @@ t_like "$(fakesmsc_send +255712000002 15055 MATOKEO)" "Watu 3 walijibu; 67% wata
 t_like "$(fakesmsc_send +255712000001 15055 acha)" "Umejiondoa" "ACHA opts out"
 out=$(S broadcast invite --to phones:0712000001,0222000000 --dry-run 2>&1)
 t_is "$?" 2 "a phones: audience with a landline is refused, as bad usage"
-t_like "$out" "phone '0222000000': a landline" "... saying which, as an import does"
+t_like "$out" "phone 2 of 2 \('0222000000'\): a landline" "... saying which, as an import does"
+t_like "$(api POST /api/broadcasts -H 'Content-Type: application/json' \
+	-d '{"flow":"invite","to":"phones:0712000001, 0222000000","dry_run":true}')" \
+	"phone 2 of 2 \('#'\): a landline" \
+	"the API, which masks numbers, says which by its place in the list"
 t_like "$(S broadcast invite --to phones:0712000001,0712000002 --dry-run)" "recipients: 1 \(and 1 opted out" \
 	"phones: audiences are normalised and the opted-out skipped"
 t_like "$(fakesmsc_send +255712000001 15055 JIUNGE)" "Karibu tena" "JIUNGE opts back in"
