@@ -3,7 +3,7 @@
 // what it started (a poll) when another page opens.
 import * as api from './api.js';
 import { clear, field, h } from './dom.js';
-import { lang, other, setLang, t } from './i18n.js';
+import { apiText, lang, other, setLang, t } from './i18n.js';
 import { setRole, showError } from './ui.js';
 import { flowPage, flowsPage, resultsPage } from './pages/flows.js';
 import { broadcastsPage } from './pages/broadcasts.js';
@@ -144,7 +144,7 @@ async function start() {
     } catch (err) {
       session = null;
       localStorage.removeItem(SIGNED_IN);
-      if (err.status !== 401) notice = err.message;
+      if (err.status !== 401) notice = apiText(err.message);
     }
   }
   route();

@@ -70,6 +70,16 @@ const words = {
     'contacts.count': 'watu {n}', 'contacts.count.one': 'mtu 1', 'col.contact': 'Mtu (jina bandia)', 'col.language': 'Lugha',
     'col.country': 'Nchi', 'col.groups': 'Vikundi', 'col.opted_out': 'Amejiondoa',
     'yes': 'ndiyo', 'no': 'hapana',
+    'api.wrong_token': 'Tokeni si sahihi.', 'api.storage': 'Hifadhi haipatikani kwa sasa; jaribu tena baadaye.',
+    'api.no_flow': 'Utafiti huu haupo.', 'api.no_broadcast': 'Tangazo hili halipo.',
+    'api.ended': 'Tangazo hili limeshamalizika.',
+    'api.empty_audience': 'Hakuna mtu katika wapokeaji {audience}: hakuna atakayepata tangazo hili.',
+    'api.past': 'Muda {at} umeshapita: chagua muda ujao, au acha wazi kutuma sasa.',
+    'api.bad_name': '\'{name}\' si jina la kikundi wala la utafiti.',
+    'api.answer_form': 'Andika Waliojibu kama utafiti.swali=jibu, kwa mfano mkutano.rsvp=ndiyo.',
+    'api.phone': 'Namba ya {i} kati ya {n}: {why}',
+    'api.phone.landline': 'ni ya simu ya mezani, si ya mkononi', 'api.phone.invalid': 'si namba sahihi katika nchi yake',
+    'api.phone.short': 'ni namba fupi ya huduma, si ya simu', 'api.phone.letters': 'ina herufi',
   },
   en: {
     'lang.other': 'Kiswahili', 'lang.name': 'English',
@@ -141,6 +151,8 @@ const words = {
     'contacts.count': '{n} contacts', 'contacts.count.one': '1 contact', 'col.contact': 'Contact (pseudonym)', 'col.language': 'Language',
     'col.country': 'Country', 'col.groups': 'Groups', 'col.opted_out': 'Opted out',
     'yes': 'yes', 'no': 'no',
+    'api.empty_audience': 'Nobody is in the audience {audience}: nobody would get this broadcast.',
+    'api.past': 'The time {at} has passed: choose a later time, or leave it empty to send now.',
   },
 };
 
@@ -173,4 +185,44 @@ export function t(key, vars) {
 
 export function number(n) {
   return new Intl.NumberFormat(current === 'sw' ? 'sw-TZ' : 'en-GB').format(n);
+}
+
+// The API's sentences (in English, docs/http.md) in the console's language.
+// A sentence that names a command-line option (--at, --force) is replaced:
+// the console has none.  Any other is given in the current language with the
+// API's own words after it in brackets, which support staff can look up; one
+// without a translation, or in English, is shown as the API wrote it.
+const apiSentences = [
+  [/^wrong token$/, 'api.wrong_token'],
+  [/^storage unavailable, retry later$/, 'api.storage'],
+  [/^no such flow$/, 'api.no_flow'],
+  [/^no such broadcast$/, 'api.no_broadcast'],
+  [/^that broadcast has ended already$/, 'api.ended'],
+  [/^the audience (.+) is empty: nobody would get this broadcast/, 'api.empty_audience', ['audience'], true],
+  [/^--at (\S+) is in the past/, 'api.past', ['at'], true],
+  [/^'(.*)' is not a group or flow name$/, 'api.bad_name', ['name']],
+  [/^'.*' must be answer:FLOW\.NAME=KEY/, 'api.answer_form'],
+  [/^phone (\d+) of (\d+) \('[^']*'\): (.*)$/, 'api.phone', ['i', 'n', 'why']],
+];
+const phoneReasons = [
+  [/landline/, 'api.phone.landline'], [/not a valid number/, 'api.phone.invalid'],
+  [/short code/, 'api.phone.short'], [/letters/, 'api.phone.letters'],
+];
+
+export function apiText(message) {
+  for (const [re, key, names, replace] of apiSentences) {
+    const m = re.exec(message);
+    if (!m) continue;
+    const vars = {};
+    (names || []).forEach((name, i) => { vars[name] = m[i + 1]; });
+    if ('why' in vars) {
+      const reason = phoneReasons.find(([r]) => r.test(vars.why));
+      if (reason && words[current][reason[1]]) vars.why = words[current][reason[1]];
+    }
+    const said = words[current][key];
+    if (!said) return message;
+    const text = said.replace(/\{(\w+)\}/g, (x, k) => (k in vars ? String(vars[k]) : x));
+    return replace ? text : `${text} (${message})`;
+  }
+  return message;
 }

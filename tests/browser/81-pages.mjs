@@ -43,10 +43,10 @@ run(async (b) => {
   let wide = await b.shots(page, 'signin');
   await b.check(`sign-in fits 360 px (${wide} px wide)`, () => wide <= 360);
 
-  await b.check('a wrong token is refused in the API\'s words', async () => {
+  await b.check('a wrong token is refused in Swahili, with the API\'s words', async () => {
     await page.keyboard.type('not-the-token');
     await page.keyboard.press('Enter');
-    await expect.text(page.locator('.signin .error'), /wrong token/);
+    await expect.text(page.locator('.signin .error'), /^Tokeni si sahihi\. \(wrong token\)$/);
   });
   await b.check('the right token signs in by keyboard alone', async () => {
     await token.fill('');

@@ -80,6 +80,28 @@ run(async (b) => {
     await expect.text(page.locator('main .ok[role=status]').last(), /cancelled/);
   });
 
+  await b.check('a time already past is refused in the console\'s words, naming no command-line option', async () => {
+    await form.getByLabel('Send at').fill('2020-01-01T09:00');
+    await form.getByRole('button', {name: 'Check the cost'}).click();
+    await form.locator('.dry-run').waitFor();
+    await form.getByRole('button', {name: 'Schedule'}).click();
+    const said = await expect.text(form.locator('.error'), /has passed: choose a later time, or leave it empty to send now/);
+    if (/--at|--force/.test(said)) throw new Error(`the console names an option it has not: ${said}`);
+  });
+  await b.check('... and in Swahili', async () => {
+    await page.getByRole('button', {name: /Kiswahili/}).click();
+    const sw = page.locator('form', {hasText: 'Tangazo jipya'});
+    await sw.getByLabel('Wapokeaji').selectOption('group'); // the page is drawn afresh in Swahili
+    await sw.getByLabel('Thamani').fill('geita');
+    await sw.getByLabel('Tuma saa').fill('2020-01-01T09:00');
+    await sw.getByRole('button', {name: 'Angalia gharama'}).click();
+    await sw.locator('.dry-run').waitFor();
+    await sw.getByRole('button', {name: 'Panga kutuma'}).click();
+    await expect.text(sw.locator('.error'), /umeshapita: chagua muda ujao/);
+    await page.getByRole('button', {name: /English/}).click();
+    await expect.text(page.locator('main h1'), /Broadcasts/);
+  });
+
   await page.getByRole('link', {name: 'Inbox'}).click();
   const item = page.locator('.inbox-item', {hasText: 'mvua imeharibu'});
   await b.check('the inbox shows the open item with its text and channel', async () => {
