@@ -100,6 +100,8 @@ struct view {
 	const struct engine_ctx *ctx;
 	const struct flow *flow;
 	const struct run *run;     /* may be NULL */
+	bool ending;               /* the text is the end of run: its own
+				    * stats count it (docs/flows.md) */
 	int lang;                  /* a valid index into flow->langs */
 	size_t ussd_max;           /* 0 on SMS */
 	enum expand_mode mode;
@@ -111,6 +113,7 @@ static void view_init(struct view *v, const struct engine_ctx *ctx,
 	v->ctx = ctx;
 	v->flow = ctx->flow;
 	v->run = run;
+	v->ending = false;
 	v->lang = run ? run->lang : 0;
 	if (v->lang < 0 || (size_t)v->lang >= v->flow->nlangs)
 		v->lang = 0;
@@ -204,8 +207,12 @@ static bool put_placeholder(const struct view *v, const char *name,
 	} else if (has_prefix(name, len, "stats.", &plen)) {
 		key = xstrndup(name + plen, len - plen);
 		size_t before = out->len;
+		size_t idlen = strlen(v->flow->id);
+		const struct run *own = v->ending && v->run &&
+			strncmp(key, v->flow->id, idlen) == 0 &&
+			key[idlen] == '.' ? v->run : NULL;
 		if (!v->ctx->stats ||
-		    v->ctx->stats(v->ctx->stats_data, key, out) < 0) {
+		    v->ctx->stats(v->ctx->stats_data, key, own, out) < 0) {
 			out->len = before; /* drop anything half-written */
 			if (out->data)
 				out->data[before] = '\0';
@@ -979,7 +986,9 @@ static void advance(const struct engine_ctx *ctx, struct run *run, int idx,
 			break;
 		}
 		buf_reset(&text);
+		v.ending = s->type == STEP_END;
 		put_text(&v, &s->text, &text);
+		v.ending = false;
 		if (s->type == STEP_END) {
 			end_run(&v, run, buf_str(lead), buf_str(&text), out);
 			break;
@@ -1255,14 +1264,14 @@ void engine_render_text(const struct flow *flow, const struct flow_text *text,
 	put_text(&v, text, out);
 }
 
-int engine_stats_value(const char *path, engine_count_fn count, void *data,
-		       struct buf *out)
+int engine_stats_value(const char *path, const struct run *own,
+		       engine_count_fn count, void *data, struct buf *out)
 {
 	const char *dot = strchr(path, '.');
 	if (!dot)
 		return -1;
 	size_t flow_len = (size_t)(dot - path);
-	long total = count(data, path, flow_len, "count");
+	long total = count(data, path, flow_len, "count") + (own ? 1 : 0);
 	const char *rest = dot + 1;
 	if (strcmp(rest, "count") == 0) {
 		buf_printf(out, "%ld", total);
@@ -1276,6 +1285,14 @@ int engine_stats_value(const char *path, engine_count_fn count, void *data,
 	snprintf(field, sizeof(field), "a:%.*s:%.*s", (int)(mid - rest), rest,
 		 (int)(last - mid - 1), mid + 1);
 	long n = count(data, path, flow_len, field);
+	if (own) {
+		char value[256];
+		snprintf(value, sizeof(value), "%.*s", (int)(last - mid - 1), mid + 1);
+		field[2 + (mid - rest)] = '\0'; /* "a:NAME" */
+		const char *mine = fields_get(&own->answers, field + 2);
+		if (mine && strcmp(mine, value) == 0)
+			n++;
+	}
 	if (strcmp(last + 1, "count") == 0)
 		buf_printf(out, "%ld", n);
 	else if (strcmp(last + 1, "pct") == 0)

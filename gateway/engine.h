@@ -40,17 +40,21 @@ void run_init(struct run *run, int lang, enum channel channel);
 void run_release(struct run *run);
 
 /* Looks up a {stats.PATH} placeholder (PATH without "stats.") and appends its
- * value to out; returns -1 when it has none. */
-typedef int (*engine_stats_fn)(void *data, const char *path, struct buf *out);
+ * value to out; returns -1 when it has none.  own is the run the text ends,
+ * when PATH is about its own flow (the end text of a survey that reports on
+ * itself), else NULL: it is not among the counters yet and counts too. */
+typedef int (*engine_stats_fn)(void *data, const char *path,
+			       const struct run *own, struct buf *out);
 
 /* The value of a {stats.PATH} placeholder, PATH being "FLOW.count" or
  * "FLOW.NAME.KEY.pct|count", from counters of completed runs: count(FLOW,
- * FIELD) gives the "count" and "a:NAME:KEY" counters of FLOW.  Whole
- * percent, rounded.  Returns -1 for a path of another shape. */
+ * FIELD) gives the "count" and "a:NAME:KEY" counters of FLOW, to which own
+ * (may be NULL) adds its one run and its answers.  Whole percent, rounded.
+ * Returns -1 for a path of another shape. */
 typedef long (*engine_count_fn)(void *data, const char *flow, size_t flow_len,
 				const char *field);
-int engine_stats_value(const char *path, engine_count_fn count, void *data,
-		       struct buf *out);
+int engine_stats_value(const char *path, const struct run *own,
+		       engine_count_fn count, void *data, struct buf *out);
 
 struct engine_ctx {
 	const struct flow *flow;

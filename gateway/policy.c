@@ -190,9 +190,10 @@ static long stat_count(void *data, const char *flow, size_t flow_len, const char
 	return v ? strtol(v, NULL, 10) : 0;
 }
 
-static int stats_value(void *data, const char *path, struct buf *out)
+static int stats_value(void *data, const char *path, const struct run *own,
+		       struct buf *out)
 {
-	return engine_stats_value(path, stat_count, data, out);
+	return engine_stats_value(path, own, stat_count, data, out);
 }
 
 static size_t screen_max(const struct policy *p)

@@ -672,9 +672,11 @@ static const struct engine_case cases[] = {
 
 /* ---- running a case ------------------------------------------------------ */
 
-static int stats_fake(void *data, const char *path, struct buf *out)
+static int stats_fake(void *data, const char *path, const struct run *own,
+		      struct buf *out)
 {
 	(void)data;
+	(void)own;
 	if (strcmp(path, "echo.mineral.gold.pct") == 0) {
 		buf_puts(out, "60");
 		return 0;
@@ -805,6 +807,59 @@ static void test_flow_lookup(void **state)
 	assert_ptr_equal(flow_step_saving(f, "years"), &f->steps[2]);
 	assert_null(flow_step_saving(f, "thanks"));
 	fb_text_free(&partial);
+	fb_free(f);
+}
+
+/* The counters of one completed run of echo that chose gold. */
+static long count_one_gold(void *data, const char *flow, size_t flow_len,
+			   const char *field)
+{
+	(void)data;
+	if (flow_len != 4 || strncmp(flow, "echo", 4) != 0)
+		return 0;
+	return strcmp(field, "count") == 0 || strcmp(field, "a:mineral:gold") == 0;
+}
+
+static int stats_counted(void *data, const char *path, const struct run *own,
+			 struct buf *out)
+{
+	return engine_stats_value(path, own, count_one_gold, data, out);
+}
+
+/* A survey's end text that reports on its own flow counts the run it ends
+ * (docs/flows.md, Placeholders): the first to answer is not told "0". */
+static void test_stats_own_run(void **state)
+{
+	struct flow *f = flow_echo();
+	struct engine_ctx ctx = {f, NULL, stats_counted, NULL, 0, NULL};
+	struct engine_out out = {0};
+	struct buf text = BUF_INIT;
+	struct run run;
+	(void)state;
+
+	run_init(&run, 1, CHANNEL_SMS);
+	engine_start(&ctx, &run, &out);
+	engine_input(&ctx, &run, "salt", &out);
+	/* before the end, the counters alone */
+	engine_expand(&ctx, &run, "{stats.echo.count} {stats.echo.mineral.gold.pct}%", &text);
+	assert_string_equal(buf_str(&text), "1 100%");
+	engine_input(&ctx, &run, "2", &out);
+	assert_true(out.ended);
+	assert_non_null(strstr(buf_str(&out.reply), " 50% chose gold."));
+	/* one that chose gold makes it 2 of 2 */
+	run_release(&run);
+	run_init(&run, 1, CHANNEL_SMS);
+	engine_start(&ctx, &run, &out);
+	engine_input(&ctx, &run, "gold", &out);
+	engine_input(&ctx, &run, "2", &out);
+	assert_non_null(strstr(buf_str(&out.reply), " 100% chose gold."));
+	/* another flow's stats are the counters alone */
+	buf_reset(&text);
+	assert_int_equal(engine_stats_value("echo.count", NULL, count_one_gold, NULL, &text), 0);
+	assert_string_equal(buf_str(&text), "1");
+	buf_release(&text);
+	engine_out_release(&out);
+	run_release(&run);
 	fb_free(f);
 }
 
@@ -1405,6 +1460,7 @@ int main(void)
 		cmocka_unit_test(test_random_replies),
 		cmocka_unit_test(test_bad_jumps),
 		cmocka_unit_test(test_huge_reply),
+		cmocka_unit_test(test_stats_own_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
