@@ -97,6 +97,14 @@ async function route() {
   clear(main).append(h('p', {class: 'muted'}, t('loading')));
   const found = routes.find(([re]) => re.test(hash));
   if (!found) { clear(main).append(h('p', {class: 'error'}, t('err.page'))); return; }
+  // A page beyond the role (a link someone shared) says so and shows no
+  // form the server would refuse once filled in (docs/console.md).
+  const item = menu.find((m) => hash === m.path || hash.startsWith(`${m.path}/`));
+  if (item && !allowed(item)) {
+    clear(main).append(h('p', {class: 'error', role: 'alert'}, t('err.forbidden', {role: session.role})));
+    main.focus({preventScroll: true});
+    return;
+  }
   const args = hash.match(found[0]).slice(1).map(decodeURIComponent);
   const view = h('div', {});
   try {

@@ -22,6 +22,13 @@ run(async (b) => {
     await researcher.goto('/#/contacts');
     await expect.text(researcher.locator('main'), /Your role \(researcher\) may not do this/);
   });
+  await b.check('... without a form the server would refuse once filled in', async () => {
+    for (const where of ['#/broadcasts', '#/contacts', '#/inbox']) {
+      await researcher.goto(`/${where}`);
+      await expect.text(researcher.locator('main'), /^Your role \(researcher\) may not do this\.$/);
+      if (await researcher.locator('main form, main button, main input').count()) throw new Error(`${where} shows a form`);
+    }
+  });
 
   const page = await b.page(360);
   page.on('dialog', (d) => d.accept());
