@@ -830,10 +830,11 @@ static void api_inbox_reply(struct api_call *call)
 	json_error_t jerr;
 	json_t *body = json_loadb(call->req->body, call->req->body_len, 0, &jerr);
 	const char *text = NULL;
+	const char *why = NULL;
 	if (!body || json_unpack_ex(body, &jerr, 0, "{s:s}", "text", &text) < 0 || !*text) {
 		reply_error(call->req, 400, "body must be JSON {\"text\": \"...\"} with a text");
-	} else if (strlen(text) > INBOX_REPLY_MAX) {
-		reply_error(call->req, 413, "a reply is at most 918 bytes");
+	} else if ((why = inbox_reply_check(text)) != NULL) {
+		reply_error(call->req, strlen(text) > INBOX_REPLY_MAX ? 413 : 400, why);
 	} else {
 		struct inbox_call *ic = inbox_call_new(call, true);
 		if (inbox_reply(call->gw->db, call->arg, text, (long)time(NULL), on_api_inbox_done,

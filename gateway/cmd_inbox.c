@@ -119,8 +119,9 @@ int cmd_inbox(int argc, char **argv)
 			status = usage_print("inbox reply", 2);
 			goto out;
 		}
-		if (strlen(argv[3]) > INBOX_REPLY_MAX) {
-			fprintf(stderr, "sauti: a reply is at most %d bytes\n", INBOX_REPLY_MAX);
+		const char *why = inbox_reply_check(argv[3]);
+		if (why) {
+			fprintf(stderr, "sauti: %s\n", why);
 			status = 2;
 			goto out;
 		}

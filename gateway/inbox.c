@@ -568,3 +568,13 @@ void inbox_list_write(const struct inbox_list *l, enum inbox_format f, const cha
 		buf_putc(out, '\n');
 	}
 }
+
+const char *inbox_reply_check(const char *text)
+{
+	if (strlen(text) > INBOX_REPLY_MAX)
+		return "a reply is at most 918 bytes";
+	for (const char *p = text; *p; p++)
+		if (!strchr(" \t\r\n", *p))
+			return NULL;
+	return "a reply needs a text: this one is empty or only spaces";
+}

@@ -133,6 +133,10 @@ typedef db_integer_fn inbox_done_fn;
 /* Closes an item (kept keep_days from now); closing a closed one is fine. */
 int inbox_close(struct db *db, const char *id, long now, int keep_days,
 		inbox_done_fn fn, void *arg);
+/* Why text cannot be a reply ("a reply needs a text: ..."), or NULL when it
+ * can: a reply of nothing but white space would send a blank SMS, and one
+ * over INBOX_REPLY_MAX bytes more than six (docs/commands.md). */
+const char *inbox_reply_check(const char *text);
 /* Records TEXT as the item's next reply and queues it in the priority lane
  * to the item's sender, with a delivery report; the person's answer joins
  * the item's thread. */

@@ -41,6 +41,10 @@ fakesmsc_sink_stop
 t_is "$(mt_meta 1 | cut -d' ' -f2) $(mt_text 1)" "$B Saturday at 10, in Tarkwa." "the API's reply reaches the phone"
 api POST "/api/inbox/$idB/reply" -d '{"txt":"x"}' >/dev/null
 t_is "$(http_status)" 400 "a body without text is a 400"
+t_like "$(api POST "/api/inbox/$idB/reply" -d '{"text":"   "}')" "a reply needs a text: this one is empty or only spaces" \
+	"a reply of spaces alone is refused, saying why: it would be a blank SMS"
+t_is "$(http_status)" 400 "... as a 400"
+t_like "$(S inbox reply "$idB" '  ' 2>&1)" "only spaces" "... and by the CLI"
 api POST "/api/inbox/$idB/reply" -d 'not json' >/dev/null
 t_is "$(http_status)" 400 "a body that is not JSON is a 400"
 api POST /api/inbox/nosuchitemxx/reply -d '{"text":"x"}' >/dev/null

@@ -128,6 +128,23 @@ static void test_formats_and_ids(void **state)
 	assert_string_not_equal(a, b);
 }
 
+/* A reply of nothing but white space would go out as a blank SMS. */
+static void test_reply_check(void **state)
+{
+	(void)state;
+	char big[INBOX_REPLY_MAX + 2];
+	assert_null(inbox_reply_check("Asante, tutakupigia kesho."));
+	assert_null(inbox_reply_check(" x "));
+	assert_string_equal(inbox_reply_check(""),
+			    "a reply needs a text: this one is empty or only spaces");
+	assert_non_null(strstr(inbox_reply_check("  \n\t "), "only spaces"));
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_string_equal(inbox_reply_check(big), "a reply is at most 918 bytes");
+	big[INBOX_REPLY_MAX] = '\0';
+	assert_null(inbox_reply_check(big));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +154,7 @@ int main(void)
 	    cmocka_unit_test(test_json_array),
 	    cmocka_unit_test(test_text),
 	    cmocka_unit_test(test_formats_and_ids),
+	    cmocka_unit_test(test_reply_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
