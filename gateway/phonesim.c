@@ -31,6 +31,7 @@ struct phone {
 	const char *number;
 	const char *code;       /* USSD service code, or NULL for SMS */
 	const char *shortcode;  /* the "to" of an SMS */
+	int ussd_max;           /* config ussd.max_chars: a screen's room */
 	bool tty;
 	char session[40];
 	struct buf ussd_text;   /* inputs of this USSD session, '*'-joined */
@@ -103,7 +104,10 @@ static void print_rule(void)
 	printf("+\n");
 }
 
-static void show_screen(const char *title, const char *text)
+/* A reply boxed as a phone shows it, then what it costs: SMS segments, or
+ * for a USSD screen (ussd_max > 0) how much of the screen's room it takes,
+ * since a screen is not paid per SMS (docs/flows.md, triggers.ussd). */
+static void show_screen(const char *title, const char *text, int ussd_max)
 {
 	printf("%s\n", title);
 	print_rule();
@@ -128,9 +132,14 @@ static void show_screen(const char *title, const char *text)
 			line++;
 	}
 	print_rule();
+	size_t chars = utf8_length(text, strlen(text));
+	if (ussd_max > 0) {
+		printf("  %zu of %d characters (ussd.max_chars)\n", chars, ussd_max);
+		return;
+	}
 	struct sms_cost cost;
 	sms_cost(text, strlen(text), &cost);
-	printf("  %zu characters, %s, %zu SMS\n", utf8_length(text, strlen(text)),
+	printf("  %zu characters, %s, %zu SMS\n", chars,
 	       cost.ucs2 ? "UCS-2" : "GSM-7", cost.segments);
 }
 
@@ -165,7 +174,7 @@ static void sms_send(struct phone *p, const char *text)
 	else if (p->answer.len == 0)
 		printf("(no reply)\n");
 	else
-		show_screen("SMS from the gateway:", buf_str(&p->answer));
+		show_screen("SMS from the gateway:", buf_str(&p->answer), 0);
 	buf_release(&uri);
 	free(from);
 	free(to);
@@ -187,11 +196,13 @@ static void ussd_request(struct phone *p)
 		p->session_open = false;
 	} else {
 		bool end = strncmp(p->answer.data, "END", 3) == 0;
-		show_screen(end ? "USSD (session ends):" : "USSD:", p->answer.data + 4);
+		show_screen(end ? "USSD (session ends):" : "USSD:", p->answer.data + 4,
+			    p->ussd_max);
 		p->session_open = !end;
 		if (end)
-			printf("(session ended; %s to dial %s again)\n",
-			       p->tty ? "press Enter" : "the next line dials", p->code);
+			printf("(session ended; %s %s again)\n",
+			       p->tty ? "press Enter to dial" : "the next line, whatever it says, dials",
+			       p->code);
 	}
 	buf_release(&form);
 	free(sid);
@@ -264,6 +275,7 @@ int cmd_phone(int argc, char **argv)
 		config_defaults(&cfg);
 	str_copy(host, sizeof(host), cfg.listen_host);
 	p.port = cfg.listen_port;
+	p.ussd_max = cfg.ussd.max_chars;
 	if (cfg.kannel.from)
 		p.shortcode = cfg.kannel.from;
 	if (url && parse_hostport(strncmp(url, "http://", 7) == 0 ? url + 7 : url, host,

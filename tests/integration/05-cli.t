@@ -49,6 +49,8 @@ t_like "$out" "characters, GSM-7, 1 SMS" "with its length and SMS cost"
 t_like "$out" "Which district do you mine in\?" "and goes on with the next input"
 out=$(printf '1\n98\n' | "$SAUTI_BIN" phone -c "$SAUTI_CONFIG" +255712300301 --ussd '*150*77#')
 t_like "$out" "USSD:" "sauti phone --ussd dials the code"
+t_like "$out" "  [0-9]+ of 182 characters \(ussd.max_chars\)" "a screen is measured against ussd.max_chars"
+t_unlike "$out" "[0-9] SMS" "... not costed in SMS, which a USSD screen is not"
 t_like "$out" "98\. Zaidi" "and shows the paged screen"
 t_like "$out" "0\. Rudi" "98 pages on"
 printf 'hi\n' | "$SAUTI_BIN" phone -c "$SAUTI_CONFIG" garbage >/dev/null 2>&1
