@@ -68,6 +68,13 @@ static void print_costs(const struct flow *flow, const struct catalogue *catalog
 			buf_reset(&msg);
 			engine_render_step(flow, (int)s, (int)l, catalogue, &msg);
 			print_cost(flow, step, l, "", &msg);
+			size_t alone = msg.len;
+			buf_reset(&msg);
+			/* a say goes out joined to what follows it: that is the
+			 * message paid for */
+			engine_render_joined(flow, (int)s, (int)l, catalogue, &msg);
+			if (msg.len > alone)
+				print_cost(flow, step, l, " sent with the next step", &msg);
 			buf_reset(&msg);
 			engine_render_retry(flow, (int)s, (int)l, catalogue, &msg);
 			if (msg.len)

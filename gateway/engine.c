@@ -1254,6 +1254,35 @@ void engine_render_step(const struct flow *flow, int step, int lang,
 	render_full(&v, &flow->steps[step], out);
 }
 
+void engine_render_joined(const struct flow *flow, int step, int lang,
+			  const struct catalogue *catalogue, struct buf *out)
+{
+	struct engine_ctx ctx = {flow, NULL, NULL, NULL, 0, catalogue};
+	struct buf part = BUF_INIT;
+	struct view v;
+
+	if (!flow || step < 0 || (size_t)step >= flow->nsteps ||
+	    flow->steps[step].type != STEP_SAY)
+		return;
+	vars_view(&v, &ctx, lang);
+	/* advance()'s walk: says gather until a prompt or an end */
+	int idx = step;
+	for (size_t visited = 0; idx >= 0 && (size_t)idx < flow->nsteps &&
+				 visited <= flow->nsteps; visited++) {
+		const struct flow_step *s = &flow->steps[idx];
+		buf_reset(&part);
+		if (is_prompt(s))
+			render_full(&v, s, &part);
+		else
+			put_text(&v, &s->text, &part);
+		put_line(out, buf_str(&part));
+		if (s->type != STEP_SAY)
+			break;
+		idx = s->next >= 0 ? s->next : idx + 1;
+	}
+	buf_release(&part);
+}
+
 void engine_render_text(const struct flow *flow, const struct flow_text *text,
 			int lang, struct buf *out)
 {

@@ -110,6 +110,13 @@ bool engine_screen_fits(const struct flow *flow, const struct flow_step *s,
 bool engine_say_fits(const struct flow *flow, int step, int lang, size_t max,
 		     const struct catalogue *catalogue, struct buf *screen);
 
+/* The one SMS a person gets when a run comes to say step `step`: its text
+ * and the says after it joined to the next prompt or end, as a run sends
+ * them (docs/flows.md, Steps), rendered as engine_render_step() does;
+ * nothing for other steps. */
+void engine_render_joined(const struct flow *flow, int step, int lang,
+			  const struct catalogue *catalogue, struct buf *out);
+
 /* The SMS a prompt step sends after an invalid reply (the invalid text and
  * the question, shortened to one SMS where the question alone fits one),
  * rendered as engine_render_step() does; nothing for other steps. */

@@ -72,5 +72,30 @@ t_like "$(sms basi)" "unsubscribed" "a configured stop word opts out, in the con
 t_like "$(sms STOP)" "Sorry, we did not understand" "the built-in STOP is replaced by the configured list"
 t_like "$(sms HELP)" "Send WILAYA to start" "the other built-in words still work"
 
+# A say goes out joined to the question after it: flows check costs that
+# message, the one the phone gets (docs/flows.md, Steps).
+cat >"$T/flows/joined.yaml" <<'EOF'
+flow: joined
+languages: [en]
+triggers: {keywords: [JOINED]}
+steps:
+  - id: intro
+    say: "We ask three short questions about the water you use at the mine site. Your answers are private and you may stop at any time."
+  - id: source
+    ask: "Where do you get water?"
+    choices: [river: River, well: Well, tap: Tap]
+    save: source
+  - id: bye
+    end: Bye
+EOF
+out=$("$SAUTI_BIN" flows check "$T/flows/joined.yaml" 2>&1)
+t_like "$out" "step 'intro' \[en\]: 1 SMS" "the say alone is one SMS"
+t_like "$out" "step 'intro' \[en\] sent with the next step: 2 SMS, GSM-7, 173 septets" \
+	"flows check costs the message the say goes out in"
+kill -HUP "$(sauti_pid)"
+t_ok "the flow is loaded on SIGHUP" t_wait_for 15 grep -q "serving: .*joined" "$T/sauti.log"
+msg=$(sms JOINED)
+t_is "$(printf '%s' "$msg" | wc -m | tr -d ' ')" 173 "... which is what the phone gets, 173 characters"
+
 t_ok "stop_sauti" stop_sauti
 done_testing

@@ -810,6 +810,35 @@ static void test_flow_lookup(void **state)
 	fb_free(f);
 }
 
+/* What flows check costs for a say: the message it goes out in, joined to
+ * the says after it and the next prompt or end, as a run sends it. */
+static void test_render_joined(void **state)
+{
+	struct flow *f = flow_says();
+	struct buf out = BUF_INIT;
+	struct engine_out run_out = {0};
+	struct engine_ctx ctx = {f, NULL, NULL, NULL, 0, NULL};
+	struct run run;
+	(void)state;
+
+	engine_render_joined(f, 0, 1, NULL, &out);
+	assert_string_equal(buf_str(&out), "Welcome!\nReplies are free.\nHow old are you?");
+	/* the same as a run's first message */
+	run_init(&run, 1, CHANNEL_SMS);
+	engine_start(&ctx, &run, &run_out);
+	assert_string_equal(buf_str(&run_out.reply), buf_str(&out));
+	buf_reset(&out);
+	engine_render_joined(f, 3, 0, NULL, &out);
+	assert_string_equal(buf_str(&out), "Tumepokea {answers.age}.\nAsante.");
+	buf_reset(&out);
+	engine_render_joined(f, 2, 0, NULL, &out); /* not a say */
+	assert_int_equal(out.len, 0);
+	buf_release(&out);
+	engine_out_release(&run_out);
+	run_release(&run);
+	fb_free(f);
+}
+
 /* The counters of one completed run of echo that chose gold. */
 static long count_one_gold(void *data, const char *flow, size_t flow_len,
 			   const char *field)
@@ -1461,6 +1490,7 @@ int main(void)
 		cmocka_unit_test(test_bad_jumps),
 		cmocka_unit_test(test_huge_reply),
 		cmocka_unit_test(test_stats_own_run),
+		cmocka_unit_test(test_render_joined),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
