@@ -27,6 +27,23 @@ static json_t *choices(const struct flow *flow, const struct flow_step *step)
 	return a;
 }
 
+/* A say goes out joined to what follows it (docs/flows.md, Steps): what
+ * that message costs per language, as `flows check` prints it. */
+static json_t *sent_json(const struct flow *flow, int s, struct buf *msg)
+{
+	json_t *sent = json_object();
+	for (size_t l = 0; l < flow->nlangs; l++) {
+		struct sms_cost cost;
+		buf_reset(msg);
+		engine_render_joined(flow, s, (int)l, NULL, msg);
+		sms_cost(buf_str(msg), msg->len, &cost);
+		json_object_set_new(sent, flow->langs[l],
+				    json_pack("{s:I,s:b,s:I}", "segments", (json_int_t)cost.segments,
+					      "ucs2", cost.ucs2, "units", (json_int_t)cost.units));
+	}
+	return sent;
+}
+
 static json_t *step_json(const struct flow *flow, int s, struct buf *msg)
 {
 	const struct flow_step *step = &flow->steps[s];
@@ -50,6 +67,8 @@ static json_t *step_json(const struct flow *flow, int s, struct buf *msg)
 	}
 	json_object_set_new(o, "message", message);
 	json_object_set_new(o, "sms", sms);
+	if (step->type == STEP_SAY)
+		json_object_set_new(o, "sent", sent_json(flow, s, msg));
 	return o;
 }
 

@@ -83,6 +83,11 @@ run(async (b) => {
     await expect.text(page.locator('.step', {hasText: 'consent'}), /sw[\s\S]*\d SMS[\s\S]*en[\s\S]*\d SMS/);
     await expect.text(page.locator('.step', {hasText: 'earnings'}), /number/);
   });
+  await b.check('a say shows the cost of the message it goes out in, joined to the next question', async () => {
+    // livelihoods' intro and the mineral question: 175 characters in Swahili
+    await expect.text(page.locator('.step', {hasText: 'intro'}),
+      /sw[\s\S]*(sent with the next step:|hutumwa pamoja na hatua inayofuata:) (2 SMS|SMS 2)[\s\S]*en[\s\S]*(sent with the next step:|hutumwa pamoja na hatua inayofuata:) (1 SMS|SMS 1)/);
+  });
   wide = await b.shots(page, 'flow');
   await b.check(`a flow's page fits 360 px (${wide} px)`, () => wide <= 360);
 

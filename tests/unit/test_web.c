@@ -159,10 +159,48 @@ static void test_flow_json(void **state)
 	flow_set_unref(set);
 }
 
+/* A say's "sent": the message it goes out in, joined to the question after
+ * it (docs/http.md), is what the console totals. */
+static void test_flow_json_say(void **state)
+{
+	static const char yaml[] =
+		"flow: said\n"
+		"languages: [en]\n"
+		"steps:\n"
+		"  - id: hi\n"
+		"    say: \"We ask three short questions about the water you use at the mine site. Your answers are private.\"\n"
+		"  - id: q\n"
+		"    ask: \"Where do you get water? Tell us the place you use most often for washing ore.\"\n"
+		"    text: {max: 50}\n"
+		"    save: q\n";
+	(void)state;
+	char path[] = "/tmp/test_web_sayXXXXXX.yaml";
+	int fd = mkstemps(path, 5);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, yaml, sizeof(yaml) - 1), (ssize_t)(sizeof(yaml) - 1));
+	close(fd);
+	const char *paths[] = {path};
+	struct flow_diags diags = {0};
+	struct flow_load_opts opts = {.ussd_max_chars = 182};
+	struct flow_set *set = flow_set_load(paths, 1, &opts, &diags);
+	unlink(path);
+	assert_int_equal(flow_diags_errors(&diags), 0);
+	flow_diags_release(&diags);
+	json_t *j = flow_json(flow_set_find(set, "said"));
+	json_t *hi = json_array_get(json_object_get(j, "steps"), 0);
+	json_t *q = json_array_get(json_object_get(j, "steps"), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(hi, "sms"), "en"), "segments")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(hi, "sent"), "en"), "segments")), 2);
+	assert_null(json_object_get(q, "sent"));
+	json_decref(j);
+	flow_set_unref(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_safe), cmocka_unit_test(test_content_type),
+		cmocka_unit_test(test_flow_json_say),
 		cmocka_unit_test(test_etag),      cmocka_unit_test(test_cookie),
 		cmocka_unit_test(test_digest),    cmocka_unit_test(test_flow_json),
 	};

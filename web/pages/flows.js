@@ -61,13 +61,19 @@ export async function flowPage(view, {args: [id]}) {
       f.ussd ? `${t('flows.ussd')}: ${f.ussd}` : null].filter(Boolean).join(' · ')),
     h('p', {}, h('a', {class: 'button secondary', href: `#/results/${enc(f.id)}`}, t('flows.results'))),
     h('h2', {}, t('flow.steps')));
+  // A say goes out joined to the steps after it, up to the next question or
+  // end: that one message ("sent") is what is paid for, once, in the total.
   const total = {};
   const steps = h('ol', {class: 'steps'});
+  let joined = false; // this step went out with the say before it
   for (const s of f.steps) {
     const langs = f.languages.map((l) => {
-      total[l] = (total[l] || 0) + (s.sms[l] ? s.sms[l].segments : 0);
-      return h('p', {}, h('span', {class: 'tag'}, l), ' ', h('span', {class: 'msg'}, s.message[l]), ' ', smsTag(s.sms[l]));
+      const cost = s.sent ? s.sent[l] : s.sms[l];
+      if (!joined) total[l] = (total[l] || 0) + (cost ? cost.segments : 0);
+      return h('p', {}, h('span', {class: 'tag'}, l), ' ', h('span', {class: 'msg'}, s.message[l]), ' ', smsTag(s.sms[l]),
+        s.sent && s.sent[l] ? h('span', {class: 'muted sent'}, ' ', t('flow.sent'), ' ', smsTag(s.sent[l])) : null);
     });
+    joined = s.type === 'say' && Boolean(s.sent);
     steps.append(h('li', {class: 'panel step'},
       h('h3', {}, s.id, ' ', h('span', {class: 'tag'}, t(`type.${s.type}`) + (s.ask ? ` · ${t(`ask.${s.ask}`)}` : ''))),
       s.save ? h('p', {class: 'muted'}, `${t('flow.save')}: ${s.save}`) : null,
