@@ -34,6 +34,15 @@ run(async (b) => {
     await expect.text(form.locator('.dry-run'), /sw: 1 person, 1 SMS per message/);
   });
   await fits(b, page, 'broadcast-dry-run');
+  await b.check('a dry run for nobody says 0 recipients, with no empty "By country:" line', async () => {
+    await form.getByLabel('Value').fill('nobody-here');
+    await form.getByRole('button', {name: 'Check the cost'}).click();
+    const said = await expect.text(form.locator('.dry-run'), /^0 recipients/);
+    if (/By country/.test(said)) throw new Error(said);
+    await form.getByLabel('Value').fill('geita');
+    await form.getByRole('button', {name: 'Check the cost'}).click();
+    await expect.text(form.locator('.dry-run'), /2 recipients[\s\S]*By country: TZ 2/);
+  });
   let id;
   await b.check('sent now, the broadcast is made', async () => {
     await send.click();

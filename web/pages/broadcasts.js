@@ -27,7 +27,7 @@ function dryRunView(d) {
     langs.length ? h('ul', {}, langs.map(([l, x]) => h('li', {},
       t('bc.dry.lang', {lang: l, n: number(x.recipients), seg: x.segments, sms: number(x.sms)}) +
       (x.ucs2 ? ` · UCS-2 (${x.ucs2_chars})` : '')))) : null,
-    countries ? h('p', {}, `${t('bc.dry.country')}: ${Object.entries(countries)
+    countries && Object.keys(countries).length ? h('p', {}, `${t('bc.dry.country')}: ${Object.entries(countries)
       .map(([c, n]) => `${c} ${number(typeof n === 'object' ? n.recipients : n)}`).join(', ')}`) : null);
 }
 
