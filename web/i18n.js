@@ -78,6 +78,9 @@ const words = {
     'api.bad_name': '\'{name}\' si jina la kikundi wala la utafiti.',
     'api.answer_form': 'Andika Waliojibu kama utafiti.swali=jibu, kwa mfano mkutano.rsvp=ndiyo.',
     'api.phone': 'Namba ya {i} kati ya {n}: {why}',
+    'row.line': 'Mstari {n}: {why}', 'row.phone': 'namba', 'row.country': 'nchi', 'row.language': 'lugha',
+    'row.country.why': 'tumia msimbo wa nchi wa herufi 2, kama TZ au GH',
+    'row.language.why': 'tumia msimbo wa herufi 2 au 3, kama sw au en',
     'api.reply_blank': 'Andika jibu kwanza: jibu tupu lingetumwa kama SMS tupu.',
     'api.phone.landline': 'ni ya simu ya mezani, si ya mkononi', 'api.phone.invalid': 'si namba sahihi katika nchi yake',
     'api.phone.short': 'ni namba fupi ya huduma, si ya simu', 'api.phone.letters': 'ina herufi',
@@ -227,4 +230,21 @@ export function apiText(message) {
     return replace ? text : `${text} (${message})`;
   }
   return message;
+}
+
+// A bad row of a contacts upload, "line 4: phone '#': a landline, not a
+// mobile number; language 'x': use a code of 2 or 3 letters, such as sw or
+// en" (docs/commands.md), in the console's language: each column named and
+// its reason said, the values as the server quoted them.
+const rowReasons = [[/country code of 2 letters/, 'row.country.why'], [/code of 2 or 3 letters/, 'row.language.why']];
+export function rowText(message) {
+  const m = /^line (\d+): (.*)$/.exec(message);
+  if (!m || !words[current]['row.line']) return message;
+  const parts = m[2].split(/; (?=\w+ ')/).map((part) => {
+    const p = /^(phone|country|language) ('[^']*'): (.*)$/.exec(part);
+    if (!p) return part;
+    const reason = (p[1] === 'phone' ? phoneReasons : rowReasons).find(([r]) => r.test(p[3]));
+    return `${words[current][`row.${p[1]}`]} ${p[2]}: ${reason ? words[current][reason[1]] : p[3]}`;
+  });
+  return words[current]['row.line'].replace('{n}', m[1]).replace('{why}', parts.join('; '));
 }

@@ -138,6 +138,16 @@ run(async (b) => {
     await expect.text(page.locator('main .ok'), /2 contacts stored/);
     await expect.text(page.locator('.bad-rows'), /line 4/);
   });
+  await b.check('... and in Swahili the bad row is said in Swahili', async () => {
+    await page.getByRole('button', {name: /Kiswahili/}).click();
+    await expect.text(page.locator('main h1'), /Watu/);
+    await page.getByLabel('Faili ya CSV').setInputFiles({name: 'watu.csv', mimeType: 'text/csv', buffer: Buffer.from(
+      'phone,name,language\n07x2,Broken,swa1\n')});
+    await page.getByRole('button', {name: 'Pakia'}).click();
+    await expect.text(page.locator('.bad-rows'), /^Mstari 2: namba '07x2': ina herufi; lugha 'swa1': tumia msimbo wa herufi 2 au 3/);
+    await page.getByRole('button', {name: /English/}).click();
+    await expect.text(page.locator('main h1'), /Contacts/);
+  });
   wide = await b.shots(page, 'contacts');
   await b.check(`the contacts page fits 360 px (${wide} px)`, () => wide <= 360);
 

@@ -2,7 +2,7 @@
 // find one by number, forget one.
 import * as api from '../api.js';
 import { clear, field, h, table } from '../dom.js';
-import { number, t } from '../i18n.js';
+import { number, rowText, t } from '../i18n.js';
 import { showError } from '../ui.js';
 
 const enc = encodeURIComponent;
@@ -35,7 +35,7 @@ function uploadForm(onDone) {
       const errors = r.errors || [];
       if (errors.length) {
         out.append(h('p', {class: 'error'}, t('contacts.rejected', {n: number(r.rejected ?? errors.length)})),
-          h('ul', {class: 'bad-rows'}, errors.map((x) => h('li', {}, typeof x === 'string' ? x : (x.message ?? JSON.stringify(x))))));
+          h('ul', {class: 'bad-rows'}, errors.map((x) => h('li', {}, rowText(typeof x === 'string' ? x : (x.message ?? JSON.stringify(x)))))));
       }
       onDone();
     } catch (err) { showError(out, err); }
