@@ -268,6 +268,19 @@ static void log_loaded(const struct flow_set *set)
 	buf_release(&names);
 }
 
+/* Says which flows a reload left at their last good version (those of the
+ * new set that are the old set's own), so that whoever edited one does not
+ * read "flows serving: ..., maji" as the edit taken (docs/flows.md). */
+static void log_kept(const struct flow_set *kept, const struct flow_set *old)
+{
+	for (size_t i = 0; old && i < kept->n; i++) {
+		const struct flow *f = kept->flows[i];
+		if (flow_set_find(old, f->id) == f)
+			log_warn("flows: %s has errors: %s goes on serving its last good version, "
+				 "not the edit", f->path, f->id);
+	}
+}
+
 static void on_sighup(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -288,6 +301,7 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
 	struct flow_diags diags = {0};
 	struct flow_set *fresh = load_flows(gw, &diags);
 	struct flow_set *kept = flow_set_keep_broken(fresh, gw->flows, &diags);
+	log_kept(kept, gw->flows);
 	flow_diags_release(&diags);
 	flow_set_unref(gw->flows);
 	gw->flows = kept;

@@ -377,6 +377,8 @@ lines=$(wc -l <"$T/sauti.log")
 t_ok "SIGHUP with district.yaml broken (line 37 indented wrong) and pulse.yaml changed" reload
 log=$(tail -n +"$((lines + 1))" "$T/sauti.log")
 t_like "$log" "district\.yaml:37:4: " "the log names the error as district.yaml:37:4"
+t_like "$log" "district\.yaml has errors: district goes on serving its last good version, not the edit" \
+	"... and says the flow is served as it was, not as edited"
 t_ok "sauti is still running" sauti_pid
 t_like "$(sms h5 +255712100008 PULSE)" "^Je, mgodi uko salama wiki hii\?" \
 	"the other flow serves, in its new version (the reload happened)"
