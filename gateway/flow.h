@@ -157,6 +157,9 @@ const struct flow *flow_set_find(const struct flow_set *set, const char *id);
  * ("utafiti", "éleveur"), or NULL. */
 const struct flow *flow_set_by_keyword(const struct flow_set *set,
 				       const char *word);
+/* The language (an index into flow->langs) the keyword word (folded) is
+ * given for, or -1: given for any, or not one of the flow's. */
+int flow_keyword_lang(const struct flow *flow, const char *word);
 const struct flow *flow_set_by_ussd(const struct flow_set *set,
 				    const char *code);
 

@@ -57,6 +57,14 @@ const struct flow_step *flow_step_saving(const struct flow *flow,
 	return NULL;
 }
 
+int flow_keyword_lang(const struct flow *flow, const char *word)
+{
+	for (size_t i = 0; flow && word && i < flow->nkeywords; i++)
+		if (!strcmp(flow->keyword_folds[i], word))
+			return flow->keyword_langs ? flow->keyword_langs[i] : -1;
+	return -1;
+}
+
 const char *flow_keyword_for(const struct flow *flow, const char *lang)
 {
 	int want = lang ? flow_lang_index(flow, lang) : -1;

@@ -112,12 +112,17 @@ static const char *contact_lang(const struct policy *p)
 	return lang ? lang : p->cfg->default_lang;
 }
 
-/* The contact's language if the flow has it, else the flow's default. */
-static int lang_for(const struct policy *p, const struct flow *flow)
+/* The contact's language if the flow has it, else hint (the language of
+ * the keyword that started the flow: someone never asked who sends WATER
+ * gets the English of a flow whose Swahili keyword is MAJI), else the
+ * flow's default.  hint -1: none. */
+static int lang_for(const struct policy *p, const struct flow *flow, int hint)
 {
 	const char *lang = p->c->contact.lang;
 	int i = lang ? flow_lang_index(flow, lang) : -1;
-	return i >= 0 ? i : 0;
+	if (i >= 0)
+		return i;
+	return hint >= 0 ? hint : 0;
 }
 
 /* The loaded run when it is active and not past its expiry, with its flow;
@@ -306,7 +311,8 @@ static void end_loaded(struct policy *p, enum run_status status)
 /* Starts a new run of flow.  A run still active is left: interrupted when
  * the person asked for another flow (docs/flows.md "Never interrupted"),
  * expired when its time was up or they start the same flow again. */
-static void start_run(struct policy *p, const struct flow *flow)
+/* lang_hint: as lang_for()'s hint. */
+static void start_run(struct policy *p, const struct flow *flow, int lang_hint)
 {
 	struct decision *d = p->d;
 	const struct flow *left = active_flow(p);
@@ -317,7 +323,7 @@ static void start_run(struct policy *p, const struct flow *flow)
 	struct engine_ctx ctx;
 	ctx_init(p, &ctx, flow);
 	struct run run;
-	run_init(&run, lang_for(p, flow), p->in->channel);
+	run_init(&run, lang_for(p, flow, lang_hint), p->in->channel);
 	struct engine_out out = {0};
 	engine_start(&ctx, &run, &out);
 
@@ -466,8 +472,8 @@ static int take_language(struct policy *p, const char *text)
 }
 
 /* The flow whose keyword the text begins with; *whole when the text is the
- * keyword alone. */
-static const struct flow *keyword_flow(const struct policy *p, bool *whole)
+ * keyword alone, *lang the language the keyword is given for (-1: any). */
+static const struct flow *keyword_flow(const struct policy *p, bool *whole, int *lang)
 {
 	char *folded = reply_fold(p->in->text);
 	size_t len = first_word_len(folded);
@@ -476,6 +482,7 @@ static const struct flow *keyword_flow(const struct policy *p, bool *whole)
 		*whole = folded[len] == '\0';
 		folded[len] = '\0';
 		flow = flow_set_by_keyword(p->flows, folded);
+		*lang = flow_keyword_lang(flow, folded);
 	}
 	free(folded);
 	return flow;
@@ -570,14 +577,15 @@ static void sms_decide(struct policy *p)
 		return;
 
 	bool whole = false;
-	const struct flow *started = keyword_flow(p, &whole);
+	int keyword_lang = -1;
+	const struct flow *started = keyword_flow(p, &whole, &keyword_lang);
 	const struct flow *active = active_flow(p);
 	if (active && !(started && whole)) {
 		/* A keyword followed by more words is an answer ("SURVEY ni
 		 * nzuri"); the keyword alone starts its flow. */
 		continue_joined(p, active, p->in->text, false);
 	} else if (started) {
-		start_run(p, started);
+		start_run(p, started, keyword_lang);
 	} else {
 		not_understood(p);
 	}
@@ -668,7 +676,7 @@ static void on_dial(struct policy *p)
 		offer_resume(p);
 		return;
 	}
-	start_run(p, flow);
+	start_run(p, flow, -1);
 	set_session(p);
 }
 
@@ -681,7 +689,7 @@ static void on_resume_answer(struct policy *p, const char *input, const struct f
 		p->d->run.await_resume = false;
 		repeat_screen(p, flow, p->c->run.lang);
 	} else if (strcmp(folded, "2") == 0) {
-		start_run(p, flow);
+		start_run(p, flow, -1);
 	} else {
 		offer_resume(p);
 	}

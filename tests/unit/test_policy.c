@@ -314,6 +314,25 @@ static void test_survey_by_sms(void **state)
 	world_release(&w);
 }
 
+/* The keyword given for a language starts the flow in it for someone whose
+ * language nobody knows yet; a language chosen wins over the keyword. */
+static void test_keyword_language(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	CONVERSE(&w, {"sms", "Survey.", EN_MINERAL, "exact status:utafiti=active nolang"},
+		 {"sms", "gold", "How many shillings", "answer:mineral=gold"});
+	world_release(&w);
+	world_init(&w);
+	w.contact.lang = xstrdup("sw");
+	CONVERSE(&w, {"sms", "SURVEY", SW_MINERAL, "exact status:utafiti=active"});
+	world_release(&w);
+	world_init(&w);
+	CONVERSE(&w, {"sms", "wilaya", "Je, unachimba madini katika wilaya", NULL}); /* any language: the first */
+	world_release(&w);
+}
+
 static void test_stop_in_a_run(void **state)
 {
 	(void)state;
@@ -371,7 +390,8 @@ static void test_same_keyword_restarts(void **state)
 	CONVERSE(&w,
 		{"sms", "UTAFITI", SW_MINERAL, NULL},
 		{"sms", "2", SW_INCOME, NULL},
-		{"sms", "survey", SW_MINERAL, "runs=2"});
+		/* no language chosen: the English keyword, the English flow */
+		{"sms", "survey", EN_MINERAL, "runs=2"});
 	/* Starting the same flow again leaves the first run as expired, as
 	 * the first round did: the person was not taken elsewhere. */
 	assert_int_equal(w.runs[0].status, RUN_EXPIRED);
@@ -661,6 +681,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_survey_by_sms),
+		cmocka_unit_test(test_keyword_language),
 		cmocka_unit_test(test_stop_in_a_run),
 		cmocka_unit_test(test_keyword_in_a_run),
 		cmocka_unit_test(test_placeholder_default),
