@@ -456,7 +456,7 @@ static void api_broadcast_create(struct api_call *call)
 	long at = 0;
 	if (!flow_set_find(gw->flows, flow)) {
 		reply_error(req, 404, "no such flow");
-	} else if (audience_check(to, gw->cfg.country, audience, sizeof(audience), err, sizeof(err)) < 0) {
+	} else if (audience_check(to, gw->cfg.country, gw->flows, audience, sizeof(audience), err, sizeof(err)) < 0) {
 		reply_error(req, 400, err);
 	} else if (at_text && time_parse_iso8601(at_text, &at) < 0) {
 		reply_error(req, 400, "at must be ISO 8601 with an offset");

@@ -124,11 +124,42 @@ static int answer_parts(const char *arg, struct buf *flow, struct buf *name, str
 	return 0;
 }
 
+/* Why FLOW (a respondents: or answer: audience's) is none of the flows:
+ * the sentence names those there are, so that a typo is seen at once. */
+static int unknown_flow(const struct flow_set *flows, const char *flow, char *err,
+			size_t errsize)
+{
+	struct buf ids = BUF_INIT;
+	for (size_t i = 0; i < flows->n; i++)
+		buf_printf(&ids, "%s%s", i ? ", " : "", flows->flows[i]->id);
+	snprintf(err, errsize, "no flow '%s' (the flows: %s)", flow, flows->n ? buf_str(&ids) : "none");
+	buf_release(&ids);
+	return -1;
+}
+
+/* An audience that names a flow, an answer or a key no flow has would be
+ * nobody, and say nothing of why: it is refused, saying what is wrong. */
+static int audience_flows_check(const struct flow_set *flows, const char *flow,
+				const char *name, const char *key, char *err, size_t errsize)
+{
+	if (!flows)
+		return 0;
+	const struct flow *f = flow_set_find(flows, flow);
+	if (!f)
+		return unknown_flow(flows, flow, err, errsize);
+	char why[256];
+	if (flow_answer_problem(f, name, key, why, sizeof(why))) {
+		snprintf(err, errsize, "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
 static const char audience_kinds[] =
 	"group:NAME, respondents:FLOW, answer:FLOW.NAME=KEY, phones:+255...,+233... or all";
 
-int audience_check(const char *audience, const char *country, char *normalised,
-		   size_t size, char *err, size_t errsize)
+int audience_check(const char *audience, const char *country, const struct flow_set *flows,
+		   char *normalised, size_t size, char *err, size_t errsize)
 {
 	if (strcmp(audience, "all") == 0) {
 		snprintf(normalised, size, "all");
@@ -147,20 +178,25 @@ int audience_check(const char *audience, const char *country, char *normalised,
 			snprintf(err, errsize, "'%s' is not a group or flow name", arg);
 			return -1;
 		}
+		if (kind == 11 && audience_flows_check(flows, arg, NULL, NULL, err, errsize) < 0)
+			return -1;
 		str_copy(normalised, size, audience);
 		return 0;
 	}
 	if (kind == 6 && strncmp(audience, "answer", 6) == 0) {
 		struct buf f = BUF_INIT, n = BUF_INIT, k = BUF_INIT;
 		int rc = answer_parts(arg, &f, &n, &k);
+		if (rc < 0)
+			snprintf(err, errsize, "'%s' must be answer:FLOW.NAME=KEY, e.g. answer:mkutano.rsvp=ndiyo",
+				 audience);
+		else
+			rc = audience_flows_check(flows, buf_str(&f), buf_str(&n), buf_str(&k), err,
+						  errsize);
 		buf_release(&f);
 		buf_release(&n);
 		buf_release(&k);
-		if (rc < 0) {
-			snprintf(err, errsize, "'%s' must be answer:FLOW.NAME=KEY, e.g. answer:mkutano.rsvp=ndiyo",
-				 audience);
+		if (rc < 0)
 			return -1;
-		}
 		str_copy(normalised, size, audience);
 		return 0;
 	}

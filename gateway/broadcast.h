@@ -66,10 +66,11 @@ void broadcast_stop(struct broadcaster *b);
 void broadcast_free(struct broadcaster *b);
 
 /* Reads AUDIENCE (group:NAME, respondents:FLOW, answer:FLOW.NAME=KEY,
- * phones:A,B, all).  Numbers in phones: are normalised with country.
- * Returns 0, or -1 with why. */
-int audience_check(const char *audience, const char *country, char *normalised,
-		   size_t size, char *err, size_t errsize);
+ * phones:A,B, all).  Numbers in phones: are normalised with country; the
+ * flow, answer and key of respondents: and answer: must be among flows'
+ * (NULL: not checked).  Returns 0, or -1 with why. */
+int audience_check(const char *audience, const char *country, const struct flow_set *flows,
+		   char *normalised, size_t size, char *err, size_t errsize);
 
 struct broadcast_request {
 	const char *flow;

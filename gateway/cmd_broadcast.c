@@ -201,7 +201,7 @@ int cmd_broadcast(int argc, char **argv)
 		goto out;
 	}
 	char audience[8192], err[256];
-	if (audience_check(to, c.cfg.country, audience, sizeof(audience), err, sizeof(err)) < 0) {
+	if (audience_check(to, c.cfg.country, c.flows, audience, sizeof(audience), err, sizeof(err)) < 0) {
 		fprintf(stderr, "sauti: %s\n", err);
 		status = 2;
 		goto out;

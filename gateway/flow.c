@@ -1845,22 +1845,7 @@ static const char *stats_ref_problem(const struct flow_set *set,
 			 "them together: sauti flows check DIR)", r->flow);
 		return why;
 	}
-	if (!r->name)
-		return NULL;
-	const struct flow_step *s = flow_step_saving(f, r->name);
-	if (!s) {
-		snprintf(why, size, "no step of flow '%s' saves '%s'", f->id,
-			 r->name);
-		return why;
-	}
-	if (s->ask != ASK_CHOICES)
-		return NULL; /* a number or a text: KEY is any value saved */
-	for (size_t i = 0; i < s->nchoices; i++)
-		if (!strcmp(s->choices[i].key, r->key))
-			return NULL;
-	snprintf(why, size, "'%s' is not one of the keys of '%s' in flow '%s'",
-		 r->key, r->name, f->id);
-	return why;
+	return flow_answer_problem(f, r->name, r->key, why, size);
 }
 
 static void set_drop(struct flow_set *set, const struct flow *f)

@@ -157,6 +157,11 @@ const struct flow *flow_set_find(const struct flow_set *set, const char *id);
  * ("utafiti", "éleveur"), or NULL. */
 const struct flow *flow_set_by_keyword(const struct flow_set *set,
 				       const char *word);
+/* Why NAME=KEY cannot be an answer flow saves, written in why: no step
+ * saves NAME, or NAME is a choice whose keys lack KEY (a number or a text
+ * may be any value); NULL when it can be, or name is NULL. */
+const char *flow_answer_problem(const struct flow *flow, const char *name,
+				const char *key, char *why, size_t size);
 /* The language (an index into flow->langs) the keyword word (folded) is
  * given for, or -1: given for any, or not one of the flow's. */
 int flow_keyword_lang(const struct flow *flow, const char *word);

@@ -5,6 +5,7 @@
 #include "flow.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -55,6 +56,26 @@ const struct flow_step *flow_step_saving(const struct flow *flow,
 			return &flow->steps[i];
 	}
 	return NULL;
+}
+
+const char *flow_answer_problem(const struct flow *flow, const char *name,
+				const char *key, char *why, size_t size)
+{
+	if (!name)
+		return NULL;
+	const struct flow_step *s = flow_step_saving(flow, name);
+	if (!s) {
+		snprintf(why, size, "no step of flow '%s' saves '%s'", flow->id, name);
+		return why;
+	}
+	if (s->ask != ASK_CHOICES || !key)
+		return NULL; /* a number or a text: KEY is any value saved */
+	for (size_t i = 0; i < s->nchoices; i++)
+		if (!strcmp(s->choices[i].key, key))
+			return NULL;
+	snprintf(why, size, "'%s' is not one of the keys of '%s' in flow '%s'", key, name,
+		 flow->id);
+	return why;
 }
 
 int flow_keyword_lang(const struct flow *flow, const char *word)

@@ -76,6 +76,10 @@ const words = {
     'api.empty_audience': 'Hakuna mtu katika wapokeaji {audience}: hakuna atakayepata tangazo hili.',
     'api.past': 'Muda {at} umeshapita: chagua muda ujao, au acha wazi kutuma sasa.',
     'api.bad_name': '\'{name}\' si jina la kikundi wala la utafiti.',
+    'api.all_opted_out': 'Wote {n} katika wapokeaji {audience} wamejiondoa (STOP): hakuna atakayepata tangazo hili.',
+    'api.unknown_flow': 'Hakuna utafiti \'{flow}\' (iliyopo: {flows}).',
+    'api.no_answer': 'Hakuna swali la utafiti \'{flow}\' linalohifadhi \'{name}\'.',
+    'api.no_key': '\'{key}\' si mojawapo ya majibu ya \'{name}\' katika utafiti \'{flow}\'.',
     'api.answer_form': 'Andika Waliojibu kama utafiti.swali=jibu, kwa mfano mkutano.rsvp=ndiyo.',
     'api.phone': 'Namba ya {i} kati ya {n}: {why}',
     'row.line': 'Mstari {n}: {why}', 'row.phone': 'namba', 'row.country': 'nchi', 'row.language': 'lugha',
@@ -156,6 +160,7 @@ const words = {
     'col.country': 'Country', 'col.groups': 'Groups', 'col.opted_out': 'Opted out',
     'yes': 'yes', 'no': 'no',
     'api.empty_audience': 'Nobody is in the audience {audience}: nobody would get this broadcast.',
+    'api.all_opted_out': 'All {n} in the audience {audience} have opted out (STOP): nobody would get this broadcast.',
     'api.past': 'The time {at} has passed: choose a later time, or leave it empty to send now.',
   },
 };
@@ -207,6 +212,10 @@ const apiSentences = [
   [/^a reply needs a text: /, 'api.reply_blank'],
   [/^'(.*)' is not a group or flow name$/, 'api.bad_name', ['name']],
   [/^'.*' must be answer:FLOW\.NAME=KEY/, 'api.answer_form'],
+  [/^everyone in the audience (.+) \((\d+)\) has opted out/, 'api.all_opted_out', ['audience', 'n'], true],
+  [/^no flow '([^']*)' \(the flows: (.*)\)$/, 'api.unknown_flow', ['flow', 'flows']],
+  [/^no step of flow '([^']*)' saves '([^']*)'$/, 'api.no_answer', ['flow', 'name']],
+  [/^'([^']*)' is not one of the keys of '([^']*)' in flow '([^']*)'$/, 'api.no_key', ['key', 'name', 'flow']],
   [/^phone (\d+) of (\d+) \('[^']*'\): (.*)$/, 'api.phone', ['i', 'n', 'why']],
 ];
 const phoneReasons = [

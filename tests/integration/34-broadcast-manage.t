@@ -43,6 +43,21 @@ out=$(api POST /api/broadcasts -d "{\"flow\":\"invite\",\"to\":\"group:geita\",\
 t_is "$(http_status)" 422 "and a past at"
 t_like "$out" "is in the past" "saying so"
 t_is "$(redis_cli zcard sauti:bcs)" 0 "neither is created"
+# An audience that names a flow, an answer or a key there is not: a typo,
+# said at once, even for a dry run.
+out=$(S broadcast invite --to respondents:invit --dry-run 2>&1)
+t_is "$?" 2 "respondents: of a flow there is not is refused (exit 2)"
+t_like "$out" "no flow 'invit' \(the flows: .*invite" "naming the flows there are"
+out=$(S broadcast invite --to answer:invite.rsvpp=yes 2>&1)
+t_is "$?" 2 "an answer no step saves"
+t_like "$out" "no step of flow 'invite' saves 'rsvpp'" "is said so"
+out=$(S broadcast invite --to answer:invite.rsvp=ndiyo 2>&1)
+t_like "$out" "'ndiyo' is not one of the keys of 'rsvp' in flow 'invite'" \
+	"and a key the choices lack (the key, not the label)"
+out=$(api POST /api/broadcasts -d '{"flow":"invite","to":"answer:invite.rsvp=ndiyo","dry_run":true}')
+t_is "$(http_status)" 400 "the API refuses it with a 400"
+t_like "$out" "is not one of the keys of 'rsvp'" "and the sentence"
+
 # An audience whose every member said STOP: nobody would get it either.
 fakesmsc_send +255712000005 15055 STOP >/dev/null
 fakesmsc_send +255712000006 15055 STOP >/dev/null

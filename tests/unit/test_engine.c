@@ -857,6 +857,13 @@ static int stats_counted(void *data, const char *path, const struct run *own,
 
 /* A survey's end text that reports on its own flow counts the run it ends
  * (docs/flows.md, Placeholders): the first to answer is not told "0". */
+/* An engine_out holds one call's output: the last one's is let go first. */
+static void fresh_out(struct engine_out *out)
+{
+	engine_out_release(out);
+	memset(out, 0, sizeof(*out));
+}
+
 static void test_stats_own_run(void **state)
 {
 	struct flow *f = flow_echo();
@@ -867,19 +874,25 @@ static void test_stats_own_run(void **state)
 	(void)state;
 
 	run_init(&run, 1, CHANNEL_SMS);
+	fresh_out(&out);
 	engine_start(&ctx, &run, &out);
+	fresh_out(&out);
 	engine_input(&ctx, &run, "salt", &out);
 	/* before the end, the counters alone */
 	engine_expand(&ctx, &run, "{stats.echo.count} {stats.echo.mineral.gold.pct}%", &text);
 	assert_string_equal(buf_str(&text), "1 100%");
+	fresh_out(&out);
 	engine_input(&ctx, &run, "2", &out);
 	assert_true(out.ended);
 	assert_non_null(strstr(buf_str(&out.reply), " 50% chose gold."));
 	/* one that chose gold makes it 2 of 2 */
 	run_release(&run);
 	run_init(&run, 1, CHANNEL_SMS);
+	fresh_out(&out);
 	engine_start(&ctx, &run, &out);
+	fresh_out(&out);
 	engine_input(&ctx, &run, "gold", &out);
+	fresh_out(&out);
 	engine_input(&ctx, &run, "2", &out);
 	assert_non_null(strstr(buf_str(&out.reply), " 100% chose gold."));
 	/* another flow's stats are the counters alone */
