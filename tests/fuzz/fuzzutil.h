@@ -123,9 +123,10 @@ static inline long fuzz_count(void *data, const char *flow, size_t flow_len,
 }
 
 /* {stats.PATH} through engine_stats_value(), as the gateway fills it. */
-static inline int fuzz_stats(void *data, const char *path, struct buf *out)
+static inline int fuzz_stats(void *data, const char *path, const struct run *own,
+			     struct buf *out)
 {
-	return engine_stats_value(path, fuzz_count, data, out);
+	return engine_stats_value(path, own, fuzz_count, data, out);
 }
 
 /* What must hold after every call into the engine. */
