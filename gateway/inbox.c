@@ -15,6 +15,7 @@
 #include "lane.h"
 #include "pseudo.h"
 #include "script.h"
+#include "text.h"
 #include "timeutil.h"
 
 void inbox_id_new(char out[INBOX_ID_LEN + 1])
@@ -573,8 +574,9 @@ const char *inbox_reply_check(const char *text)
 {
 	if (strlen(text) > INBOX_REPLY_MAX)
 		return "a reply is at most 918 bytes";
-	for (const char *p = text; *p; p++)
-		if (!strchr(" \t\r\n", *p))
+	size_t len = strlen(text), n;
+	for (size_t i = 0; i < len; i += n)
+		if (!(n = utf8_space_len(text + i, len - i)))
 			return NULL;
 	return "a reply needs a text: this one is empty or only spaces";
 }
