@@ -78,7 +78,8 @@ void buf_grow(struct buf *b, size_t extra)
 void buf_append(struct buf *b, const void *data, size_t len)
 {
 	buf_grow(b, len);
-	memcpy(b->data + b->len, data, len);
+	if (len) /* data may be an empty buf's NULL */
+		memcpy(b->data + b->len, data, len);
 	b->len += len;
 	b->data[b->len] = '\0';
 }

@@ -26,7 +26,12 @@ struct script {
 	const char *body;    /* the caller's constant: compared by address */
 	char sha[41];        /* "" until SCRIPT LOAD answered on this connection */
 	bool loading;
+	char *wrap_body;     /* body wrapped to run a batch of calls, owned */
+	char wrap_sha[41];
+	bool wrap_loading;
 };
+
+struct call_batch;
 
 /* The connection goes DB_DOWN -> (DB_ASKING: a Sentinel is asked where the
  * master is) -> DB_CONNECTING (TCP, AUTH, SELECT, ROLE) -> DB_READY, and back
@@ -57,6 +62,7 @@ struct db {
 	struct event *reconnect_timer;
 	struct event *flush;  /* writes the commands queued in this loop turn */
 	struct buf wire;      /* the command being sent, in Redis' protocol */
+	struct call_batch *batch; /* calls of one script not yet sent, owned */
 	bool flush_due;
 	db_ready_fn on_ready;
 	void *on_ready_data;
@@ -66,6 +72,8 @@ struct db {
 	unsigned long errors;
 	unsigned long commands;
 	unsigned long connections;
+	unsigned long batches;        /* sent as one call of a wrapped script */
+	unsigned long batched_calls;  /* the calls they carried */
 };
 
 /* One command in flight.  It outlives a timeout: hiredis still owns a
@@ -91,6 +99,11 @@ static void pending_stop_timer(struct pending *p)
 }
 
 static void db_connect(struct db *db);
+static void batch_send(struct db *db);
+static void batch_fail(struct db *db);
+static int batch_add(struct db *db, struct script *sc, db_reply_fn fn, void *data,
+		     int argc, const char **argv, const size_t *argvlen);
+static int send_wire(struct db *db, db_reply_fn fn, void *data, int timeout_ms);
 static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,
 			const char **argv, const size_t *argvlen, int timeout_ms);
 
@@ -191,8 +204,9 @@ static void on_role(redisReply *reply, void *data)
 	db->connections++;
 	/* A Redis that restarted has forgotten our scripts. */
 	for (size_t i = 0; i < db->nscripts; i++) {
-		db->scripts[i].sha[0] = '\0';
-		db->scripts[i].loading = false;
+		struct script *sc = &db->scripts[i];
+		sc->sha[0] = sc->wrap_sha[0] = '\0';
+		sc->loading = sc->wrap_loading = false;
 	}
 	if (db->on_ready)
 		db->on_ready(db->on_ready_data);
@@ -291,6 +305,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct db *db = arg;
 	db->flush_due = false;
+	batch_send(db);
 	if (db->ac && db->connected)
 		redisAsyncHandleWrite(db->ac);
 }
@@ -341,6 +356,7 @@ void db_free(struct db *db)
 	db->closing = true;
 	db->state = DB_DOWN;
 	db->connected = false;
+	batch_fail(db);
 	sentinel_free(db->sentinel);
 	if (db->ac) {
 		redisAsyncContext *ac = db->ac;
@@ -349,6 +365,8 @@ void db_free(struct db *db)
 	}
 	event_free(db->reconnect_timer);
 	event_free(db->flush);
+	for (size_t i = 0; i < db->nscripts; i++)
+		free(db->scripts[i].wrap_body);
 	buf_release(&db->wire);
 	free(db->master_host);
 	db_url_release(&db->url);
@@ -426,7 +444,7 @@ int db_wait_ready(struct db *db, int timeout_ms)
 static void forget_scripts(struct db *db)
 {
 	for (size_t i = 0; i < db->nscripts; i++)
-		db->scripts[i].sha[0] = '\0';
+		db->scripts[i].sha[0] = db->scripts[i].wrap_sha[0] = '\0';
 }
 
 /* Answers that mean the connection is not to the writable master any more:
@@ -443,23 +461,31 @@ static bool not_master_error(const char *msg)
 	return false;
 }
 
+/* Counts and logs a failed command (reply NULL or an error), and acts on
+ * the errors that say something of the connection. */
+static void note_failure(struct db *db, const redisReply *reply)
+{
+	if (reply && reply->type != REDIS_REPLY_ERROR)
+		return;
+	db->errors++;
+	if (!reply)
+		return;
+	log_warn("redis: %s", reply->str);
+	if (strncmp(reply->str, "NOSCRIPT", 8) == 0)
+		forget_scripts(db);
+	if (not_master_error(reply->str) && db->ac && !db->closing) {
+		log_warn("redis: the server is not a writable master; %s",
+			 db->sentinel ? "asking the Sentinels again" : "reconnecting");
+		db_drop(db);
+	}
+}
+
 static void pending_answer(struct pending *p, redisReply *reply)
 {
 	if (p->answered)
 		return;
 	p->answered = true;
-	if (!reply || reply->type == REDIS_REPLY_ERROR)
-		p->db->errors++;
-	if (reply && reply->type == REDIS_REPLY_ERROR) {
-		log_warn("redis: %s", reply->str);
-		if (strncmp(reply->str, "NOSCRIPT", 8) == 0)
-			forget_scripts(p->db);
-		if (not_master_error(reply->str) && p->db->ac && !p->db->closing) {
-			log_warn("redis: the server is not a writable master; %s",
-				 p->db->sentinel ? "asking the Sentinels again" : "reconnecting");
-			db_drop(p->db);
-		}
-	}
+	note_failure(p->db, reply);
 	if (p->fn)
 		p->fn(reply, p->data);
 }
@@ -566,28 +592,303 @@ static struct script *script_for(struct db *db, const char *body)
 	return sc;
 }
 
-/* EVAL of a script Redis has: EVALSHA.  Of one it may not have: EVAL, and
+/* -- calls of one script, batched ---------------------------------------- */
+
+/* The script calls made in one loop turn go to Redis as one EVALSHA of the
+ * script wrapped to run them one after the other (wrap_tail): Redis' fixed
+ * cost of a script call (about 10,000 instructions, and 500 more per
+ * argument for the tables it builds: docs/performance.md) is then paid once
+ * a turn, not once a call.  Only a run of calls of one script is batched:
+ * any other command, or a call of another script, sends the batch first,
+ * so commands reach Redis in the order they were made.  A batch of one, or
+ * one whose wrapper Redis does not have yet, goes call by call as before.
+ * Each call runs in its own pcall: one that fails (an error reply, a
+ * READONLY) answers its caller with its error and leaves the others be, as
+ * when they went one by one. */
+#define BATCH_CALLS_MAX 32
+#define BATCH_BYTES_MAX (64 * 1024) /* Redis runs other clients between batches */
+
+struct batch_call {
+	db_reply_fn fn;
+	void *data;
+	int nkeys, nargs;
+	size_t keys_at, args_at;    /* where its arguments start in keys, args */
+};
+
+struct call_batch {
+	struct db *db;
+	struct script *sc;
+	int n;
+	struct batch_call calls[BATCH_CALLS_MAX];
+	int nkeys, nargs;           /* of every call */
+	struct buf keys, args;      /* the calls' keys, arguments: bulk strings */
+};
+
+/* The wrapper: the script's body becomes call(KEYS, ARGV).  ARGV[1] holds
+ * two bytes a call, its numbers of keys and of arguments (one argument,
+ * read without tonumber(): each argument and each strtod() costs Redis
+ * about a thousand instructions); the calls' keys follow each other in
+ * KEYS, and their arguments in ARGV after the counts.  It answers one reply
+ * per call: a nil is sent as false, which keeps the array's length (a nil
+ * would end it). */
+#define BATCH_COUNT_MAX 255 /* a call with more keys or arguments goes alone */
+static const char wrap_head[] = "local function call(KEYS, ARGV)\n";
+static const char wrap_tail[] =
+	"\nend\n"
+	"local counts = ARGV[1]\n"
+	"local out, k, a = {}, 1, 2\n"
+	"for i = 1, #counts / 2 do\n"
+	"  local nk, na = counts:byte(2 * i - 1, 2 * i)\n"
+	"  local ok, r = pcall(call, {unpack(KEYS, k, k + nk - 1)}, {unpack(ARGV, a, a + na - 1)})\n"
+	"  if not ok and type(r) ~= 'table' then r = {err = tostring(r)} end\n"
+	"  if r == nil then r = false end\n"
+	"  out[i] = r\n"
+	"  k, a = k + nk, a + na\n"
+	"end\n"
+	"return out\n";
+
+static char *put_header(char *at, char mark, size_t n);
+
+static void put_bulk(struct buf *b, const char *s, size_t len)
+{
+	buf_grow(b, 1 + BUF_DIGITS_MAX + 2 + len + 2);
+	char *at = put_header(b->data + b->len, '$', len);
+	memcpy(at, s, len);
+	at += len;
+	*at++ = '\r';
+	*at++ = '\n';
+	*at = '\0';
+	b->len = (size_t)(at - b->data);
+}
+
+static void put_bulk_long(struct buf *b, long n)
+{
+	char digits[BUF_DIGITS_MAX + 1];
+	char *end = digits + sizeof(digits);
+	const char *first = buf_long_digits(end, n);
+	put_bulk(b, first, (size_t)(end - first));
+}
+
+static void put_count(struct buf *b, size_t n)
+{
+	buf_grow(b, 1 + BUF_DIGITS_MAX + 2);
+	b->len = (size_t)(put_header(b->data + b->len, '*', n) - b->data);
+	b->data[b->len] = '\0';
+}
+
+static void batch_free(struct call_batch *b)
+{
+	buf_release(&b->keys);
+	buf_release(&b->args);
+	free(b);
+}
+
+/* Adds a call to the turn's batch; -1 (nothing done) for one it cannot
+ * take apart. */
+static int batch_add(struct db *db, struct script *sc, db_reply_fn fn, void *data,
+		     int argc, const char **argv, const size_t *argvlen)
+{
+	size_t digits = argvlen ? argvlen[2] : strlen(argv[2]);
+	long nkeys = digits ? 0 : -1;
+	for (size_t i = 0; i < digits && nkeys >= 0 && nkeys <= BATCH_COUNT_MAX; i++)
+		nkeys = argv[2][i] >= '0' && argv[2][i] <= '9' ? nkeys * 10 + (argv[2][i] - '0') : -1;
+	if (nkeys < 0 || nkeys > BATCH_COUNT_MAX || nkeys > argc - 3 ||
+	    argc - 3 - nkeys > BATCH_COUNT_MAX)
+		return -1;
+	struct call_batch *b = db->batch;
+	if (b && (b->sc != sc || b->n == BATCH_CALLS_MAX ||
+		  b->keys.len + b->args.len > BATCH_BYTES_MAX)) {
+		batch_send(db);
+		b = NULL;
+	}
+	if (!b) {
+		b = db->batch = xcalloc(1, sizeof(*b));
+		b->db = db;
+		b->sc = sc;
+	}
+	struct batch_call *c = &b->calls[b->n++];
+	c->fn = fn;
+	c->data = data;
+	c->nkeys = (int)nkeys;
+	c->nargs = argc - 3 - (int)nkeys;
+	c->keys_at = b->keys.len;
+	c->args_at = b->args.len;
+	for (int i = 3; i < argc; i++)
+		put_bulk(i < 3 + nkeys ? &b->keys : &b->args, argv[i],
+			 argvlen ? argvlen[i] : strlen(argv[i]));
+	b->nkeys += c->nkeys;
+	b->nargs += c->nargs;
+	db->commands++;
+	flush_soon(db);
+	return 0;
+}
+
+/* Call i's keys or arguments in the batch's text. */
+static void batch_span(const struct call_batch *b, int i, bool keys, const char **at, size_t *len)
+{
+	const struct buf *text = keys ? &b->keys : &b->args;
+	size_t from = keys ? b->calls[i].keys_at : b->calls[i].args_at;
+	size_t to = i + 1 < b->n ? (keys ? b->calls[i + 1].keys_at : b->calls[i + 1].args_at)
+				 : text->len;
+	*at = text->data ? text->data + from : "";
+	*len = to - from;
+}
+
+/* db->wire: EVALSHA sha (or EVAL body when Redis has forgotten the
+ * script) numkeys, then extra arguments before keys, args. */
+static void wire_script(struct db *db, const struct script *sc, long argc_extra, int nkeys)
+{
+	struct buf *w = &db->wire;
+	buf_reset(w);
+	put_count(w, (size_t)(3 + argc_extra));
+	if (sc->sha[0]) {
+		put_bulk(w, "EVALSHA", 7);
+		put_bulk(w, sc->sha, 40);
+	} else {
+		put_bulk(w, "EVAL", 4);
+		put_bulk(w, sc->body, strlen(sc->body));
+	}
+	put_bulk_long(w, nkeys);
+}
+
+static int send_one_call(struct db *db, struct call_batch *b, int i)
+{
+	struct batch_call *c = &b->calls[i];
+	const char *keys, *args;
+	size_t keys_len, args_len;
+	batch_span(b, i, true, &keys, &keys_len);
+	batch_span(b, i, false, &args, &args_len);
+	wire_script(db, b->sc, c->nkeys + c->nargs, c->nkeys);
+	buf_append(&db->wire, keys, keys_len);
+	buf_append(&db->wire, args, args_len);
+	return send_wire(db, c->fn, c->data, 0);
+}
+
+static void on_batch_reply(redisReply *reply, void *data)
+{
+	struct call_batch *b = data;
+	bool each = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == (size_t)b->n;
+	redisReply *all = reply && reply->type == REDIS_REPLY_ERROR ? reply : NULL;
+	for (int i = 0; i < b->n; i++) {
+		redisReply *r = each ? reply->element[i] : all;
+		if (each)
+			note_failure(b->db, r);
+		else if (i > 0)
+			b->db->errors++; /* the first was counted with the batch */
+		if (b->calls[i].fn)
+			b->calls[i].fn(r, b->calls[i].data);
+	}
+	batch_free(b);
+}
+
+static void on_wrap_loaded(redisReply *reply, void *data)
+{
+	struct script *sc = data;
+	sc->wrap_loading = false;
+	if (reply && reply->type == REDIS_REPLY_STRING && reply->len == 40)
+		memcpy(sc->wrap_sha, reply->str, 41);
+}
+
+static void load_wrap(struct db *db, struct script *sc)
+{
+	if (!sc->wrap_body) {
+		struct buf w = {0};
+		buf_puts(&w, wrap_head);
+		buf_puts(&w, sc->body);
+		buf_puts(&w, wrap_tail);
+		sc->wrap_body = buf_detach(&w);
+	}
+	const char *load[] = {"SCRIPT", "LOAD", sc->wrap_body};
+	sc->wrap_loading = send_command(db, on_wrap_loaded, sc, 3, load, NULL, 0) == 0;
+}
+
+static int send_wrapped(struct db *db, struct call_batch *b)
+{
+	struct script *sc = b->sc;
+	struct buf *w = &db->wire;
+	buf_reset(w);
+	char counts[2 * BATCH_CALLS_MAX];
+	for (int i = 0; i < b->n; i++) {
+		counts[2 * i] = (char)b->calls[i].nkeys;
+		counts[2 * i + 1] = (char)b->calls[i].nargs;
+	}
+	put_count(w, (size_t)(3 + b->nkeys + 1 + b->nargs));
+	put_bulk(w, "EVALSHA", 7);
+	put_bulk(w, sc->wrap_sha, 40);
+	put_bulk_long(w, b->nkeys);
+	buf_append(w, b->keys.data, b->keys.len);
+	put_bulk(w, counts, (size_t)(2 * b->n));
+	buf_append(w, b->args.data, b->args.len);
+	if (send_wire(db, on_batch_reply, b, 0) < 0)
+		return -1;
+	db->batches++;
+	db->batched_calls += (unsigned long)b->n;
+	return 0;
+}
+
+/* Every call in the batch fails (NULL): the connection went before it
+ * was sent. */
+static void batch_fail(struct db *db)
+{
+	struct call_batch *b = db->batch;
+	db->batch = NULL;
+	if (!b)
+		return;
+	for (int i = 0; i < b->n; i++) {
+		db->errors++;
+		if (b->calls[i].fn)
+			b->calls[i].fn(NULL, b->calls[i].data);
+	}
+	batch_free(b);
+}
+
+static void batch_send(struct db *db)
+{
+	struct call_batch *b = db->batch;
+	if (!b)
+		return;
+	if (!db_ready(db)) {
+		batch_fail(db);
+		return;
+	}
+	db->batch = NULL;
+	struct script *sc = b->sc;
+	if (b->n > 1 && sc->wrap_sha[0] && sc->sha[0]) {
+		if (send_wrapped(db, b) == 0)
+			return;
+		on_batch_reply(NULL, b);
+		return;
+	}
+	if (b->n > 1 && !sc->wrap_sha[0] && !sc->wrap_loading)
+		load_wrap(db, sc);
+	for (int i = 0; i < b->n; i++)
+		if (send_one_call(db, b, i) < 0 && b->calls[i].fn)
+			b->calls[i].fn(NULL, b->calls[i].data);
+	batch_free(b);
+}
+
+/* A call of a script: argv is EVAL, the script's body (the caller's
+ * constant), the number of keys, the keys and the arguments.  Once Redis
+ * has the script (SCRIPT LOAD answered on this connection) the call joins
+ * the turn's batch and goes as EVALSHA; until then it goes as EVAL, with a
  * SCRIPT LOAD beside it for the next time.  A NOSCRIPT answer (someone ran
  * SCRIPT FLUSH) forgets every SHA1, so the next calls send scripts again. */
-static void use_script_cache(struct db *db, int argc, const char **argv,
-			     size_t *argvlen)
+static int script_call(struct db *db, db_reply_fn fn, void *data, int argc,
+		       const char **argv, const size_t *argvlen)
 {
-	if (argc < 3 || strcmp(argv[0], "EVAL") != 0)
-		return;
 	struct script *sc = script_for(db, argv[1]);
-	if (!sc)
-		return;
-	if (sc->sha[0]) {
-		argv[0] = "EVALSHA";
-		argv[1] = sc->sha;
-		if (argvlen) {
-			argvlen[0] = 7;
-			argvlen[1] = 40;
-		}
-	} else if (!sc->loading) {
+	if (sc && sc->sha[0] && batch_add(db, sc, fn, data, argc, argv, argvlen) == 0)
+		return 0;
+	if (sc && !sc->sha[0] && !sc->loading) {
 		const char *load[] = {"SCRIPT", "LOAD", sc->body};
 		sc->loading = send_command(db, on_script_loaded, sc, 3, load, NULL, 0) == 0;
 	}
+	return send_command(db, fn, data, argc, argv, argvlen, 0);
+}
+
+static bool is_script_call(int argc, const char **argv)
+{
+	return argc >= 3 && strcmp(argv[0], "EVAL") == 0;
 }
 
 int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
@@ -595,16 +896,8 @@ int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
 {
 	if (!db_ready(db))
 		return -1;
-	const char *v[64];
-	size_t len[64];
-	if (argc >= 3 && argc <= 64 && strcmp(argv[0], "EVAL") == 0) {
-		for (int i = 0; i < argc; i++) {
-			v[i] = argv[i];
-			len[i] = argvlen ? argvlen[i] : strlen(argv[i]);
-		}
-		use_script_cache(db, argc, v, len);
-		return send_command(db, fn, data, argc, v, len, 0);
-	}
+	if (is_script_call(argc, argv))
+		return script_call(db, fn, data, argc, argv, argvlen);
 	return send_command(db, fn, data, argc, argv, argvlen, 0);
 }
 
@@ -649,19 +942,28 @@ static void format_command(struct db *db, int argc, const char **argv,
 	w->len = (size_t)(at - w->data);
 }
 
-static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,
-			const char **argv, const size_t *argvlen, int timeout_ms)
+/* Sends the command formatted in db->wire; fn gets its reply. */
+static int send_wire(struct db *db, db_reply_fn fn, void *data, int timeout_ms)
 {
 	struct pending *p = pending_new(db, fn, data, timeout_ms);
-	format_command(db, argc, argv, argvlen);
 	if (redisAsyncFormattedCommand(db->ac, on_reply, p, db->wire.data, db->wire.len) != REDIS_OK) {
 		pending_stop_timer(p);
 		free(p);
 		db->errors++;
 		return -1;
 	}
-	db->commands++;
 	flush_soon(db);
+	return 0;
+}
+
+static int send_command(struct db *db, db_reply_fn fn, void *data, int argc,
+			const char **argv, const size_t *argvlen, int timeout_ms)
+{
+	batch_send(db); /* the script calls made before it go first */
+	format_command(db, argc, argv, argvlen);
+	if (send_wire(db, fn, data, timeout_ms) < 0)
+		return -1;
+	db->commands++;
 	return 0;
 }
 
@@ -795,10 +1097,9 @@ int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a
 		if (a->own[i] >= 0)
 			a->v[i] = a->text.data + a->own[i];
 	int rc = -1;
-	if (db_ready(db)) {
-		use_script_cache(db, a->n, a->v, a->len);
-		rc = send_command(db, fn, data, a->n, a->v, a->len, 0);
-	}
+	if (db_ready(db))
+		rc = is_script_call(a->n, a->v) ? script_call(db, fn, data, a->n, a->v, a->len)
+						: send_command(db, fn, data, a->n, a->v, a->len, 0);
 	db_args_release(a);
 	return rc;
 }
@@ -1025,3 +1326,5 @@ int db_command_args_durable(struct db *db, db_reply_fn fn, void *data,
 }
 
 unsigned long db_connections(const struct db *db) { return db->connections; }
+unsigned long db_batches(const struct db *db) { return db->batches; }
+unsigned long db_batched_calls(const struct db *db) { return db->batched_calls; }

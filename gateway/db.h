@@ -116,5 +116,8 @@ int db_command_args_durable(struct db *db, db_reply_fn fn, void *data,
 unsigned long db_errors(const struct db *db);
 unsigned long db_commands(const struct db *db);
 unsigned long db_connections(const struct db *db); /* made ready, ever */
+/* Script calls sent together (db.c's batches): the batches, their calls. */
+unsigned long db_batches(const struct db *db);
+unsigned long db_batched_calls(const struct db *db);
 
 #endif

@@ -110,8 +110,7 @@ void metrics_observe_step(double seconds)
 	step_sum += seconds;
 }
 
-void metrics_render(struct buf *out, unsigned long redis_errors,
-		    unsigned long redis_commands, int flows_loaded)
+void metrics_render(struct buf *out, const struct redis_counts *redis, int flows_loaded)
 {
 	for (int m = 0; m < M_COUNT; m++) {
 		buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", metric_info[m].name,
@@ -133,10 +132,15 @@ void metrics_render(struct buf *out, unsigned long redis_errors,
 	buf_printf(out, "sauti_step_duration_seconds_count %lu\n", step_count);
 	buf_printf(out, "# HELP sauti_redis_errors_total Redis commands that failed or timed out.\n"
 			"# TYPE sauti_redis_errors_total counter\nsauti_redis_errors_total %lu\n",
-		   redis_errors);
+		   redis->errors);
 	buf_printf(out, "# HELP sauti_redis_commands_total Redis commands sent.\n"
 			"# TYPE sauti_redis_commands_total counter\nsauti_redis_commands_total %lu\n",
-		   redis_commands);
+		   redis->commands);
+	buf_printf(out, "# HELP sauti_redis_batches_total Script calls of one loop turn sent to Redis as one.\n"
+			"# TYPE sauti_redis_batches_total counter\nsauti_redis_batches_total %lu\n"
+			"# HELP sauti_redis_batched_calls_total Script calls sent in those batches.\n"
+			"# TYPE sauti_redis_batched_calls_total counter\nsauti_redis_batched_calls_total %lu\n",
+		   redis->batches, redis->batched_calls);
 	if (inbox_open >= 0)
 		buf_printf(out, "# HELP sauti_inbox_open Inbox items open (counted in Redis, every second).\n"
 				"# TYPE sauti_inbox_open gauge\nsauti_inbox_open %ld\n",

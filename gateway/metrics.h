@@ -38,8 +38,13 @@ void metrics_dlr(enum dlr_of of, int kannel_status);
 /* names are static strings; n at most 16. */
 void metrics_broadcast_recipients(const char *const *names, const long *counts, int n);
 
-/* Appends the exposition; redis_errors comes from the db module. */
-void metrics_render(struct buf *out, unsigned long redis_errors,
-		    unsigned long redis_commands, int flows_loaded);
+/* The db module's counters (db.h). */
+struct redis_counts {
+	unsigned long errors, commands;
+	unsigned long batches, batched_calls;
+};
+
+/* Appends the exposition. */
+void metrics_render(struct buf *out, const struct redis_counts *redis, int flows_loaded);
 
 #endif

@@ -176,7 +176,9 @@ static void metrics_handler(struct http_req *req, void *data)
 {
 	struct gateway *gw = data;
 	struct buf b = BUF_INIT;
-	metrics_render(&b, db_errors(gw->db), db_commands(gw->db), (int)gw->flows->n);
+	struct redis_counts redis = {db_errors(gw->db), db_commands(gw->db),
+				     db_batches(gw->db), db_batched_calls(gw->db)};
+	metrics_render(&b, &redis, (int)gw->flows->n);
 	buf_printf(&b, "# HELP sauti_requests_shed_total Requests answered 503 at once because max_in_flight were being served.\n"
 		       "# TYPE sauti_requests_shed_total counter\nsauti_requests_shed_total %lu\n"
 		       "# HELP sauti_connections_paused_total Connections answered 503 and then not read for the second of their Retry-After.\n"

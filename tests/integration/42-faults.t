@@ -282,7 +282,9 @@ def value(f):
         return line + b"".join(value(f) for _ in range(max(int(line[1:]), 0)))
     return line
 
-commit_sha = [None]
+# The commit script's SHA1s: its own, and its wrapper's (gateway/db.c runs
+# the calls of one loop turn as one call of the script wrapped).
+commit_shas = set()
 
 def pipe(client):
     up = socket.create_connection(("127.0.0.1", redis_port))
@@ -299,10 +301,10 @@ def pipe(client):
             while True:
                 cmd = value(f)
                 # The commit script goes as EVAL, or as EVALSHA once sauti
-                # has loaded it: learn its SHA1 from the SCRIPT LOAD.
+                # has loaded it: learn its SHA1s from the SCRIPT LOADs.
                 if b"SCRIPT" in cmd and b"local A = ARGV" in cmd:
-                    commit_sha[0] = hashlib.sha1(cmd.split(b"\r\n")[6]).hexdigest().encode()
-                is_commit = b"local A = ARGV" in cmd or (commit_sha[0] and commit_sha[0] in cmd)
+                    commit_shas.add(hashlib.sha1(cmd.split(b"\r\n")[6]).hexdigest().encode())
+                is_commit = b"local A = ARGV" in cmd or any(sha in cmd for sha in commit_shas)
                 held.put(bool(is_commit) and os.path.exists(hold_file))
                 up.sendall(cmd)
         except (OSError, EOFError, ValueError):

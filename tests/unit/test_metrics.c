@@ -15,7 +15,8 @@
 static struct buf rendered(void)
 {
 	struct buf b = BUF_INIT;
-	metrics_render(&b, 0, 0, 1);
+	struct redis_counts redis = {0, 0, 0, 0};
+	metrics_render(&b, &redis, 1);
 	return b;
 }
 
