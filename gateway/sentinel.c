@@ -83,7 +83,8 @@ static void drop_context(redisAsyncContext **acp)
 static void on_sentinel_connect(const redisAsyncContext *ac, int status)
 {
 	if (status != REDIS_OK)
-		log_warn("redis: cannot reach a Sentinel: %s", ac->errstr);
+		log_warn("redis: cannot reach the Sentinel at %s:%d: %s",
+			 ac->c.tcp.host ? ac->c.tcp.host : "?", ac->c.tcp.port, ac->errstr);
 }
 
 /* A connection to Sentinel i, or NULL. */
