@@ -22,6 +22,7 @@
 struct sentinel {
 	struct event_base *base;
 	struct db_addr *addrs;
+	bool *unreachable;       /* said so in the log, not yet reached again */
 	size_t n;
 	char *master;
 	struct timeval timeout;
@@ -58,6 +59,7 @@ struct sentinel *sentinel_new(struct event_base *base, const struct db_url *url,
 	s->base = base;
 	s->n = url->nsentinels;
 	s->addrs = xcalloc(s->n, sizeof(*s->addrs));
+	s->unreachable = xcalloc(s->n, sizeof(*s->unreachable));
 	for (size_t i = 0; i < s->n; i++) {
 		s->addrs[i].host = xstrdup(url->sentinels[i].host);
 		s->addrs[i].port = url->sentinels[i].port;
@@ -80,11 +82,28 @@ static void drop_context(redisAsyncContext **acp)
 		redisAsyncFree(ac);
 }
 
+/* Each Sentinel that cannot be reached is said once at warn, and again at
+ * info when it answers: with every Sentinel down they are tried twice a
+ * second, and a line each time would bury the rest of the log. */
 static void on_sentinel_connect(const redisAsyncContext *ac, int status)
 {
-	if (status != REDIS_OK)
-		log_warn("redis: cannot reach the Sentinel at %s:%d: %s",
-			 ac->c.tcp.host ? ac->c.tcp.host : "?", ac->c.tcp.port, ac->errstr);
+	struct sentinel *s = ac->data;
+	const char *host = ac->c.tcp.host ? ac->c.tcp.host : "?";
+	size_t i = 0;
+	while (i < s->n && !(s->addrs[i].port == ac->c.tcp.port &&
+			     strcmp(s->addrs[i].host, host) == 0))
+		i++;
+	bool said = i < s->n && s->unreachable[i];
+	if (status != REDIS_OK && !said)
+		log_warn("redis: cannot reach the Sentinel at %s:%d: %s (said again when it answers)",
+			 host, ac->c.tcp.port, ac->errstr);
+	else if (status != REDIS_OK)
+		log_debug("redis: cannot reach the Sentinel at %s:%d: %s", host, ac->c.tcp.port,
+			  ac->errstr);
+	else if (said)
+		log_info("redis: the Sentinel at %s:%d answers again", host, ac->c.tcp.port);
+	if (i < s->n)
+		s->unreachable[i] = status != REDIS_OK;
 }
 
 /* A connection to Sentinel i, or NULL. */
@@ -324,6 +343,7 @@ void sentinel_free(struct sentinel *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->addrs[i].host);
 	free(s->addrs);
+	free(s->unreachable);
 	free(s->master);
 	free(s);
 }
