@@ -1650,6 +1650,11 @@ struct outgoing {
 	void (*priority_done)(int rc, void *arg);
 	void *priority_arg;
 	char *dlr_id;
+	/* Its outcome (settle_at), kept while Redis cannot take it. */
+	int outcome;
+	long long retry_ms;
+	bool unsettled;                 /* to be written again (settle_again) */
+	int settle_tries;
 	struct outgoing *next;          /* in b->queue, while not yet slotted */
 	LIST_ENTRY(outgoing) alive;     /* in b->all */
 };
@@ -1712,15 +1717,34 @@ static int kannel_rate(const struct broadcaster *b)
 	return b->env.cfg->kannel.rate > 0 ? b->env.cfg->kannel.rate : 1;
 }
 
+enum outcome { REFUSED, ACCEPTED, HELD, WAITING, NOTHING };
+
+/* An outcome Redis did not take (it went away, or answered an error) is
+ * kept and written again on the next ticks Redis is there, this many times
+ * at most: an entry whose outcome is not written is taken over after
+ * RECLAIM_IDLE_MS and sent again, though Kannel may have taken it already
+ * (a person messaged twice).  Writing an outcome twice changes nothing
+ * (done_script). */
+#define SETTLE_TRIES_MAX 50
+
+static void keep_unsettled(struct outgoing *o)
+{
+	release_conn(o);
+	o->unsettled = true;
+}
+
 static void on_done(redisReply *reply, void *data)
 {
 	struct outgoing *o = data;
+	bool written = reply && reply->type != REDIS_REPLY_ERROR;
+	if (!written && ++o->settle_tries < SETTLE_TRIES_MAX) {
+		keep_unsettled(o);
+		return;
+	}
 	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 2)
 		log_warn("broadcast %s: gave up on a recipient after %d attempts", o->bc, MAX_ATTEMPTS);
 	outgoing_free(o);
 }
-
-enum outcome { REFUSED, ACCEPTED, HELD, WAITING, NOTHING };
 
 void broadcast_done_command(struct db_args *a, const char *entry, const char *bc,
 			    const char *phone, const char *outcome, int attempt,
@@ -1746,21 +1770,46 @@ void broadcast_done_command(struct db_args *a, const char *entry, const char *bc
 		db_args_addf(a, "%s", fields[i]);
 }
 
-static void settle_at(struct outgoing *o, enum outcome outcome, long long retry_ms)
+/* Writes o's outcome; returns -1 when it could not be sent (o is then
+ * kept, to be written again). */
+static int send_outcome(struct outgoing *o)
 {
 	static const char *const codes[] = {[REFUSED] = "0", [ACCEPTED] = "1", [HELD] = "2",
 					    [WAITING] = "3", [NOTHING] = "4"};
 	const char *fields[] = {"fl", o->flow, "ucs", o->ucs2 ? "1" : "0", "txt", o->text,
 				"lg", o->lang, "sp", o->step, "d", o->done ? "1" : "0"};
 	struct db_args a = {0};
-	broadcast_done_command(&a, o->entry, o->bc, o->phone, codes[outcome], o->attempt, retry_ms,
-			       fields, sizeof(fields) / sizeof(fields[0]));
+	broadcast_done_command(&a, o->entry, o->bc, o->phone, codes[o->outcome], o->attempt,
+			       o->retry_ms, fields, sizeof(fields) / sizeof(fields[0]));
+	if (db_command_args(o->b->env.db, on_done, o, &a) < 0) {
+		keep_unsettled(o);
+		return -1;
+	}
+	return 0;
+}
+
+static void settle_at(struct outgoing *o, enum outcome outcome, long long retry_ms)
+{
+	o->outcome = outcome;
+	o->retry_ms = retry_ms;
 	if (outcome == ACCEPTED)
 		metrics_inc(M_MESSAGES_OUT, CHANNEL_SMS);
-	/* When Redis is away the entry stays pending in the stream and is
-	 * claimed again later: nothing is lost, at worst sent twice. */
-	if (db_command_args(o->b->env.db, on_done, o, &a) < 0)
-		outgoing_free(o);
+	send_outcome(o);
+}
+
+/* The outcomes kept while Redis was away, written now: before the tick
+ * reads or takes over entries, so none of them is taken over.  If the
+ * daemon stops first, its entries are taken over after RECLAIM_IDLE_MS. */
+static void settle_again(struct broadcaster *b)
+{
+	struct outgoing *o;
+	LIST_FOREACH(o, &b->all, alive) {
+		if (!o->unsettled)
+			continue;
+		o->unsettled = false;
+		if (send_outcome(o) < 0)
+			break; /* Redis went again: the next tick */
+	}
 }
 
 static long long now_ms(void)
@@ -2265,6 +2314,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 			b->group_made = db_connections(b->env.db);
 	}
 	b->ticks++;
+	settle_again(b);
 	/* Reclaim first on start: a restarted daemon finds its own entries. */
 	read_outbox(b, b->ticks % 50 == 2);
 	request_slots(b);
