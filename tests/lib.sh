@@ -725,6 +725,15 @@ write_config() {
 # start_sauti: `$SAUTI_BIN serve -c $SAUTI_CONFIG` (write_config first if
 # needed) from the repository root, log in $T/sauti.log; waits until
 # /healthz answers 200 (SAUTI_START_TIMEOUT, default 15 s).
+# config_via_proxy PORT: $T/daemon.yaml, a copy of $SAUTI_CONFIG whose
+# Redis is a proxy on 127.0.0.1:PORT, for the daemon; DIRECT names the
+# original, for the command-line tools, which talk to Redis itself.
+config_via_proxy() {
+	DIRECT=$SAUTI_CONFIG
+	cp "$DIRECT" "$T/daemon.yaml"
+	sed -i "s|^redis: .*|redis: redis://127.0.0.1:$1/0|" "$T/daemon.yaml"
+}
+
 start_sauti() {
 	local bin=${SAUTI_BIN:-$T_ROOT/sauti}
 	[ -x "$bin" ] || bail_out "no sauti binary at $bin (set SAUTI_BIN or run make)"

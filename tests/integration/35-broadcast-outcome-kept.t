@@ -16,9 +16,7 @@ t_spawn redis-hold "$T/redis_hold.out" "$T_PYTHON" "$T_ROOT/tests/redis_hold.py"
 t_wait_for 10 grep -q listening "$T/redis_hold.log"
 # the daemon talks to Redis through the proxy, the CLI straight to Redis
 SAUTI_REDIS_TIMEOUT_MS=500 write_config "$T_ROOT/tests/flows/broadcast"
-DIRECT=$SAUTI_CONFIG
-cp "$DIRECT" "$T/daemon.yaml"
-sed -i "s|^redis: .*|redis: redis://127.0.0.1:$PROXY_PORT/0|" "$T/daemon.yaml"
+config_via_proxy "$PROXY_PORT"
 SAUTI_CONFIG=$T/daemon.yaml start_sauti
 S() { "$SAUTI_BIN" "$@" -c "$DIRECT"; }
 
