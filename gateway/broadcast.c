@@ -147,12 +147,7 @@ static int audience_flows_check(const struct flow_set *flows, const char *flow,
 	const struct flow *f = flow_set_find(flows, flow);
 	if (!f)
 		return unknown_flow(flows, flow, err, errsize);
-	char why[256];
-	if (flow_answer_problem(f, name, key, why, sizeof(why))) {
-		snprintf(err, errsize, "%s", why);
-		return -1;
-	}
-	return 0;
+	return flow_answer_problem(f, name, key, err, errsize) ? -1 : 0;
 }
 
 static const char audience_kinds[] =

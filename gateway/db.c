@@ -647,11 +647,27 @@ static const char wrap_tail[] =
 	"end\n"
 	"return out\n";
 
-static char *put_header(char *at, char mark, size_t n);
+/* Redis' protocol, written into a buf: a header is "<mark><n>\r\n". */
+enum { HEADER_MAX = 1 + BUF_DIGITS_MAX + 2 };
 
+/* Writes a header at at, where room was made; returns its end. */
+static char *put_header(char *at, char mark, size_t n)
+{
+	char digits[BUF_DIGITS_MAX];
+	char *end = digits + sizeof(digits);
+	const char *first = buf_digits(end, n);
+	*at++ = mark;
+	memcpy(at, first, (size_t)(end - first));
+	at += end - first;
+	*at++ = '\r';
+	*at++ = '\n';
+	return at;
+}
+
+/* A bulk string: "$<len>\r\n<s>\r\n". */
 static void put_bulk(struct buf *b, const char *s, size_t len)
 {
-	buf_grow(b, 1 + BUF_DIGITS_MAX + 2 + len + 2);
+	buf_grow(b, HEADER_MAX + len + 2);
 	char *at = put_header(b->data + b->len, '$', len);
 	memcpy(at, s, len);
 	at += len;
@@ -669,9 +685,10 @@ static void put_bulk_long(struct buf *b, long n)
 	put_bulk(b, first, (size_t)(end - first));
 }
 
+/* The count of a command's arguments: "*<n>\r\n". */
 static void put_count(struct buf *b, size_t n)
 {
-	buf_grow(b, 1 + BUF_DIGITS_MAX + 2);
+	buf_grow(b, HEADER_MAX);
 	b->len = (size_t)(put_header(b->data + b->len, '*', n) - b->data);
 	b->data[b->len] = '\0';
 }
@@ -901,20 +918,6 @@ int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
 	return send_command(db, fn, data, argc, argv, argvlen, 0);
 }
 
-/* Writes "<mark><n>\r\n" at at, where room was made; returns its end. */
-static char *put_header(char *at, char mark, size_t n)
-{
-	char digits[BUF_DIGITS_MAX];
-	char *end = digits + sizeof(digits);
-	const char *first = buf_digits(end, n);
-	*at++ = mark;
-	memcpy(at, first, (size_t)(end - first));
-	at += end - first;
-	*at++ = '\r';
-	*at++ = '\n';
-	return at;
-}
-
 /* A command in Redis' protocol, into db->wire: formatted here because
  * hiredis' own formatting builds an sds per argument.  The room is made
  * once and the text written straight in (a commit has a hundred
@@ -922,24 +925,15 @@ static char *put_header(char *at, char mark, size_t n)
 static void format_command(struct db *db, int argc, const char **argv,
 			   const size_t *argvlen)
 {
-	enum { HEADER_MAX = 1 + BUF_DIGITS_MAX + 2 };   /* '$', a size_t, CRLF */
 	struct buf *w = &db->wire;
 	size_t room = HEADER_MAX;
 	for (int i = 0; i < argc; i++)
 		room += HEADER_MAX + (argvlen ? argvlen[i] : strlen(argv[i])) + 2;
 	buf_reset(w);
 	buf_grow(w, room);
-	char *at = put_header(w->data, '*', (size_t)argc);
-	for (int i = 0; i < argc; i++) {
-		size_t len = argvlen ? argvlen[i] : strlen(argv[i]);
-		at = put_header(at, '$', len);
-		memcpy(at, argv[i], len);
-		at += len;
-		*at++ = '\r';
-		*at++ = '\n';
-	}
-	*at = '\0';
-	w->len = (size_t)(at - w->data);
+	put_count(w, (size_t)argc);
+	for (int i = 0; i < argc; i++)
+		put_bulk(w, argv[i], argvlen ? argvlen[i] : strlen(argv[i]));
 }
 
 /* Sends the command formatted in db->wire; fn gets its reply. */

@@ -572,9 +572,9 @@ void inbox_list_write(const struct inbox_list *l, enum inbox_format f, const cha
 
 const char *inbox_reply_check(const char *text)
 {
-	if (strlen(text) > INBOX_REPLY_MAX)
-		return "a reply is at most 918 bytes";
 	size_t len = strlen(text), n;
+	if (len > INBOX_REPLY_MAX)
+		return "a reply is at most 918 bytes";
 	for (size_t i = 0; i < len; i += n)
 		if (!(n = utf8_space_len(text + i, len - i)))
 			return NULL;
