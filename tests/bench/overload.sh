@@ -18,8 +18,9 @@
 #                      fill the rest; the 3x phase then brings twice the
 #                      requests and four times the excess.
 #   overload_recovery  errors at 0.5x right after (must be 0)
-# Placement as in run.sh: the load generator on CPU 0, sauti on CPU 1, Redis
-# where the kernel puts it (BENCH_PIN=0: nowhere).  OVERLOAD_MAX_IN_FLIGHT
+# Placement as in run.sh: the load generator and Redis on CPU 0, sauti on
+# CPU 1 (BENCH_REDIS_CPU=LIST: Redis there instead; BENCH_PIN=0: nothing
+# pinned).  OVERLOAD_MAX_IN_FLIGHT
 # (default 256) is sauti's max_in_flight: below the client's 512
 # connections, so that the excess is refused, not queued by the client.
 # QUICK=1 shortens each phase.  Exits 1 when a level is missed.
@@ -32,12 +33,13 @@ secs=10
 max_in_flight=${OVERLOAD_MAX_IN_FLIGHT:-256}
 conns=512
 
-load_cpu='' server_wrap=''
+load_cpu='' server_wrap='' redis_cpus=''
 if [ "${BENCH_PIN:-1}" != 0 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-	load_cpu="taskset -c 0" server_wrap="taskset -c 1"
+	load_cpu="taskset -c 0" server_wrap="taskset -c 1" redis_cpus=${BENCH_REDIS_CPU:-0}
 fi
 
 start_redis
+[ -n "$redis_cpus" ] && taskset -apc "$redis_cpus" "$(t_pid redis)" >/dev/null
 SAUTI_LOG_LEVEL=warn write_config "$T_ROOT/tests/flows/broadcast"
 echo "max_in_flight: $max_in_flight" >>"$SAUTI_CONFIG"
 SAUTI_WRAP=$server_wrap start_sauti

@@ -22,9 +22,11 @@
  * is required.  Prints one line:
  *
  *   rate=STEPS/S requests=N total=N errors=N p50_ms= p90_ms= p99_ms=
- *   p999_ms= max_ms= sessions=N conns=N
+ *   p999_ms= max_ms= lag_p50_ms= lag_p99_ms= sessions=N conns=N
  *
- * (requests: answered in the measured window; total: answered in all)
+ * (requests: answered in the measured window; total: answered in all;
+ * lag: open loop, how long after it fell due each step was written, the
+ * client's own share of the latency)
  * and exits 1 when a request failed. */
 #include <errno.h>
 #include <event2/event.h>
@@ -95,6 +97,7 @@ struct load {
 	struct session_queue ready;  /* open loop: sessions waiting for their next step */
 	struct session_queue backlog;/* open loop: due, but no connection free */
 	struct bench_lat lat;
+	struct bench_lat lag;        /* open loop: how late each step was sent */
 	long in_window, total, errors;
 	struct event *tick;
 };
@@ -193,6 +196,8 @@ static void conn_send(struct conn *c, struct session *s)
 				      L->host, L->port, blen, body);
 	c->out_off = 0;
 	c->s = s;
+	if (L->rate > 0 && s->due >= L->t_measure)
+		bench_lat_add(&L->lag, bench_now_us() - s->due);
 	flush_out(c);
 }
 
@@ -460,11 +465,11 @@ static void report(struct load *L, double seconds)
 {
 	double rate = seconds > 0 ? (double)L->in_window / seconds : 0;
 	printf("rate=%.1f requests=%ld total=%ld errors=%ld p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f "
-	       "p999_ms=%.3f max_ms=%.3f sessions=%ld conns=%d\n",
+	       "p999_ms=%.3f max_ms=%.3f lag_p50_ms=%.3f lag_p99_ms=%.3f sessions=%ld conns=%d\n",
 	       rate, L->in_window, L->total, L->errors, bench_lat_ms(&L->lat, 50),
 	       bench_lat_ms(&L->lat, 90), bench_lat_ms(&L->lat, 99),
 	       bench_lat_ms(&L->lat, 99.9), bench_lat_ms(&L->lat, 100),
-	       L->finished, L->peak_conns);
+	       bench_lat_ms(&L->lag, 50), bench_lat_ms(&L->lag, 99), L->finished, L->peak_conns);
 }
 
 int main(int argc, char **argv)
@@ -554,6 +559,7 @@ int main(int argc, char **argv)
 	while ((s = q_pop(&L.backlog)))
 		free(s);
 	bench_lat_release(&L.lat);
+	bench_lat_release(&L.lag);
 	event_base_free(L.base);
 	return errors ? 1 : 0;
 }
