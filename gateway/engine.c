@@ -953,9 +953,23 @@ static void end_run(const struct view *v, struct run *run, const char *lead,
 	send_joined(v, lead, last, out);
 }
 
+/* The step that follows step idx when no branch says otherwise: its
+ * `next`, else the one written below it. */
+static int step_after(const struct flow_step *s, int idx)
+{
+	return s->next >= 0 ? s->next : idx + 1;
+}
+
+/* Whether a walk from a say is over at idx, having visited that many
+ * steps: past the steps, or round a loop of says that lead back to
+ * themselves (no path visits more steps than the flow has). */
+static bool walk_over(const struct flow *flow, int idx, size_t visited)
+{
+	return idx < 0 || (size_t)idx >= flow->nsteps || visited > flow->nsteps;
+}
+
 /* Runs the flow from step idx: say texts gather in lead until a prompt, an
- * end, or the end of the steps.  Says that lead back to themselves would
- * loop; no path visits more steps than the flow has, so that ends it. */
+ * end, or the end of the steps (walk_over). */
 static void advance(const struct engine_ctx *ctx, struct run *run, int idx,
 		    struct buf *lead, struct engine_out *out)
 {
@@ -966,8 +980,7 @@ static void advance(const struct engine_ctx *ctx, struct run *run, int idx,
 	view_init(&v, ctx, run);
 	for (size_t visited = 0;; visited++) {
 		const struct flow_step *s;
-		if (idx < 0 || (size_t)idx >= flow->nsteps ||
-		    visited > flow->nsteps) {
+		if (walk_over(flow, idx, visited)) {
 			end_run(&v, run, buf_str(lead), "", out);
 			break;
 		}
@@ -994,7 +1007,7 @@ static void advance(const struct engine_ctx *ctx, struct run *run, int idx,
 			break;
 		}
 		put_line(lead, buf_str(&text));
-		idx = s->next >= 0 ? s->next : idx + 1;
+		idx = step_after(s, idx);
 	}
 	buf_release(&text);
 	buf_release(&prompt);
@@ -1011,9 +1024,7 @@ static int step_target(const struct flow *flow, int idx, const char *value)
 			return s->branches[i].target;
 	if (s->branch_default >= 0)
 		return s->branch_default;
-	if (s->next >= 0)
-		return s->next;
-	return idx + 1;
+	return step_after(s, idx);
 }
 
 static void take_answer(const struct engine_ctx *ctx, struct run *run,
@@ -1267,8 +1278,7 @@ void engine_render_joined(const struct flow *flow, int step, int lang,
 	vars_view(&v, &ctx, lang);
 	/* advance()'s walk: says gather until a prompt or an end */
 	int idx = step;
-	for (size_t visited = 0; idx >= 0 && (size_t)idx < flow->nsteps &&
-				 visited <= flow->nsteps; visited++) {
+	for (size_t visited = 0; !walk_over(flow, idx, visited); visited++) {
 		const struct flow_step *s = &flow->steps[idx];
 		buf_reset(&part);
 		if (is_prompt(s))
@@ -1278,7 +1288,7 @@ void engine_render_joined(const struct flow *flow, int step, int lang,
 		put_line(out, buf_str(&part));
 		if (s->type != STEP_SAY)
 			break;
-		idx = s->next >= 0 ? s->next : idx + 1;
+		idx = step_after(s, idx);
 	}
 	buf_release(&part);
 }
