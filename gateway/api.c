@@ -100,21 +100,26 @@ struct session_req {
 	struct http_req *req;
 };
 
-static void reply_session(struct http_req *req, const struct session *s)
+/* Who is signed in, and max_body: the console sends a large upload in
+ * parts of at most that many bytes (docs/http.md). */
+static void reply_session(struct http_req *req, const struct session *s, size_t max_body)
 {
-	reply_json(req, 200, json_pack("{s:s,s:s,s:s,s:I}", "name", s->name, "role", s->role,
-				       "csrf", s->csrf, "expires_in", (json_int_t)s->ttl));
+	reply_json(req, 200, json_pack("{s:s,s:s,s:s,s:I,s:I}", "name", s->name, "role", s->role,
+				       "csrf", s->csrf, "expires_in", (json_int_t)s->ttl,
+				       "max_body", (json_int_t)max_body));
 }
 
 static void on_signed_in(int rc, const struct session *s, void *arg)
 {
-	struct http_req *req = arg;
+	struct session_req *sr = arg;
+	struct http_req *req = sr->req;
 	if (rc < 0) {
 		reply_error(req, 503, "storage unavailable, retry later");
-		return;
+	} else {
+		session_set_cookie(req, s->id, s->ttl);
+		reply_session(req, s, sr->gw->cfg.max_body);
 	}
-	session_set_cookie(req, s->id, s->ttl);
-	reply_session(req, s);
+	free(sr);
 }
 
 /* POST /api/session {"token"}: the console's sign-in. */
@@ -131,9 +136,14 @@ static void api_sign_in(struct gateway *gw, struct http_req *req)
 		reply_error(req, 401, "wrong token");
 	} else {
 		session_token_digest(token, tok);
+		struct session_req *sr = xcalloc(1, sizeof(*sr));
+		sr->gw = gw;
+		sr->req = req;
 		if (session_create(gw->db, gw->cfg.session_ttl, who.name, auth_role_name(who.role),
-				   tok, on_signed_in, req) < 0)
+				   tok, on_signed_in, sr) < 0) {
+			free(sr);
 			reply_error(req, 503, "storage unavailable, retry later");
+		}
 	}
 	json_decref(body);
 }
@@ -157,10 +167,11 @@ static void api_session(struct api_call *call)
 	struct http_req *req = call->req;
 	const struct session *s = call->session;
 	if (req->method == HTTP_GET && s)
-		reply_session(req, s);
+		reply_session(req, s, gw->cfg.max_body);
 	else if (req->method == HTTP_GET)
-		reply_json(req, 200, json_pack("{s:s,s:s}", "name", call->who.name, "role",
-					       auth_role_name(call->who.role)));
+		reply_json(req, 200, json_pack("{s:s,s:s,s:I}", "name", call->who.name, "role",
+					       auth_role_name(call->who.role), "max_body",
+					       (json_int_t)gw->cfg.max_body));
 	else if (!s)
 		reply_error(req, 400, "no session to end: sign-out is for the console's cookie");
 	else if (session_delete(gw->db, s->id, on_signed_out, req) < 0)

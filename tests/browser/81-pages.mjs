@@ -148,6 +148,17 @@ run(async (b) => {
     await page.getByRole('button', {name: /English/}).click();
     await expect.text(page.locator('main h1'), /Contacts/);
   });
+  await b.check('contacts: a file larger than the daemon takes at once goes in parts, a bad row named by its line in the file', async () => {
+    const rows = ['phone,name,groups'];
+    for (let i = 0; i < 3000; i++) rows.push(`+2557124${String(i).padStart(5, '0')},Mchimbaji ${i},wengi`);
+    rows.splice(2501, 0, '07x2,Broken,wengi'); // line 2502, in the second part
+    const csv = `${rows.join('\n')}\n`;
+    if (csv.length <= 65536) throw new Error(`the file is only ${csv.length} bytes`);
+    await page.getByLabel('CSV file').setInputFiles({name: 'many.csv', mimeType: 'text/csv', buffer: Buffer.from(csv)});
+    await page.getByRole('button', {name: 'Upload'}).click();
+    await expect.text(page.locator('main .ok'), /3,000 contacts stored/);
+    await expect.text(page.locator('.bad-rows'), /^line 2502: phone '07x2'/);
+  });
   wide = await b.shots(page, 'contacts');
   await b.check(`the contacts page fits 360 px (${wide} px)`, () => wide <= 360);
 

@@ -101,7 +101,8 @@ done
 
 # -- who is recorded, what the flows list says ---------------------------------------------------
 t_is "$(call GET /api/session "$CONVENOR_TOKEN" >/dev/null; jq -c . "$T/call.body")" \
-	'{"name":"hakimadini","role":"convenor"}' "GET /api/session names the token and its role"
+	'{"name":"hakimadini","role":"convenor","max_body":65536}' \
+	"GET /api/session names the token, its role and the largest body the daemon takes"
 flows=$(api GET /api/flows)
 t_is "$(jq -c '.flows[0] | [.id, .languages, .triggers.keywords, .triggers.ussd, .steps]' <<<"$flows")" \
 	'["poll",["sw","en"],["KURA","POLL"],"*150*70#",4]' "GET /api/flows: languages, triggers, step count"

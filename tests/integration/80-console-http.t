@@ -90,6 +90,7 @@ sid=${sid%%;*}
 csrf=${who#*\"csrf\":\"}
 csrf=${csrf%%\"*}
 t_like "$csrf" '^[0-9a-f]{64}$' "the answer carries the CSRF token"
+t_like "$who" '"max_body":65536' "... and max_body, the size of the parts a large upload goes in"
 t_unlike "$who$cookie" "$TEST_API_TOKEN" "neither echoes the API token"
 t_like "$(redis_cli ttl "sauti:sess:$sid")" '^28[0-9]{3}$' "the session is in Redis, expiring"
 t_is "$(redis_cli hget "sauti:sess:$sid" role)" admin "... with its role"

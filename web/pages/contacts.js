@@ -22,23 +22,96 @@ function groupsOf(c) {
   return Array.isArray(g) ? g : String(g).split(';').filter(Boolean);
 }
 
-function uploadForm(onDone) {
+// The rows of a CSV text, each with its line ending and the number of
+// lines it spans: a line break inside quotes does not end a row.
+function csvRows(text) {
+  const rows = [];
+  let start = 0, quoted = false, lines = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (c === '\n' && !quoted) {
+      rows.push({text: text.slice(start, i + 1), lines});
+      start = i + 1;
+      lines = 1;
+    } else if (c === '\n') lines++;
+  }
+  if (start < text.length) rows.push({text: text.slice(start), lines});
+  return rows;
+}
+
+// A contacts file larger than the daemon takes in one request (the
+// session's max_body) goes in parts of whole rows, each under that size
+// and beginning with the file's header row again.  offset is what turns a
+// part's "line N" into the file's (docs/console.md).  A single row too
+// large goes alone, and the daemon says so.
+function csvParts(text, maxBytes) {
+  const size = (s) => new TextEncoder().encode(s).length;
+  if (!maxBytes || size(text) <= maxBytes) return [{body: text, offset: 0}];
+  const [header, ...rows] = csvRows(text);
+  const room = maxBytes - size(header.text);
+  const parts = [];
+  let body = [], used = 0, line = header.lines, offset = 0;
+  for (const row of rows) {
+    const n = size(row.text);
+    if (body.length && used + n > room) {
+      parts.push({body: header.text + body.join(''), offset});
+      body = [];
+      used = 0;
+    }
+    if (!body.length) offset = line - header.lines;
+    body.push(row.text);
+    used += n;
+    line += row.lines;
+  }
+  if (body.length || !parts.length) parts.push({body: header.text + body.join(''), offset});
+  return parts;
+}
+
+// "line N: ..." of a part, as the file's line.
+function fileLine(message, offset) {
+  return offset ? message.replace(/^line (\d+):/, (m, n) => `line ${Number(n) + offset}:`) : message;
+}
+
+function uploadForm(onDone, maxBody) {
   const file = h('input', {type: 'file', name: 'csv', accept: '.csv,text/csv', required: true});
   const out = h('div', {'aria-live': 'polite'});
   return h('form', {class: 'panel', onsubmit: async (e) => {
     e.preventDefault();
     clear(out);
     if (!file.files.length) return;
-    try {
-      const r = await api.post('/api/contacts', await file.files[0].text(), 'text/csv');
-      out.append(h('p', {class: 'ok', role: 'status'}, t('contacts.stored', {n: number(r.stored ?? 0)})));
-      const errors = r.errors || [];
-      if (errors.length) {
-        out.append(h('p', {class: 'error'}, t('contacts.rejected', {n: number(r.rejected ?? errors.length)})),
-          h('ul', {class: 'bad-rows'}, errors.map((x) => h('li', {}, rowText(typeof x === 'string' ? x : (x.message ?? JSON.stringify(x)))))));
+    const parts = csvParts(await file.files[0].text(), maxBody);
+    const progress = h('p', {class: 'muted', role: 'status'});
+    if (parts.length > 1) out.append(progress);
+    let stored = 0, rejected = 0;
+    const errors = [];
+    for (const [i, part] of parts.entries()) {
+      progress.textContent = t('contacts.part', {i: number(i + 1), n: number(parts.length)});
+      try {
+        const r = await api.post('/api/contacts', part.body, 'text/csv');
+        const bad = (r.errors || []).map((x) => (typeof x === 'string' ? x : (x.message ?? JSON.stringify(x))));
+        stored += r.stored ?? 0;
+        rejected += r.rejected ?? bad.length;
+        errors.push(...bad.map((x) => fileLine(x, part.offset)));
+      } catch (err) {
+        progress.remove();
+        showError(out, err);
+        if (parts.length > 1) {
+          const said = out.lastChild;
+          said.textContent = t('contacts.part_failed', {i: number(i + 1), n: number(parts.length),
+            why: said.textContent, stored: number(stored)});
+          onDone();
+        }
+        return;
       }
-      onDone();
-    } catch (err) { showError(out, err); }
+    }
+    progress.remove();
+    out.append(h('p', {class: 'ok', role: 'status'}, t('contacts.stored', {n: number(stored)})));
+    if (errors.length) {
+      out.append(h('p', {class: 'error'}, t('contacts.rejected', {n: number(rejected)})),
+        h('ul', {class: 'bad-rows'}, errors.map((x) => h('li', {}, rowText(x)))));
+    }
+    onDone();
   }},
   h('h2', {}, t('contacts.upload')),
   h('p', {class: 'muted'}, t('contacts.upload.help')),
@@ -88,7 +161,7 @@ function findForm(onForget) {
   out);
 }
 
-export async function contactsPage(view) {
+export async function contactsPage(view, {session} = {}) {
   const listBox = h('div', {});
   const groupsBox = h('div', {});
   let group = '';
@@ -120,7 +193,7 @@ export async function contactsPage(view) {
         : h('p', {class: 'muted'}, t('contacts.none')));
   }
 
-  view.append(h('h1', {}, t('contacts.title')), uploadForm(reload), findForm(reload),
+  view.append(h('h1', {}, t('contacts.title')), uploadForm(reload, session && session.max_body), findForm(reload),
     h('h2', {}, t('contacts.groups'), ' · ', t('contacts.list')), groupsBox, listBox);
   await reload();
 }
