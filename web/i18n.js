@@ -64,6 +64,7 @@ const words = {
     'contacts.stored': 'Watu {n} wamehifadhiwa.', 'contacts.rejected': 'Mistari {n} yenye makosa:',
     'contacts.stored.one': 'Mtu 1 amehifadhiwa.', 'contacts.rejected.one': 'Mstari 1 wenye makosa:',
     'contacts.part': 'Inatuma sehemu {i} kati ya {n}…',
+    'contacts.not_utf8': 'Faili hili si maandishi ya UTF-8: lihifadhi kama "CSV UTF-8" (katika Excel: Hifadhi Kama, CSV UTF-8) kisha ulipakie tena. Hakuna kilichohifadhiwa.',
     'contacts.part_failed': 'Sehemu {i} kati ya {n} haikuhifadhiwa: {why} Watu {stored} wa sehemu za kabla yake wamehifadhiwa; ni salama kupakia faili tena.',
     'contacts.groups': 'Vikundi', 'contacts.group': 'Kikundi', 'contacts.all_groups': 'Vikundi vyote',
     'contacts.list': 'Orodha', 'contacts.none': 'Hakuna watu.', 'contacts.find': 'Tafuta kwa namba',
@@ -91,6 +92,15 @@ const words = {
     'api.reply_blank': 'Andika jibu kwanza: jibu tupu lingetumwa kama SMS tupu.',
     'api.phone.landline': 'ni ya simu ya mezani, si ya mkononi', 'api.phone.invalid': 'si namba sahihi katika nchi yake',
     'api.phone.short': 'ni namba fupi ya huduma, si ya simu', 'api.phone.letters': 'ina herufi',
+    'api.empty_file': 'Faili ni tupu: mstari wake wa kwanza unahitaji safu iitwayo phone.',
+    'api.no_phone_column': 'Mstari {line}: kichwa cha faili hakina safu iitwayo phone (kwa Kiingereza), ambayo ni lazima.',
+    'api.column_twice': 'Mstari {line}: safu \'{name}\' imeandikwa mara mbili kwenye kichwa.',
+    'api.column_name': 'Mstari {line}: jina la safu ya {i} linaweza kuwa na herufi, tarakimu, nafasi, \'-\' na \'_\' tu.',
+    'api.nothing_stored': 'Hakuna kilichohifadhiwa kuhusu namba hii.',
+    'api.no_item': 'Ujumbe huu haupo.',
+    'row.utf8': 'safu \'{name}\' si maandishi ya UTF-8 (hifadhi faili kama "CSV UTF-8")',
+    'row.cells': 'visanduku {n} lakini kichwa kina safu {m} (thamani yenye koma iwekwe ndani ya alama za "")',
+    'row.unnamed': 'kuna thamani katika safu ya {i}, isiyo na jina kwenye kichwa',
   },
   en: {
     'lang.other': 'Kiswahili', 'lang.name': 'English',
@@ -156,6 +166,7 @@ const words = {
     'contacts.stored': '{n} contacts stored.', 'contacts.rejected': '{n} rows with errors:',
     'contacts.stored.one': '1 contact stored.', 'contacts.rejected.one': '1 row with errors:',
     'contacts.part': 'Sending part {i} of {n}…',
+    'contacts.not_utf8': 'This file is not UTF-8 text: save it as "CSV UTF-8" (in Excel: Save As, CSV UTF-8) and upload it again. Nothing was stored.',
     'contacts.part_failed': 'Part {i} of {n} was not stored: {why} The {stored} contacts of the parts before it are stored; uploading the file again is safe.',
     'contacts.groups': 'Groups', 'contacts.group': 'Group', 'contacts.all_groups': 'All groups',
     'contacts.list': 'List', 'contacts.none': 'No contacts.', 'contacts.find': 'Find by number',
@@ -223,6 +234,12 @@ const apiSentences = [
   [/^no step of flow '([^']*)' saves '([^']*)'$/, 'api.no_answer', ['flow', 'name']],
   [/^'([^']*)' is not one of the keys of '([^']*)' in flow '([^']*)'$/, 'api.no_key', ['key', 'name', 'flow']],
   [/^phone (\d+) of (\d+) \('[^']*'\): (.*)$/, 'api.phone', ['i', 'n', 'why']],
+  [/^(?:line 1: the file is empty|empty body: send the contacts CSV)/, 'api.empty_file'],
+  [/^line (\d+): no 'phone' column in the header/, 'api.no_phone_column', ['line']],
+  [/^line (\d+): column '([^']*)' appears twice$/, 'api.column_twice', ['line', 'name']],
+  [/^line (\d+): column (\d+) '.*': a column name may have only/, 'api.column_name', ['line', 'i']],
+  [/^nothing is stored about that number$/, 'api.nothing_stored'],
+  [/^no such inbox item$/, 'api.no_item'],
 ];
 const phoneReasons = [
   [/landline/, 'api.phone.landline'], [/not a valid number/, 'api.phone.invalid'],
@@ -252,12 +269,25 @@ export function apiText(message) {
 // en" (docs/commands.md), in the console's language: each column named and
 // its reason said, the values as the server quoted them.
 const rowReasons = [[/country code of 2 letters/, 'row.country.why'], [/code of 2 or 3 letters/, 'row.language.why']];
+// The problems of a row that name no value: the file's own.
+const fileReasons = [
+  [/^column '([^']*)' is not UTF-8 text/, 'row.utf8', ['name']],
+  [/^(\d+) cells but the header has (\d+) columns/, 'row.cells', ['n', 'm']],
+  [/^a value in column (\d+), which has no name/, 'row.unnamed', ['i']],
+];
+function fileReason(part) {
+  for (const [re, key, names] of fileReasons) {
+    const m = re.exec(part);
+    if (m && words[current][key]) return words[current][key].replace(/\{(\w+)\}/g, (x, k) => m[names.indexOf(k) + 1] ?? x);
+  }
+  return part;
+}
 export function rowText(message) {
   const m = /^line (\d+): (.*)$/.exec(message);
   if (!m || !words[current]['row.line']) return message;
-  const parts = m[2].split(/; (?=\w+ ')/).map((part) => {
+  const parts = m[2].split(/; (?=\w+ '|\d+ cells |a value in column )/).map((part) => {
     const p = /^(phone|country|language) ('[^']*'): (.*)$/.exec(part);
-    if (!p) return part;
+    if (!p) return fileReason(part);
     const reason = (p[1] === 'phone' ? phoneReasons : rowReasons).find(([r]) => r.test(p[3]));
     return `${words[current][`row.${p[1]}`]} ${p[2]}: ${reason ? words[current][reason[1]] : p[3]}`;
   });

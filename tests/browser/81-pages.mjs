@@ -142,11 +142,22 @@ run(async (b) => {
     await page.getByRole('button', {name: /Kiswahili/}).click();
     await expect.text(page.locator('main h1'), /Watu/);
     await page.getByLabel('Faili ya CSV').setInputFiles({name: 'watu.csv', mimeType: 'text/csv', buffer: Buffer.from(
-      'phone,name,language\n07x2,Broken,swa1\n')});
+      'phone,name,language\n07x2,Broken,swa1\n+255712300825,Juma,sw,Geita\n')});
     await page.getByRole('button', {name: 'Pakia'}).click();
     await expect.text(page.locator('.bad-rows'), /^Mstari 2: namba '07x2': ina herufi; lugha 'swa1': tumia msimbo wa herufi 2 au 3/);
+    await expect.text(page.locator('.bad-rows li').nth(1), /^Mstari 3: visanduku 4 lakini kichwa kina safu 3/);
+    await page.getByLabel('Faili ya CSV').setInputFiles({name: 'simu.csv', mimeType: 'text/csv', buffer: Buffer.from(
+      'namba,jina\n+255712300823,Zawadi\n')});
+    await page.getByRole('button', {name: 'Pakia'}).click();
+    await expect.text(page.locator('main .error'), /^Mstari 1: kichwa cha faili hakina safu iitwayo phone/);
     await page.getByRole('button', {name: /English/}).click();
     await expect.text(page.locator('main h1'), /Contacts/);
+  });
+  await b.check('a file that is not UTF-8 (Excel\'s plain CSV) is refused before it is sent, not stored garbled', async () => {
+    await page.getByLabel('CSV file').setInputFiles({name: 'latin1.csv', mimeType: 'text/csv', buffer: Buffer.concat([
+      Buffer.from('phone,name\n+255712300824,Am'), Buffer.from([0xe9]), Buffer.from('lie\n')])});
+    await page.getByRole('button', {name: 'Upload'}).click();
+    await expect.text(page.locator('main .error'), /not UTF-8 text: save it as "CSV UTF-8"/);
   });
   await b.check('contacts: a file larger than the daemon takes at once goes in parts, a bad row named by its line in the file', async () => {
     const rows = ['phone,name,groups'];

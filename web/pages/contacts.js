@@ -80,7 +80,16 @@ function uploadForm(onDone, maxBody) {
     e.preventDefault();
     clear(out);
     if (!file.files.length) return;
-    const parts = csvParts(await file.files[0].text(), maxBody);
+    // Read strictly: a file in another encoding (Excel's plain "CSV") would
+    // reach the daemon with its accented letters turned into U+FFFD.
+    let text;
+    try {
+      text = new TextDecoder('utf-8', {fatal: true}).decode(await file.files[0].arrayBuffer());
+    } catch (err) {
+      out.append(h('p', {class: 'error', role: 'alert'}, t('contacts.not_utf8')));
+      return;
+    }
+    const parts = csvParts(text, maxBody);
     const progress = h('p', {class: 'muted', role: 'status'});
     if (parts.length > 1) out.append(progress);
     let stored = 0, rejected = 0;
