@@ -39,7 +39,7 @@
 
 #define BROADCAST_ID_LEN 12
 #define CLAIM_LEASE "60"        /* seconds a claimed broadcast is ours */
-#define RECLAIM_IDLE_MS 15000   /* unacknowledged this long: orphaned (> SENDSMS_TIMEOUT) */
+#define RECLAIM_IDLE_MS (BROADCAST_TAKE_OVER_SECONDS * 1000) /* > SENDSMS_TIMEOUT */
 #define MAX_ATTEMPTS 10
 #define MAX_BACKOFF 30
 #define TICK_MS 100
@@ -1660,6 +1660,7 @@ struct broadcaster {
 	bool claiming;
 	bool reading;
 	bool granting;
+	bool draining;                /* broadcast_drain(): finish, take nothing */
 	long ticks;
 	/* sendsms connections: an admitted message goes out at once on an idle
 	 * one, never queued behind a slow answer to another (which would bunch
@@ -2036,12 +2037,27 @@ static void begin(struct outgoing *o)
 		outgoing_free(o);
 }
 
+/* An outgoing not begun, let go: a priority message back to its lane
+ * (its lease lapses), a broadcast's entry pending in the outbox, taken
+ * over by another daemon after RECLAIM_IDLE_MS. */
+static void let_go(struct outgoing *o)
+{
+	if (o->priority_done)
+		priority_finish(o, -1);
+	else
+		outgoing_free(o);
+}
+
 static void on_slot(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	struct outgoing *o = arg;
 	struct broadcaster *b = o->b;
+	if (b->draining) {
+		let_go(o);
+		return;
+	}
 	long long now = now_ms();
 	/* A priority message's time was chosen when it was queued. */
 	long long wait = o->priority_done ? 0 : broadcast_quiet_ms(b->env.cfg, o->phone, now);
@@ -2302,6 +2318,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct broadcaster *b = arg;
 	if (!db_ready_for_background(b->env.db))
 		return;
+	if (b->draining) {
+		settle_again(b);
+		return;
+	}
 	if (b->group_made != db_connections(b->env.db)) {
 		struct db_args a = {0};
 		keys_outbox(&a, script_begin(&a, create_group_script, 1));
@@ -2357,6 +2377,31 @@ struct broadcaster *broadcast_start(const struct broadcast_env *env)
 	struct timeval tv = {0, TICK_MS * 1000};
 	event_add(b->tick, &tv);
 	return b;
+}
+
+void broadcast_drain(struct broadcaster *b)
+{
+	if (!b || b->draining)
+		return;
+	b->draining = true;
+	while (b->queue) {
+		struct outgoing *o = b->queue;
+		b->queue = o->next;
+		let_go(o);
+	}
+	/* Those waiting for their slot (on_slot lets them go as it comes) go
+	 * now, so that the drain does not wait for their time. */
+	struct outgoing *o, *next;
+	for (o = LIST_FIRST(&b->all); o; o = next) {
+		next = LIST_NEXT(o, alive);
+		if (o->timer && evtimer_pending(o->timer, NULL))
+			let_go(o);
+	}
+}
+
+size_t broadcast_in_hand(const struct broadcaster *b)
+{
+	return b ? b->in_hand : 0;
 }
 
 void broadcast_stop(struct broadcaster *b)

@@ -60,6 +60,19 @@ struct broadcast_env {
 /* Starts the daemon's scheduler and sender; NULL (logged) when the config
  * will not do. */
 struct broadcaster *broadcast_start(const struct broadcast_env *env);
+/* An outbox entry a daemon took and left unsettled this long (it stopped,
+ * or Redis went away before its outcome was saved) is taken over and sent
+ * by another. */
+#define BROADCAST_TAKE_OVER_SECONDS 15
+
+/* The daemon is stopping: no message is taken from the outbox or the lane
+ * any more, and those taken but not yet begun are let go (another daemon
+ * takes them over).  A message already on its way to Kannel goes on, and
+ * its outcome is written, so that a restart sends nobody the same message
+ * twice (docs/operations.md).  NULL is let be. */
+void broadcast_drain(struct broadcaster *b);
+/* Messages begun and not yet settled: what a drain waits for. */
+size_t broadcast_in_hand(const struct broadcaster *b);
 /* Stops them.  Callbacks of commands still pending may run until the Redis
  * connection is freed; broadcast_free() comes after that.  NULL is let be. */
 void broadcast_stop(struct broadcaster *b);

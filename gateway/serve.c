@@ -4,7 +4,8 @@
  * SIGHUP reloads the message catalogue, then flows/: a file with an error
  * is reported with file:line:column and the last good one goes on serving
  * (docs/operations.md).  SIGTERM (and SIGINT)
- * stop accepting connections, let the requests in flight finish (at most
+ * stop accepting connections and taking messages to send, let the requests
+ * in flight and the messages on their way to Kannel finish (at most
  * DRAIN_SECONDS), and exit. */
 #include "gateway.h"
 
@@ -317,10 +318,15 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct gateway *gw = arg;
-	size_t left = http_server_in_flight(gw->http);
-	if (left == 0 || ++gw->drain_ticks > DRAIN_SECONDS * 10) {
-		if (left)
-			log_warn("exiting with %zu requests unanswered", left);
+	size_t requests = http_server_in_flight(gw->http);
+	size_t messages = broadcast_in_hand(gw->broadcaster);
+	if (requests + messages == 0 || ++gw->drain_ticks > DRAIN_SECONDS * 10) {
+		if (requests)
+			log_warn("exiting with %zu requests unanswered", requests);
+		if (messages)
+			log_warn("exiting with %zu messages handed to Kannel whose outcome is not "
+				 "saved: another daemon sends them again after %d s", messages,
+				 BROADCAST_TAKE_OVER_SECONDS);
 		event_base_loopbreak(gw->base);
 	}
 }
@@ -331,9 +337,12 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
 	struct gateway *gw = arg;
 	if (gw->drain_timer)
 		return; /* already draining */
-	log_info("%s: finishing %zu requests in flight, then exiting",
-		 sig == SIGINT ? "SIGINT" : "SIGTERM", http_server_in_flight(gw->http));
 	http_server_stop_accepting(gw->http);
+	dispatch_stop(gw);
+	broadcast_drain(gw->broadcaster);
+	log_info("%s: finishing %zu requests in flight and %zu messages on their way to "
+		 "Kannel, then exiting", sig == SIGINT ? "SIGINT" : "SIGTERM",
+		 http_server_in_flight(gw->http), broadcast_in_hand(gw->broadcaster));
 	gw->drain_timer = event_new(gw->base, -1, EV_PERSIST, on_drain_tick, gw);
 	struct timeval tv = {0, 100 * 1000};
 	event_add(gw->drain_timer, &tv);
