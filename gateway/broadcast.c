@@ -2423,13 +2423,8 @@ void broadcast_free(struct broadcaster *b)
 	/* What is left stays pending in the stream (or the priority lane)
 	 * for the next daemon. */
 	b->queue = NULL;
-	while (!LIST_EMPTY(&b->all)) {
-		struct outgoing *o = LIST_FIRST(&b->all);
-		if (o->priority_done)
-			priority_finish(o, -1);
-		else
-			outgoing_free(o);
-	}
+	while (!LIST_EMPTY(&b->all))
+		let_go(LIST_FIRST(&b->all));
 	free(b->kannel_busy);
 	free(b);
 }
