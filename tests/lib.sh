@@ -636,6 +636,19 @@ fakesmsc_send() {
 		--coding "${FAKESMSC_CODING:-auto}" -- "$1" "$2" "$3"
 }
 
+# import_group N GROUP [PHONE_FORMAT]: N made-up contacts in GROUP, Swahili
+# speakers named "Mchimbaji I", their numbers PHONE_FORMAT (printf, of I =
+# 1..N; default 07130%05d, Tanzanian mobiles), imported with the CLI.
+import_group() {
+	local n=$1 group=$2 format=${3:-07130%05d} i
+	{
+		echo "phone,name,language,groups"
+		# shellcheck disable=SC2059 # the number's format is the caller's
+		for ((i = 1; i <= n; i++)); do printf "$format,Mchimbaji %d,sw,%s\n" "$i" "$i" "$group"; done
+	} >"$T/$group.csv"
+	"$SAUTI_BIN" contacts import -c "$SAUTI_CONFIG" "$T/$group.csv" >/dev/null 2>&1
+}
+
 # fakesmsc_sink_start: a fakesmsc that stays connected and only receives;
 # returns once bearerbox shows the fake SMSC online.
 fakesmsc_sink_start() {

@@ -161,11 +161,7 @@ t_is "$?" 1 "cancelling it again fails"
 
 # Cancelling one that is sending: at 2 SMS a second, stop after the first.
 N=12
-{
-	echo "phone,name,language,groups"
-	for i in $(seq 1 $N); do printf '07130%05d,M %d,sw,wengi\n' "$i" "$i"; done
-} >"$T/many.csv"
-S contacts import "$T/many.csv" 2>/dev/null
+import_group $N wengi
 fakesmsc_sink_start
 big=$(S broadcast findings --to group:wengi 2>/dev/null)
 t_wait_for 20 sh -c "\"$SAUTI_BIN\" broadcast status $big -c \"$SAUTI_CONFIG\" | grep -Eq 'sent: [1-9]'"

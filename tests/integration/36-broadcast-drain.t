@@ -21,11 +21,7 @@ start_sauti
 S() { "$SAUTI_BIN" "$@" -c "$SAUTI_CONFIG"; }
 
 N=6
-{
-	echo "phone,name,language,groups"
-	for i in $(seq 1 $N); do printf '07129005%02d,Mchimbaji %d,sw,kundi\n' "$i" "$i"; done
-} >"$T/contacts.csv"
-S contacts import "$T/contacts.csv" 2>/dev/null
+import_group $N kundi 07129005%02d
 fakesmsc_sink_start
 id=$(S broadcast invite --to group:kundi 2>/dev/null)
 t_like "$id" '^[0-9a-f]+$' "a broadcast to $N people, 2 a second"
