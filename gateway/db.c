@@ -903,9 +903,14 @@ static int script_call(struct db *db, db_reply_fn fn, void *data, int argc,
 	return send_command(db, fn, data, argc, argv, argvlen, 0);
 }
 
-static bool is_script_call(int argc, const char **argv)
+/* A command as the caller made it: a call of a script (argv EVAL, body...)
+ * through the scripts' cache and the turn's batch, any other as it is. */
+static int command_send(struct db *db, db_reply_fn fn, void *data, int argc,
+			const char **argv, const size_t *argvlen)
 {
-	return argc >= 3 && strcmp(argv[0], "EVAL") == 0;
+	if (argc >= 3 && strcmp(argv[0], "EVAL") == 0)
+		return script_call(db, fn, data, argc, argv, argvlen);
+	return send_command(db, fn, data, argc, argv, argvlen, 0);
 }
 
 int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
@@ -913,9 +918,7 @@ int db_command(struct db *db, db_reply_fn fn, void *data, int argc,
 {
 	if (!db_ready(db))
 		return -1;
-	if (is_script_call(argc, argv))
-		return script_call(db, fn, data, argc, argv, argvlen);
-	return send_command(db, fn, data, argc, argv, argvlen, 0);
+	return command_send(db, fn, data, argc, argv, argvlen);
 }
 
 /* A command in Redis' protocol, into db->wire: formatted here because
@@ -1092,8 +1095,7 @@ int db_command_args(struct db *db, db_reply_fn fn, void *data, struct db_args *a
 			a->v[i] = a->text.data + a->own[i];
 	int rc = -1;
 	if (db_ready(db))
-		rc = is_script_call(a->n, a->v) ? script_call(db, fn, data, a->n, a->v, a->len)
-						: send_command(db, fn, data, a->n, a->v, a->len, 0);
+		rc = command_send(db, fn, data, a->n, a->v, a->len);
 	db_args_release(a);
 	return rc;
 }

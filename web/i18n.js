@@ -206,7 +206,25 @@ export function other() { return current === 'sw' ? 'en' : 'sw'; }
 export function t(key, vars) {
   const one = vars && Number(vars.n) === 1 ? words[current][key + '.one'] : undefined;
   const s = one ?? words[current][key] ?? words.en[key] ?? (vars && vars.otherwise) ?? key;
-  return vars ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s;
+  return vars ? fill(s, vars) : s;
+}
+
+// s with each {name} of vars filled in; any other left as written.
+function fill(s, vars) {
+  return s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+}
+
+// The first [re, key, names, replace] of list that message matches: its
+// key, the parts named, and replace; null when none does.
+function sentenceOf(list, message) {
+  for (const [re, key, names, replace] of list) {
+    const m = re.exec(message);
+    if (!m) continue;
+    const vars = {};
+    (names || []).forEach((name, i) => { vars[name] = m[i + 1]; });
+    return {key, vars, replace};
+  }
+  return null;
 }
 
 export function number(n) {
@@ -247,21 +265,16 @@ const phoneReasons = [
 ];
 
 export function apiText(message) {
-  for (const [re, key, names, replace] of apiSentences) {
-    const m = re.exec(message);
-    if (!m) continue;
-    const vars = {};
-    (names || []).forEach((name, i) => { vars[name] = m[i + 1]; });
-    if ('why' in vars) {
-      const reason = phoneReasons.find(([r]) => r.test(vars.why));
-      if (reason && words[current][reason[1]]) vars.why = words[current][reason[1]];
-    }
-    const said = words[current][key];
-    if (!said) return message;
-    const text = said.replace(/\{(\w+)\}/g, (x, k) => (k in vars ? String(vars[k]) : x));
-    return replace ? text : `${text} (${message})`;
+  const found = sentenceOf(apiSentences, message);
+  const said = found && words[current][found.key];
+  if (!said) return message;
+  const {vars} = found;
+  if ('why' in vars) {
+    const reason = phoneReasons.find(([r]) => r.test(vars.why));
+    if (reason && words[current][reason[1]]) vars.why = words[current][reason[1]];
   }
-  return message;
+  const text = fill(said, vars);
+  return found.replace ? text : `${text} (${message})`;
 }
 
 // A bad row of a contacts upload, "line 4: phone '#': a landline, not a
@@ -276,11 +289,9 @@ const fileReasons = [
   [/^a value in column (\d+), which has no name/, 'row.unnamed', ['i']],
 ];
 function fileReason(part) {
-  for (const [re, key, names] of fileReasons) {
-    const m = re.exec(part);
-    if (m && words[current][key]) return words[current][key].replace(/\{(\w+)\}/g, (x, k) => m[names.indexOf(k) + 1] ?? x);
-  }
-  return part;
+  const found = sentenceOf(fileReasons, part);
+  const said = found && words[current][found.key];
+  return said ? fill(said, found.vars) : part;
 }
 export function rowText(message) {
   const m = /^line (\d+): (.*)$/.exec(message);

@@ -45,8 +45,10 @@ function csvRows(text) {
 // and beginning with the file's header row again.  offset is what turns a
 // part's "line N" into the file's (docs/console.md).  A single row too
 // large goes alone, and the daemon says so.
+const utf8 = new TextEncoder();
+
 function csvParts(text, maxBytes) {
-  const size = (s) => new TextEncoder().encode(s).length;
+  const size = (s) => utf8.encode(s).length;
   if (!maxBytes || size(text) <= maxBytes) return [{body: text, offset: 0}];
   const [header, ...rows] = csvRows(text);
   const room = maxBytes - size(header.text);
