@@ -1794,8 +1794,9 @@ static void settle_at(struct outgoing *o, enum outcome outcome, long long retry_
 }
 
 /* The outcomes kept while Redis was away, written now: before the tick
- * reads or takes over entries, so none of them is taken over.  If the
- * daemon stops first, its entries are taken over after RECLAIM_IDLE_MS. */
+ * reads or takes over entries, so none of them is taken over.  A daemon
+ * stopping waits for them too (broadcast_drain); if Redis does not come
+ * back within that wait, its entries are taken over after RECLAIM_IDLE_MS. */
 static void settle_again(struct broadcaster *b)
 {
 	struct outgoing *o;
